@@ -1,0 +1,364 @@
+#!/usr/bin/env bash
+# Build the pinned Go tool chain (Pulumi CLI, Node language host, Kubernetes provider,
+# kube-apiserver + kubectl, etcd, istioctl), fetch the Istio CRDs and make sure Prometheus is
+# installed. Versions live in scripts/toolchain.pins; docs/toolchain.md has the details.
+#
+# Usage:
+#   scripts/toolchain.sh [build] [TOOL...]   build what is missing (default: all), then print the bin dir
+#   scripts/toolchain.sh --no-istioctl       build everything but istioctl (the slowest one)
+#   scripts/toolchain.sh --print-bin         print the bin dir (builds nothing)
+#   scripts/toolchain.sh --print-dir         print the toolchain dir (bin/, libexec/, pulumi-home/)
+#   scripts/toolchain.sh --print-pulumi-home print the PULUMI_HOME holding the kubernetes plugin
+#   scripts/toolchain.sh --print-crds        fetch (only) the Istio CRDs and print their path
+#   scripts/toolchain.sh --check [TOOL...]   exit 0 if the tools are built, else 1 and name the missing
+#   scripts/toolchain.sh --list              list the tool names
+# Tools: pulumi langhost k8s-provider kube etcd crds prometheus istioctl
+#
+# stdout carries only the one requested path; progress and timings go to stderr.
+# Builds go to ${MESH_TRAFFIC_CACHE:-~/.cache/mesh-traffic}/toolchain/<hash>/, where <hash>
+# covers toolchain.pins and the HASHED section of this file. A lock (flock) serialises runs.
+set -euo pipefail
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SCRIPT_FILE="$SCRIPT_DIR/$(basename "${BASH_SOURCE[0]}")"
+PINS_FILE="$SCRIPT_DIR/toolchain.pins"
+# shellcheck source=toolchain.pins
+. "$PINS_FILE"
+
+ALL_TOOLS=(pulumi langhost k8s-provider kube etcd crds prometheus istioctl)
+
+CACHE_ROOT=${MESH_TRAFFIC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mesh-traffic}
+TC_HASH=$( { cat "$PINS_FILE"; sed -n '/^# ---- BEGIN HASHED/,/^# ---- END HASHED/p' "$SCRIPT_FILE"; } |
+  sha256sum | cut -c1-16)
+TC_DIR="$CACHE_ROOT/toolchain/$TC_HASH"
+BIN_DIR="$TC_DIR/bin"
+LIBEXEC_DIR="$TC_DIR/libexec"
+PULUMI_HOME_DIR="$TC_DIR/pulumi-home"
+SRC_DIR="$TC_DIR/src"
+LOG_DIR="$TC_DIR/logs"
+DONE_DIR="$TC_DIR/.done"
+CRDS_DIR="$CACHE_ROOT/istio-crds/$ISTIO_API_VERSION"
+CRDS_FILE="$CRDS_DIR/customresourcedefinitions.gen.yaml"
+
+say() { printf '[toolchain %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+die() { say "ERROR: $*"; exit 1; }
+
+# run TOOL STEP CMD...: run CMD with its output appended to the tool's log; on failure name the
+# tool and the step and show the end of the log.
+run() {
+  local tool=$1 step=$2; shift 2
+  local log="$LOG_DIR/$tool.log"
+  printf '\n### %s %s: %s\n' "$(date -u +%FT%TZ)" "$step" "$*" >>"$log"
+  if ! "$@" >>"$log" 2>&1; then
+    say "FAILED: tool=$tool step=$step (log: $log). Last lines:"
+    tail -n 25 "$log" | sed 's/^/    /' >&2
+    exit 1
+  fi
+}
+
+go_env() {
+  export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS="-modcacherw -buildvcs=false"
+  command -v go >/dev/null || die "go not found on PATH (need go >= $GO_MIN_VERSION)"
+  local v; v=$(go env GOVERSION); v=${v#go}
+  if [ "$(printf '%s\n%s\n' "$GO_MIN_VERSION" "$v" | sort -V | head -n1)" != "$GO_MIN_VERSION" ]; then
+    die "go $v is older than the required $GO_MIN_VERSION"
+  fi
+}
+
+# mod_dir MODULE@VERSION: download a module (outside any main module) and print its directory.
+mod_dir() {
+  (cd "$TC_DIR" && go mod download -json "$1") | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p'
+}
+
+# ---- BEGIN HASHED (wrapper templates and build recipes; editing this section changes the hash)
+
+PULUMI_LDFLAGS="-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION"
+
+build_pulumi() {
+  local d="$SRC_DIR/pulumi"
+  mkdir -p "$d"
+  cat >"$d/go.mod" <<EOF
+module local.invalid/mesh-traffic/pulumi-cli
+
+go 1.26
+
+require (
+	github.com/pulumi/pulumi/pkg/v3 $PULUMI_VERSION
+	github.com/pulumi/pulumi/sdk/v3 $PULUMI_VERSION
+)
+
+// repeated from pkg/go.mod (its non-directory replace)
+replace github.com/atotto/clipboard => $PULUMI_CLIPBOARD_REPLACE
+
+tool github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+EOF
+  (cd "$d" && run pulumi "go mod tidy" go mod tidy)
+  (cd "$d" && GOBIN="$BIN_DIR" run pulumi "go install" \
+    go install -trimpath -tags osusergo,grpcnotrace -ldflags "$PULUMI_LDFLAGS" tool)
+  local got; got=$(PULUMI_SKIP_UPDATE_CHECK=true PULUMI_HOME="$PULUMI_HOME_DIR" "$BIN_DIR/pulumi" version)
+  [ "$got" = "$PULUMI_VERSION" ] || { say "FAILED: tool=pulumi step=verify: 'pulumi version' printed '$got'"; exit 1; }
+}
+
+build_langhost() {
+  local d="$SRC_DIR/langhost"
+  mkdir -p "$d"
+  cat >"$d/go.mod" <<EOF
+module local.invalid/mesh-traffic/pulumi-language-nodejs
+
+go 1.26
+
+require github.com/pulumi/pulumi/sdk/v3 $PULUMI_LANGHOST_SDK_VERSION
+
+tool github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs
+EOF
+  (cd "$d" && run langhost "go mod tidy" go mod tidy)
+  (cd "$d" && GOBIN="$BIN_DIR" run langhost "go install" go install -trimpath \
+    -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_LANGHOST_SDK_VERSION" tool)
+  [ -x "$BIN_DIR/pulumi-language-nodejs" ] || { say "FAILED: tool=langhost step=verify: binary missing"; exit 1; }
+}
+
+build_k8s_provider() {
+  local d="$SRC_DIR/k8s-provider"
+  mkdir -p "$d/gen"
+  cat >"$d/go.mod" <<EOF
+module local.invalid/mesh-traffic/pulumi-resource-kubernetes
+
+go 1.26
+
+require github.com/pulumi/pulumi-kubernetes/provider/v4 $K8S_PROVIDER_MODULE_VERSION
+EOF
+  # Equivalent of upstream cmd/pulumi-resource-kubernetes/main.go at this commit
+  # (provider.Serve takes 4 arguments here; helmMapping came later).
+  cat >"$d/main.go" <<'EOF'
+package main
+
+import (
+	_ "embed"
+
+	"github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/provider"
+	"github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version"
+)
+
+//go:embed schema-embed.json
+var pulumiSchema []byte
+
+//go:embed terraform-mapping-embed.json
+var terraformMapping []byte
+
+func main() {
+	provider.Serve("kubernetes", version.Version, pulumiSchema, terraformMapping)
+}
+EOF
+  # placeholders so `go mod tidy` can load the package before the real embeds exist
+  [ -s "$d/schema-embed.json" ] || echo '{}' >"$d/schema-embed.json"
+  [ -s "$d/terraform-mapping-embed.json" ] || echo '{}' >"$d/terraform-mapping-embed.json"
+  (cd "$d" && run k8s-provider "go mod tidy" go mod tidy)
+  local up
+  up=$(mod_dir "github.com/pulumi/pulumi-kubernetes/provider/v4@$K8S_PROVIDER_MODULE_VERSION")
+  [ -n "$up" ] || { say "FAILED: tool=k8s-provider step=download"; exit 1; }
+  cp "$up/cmd/pulumi-resource-kubernetes/"{generate.go,schema.json,terraform-mapping.json} "$d/gen/"
+  chmod u+w "$d/gen/"*
+  # upstream's own generator (go:build ignore): sets the schema version, minifies both files
+  (cd "$d/gen" && VERSION="$K8S_PROVIDER_VERSION" run k8s-provider "generate embeds" go run generate.go)
+  mv "$d/gen/schema-embed.json" "$d/gen/terraform-mapping-embed.json" "$d/"
+  mkdir -p "$LIBEXEC_DIR"
+  (cd "$d" && run k8s-provider "go build" go build -trimpath \
+    -ldflags "-s -w -X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$K8S_PROVIDER_VERSION" \
+    -o "$LIBEXEC_DIR/pulumi-resource-kubernetes" .)
+  # register it in our PULUMI_HOME so that no plugin download is ever attempted
+  rm -rf "$PULUMI_HOME_DIR/plugins/resource-kubernetes-v$K8S_PROVIDER_VERSION"*
+  PULUMI_HOME="$PULUMI_HOME_DIR" PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true \
+    run k8s-provider "pulumi plugin install" "$BIN_DIR/pulumi" plugin install resource kubernetes \
+    "$K8S_PROVIDER_VERSION" --file "$LIBEXEC_DIR/pulumi-resource-kubernetes"
+  PULUMI_HOME="$PULUMI_HOME_DIR" PULUMI_SKIP_UPDATE_CHECK=true \
+    run k8s-provider "verify (pulumi plugin ls)" sh -c \
+    "'$BIN_DIR/pulumi' plugin ls | grep -E '^kubernetes +resource +$K8S_PROVIDER_VERSION '"
+}
+
+build_kube() {
+  local d="$SRC_DIR/kube"
+  mkdir -p "$d"
+  local upmod
+  upmod=$(cd "$TC_DIR" && go mod download -json "k8s.io/kubernetes@$KUBERNETES_VERSION" |
+    sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')
+  [ -s "$upmod" ] || { say "FAILED: tool=kube step=download k8s.io/kubernetes go.mod"; exit 1; }
+  local minor=${KUBERNETES_VERSION#v1.}; minor=${minor%%.*}
+  local godebug; godebug=$(grep -E '^godebug ' "$upmod" || true)
+  {
+    printf 'module local.invalid/mesh-traffic/kube-tools\n\ngo 1.26\n\n%s\n\n' "$godebug"
+    printf 'require k8s.io/kubernetes %s\n\n' "$KUBERNETES_VERSION"
+    printf '// every ./staging/src/k8s.io/X directory replace of upstream, as a module version\nreplace (\n'
+    grep -E '=> \./staging/src/' "$upmod" | awk -v sv="$KUBERNETES_STAGING_VERSION" '{printf "\t%s => %s %s\n", $1, $1, sv}'
+    printf ')\n\ntool (\n\tk8s.io/kubernetes/cmd/kube-apiserver\n\tk8s.io/kubernetes/cmd/kubectl\n)\n'
+  } >"$d/go.mod"
+  local x="" p
+  for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    x+=" -X $p.gitVersion=$KUBERNETES_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$minor"
+    x+=" -X $p.gitCommit=$KUBERNETES_GIT_COMMIT -X $p.gitTreeState=clean -X $p.buildDate=$KUBERNETES_BUILD_DATE"
+  done
+  (cd "$d" && run kube "go mod tidy" go mod tidy)
+  (cd "$d" && GOBIN="$BIN_DIR" run kube "go install" go install -trimpath -ldflags "-s -w$x" tool)
+  "$BIN_DIR/kube-apiserver" --version | grep -qx "Kubernetes $KUBERNETES_VERSION" ||
+    { say "FAILED: tool=kube step=verify: $("$BIN_DIR/kube-apiserver" --version)"; exit 1; }
+}
+
+build_etcd() {
+  local d="$SRC_DIR/etcd"
+  mkdir -p "$d"
+  cat >"$d/go.mod" <<EOF
+module local.invalid/mesh-traffic/etcd
+
+go 1.26
+
+require go.etcd.io/etcd/server/v3 $ETCD_VERSION
+
+// the main package is the server module root (main.go -> etcdmain.Main)
+tool go.etcd.io/etcd/server/v3
+EOF
+  (cd "$d" && run etcd "go mod tidy" go mod tidy)
+  (cd "$d" && run etcd "go build" go build -trimpath \
+    -ldflags "-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=$ETCD_VERSION" -o "$BIN_DIR/etcd" go.etcd.io/etcd/server/v3)
+  "$BIN_DIR/etcd" --version | grep -q "etcd Version: ${ETCD_VERSION#v}" ||
+    { say "FAILED: tool=etcd step=verify: $("$BIN_DIR/etcd" --version | head -1)"; exit 1; }
+}
+
+build_istioctl() {
+  local v=istio.io/istio/pkg/version
+  (cd "$TC_DIR" && GOBIN="$BIN_DIR" run istioctl "go install" go install -trimpath -tags disable_pgv \
+    -ldflags "-s -w -X $v.buildVersion=$ISTIO_BUILD_VERSION -X $v.buildGitRevision=${ISTIO_MODULE_VERSION##*-} -X $v.buildTag=$ISTIO_BUILD_VERSION -X $v.buildStatus=Clean" \
+    "istio.io/istio/istioctl/cmd/istioctl@$ISTIO_MODULE_VERSION")
+  "$BIN_DIR/istioctl" version --remote=false 2>/dev/null | grep -qF "$ISTIO_BUILD_VERSION" ||
+    { say "FAILED: tool=istioctl step=verify: $("$BIN_DIR/istioctl" version --remote=false 2>&1 | head -1)"; exit 1; }
+}
+
+# ---- END HASHED
+
+fetch_crds() {
+  if [ -s "$CRDS_FILE" ] && [ "$(sha256sum <"$CRDS_FILE" | cut -d' ' -f1)" = "$ISTIO_CRDS_SHA256" ]; then
+    return 0
+  fi
+  mkdir -p "$CRDS_DIR" "$TC_DIR" "$LOG_DIR"
+  local up; up=$(mod_dir "istio.io/api@$ISTIO_API_VERSION")
+  local src="$up/kubernetes/customresourcedefinitions.gen.yaml"
+  [ -s "$src" ] || { say "FAILED: tool=crds step=download istio.io/api@$ISTIO_API_VERSION"; exit 1; }
+  local sum; sum=$(sha256sum <"$src" | cut -d' ' -f1)
+  [ "$sum" = "$ISTIO_CRDS_SHA256" ] ||
+    { say "FAILED: tool=crds step=verify: sha256 $sum != pinned $ISTIO_CRDS_SHA256"; exit 1; }
+  cp "$src" "$CRDS_FILE.tmp.$$" && chmod 644 "$CRDS_FILE.tmp.$$" && mv "$CRDS_FILE.tmp.$$" "$CRDS_FILE"
+}
+
+ensure_prometheus() {
+  if command -v prometheus >/dev/null; then
+    prometheus --version 2>&1 | head -n1 | grep -q "version $PROMETHEUS_APT_VERSION_PREFIX" ||
+      say "note: $(prometheus --version 2>&1 | head -n1) (pinned $PROMETHEUS_APT_VERSION_PREFIX)"
+    return 0
+  fi
+  [ "$(id -u)" = 0 ] || die "prometheus is not installed and this is not root: apt-get install $PROMETHEUS_APT_PACKAGE"
+  # never let the package start a service (on :9090) - we start our own instances on free ports
+  local made_policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && made_policy=1
+  fi
+  local rc=0
+  DEBIAN_FRONTEND=noninteractive run prometheus "apt-get install" \
+    apt-get install -y --no-install-recommends "$PROMETHEUS_APT_PACKAGE" || rc=$?
+  if [ $rc != 0 ] || ! command -v prometheus >/dev/null; then
+    run prometheus "apt-get update" apt-get update
+    DEBIAN_FRONTEND=noninteractive run prometheus "apt-get install" \
+      apt-get install -y --no-install-recommends "$PROMETHEUS_APT_PACKAGE"
+  fi
+  [ -n "$made_policy" ] && rm -f /usr/sbin/policy-rc.d
+  # if a service got started anyway (systemd hosts), stop it
+  if command -v systemctl >/dev/null && systemctl is-active --quiet prometheus 2>/dev/null; then
+    systemctl stop prometheus || true; systemctl disable prometheus 2>/dev/null || true
+  fi
+}
+
+is_built() {
+  case $1 in
+    crds) [ -s "$CRDS_FILE" ] ;;
+    prometheus) command -v prometheus >/dev/null ;;
+    *) [ -e "$DONE_DIR/$1" ] ;;
+  esac
+}
+
+build_one() {
+  local tool=$1
+  if is_built "$tool"; then say "$tool: up to date"; return 0; fi
+  say "$tool: building (log: $LOG_DIR/$tool.log)"
+  local t0; t0=$(date +%s)
+  case $tool in
+    pulumi) build_pulumi ;;
+    langhost) build_langhost ;;
+    k8s-provider) build_k8s_provider ;;
+    kube) build_kube ;;
+    etcd) build_etcd ;;
+    istioctl) build_istioctl ;;
+    crds) fetch_crds ;;
+    prometheus) ensure_prometheus ;;
+    *) die "unknown tool '$tool' (tools: ${ALL_TOOLS[*]})" ;;
+  esac
+  local dt=$(($(date +%s) - t0))
+  case $tool in crds | prometheus) ;; *) echo "$dt" >"$DONE_DIR/$tool" ;; esac
+  printf '%s\t%s\t%ss\n' "$(date -u +%FT%TZ)" "$tool" "$dt" >>"$TC_DIR/timings.tsv"
+  say "$tool: done in ${dt}s"
+}
+
+main() {
+  local mode=build skip_istioctl="${MESH_TOOLCHAIN_SKIP_ISTIOCTL:-}"
+  local tools=()
+  while [ $# -gt 0 ]; do
+    case $1 in
+      build) ;;
+      --print-bin) echo "$BIN_DIR"; return 0 ;;
+      --print-dir) echo "$TC_DIR"; return 0 ;;
+      --print-pulumi-home) echo "$PULUMI_HOME_DIR"; return 0 ;;
+      --print-hash) echo "$TC_HASH"; return 0 ;;
+      --list) printf '%s\n' "${ALL_TOOLS[@]}"; return 0 ;;
+      --print-crds) mode=crds ;;
+      --check) mode=check ;;
+      --no-istioctl) skip_istioctl=1 ;;
+      -h | --help) sed -n '2,21p' "$SCRIPT_FILE" | sed 's/^# \{0,1\}//'; return 0 ;;
+      -*) die "unknown option $1 (see --help)" ;;
+      *) tools+=("$1") ;;
+    esac
+    shift
+  done
+  if [ ${#tools[@]} = 0 ]; then
+    tools=("${ALL_TOOLS[@]}")
+    if [ -n "$skip_istioctl" ]; then tools=("${tools[@]/istioctl/}"); fi
+  fi
+
+  case $mode in
+    check)
+      local missing=() t
+      for t in "${tools[@]}"; do [ -z "$t" ] || is_built "$t" || missing+=("$t"); done
+      if [ ${#missing[@]} != 0 ]; then say "not built: ${missing[*]} (run scripts/toolchain.sh)"; return 1; fi
+      echo "$BIN_DIR"; return 0 ;;
+    crds)
+      go_env; mkdir -p "$TC_DIR"
+      exec 8>"$CACHE_ROOT/istio-crds.lock"; flock 8
+      fetch_crds; echo "$CRDS_FILE"; return 0 ;;
+  esac
+
+  go_env
+  mkdir -p "$BIN_DIR" "$LIBEXEC_DIR" "$PULUMI_HOME_DIR" "$SRC_DIR" "$LOG_DIR" "$DONE_DIR"
+  exec 9>"$TC_DIR.lock"
+  if ! flock -n 9; then
+    say "another toolchain.sh run holds $TC_DIR.lock; waiting"
+    flock 9
+  fi
+  say "toolchain $TC_HASH in $TC_DIR (go $(go env GOVERSION), $(nproc) cores)"
+  local t0 t; t0=$(date +%s)
+  # the provider registration needs the CLI, so order matters
+  for t in pulumi langhost k8s-provider kube etcd crds prometheus istioctl; do
+    case " ${tools[*]} " in *" $t "*) build_one "$t" ;; esac
+  done
+  for t in "${tools[@]}"; do
+    case " ${ALL_TOOLS[*]} " in *" $t "*) ;; *) [ -z "$t" ] || die "unknown tool '$t' (tools: ${ALL_TOOLS[*]})" ;; esac
+  done
+  say "all requested tools ready in $(($(date +%s) - t0))s"
+  echo "$BIN_DIR"
+}
+
+main "$@"
