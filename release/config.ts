@@ -15,6 +15,27 @@ const duration = z.string().regex(GO_DURATION, {
     message: "must be a Go-style duration such as 500ms, 30s or 1m30s",
 });
 
+const DURATION_UNIT_MS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
+
+/**
+ * Milliseconds of a Go-style duration ("1m30s" -> 90000). Returns undefined when the text is not one.
+ * Fractions are kept and the result is rounded to whole milliseconds.
+ */
+export function parseDuration(text: string): number | undefined {
+    if (!GO_DURATION.test(text)) {
+        return undefined;
+    }
+    let total = 0;
+    for (const m of text.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)) {
+        const unit = DURATION_UNIT_MS[m[2] ?? ""];
+        if (unit === undefined) {
+            return undefined;
+        }
+        total += Number(m[1]) * unit;
+    }
+    return Math.round(total);
+}
+
 export const webhookSchema = z.strictObject({
     /** Name shown in events and errors. */
     name: z.string().min(1),
@@ -83,6 +104,15 @@ export const releaseSchema = z.strictObject({
         })
         .prefault({}),
     webhooks: z.array(webhookSchema).default([]),
+    /** How each `pulumi up` is retried before the rollout rolls back. */
+    update: z
+        .strictObject({
+            /** Attempts after the first. Default 2. */
+            retries: z.number().int().min(0).max(10).default(2),
+            /** Wait before the first retry; doubles each retry. Default 5s. */
+            backoff: duration.default("5s"),
+        })
+        .prefault({}),
 });
 
 export type ReleaseConfig = z.infer<typeof releaseSchema>;
@@ -103,8 +133,16 @@ export const rolloutStateSchema = z.strictObject({
     version: z.string().min(1),
     /** Index into `release.steps` of the current step; -1 before the first shift. */
     stepIndex: z.number().int().min(-1),
+    /** The weights of this rollout, fixed when it starts (a resume keeps them even if the policy changed). */
+    steps: z.array(z.number().int().min(1).max(100)).min(1).optional(),
+    /** True once an update that applied the current step's weight has succeeded. */
+    stepApplied: z.boolean().default(false),
     /** True once the analysis of the current step has passed. */
     stepAnalyzed: z.boolean().default(false),
+    /** Promotion progress: 0 before the first of the two updates, 1 after it (see docs/config-contract.md). */
+    promotionStage: z.number().int().min(0).max(1).default(0),
+    /** True when the rollback was asked for (abort, a signal) rather than decided by the analysis. */
+    aborted: z.boolean().default(false),
     failedChecks: z.number().int().min(0).default(0),
     inconclusiveChecks: z.number().int().min(0).default(0),
     errorChecks: z.number().int().min(0).default(0),
@@ -116,4 +154,20 @@ export const rolloutStateSchema = z.strictObject({
 
 export type RolloutState = z.infer<typeof rolloutStateSchema>;
 
-export const rolloutsSchema = z.record(z.string(), rolloutStateSchema);
+/**
+ * `mesh-release` writes each service's state as one JSON string (`pulumi config set --path rollouts.<svc> '{...}'`):
+ * one key set is atomic, and no stale field or array element survives from an earlier rollout. A hand-written
+ * YAML object is accepted too.
+ */
+export const recordedRolloutStateSchema = z.preprocess((value) => {
+    if (typeof value !== "string") {
+        return value;
+    }
+    try {
+        return JSON.parse(value) as unknown;
+    } catch {
+        return value; // the object schema then reports "expected object, received string"
+    }
+}, rolloutStateSchema);
+
+export const rolloutsSchema = z.record(z.string(), recordedRolloutStateSchema);

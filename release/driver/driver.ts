@@ -1,0 +1,59 @@
+/**
+ * The traffic driver interface: how the rollout reads and writes the stack's config and applies it.
+ * The Pulumi stack (pulumiStack.ts) is one implementation; memory.ts is an in-memory one for tests and
+ * dry runs. The orchestrator never imports Pulumi.
+ */
+
+/** A config path below the project namespace: `["services", "sample-app", "canary", "weight"]`. */
+export type ConfigPath = readonly string[];
+
+/**
+ * One change of the stack config. Values are written with Pulumi's `--path` typing: integers and
+ * `true`/`false` become numbers and booleans, everything else a string (callers make sure a string value
+ * cannot be mistaken for a number, see configPaths.ts).
+ */
+export type ConfigEdit = { path: ConfigPath; value: string | number | boolean } | { path: ConfigPath; remove: true };
+
+export interface StackSnapshot {
+    /** The project's config as an object, namespace stripped: `{ services: {...}, release: {...}, rollouts: {...} }`. */
+    config: Record<string, unknown>;
+    /** Plain values of config secrets, for redaction. Never printed. */
+    secrets: string[];
+}
+
+export interface UpdateResult {
+    durationMs: number;
+    /** e.g. "2 updated, 1 unchanged". */
+    summary: string;
+}
+
+/** Failure of a driver operation, classified so the orchestrator can decide (retry, fail fast, roll back). */
+export class DriverError extends Error {
+    readonly kind: "concurrent" | "failed" | "cancelled" | "not-found" | "unavailable";
+    constructor(kind: DriverError["kind"], message: string) {
+        super(message);
+        this.name = "DriverError";
+        this.kind = kind;
+    }
+}
+
+export interface TrafficDriver {
+    /** The stack name, for messages. */
+    readonly stackName: string;
+    /** Reads the whole stack config. */
+    read(): Promise<StackSnapshot>;
+    /** Writes config edits without an update (the next update records them in the stack history). */
+    write(edits: readonly ConfigEdit[]): Promise<void>;
+    /**
+     * Runs one update of the stack with its current config. Rejects with a {@link DriverError}:
+     * `concurrent` when another update holds the stack, `cancelled` after `signal` aborted it, `failed` otherwise.
+     */
+    update(opts: { message: string; signal?: AbortSignal }): Promise<UpdateResult>;
+    /** Best-effort cancel of a running update on the backend (after a signal did not stop it). */
+    cancel(): Promise<void>;
+    /**
+     * Takes the release lock of the stack (one release per stack at a time), or rejects with a
+     * `concurrent` {@link DriverError} naming the holder. Resolves with the function that releases it.
+     */
+    lock(holder: string): Promise<() => Promise<void>>;
+}

@@ -1,0 +1,314 @@
+/**
+ * The rollout state machine. Pure: no I/O, no clock (the caller passes `now`), no randomness.
+ *
+ * Two functions, in the spirit of Argo Rollouts' pure helpers (`GetCurrentSetWeight`, `assessMetricStatus`):
+ * - {@link decide}: the recorded state -> the next action (shift the weight, analyze, ask to promote,
+ *   promote, roll back, done). The next action depends on nothing but the state, so a process killed at
+ *   any point resumes by reading `rollouts.<svc>` and calling `decide` again.
+ * - {@link transition}: the state + what happened (an update finished, a verdict, a gate answered) ->
+ *   the next state. The caller records the state in the stack config after every transition.
+ *
+ * Safety rules this module owns (and the table tests pin):
+ * - Nothing is promoted unless the analysis of the last step was Successful (`stepAnalyzed` on the last
+ *   step is the only way into `Promoting`).
+ * - A step whose weight was written but whose update did not finish (`stepApplied` false) is applied again;
+ *   a step applied but not analyzed is analyzed (again); analysis is never skipped.
+ * - Failed and Inconclusive checks count over the whole rollout; Error checks count consecutively (a
+ *   Prometheus outage that heals resets it, like Argo's `consecutiveErrorLimit`). A counter above its
+ *   limit rolls back.
+ */
+import type { RolloutState } from "./config";
+import type { Outcome, Verdict } from "./events";
+
+/** The parts of the policy the machine needs. */
+export interface MachinePolicy {
+    /** Canary weights, percent, ascending is not required but each must be 1..100. */
+    steps: readonly number[];
+    /** Failed checks tolerated; one more rolls back. */
+    failureLimit: number;
+    /** Inconclusive checks tolerated; one more rolls back. */
+    inconclusiveLimit: number;
+    /** Consecutive Error checks tolerated; one more rolls back. */
+    errorLimit: number;
+}
+
+export type Action =
+    | { type: "shift"; stepIndex: number; weight: number }
+    | { type: "analyze"; stepIndex: number; weight: number }
+    | { type: "confirm-promotion" }
+    | { type: "promote"; stage: 0 | 1 }
+    | { type: "rollback"; reason: string }
+    | { type: "done"; outcome: Exclude<Outcome, "failed"> };
+
+export type MachineEvent =
+    /** The caller is about to run the update that applies `steps[stepIndex]`. */
+    | { type: "shift-started"; stepIndex: number }
+    /** That update succeeded. */
+    | { type: "shifted" }
+    /** An update kept failing after its retries (a shift; promotion failures are not rolled back). */
+    | { type: "update-failed"; message: string }
+    | { type: "verdict"; verdict: Verdict; reason: string }
+    /** A webhook gate answered. `confirm-promotion` ok starts promotion; any gate not ok rolls back. */
+    | { type: "gate"; hookType: "pre-rollout" | "pre-step" | "confirm-promotion"; ok: boolean; reason: string }
+    | { type: "promoted"; stage: 0 | 1 }
+    | { type: "rolled-back" }
+    | { type: "abort"; reason: string };
+
+/** A new rollout of `version`: before the first shift. */
+export function initialState(version: string, steps: readonly number[], now: string): RolloutState {
+    return {
+        phase: "Progressing",
+        version,
+        stepIndex: -1,
+        steps: [...steps],
+        stepApplied: false,
+        stepAnalyzed: false,
+        promotionStage: 0,
+        aborted: false,
+        failedChecks: 0,
+        inconclusiveChecks: 0,
+        errorChecks: 0,
+        updatedAt: now,
+        message: `rollout of ${version} started`,
+    };
+}
+
+/** The steps a state runs with: its own recorded steps, else the policy's. */
+export function stepsOf(state: RolloutState, policy: MachinePolicy): readonly number[] {
+    return state.steps ?? policy.steps;
+}
+
+/**
+ * Canary weight the stack carries in this state (Argo's GetCurrentSetWeight): the weight of the
+ * current step while progressing, 0 before the first shift and after promotion or rollback.
+ */
+export function currentWeight(state: RolloutState, policy: MachinePolicy): number {
+    switch (state.phase) {
+        case "Progressing":
+            return state.stepIndex < 0 ? 0 : (stepsOf(state, policy)[state.stepIndex] ?? 0);
+        case "Promoting":
+        case "Promoted":
+        case "RollingBack":
+        case "RolledBack":
+        case "Aborted":
+            return 0;
+        default: {
+            const never: never = state.phase;
+            return never;
+        }
+    }
+}
+
+/** The next action for a recorded state. */
+export function decide(state: RolloutState, policy: MachinePolicy): Action {
+    const steps = stepsOf(state, policy);
+    switch (state.phase) {
+        case "Promoted":
+            return { type: "done", outcome: "promoted" };
+        case "RolledBack":
+            return { type: "done", outcome: "rolled-back" };
+        case "Aborted":
+            return { type: "done", outcome: "aborted" };
+        case "RollingBack":
+            return { type: "rollback", reason: state.message ?? "rolling back" };
+        case "Promoting":
+            return { type: "promote", stage: state.promotionStage === 0 ? 0 : 1 };
+        case "Progressing": {
+            if (state.stepIndex < 0) {
+                return shiftTo(0, steps);
+            }
+            if (state.stepIndex >= steps.length) {
+                // A recorded index beyond the steps (policy edited by hand): never promote on it.
+                return { type: "rollback", reason: `recorded step ${state.stepIndex} is beyond the ${steps.length} steps` };
+            }
+            if (!state.stepApplied) {
+                return shiftTo(state.stepIndex, steps);
+            }
+            if (!state.stepAnalyzed) {
+                return { type: "analyze", stepIndex: state.stepIndex, weight: steps[state.stepIndex] ?? 0 };
+            }
+            if (state.stepIndex < steps.length - 1) {
+                return shiftTo(state.stepIndex + 1, steps);
+            }
+            return { type: "confirm-promotion" };
+        }
+        default: {
+            const never: never = state.phase;
+            return never;
+        }
+    }
+}
+
+function shiftTo(stepIndex: number, steps: readonly number[]): Action {
+    return { type: "shift", stepIndex, weight: steps[stepIndex] ?? 0 };
+}
+
+/** Thrown for an event that cannot happen in the state's phase: a bug in the caller, not a user error. */
+export class InvalidTransitionError extends Error {
+    constructor(state: RolloutState, event: MachineEvent) {
+        super(`event ${event.type} is not valid in phase ${state.phase} (step ${state.stepIndex})`);
+        this.name = "InvalidTransitionError";
+    }
+}
+
+/** The state after `event`. Never mutates `state`. */
+export function transition(state: RolloutState, event: MachineEvent, policy: MachinePolicy, now: string): RolloutState {
+    const next = (patch: Partial<RolloutState>): RolloutState => ({ ...state, ...patch, updatedAt: now });
+    const rollBack = (message: string, aborted = false): RolloutState =>
+        next({ phase: "RollingBack", message, aborted: state.aborted || aborted });
+    const invalid = (): never => {
+        throw new InvalidTransitionError(state, event);
+    };
+    const progressing = state.phase === "Progressing";
+
+    switch (event.type) {
+        case "shift-started": {
+            const steps = stepsOf(state, policy);
+            if (!progressing || event.stepIndex < 0 || event.stepIndex >= steps.length) {
+                return invalid();
+            }
+            const same = event.stepIndex === state.stepIndex;
+            return next({
+                stepIndex: event.stepIndex,
+                stepApplied: false,
+                // Re-applying the same step keeps nothing analyzed either: analysis follows every apply.
+                stepAnalyzed: false,
+                message: `${same ? "re-applying" : "shifting to"} step ${event.stepIndex + 1}/${steps.length}: canary weight ${steps[event.stepIndex]}%`,
+            });
+        }
+        case "shifted":
+            return progressing && state.stepIndex >= 0 ? next({ stepApplied: true }) : invalid();
+        case "update-failed":
+            return progressing ? rollBack(`update failed: ${event.message}`) : invalid();
+        case "verdict":
+            return progressing && state.stepApplied && !state.stepAnalyzed ? applyVerdict(state, event, policy, now) : invalid();
+        case "gate":
+            if (!progressing) {
+                return invalid();
+            }
+            if (!event.ok) {
+                return rollBack(`${event.hookType} webhook refused: ${event.reason}`);
+            }
+            if (event.hookType !== "confirm-promotion") {
+                return state;
+            }
+            return decide(state, policy).type === "confirm-promotion"
+                ? next({ phase: "Promoting", promotionStage: 0, message: "promotion confirmed" })
+                : invalid();
+        case "promoted":
+            if (state.phase !== "Promoting" || event.stage !== state.promotionStage) {
+                return invalid();
+            }
+            return event.stage === 0
+                ? next({ promotionStage: 1, message: `traffic on ${state.version} as stable; removing the canary subset` })
+                : next({ phase: "Promoted", message: `${state.version} promoted` });
+        case "rolled-back":
+            return state.phase === "RollingBack"
+                ? next({ phase: state.aborted ? "Aborted" : "RolledBack", stepApplied: false, stepAnalyzed: false })
+                : invalid();
+        case "abort":
+            switch (state.phase) {
+                case "Progressing":
+                    return rollBack(`aborted: ${event.reason}`, true);
+                case "RollingBack":
+                    return next({ aborted: true });
+                case "Promoting": // analysis passed; promotion is finished, not undone (rerun to finish it)
+                case "Promoted":
+                case "RolledBack":
+                case "Aborted":
+                    return state;
+                default: {
+                    const never: never = state.phase;
+                    return never;
+                }
+            }
+        default: {
+            const never: never = event;
+            return never;
+        }
+    }
+}
+
+function applyVerdict(
+    state: RolloutState,
+    event: Extract<MachineEvent, { type: "verdict" }>,
+    policy: MachinePolicy,
+    now: string,
+): RolloutState {
+    const step = `step ${state.stepIndex + 1}`;
+    const base = { ...state, updatedAt: now };
+    switch (event.verdict) {
+        case "Successful":
+            return { ...base, stepAnalyzed: true, errorChecks: 0, message: `${step} analysis successful: ${event.reason}` };
+        case "Failed": {
+            const failedChecks = state.failedChecks + 1;
+            return limitReached(failedChecks, policy.failureLimit)
+                ? { ...base, failedChecks, errorChecks: 0, phase: "RollingBack", message: `${step} analysis failed (${failedChecks} failed, limit ${policy.failureLimit}): ${event.reason}` }
+                : { ...base, failedChecks, errorChecks: 0, message: `${step} analysis failed (${failedChecks}/${policy.failureLimit} tolerated): ${event.reason}` };
+        }
+        case "Inconclusive": {
+            const inconclusiveChecks = state.inconclusiveChecks + 1;
+            return limitReached(inconclusiveChecks, policy.inconclusiveLimit)
+                ? { ...base, inconclusiveChecks, errorChecks: 0, phase: "RollingBack", message: `${step} analysis inconclusive too often (${inconclusiveChecks}, limit ${policy.inconclusiveLimit}): ${event.reason}` }
+                : { ...base, inconclusiveChecks, errorChecks: 0, message: `${step} analysis inconclusive (${inconclusiveChecks}/${policy.inconclusiveLimit} tolerated): ${event.reason}` };
+        }
+        case "Error": {
+            const errorChecks = state.errorChecks + 1;
+            return limitReached(errorChecks, policy.errorLimit)
+                ? { ...base, errorChecks, phase: "RollingBack", message: `${step} analysis errored ${errorChecks} times in a row (limit ${policy.errorLimit}): ${event.reason}` }
+                : { ...base, errorChecks, message: `${step} analysis error (${errorChecks}/${policy.errorLimit} tolerated): ${event.reason}` };
+        }
+        default: {
+            const never: never = event.verdict;
+            return never;
+        }
+    }
+}
+
+/** A count above the tolerated limit rolls back (limit 0: the first one does). */
+function limitReached(count: number, limit: number): boolean {
+    return count > limit;
+}
+
+/** What `canary --version V` does given the recorded state of the service. */
+export type StartPlan =
+    | { kind: "start"; state: RolloutState }
+    | { kind: "resume"; state: RolloutState }
+    | { kind: "noop"; state: RolloutState; reason: string }
+    | { kind: "refuse"; reason: string; hint: string };
+
+/**
+ * Start, resume or refuse. In-flight phases of the same version resume (never restart: the counters and
+ * the step survive a kill); a terminal state starts over (a RolledBack version may be tried again); an
+ * in-flight rollout of another version is refused.
+ */
+export function planStart(existing: RolloutState | undefined, version: string, steps: readonly number[], now: string): StartPlan {
+    if (existing === undefined) {
+        return { kind: "start", state: initialState(version, steps, now) };
+    }
+    switch (existing.phase) {
+        case "Progressing":
+        case "Promoting":
+        case "RollingBack":
+            if (existing.version === version) {
+                return { kind: "resume", state: existing };
+            }
+            return {
+                kind: "refuse",
+                reason: `a rollout of ${existing.version} is ${existing.phase} (step ${existing.stepIndex + 1}); ${version} cannot start before it ends`,
+                hint: `finish it first: mesh-release canary --version ${existing.version} (resume), or mesh-release abort`,
+            };
+        case "Promoted":
+            if (existing.version === version) {
+                return { kind: "noop", state: existing, reason: `${version} is already promoted` };
+            }
+            return { kind: "start", state: initialState(version, steps, now) };
+        case "RolledBack":
+        case "Aborted":
+            return { kind: "start", state: initialState(version, steps, now) };
+        default: {
+            const never: never = existing.phase;
+            return never;
+        }
+    }
+}
