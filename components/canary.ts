@@ -1,0 +1,201 @@
+/**
+ * `Canary`: the DestinationRule (subsets `stable`/`canary` by `version` label, the host-wide circuit
+ * breaker, per-subset policies) and the mesh VirtualService of one service, with the route order of
+ * routes.ts. A service without a canary is a Canary with only `stable`: the one place its DR is emitted.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { DestinationRuleClaims } from "./destinationRuleClaims";
+import { IstioResource, Subset } from "./istio/types";
+import { objectMeta } from "./meta";
+import {
+    AbTestArgs,
+    CanaryPin,
+    canaryHttpRoutes,
+    checkRouting,
+    FaultArgs,
+    liveWeights,
+    RedirectArgs,
+    RetryArgs,
+    RoutingInput,
+    UriRouteArgs,
+    Weights,
+} from "./routes";
+import { CANARY, STABLE } from "./subsets";
+import { buildSubsets, buildTrafficPolicy, SubsetArgs, TrafficPolicyArgs } from "./trafficPolicy";
+import { checkDnsLabel, checkHosts, checkNonEmpty, Problem, throwIfProblems } from "./validation";
+
+export const CANARY_TOKEN = "mesh-traffic:index:Canary";
+
+/** Arguments of {@link Canary}. All values are plain: they are validated before anything is created. */
+export interface CanaryArgs {
+    /** Namespace of the DestinationRule and VirtualService. */
+    namespace: string;
+    /** The Kubernetes Service (DNS label), the destination host. */
+    service: string;
+    /** Destination port, 1..65535. Default: none (Istio uses the service's only port). */
+    port?: number;
+    /** Hosts of the mesh VirtualService. Default `[service]`. `*` is rejected. */
+    hosts?: string[];
+    /** The stable subset: `version` label value and an optional per-subset policy. */
+    stable: { version: string; trafficPolicy?: TrafficPolicyArgs };
+    /**
+     * The canary subset. `version` absent = no canary subset and no canary routes. `weight`: percent of the
+     * catch-all, integer 0..100, default 0. `routed`: default true; false keeps the subset but routes nothing
+     * to it (rollback, first half of promotion).
+     */
+    canary?: { version?: string; weight?: number; routed?: boolean; trafficPolicy?: TrafficPolicyArgs };
+    /** Host-wide traffic policy (the circuit breaker), merged into this one DestinationRule. Default none. */
+    trafficPolicy?: TrafficPolicyArgs;
+    /** More subsets by `version` label (e.g. a URI-routed "legacy"). Default none. */
+    extraSubsets?: SubsetArgs[];
+    /** Header/cookie pins to the canary, matched first. Default none. */
+    pins?: CanaryPin[];
+    /** A/B flag routes to the canary, after the pins. Default none. */
+    abTest?: AbTestArgs;
+    /** Prefix redirects, before the URI routes. Default none. */
+    redirects?: RedirectArgs[];
+    /** URI-prefix routes to a subset or a split, optionally rewriting. Default none. */
+    uriRoutes?: UriRouteArgs[];
+    /** Mirror `percentage` percent of catch-all traffic to the canary. Default: no mirror. */
+    mirror?: { percentage: number };
+    /** Timeout of every forwarding route, Go duration (e.g. "10s"). Default: Istio's (none). */
+    timeout?: string;
+    /** Retries of every forwarding route. Default: Istio's (2 attempts). */
+    retries?: RetryArgs;
+    /** Fault injection; absent = off. With `header`, a separate first route. */
+    faults?: FaultArgs;
+    /** The one-DestinationRule-per-host registry. Default {@link DestinationRuleClaims.global}. */
+    claims?: DestinationRuleClaims;
+    /** Extra labels on every object. Default none. */
+    labels?: Record<string, string>;
+}
+
+export class Canary extends pulumi.ComponentResource {
+    /** The DestinationRule (subsets and traffic policy). */
+    public readonly destinationRule: IstioResource<"DestinationRule">;
+    /** The mesh VirtualService. */
+    public readonly virtualService: IstioResource<"VirtualService">;
+    /** Live catch-all weights, percent: pass to a gateway route's `weights` (IST0140). */
+    public readonly weights: Weights;
+    /** Subset names the DestinationRule defines. */
+    public readonly subsets: string[];
+    /** Hosts of the mesh VirtualService. */
+    public readonly hosts: string[];
+    /** The destination host. */
+    public readonly host: string;
+
+    constructor(name: string, args: CanaryArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        const plan = planCanary(name, args);
+        throwIfProblems(CANARY_TOKEN, name, plan.problems);
+        super(CANARY_TOKEN, name, {}, opts);
+        for (const w of plan.warnings) {
+            void pulumi.log.warn(w, this);
+        }
+
+        this.host = args.service;
+        this.hosts = plan.hosts;
+        this.weights = plan.weights;
+        this.subsets = plan.subsets.map((s) => s.name);
+
+        this.destinationRule = new IstioResource(
+            `${name}-dr`,
+            {
+                kind: "DestinationRule",
+                metadata: objectMeta(args.service, args.namespace, args.labels),
+                spec: {
+                    host: args.service,
+                    ...(plan.trafficPolicy === undefined ? {} : { trafficPolicy: plan.trafficPolicy }),
+                    subsets: plan.subsets,
+                },
+            },
+            { parent: this },
+        );
+        this.virtualService = new IstioResource(
+            `${name}-vs`,
+            {
+                kind: "VirtualService",
+                metadata: objectMeta(args.service, args.namespace, args.labels),
+                spec: { hosts: plan.hosts, http: plan.http },
+            },
+            { parent: this, dependsOn: [this.destinationRule] },
+        );
+
+        this.registerOutputs({
+            destinationRule: this.destinationRule,
+            virtualService: this.virtualService,
+            weights: this.weights,
+            subsets: this.subsets,
+            hosts: this.hosts,
+            host: this.host,
+        });
+    }
+}
+
+/** What a Canary emits, computed and checked without creating anything. */
+export interface CanaryPlan {
+    problems: Problem[];
+    warnings: string[];
+    hosts: string[];
+    subsets: Subset[];
+    trafficPolicy: ReturnType<typeof buildTrafficPolicy>["policy"];
+    http: ReturnType<typeof canaryHttpRoutes>;
+    weights: Weights;
+}
+
+/** Pure: validates CanaryArgs and computes the DestinationRule and VirtualService specs. */
+export function planCanary(name: string, args: CanaryArgs): CanaryPlan {
+    const problems: Problem[] = [
+        ...checkNonEmpty("namespace", args.namespace),
+        ...checkDnsLabel("namespace", args.namespace),
+        ...checkDnsLabel("service", args.service),
+        ...checkNonEmpty("stable.version", args.stable.version),
+    ];
+    const warnings: string[] = [];
+    const hosts = args.hosts ?? [args.service];
+    problems.push(...checkHosts("hosts", hosts, false));
+
+    const entries: Array<readonly [string, SubsetArgs]> = [["stable", { name: STABLE, ...args.stable }]];
+    const canaryVersion = args.canary?.version;
+    if (canaryVersion !== undefined) {
+        entries.push(["canary", { name: CANARY, version: canaryVersion, trafficPolicy: args.canary?.trafficPolicy }]);
+    }
+    (args.extraSubsets ?? []).forEach((s, i) => entries.push([`extraSubsets[${i}]`, s]));
+    const built = buildSubsets(entries);
+    problems.push(...built.problems);
+    warnings.push(...built.warnings);
+
+    const policy = buildTrafficPolicy("trafficPolicy", args.trafficPolicy);
+    problems.push(...policy.problems);
+    warnings.push(...policy.warnings);
+
+    const routing: RoutingInput = {
+        host: args.service,
+        port: args.port,
+        subsets: built.subsets.map((s) => s.name),
+        canary: args.canary,
+        pins: args.pins,
+        abTest: args.abTest,
+        redirects: args.redirects,
+        uriRoutes: args.uriRoutes,
+        mirror: args.mirror,
+        timeout: args.timeout,
+        retries: args.retries,
+        faults: args.faults,
+    };
+    problems.push(...checkRouting(routing));
+
+    if (problems.length === 0) {
+        const claims = args.claims ?? DestinationRuleClaims.global;
+        problems.push(...claims.claim(args.service, args.namespace, `${CANARY_TOKEN} ${JSON.stringify(name)}`, "service"));
+    }
+    return {
+        problems,
+        warnings,
+        hosts,
+        subsets: built.subsets,
+        trafficPolicy: policy.policy,
+        http: problems.length === 0 ? canaryHttpRoutes(routing) : [],
+        weights: liveWeights(args.canary),
+    };
+}
+

@@ -1,0 +1,358 @@
+/**
+ * Typed shapes of the networking.istio.io/v1 objects this package emits, and a thin typed wrapper over
+ * `k8s.apiextensions.CustomResource`.
+ *
+ * Source of truth: the Istio 1.30.3 CRD OpenAPI schema (`kubernetes/customresourcedefinitions.gen.yaml` in
+ * istio.io/api; a copy is in ../shared/istio/crds-v1.30.3.yaml). Only the fields this package writes are
+ * declared, with the schema's names and shapes; anything else is left out on purpose so that a field
+ * Istio does not know (the seed's `circuitBreaker`, `keepAlive`, `cookie` matcher) cannot be typed.
+ * Durations are Go-style strings ("30s", "1m30s", at least 1ms); percentages are doubles 0..100.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+export const ISTIO_API_VERSION = "networking.istio.io/v1";
+
+// ---------------------------------------------------------------------------------------------------
+// Shared
+// ---------------------------------------------------------------------------------------------------
+
+/** `istio.networking.v1.Percent`. */
+export interface Percent {
+    value: number;
+}
+
+/** `PortSelector`. */
+export interface PortSelector {
+    number: number;
+}
+
+/** `StringMatch`: exactly one of exact, prefix, regex (RE2 syntax). */
+export type StringMatch = { exact: string } | { prefix: string } | { regex: string };
+
+// ---------------------------------------------------------------------------------------------------
+// VirtualService
+// ---------------------------------------------------------------------------------------------------
+
+/** `Destination`. */
+export interface Destination {
+    host: string;
+    subset?: string;
+    port?: PortSelector;
+}
+
+/** `HTTPRouteDestination`. */
+export interface HTTPRouteDestination {
+    destination: Destination;
+    /** Integer percent; absent means 100 when it is the only destination. */
+    weight?: number;
+}
+
+/** `HTTPMatchRequest` (subset). */
+export interface HTTPMatchRequest {
+    name?: string;
+    uri?: StringMatch;
+    headers?: Record<string, StringMatch>;
+    gateways?: string[];
+    port?: number;
+}
+
+/** `HTTPRedirect` (subset). */
+export interface HTTPRedirect {
+    uri?: string;
+    authority?: string;
+    redirectCode?: number;
+}
+
+/** `HTTPRewrite` (subset). */
+export interface HTTPRewrite {
+    uri?: string;
+    authority?: string;
+}
+
+/** `HTTPRetry` (subset). */
+export interface HTTPRetry {
+    attempts: number;
+    perTryTimeout?: string;
+    retryOn?: string;
+}
+
+/** `HTTPFaultInjection.Delay` (subset). */
+export interface HTTPFaultDelay {
+    percentage?: Percent;
+    fixedDelay: string;
+}
+
+/** `HTTPFaultInjection.Abort` (subset). */
+export interface HTTPFaultAbort {
+    percentage?: Percent;
+    httpStatus: number;
+}
+
+/** `HTTPFaultInjection`. */
+export interface HTTPFaultInjection {
+    delay?: HTTPFaultDelay;
+    abort?: HTTPFaultAbort;
+}
+
+/** `HTTPRoute` (subset). */
+export interface HTTPRoute {
+    name?: string;
+    match?: HTTPMatchRequest[];
+    route?: HTTPRouteDestination[];
+    redirect?: HTTPRedirect;
+    rewrite?: HTTPRewrite;
+    timeout?: string;
+    retries?: HTTPRetry;
+    fault?: HTTPFaultInjection;
+    mirror?: Destination;
+    mirrorPercentage?: Percent;
+}
+
+/** `TLSMatchAttributes` (subset). */
+export interface TLSMatchAttributes {
+    sniHosts: string[];
+    port?: number;
+    gateways?: string[];
+}
+
+/** `RouteDestination`. */
+export interface RouteDestination {
+    destination: Destination;
+    weight?: number;
+}
+
+/** `TLSRoute`. */
+export interface TLSRoute {
+    match: TLSMatchAttributes[];
+    route?: RouteDestination[];
+}
+
+/** `VirtualService` spec (subset). */
+export interface VirtualServiceSpec {
+    hosts: string[];
+    gateways?: string[];
+    http?: HTTPRoute[];
+    tls?: TLSRoute[];
+    exportTo?: string[];
+}
+
+// ---------------------------------------------------------------------------------------------------
+// DestinationRule
+// ---------------------------------------------------------------------------------------------------
+
+export type SimpleLB = "ROUND_ROBIN" | "LEAST_REQUEST" | "RANDOM" | "PASSTHROUGH";
+
+/** `LoadBalancerSettings.ConsistentHashLB.HTTPCookie`. */
+export interface HTTPCookie {
+    name: string;
+    path?: string;
+    ttl?: string;
+}
+
+/** `LoadBalancerSettings.ConsistentHashLB`: exactly one hash key. */
+export type ConsistentHashLB =
+    | { httpHeaderName: string }
+    | { httpCookie: HTTPCookie }
+    | { useSourceIp: boolean }
+    | { httpQueryParameterName: string };
+
+/** `LoadBalancerSettings`: exactly one of simple, consistentHash. */
+export type LoadBalancerSettings = { simple: SimpleLB } | { consistentHash: ConsistentHashLB };
+
+/** `ConnectionPoolSettings.TCPSettings.TcpKeepalive`. */
+export interface TcpKeepalive {
+    time?: string;
+    interval?: string;
+    probes?: number;
+}
+
+/** `ConnectionPoolSettings.TCPSettings` (subset). */
+export interface TCPSettings {
+    maxConnections?: number;
+    connectTimeout?: string;
+    tcpKeepalive?: TcpKeepalive;
+}
+
+export type H2UpgradePolicy = "DEFAULT" | "DO_NOT_UPGRADE" | "UPGRADE";
+
+/** `ConnectionPoolSettings.HTTPSettings` (subset). */
+export interface HTTPSettings {
+    http1MaxPendingRequests?: number;
+    http2MaxRequests?: number;
+    maxRequestsPerConnection?: number;
+    maxRetries?: number;
+    idleTimeout?: string;
+    h2UpgradePolicy?: H2UpgradePolicy;
+}
+
+/** `ConnectionPoolSettings`. */
+export interface ConnectionPoolSettings {
+    tcp?: TCPSettings;
+    http?: HTTPSettings;
+}
+
+/** `OutlierDetection` (subset; `consecutiveErrors` is deprecated and not emitted). */
+export interface OutlierDetection {
+    consecutive5xxErrors?: number;
+    consecutiveGatewayErrors?: number;
+    interval?: string;
+    baseEjectionTime?: string;
+    maxEjectionPercent?: number;
+    minHealthPercent?: number;
+    splitExternalLocalOriginErrors?: boolean;
+}
+
+/** `ClientTLSSettings` (subset: this package only emits Istio mutual TLS or DISABLE). */
+export interface ClientTLSSettings {
+    mode: "DISABLE" | "ISTIO_MUTUAL";
+    sni?: string;
+}
+
+/** `TrafficPolicy` (subset). */
+export interface TrafficPolicy {
+    loadBalancer?: LoadBalancerSettings;
+    connectionPool?: ConnectionPoolSettings;
+    outlierDetection?: OutlierDetection;
+    tls?: ClientTLSSettings;
+}
+
+/** `Subset`. */
+export interface Subset {
+    name: string;
+    labels?: Record<string, string>;
+    trafficPolicy?: TrafficPolicy;
+}
+
+/** `DestinationRule` spec (subset). */
+export interface DestinationRuleSpec {
+    host: string;
+    trafficPolicy?: TrafficPolicy;
+    subsets?: Subset[];
+    exportTo?: string[];
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Gateway
+// ---------------------------------------------------------------------------------------------------
+
+/** `Port` of a Gateway server: number, protocol and name are all required by the schema. */
+export interface GatewayPort {
+    number: number;
+    name: string;
+    protocol: "HTTP" | "HTTPS" | "HTTP2" | "GRPC" | "TLS" | "TCP";
+}
+
+export type ServerTLSMode = "PASSTHROUGH" | "SIMPLE" | "MUTUAL" | "AUTO_PASSTHROUGH" | "ISTIO_MUTUAL" | "OPTIONAL_MUTUAL";
+
+/** `ServerTLSSettings` (subset). */
+export interface ServerTLSSettings {
+    httpsRedirect?: boolean;
+    mode?: ServerTLSMode;
+    credentialName?: string;
+}
+
+/** `Server`. */
+export interface Server {
+    port: GatewayPort;
+    hosts: string[];
+    tls?: ServerTLSSettings;
+    name?: string;
+}
+
+/** `Gateway` spec. */
+export interface GatewaySpec {
+    selector: Record<string, string>;
+    servers: Server[];
+}
+
+// ---------------------------------------------------------------------------------------------------
+// ServiceEntry
+// ---------------------------------------------------------------------------------------------------
+
+/** `ServicePort`. */
+export interface ServicePort {
+    number: number;
+    name: string;
+    protocol: "HTTP" | "HTTPS" | "HTTP2" | "GRPC" | "TLS" | "TCP";
+}
+
+/** `ServiceEntry` spec (subset). */
+export interface ServiceEntrySpec {
+    hosts: string[];
+    ports: ServicePort[];
+    location: "MESH_EXTERNAL" | "MESH_INTERNAL";
+    resolution: "NONE" | "STATIC" | "DNS" | "DNS_ROUND_ROBIN";
+    exportTo?: string[];
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Sidecar
+// ---------------------------------------------------------------------------------------------------
+
+/** `IstioEgressListener` (subset). */
+export interface IstioEgressListener {
+    hosts: string[];
+}
+
+/** `Sidecar` spec (subset). */
+export interface SidecarSpec {
+    egress?: IstioEgressListener[];
+    outboundTrafficPolicy?: { mode: "REGISTRY_ONLY" | "ALLOW_ANY" };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Typed CustomResource wrapper
+// ---------------------------------------------------------------------------------------------------
+
+/** Spec type per Istio kind. */
+export interface IstioSpecs {
+    VirtualService: VirtualServiceSpec;
+    DestinationRule: DestinationRuleSpec;
+    Gateway: GatewaySpec;
+    ServiceEntry: ServiceEntrySpec;
+    Sidecar: SidecarSpec;
+}
+
+export type IstioKind = keyof IstioSpecs;
+
+/** Arguments of {@link IstioResource}. */
+export interface IstioResourceArgs<K extends IstioKind> {
+    /** The Istio kind; decides the type of `spec`. */
+    kind: K;
+    /** Kubernetes metadata. `name` is required: other objects refer to Istio objects by name. */
+    metadata: {
+        name: string;
+        namespace: pulumi.Input<string>;
+        labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+        annotations?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    };
+    /** The spec, plain and fully typed (components validate before they create anything). */
+    spec: IstioSpecs[K];
+}
+
+/**
+ * A networking.istio.io/v1 object with a typed spec: `new IstioResource(name, { kind: "Gateway", metadata, spec })`.
+ * The Pulumi type is `kubernetes:networking.istio.io/v1:<Kind>`.
+ */
+export class IstioResource<K extends IstioKind> extends k8s.apiextensions.CustomResource {
+    /** The Istio kind of this object. */
+    public readonly istioKind: K;
+    /** The spec as emitted (plain), for outputs and tests. */
+    public readonly istioSpec: IstioSpecs[K];
+
+    constructor(name: string, args: IstioResourceArgs<K>, opts: pulumi.CustomResourceOptions = {}) {
+        super(
+            name,
+            {
+                apiVersion: ISTIO_API_VERSION,
+                kind: args.kind,
+                metadata: args.metadata,
+                spec: args.spec,
+            },
+            opts,
+        );
+        this.istioKind = args.kind;
+        this.istioSpec = args.spec;
+    }
+}

@@ -1,0 +1,525 @@
+/**
+ * Pure route arithmetic for the canary VirtualService and the gateway-bound VirtualServices: which HTTP
+ * routes exist, in which order, with which weights. No Pulumi, no I/O: table- and property-tested.
+ *
+ * Order of the canary VirtualService's `http` routes (Istio evaluates them top to bottom, first match wins):
+ *   1. the header-only fault route, when faults carry a `header` (so the fault never hits other traffic),
+ *   2. header/cookie-pinned canary routes,
+ *   3. A/B rules (a header or cookie flag sends the request to the canary),
+ *   4. redirects, then URI-prefix routes (to a subset, to a split, optionally with a rewrite),
+ *   5. the weighted catch-all, always last: stable 100-w, canary w; a 0-weight destination is omitted.
+ * When the canary is not routed (or has no version) no route names the canary subset at all.
+ */
+import { CANARY, STABLE } from "./subsets";
+import type {
+    HTTPFaultInjection,
+    HTTPMatchRequest,
+    HTTPRetry,
+    HTTPRoute,
+    HTTPRouteDestination,
+    StringMatch,
+} from "./istio/types";
+import {
+    checkDuration,
+    checkHttpStatus,
+    checkNonEmpty,
+    checkPercentage,
+    checkPort,
+    checkRange,
+    checkRe2,
+    checkWeight,
+    checkWeightsSum,
+    Problem,
+    show,
+} from "./validation";
+
+// ---------------------------------------------------------------------------------------------------
+// Argument shapes (shared with Canary, IngressGateway, InternalGateway)
+// ---------------------------------------------------------------------------------------------------
+
+/** Pin requests whose header matches to the canary. Exactly one of exact, prefix, regex (RE2). */
+export interface HeaderPin {
+    /** Header name, lower-case (Istio matches header names lower-cased). */
+    header: string;
+    exact?: string;
+    prefix?: string;
+    regex?: string;
+}
+
+/**
+ * Pin requests that carry cookie `<cookie>=<value>` to the canary. Istio has no cookie matcher: this
+ * becomes a regex on the `cookie` header, `^(.*?;\s*)?<cookie>=<value>(;.*)?$`.
+ */
+export interface CookiePin {
+    cookie: string;
+    value: string;
+}
+
+export type CanaryPin = HeaderPin | CookiePin;
+
+/**
+ * A/B test: requests with header `<header>: <value>` and/or cookie `<cookie>=<value>` go to the canary;
+ * every other request follows the weighted catch-all (the canary weight is the split of the rest).
+ */
+export interface AbTestArgs {
+    /** Flag header name, e.g. "x-new-feature". At least one of header, cookie. */
+    header?: string;
+    /** Flag cookie name, e.g. "new-feature". */
+    cookie?: string;
+    /** Flag value. Default "enabled". */
+    value?: string;
+}
+
+/** Send a URI prefix to one subset, or split it by explicit weights, optionally rewriting the URI. */
+export interface UriRouteArgs {
+    /** URI prefix, starting with "/". */
+    prefix: string;
+    /** Subset that receives the traffic ("stable", "canary" or an extra subset). Default: the catch-all split. */
+    subset?: string;
+    /** Explicit split by subset name, integer percent summing to 100. Excludes `subset`. */
+    weights?: Record<string, number>;
+    /** Rewrite the matched prefix to this URI before forwarding. Default: no rewrite. */
+    rewrite?: string;
+}
+
+/** Answer a URI prefix with an HTTP redirect. */
+export interface RedirectArgs {
+    /** URI prefix, starting with "/". */
+    prefix: string;
+    /** Target URI. */
+    uri: string;
+    /** 3xx status. Default 301. */
+    redirectCode?: number;
+}
+
+/** Fault injection: delay and/or abort, for every request or only for requests with a header. */
+export interface FaultArgs {
+    /** Delay `percentage` percent (0..100) of requests by `fixedDelay` (Go duration, >= 1ms). */
+    delay?: { percentage: number; fixedDelay: string };
+    /** Abort `percentage` percent (0..100) of requests with `httpStatus` (200..599). */
+    abort?: { percentage: number; httpStatus: number };
+    /** Only requests with this header (exact value) get the fault. Default: every request. */
+    header?: { name: string; value: string };
+}
+
+/** Retry policy of every forwarding route. */
+export interface RetryArgs {
+    /** Attempts, integer 0..100 (0 disables retries). */
+    attempts: number;
+    /** Timeout per attempt, Go duration. Default: Istio's (the route timeout). */
+    perTryTimeout?: string;
+    /** Envoy retry conditions, comma-separated, e.g. "5xx,reset,connect-failure,refused-stream". */
+    retryOn?: string;
+}
+
+/** Canary state as the stack config states it. */
+export interface CanaryState {
+    /** Version label of the canary subset; absent = no canary subset. */
+    version?: string;
+    /** Canary percent of the catch-all, integer 0..100. Default 0. */
+    weight?: number;
+    /** false = keep the canary subset but route nothing to it. Default true. */
+    routed?: boolean;
+}
+
+/** Live weights of the catch-all route, percent. */
+export interface Weights {
+    stable: number;
+    canary: number;
+}
+
+/** Everything that decides the canary VirtualService's HTTP routes. */
+export interface RoutingInput {
+    /** Destination host (the Kubernetes Service). */
+    host: string;
+    /** Destination port. Default: none (Istio uses the service's only port). */
+    port?: number;
+    /** Subsets the DestinationRule defines. */
+    subsets: readonly string[];
+    canary?: CanaryState;
+    pins?: readonly CanaryPin[];
+    abTest?: AbTestArgs;
+    redirects?: readonly RedirectArgs[];
+    uriRoutes?: readonly UriRouteArgs[];
+    /** Mirror this percent (0..100) of catch-all traffic to the canary. */
+    mirror?: { percentage: number };
+    /** Route timeout, Go duration. */
+    timeout?: string;
+    retries?: RetryArgs;
+    faults?: FaultArgs;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Weights
+// ---------------------------------------------------------------------------------------------------
+
+/** True when the canary gets routes: it has a version and `routed` is not false. */
+export function canaryRouted(canary: CanaryState | undefined): boolean {
+    return canary?.version !== undefined && (canary.routed ?? true);
+}
+
+/** The catch-all split: canary w, stable 100-w; canary 0 when it is not routed. */
+export function liveWeights(canary: CanaryState | undefined): Weights {
+    const w = canaryRouted(canary) ? (canary?.weight ?? 0) : 0;
+    return { stable: 100 - w, canary: w };
+}
+
+/**
+ * Weighted destinations for `host` by subset, in the given order, leaving out 0-weight entries; a lone
+ * destination carries no weight (Istio gives it 100).
+ */
+export function weightedDestinations(
+    host: string,
+    port: number | undefined,
+    weights: ReadonlyArray<readonly [subset: string, weight: number]>,
+): HTTPRouteDestination[] {
+    const kept = weights.filter(([, w]) => w > 0);
+    return kept.map(([subset, w]) => {
+        const destination = port === undefined ? { host, subset } : { host, subset, port: { number: port } };
+        return kept.length === 1 ? { destination } : { destination, weight: w };
+    });
+}
+
+/** The catch-all destinations: stable then canary. */
+export function splitDestinations(host: string, port: number | undefined, weights: Weights): HTTPRouteDestination[] {
+    return weightedDestinations(host, port, [
+        [STABLE, weights.stable],
+        [CANARY, weights.canary],
+    ]);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Matches
+// ---------------------------------------------------------------------------------------------------
+
+function escapeRe2(s: string): string {
+    return s.replace(/[\\^$.*+?()[\]{}|]/g, "\\$&");
+}
+
+/** The `cookie` header regex that matches cookie `<name>=<value>` anywhere in the header. */
+export function cookieRegex(name: string, value: string): string {
+    return `^(.*?;\\s*)?${escapeRe2(name)}=${escapeRe2(value)}(;.*)?$`;
+}
+
+function isCookiePin(pin: CanaryPin): pin is CookiePin {
+    return "cookie" in pin;
+}
+
+function headerMatch(pin: HeaderPin): StringMatch | undefined {
+    if (pin.exact !== undefined) return { exact: pin.exact };
+    if (pin.prefix !== undefined) return { prefix: pin.prefix };
+    if (pin.regex !== undefined) return { regex: pin.regex };
+    return undefined;
+}
+
+function pinMatch(pin: CanaryPin): HTTPMatchRequest {
+    if (isCookiePin(pin)) {
+        return { headers: { cookie: { regex: cookieRegex(pin.cookie, pin.value) } } };
+    }
+    return { headers: { [pin.header]: headerMatch(pin) ?? { exact: "" } } };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Validation
+// ---------------------------------------------------------------------------------------------------
+
+const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
+
+function checkHeaderName(path: string, name: string): Problem[] {
+    return HEADER_NAME.test(name)
+        ? []
+        : [{ propertyPath: path, reason: `${path} is ${show(name)}; it must be a lower-case HTTP header name such as "x-canary"` }];
+}
+
+function checkPrefix(path: string, prefix: string): Problem[] {
+    return prefix.startsWith("/") ? [] : [{ propertyPath: path, reason: `${path} is ${show(prefix)}; it must be a URI prefix starting with "/"` }];
+}
+
+function checkSubsetRef(path: string, subset: string, input: RoutingInput): Problem[] {
+    if (!input.subsets.includes(subset)) {
+        return [
+            {
+                propertyPath: path,
+                reason: `${path} is ${show(subset)}; it must name a subset the DestinationRule of ${show(input.host)} defines (${input.subsets.map((s) => show(s)).join(", ")})`,
+            },
+        ];
+    }
+    if (subset === CANARY && input.canary?.version === undefined) {
+        return [{ propertyPath: path, reason: `${path} is "canary" but canary.version is not set; set canary.version or route to another subset` }];
+    }
+    return [];
+}
+
+function checkPins(pins: readonly CanaryPin[]): Problem[] {
+    return pins.flatMap((pin, i) => {
+        const p = `pins[${i}]`;
+        if (isCookiePin(pin)) {
+            return [...checkNonEmpty(`${p}.cookie`, pin.cookie), ...checkNonEmpty(`${p}.value`, pin.value)];
+        }
+        const set = [pin.exact, pin.prefix, pin.regex].filter((v) => v !== undefined).length;
+        const problems = checkHeaderName(`${p}.header`, pin.header);
+        if (set !== 1) {
+            problems.push({
+                propertyPath: p,
+                reason: `${p} sets ${set} of exact, prefix, regex; it must set exactly one`,
+            });
+        }
+        return [...problems, ...checkRe2(`${p}.regex`, pin.regex)];
+    });
+}
+
+function checkUriRules(input: RoutingInput): Problem[] {
+    const problems: Problem[] = [];
+    const seen: Array<{ prefix: string; path: string }> = [];
+    const visit = (path: string, prefix: string) => {
+        problems.push(...checkPrefix(`${path}.prefix`, prefix));
+        const shadow = seen.find((s) => prefix.startsWith(s.prefix));
+        if (shadow !== undefined) {
+            problems.push({
+                propertyPath: `${path}.prefix`,
+                reason: `${path}.prefix is ${show(prefix)}; it is shadowed by ${shadow.path}.prefix ${show(shadow.prefix)}, which matches first; put the longer prefix first or remove one`,
+            });
+        }
+        seen.push({ prefix, path });
+    };
+    (input.redirects ?? []).forEach((r, i) => {
+        const p = `redirects[${i}]`;
+        visit(p, r.prefix);
+        problems.push(...checkNonEmpty(`${p}.uri`, r.uri), ...checkRange(`${p}.redirectCode`, r.redirectCode, 300, 399, true));
+    });
+    (input.uriRoutes ?? []).forEach((r, i) => {
+        const p = `uriRoutes[${i}]`;
+        visit(p, r.prefix);
+        if (r.subset !== undefined && r.weights !== undefined) {
+            problems.push({ propertyPath: p, reason: `${p} sets both subset and weights; it must set at most one` });
+        }
+        if (r.subset !== undefined) {
+            problems.push(...checkSubsetRef(`${p}.subset`, r.subset, input));
+        }
+        if (r.weights !== undefined) {
+            const entries = Object.entries(r.weights);
+            for (const [subset, w] of entries) {
+                problems.push(...checkSubsetRef(`${p}.weights.${subset}`, subset, input), ...checkWeight(`${p}.weights.${subset}`, w));
+            }
+            problems.push(...checkWeightsSum(`${p}.weights`, entries.map(([, w]) => w)));
+        }
+    });
+    return problems;
+}
+
+function checkFaults(f: FaultArgs): Problem[] {
+    const problems: Problem[] = [];
+    if (f.delay === undefined && f.abort === undefined) {
+        problems.push({ propertyPath: "faults", reason: "faults sets neither delay nor abort; set one of them or remove faults" });
+    }
+    if (f.delay !== undefined) {
+        problems.push(...checkPercentage("faults.delay.percentage", f.delay.percentage), ...checkDuration("faults.delay.fixedDelay", f.delay.fixedDelay));
+    }
+    if (f.abort !== undefined) {
+        problems.push(...checkPercentage("faults.abort.percentage", f.abort.percentage), ...checkHttpStatus("faults.abort.httpStatus", f.abort.httpStatus));
+    }
+    if (f.header !== undefined) {
+        problems.push(...checkHeaderName("faults.header.name", f.header.name));
+    }
+    return problems;
+}
+
+/** Every problem in a {@link RoutingInput}; property paths are relative to the component's args. */
+export function checkRouting(input: RoutingInput): Problem[] {
+    const problems: Problem[] = [...checkPort("port", input.port)];
+    const canary = input.canary;
+    if (canary !== undefined) {
+        problems.push(...checkWeight("canary.weight", canary.weight));
+        if (canary.version === undefined && (canary.weight ?? 0) > 0) {
+            problems.push({
+                propertyPath: "canary.weight",
+                reason: `canary.weight is ${show(canary.weight)} but canary.version is not set; set canary.version or set the weight to 0`,
+            });
+        }
+    }
+    for (const subset of [STABLE, ...(canaryRouted(canary) ? [CANARY] : [])]) {
+        problems.push(...checkSubsetRef(subset === STABLE ? "stable" : "canary", subset, input));
+    }
+    problems.push(...checkPins(input.pins ?? []));
+    const ab = input.abTest;
+    if (ab !== undefined) {
+        if (ab.header === undefined && ab.cookie === undefined) {
+            problems.push({ propertyPath: "abTest", reason: "abTest sets neither header nor cookie; set at least one flag" });
+        }
+        if (ab.header !== undefined) problems.push(...checkHeaderName("abTest.header", ab.header));
+        if (ab.cookie !== undefined) problems.push(...checkNonEmpty("abTest.cookie", ab.cookie));
+        if (ab.value !== undefined) problems.push(...checkNonEmpty("abTest.value", ab.value));
+    }
+    problems.push(...checkUriRules(input));
+    if (input.mirror !== undefined) {
+        problems.push(...checkPercentage("mirror.percentage", input.mirror.percentage));
+        if (input.canary?.version === undefined) {
+            problems.push({ propertyPath: "mirror", reason: "mirror is set but canary.version is not set; mirroring copies traffic to the canary, so set canary.version or remove mirror" });
+        }
+    }
+    problems.push(...checkDuration("timeout", input.timeout));
+    if (input.retries !== undefined) {
+        problems.push(
+            ...checkRange("retries.attempts", input.retries.attempts, 0, 100, true),
+            ...checkDuration("retries.perTryTimeout", input.retries.perTryTimeout),
+        );
+        if (input.retries.retryOn !== undefined) problems.push(...checkNonEmpty("retries.retryOn", input.retries.retryOn));
+    }
+    if (input.faults !== undefined) problems.push(...checkFaults(input.faults));
+    return problems;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Building
+// ---------------------------------------------------------------------------------------------------
+
+/** The Istio fault of a {@link FaultArgs}. */
+export function faultInjection(f: FaultArgs): HTTPFaultInjection {
+    const fault: HTTPFaultInjection = {};
+    if (f.delay !== undefined) fault.delay = { percentage: { value: f.delay.percentage }, fixedDelay: f.delay.fixedDelay };
+    if (f.abort !== undefined) fault.abort = { percentage: { value: f.abort.percentage }, httpStatus: f.abort.httpStatus };
+    return fault;
+}
+
+function retryPolicy(r: RetryArgs): HTTPRetry {
+    const retry: HTTPRetry = { attempts: r.attempts };
+    if (r.perTryTimeout !== undefined) retry.perTryTimeout = r.perTryTimeout;
+    if (r.retryOn !== undefined) retry.retryOn = r.retryOn;
+    return retry;
+}
+
+/**
+ * The canary VirtualService's HTTP routes. Call {@link checkRouting} first: this assumes valid input.
+ */
+export function canaryHttpRoutes(input: RoutingInput): HTTPRoute[] {
+    const routed = canaryRouted(input.canary);
+    const weights = liveWeights(input.canary);
+    const split = splitDestinations(input.host, input.port, weights);
+    const to = (subset: string): HTTPRouteDestination[] =>
+        weightedDestinations(input.host, input.port, [[subset === CANARY && !routed ? STABLE : subset, 100]]);
+    const forward = (name: string, route: HTTPRouteDestination[], match?: HTTPMatchRequest[]): HTTPRoute => {
+        const r: HTTPRoute = { name };
+        if (match !== undefined) r.match = match;
+        r.route = route;
+        if (input.faults !== undefined && input.faults.header === undefined) r.fault = faultInjection(input.faults);
+        if (input.timeout !== undefined) r.timeout = input.timeout;
+        if (input.retries !== undefined) r.retries = retryPolicy(input.retries);
+        return r;
+    };
+
+    const routes: HTTPRoute[] = [];
+    const faults = input.faults;
+    if (faults?.header !== undefined) {
+        const r: HTTPRoute = {
+            name: "fault-injection",
+            match: [{ headers: { [faults.header.name]: { exact: faults.header.value } } }],
+            route: split,
+            fault: faultInjection(faults),
+        };
+        if (input.timeout !== undefined) r.timeout = input.timeout;
+        if (input.retries !== undefined) r.retries = retryPolicy(input.retries);
+        routes.push(r);
+    }
+    if (routed) {
+        (input.pins ?? []).forEach((pin, i) => routes.push(forward(`canary-pin-${i}`, to(CANARY), [pinMatch(pin)])));
+        const ab = input.abTest;
+        if (ab !== undefined) {
+            const value = ab.value ?? "enabled";
+            const match: HTTPMatchRequest[] = [];
+            if (ab.header !== undefined) match.push({ headers: { [ab.header]: { exact: value } } });
+            if (ab.cookie !== undefined) match.push({ headers: { cookie: { regex: cookieRegex(ab.cookie, value) } } });
+            routes.push(forward("ab-test", to(CANARY), match));
+        }
+    }
+    (input.redirects ?? []).forEach((r, i) =>
+        routes.push({
+            name: `redirect-${i}`,
+            match: [{ uri: { prefix: r.prefix } }],
+            redirect: { uri: r.uri, redirectCode: r.redirectCode ?? 301 },
+        }),
+    );
+    (input.uriRoutes ?? []).forEach((u, i) => {
+        let dest: HTTPRouteDestination[];
+        if (u.subset !== undefined) {
+            dest = to(u.subset);
+        } else if (u.weights !== undefined) {
+            const entries = Object.entries(u.weights).map(([s, w]) => [s === CANARY && !routed ? STABLE : s, w] as const);
+            const merged = new Map<string, number>();
+            for (const [s, w] of entries) merged.set(s, (merged.get(s) ?? 0) + w);
+            dest = weightedDestinations(input.host, input.port, [...merged.entries()]);
+        } else {
+            dest = split;
+        }
+        const r = forward(`uri-${i}`, dest, [{ uri: { prefix: u.prefix } }]);
+        if (u.rewrite !== undefined) r.rewrite = { uri: u.rewrite };
+        routes.push(r);
+    });
+    const catchAll = forward("catch-all", split);
+    if (input.mirror !== undefined && routed) {
+        catchAll.mirror = input.port === undefined ? { host: input.host, subset: CANARY } : { host: input.host, subset: CANARY, port: { number: input.port } };
+        catchAll.mirrorPercentage = { value: input.mirror.percentage };
+    }
+    routes.push(catchAll);
+    return routes;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Gateway-bound routes (ingress and internal gateways)
+// ---------------------------------------------------------------------------------------------------
+
+/** One prefix route of a gateway-bound VirtualService. */
+export interface GatewayRouteArgs {
+    /** URI prefix, starting with "/". */
+    prefix: string;
+    /** Destination host, e.g. "sample-app". */
+    host: string;
+    /** Destination port, 1..65535. Default: none (the service's only port). */
+    port?: number;
+    /**
+     * Stable/canary weights of a service with a canary (pass `canary.weights`): Istio ignores the mesh
+     * VirtualService for gateway traffic (analyzer IST0140), so the split is repeated here. Default: no
+     * subsets (plain service routing).
+     */
+    weights?: Weights;
+}
+
+/** Problems of gateway routes, under `path` (e.g. "routes"). */
+export function checkGatewayRoutes(path: string, routes: readonly GatewayRouteArgs[]): Problem[] {
+    const problems: Problem[] = [];
+    if (routes.length === 0) {
+        problems.push({ propertyPath: path, reason: `${path} is []; it must list at least one route, such as { prefix: "/", host: "sample-app" }` });
+    }
+    const seen: Array<{ prefix: string; at: string }> = [];
+    routes.forEach((r, i) => {
+        const p = `${path}[${i}]`;
+        problems.push(...checkPrefix(`${p}.prefix`, r.prefix), ...checkNonEmpty(`${p}.host`, r.host), ...checkPort(`${p}.port`, r.port));
+        const shadow = seen.find((s) => r.prefix.startsWith(s.prefix));
+        if (shadow !== undefined) {
+            problems.push({
+                propertyPath: `${p}.prefix`,
+                reason: `${p}.prefix is ${show(r.prefix)}; it is shadowed by ${shadow.at}.prefix ${show(shadow.prefix)}, which matches first; put the longer prefix first or remove one`,
+            });
+        }
+        seen.push({ prefix: r.prefix, at: p });
+        if (r.weights !== undefined) {
+            problems.push(
+                ...checkWeight(`${p}.weights.stable`, r.weights.stable),
+                ...checkWeight(`${p}.weights.canary`, r.weights.canary),
+                ...checkWeightsSum(`${p}.weights`, [r.weights.stable, r.weights.canary]),
+            );
+        }
+    });
+    return problems;
+}
+
+/** HTTP routes of a gateway-bound VirtualService, in the given order. */
+export function gatewayHttpRoutes(routes: readonly GatewayRouteArgs[]): HTTPRoute[] {
+    return routes.map((r, i) => ({
+        name: `route-${i}`,
+        match: [{ uri: { prefix: r.prefix } }],
+        route:
+            r.weights === undefined
+                ? [{ destination: r.port === undefined ? { host: r.host } : { host: r.host, port: { number: r.port } } }]
+                : splitDestinations(r.host, r.port, r.weights),
+    }));
+}
