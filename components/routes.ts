@@ -352,10 +352,9 @@ export function checkRouting(input: RoutingInput): Problem[] {
     }
     problems.push(...checkUriRules(input));
     if (input.mirror !== undefined) {
+        // Like pins and A/B rules, a mirror only exists while the canary is routed (promotion removes
+        // canary.version and must not fail on a mirror left in config).
         problems.push(...checkPercentage("mirror.percentage", input.mirror.percentage));
-        if (input.canary?.version === undefined) {
-            problems.push({ propertyPath: "mirror", reason: "mirror is set but canary.version is not set; mirroring copies traffic to the canary, so set canary.version or remove mirror" });
-        }
     }
     problems.push(...checkDuration("timeout", input.timeout));
     if (input.retries !== undefined) {

@@ -50,28 +50,7 @@ export class Workloads extends pulumi.ComponentResource {
     public readonly versions: string[];
 
     constructor(name: string, args: WorkloadsArgs, opts: pulumi.ComponentResourceOptions = {}) {
-        const port = args.port ?? 8080;
-        const targetPort = args.targetPort ?? port;
-        const problems: Problem[] = [
-            ...checkDnsLabel("namespace", args.namespace),
-            ...checkDnsLabel("app", args.app),
-            ...checkPort("port", port),
-            ...checkPort("targetPort", targetPort),
-            ...checkUnique("versions", args.versions.map((v) => v.version), "version"),
-        ];
-        if (args.versions.length === 0) {
-            problems.push({ propertyPath: "versions", reason: 'versions is []; it must list at least one version, such as [{ version: "v1", image: "..." }]' });
-        }
-        args.versions.forEach((v, i) => {
-            problems.push(
-                ...checkDnsLabel(`versions[${i}].version`, v.version),
-                ...checkNonEmpty(`versions[${i}].image`, v.image),
-                ...checkCount(`versions[${i}].replicas`, v.replicas, 0),
-            );
-            if (`${args.app}-${v.version}`.length > 63) {
-                problems.push({ propertyPath: `versions[${i}].version`, reason: `versions[${i}].version makes the Deployment name "${args.app}-${v.version}" longer than 63 characters; shorten app or version` });
-            }
-        });
+        const { problems, port, targetPort } = planWorkloads(args);
         throwIfProblems(WORKLOADS_TOKEN, name, problems);
         super(WORKLOADS_TOKEN, name, {}, opts);
 
@@ -109,4 +88,31 @@ export class Workloads extends pulumi.ComponentResource {
         );
         this.registerOutputs({ deployments: this.deployments, service: this.service, versions: this.versions });
     }
+}
+
+/** Pure: validates WorkloadsArgs and resolves the ports. */
+export function planWorkloads(args: WorkloadsArgs): { problems: Problem[]; port: number; targetPort: number } {
+    const port = args.port ?? 8080;
+    const targetPort = args.targetPort ?? port;
+    const problems: Problem[] = [
+        ...checkDnsLabel("namespace", args.namespace),
+        ...checkDnsLabel("app", args.app),
+        ...checkPort("port", port),
+        ...checkPort("targetPort", targetPort),
+        ...checkUnique("versions", args.versions.map((v) => v.version), "version"),
+    ];
+    if (args.versions.length === 0) {
+        problems.push({ propertyPath: "versions", reason: 'versions is []; it must list at least one version, such as [{ version: "v1", image: "..." }]' });
+    }
+    args.versions.forEach((v, i) => {
+        problems.push(
+            ...checkDnsLabel(`versions[${i}].version`, v.version),
+            ...checkNonEmpty(`versions[${i}].image`, v.image),
+            ...checkCount(`versions[${i}].replicas`, v.replicas, 0),
+        );
+        if (`${args.app}-${v.version}`.length > 63) {
+            problems.push({ propertyPath: `versions[${i}].version`, reason: `versions[${i}].version makes the Deployment name "${args.app}-${v.version}" longer than 63 characters; shorten app or version` });
+        }
+    });
+    return { problems, port, targetPort };
 }

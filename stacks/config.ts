@@ -1,0 +1,352 @@
+/**
+ * Stack config: parse a plain object of `mesh-traffic:` keys into a typed {@link StackConfig}, or throw one
+ * {@link StackConfigError} that lists every problem (schema, unknown keys with a "did you mean", and the
+ * cross-field rules of stacks/rules.ts) with the stack name, config path, value, rule and fix.
+ *
+ * {@link parseStackConfig} is pure; {@link readStackConfig} is the thin I/O edge that reads the Pulumi
+ * runtime config. Components never read config: the stack layer passes them typed args.
+ *
+ * Secrets (`release.prometheus.bearerToken`, `release.prometheus.basicAuth.password`, any value under a key
+ * Pulumi marks secret) never appear in a message: values at secret paths render as `[secret]`, and the final
+ * message is scrubbed of every secret string as a second line of defence.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { z } from "zod";
+import { show } from "../components/validation";
+import { stackConfigSchema, type StackConfig } from "./schema";
+import { checkMeshPlan } from "./meshStack";
+import { checkStackRules } from "./rules";
+
+export type { StackConfig } from "./schema";
+
+/** The config namespace: `pulumi config set --path 'services.sample-app.canary.weight' 25` needs no prefix. */
+export const PROJECT = "mesh-traffic";
+
+/** One problem in the stack config. */
+export interface StackConfigProblem {
+    /** Config path as `pulumi config set --path` takes it, e.g. `services.sample-app.canary.weight`. */
+    propertyPath: string;
+    /** Names the value, the rule and (when there is one) the likely intent: `... is 120; it must be ...`. */
+    reason: string;
+    /** What to do, usually a `pulumi config` command. */
+    fix: string;
+}
+
+/** Thrown by {@link parseStackConfig} with every problem found; nothing has been registered yet. */
+export class StackConfigError extends Error {
+    /** Stable machine-readable code. */
+    readonly code = "STACK_CONFIG_INVALID";
+    readonly hint: string;
+    readonly stack: string;
+    readonly problems: readonly StackConfigProblem[];
+
+    constructor(stack: string, problems: readonly StackConfigProblem[], secrets: readonly string[] = []) {
+        const scrub = (text: string): string => scrubSecrets(text, secrets);
+        const safe = problems.map((p) => ({ propertyPath: p.propertyPath, reason: scrub(p.reason), fix: scrub(p.fix) }));
+        const lines = safe.map((p) => `  - ${p.reason}\n    fix: ${p.fix}`).join("\n");
+        super(
+            `stack "${stack}": ${safe.length} problem${safe.length === 1 ? "" : "s"} in the ${PROJECT} config ` +
+                `(nothing was deployed):\n${lines}`,
+        );
+        this.name = "StackConfigError";
+        this.stack = stack;
+        this.problems = safe;
+        this.hint = `Edit Pulumi.${stack}.yaml or run the pulumi config commands above; docs/config.md lists every key.`;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Secrets.
+
+/** Config paths whose values are secret wherever they appear. */
+const SECRET_PATHS: readonly RegExp[] = [
+    /^release\.prometheus\.bearerToken$/,
+    /^release\.prometheus\.basicAuth\.password$/,
+    // TLS material is never a config key (gateways take a credentialName), but refuse to echo one anyway.
+    /(^|\.)(privateKey|key|cert|certificate|password|token|secret)$/i,
+];
+
+const isSecretPath = (path: string, secretKeys: ReadonlySet<string>): boolean =>
+    secretKeys.has(path.split(/[.[]/, 1)[0] ?? "") || SECRET_PATHS.some((re) => re.test(path));
+
+/** Every string value at a secret path of `raw`, longest first (so a prefix never hides the rest). */
+function secretValues(raw: unknown, secretKeys: ReadonlySet<string>, path = ""): string[] {
+    if (typeof raw === "string") {
+        return path !== "" && isSecretPath(path, secretKeys) && raw.length > 0 ? [raw] : [];
+    }
+    if (raw === null || typeof raw !== "object") {
+        return [];
+    }
+    const entries: [string, unknown][] = Array.isArray(raw)
+        ? raw.map((v, i): [string, unknown] => [`${path}[${i}]`, v])
+        : Object.entries(raw).map(([k, v]): [string, unknown] => [path === "" ? k : `${path}.${k}`, v]);
+    return entries.flatMap(([p, v]) => secretValues(v, secretKeys, p)).sort((a, b) => b.length - a.length);
+}
+
+function scrubSecrets(text: string, secrets: readonly string[]): string {
+    return secrets.reduce((t, s) => t.split(s).join("[secret]"), text);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Paths and "did you mean".
+
+/** `["services", "sample-app", "hosts", 0]` -> `services.sample-app.hosts[0]`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+    return path.reduce<string>(
+        (acc, seg) => (typeof seg === "number" ? `${acc}[${seg}]` : acc === "" ? String(seg) : `${acc}.${String(seg)}`),
+        "",
+    );
+}
+
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+    let cur: unknown = raw;
+    for (const seg of path) {
+        if (cur === null || typeof cur !== "object") {
+            return undefined;
+        }
+        cur = (cur as Record<PropertyKey, unknown>)[seg];
+    }
+    return cur;
+}
+
+/** Levenshtein distance (insert, delete, substitute), O(a*b) with one row. */
+export function levenshtein(a: string, b: string): number {
+    let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        const row = [i];
+        for (let j = 1; j <= b.length; j++) {
+            const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+            row.push(Math.min((prev[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost));
+        }
+        prev = row;
+    }
+    return prev[b.length] ?? 0;
+}
+
+/**
+ * The allowed key closest to `key`, if it is close enough to be a typo: distance at most 2, or at most a
+ * third of the key's length for long keys; a case-only difference always counts.
+ */
+export function didYouMean(key: string, allowed: readonly string[]): string | undefined {
+    let best: { k: string; d: number } | undefined;
+    for (const k of allowed) {
+        const d = k.toLowerCase() === key.toLowerCase() ? 0 : levenshtein(key, k);
+        if (best === undefined || d < best.d) {
+            best = { k, d };
+        }
+    }
+    return best !== undefined && best.d <= Math.max(2, Math.floor(key.length / 3)) ? best.k : undefined;
+}
+
+type AnyZod = z.core.$ZodType;
+
+/** Strips optional/default/prefault/nullable/pipe wrappers down to the schema that has a shape. */
+function unwrap(schema: AnyZod): AnyZod {
+    let s = schema;
+    for (;;) {
+        const def = s._zod.def as unknown as { type: string; innerType?: AnyZod; in?: AnyZod; out?: AnyZod };
+        if (def.innerType !== undefined) {
+            s = def.innerType;
+        } else if (def.type === "pipe" && def.out !== undefined && def.in !== undefined) {
+            // z.preprocess is a pipe from a transform into the real schema.
+            s = (def.in._zod.def as { type: string }).type === "transform" ? def.out : def.in;
+        } else {
+            return s;
+        }
+    }
+}
+
+/** Keys an object schema allows at `path` of the config (records and arrays are walked through). */
+export function allowedKeysAt(path: readonly PropertyKey[], root: AnyZod = stackConfigSchema): string[] {
+    let s: AnyZod | undefined = root;
+    for (const seg of path) {
+        if (s === undefined) {
+            return [];
+        }
+        const def = unwrap(s)._zod.def as unknown as {
+            type: string;
+            shape?: Record<string, AnyZod>;
+            valueType?: AnyZod;
+            element?: AnyZod;
+        };
+        s = def.type === "object" ? def.shape?.[String(seg)] : def.type === "record" ? def.valueType : def.element;
+    }
+    const def = s === undefined ? undefined : (unwrap(s)._zod.def as { type: string; shape?: Record<string, AnyZod> });
+    return def?.type === "object" ? Object.keys(def.shape ?? {}) : [];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Zod issues -> problems.
+
+function setFix(path: string, secret: boolean): string {
+    return `pulumi config set${secret ? " --secret" : ""} --path '${path}' <valid value>`;
+}
+
+function issueProblems(issue: z.core.$ZodIssue, raw: unknown, secretKeys: ReadonlySet<string>): StackConfigProblem[] {
+    if (issue.code === "unrecognized_keys") {
+        const allowed = allowedKeysAt(issue.path);
+        return issue.keys.map((key) => {
+            const path = formatPath([...issue.path, key]);
+            const guess = didYouMean(key, allowed);
+            const where = issue.path.length === 0 ? `the ${PROJECT} namespace` : formatPath(issue.path);
+            return {
+                propertyPath: path,
+                reason:
+                    `${path} is not a key of ${where}` +
+                    (guess === undefined ? `; allowed keys: ${allowed.join(", ")}` : `; did you mean "${guess}"?`),
+                fix:
+                    `pulumi config rm --path '${path}'` +
+                    (guess === undefined
+                        ? ", or move it where docs/config.md documents it"
+                        : `, then set '${formatPath([...issue.path, guess])}'`),
+            };
+        });
+    }
+    const path = formatPath(issue.path);
+    const secret = isSecretPath(path, secretKeys);
+    const value = valueAt(raw, issue.path);
+    const shown = secret && value !== undefined ? "[secret]" : show(value);
+    const label = path === "" ? "the config" : path;
+    const rule = issue.message.startsWith("must") ? `it ${issue.message}` : issue.message;
+    return [
+        {
+            propertyPath: path,
+            reason: value === undefined ? `${label} is missing; it is required` : `${label} is ${shown}; ${rule}`,
+            fix: setFix(path, secret),
+        },
+    ];
+}
+
+/**
+ * Messages for zod's built-in checks, phrased as rules ("must be ..."), for this parse only: a message a
+ * schema sets itself (stacks/schema.ts, release/config.ts) wins over these.
+ */
+function ruleMessage(issue: z.core.$ZodRawIssue): string | undefined {
+    const a = (word: string): string => `${/^[aeiou]/.test(word) ? "an" : "a"} ${word}`;
+    switch (issue.code) {
+        case "invalid_type":
+            return `must be ${a(String(issue.expected))}`;
+        case "too_big":
+            return issue.origin === "array"
+                ? `must have at most ${String(issue.maximum)} items`
+                : `must be at most ${String(issue.maximum)}${issue.origin === "string" ? " characters long" : ""}`;
+        case "too_small":
+            return issue.origin === "array"
+                ? `must have at least ${String(issue.minimum)} item${issue.minimum === 1 ? "" : "s"}`
+                : `must be at least ${String(issue.minimum)}${issue.origin === "string" ? " characters long" : ""}`;
+        case "invalid_value":
+            return `must be one of ${issue.values.map((v) => show(v)).join(", ")}`;
+        case "invalid_format":
+            return `must be a valid ${issue.format}`;
+        case "invalid_union":
+            return "must match one of the documented shapes (docs/config.md)";
+        case "invalid_key":
+            return "must be a valid key";
+        default:
+            return undefined;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parse.
+
+export interface ParseOptions {
+    /** Top-level keys Pulumi holds as secrets (from `PULUMI_CONFIG_SECRET_KEYS`, without the namespace). */
+    secretKeys?: readonly string[];
+}
+
+/** Every problem of `raw`, plus the typed config when there are none. Pure. */
+export function checkStackConfig(
+    raw: unknown,
+    options: ParseOptions = {},
+): { config: StackConfig; problems: [] } | { config: undefined; problems: StackConfigProblem[] } {
+    const secretKeys = new Set(options.secretKeys ?? []);
+    const result = stackConfigSchema.safeParse(raw, { error: ruleMessage });
+    if (!result.success) {
+        return { config: undefined, problems: result.error.issues.flatMap((i) => issueProblems(i, raw, secretKeys)) };
+    }
+    const problems = [...checkStackRules(result.data), ...checkMeshPlan(result.data)];
+    return problems.length === 0 ? { config: result.data, problems: [] } : { config: undefined, problems };
+}
+
+/**
+ * Parses the `mesh-traffic:` config of one stack (keys without the namespace) into typed config, or throws a
+ * {@link StackConfigError} naming every problem. Schema problems are reported first; the cross-field rules
+ * run on a config that has the right shape.
+ */
+export function parseStackConfig(stack: string, raw: unknown, options: ParseOptions = {}): StackConfig {
+    const { config, problems } = checkStackConfig(raw, options);
+    if (config === undefined) {
+        throw new StackConfigError(stack, problems, secretValues(raw, new Set(options.secretKeys ?? [])));
+    }
+    return config;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The I/O edge.
+
+/** Top-level keys whose plain-string value is the value itself (not JSON). */
+const STRING_KEYS: ReadonlySet<string> = new Set(["namespace"]);
+
+/**
+ * Turns Pulumi's flat config map (`"mesh-traffic:services": "<json>"`) into a plain object. Structured values
+ * arrive as JSON, booleans and numbers as their text. Keys of a namespace one or two edits away from
+ * `mesh-traffic` (a typo that Pulumi would silently keep) are returned in `strayKeys`.
+ */
+export function configFromPulumiMap(all: Readonly<Record<string, string>>): {
+    raw: Record<string, unknown>;
+    strayKeys: string[];
+} {
+    const raw: Record<string, unknown> = {};
+    const strayKeys: string[] = [];
+    for (const [fullKey, text] of Object.entries(all)) {
+        const colon = fullKey.indexOf(":");
+        const ns = fullKey.slice(0, colon);
+        const key = fullKey.slice(colon + 1);
+        if (ns !== PROJECT) {
+            if (colon > 0 && ns !== "pulumi" && levenshtein(ns, PROJECT) <= 2) {
+                strayKeys.push(fullKey);
+            }
+            continue;
+        }
+        if (STRING_KEYS.has(key)) {
+            raw[key] = text;
+            continue;
+        }
+        try {
+            raw[key] = JSON.parse(text) as unknown;
+        } catch {
+            raw[key] = text; // the schema reports the type mismatch with the value
+        }
+    }
+    return { raw, strayKeys };
+}
+
+/** Reads and parses the current stack's config from the Pulumi runtime. The only place config is read. */
+export function readStackConfig(): StackConfig {
+    const stack = pulumi.getStack();
+    const all = pulumi.runtime.allConfig();
+    const { raw, strayKeys } = configFromPulumiMap(all);
+    const secretKeys = secretKeysOf(Object.keys(all));
+    const stray: StackConfigProblem[] = strayKeys.map((k) => ({
+        propertyPath: k,
+        reason: `${k} is in namespace "${k.split(":")[0]}", which this program does not read; did you mean "${PROJECT}:${k.slice(k.indexOf(":") + 1)}"?`,
+        fix: `pulumi config rm '${k}', then set it without a namespace prefix`,
+    }));
+    const { config, problems } = checkStackConfig(raw, { secretKeys });
+    if (config === undefined || stray.length > 0) {
+        throw new StackConfigError(stack, [...stray, ...problems], secretValues(raw, new Set(secretKeys)));
+    }
+    return config;
+}
+
+/**
+ * Top-level keys of this project that Pulumi marks secret. `runtime.isConfigSecret` is exported at run time
+ * but tagged internal in the typings, hence the narrow cast; without it only SECRET_PATHS protect values.
+ */
+function secretKeysOf(fullKeys: readonly string[]): string[] {
+    const isSecret = (pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean }).isConfigSecret;
+    return fullKeys
+        .filter((k) => k.startsWith(`${PROJECT}:`) && isSecret?.(k) === true)
+        .map((k) => k.slice(PROJECT.length + 1));
+}

@@ -1,0 +1,363 @@
+/**
+ * The stack: typed config in, components and stack outputs out. Environments differ by config only.
+ *
+ * {@link planMeshStack} is pure: it turns a {@link StackConfig} into the args of every component (and the
+ * config path each component's args came from, so the config layer can report a component's problem at
+ * the config key that caused it). {@link buildMeshStack} creates the components from that plan.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import {
+    BASE_LABELS,
+    Canary,
+    CanaryArgs,
+    CanaryPin,
+    DestinationRuleClaims,
+    EgressGateway,
+    EgressGatewayArgs,
+    GatewayRouteArgs,
+    IngressGateway,
+    IngressGatewayArgs,
+    InternalGateway,
+    InternalGatewayArgs,
+    liveWeights,
+    LoadBalancerArgs,
+    planCanary,
+    planEgressGateway,
+    planIngressGateway,
+    planInternalGateway,
+    planWorkloads,
+    Problem,
+    TrafficPolicyArgs,
+    Weights,
+    Workloads,
+    WorkloadsArgs,
+} from "../components";
+import { setFix, type RuleProblem } from "./rules";
+import type { ServiceConfig, StackConfig, TrafficPolicyConfig } from "./schema";
+
+/** Component names: fixed, so URNs never depend on config order. */
+export const INGRESS_NAME = "ingress";
+export const INTERNAL_GATEWAY_NAME = "internal";
+export const EGRESS_NAME = "egress";
+
+/** Args of every component of a stack, with where in config each came from. */
+export interface MeshPlan {
+    namespace: string;
+    createNamespace: boolean;
+    skipAwait: boolean;
+    /** One per service: Deployments per version and the Service. */
+    workloads: { service: string; args: WorkloadsArgs }[];
+    /** One per service: its DestinationRule (subsets + circuit breaker) and mesh VirtualService. */
+    canaries: { service: string; args: CanaryArgs }[];
+    ingress: IngressGatewayArgs | undefined;
+    internalGateway: InternalGatewayArgs | undefined;
+    egress: EgressGatewayArgs | undefined;
+}
+
+/** `{ simple, consistentHash }` config -> the components' one-of union (rules.ts checks exactly one). */
+export function toTrafficPolicyArgs(tp: TrafficPolicyConfig | undefined): TrafficPolicyArgs | undefined {
+    if (tp === undefined) {
+        return undefined;
+    }
+    const { loadBalancer, ...rest } = tp;
+    const lb: LoadBalancerArgs | undefined =
+        loadBalancer?.simple !== undefined
+            ? { simple: loadBalancer.simple }
+            : loadBalancer?.consistentHash !== undefined
+              ? // The component checks that exactly one hash key is set; the cast only narrows the union.
+                { consistentHash: loadBalancer.consistentHash as Extract<LoadBalancerArgs, { consistentHash: unknown }>["consistentHash"] }
+              : undefined;
+    return { ...rest, ...(lb === undefined ? {} : { loadBalancer: lb }) };
+}
+
+/** A pin from config: a cookie pin when `cookie` is set, else a header pin. */
+function toPin(p: ServiceConfig["pins"][number]): CanaryPin {
+    if (p.cookie !== undefined) {
+        return { cookie: p.cookie, value: p.value ?? "" };
+    }
+    return {
+        header: p.header ?? "",
+        ...(p.exact === undefined ? {} : { exact: p.exact }),
+        ...(p.prefix === undefined ? {} : { prefix: p.prefix }),
+        ...(p.regex === undefined ? {} : { regex: p.regex }),
+    };
+}
+
+const imageOf = (svc: ServiceConfig, version: string, image: string | undefined): string =>
+    image ?? svc.image.split("{version}").join(version);
+
+function workloadsArgs(name: string, svc: ServiceConfig, cfg: StackConfig): WorkloadsArgs {
+    const versions = [{ version: svc.stable.version, image: imageOf(svc, svc.stable.version, svc.stable.image), replicas: svc.stable.replicas ?? svc.replicas }];
+    const cv = svc.canary.version;
+    if (cv !== undefined) {
+        versions.push({ version: cv, image: imageOf(svc, cv, svc.canary.image), replicas: svc.canary.replicas ?? svc.replicas });
+    }
+    return {
+        namespace: cfg.namespace,
+        app: name,
+        versions,
+        port: svc.port,
+        ...(svc.targetPort === undefined ? {} : { targetPort: svc.targetPort }),
+        skipAwait: cfg.skipAwait,
+    };
+}
+
+function canaryArgs(name: string, svc: ServiceConfig, cfg: StackConfig, claims: DestinationRuleClaims): CanaryArgs {
+    const stablePolicy = toTrafficPolicyArgs(svc.stable.trafficPolicy);
+    const canaryPolicy = toTrafficPolicyArgs(svc.canary.trafficPolicy);
+    const trafficPolicy = toTrafficPolicyArgs(svc.trafficPolicy);
+    return {
+        namespace: cfg.namespace,
+        service: name,
+        port: svc.port,
+        ...(svc.hosts === undefined ? {} : { hosts: svc.hosts }),
+        stable: { version: svc.stable.version, ...(stablePolicy === undefined ? {} : { trafficPolicy: stablePolicy }) },
+        canary: {
+            ...(svc.canary.version === undefined ? {} : { version: svc.canary.version }),
+            weight: svc.canary.weight,
+            routed: svc.canary.routed,
+            ...(canaryPolicy === undefined ? {} : { trafficPolicy: canaryPolicy }),
+        },
+        ...(trafficPolicy === undefined ? {} : { trafficPolicy }),
+        pins: svc.pins.map(toPin),
+        ...(svc.abTest === undefined ? {} : { abTest: svc.abTest }),
+        redirects: svc.redirects,
+        uriRoutes: svc.uriRoutes,
+        ...(svc.mirror === undefined ? {} : { mirror: svc.mirror }),
+        ...(svc.timeout === undefined ? {} : { timeout: svc.timeout }),
+        ...(svc.retries === undefined ? {} : { retries: svc.retries }),
+        ...(svc.faults === undefined ? {} : { faults: svc.faults }),
+        claims,
+    };
+}
+
+/** The catch-all weights of a service, as its mesh VirtualService and gateway routes split traffic. */
+export function serviceWeights(svc: ServiceConfig): Weights {
+    return liveWeights(svc.canary);
+}
+
+/** Gateway routes to services: each goes to the service's port, split like the service's catch-all (IST0140). */
+function gatewayRoutes(routes: readonly { prefix: string; service: string }[], cfg: StackConfig): GatewayRouteArgs[] {
+    return routes.map((r) => {
+        const svc = cfg.services[r.service];
+        // An unknown service is reported by rules.ts; route to the name as given so the plan stays total.
+        return svc === undefined
+            ? { prefix: r.prefix, host: r.service }
+            : { prefix: r.prefix, host: r.service, port: svc.port, weights: serviceWeights(svc) };
+    });
+}
+
+/** Pure: the args of every component of a stack. `claims` is the stack's one-DestinationRule-per-host registry. */
+export function planMeshStack(cfg: StackConfig, claims: DestinationRuleClaims = new DestinationRuleClaims()): MeshPlan {
+    const services = Object.entries(cfg.services);
+    const ing = cfg.ingress;
+    const internal = cfg.internalGateway;
+    return {
+        namespace: cfg.namespace,
+        createNamespace: cfg.createNamespace,
+        skipAwait: cfg.skipAwait,
+        workloads: services.map(([name, svc]) => ({ service: name, args: workloadsArgs(name, svc, cfg) })),
+        canaries: services.map(([name, svc]) => ({ service: name, args: canaryArgs(name, svc, cfg, claims) })),
+        ingress: !ing.enabled
+            ? undefined
+            : {
+                  namespace: cfg.namespace,
+                  hosts: ing.hosts,
+                  selector: ing.selector,
+                  // A missing tls is reported by rules.ts at ingress.tls; the component needs a mode to plan.
+                  tls: { mode: ing.tls?.mode ?? "SIMPLE", credentialName: ing.tls?.credentialName ?? "" },
+                  httpPort: ing.httpPort,
+                  httpsPort: ing.httpsPort,
+                  routes: gatewayRoutes(ing.routes, cfg),
+              },
+        internalGateway: !internal.enabled
+            ? undefined
+            : {
+                  namespace: cfg.namespace,
+                  hosts: internal.hosts,
+                  selector: internal.selector,
+                  port: internal.port,
+                  routes: gatewayRoutes(internal.routes, cfg),
+              },
+        egress:
+            cfg.egress.length === 0 && !cfg.egressGateway.registryOnly
+                ? undefined
+                : {
+                      namespace: cfg.namespace,
+                      hosts: cfg.egress,
+                      selector: cfg.egressGateway.selector,
+                      gatewayService: cfg.egressGateway.gatewayService,
+                      registryOnly: cfg.egressGateway.registryOnly,
+                      claims,
+                  },
+    };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The components' own checks, reported at config paths.
+
+/** Rewrites a component's property path to the config path it came from: first matching `[from, to]` wins. */
+type PathMap = ReadonlyArray<readonly [from: string, to: string]>;
+
+/** `path` is `prefix` or lies below it (`prefix.x`, `prefix[0]`). */
+const under = (path: string, prefix: string): boolean =>
+    path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`);
+
+/** The config path of a component property path; `fallback` prefixes paths no rule maps. */
+export function configPathOf(path: string, map: PathMap, fallback: string): string {
+    for (const [from, to] of map) {
+        if (under(path, from)) {
+            return to + path.slice(from.length);
+        }
+    }
+    return path === "" ? fallback : `${fallback}.${path}`;
+}
+
+function atConfig(problems: readonly Problem[], map: PathMap, fallback: string): RuleProblem[] {
+    return problems.map((p) => {
+        const propertyPath = configPathOf(p.propertyPath, map, fallback);
+        const reason = p.reason.startsWith(p.propertyPath) ? propertyPath + p.reason.slice(p.propertyPath.length) : `${propertyPath}: ${p.reason}`;
+        return { propertyPath, reason, fix: setFix(propertyPath) };
+    });
+}
+
+/**
+ * Every problem the components would throw for this config, at the config path that caused it: runs their
+ * pure plans (nothing is registered), so Istio's value rules live in one place, components/. Duplicate
+ * reports of one shared key (e.g. `namespace`, checked by every component) are dropped.
+ */
+export function checkMeshPlan(cfg: StackConfig): RuleProblem[] {
+    const plan = planMeshStack(cfg);
+    const ns: readonly [string, string] = ["namespace", "namespace"];
+    const out: RuleProblem[] = [];
+    for (const w of plan.workloads) {
+        const p = `services.${w.service}`;
+        const versions: [string, string][] = [["versions[0]", `${p}.stable`], ["versions[1]", `${p}.canary`], ["versions", p]];
+        out.push(...atConfig(planWorkloads(w.args).problems, [ns, ["app", p], ...versions], p));
+    }
+    for (const c of plan.canaries) {
+        const p = `services.${c.service}`;
+        out.push(...atConfig(planCanary(c.service, c.args).problems, [ns, ["service", p]], p));
+    }
+    if (plan.ingress !== undefined && cfg.ingress.tls !== undefined) {
+        // A missing ingress.tls is reported once, by rules.ts.
+        out.push(...atConfig(planIngressGateway(INGRESS_NAME, plan.ingress).problems, [ns], "ingress"));
+    }
+    if (plan.internalGateway !== undefined) {
+        out.push(...atConfig(planInternalGateway(INTERNAL_GATEWAY_NAME, plan.internalGateway).problems, [ns], "internalGateway"));
+    }
+    if (plan.egress !== undefined) {
+        const map: PathMap = [ns, ["hosts", "egress"], ["gatewayService", "egressGateway.gatewayService"], ["selector", "egressGateway.selector"]];
+        out.push(...atConfig(planEgressGateway(EGRESS_NAME, plan.egress).problems, map, "egress"));
+    }
+    const seen = new Set<string>();
+    return out.filter((p) => {
+        const key = `${p.propertyPath}\n${p.reason}`;
+        const fresh = !seen.has(key);
+        seen.add(key);
+        return fresh;
+    });
+}
+
+/** What a stack exports for one service (release tooling and people read these). */
+export interface ServiceOutputs {
+    /** Live catch-all weights, percent: `{ stable: 100 - w, canary: w }` (canary 0 when unrouted). */
+    weights: Weights;
+    /** Subsets the DestinationRule defines (`stable`, and `canary` when canary.version is set). */
+    subsets: string[];
+    /** Version label of each subset. */
+    versions: { stable: string; canary?: string };
+    /** Mesh hosts of the VirtualService. */
+    hosts: string[];
+    /** External/internal gateway hosts that route to this service. */
+    gatewayHosts: string[];
+}
+
+/** Stack outputs. */
+export interface MeshStackOutputs {
+    namespace: string;
+    services: Record<string, ServiceOutputs>;
+    ingressHosts: string[];
+    egressHosts: string[];
+}
+
+/** Pure: the stack outputs of a config (the same values the components expose). */
+export function meshStackOutputs(cfg: StackConfig): MeshStackOutputs {
+    const gatewayHostsOf = (name: string): string[] => [
+        ...(cfg.ingress.enabled && cfg.ingress.routes.some((r) => r.service === name) ? cfg.ingress.hosts : []),
+        ...(cfg.internalGateway.enabled && cfg.internalGateway.routes.some((r) => r.service === name) ? cfg.internalGateway.hosts : []),
+    ];
+    const services: Record<string, ServiceOutputs> = {};
+    for (const [name, svc] of Object.entries(cfg.services)) {
+        const canary = svc.canary.version;
+        services[name] = {
+            weights: serviceWeights(svc),
+            subsets: canary === undefined ? ["stable"] : ["stable", "canary"],
+            versions: canary === undefined ? { stable: svc.stable.version } : { stable: svc.stable.version, canary },
+            hosts: svc.hosts ?? [name],
+            gatewayHosts: [...new Set(gatewayHostsOf(name))],
+        };
+    }
+    return {
+        namespace: cfg.namespace,
+        services,
+        ingressHosts: cfg.ingress.enabled ? cfg.ingress.hosts : [],
+        egressHosts: cfg.egress.map((e) => e.host),
+    };
+}
+
+/** The components of a deployed stack, for tests and for callers that add to a stack. */
+export interface MeshStack {
+    namespace: k8s.core.v1.Namespace | undefined;
+    workloads: Record<string, Workloads>;
+    canaries: Record<string, Canary>;
+    ingress: IngressGateway | undefined;
+    internalGateway: InternalGateway | undefined;
+    egress: EgressGateway | undefined;
+    outputs: MeshStackOutputs;
+}
+
+/**
+ * Creates every component of a parsed, checked config. Every child waits for the namespace: a
+ * `transformations` entry on each component adds the dependency to all of its children (dependsOn on a
+ * component alone does not reach them).
+ */
+export function buildMeshStack(cfg: StackConfig): MeshStack {
+    const plan = planMeshStack(cfg);
+    const namespace = plan.createNamespace
+        ? new k8s.core.v1.Namespace("namespace", {
+              metadata: {
+                  name: plan.namespace,
+                  labels: { ...BASE_LABELS, "istio-injection": "enabled" },
+                  annotations: plan.skipAwait ? { "pulumi.com/skipAwait": "true" } : {},
+              },
+          })
+        : undefined;
+    const opts: pulumi.ComponentResourceOptions =
+        namespace === undefined
+            ? {}
+            : {
+                  transformations: [
+                      (t) => ({ props: t.props, opts: pulumi.mergeOptions(t.opts, { dependsOn: [namespace] }) }),
+                  ],
+              };
+    const workloads: Record<string, Workloads> = {};
+    for (const w of plan.workloads) {
+        workloads[w.service] = new Workloads(w.service, w.args, opts);
+    }
+    const canaries: Record<string, Canary> = {};
+    for (const c of plan.canaries) {
+        canaries[c.service] = new Canary(c.service, c.args, opts);
+    }
+    return {
+        namespace,
+        workloads,
+        canaries,
+        ingress: plan.ingress === undefined ? undefined : new IngressGateway(INGRESS_NAME, plan.ingress, opts),
+        internalGateway:
+            plan.internalGateway === undefined ? undefined : new InternalGateway(INTERNAL_GATEWAY_NAME, plan.internalGateway, opts),
+        egress: plan.egress === undefined ? undefined : new EgressGateway(EGRESS_NAME, plan.egress, opts),
+        outputs: meshStackOutputs(cfg),
+    };
+}

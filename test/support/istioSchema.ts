@@ -1,0 +1,347 @@
+/**
+ * Test support: validate emitted Istio objects against the Istio CRDs' OpenAPI v3 schemas, the way
+ * `kubectl apply --validate=strict` would, and a few `istioctl analyze`-style rules over a whole set.
+ *
+ * The schema is not vendored: `scripts/istio-crds.sh` (the toolchain's fetcher) downloads the `istio.io/api`
+ * Go module at the pinned release (scripts/toolchain.pins), checks the pinned sha256 of
+ * `kubernetes/customresourcedefinitions.gen.yaml` and prints its cached path, so a fresh clone needs only Go.
+ *
+ * What is enforced beyond the plain schema:
+ * - unknown fields are REJECTED: every object schema that lists `properties` and has neither
+ *   `additionalProperties` nor `x-kubernetes-preserve-unknown-fields` gets `additionalProperties: false`
+ *   (the API server would silently prune them; `--validate=strict` rejects them);
+ * - the CRDs' `oneOf` / `not anyOf` blocks for mutually exclusive fields are plain JSON Schema and
+ *   are evaluated as is;
+ * - formats int32, double, date-time and byte;
+ * - `x-kubernetes-list-type: map|set` uniqueness;
+ * - the CEL rules (`x-kubernetes-validations`) that networking.istio.io uses most, listed in
+ *   `CEL_RULES`. Any other CEL rule is NOT evaluated; `IstioSchema.uncheckedRules` names the ones met.
+ *
+ * The duration parser here is written apart from the components' own on purpose: a validator that
+ * shares the code under test cannot catch its bugs.
+ */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import Ajv, { type AnySchemaObject, type ErrorObject, type ValidateFunction } from "ajv";
+import { parseAllDocuments } from "yaml";
+
+const REPO_ROOT = path.resolve(__dirname, "..", "..");
+
+const moduleDirs = new Map<string, string>();
+
+/**
+ * Directory of a Go module version in the Go module cache, downloading it once if needed
+ * (`go mod download -json <module>@<version>` prints `.Dir`). Cached per process.
+ */
+export function goModuleDir(modulePath: string, version: string): string {
+    const key = `${modulePath}@${version}`;
+    const cached = moduleDirs.get(key);
+    if (cached !== undefined) {
+        return cached;
+    }
+    let stdout: string;
+    try {
+        // cwd outside any go.mod, so the download never edits a module file of this repository.
+        stdout = execFileSync("go", ["mod", "download", "-json", key], {
+            cwd: os.tmpdir(),
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "pipe"],
+            timeout: 180_000,
+        });
+    } catch (err) {
+        const e = err as NodeJS.ErrnoException & { stdout?: string; stderr?: string };
+        if (e.code === "ENOENT") {
+            throw new Error(
+                `go is not on PATH: the tests read ${key} from the Go module proxy with ` +
+                    `\`go mod download -json ${key}\`. Install Go 1.21 or newer (https://go.dev/dl/) and retry.`,
+            );
+        }
+        // go prints {"Error": ...} as JSON on stdout for a failed download.
+        throw new Error(`\`go mod download -json ${key}\` failed: ${(e.stdout ?? "") + (e.stderr ?? e.message)}`.trim());
+    }
+    const info = JSON.parse(stdout) as { Dir?: string; Error?: string };
+    if (info.Dir === undefined || info.Error !== undefined) {
+        throw new Error(`\`go mod download -json ${key}\` printed no Dir: ${info.Error ?? stdout}`);
+    }
+    moduleDirs.set(key, info.Dir);
+    return info.Dir;
+}
+
+let crdPath: string | undefined;
+
+/** Path of the pinned Istio CRD bundle (`scripts/istio-crds.sh`), fetched once per process. */
+export function istioCrdPath(): string {
+    if (crdPath !== undefined) {
+        return crdPath;
+    }
+    try {
+        crdPath = execFileSync(path.join(REPO_ROOT, "scripts", "istio-crds.sh"), [], {
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "pipe"],
+            timeout: 180_000,
+        }).trim();
+    } catch (err) {
+        const e = err as { stderr?: string; message: string };
+        throw new Error(
+            `scripts/istio-crds.sh could not fetch the pinned Istio CRDs (istio.io/api, see scripts/toolchain.pins): ` +
+                `${(e.stderr ?? e.message).trim()}. It needs Go on PATH (https://go.dev/dl/) and the Go module proxy.`,
+        );
+    }
+    return crdPath;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Go durations, as CEL's duration() parses them (Go's time.ParseDuration).
+
+const GO_DURATION_UNITS_MS: Readonly<Record<string, number>> = {
+    ns: 1e-6,
+    us: 1e-3,
+    "µs": 1e-3,
+    "μs": 1e-3,
+    ms: 1,
+    s: 1000,
+    m: 60_000,
+    h: 3_600_000,
+};
+
+/** Milliseconds of a Go duration string, or undefined when Go would refuse it ("1d", "5x", ""). */
+export function parseGoDurationMs(text: string): number | undefined {
+    const m = /^([-+]?)((?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+|0)$/.exec(text);
+    if (m === null) {
+        return undefined;
+    }
+    const body = m[2] ?? "";
+    if (body === "0") {
+        return 0;
+    }
+    let total = 0;
+    for (const part of body.matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g)) {
+        total += Number(part[1]) * (GO_DURATION_UNITS_MS[part[2] ?? ""] ?? Number.NaN);
+    }
+    return m[1] === "-" ? -total : total;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The CEL rules this validator evaluates, by their exact text in the CRDs.
+
+type CelCheck = (self: unknown) => boolean;
+const isString = (v: unknown): v is string => typeof v === "string";
+const keysOf = (v: unknown): string[] => (v !== null && typeof v === "object" ? Object.keys(v) : []);
+
+export const CEL_RULES: Readonly<Record<string, CelCheck>> = {
+    "duration(self) >= duration('1ms')": (self) => isString(self) && (parseGoDurationMs(self) ?? -1) >= 1,
+    "0 < self && self <= 65535": (self) => typeof self === "number" && self > 0 && self <= 65535,
+    '!self.contains("*")': (self) => !isString(self) || !self.includes("*"),
+    'self != "*"': (self) => self !== "*",
+    "self.all(key, key.size() != 0)": (self) => keysOf(self).every((k) => k.length !== 0),
+    "self.all(key, !key.contains(\"*\"))": (self) => keysOf(self).every((k) => !k.includes("*")),
+    'self.all(key, size(key) < 63 && key.matches("^[a-zA-Z0-9](?:[-a-zA-Z0-9]*[a-zA-Z0-9])?$"))': (self) =>
+        keysOf(self).every((k) => k.length < 63 && /^[a-zA-Z0-9](?:[-a-zA-Z0-9]*[a-zA-Z0-9])?$/.test(k)),
+    "self.all(l1, self.exists_one(l2, l1.number == l2.number))": (self) => {
+        const numbers = Array.isArray(self) ? self.map((p) => (p as { number?: unknown }).number) : [];
+        return new Set(numbers).size === numbers.length;
+    },
+    'self in ["", "HTTP", "HTTPS"]': (self) => self === "" || self === "HTTP" || self === "HTTPS",
+    "self.size() == 0": (self) => (Array.isArray(self) || isString(self) ? self.length === 0 : keysOf(self).length === 0),
+};
+
+interface CelRule {
+    rule: string;
+    message?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schema preparation.
+
+type JsonObject = Record<string, unknown>;
+const isObject = (v: unknown): v is JsonObject => v !== null && typeof v === "object" && !Array.isArray(v);
+
+/**
+ * Deep copy of a CRD schema with unknown fields closed: every object schema with `properties` and no
+ * `additionalProperties` / `x-kubernetes-preserve-unknown-fields` gets `additionalProperties: false`.
+ * `oneOf`/`anyOf`/`not` branches in Istio's CRDs only carry `required`, so closing the parent is safe.
+ */
+export function closeUnknownFields(schema: unknown): unknown {
+    if (Array.isArray(schema)) {
+        return schema.map(closeUnknownFields);
+    }
+    if (!isObject(schema)) {
+        return schema;
+    }
+    const out: JsonObject = {};
+    for (const [k, v] of Object.entries(schema)) {
+        // `properties` maps names to schemas, it is not a schema itself; recurse into each value.
+        out[k] =
+            k === "properties" && isObject(v)
+                ? Object.fromEntries(Object.entries(v).map(([name, sub]) => [name, closeUnknownFields(sub)]))
+                : closeUnknownFields(v);
+    }
+    if (
+        isObject(schema.properties) &&
+        schema.additionalProperties === undefined &&
+        schema["x-kubernetes-preserve-unknown-fields"] !== true
+    ) {
+        out.additionalProperties = false;
+    }
+    return out;
+}
+
+/** Result of validating one object. */
+export interface SchemaProblem {
+    /** `Kind/name` of the object. */
+    object: string;
+    /** JSON pointer into the object, e.g. `/spec/trafficPolicy`. */
+    path: string;
+    message: string;
+}
+
+export interface IstioSchema {
+    /** `group/version` + kind pairs the bundle defines, e.g. `networking.istio.io/v1 VirtualService`. */
+    readonly kinds: readonly string[];
+    /** Problems of one object (apiVersion, kind, metadata, spec); empty when it is valid. */
+    validate(obj: unknown): SchemaProblem[];
+    /** CEL rules met while validating that this validator does not evaluate (text -> count). */
+    readonly uncheckedRules: ReadonlyMap<string, number>;
+}
+
+interface CrdDoc {
+    kind?: string;
+    spec?: {
+        group?: string;
+        names?: { kind?: string };
+        versions?: { name?: string; served?: boolean; schema?: { openAPIV3Schema?: unknown } }[];
+    };
+}
+
+function describeError(e: ErrorObject): string {
+    switch (e.keyword) {
+        case "additionalProperties":
+            return `unknown field "${String((e.params as { additionalProperty?: unknown }).additionalProperty)}"`;
+        case "enum":
+            return `${e.message ?? "enum"}: ${JSON.stringify((e.params as { allowedValues?: unknown }).allowedValues)}`;
+        default:
+            return e.message ?? e.keyword;
+    }
+}
+
+/**
+ * Build a validator from a CRD bundle (default: the pinned istio.io/api module's). Compiles lazily per
+ * kind, so loading costs only the YAML parse.
+ */
+export function loadIstioSchema(crdFile: string = istioCrdPath()): IstioSchema {
+    const unchecked = new Map<string, number>();
+    const ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false, strictRequired: false });
+    ajv.addFormat("int32", {
+        type: "number",
+        validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31,
+    });
+    ajv.addFormat("double", { type: "number", validate: (n: number) => Number.isFinite(n) });
+    ajv.addFormat("date-time", /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i);
+    ajv.addFormat("byte", /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/);
+    // Structural-schema markers: metadata for the API server, no effect on one object's validity here.
+    ajv.addKeyword({ keyword: "x-kubernetes-preserve-unknown-fields" });
+    ajv.addKeyword({ keyword: "x-kubernetes-int-or-string" });
+    ajv.addKeyword({ keyword: "x-kubernetes-list-map-keys" });
+    ajv.addKeyword({
+        keyword: "x-kubernetes-list-type",
+        type: "array",
+        schemaType: "string",
+        validate: function listType(kind: string, data: unknown[], parent?: AnySchemaObject): boolean {
+            if (kind !== "map" && kind !== "set") {
+                return true;
+            }
+            const keys = (parent?.["x-kubernetes-list-map-keys"] as string[] | undefined) ?? [];
+            const ids = data.map((item) =>
+                JSON.stringify(kind === "map" ? keys.map((k) => (item as JsonObject)[k]) : item),
+            );
+            return new Set(ids).size === ids.length;
+        },
+    });
+    ajv.addKeyword({
+        keyword: "x-kubernetes-validations",
+        schemaType: "array",
+        errors: true,
+        validate: function cel(rules: CelRule[], data: unknown): boolean {
+            const failed: ErrorObject[] = [];
+            for (const { rule, message } of rules) {
+                const check = CEL_RULES[rule.trim()];
+                if (check === undefined) {
+                    unchecked.set(rule, (unchecked.get(rule) ?? 0) + 1);
+                } else if (!check(data)) {
+                    // instancePath and schemaPath are left out: ajv fills them in for keyword errors.
+                    failed.push({
+                        keyword: "x-kubernetes-validations",
+                        params: { rule },
+                        message: `${message ?? "CEL rule failed"} (rule: ${rule.trim()})`,
+                    } as unknown as ErrorObject);
+                }
+            }
+            (cel as unknown as { errors: ErrorObject[] }).errors = failed;
+            return failed.length === 0;
+        },
+    });
+
+    const schemas = new Map<string, JsonObject>();
+    for (const doc of parseAllDocuments(fs.readFileSync(crdFile, "utf8"))) {
+        const crd = doc.toJS() as CrdDoc | null;
+        if (crd?.kind !== "CustomResourceDefinition" || crd.spec === undefined) {
+            continue;
+        }
+        const { group, names, versions } = crd.spec;
+        for (const v of versions ?? []) {
+            const root = v.schema?.openAPIV3Schema;
+            if (group === undefined || names?.kind === undefined || v.name === undefined || !isObject(root)) {
+                continue;
+            }
+            const apiVersion = `${group}/${v.name}`;
+            const closed = closeUnknownFields(root) as JsonObject;
+            closed.type = "object";
+            closed.required = ["apiVersion", "kind", "metadata", "spec"];
+            closed.properties = {
+                ...(closed.properties as JsonObject),
+                apiVersion: { const: apiVersion },
+                kind: { const: names.kind },
+                // metadata is the API server's ObjectMeta; only what this package sets is checked.
+                metadata: {
+                    type: "object",
+                    properties: {
+                        name: { type: "string" },
+                        namespace: { type: "string" },
+                        labels: { type: "object", additionalProperties: { type: "string" } },
+                        annotations: { type: "object", additionalProperties: { type: "string" } },
+                    },
+                },
+            };
+            schemas.set(`${apiVersion} ${names.kind}`, closed);
+        }
+    }
+    if (schemas.size === 0) {
+        throw new Error(`${crdFile} holds no CustomResourceDefinition with an openAPIV3Schema`);
+    }
+
+    const compiled = new Map<string, ValidateFunction>();
+    return {
+        kinds: [...schemas.keys()],
+        uncheckedRules: unchecked,
+        validate(obj: unknown): SchemaProblem[] {
+            const o = isObject(obj) ? obj : {};
+            const meta = isObject(o.metadata) ? o.metadata : {};
+            const label = `${String(o.kind)}/${String(meta.name ?? "?")}`;
+            const key = `${String(o.apiVersion)} ${String(o.kind)}`;
+            const schema = schemas.get(key);
+            if (schema === undefined) {
+                return [{ object: label, path: "", message: `no CRD defines ${key}` }];
+            }
+            let fn = compiled.get(key);
+            if (fn === undefined) {
+                fn = ajv.compile(schema);
+                compiled.set(key, fn);
+            }
+            return fn(obj)
+                ? []
+                : (fn.errors ?? []).map((e) => ({ object: label, path: e.instancePath, message: describeError(e) }));
+        },
+    };
+}
