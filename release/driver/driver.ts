@@ -4,8 +4,11 @@
  * dry runs. The orchestrator never imports Pulumi.
  */
 
-/** A config path below the project namespace: `["services", "sample-app", "canary", "weight"]`. */
-export type ConfigPath = readonly string[];
+/**
+ * A config path below the project namespace: `["services", "sample-app", "canary", "weight"]`.
+ * Numbers are list indexes (`abRules[0]`), strings map keys.
+ */
+export type ConfigPath = readonly (string | number)[];
 
 /**
  * One change of the stack config. Values are written with Pulumi's `--path` typing: integers and

@@ -1,0 +1,252 @@
+/**
+ * {@link TrafficDriver} over a Pulumi stack through the Automation API (`@pulumi/pulumi/automation`,
+ * `LocalWorkspace`): config writes by path (`stack.setAllConfig(map, true)`, `stack.removeAllConfig(keys, true)`),
+ * then `stack.up()`.
+ *
+ * The program is either the project directory (a local program: the CLI runs it with its Node language
+ * host) or an inline program (a function in this process: no language host needed, the Automation API
+ * serves it). Both use the project's `Pulumi.yaml` and `Pulumi.<stack>.yaml` in `workDir`.
+ *
+ * PULUMI_HOME, PULUMI_BACKEND_URL and PULUMI_CONFIG_PASSPHRASE come from the environment. The CLI is the
+ * one under `pulumiRoot` (`<root>/bin/pulumi`) when given, else the one on PATH; it is never downloaded.
+ */
+import * as path from "node:path";
+import {
+    CommandError,
+    ConcurrentUpdateError,
+    LocalWorkspace,
+    PulumiCommand,
+    type PulumiFn,
+    type Stack,
+    StackNotFoundError,
+} from "@pulumi/pulumi/automation";
+import { Redactor } from "../errors";
+import { takeLock } from "./lock";
+import { ConfigPath, DriverError, type ConfigEdit, type StackSnapshot, type TrafficDriver, type UpdateResult } from "./driver";
+
+/** The Pulumi project name, also the config namespace. */
+export const PROJECT_NAME = "mesh-traffic";
+
+export type ProgramSource =
+    /** The project directory's own program (`Pulumi.yaml` `main`), run by the CLI's language host. */
+    | { kind: "local" }
+    /** A program function run in this process (no Node language host needed). */
+    | { kind: "inline"; program: PulumiFn };
+
+export interface PulumiStackDriverOptions {
+    /** Stack name (`dev`, or `org/project/dev`). */
+    stackName: string;
+    /** Project directory with `Pulumi.yaml` and `Pulumi.<stack>.yaml`. */
+    workDir: string;
+    /** Which program `up` runs. Default `{ kind: "local" }`. */
+    program?: ProgramSource;
+    /** Directory of a Pulumi CLI installation (`<root>/bin/pulumi`). Default: `pulumi` on PATH. */
+    pulumiRoot?: string;
+    /** Extra environment for the CLI. Default none (the process environment is inherited). */
+    envVars?: Record<string, string>;
+    /** Receives the engine's output lines (for `--verbose`). Default: dropped. */
+    onOutput?: (text: string) => void;
+    /** Where lock files go. Default `<workDir>/.mesh-release`. */
+    lockDir?: string;
+}
+
+/** Pulumi's `--path` syntax: `services.sample-app.canary.abRules[0].header`; odd keys are quoted. */
+export function pulumiConfigPath(p: ConfigPath): string {
+    return p
+        .map((seg, i) => {
+            if (typeof seg === "number") {
+                return `[${seg}]`;
+            }
+            if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(seg)) {
+                return i === 0 ? seg : `.${seg}`;
+            }
+            return `[${JSON.stringify(seg)}]`;
+        })
+        .join("");
+}
+
+/**
+ * Turns the output of `pulumi config --json --show-secrets` into the project's config object. Object
+ * values come as `objectValue` (or JSON in `value`); plain values stay strings.
+ */
+export function configFromJsonMap(map: Record<string, { value?: string; secret?: boolean; objectValue?: unknown }>): StackSnapshot {
+    const config: Record<string, unknown> = {};
+    const secrets: string[] = [];
+    const prefix = `${PROJECT_NAME}:`;
+    for (const [fullKey, entry] of Object.entries(map)) {
+        if (!fullKey.startsWith(prefix)) {
+            continue;
+        }
+        const key = fullKey.slice(prefix.length);
+        let value: unknown = entry.objectValue;
+        if (value === undefined && entry.value !== undefined) {
+            value = entry.value;
+            if (/^[[{]/.test(entry.value)) {
+                try {
+                    value = JSON.parse(entry.value) as unknown;
+                } catch {
+                    // a plain string that starts with a bracket
+                }
+            }
+        }
+        config[key] = value;
+        if (entry.secret === true) {
+            secrets.push(...stringLeaves(value));
+        }
+    }
+    return { config, secrets };
+}
+
+function stringLeaves(value: unknown): string[] {
+    if (typeof value === "string") {
+        return value.length > 0 ? [value] : [];
+    }
+    if (value === null || typeof value !== "object") {
+        return [];
+    }
+    return Object.values(value as Record<string, unknown>).flatMap(stringLeaves);
+}
+
+export class PulumiStackDriver implements TrafficDriver {
+    readonly stackName: string;
+    private readonly opts: PulumiStackDriverOptions;
+    private stackPromise: Promise<Stack> | undefined;
+    private readonly redactor = new Redactor();
+
+    constructor(opts: PulumiStackDriverOptions) {
+        this.opts = opts;
+        this.stackName = opts.stackName;
+    }
+
+    private stack(): Promise<Stack> {
+        this.stackPromise ??= this.open();
+        return this.stackPromise;
+    }
+
+    private async open(): Promise<Stack> {
+        const { stackName, workDir } = this.opts;
+        let pulumiCommand: PulumiCommand;
+        try {
+            pulumiCommand = await PulumiCommand.get(this.opts.pulumiRoot !== undefined ? { root: this.opts.pulumiRoot } : undefined);
+        } catch (err) {
+            const where = this.opts.pulumiRoot !== undefined ? `${path.join(this.opts.pulumiRoot, "bin", "pulumi")}` : "pulumi on PATH";
+            throw new DriverError("unavailable", `cannot run the Pulumi CLI (${where}): ${firstLine(err)}`);
+        }
+        const wsOpts = { workDir, pulumiCommand, envVars: this.opts.envVars };
+        const program = this.opts.program ?? { kind: "local" };
+        try {
+            switch (program.kind) {
+                case "local":
+                    return await LocalWorkspace.selectStack({ stackName, workDir }, wsOpts);
+                case "inline":
+                    return await LocalWorkspace.selectStack({ stackName, projectName: PROJECT_NAME, program: program.program }, wsOpts);
+                default: {
+                    const never: never = program;
+                    return never;
+                }
+            }
+        } catch (err) {
+            this.stackPromise = undefined;
+            if (err instanceof StackNotFoundError) {
+                throw new DriverError("not-found", `stack ${stackName} does not exist in ${workDir}; create it with: pulumi stack init ${stackName}`);
+            }
+            throw new DriverError("unavailable", `cannot select stack ${stackName} in ${workDir}: ${this.clean(err)}`);
+        }
+    }
+
+    async read(): Promise<StackSnapshot> {
+        const stack = await this.stack();
+        try {
+            // getAllConfig runs `pulumi config --json --show-secrets`: values stay in memory, never printed.
+            const map = (await stack.getAllConfig()) as Record<string, { value?: string; secret?: boolean; objectValue?: unknown }>;
+            const snapshot = configFromJsonMap(map);
+            this.redactor.add(...snapshot.secrets);
+            return snapshot;
+        } catch (err) {
+            throw new DriverError("unavailable", `cannot read the config of stack ${this.stackName}: ${this.clean(err)}`);
+        }
+    }
+
+    async write(edits: readonly ConfigEdit[]): Promise<void> {
+        const stack = await this.stack();
+        // Removals first (a list is cleared before it is written again), then every set in one CLI call.
+        const removals = edits.filter((e): e is Extract<ConfigEdit, { remove: true }> => "remove" in e).map((e) => pulumiConfigPath(e.path));
+        const sets: Record<string, { value: string; secret: false }> = {};
+        for (const e of edits) {
+            if (!("remove" in e)) {
+                sets[pulumiConfigPath(e.path)] = { value: String(e.value), secret: false };
+            }
+        }
+        try {
+            for (const key of removals) {
+                // One at a time: `config rm-all --path` fails on the first missing key, and a missing key is fine here.
+                await stack.removeConfig(key, true).catch((err: unknown) => {
+                    if (!/not found|does not exist|no such|configuration key/i.test(String(err))) {
+                        throw err;
+                    }
+                });
+            }
+            if (Object.keys(sets).length > 0) {
+                await stack.setAllConfig(sets, true);
+            }
+        } catch (err) {
+            throw new DriverError("unavailable", `cannot write the config of stack ${this.stackName}: ${this.clean(err)}`);
+        }
+    }
+
+    async update(opts: { message: string; signal?: AbortSignal }): Promise<UpdateResult> {
+        const stack = await this.stack();
+        const started = Date.now();
+        try {
+            const result = await stack.up({
+                message: opts.message,
+                signal: opts.signal,
+                onOutput: this.opts.onOutput,
+                // Same stack config, same program: nothing to refresh first. Kept explicit for reviewers.
+                refresh: false,
+            });
+            const changes = result.summary.resourceChanges ?? {};
+            const summary = Object.entries(changes)
+                .map(([op, n]) => `${n} ${op}`)
+                .join(", ");
+            return { durationMs: Date.now() - started, summary: summary === "" ? "no changes" : summary };
+        } catch (err) {
+            if (opts.signal?.aborted === true) {
+                throw new DriverError("cancelled", `the update of stack ${this.stackName} was cancelled`);
+            }
+            if (err instanceof ConcurrentUpdateError) {
+                throw new DriverError("concurrent", `stack ${this.stackName} is locked by another update (Pulumi: ${this.clean(err)})`);
+            }
+            throw new DriverError("failed", `pulumi up on stack ${this.stackName} failed: ${this.clean(err)}`);
+        }
+    }
+
+    async cancel(): Promise<void> {
+        const stack = await this.stack();
+        try {
+            await stack.cancel();
+        } catch {
+            // The DIY backend cannot cancel; the SIGINT sent through the signal is what stops the update there.
+        }
+    }
+
+    lock(holder: string): Promise<() => Promise<void>> {
+        const dir = this.opts.lockDir ?? path.join(this.opts.workDir, ".mesh-release");
+        return takeLock(dir, this.stackName.replace(/[^A-Za-z0-9._-]/g, "_"), holder);
+    }
+
+    /** The useful part of a CLI error: the `error:` lines of stderr, redacted, at most 600 characters. */
+    private clean(err: unknown): string {
+        const text = err instanceof CommandError || err instanceof Error ? err.message : String(err);
+        const errorLines = text
+            .split("\n")
+            .map((l) => l.trim())
+            .filter((l) => /error:|^stderr:|failed|conflict|locked/i.test(l) && !/^stdout:$/.test(l));
+        const picked = (errorLines.length > 0 ? errorLines.join(" | ") : text).slice(0, 600);
+        return this.redactor.redact(picked);
+    }
+}
+
+function firstLine(err: unknown): string {
+    return (err instanceof Error ? err.message : String(err)).split("\n")[0] ?? "";
+}

@@ -1,0 +1,183 @@
+/**
+ * Which config paths each release operation writes (docs/config-contract.md). Pure: operation in,
+ * {@link ConfigEdit}s out. The driver turns them into `pulumi config set --path` writes.
+ *
+ * `pulumi config set --path` stores `true`/`false` as booleans and integers as numbers, whatever the
+ * field's type. {@link typedByPulumi} finds string values that would be mistyped, so callers refuse them
+ * before anything is written.
+ */
+import type { RolloutState } from "./config";
+import type { ConfigEdit, ConfigPath } from "./driver/driver";
+
+const service = (svc: string, ...rest: string[]): ConfigPath => ["services", svc, ...rest];
+
+/** The recorded state, one JSON string at `rollouts.<svc>` (see `recordedRolloutStateSchema`). */
+export function stateEdit(svc: string, state: RolloutState): ConfigEdit {
+    return { path: ["rollouts", svc], value: JSON.stringify(state) };
+}
+
+/** Shift: the canary version routed at `weight` percent, recorded with the state. */
+export function shiftEdits(svc: string, version: string, weight: number, state: RolloutState): ConfigEdit[] {
+    return [
+        { path: service(svc, "canary", "version"), value: version },
+        { path: service(svc, "canary", "weight"), value: weight },
+        { path: service(svc, "canary", "routed"), value: true },
+        stateEdit(svc, state),
+    ];
+}
+
+/** Rollback and abort: all traffic to stable at once; the canary stays deployed, unrouted. */
+export function rollbackEdits(svc: string, state: RolloutState | undefined): ConfigEdit[] {
+    return [
+        { path: service(svc, "canary", "weight"), value: 0 },
+        { path: service(svc, "canary", "routed"), value: false },
+        ...(state !== undefined ? [stateEdit(svc, state)] : []),
+    ];
+}
+
+/** Promotion, first update: the canary version becomes the stable subset's; no route references the canary. */
+export function promoteRouteEdits(svc: string, version: string, state: RolloutState | undefined): ConfigEdit[] {
+    return [
+        { path: service(svc, "stable", "version"), value: version },
+        { path: service(svc, "canary", "weight"), value: 0 },
+        { path: service(svc, "canary", "routed"), value: false },
+        ...(state !== undefined ? [stateEdit(svc, state)] : []),
+    ];
+}
+
+/**
+ * Promotion, second update: the canary subset goes (nothing references it any more), and so does the A/B
+ * flag (it routes to the canary; a stack without a canary version must not carry one).
+ */
+export function promoteFinalizeEdits(svc: string, state: RolloutState | undefined): ConfigEdit[] {
+    return [
+        { path: service(svc, "canary", "version"), remove: true },
+        { path: service(svc, "abTest"), remove: true },
+        ...(state !== undefined ? [stateEdit(svc, state)] : []),
+    ];
+}
+
+/** The A/B flag of `services.<svc>.abTest` (components/routes.ts `AbTestArgs`). */
+export interface AbFlag {
+    /** Header or cookie name, e.g. `x-new-feature`. */
+    name: string;
+    /** Flag value that selects the canary. */
+    value: string;
+    /** True: a cookie `name=value`; false: a header `name: value`. */
+    cookie: boolean;
+}
+
+/**
+ * A/B test: requests carrying the flag go to the canary; the rest split `split`% to the canary (the
+ * catch-all weight). Replaces an earlier flag.
+ */
+export function abTestEdits(svc: string, flag: AbFlag, split: number): ConfigEdit[] {
+    const ab = service(svc, "abTest");
+    return [
+        { path: ab, remove: true },
+        { path: [...ab, flag.cookie ? "cookie" : "header"], value: flag.name },
+        { path: [...ab, "value"], value: flag.value },
+        { path: service(svc, "canary", "weight"), value: split },
+        { path: service(svc, "canary", "routed"), value: true },
+    ];
+}
+
+export type FaultSpec =
+    | { kind: "delay"; percentage: number; fixedDelay: string; header?: { name: string; value: string } }
+    | { kind: "abort"; percentage: number; httpStatus: number; header?: { name: string; value: string } };
+
+/** Fault injection on (replacing the same kind of fault; the other kind stays). */
+export function faultEdits(svc: string, fault: FaultSpec): ConfigEdit[] {
+    const base = service(svc, "faults", fault.kind);
+    const header: ConfigEdit[] =
+        fault.header !== undefined
+            ? [
+                  { path: service(svc, "faults", "header", "name"), value: fault.header.name },
+                  { path: service(svc, "faults", "header", "value"), value: fault.header.value },
+              ]
+            : [];
+    const fields: ConfigEdit[] = (() => {
+        switch (fault.kind) {
+            case "delay":
+                return [{ path: [...base, "fixedDelay"], value: fault.fixedDelay }];
+            case "abort":
+                return [{ path: [...base, "httpStatus"], value: fault.httpStatus }];
+            default: {
+                const never: never = fault;
+                return never;
+            }
+        }
+    })();
+    return [{ path: base, remove: true }, { path: [...base, "percentage"], value: fault.percentage }, ...fields, ...header];
+}
+
+/** Fault injection off. */
+export function clearFaultEdits(svc: string): ConfigEdit[] {
+    return [{ path: service(svc, "faults"), remove: true }];
+}
+
+/**
+ * The type `pulumi config set --path` would give a string, when it is not a string: `"true"` and
+ * `"false"` become booleans, integers without a leading zero become numbers.
+ */
+export function typedByPulumi(value: string): "boolean" | "number" | undefined {
+    if (value === "true" || value === "false") {
+        return "boolean";
+    }
+    if (/^-?(0|[1-9]\d*)$/.test(value)) {
+        return "number";
+    }
+    return undefined;
+}
+
+/** Applies edits to a plain config object (a copy), as Pulumi would. Used to validate before writing. */
+export function applyEdits(config: Readonly<Record<string, unknown>>, edits: readonly ConfigEdit[]): Record<string, unknown> {
+    const root = structuredClone(config) as Record<string, unknown>;
+    for (const edit of edits) {
+        const parents = edit.path.slice(0, -1);
+        const last = edit.path[edit.path.length - 1];
+        if (last === undefined) {
+            continue;
+        }
+        let cur: Record<string, unknown> | undefined = root;
+        for (const [i, seg] of parents.entries()) {
+            if (cur === undefined) {
+                break;
+            }
+            const existing: unknown = cur[seg];
+            if (existing === null || typeof existing !== "object") {
+                if ("remove" in edit) {
+                    cur = undefined;
+                    break;
+                }
+                cur[seg] = typeof edit.path[i + 1] === "number" ? [] : {};
+            }
+            cur = cur[seg] as Record<string, unknown>;
+        }
+        if (cur === undefined) {
+            continue;
+        }
+        if ("remove" in edit) {
+            if (Array.isArray(cur) && typeof last === "number") {
+                cur.splice(last, 1);
+            } else {
+                delete cur[last];
+            }
+        } else {
+            cur[last] = edit.value;
+        }
+    }
+    return root;
+}
+
+/** Reads a value at a path of a plain config object. */
+export function valueAt(config: unknown, path: ConfigPath): unknown {
+    let cur: unknown = config;
+    for (const seg of path) {
+        if (cur === null || typeof cur !== "object") {
+            return undefined;
+        }
+        cur = (cur as Record<string | number, unknown>)[seg];
+    }
+    return cur;
+}

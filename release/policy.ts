@@ -1,0 +1,328 @@
+/**
+ * The rollout policy: the stack's `release` config with the command-line overrides applied, validated,
+ * and resolved to plain numbers (milliseconds, percent). Pure.
+ *
+ * Every problem is collected (the schema's and the cross-field rules', changesets-style) and thrown once
+ * as a `CONFIG_INVALID` ReleaseError whose lines name the config path or flag, the value, the rule and the
+ * fix. Secret values (Prometheus credentials) are never echoed.
+ */
+import { z } from "zod";
+import { parseDuration, releaseSchema, rolloutStateSchema, type ReleaseConfig, type RolloutState } from "./config";
+import { configError, type ConfigProblem } from "./errors";
+import type { MachinePolicy } from "./machine";
+import { LABEL_VALUE, renderTemplate } from "./metrics/promql";
+import type { WebhookSpec } from "./webhooks";
+import type { AnalysisThresholds } from "./analysis";
+import { typedByPulumi, valueAt } from "./edits";
+
+/** Command-line overrides, as typed (strings are parsed and validated here). */
+export interface PolicyOverrides {
+    /** `--steps 10,25,50`. */
+    steps?: string;
+    /** `--interval 30s`. */
+    interval?: string;
+    /** `--success-rate 99` (percent). */
+    successRate?: string;
+    /** `--max-p95 500` (ms). */
+    latencyP95Ms?: string;
+    /** `--min-requests 20`. */
+    minRequests?: string;
+    /** `--prometheus-url http://...`. */
+    prometheusUrl?: string;
+}
+
+export interface ReleasePolicy {
+    steps: number[];
+    intervalMs: number;
+    machine: MachinePolicy;
+    thresholds: AnalysisThresholds;
+    reporter: "source" | "destination";
+    customQueries: { name: string; query: string }[];
+    prometheus: {
+        url: string;
+        timeoutMs: number;
+        bearerToken?: string;
+        basicAuth?: { username: string; password: string };
+    };
+    webhooks: WebhookSpec[];
+    update: { retries: number; backoffMs: number };
+}
+
+const SECRET_PATHS = new Set(["release.prometheus.bearerToken", "release.prometheus.basicAuth.password"]);
+
+/** `release.steps[1]` from a zod issue path. */
+function formatPath(base: string, path: readonly PropertyKey[]): string {
+    return path.reduce<string>((acc, seg) => (typeof seg === "number" ? `${acc}[${seg}]` : `${acc}.${String(seg)}`), base);
+}
+
+function show(path: string, value: unknown): string {
+    if (SECRET_PATHS.has(path)) {
+        return "[secret]";
+    }
+    return value === undefined ? "missing" : JSON.stringify(value);
+}
+
+/** Zod issues as problems: `release.steps[1] is 120; Too big: expected number to be <=100`. */
+export function zodProblems(base: string, raw: unknown, error: z.ZodError): ConfigProblem[] {
+    return error.issues.map((issue) => {
+        const propertyPath = formatPath(base, issue.path);
+        const value = valueAt(raw, issue.path.map((s) => (typeof s === "number" ? s : String(s))));
+        return { propertyPath, reason: `${propertyPath} is ${show(propertyPath, value)}; ${issue.message}` };
+    });
+}
+
+function parseNumber(flag: string, text: string, problems: ConfigProblem[], rule: { min: number; max: number; int?: boolean }): number | undefined {
+    const n = Number(text);
+    const bad = text.trim() === "" || !Number.isFinite(n) || n < rule.min || n > rule.max || (rule.int === true && !Number.isInteger(n));
+    if (bad) {
+        problems.push({
+            propertyPath: flag,
+            reason: `${flag} is ${JSON.stringify(text)}; it must be ${rule.int === true ? "an integer" : "a number"} from ${rule.min} to ${rule.max}`,
+        });
+        return undefined;
+    }
+    return n;
+}
+
+/** `"10,25,50"` -> [10, 25, 50], with problems for anything else. */
+export function parseStepsFlag(text: string, problems: ConfigProblem[]): number[] | undefined {
+    const parts = text.split(",").map((p) => p.trim());
+    const steps: number[] = [];
+    for (const p of parts) {
+        if (!/^\d+$/.test(p) || Number(p) < 1 || Number(p) > 100) {
+            problems.push({
+                propertyPath: "--steps",
+                reason: `--steps is ${JSON.stringify(text)}; ${JSON.stringify(p)} is not an integer from 1 to 100 (write weights in percent, comma-separated: 10,25,50,75,100)`,
+            });
+            return undefined;
+        }
+        steps.push(Number(p));
+    }
+    return steps;
+}
+
+/** Cross-field rules of a schema-valid release config. */
+export function releaseRules(release: ReleaseConfig): ConfigProblem[] {
+    const problems: ConfigProblem[] = [];
+    release.steps.forEach((w, i) => {
+        const prev = release.steps[i - 1];
+        if (prev !== undefined && w <= prev) {
+            problems.push({
+                propertyPath: `release.steps[${i}]`,
+                reason: `release.steps[${i}] is ${w}; steps must increase strictly (${prev} comes before it); list the canary weights in ascending order`,
+            });
+        }
+    });
+    const intervalMs = parseDuration(release.interval) ?? 0;
+    if (intervalMs < 1000) {
+        problems.push({ propertyPath: "release.interval", reason: `release.interval is ${JSON.stringify(release.interval)}; it must be at least 1s (the analysis window)` });
+    }
+    const url = new URL(release.prometheus.url);
+    if (url.username !== "" || url.password !== "") {
+        problems.push({
+            propertyPath: "release.prometheus.url",
+            reason: `release.prometheus.url contains credentials (${url.protocol}//[secret]@${url.host}); put them in release.prometheus.basicAuth as a secret (pulumi config set --secret --path release.prometheus.basicAuth.password ...)`,
+        });
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") {
+        problems.push({ propertyPath: "release.prometheus.url", reason: `release.prometheus.url has scheme ${url.protocol}; it must be http: or https:` });
+    }
+    if (release.prometheus.bearerToken !== undefined && release.prometheus.basicAuth !== undefined) {
+        problems.push({ propertyPath: "release.prometheus", reason: "release.prometheus has both bearerToken and basicAuth; keep one" });
+    }
+    const names = new Set<string>();
+    release.analysis.metrics.forEach((m, i) => {
+        const p = `release.analysis.metrics[${i}]`;
+        if (m.min === undefined && m.max === undefined) {
+            problems.push({ propertyPath: p, reason: `${p} (${m.name}) has neither min nor max; set at least one bound, e.g. --path ${p}.max 0.5` });
+        }
+        if (m.min !== undefined && m.max !== undefined && m.min > m.max) {
+            problems.push({ propertyPath: p, reason: `${p} (${m.name}) has min ${m.min} above max ${m.max}; swap them` });
+        }
+        if (names.has(m.name)) {
+            problems.push({ propertyPath: `${p}.name`, reason: `${p}.name is ${JSON.stringify(m.name)}, used twice; metric names must be unique` });
+        }
+        names.add(m.name);
+        const rendered = renderTemplate(m.query, { service: "svc", namespace: "ns", version: "v1", interval: "1m" });
+        if (!rendered.ok) {
+            for (const problem of rendered.problems) {
+                problems.push({ propertyPath: `${p}.query`, reason: `${p}.query: ${problem}` });
+            }
+        }
+    });
+    const hooks = new Set<string>();
+    release.webhooks.forEach((h, i) => {
+        if (hooks.has(h.name)) {
+            problems.push({ propertyPath: `release.webhooks[${i}].name`, reason: `release.webhooks[${i}].name is ${JSON.stringify(h.name)}, used twice; webhook names must be unique` });
+        }
+        hooks.add(h.name);
+    });
+    return problems;
+}
+
+/**
+ * The policy of stack `stack` from its raw `release` config and the flags. Throws one CONFIG_INVALID
+ * error listing every problem.
+ */
+export function resolvePolicy(stack: string, rawRelease: unknown, overrides: PolicyOverrides = {}): ReleasePolicy {
+    const problems: ConfigProblem[] = [];
+    const parsed = releaseSchema.safeParse(rawRelease ?? {});
+    if (!parsed.success) {
+        problems.push(...zodProblems("release", rawRelease, parsed.error));
+    }
+    let steps: number[] | undefined;
+    if (overrides.steps !== undefined) {
+        steps = parseStepsFlag(overrides.steps, problems);
+        steps?.forEach((w, i) => {
+            const prev = steps?.[i - 1];
+            if (prev !== undefined && w <= prev) {
+                problems.push({ propertyPath: "--steps", reason: `--steps is ${JSON.stringify(overrides.steps)}; weights must increase strictly (${prev} then ${w})` });
+            }
+        });
+    }
+    let intervalMs: number | undefined;
+    if (overrides.interval !== undefined) {
+        intervalMs = parseDuration(overrides.interval);
+        if (intervalMs === undefined || intervalMs < 1000) {
+            problems.push({
+                propertyPath: "--interval",
+                reason: `--interval is ${JSON.stringify(overrides.interval)}; it must be a Go-style duration of at least 1s, such as 30s or 1m30s`,
+            });
+        }
+    }
+    const successRate = overrides.successRate !== undefined ? parseNumber("--success-rate", overrides.successRate, problems, { min: 0, max: 100 }) : undefined;
+    const latency = overrides.latencyP95Ms !== undefined ? parseNumber("--max-p95", overrides.latencyP95Ms, problems, { min: 1, max: 3_600_000 }) : undefined;
+    const minRequests = overrides.minRequests !== undefined ? parseNumber("--min-requests", overrides.minRequests, problems, { min: 1, max: 1e9, int: true }) : undefined;
+    let prometheusUrl: string | undefined;
+    if (overrides.prometheusUrl !== undefined) {
+        try {
+            const u = new URL(overrides.prometheusUrl);
+            if (u.username !== "" || u.password !== "") {
+                problems.push({ propertyPath: "--prometheus-url", reason: "--prometheus-url contains credentials; put them in release.prometheus.basicAuth as a Pulumi secret" });
+            } else {
+                prometheusUrl = u.href;
+            }
+        } catch {
+            problems.push({ propertyPath: "--prometheus-url", reason: `--prometheus-url is ${JSON.stringify(overrides.prometheusUrl)}; it must be an http(s) URL such as http://127.0.0.1:9090` });
+        }
+    }
+    if (parsed.success) {
+        problems.push(...releaseRules(parsed.data));
+    }
+    if (!parsed.success || problems.length > 0) {
+        throw configError(`stack ${stack}: the release policy is invalid (config key mesh-traffic:release and flags)`, problems);
+    }
+    const r = parsed.data;
+    const a = r.analysis;
+    return {
+        steps: steps ?? r.steps,
+        intervalMs: intervalMs ?? parseDuration(r.interval) ?? 60_000,
+        machine: {
+            steps: steps ?? r.steps,
+            failureLimit: a.failureLimit,
+            inconclusiveLimit: a.inconclusiveLimit,
+            errorLimit: a.errorLimit,
+        },
+        thresholds: {
+            successRate: successRate ?? a.successRate,
+            latencyP95Ms: latency ?? a.latencyP95Ms,
+            minRequests: minRequests ?? a.minRequests,
+            maxErrorRateIncrease: a.compareWithStable?.maxErrorRateIncrease,
+            custom: a.metrics.map((m) => ({ name: m.name, min: m.min, max: m.max })),
+        },
+        reporter: a.reporter,
+        customQueries: a.metrics.map((m) => ({ name: m.name, query: m.query })),
+        prometheus: {
+            url: prometheusUrl ?? r.prometheus.url,
+            timeoutMs: parseDuration(r.prometheus.timeout) ?? 5000,
+            bearerToken: r.prometheus.bearerToken,
+            basicAuth: r.prometheus.basicAuth,
+        },
+        webhooks: r.webhooks.map((h) => ({ name: h.name, type: h.type, url: h.url, timeoutMs: parseDuration(h.timeout) ?? 10_000, retries: h.retries })),
+        update: { retries: r.update.retries, backoffMs: parseDuration(r.update.backoff) ?? 5000 },
+    };
+}
+
+/** What the rollout needs to know about the service from the stack config. */
+export interface ServiceContext {
+    namespace: string;
+    stableVersion: string;
+    canaryVersion: string | undefined;
+    weight: number;
+    routed: boolean;
+    /** The recorded state, if any. */
+    state: RolloutState | undefined;
+}
+
+/** Reads the service's part of the config; problems are collected into `problems`. */
+export function serviceContext(config: Readonly<Record<string, unknown>>, svc: string, problems: ConfigProblem[]): ServiceContext | undefined {
+    const services = config.services;
+    const raw = valueAt(config, ["services", svc]);
+    if (raw === undefined || raw === null || typeof raw !== "object") {
+        const known = services !== null && typeof services === "object" ? Object.keys(services) : [];
+        problems.push({
+            propertyPath: `services.${svc}`,
+            reason: `services.${svc} does not exist in the stack config; known services: ${known.length > 0 ? known.join(", ") : "none"}`,
+        });
+        return undefined;
+    }
+    const stableVersion = valueAt(raw, ["stable", "version"]);
+    if (typeof stableVersion !== "string" || stableVersion === "") {
+        problems.push({ propertyPath: `services.${svc}.stable.version`, reason: `services.${svc}.stable.version is ${show("", stableVersion)}; the service needs a stable version label such as v1` });
+        return undefined;
+    }
+    const canaryVersion = valueAt(raw, ["canary", "version"]);
+    const weight = valueAt(raw, ["canary", "weight"]);
+    const routed = valueAt(raw, ["canary", "routed"]);
+    const namespace = config.namespace;
+    let state: RolloutState | undefined;
+    const rawState = valueAt(config, ["rollouts", svc]);
+    if (rawState !== undefined) {
+        const parsed = rolloutStateSchema.safeParse(typeof rawState === "string" ? safeJson(rawState) : rawState);
+        if (parsed.success) {
+            state = parsed.data;
+        } else {
+            problems.push(...zodProblems(`rollouts.${svc}`, rawState, parsed.error).map((p) => ({
+                ...p,
+                reason: `${p.reason} (the recorded rollout state is damaged; remove it with: pulumi config rm --path rollouts.${svc})`,
+            })));
+        }
+    }
+    return {
+        namespace: typeof namespace === "string" ? namespace : "mesh-traffic",
+        stableVersion,
+        canaryVersion: typeof canaryVersion === "string" ? canaryVersion : undefined,
+        weight: typeof weight === "number" ? weight : 0,
+        routed: typeof routed === "boolean" ? routed : true,
+        state,
+    };
+}
+
+function safeJson(text: string): unknown {
+    try {
+        return JSON.parse(text) as unknown;
+    } catch {
+        return text;
+    }
+}
+
+/**
+ * A version label the release may write: a label value that `pulumi config set --path` keeps a string
+ * (not `2`, not `true`), lower-case like the stack schema wants.
+ */
+export function versionProblem(flag: string, version: string): ConfigProblem | undefined {
+    if (!LABEL_VALUE.test(version) || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(version) || version.length > 40) {
+        return {
+            propertyPath: flag,
+            reason: `${flag} is ${JSON.stringify(version)}; it must be a lower-case version label of at most 40 characters (letters, digits, '-', '.'), such as v2`,
+        };
+    }
+    const typed = typedByPulumi(version);
+    if (typed !== undefined) {
+        return {
+            propertyPath: flag,
+            reason: `${flag} is ${JSON.stringify(version)}; pulumi config set --path would store it as a ${typed}, not a version string; use a label such as v${version}`,
+        };
+    }
+    return undefined;
+}
