@@ -32,8 +32,11 @@ export interface StackConfigProblem {
     fix: string;
 }
 
-/** Thrown by {@link parseStackConfig} with every problem found; nothing has been registered yet. */
-export class StackConfigError extends Error {
+/**
+ * Thrown by {@link parseStackConfig} with every problem found; nothing has been registered yet. A
+ * `pulumi.RunError`, so the engine prints the message without a stack trace.
+ */
+export class StackConfigError extends pulumi.RunError {
     /** Stable machine-readable code. */
     readonly code = "STACK_CONFIG_INVALID";
     readonly hint: string;
@@ -255,6 +258,37 @@ export interface ParseOptions {
     secretKeys?: readonly string[];
 }
 
+/** Rules across keys and the components' own checks of a config with the right shape. */
+const semanticProblems = (cfg: StackConfig): StackConfigProblem[] => [...checkStackRules(cfg), ...checkMeshPlan(cfg)];
+
+/**
+ * `raw` without the values the schema rejected (and without unknown keys): parsing it again lets the
+ * semantic checks run too, so one run reports every problem. Returns the removed paths.
+ */
+function withoutRejected(raw: unknown, issues: readonly z.core.$ZodIssue[]): { repaired: unknown; removed: string[] } {
+    const repaired = structuredClone(raw) as unknown;
+    const removed: string[] = [];
+    const drop = (path: readonly PropertyKey[]): void => {
+        const parent = valueAt(repaired, path.slice(0, -1));
+        const last = path[path.length - 1];
+        if (last !== undefined && parent !== null && typeof parent === "object") {
+            delete (parent as Record<PropertyKey, unknown>)[last];
+            removed.push(formatPath(path));
+        }
+    };
+    for (const issue of issues) {
+        if (issue.code === "unrecognized_keys") {
+            issue.keys.forEach((k) => drop([...issue.path, k]));
+        } else {
+            drop(issue.path);
+        }
+    }
+    return { repaired, removed };
+}
+
+const isUnder = (path: string, prefix: string): boolean =>
+    path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`);
+
 /** Every problem of `raw`, plus the typed config when there are none. Pure. */
 export function checkStackConfig(
     raw: unknown,
@@ -263,9 +297,16 @@ export function checkStackConfig(
     const secretKeys = new Set(options.secretKeys ?? []);
     const result = stackConfigSchema.safeParse(raw, { error: ruleMessage });
     if (!result.success) {
-        return { config: undefined, problems: result.error.issues.flatMap((i) => issueProblems(i, raw, secretKeys)) };
+        const problems = result.error.issues.flatMap((i) => issueProblems(i, raw, secretKeys));
+        // Best effort: the rest of the config may still break Istio's rules; say so in the same run.
+        const { repaired, removed } = withoutRejected(raw, result.error.issues);
+        const second = stackConfigSchema.safeParse(repaired);
+        if (second.success) {
+            problems.push(...semanticProblems(second.data).filter((p) => !removed.some((r) => isUnder(p.propertyPath, r))));
+        }
+        return { config: undefined, problems };
     }
-    const problems = [...checkStackRules(result.data), ...checkMeshPlan(result.data)];
+    const problems = semanticProblems(result.data);
     return problems.length === 0 ? { config: result.data, problems: [] } : { config: undefined, problems };
 }
 
