@@ -142,7 +142,7 @@ class RolloutRun {
                 throw new ReleaseError({ code: "ROLLOUT_CONFLICT", message: `stack ${stack}, service ${service}: ${plan.reason}`, hint: plan.hint, exitCode: ExitCode.Usage });
             case "noop":
                 this.state = plan.state;
-                return this.finish("promoted", plan.reason);
+                return this.finish("promoted", plan.reason, undefined, false);
             case "start":
             case "resume":
                 break;
@@ -220,7 +220,8 @@ class RolloutRun {
 
     /** Feeds an event to the machine and records the resulting state (config only). */
     private async apply(event: MachineEvent, write = true): Promise<RolloutState> {
-        const next = transition(this.requireState(), event, this.policy.machine, this.now());
+        // Reasons can quote a lower layer's error text: the recorded state is plain config, so it is redacted.
+        const next = this.redactor.redactValue(transition(this.requireState(), event, this.policy.machine, this.now()));
         this.state = next;
         if (write) {
             await this.deps.driver.write([stateEdit(this.req.service, next)]);
@@ -342,7 +343,8 @@ class RolloutRun {
                     message: state?.message ?? "",
                     at: this.now(),
                 },
-                { signal: this.deps.signal, backoffMs: 1000, sleep: this.clock.sleep, fetch: this.deps.fetch },
+                // Notifications (post-rollout, rollback) still go out after a signal: they report the rollback it caused.
+                { signal: isGate(type) ? this.deps.signal : undefined, backoffMs: 1000, sleep: this.clock.sleep, fetch: this.deps.fetch },
             );
             this.emit({ type: "webhook", hook: hook.name, hookType: type, ok: result.ok, attempts: result.attempts, status: result.status, error: result.error });
             if (!result.ok) {

@@ -1,0 +1,113 @@
+/**
+ * Shared fakes of the release tests: a stack config, a clock whose sleeps return at once (and can "kill"
+ * the process at the Nth sleep), and a metrics provider answering Istio's standard queries per version.
+ */
+import { DriverError } from "../../../release/driver/driver";
+import { MemoryDriver, MemoryStack } from "../../../release/driver/memory";
+import type { Clock } from "../../../release/clock";
+import type { ReleaseEvent } from "../../../release/events";
+import { MetricsError, type MetricsProvider } from "../../../release/metrics/provider";
+import type { ReleaseDeps } from "../../../release/rollout";
+
+export const SVC = "sample-app";
+
+/** A minimal stack config with one service at stable v1 and the given release policy. */
+export function stackConfig(release: Record<string, unknown> = {}): Record<string, unknown> {
+    return {
+        namespace: "shop",
+        services: { [SVC]: { image: "registry.local/sample-app:{version}", stable: { version: "v1" }, canary: { weight: 0, routed: true } } },
+        release: { steps: [10, 50, 100], interval: "2s", update: { retries: 2, backoff: "1s" }, ...release },
+    };
+}
+
+/** Virtual time: `sleep` advances it and returns at once. `killAtSleep` makes the Nth sleep throw (a SIGKILL). */
+export class FakeClock implements Clock {
+    t = Date.parse("2026-01-01T00:00:00.000Z");
+    readonly sleeps: number[] = [];
+    killAtSleep: number | undefined;
+
+    now(): Date {
+        return new Date(this.t);
+    }
+
+    sleep = (ms: number): Promise<void> => {
+        this.sleeps.push(ms);
+        if (this.killAtSleep !== undefined && this.sleeps.length === this.killAtSleep) {
+            return Promise.reject(new Error("killed (simulated SIGKILL)"));
+        }
+        this.t += ms;
+        return Promise.resolve();
+    };
+}
+
+export interface VersionHealth {
+    /** Percent, or null for "no data". */
+    successRate: number | null;
+    p95: number | null;
+    requests: number | null;
+}
+
+export const HEALTHY: VersionHealth = { successRate: 99.8, p95: 80, requests: 1000 };
+
+/**
+ * Answers the success-rate, p95 and request-count queries by the `destination_version` in them.
+ * `down` makes every query fail like an unreachable Prometheus; `queries` records what was asked.
+ */
+export class FakeMetrics implements MetricsProvider {
+    readonly description = "fake prometheus";
+    readonly queries: string[] = [];
+    down = false;
+    /** Thrown text when down (to prove a leaked secret is redacted). */
+    downMessage = "connection refused";
+
+    constructor(readonly versions: Record<string, VersionHealth>) {}
+
+    instant(query: string): Promise<number | null> {
+        this.queries.push(query);
+        if (this.down) {
+            return Promise.reject(new MetricsError("unreachable", this.downMessage));
+        }
+        const version = /destination_version="([^"]+)"/.exec(query)?.[1] ?? "";
+        const h = this.versions[version] ?? { successRate: null, p95: null, requests: null };
+        if (query.startsWith("histogram_quantile")) {
+            return Promise.resolve(h.p95);
+        }
+        if (query.startsWith("100 * ")) {
+            return Promise.resolve(h.successRate);
+        }
+        if (query.startsWith("sum(increase(")) {
+            return Promise.resolve(h.requests);
+        }
+        return Promise.reject(new MetricsError("query", `unexpected query ${query}`));
+    }
+}
+
+export interface Harness {
+    store: MemoryStack;
+    driver: MemoryDriver;
+    clock: FakeClock;
+    metrics: FakeMetrics;
+    events: ReleaseEvent[];
+    deps: ReleaseDeps;
+}
+
+/** A memory stack, driver, fake clock and metrics wired as `ReleaseDeps`. */
+export function harness(opts: { config?: Record<string, unknown>; versions?: Record<string, VersionHealth>; store?: MemoryStack; signal?: AbortSignal } = {}): Harness {
+    const store = opts.store ?? new MemoryStack(opts.config ?? stackConfig());
+    const driver = new MemoryDriver("dev", store);
+    const clock = new FakeClock();
+    const metrics = new FakeMetrics(opts.versions ?? { v1: HEALTHY, v2: HEALTHY });
+    const events: ReleaseEvent[] = [];
+    const deps: ReleaseDeps = { driver, clock, metrics: () => metrics, emit: (e) => events.push(e), signal: opts.signal, holder: "test" };
+    return { store, driver, clock, metrics, events, deps };
+}
+
+/** `failUpdate` that fails the attempts whose index is in `attempts`. */
+export function failAttempts(...attempts: number[]): (n: number) => DriverError["kind"] | undefined {
+    return (n) => (attempts.includes(n) ? "failed" : undefined);
+}
+
+/** Events of one type, typed. */
+export function ofType<T extends ReleaseEvent["type"]>(events: readonly ReleaseEvent[], type: T): Extract<ReleaseEvent, { type: T }>[] {
+    return events.filter((e): e is Extract<ReleaseEvent, { type: T }> => e.type === type);
+}
