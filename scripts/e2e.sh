@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# End-to-end tests (`npm run test:e2e`): build or reuse the pinned toolchain, start a throwaway local
+# control plane (etcd + kube-apiserver + Istio CRDs), point Pulumi at a temporary file backend with
+# the dev passphrase, and run mocha on test/e2e/**. The control plane and the temporary state are
+# always removed at the end (also on failure or Ctrl-C), so no process is left behind.
+#
+# Usage: scripts/e2e.sh [MOCHA ARGS...]     e.g. scripts/e2e.sh --grep "canary weight"
+#                                             or scripts/e2e.sh test/e2e/stack/dev.test.ts
+# Environment:
+#   MESH_E2E_KEEP=1         keep the control plane and state running after the tests (prints how to stop them)
+#   MESH_TOOLCHAIN_SKIP_ISTIOCTL=1  do not build istioctl (the istioctl test then fails, saying why)
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+say() { printf '[e2e %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+die() { say "ERROR: $*"; exit 1; }
+
+T0=$(date +%s)
+# Tools the suites need. istioctl is built last and is the slowest; it is part of the default set.
+REQUIRED=(pulumi langhost k8s-provider kube etcd crds prometheus)
+OPTIONAL=(istioctl)
+
+say "1/4 toolchain: building what is missing (scripts/toolchain.sh; progress below)"
+if ! scripts/toolchain.sh build "${REQUIRED[@]}" >/dev/null; then
+  die "the toolchain could not be built (the message above names the tool and the step, and its log).
+    Requirements: go >= $(sed -n 's/^GO_MIN_VERSION=//p' scripts/toolchain.pins) on PATH with access to a Go module
+    proxy (GOPROXY), openssl, curl, and the Debian package 'prometheus' (apt-get install prometheus).
+    Retry with: bash scripts/toolchain.sh build ${REQUIRED[*]}   (docs/toolchain.md explains every tool)"
+fi
+if [ -z "${MESH_TOOLCHAIN_SKIP_ISTIOCTL:-}" ]; then
+  scripts/toolchain.sh build "${OPTIONAL[@]}" >/dev/null ||
+    say "WARNING: istioctl could not be built; the istioctl test will fail. Build it with: bash scripts/toolchain.sh build istioctl"
+fi
+say "toolchain ready after $(($(date +%s) - T0))s"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/mesh-e2e.XXXXXX")
+MESH_CLUSTER_DIR=""
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  if [ -n "${MESH_E2E_KEEP:-}" ]; then
+    say "kept (MESH_E2E_KEEP): cluster $MESH_CLUSTER_DIR, state $WORK"
+    say "stop with: bash scripts/local-cluster.sh stop '$MESH_CLUSTER_DIR' && rm -rf '$WORK'"
+  else
+    if [ -n "$MESH_CLUSTER_DIR" ]; then scripts/local-cluster.sh stop "$MESH_CLUSTER_DIR" || rc=1; fi
+    rm -rf "$WORK"
+  fi
+  say "finished in $(($(date +%s) - T0))s (exit $rc)"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+say "2/4 control plane: starting etcd + kube-apiserver + Istio CRDs (scripts/local-cluster.sh)"
+# With --owner-pid a watchdog also stops it if this shell is killed with SIGKILL.
+MESH_CLUSTER_DIR="$WORK/cluster" # set first: the trap stops whatever part of it started
+START_ARGS=(--dir "$MESH_CLUSTER_DIR")
+[ -n "${MESH_E2E_KEEP:-}" ] || START_ARGS+=(--owner-pid $$)
+CLUSTER_ENV=$(scripts/local-cluster.sh start "${START_ARGS[@]}") ||
+  die "the local control plane did not start (see the messages above)"
+eval "$CLUSTER_ENV"
+
+say "3/4 pulumi: file backend in $WORK/state, dev passphrase (scripts/pulumi-env.sh)"
+export MESH_PULUMI_STATE_DIR="$WORK/state"
+unset PULUMI_BACKEND_URL
+export PULUMI_CONFIG_PASSPHRASE=${PULUMI_CONFIG_PASSPHRASE-mesh-traffic-dev}
+# shellcheck source=pulumi-env.sh
+. scripts/pulumi-env.sh
+export MESH_E2E_WORK="$WORK"
+
+say "4/4 mocha --config .mocharc.e2e.json $*"
+set +e
+npx --no-install mocha --config .mocharc.e2e.json "$@"
+RC=$?
+set -e
+exit "$RC"
