@@ -312,3 +312,83 @@ export function planStart(existing: RolloutState | undefined, version: string, s
         }
     }
 }
+
+/** Which command asks for a plan: the canary loop, a manual promotion, a rollback or an abort. */
+export type CommandMode = "canary" | "promote" | "rollback" | "abort";
+
+/**
+ * What `promote --version V [--force]` does given the recorded state. Nothing is promoted without a
+ * Successful analysis of the last step unless `force` says so explicitly (recorded in the state message).
+ */
+export function planPromote(existing: RolloutState | undefined, version: string, steps: readonly number[], force: boolean, now: string, policy: MachinePolicy): StartPlan {
+    const forced = (from: RolloutState, why: string): StartPlan => ({
+        kind: "resume",
+        state: { ...from, phase: "Promoting", promotionStage: 0, updatedAt: now, message: `promotion forced with --force ${why} (analysis skipped)` },
+    });
+    const inFlight = existing !== undefined && existing.version === version && existing.phase !== "Promoted" && existing.phase !== "RolledBack" && existing.phase !== "Aborted";
+    if (existing === undefined || !inFlight) {
+        if (existing !== undefined && existing.version === version && existing.phase === "Promoted") {
+            return { kind: "noop", state: existing, reason: `${version} is already promoted` };
+        }
+        if (existing !== undefined && existing.version !== version && (existing.phase === "Progressing" || existing.phase === "Promoting" || existing.phase === "RollingBack")) {
+            return planStart(existing, version, steps, now); // refuse: another version in flight
+        }
+        return force
+            ? forced(initialState(version, steps, now), "without a rollout")
+            : {
+                  kind: "refuse",
+                  reason: `no rollout of ${version} has passed its analysis; nothing is promoted without one`,
+                  hint: `run mesh-release canary --version ${version}, or promote --force to skip the analysis`,
+              };
+    }
+    switch (existing.phase) {
+        case "Promoting":
+            return { kind: "resume", state: existing };
+        case "RollingBack":
+            return { kind: "refuse", reason: `${version} is being rolled back (${existing.message ?? ""})`, hint: "finish it with mesh-release rollback, then start a new canary" };
+        case "Progressing":
+            if (decide(existing, policy).type === "confirm-promotion") {
+                return { kind: "resume", state: transition(existing, { type: "gate", hookType: "confirm-promotion", ok: true, reason: "" }, policy, now) };
+            }
+            return force
+                ? forced(existing, `at step ${existing.stepIndex + 1}/${stepsOf(existing, policy).length}`)
+                : {
+                      kind: "refuse",
+                      reason: `the analysis of ${version} has not passed its last step (at step ${existing.stepIndex + 1}/${stepsOf(existing, policy).length}); nothing is promoted without it`,
+                      hint: `run mesh-release canary --version ${version} to continue the rollout, or promote --force to skip the analysis`,
+                  };
+        case "Promoted":
+        case "RolledBack":
+        case "Aborted":
+            return { kind: "noop", state: existing, reason: `the rollout of ${version} is ${existing.phase}` };
+        default: {
+            const never: never = existing.phase;
+            return never;
+        }
+    }
+}
+
+/**
+ * What `rollback` / `abort` does: every in-flight rollout goes to RollingBack (Aborted at the end for
+ * `abort`). A promotion under way is not undone (its analysis passed; finish it with promote). With no
+ * rollout recorded, the canary `version` (if the stack has one) is rolled back all the same.
+ */
+export function planRollback(existing: RolloutState | undefined, canaryVersion: string | undefined, abort: boolean, now: string, policy: MachinePolicy): StartPlan {
+    const reason = abort ? "aborted with mesh-release abort" : "rolled back with mesh-release rollback";
+    if (existing !== undefined && (existing.phase === "Progressing" || existing.phase === "RollingBack")) {
+        const next = transition(existing, { type: "abort", reason: abort ? "mesh-release abort" : "mesh-release rollback" }, policy, now);
+        return { kind: "resume", state: { ...next, aborted: abort || existing.aborted, message: existing.phase === "RollingBack" ? next.message : reason } };
+    }
+    if (existing !== undefined && existing.phase === "Promoting") {
+        return {
+            kind: "refuse",
+            reason: `${existing.version} is being promoted (its analysis passed, stage ${existing.promotionStage + 1}/2)`,
+            hint: `finish it with mesh-release promote --version ${existing.version}; roll back later with a new canary`,
+        };
+    }
+    if (canaryVersion === undefined) {
+        return { kind: "refuse", reason: "the stack has no canary version; there is nothing to roll back", hint: "check --service and --stack" };
+    }
+    const base = initialState(canaryVersion, policy.steps, now);
+    return { kind: "start", state: { ...base, phase: "RollingBack", aborted: abort, message: reason } };
+}

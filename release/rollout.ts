@@ -16,10 +16,11 @@ import { DriverError, type ConfigEdit, type TrafficDriver } from "./driver/drive
 import { promoteFinalizeEdits, promoteRouteEdits, rollbackEdits, shiftEdits, stateEdit, applyEdits } from "./edits";
 import { ExitCode, Redactor, ReleaseError, configError, errorMessage, type ConfigProblem } from "./errors";
 import type { EventSink, Outcome, ReleaseEvent, UpdatePurpose } from "./events";
-import { currentWeight, decide, planStart, transition, type MachineEvent } from "./machine";
+import { currentWeight, decide, planPromote, planRollback, planStart, transition, type CommandMode, type MachineEvent, type StartPlan } from "./machine";
 import { measure } from "./metrics/istio";
 import type { MetricsProvider } from "./metrics/provider";
 import { resolvePolicy, serviceContext, versionProblem, type PolicyOverrides, type ReleasePolicy, type ServiceContext } from "./policy";
+import { writeAndUpdate, type PartialEvent, type UpdateOutcome } from "./updater";
 import { callWebhook, isGate, type WebhookType } from "./webhooks";
 
 
@@ -49,6 +50,17 @@ export interface CanaryRequest {
     overrides?: PolicyOverrides;
 }
 
+/** A rollout command: `canary` (start or resume), `promote`, `rollback` or `abort`. */
+export interface RolloutRequest {
+    mode: CommandMode;
+    service: string;
+    /** Required for `canary`; `promote`, `rollback` and `abort` default to the recorded or configured canary version. */
+    version?: string;
+    /** `promote --force`: promote without a passed analysis (recorded in the state message). */
+    force?: boolean;
+    overrides?: PolicyOverrides;
+}
+
 export interface RolloutResult {
     outcome: Outcome;
     exitCode: ExitCode;
@@ -59,8 +71,15 @@ export interface RolloutResult {
 
 /** Runs (or resumes) a canary rollout to promotion or rollback. Never throws: failures are a result. */
 export async function runCanary(req: CanaryRequest, deps: ReleaseDeps): Promise<RolloutResult> {
-    const run = new RolloutRun(req, deps);
-    return run.execute();
+    return runRollout({ mode: "canary", ...req }, deps);
+}
+
+/**
+ * Runs a rollout command to its end. `promote` finishes or forces a promotion; `rollback` and `abort`
+ * send all traffic to stable (exit 0 when done: the command did what was asked). Never throws.
+ */
+export async function runRollout(req: RolloutRequest, deps: ReleaseDeps): Promise<RolloutResult> {
+    return new RolloutRun(req, deps).execute();
 }
 
 class RolloutRun {
@@ -71,19 +90,22 @@ class RolloutRun {
     private ctx!: ServiceContext;
     private metrics!: MetricsProvider;
     private config: Record<string, unknown> = {};
+    /** The version this run is about (from the request, or the recorded/configured canary). */
+    private version: string;
 
     constructor(
-        private readonly req: CanaryRequest,
+        private readonly req: RolloutRequest,
         private readonly deps: ReleaseDeps,
     ) {
         this.clock = deps.clock ?? systemClock;
+        this.version = req.version ?? "";
     }
 
     private now(): string {
         return this.clock.now().toISOString();
     }
 
-    private emit(event: DistributiveOmit<ReleaseEvent, "at" | "stack" | "service">): void {
+    private emit(event: PartialEvent): void {
         const full = { ...event, at: this.now(), stack: this.deps.driver.stackName, service: this.req.service } as ReleaseEvent;
         try {
             this.deps.emit(this.redactor.redactValue(full));
@@ -95,7 +117,7 @@ class RolloutRun {
     async execute(): Promise<RolloutResult> {
         let unlock: (() => Promise<void>) | undefined;
         try {
-            unlock = await this.deps.driver.lock(this.deps.holder ?? `mesh-release canary ${this.req.service} ${this.req.version} (pid ${process.pid})`);
+            unlock = await this.deps.driver.lock(this.deps.holder ?? `mesh-release ${this.req.mode} ${this.req.service} ${this.version} (pid ${process.pid})`);
             return await this.rollout();
         } catch (err) {
             return this.fail(err);
@@ -105,17 +127,13 @@ class RolloutRun {
     }
 
     private async rollout(): Promise<RolloutResult> {
-        const { service, version } = this.req;
+        const { service, mode } = this.req;
         const stack = this.deps.driver.stackName;
         const snapshot = await this.deps.driver.read();
         this.redactor.add(...snapshot.secrets);
         this.config = snapshot.config;
 
         const problems: ConfigProblem[] = [];
-        const vp = versionProblem("--version", version);
-        if (vp !== undefined) {
-            problems.push(vp);
-        }
         const ctx = serviceContext(snapshot.config, service, problems);
         let policy: ReleasePolicy | undefined;
         try {
@@ -126,23 +144,34 @@ class RolloutRun {
             }
             problems.push(...err.problems);
         }
-        if (ctx !== undefined && ctx.stableVersion === version) {
+        const version = this.req.version ?? (mode === "promote" ? ctx?.canaryVersion : (ctx?.state?.version ?? ctx?.canaryVersion));
+        if (this.req.version !== undefined) {
+            const vp = versionProblem("--version", this.req.version);
+            if (vp !== undefined) {
+                problems.push(vp);
+            }
+        } else if (mode === "canary" || (mode === "promote" && ctx !== undefined && version === undefined)) {
+            problems.push({ propertyPath: "--version", reason: `--version is missing; services.${service}.canary.version is not set either; name the version to ${mode}, e.g. --version v2` });
+        }
+        if (ctx !== undefined && version !== undefined && ctx.stableVersion === version && (mode === "canary" || mode === "promote") && ctx.state?.phase !== "Promoting") {
             problems.push({ propertyPath: "--version", reason: `--version is ${JSON.stringify(version)}, which is already the stable version of ${service}; deploy a new version` });
         }
         if (problems.length > 0 || ctx === undefined || policy === undefined) {
-            throw configError(`stack ${stack}, service ${service}: cannot start the rollout`, problems);
+            throw configError(`stack ${stack}, service ${service}: cannot ${mode === "canary" ? "start the rollout" : mode}`, problems);
         }
         this.ctx = ctx;
         this.policy = policy;
+        this.version = version ?? "";
         this.redactor.add(policy.prometheus.bearerToken, policy.prometheus.basicAuth?.password);
 
-        const plan = planStart(ctx.state, version, policy.steps, this.now());
+        const plan = this.plan(mode, ctx, policy);
         switch (plan.kind) {
             case "refuse":
                 throw new ReleaseError({ code: "ROLLOUT_CONFLICT", message: `stack ${stack}, service ${service}: ${plan.reason}`, hint: plan.hint, exitCode: ExitCode.Usage });
             case "noop":
                 this.state = plan.state;
-                return this.finish("promoted", plan.reason, undefined, false);
+                this.version = plan.state.version;
+                return this.finish(plan.state.phase === "Promoted" ? "promoted" : "rolled-back", plan.reason, undefined, false);
             case "start":
             case "resume":
                 break;
@@ -152,21 +181,62 @@ class RolloutRun {
             }
         }
         this.state = plan.state;
+        this.version = plan.state.version;
         const steps = plan.state.steps ?? policy.steps;
         // Validate what the first update would write, before anything is written.
-        const firstWeight = steps[Math.max(0, plan.state.stepIndex)] ?? 0;
-        this.validate(shiftEdits(service, version, firstWeight, plan.state));
+        this.validate(this.firstEdits(plan.state, steps));
         this.metrics = this.deps.metrics(policy, this.redactor);
 
-        this.emit({ type: "rollout-started", version, steps: [...steps], intervalMs: policy.intervalMs, resumed: plan.kind === "resume", state: plan.state });
-        if (plan.kind === "start") {
+        this.emit({ type: "rollout-started", version: this.version, steps: [...steps], intervalMs: policy.intervalMs, resumed: plan.kind === "resume", state: plan.state });
+        if (plan.kind === "start" && mode === "canary") {
             const gate = await this.hooks("pre-rollout");
             if (!gate.ok) {
                 // Nothing was applied: the rollout ends here, the stack untouched.
                 return this.finish("rolled-back", `pre-rollout webhook refused: ${gate.reason}`, undefined, false);
             }
         }
+        if (mode !== "canary" && plan.state !== ctx.state) {
+            // promote / rollback / abort decided a new phase: record it before acting on it.
+            await this.deps.driver.write([stateEdit(service, plan.state)]);
+            this.emit({ type: "state", state: plan.state });
+        }
         return this.loop();
+    }
+
+    private plan(mode: CommandMode, ctx: ServiceContext, policy: ReleasePolicy): StartPlan {
+        const now = this.now();
+        switch (mode) {
+            case "canary":
+                return planStart(ctx.state, this.version, policy.steps, now);
+            case "promote":
+                return planPromote(ctx.state, this.version, policy.steps, this.req.force === true, now, policy.machine);
+            case "rollback":
+            case "abort":
+                return planRollback(ctx.state, this.version === "" ? undefined : this.version, mode === "abort", now, policy.machine);
+            default: {
+                const never: never = mode;
+                return never;
+            }
+        }
+    }
+
+    /** The edits of the first update the plan leads to (validated before anything is written). */
+    private firstEdits(state: RolloutState, steps: readonly number[]): ConfigEdit[] {
+        switch (state.phase) {
+            case "Progressing":
+                return shiftEdits(this.req.service, state.version, steps[Math.max(0, state.stepIndex)] ?? 0, state);
+            case "Promoting":
+                return state.promotionStage === 0 ? promoteRouteEdits(this.req.service, state.version, state) : promoteFinalizeEdits(this.req.service, state);
+            case "RollingBack":
+            case "RolledBack":
+            case "Aborted":
+            case "Promoted":
+                return rollbackEdits(this.req.service, state);
+            default: {
+                const never: never = state.phase;
+                return never;
+            }
+        }
     }
 
     private validate(edits: readonly ConfigEdit[]): void {
@@ -240,7 +310,7 @@ class RolloutRun {
             }
         }
         const pending = await this.apply({ type: "shift-started", stepIndex }, false);
-        const ok = await this.update("shift", weight, shiftEdits(this.req.service, this.req.version, weight, pending), `mesh-release: ${this.req.service} ${this.req.version} step ${stepIndex + 1} weight ${weight}%`);
+        const ok = await this.update("shift", weight, shiftEdits(this.req.service, this.version, weight, pending), `mesh-release: ${this.req.service} ${this.version} step ${stepIndex + 1} weight ${weight}%`);
         if (ok.kind === "ok") {
             await this.apply({ type: "shifted" });
             this.emit({ type: "step-applied", stepIndex, weight });
@@ -263,7 +333,7 @@ class RolloutRun {
                 reporter: this.policy.reporter,
                 service: this.req.service,
                 namespace: this.ctx.namespace,
-                canaryVersion: this.req.version,
+                canaryVersion: this.version,
                 stableVersion: this.ctx.stableVersion,
                 windowMs,
                 includeStable: true,
@@ -336,7 +406,7 @@ class RolloutRun {
                     type,
                     stack: this.deps.driver.stackName,
                     service: this.req.service,
-                    version: this.req.version,
+                    version: this.version,
                     phase: state?.phase ?? "Progressing",
                     stepIndex: stepIndex ?? state?.stepIndex ?? -1,
                     weight: weight ?? (state !== null ? currentWeight(state, this.policy.machine) : 0),
@@ -358,89 +428,35 @@ class RolloutRun {
         return { ok: failures.length === 0, reason: failures.join("; ") };
     }
 
-    /**
-     * Writes the edits and runs one update, retried with exponential backoff. A concurrent update fails
-     * fast (thrown); a cancelled one returns `cancelled`; retries used up returns `failed`.
-     */
+    /** Writes the edits and runs one update with retries (updater.ts). */
     private async update(
         purpose: UpdatePurpose,
         weight: number,
         edits: readonly ConfigEdit[],
         message: string,
         cancellable = true,
-    ): Promise<{ kind: "ok" } | { kind: "failed"; message: string } | { kind: "cancelled" }> {
-        this.validate(edits);
-        await this.deps.driver.write(edits);
+    ): Promise<UpdateOutcome> {
+        const outcome = await writeAndUpdate(
+            {
+                driver: this.deps.driver,
+                clock: this.clock,
+                emit: (e) => this.emit(e),
+                validate: (e) => this.validate(e),
+                retries: this.policy.update.retries,
+                backoffMs: this.policy.update.backoffMs,
+                signal: this.deps.signal,
+                cancelGraceMs: this.deps.cancelGraceMs,
+            },
+            { purpose, weight, edits, message, cancellable },
+        );
         this.config = applyEdits(this.config, edits);
-        const attempts = this.policy.update.retries + 1;
-        let lastError = "";
-        for (let attempt = 1; attempt <= attempts; attempt++) {
-            const signal = cancellable ? this.deps.signal : undefined;
-            if (isAborted(signal)) {
-                return { kind: "cancelled" };
-            }
-            this.emit({ type: "update-started", purpose, weight, attempt });
-            const started = this.clock.now().getTime();
-            const graceTimer = this.cancelOnAbort(signal);
-            try {
-                await this.deps.driver.update({ message, signal });
-                this.emit({ type: "update-finished", purpose, weight, attempt, ok: true, durationMs: this.clock.now().getTime() - started });
-                return { kind: "ok" };
-            } catch (err) {
-                const text = errorMessage(err);
-                lastError = text;
-                const retryInMs = attempt < attempts ? this.policy.update.backoffMs * 2 ** (attempt - 1) : undefined;
-                const kind = err instanceof DriverError ? err.kind : "failed";
-                this.emit({ type: "update-finished", purpose, weight, attempt, ok: false, durationMs: this.clock.now().getTime() - started, error: text, retryInMs: kind === "failed" ? retryInMs : undefined });
-                switch (kind) {
-                    case "cancelled":
-                        return { kind: "cancelled" };
-                    case "concurrent":
-                        throw new ReleaseError({
-                            code: "CONCURRENT_UPDATE",
-                            message: text,
-                            hint: "another update is running on this stack; wait for it, then run the same command again (it resumes)",
-                            exitCode: ExitCode.Infrastructure,
-                        });
-                    case "not-found":
-                    case "unavailable":
-                    case "failed":
-                        if (retryInMs !== undefined) {
-                            await this.clock.sleep(retryInMs, signal);
-                        }
-                        break;
-                    default: {
-                        const never: never = kind;
-                        return never;
-                    }
-                }
-            } finally {
-                graceTimer();
-            }
-        }
-        return { kind: "failed", message: lastError };
-    }
-
-    /** After a signal, gives the update `cancelGraceMs` to stop, then asks the backend to cancel it. */
-    private cancelOnAbort(signal: AbortSignal | undefined): () => void {
-        if (signal === undefined) {
-            return () => undefined;
-        }
-        let timer: NodeJS.Timeout | undefined;
-        const onAbort = (): void => {
-            timer = setTimeout(() => void this.deps.driver.cancel().catch(() => undefined), this.deps.cancelGraceMs ?? 10_000);
-        };
-        signal.addEventListener("abort", onAbort, { once: true });
-        return () => {
-            signal.removeEventListener("abort", onAbort);
-            if (timer !== undefined) {
-                clearTimeout(timer);
-            }
-        };
+        return outcome;
     }
 
     private async finish(outcome: Outcome, message: string, hint?: string, notify = true): Promise<RolloutResult> {
-        const exitCode = outcomeExitCode(outcome);
+        // rollback/abort did what was asked: exit 0. A canary that ends rolled back exits 1.
+        const asked = (this.req.mode === "rollback" || this.req.mode === "abort") && (outcome === "rolled-back" || outcome === "aborted");
+        const exitCode = asked ? ExitCode.Ok : outcomeExitCode(outcome);
         if (notify && this.state !== null && this.policy !== undefined) {
             if (outcome === "promoted" && this.state.phase === "Promoted") {
                 await this.hooks("post-rollout");
@@ -449,7 +465,7 @@ class RolloutRun {
             }
         }
         const text = this.redactor.redact(message);
-        this.emit({ type: "rollout-finished", version: this.req.version, outcome, exitCode, message: text, state: this.state });
+        this.emit({ type: "rollout-finished", version: this.version, outcome, exitCode, message: text, state: this.state });
         return { outcome, exitCode, message: text, hint, state: this.state };
     }
 
@@ -457,7 +473,7 @@ class RolloutRun {
         const release = toReleaseError(err);
         const message = this.redactor.redact(release.message);
         const hint = release.hint !== undefined ? this.redactor.redact(release.hint) : undefined;
-        this.emit({ type: "rollout-finished", version: this.req.version, outcome: "failed", exitCode: release.exitCode, message, state: this.state });
+        this.emit({ type: "rollout-finished", version: this.version, outcome: "failed", exitCode: release.exitCode, message, state: this.state });
         return { outcome: "failed", exitCode: release.exitCode, message, hint, state: this.state };
     }
 }
@@ -504,5 +520,3 @@ export function toReleaseError(err: unknown): ReleaseError {
     return new ReleaseError({ code: "UPDATE_FAILED", message: `unexpected error: ${errorMessage(err)}`, exitCode: ExitCode.Infrastructure });
 }
 
-/** Omit over each member of a union. */
-export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
