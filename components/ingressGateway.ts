@@ -19,8 +19,11 @@ export const INGRESS_GATEWAY_TOKEN = "mesh-traffic:index:IngressGateway";
 export interface IngressTlsArgs {
     /** SIMPLE (server TLS) or MUTUAL (clients present certificates too). No default: say which. */
     mode: "SIMPLE" | "MUTUAL";
-    /** Name of the Secret holding the certificate (and CA for MUTUAL). Required. */
-    credentialName: string;
+    /**
+     * Name of the Secret holding the certificate (and CA for MUTUAL). Required: optional in the type only so
+     * that callers passing config through get the validation error instead of a compile error.
+     */
+    credentialName?: string;
 }
 
 /** Arguments of {@link IngressGateway}. */
@@ -91,7 +94,7 @@ export function planIngressGateway(name: string, args: IngressGatewayArgs): { pr
     if (args.tls.credentialName === undefined || args.tls.credentialName.length === 0) {
         problems.push({
             propertyPath: "tls.credentialName",
-            reason: `tls.credentialName is ${show(args.tls.credentialName)}; ${show(args.tls.mode)} TLS needs the name of the Secret with the certificate, such as "sample-app-tls"`,
+            reason: `tls.credentialName is ${args.tls.credentialName === undefined ? "missing" : show(args.tls.credentialName)}; ${args.tls.mode} TLS needs the name of the Secret with the certificate, such as "sample-app-tls"`,
         });
     } else {
         problems.push(...checkNonEmpty("tls.credentialName", args.tls.credentialName));

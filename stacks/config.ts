@@ -126,11 +126,22 @@ export function levenshtein(a: string, b: string): number {
     return prev[b.length] ?? 0;
 }
 
+/** Field names that circulate in Istio examples (the seed doc among them) but are not Istio's. */
+const ISTIO_RENAMES: Readonly<Record<string, string>> = {
+    circuitBreaker: "outlierDetection",
+    keepAlive: "tcpKeepalive",
+    consecutiveErrors: "consecutive5xxErrors",
+};
+
 /**
  * The allowed key closest to `key`, if it is close enough to be a typo: distance at most 2, or at most a
  * third of the key's length for long keys; a case-only difference always counts.
  */
 export function didYouMean(key: string, allowed: readonly string[]): string | undefined {
+    const renamed = ISTIO_RENAMES[key];
+    if (renamed !== undefined && allowed.includes(renamed)) {
+        return renamed;
+    }
     let best: { k: string; d: number } | undefined;
     for (const k of allowed) {
         const d = k.toLowerCase() === key.toLowerCase() ? 0 : levenshtein(key, k);

@@ -166,7 +166,7 @@ export function planMeshStack(cfg: StackConfig, claims: DestinationRuleClaims = 
                   hosts: ing.hosts,
                   selector: ing.selector,
                   // A missing tls is reported by rules.ts at ingress.tls; the component needs a mode to plan.
-                  tls: { mode: ing.tls?.mode ?? "SIMPLE", credentialName: ing.tls?.credentialName ?? "" },
+                  tls: { mode: ing.tls?.mode ?? "SIMPLE", ...(ing.tls?.credentialName === undefined ? {} : { credentialName: ing.tls.credentialName }) },
                   httpPort: ing.httpPort,
                   httpsPort: ing.httpsPort,
                   routes: gatewayRoutes(ing.routes, cfg),
@@ -214,10 +214,14 @@ export function configPathOf(path: string, map: PathMap, fallback: string): stri
     return path === "" ? fallback : `${fallback}.${path}`;
 }
 
+const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
 function atConfig(problems: readonly Problem[], map: PathMap, fallback: string): RuleProblem[] {
     return problems.map((p) => {
         const propertyPath = configPathOf(p.propertyPath, map, fallback);
-        const reason = p.reason.startsWith(p.propertyPath) ? propertyPath + p.reason.slice(p.propertyPath.length) : `${propertyPath}: ${p.reason}`;
+        // The component names its own path in the reason ("canary.weight is 120; ..."): name the config path.
+        const own = new RegExp(`(^|[\\s(])${escapeRegExp(p.propertyPath)}(?=[\\s;:,)]|$)`, "g");
+        const reason = p.propertyPath !== "" && own.test(p.reason) ? p.reason.replace(own, `$1${propertyPath}`) : `${propertyPath}: ${p.reason}`;
         return { propertyPath, reason, fix: setFix(propertyPath) };
     });
 }
@@ -233,6 +237,10 @@ export function checkMeshPlan(cfg: StackConfig): RuleProblem[] {
     const out: RuleProblem[] = [];
     for (const w of plan.workloads) {
         const p = `services.${w.service}`;
+        const [stable, canary] = w.args.versions;
+        if (canary !== undefined && canary.version === stable?.version) {
+            continue; // rules.ts reports canary.version == stable.version with a better message
+        }
         const versions: [string, string][] = [["versions[0]", `${p}.stable`], ["versions[1]", `${p}.canary`], ["versions", p]];
         out.push(...atConfig(planWorkloads(w.args).problems, [ns, ["app", p], ...versions], p));
     }

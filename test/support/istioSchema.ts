@@ -345,3 +345,156 @@ export function loadIstioSchema(crdFile: string = istioCrdPath()): IstioSchema {
         },
     };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Analyzer-style rules over a whole set of emitted objects (a subset of what `istioctl analyze` checks).
+
+/** An emitted Istio object as the API server would receive it. */
+export interface IstioObject {
+    apiVersion: string;
+    kind: string;
+    metadata: { name: string; namespace: string };
+    spec: JsonObject;
+}
+
+/** One finding of {@link analyzeMesh}. */
+export interface AnalyzerProblem {
+    /** `Kind/namespace/name`. */
+    object: string;
+    /** Which rule: subset-exists, gateway-exists, catch-all-last, one-destinationrule-per-host, gateway-canary-weighted. */
+    rule: string;
+    message: string;
+}
+
+interface Dest {
+    host: string;
+    subset?: string;
+}
+interface RouteDest {
+    destination: Dest;
+    weight?: number;
+}
+interface HttpRoute {
+    match?: JsonObject[];
+    route?: RouteDest[];
+    mirror?: Dest;
+}
+
+/** Short names are services of the object's namespace (the analyzer's view; written apart from components/). */
+const fqdn = (host: string, namespace: string): string => (host.includes(".") ? host : `${host}.${namespace}.svc.cluster.local`);
+
+const id = (o: IstioObject): string => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`;
+
+const asArray = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
+
+/** The gateways a VirtualService binds to; absent means the mesh (sidecars) only. */
+const gatewaysOf = (vs: IstioObject): string[] => asArray<string>(vs.spec.gateways).length > 0 ? asArray<string>(vs.spec.gateways) : ["mesh"];
+
+/** Routes that take the rest of the traffic: no match, or an empty match list. */
+const isCatchAll = (r: HttpRoute): boolean => (r.match ?? []).length === 0;
+
+/**
+ * Analyzer rules over every emitted object (one stack):
+ * - subset-exists: every subset a VirtualService routes or mirrors to is defined by the DestinationRule of that host;
+ * - gateway-exists: every gateway a VirtualService names (other than `mesh`) is an emitted Gateway;
+ * - catch-all-last: an HTTP route without match is the last route of its VirtualService;
+ * - one-destinationrule-per-host: at most one DestinationRule per host and namespace;
+ * - gateway-canary-weighted (IST0140): a gateway-bound route to a host whose mesh VirtualService splits its
+ *   catch-all by subset uses the same subsets and weights.
+ */
+export function analyzeMesh(objects: readonly IstioObject[]): AnalyzerProblem[] {
+    const out: AnalyzerProblem[] = [];
+    const drs = objects.filter((o) => o.kind === "DestinationRule");
+    const vss = objects.filter((o) => o.kind === "VirtualService");
+    const gateways = new Set(objects.filter((o) => o.kind === "Gateway").map((g) => `${g.metadata.namespace}/${g.metadata.name}`));
+
+    const drByHost = new Map<string, IstioObject[]>();
+    for (const dr of drs) {
+        const key = `${dr.metadata.namespace} ${fqdn(String(dr.spec.host), dr.metadata.namespace)}`;
+        drByHost.set(key, [...(drByHost.get(key) ?? []), dr]);
+    }
+    for (const [key, list] of drByHost) {
+        if (list.length > 1) {
+            out.push({
+                object: id(list[1] as IstioObject),
+                rule: "one-destinationrule-per-host",
+                message: `${list.map(id).join(" and ")} both define host ${key.split(" ")[1]}`,
+            });
+        }
+    }
+    const subsetsOf = (host: string, namespace: string): string[] | undefined => {
+        const dr = drByHost.get(`${namespace} ${fqdn(host, namespace)}`)?.[0];
+        return dr === undefined ? undefined : asArray<{ name: string }>(dr.spec.subsets).map((s) => s.name);
+    };
+
+    for (const vs of vss) {
+        const ns = vs.metadata.namespace;
+        const http = asArray<HttpRoute>(vs.spec.http);
+        const tls = asArray<{ match?: JsonObject[]; route?: RouteDest[] }>(vs.spec.tls);
+        const dests: Dest[] = [
+            ...http.flatMap((r) => [...(r.route ?? []).map((d) => d.destination), ...(r.mirror === undefined ? [] : [r.mirror])]),
+            ...tls.flatMap((r) => (r.route ?? []).map((d) => d.destination)),
+        ];
+        for (const d of dests) {
+            if (d.subset === undefined) continue;
+            const defined = subsetsOf(d.host, ns);
+            if (defined === undefined || !defined.includes(d.subset)) {
+                out.push({
+                    object: id(vs),
+                    rule: "subset-exists",
+                    message: `routes to subset ${d.subset} of ${d.host}, which ${defined === undefined ? "no DestinationRule defines" : `its DestinationRule does not define (${defined.join(", ")})`}`,
+                });
+            }
+        }
+        const named = [
+            ...gatewaysOf(vs),
+            ...[...http, ...tls].flatMap((r) => (r.match ?? []).flatMap((m) => asArray<string>(m.gateways))),
+        ];
+        for (const g of new Set(named)) {
+            if (g === "mesh") continue;
+            const ref = g.includes("/") ? g : `${ns}/${g}`;
+            if (!gateways.has(ref)) {
+                out.push({ object: id(vs), rule: "gateway-exists", message: `names gateway ${g}, which is not emitted` });
+            }
+        }
+        http.forEach((r, i) => {
+            if (isCatchAll(r) && i !== http.length - 1) {
+                out.push({ object: id(vs), rule: "catch-all-last", message: `http[${i}] has no match but ${http.length - 1 - i} route(s) follow it; they are unreachable` });
+            }
+        });
+    }
+
+    // IST0140: gateway traffic ignores the mesh VirtualService, so the split must be repeated.
+    const meshSplit = (host: string, namespace: string): Map<string, number> | undefined => {
+        for (const vs of vss) {
+            if (!gatewaysOf(vs).includes("mesh") || vs.metadata.namespace !== namespace) continue;
+            if (!asArray<string>(vs.spec.hosts).some((h) => fqdn(h, namespace) === fqdn(host, namespace))) continue;
+            const catchAll = asArray<HttpRoute>(vs.spec.http).find(isCatchAll);
+            const route = catchAll?.route ?? [];
+            if (route.some((d) => d.destination.subset !== undefined)) {
+                return new Map(route.map((d) => [d.destination.subset ?? "", d.weight ?? 100]));
+            }
+        }
+        return undefined;
+    };
+    for (const vs of vss) {
+        if (gatewaysOf(vs).every((g) => g === "mesh")) continue;
+        for (const [i, r] of asArray<HttpRoute>(vs.spec.http).entries()) {
+            const route = r.route ?? [];
+            const host = route[0]?.destination.host;
+            if (host === undefined) continue;
+            const split = meshSplit(host, vs.metadata.namespace);
+            if (split === undefined) continue;
+            const here = new Map(route.map((d) => [d.destination.subset ?? "", d.weight ?? 100]));
+            const same = here.size === split.size && [...split].every(([s, w]) => here.get(s) === w);
+            if (!same) {
+                out.push({
+                    object: id(vs),
+                    rule: "gateway-canary-weighted",
+                    message: `http[${i}] sends gateway traffic for ${host} as ${JSON.stringify([...here])}, but its mesh VirtualService splits ${JSON.stringify([...split])}; Istio ignores the mesh split for gateway traffic (IST0140)`,
+                });
+            }
+        }
+    }
+    return out;
+}

@@ -34,6 +34,8 @@ export interface PrometheusOptions {
     waitForTargets?: boolean;
     /** Job name of the scrape config. Default "mesh-sim". */
     jobName?: string;
+    /** Port on 127.0.0.1 (to restart on the same URL). Default: a free port. */
+    port?: number;
 }
 
 /** One series of an instant vector. */
@@ -156,8 +158,8 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<Promethe
             return await startOnce(binary, opts, scrapeIntervalMs, readyTimeoutMs);
         } catch (e) {
             lastError = (e as Error).message;
-            // Only a lost port race is worth another try.
-            if (!/address already in use/i.test(lastError)) {
+            // Only a lost port race is worth another try, and only for a port we picked.
+            if (opts.port !== undefined || !/address already in use/i.test(lastError)) {
                 break;
             }
         }
@@ -176,7 +178,7 @@ async function startOnce(
     const dataDir = path.join(dir, "data");
     const configFile = path.join(dir, "prometheus.yml");
     fs.writeFileSync(configFile, scrapeConfig(opts.targets, scrapeIntervalMs, opts.jobName ?? "mesh-sim"));
-    const port = await freePort();
+    const port = opts.port ?? (await freePort());
     const url = `http://127.0.0.1:${port}`;
     const child = spawn(
         binary,

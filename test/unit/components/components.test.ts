@@ -263,7 +263,7 @@ describe("components (Pulumi mocks)", () => {
                 { propertyPath: "httpsPort", reason: "httpsPort is 70000; it must be an integer from 1 to 65535" },
                 {
                     propertyPath: "tls.credentialName",
-                    reason: 'tls.credentialName is ""; "MUTUAL" TLS needs the name of the Secret with the certificate, such as "sample-app-tls"',
+                    reason: 'tls.credentialName is ""; MUTUAL TLS needs the name of the Secret with the certificate, such as "sample-app-tls"',
                 },
             ]);
         });

@@ -1,0 +1,344 @@
+/**
+ * Weight-step latency: one canary weight step through our driver (config set by path + `pulumi up`, as
+ * mesh-release does it) against the same VirtualService change written straight to the API server: a
+ * server-side apply patch with `@kubernetes/client-node` from a warm client (what Flagger and Argo Rollouts
+ * do), and `kubectl apply --server-side` (a script around kubectl). Then the fast options: compiled JS instead
+ * of ts-node, `up` targeted at the changed VirtualServices, the program inline in this process; and the cost
+ * of a refresh before `up`, which the driver skips.
+ *
+ * Runs on the local control plane: `bench/run.sh step-latency [--runs 5] [--variants a,b] [--no-write]`.
+ * Rounds alternate: in each round every variant does one step, each step followed by one direct write and
+ * one kubectl apply of the same change, so the noise of this shared machine hits all of them alike.
+ */
+import { LocalWorkspace, type Stack, type EngineEvent } from "@pulumi/pulumi/automation";
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { performance } from "node:perf_hooks";
+import { stringify } from "yaml";
+import { PulumiStackDriver } from "../release/driver/pulumiStack";
+import { catchAllWeights, DirectApplier, type ApplyObject } from "./lib/direct";
+import { benchProject, type BenchProject, type ProgramKind } from "./lib/project";
+import { machineLine, markdownTable, writeSection } from "./lib/report";
+import { formatRatio, formatSummary, summarize } from "./lib/stats";
+
+const SERVICE = "sample-app";
+const WEIGHT_PATH = ["services", SERVICE, "canary", "weight"] as const;
+const VS_TYPE = "kubernetes:networking.istio.io/v1:VirtualService";
+
+/** One way of making the weight step through Pulumi. */
+interface Variant {
+    id: string;
+    /** What the table says. */
+    label: string;
+    program: ProgramKind | "inline";
+    /** Through PulumiStackDriver (write + update) as mesh-release runs it, or the Automation API with options the driver lacks. */
+    via: "driver" | "automation";
+    target?: boolean;
+    refresh?: boolean;
+}
+
+const VARIANTS: readonly Variant[] = [
+    { id: "ts-typecheck", label: "driver, ts-node with type-checking (Pulumi's default for TypeScript)", program: "ts-typecheck", via: "driver" },
+    { id: "ts-transpile", label: "driver, ts-node transpile-only", program: "ts-transpile", via: "driver" },
+    { id: "js", label: "driver, compiled JS", program: "js", via: "driver" },
+    { id: "js-refresh", label: "compiled JS, `up --refresh` (what the driver skips)", program: "js", via: "automation", refresh: true },
+    { id: "js-target", label: "compiled JS, `up --target` the changed VirtualServices", program: "js", via: "automation", target: true },
+    { id: "inline", label: "driver, inline program (in this process, no language host)", program: "inline", via: "driver" },
+    { id: "inline-target", label: "inline program + `up --target`", program: "inline", via: "automation", target: true },
+];
+
+interface StepTimes {
+    /** Config write (one `pulumi config set --path` call), ms. */
+    configMs: number;
+    /** `pulumi up`, ms. */
+    upMs: number;
+    totalMs: number;
+    /** From `up` start to the engine's first event / first resource step / summary, ms (event log tail: ±0.1 s). */
+    firstEventMs?: number;
+    firstResourceMs?: number;
+}
+
+interface Args {
+    runs: number;
+    variants: Variant[];
+    write: boolean;
+}
+
+function parseArgs(argv: readonly string[]): Args {
+    const args: Args = { runs: 5, variants: [...VARIANTS], write: true };
+    for (let i = 0; i < argv.length; i++) {
+        const a = argv[i];
+        const v = argv[i + 1];
+        if (a === "--runs" && v !== undefined) {
+            args.runs = Number(v);
+            i++;
+        } else if (a === "--variants" && v !== undefined) {
+            const ids = v.split(",");
+            const unknown = ids.filter((id) => !VARIANTS.some((x) => x.id === id));
+            if (unknown.length > 0) {
+                throw new Error(`unknown variant ${unknown.join(", ")}; known: ${VARIANTS.map((x) => x.id).join(", ")}`);
+            }
+            args.variants = VARIANTS.filter((x) => ids.includes(x.id));
+            i++;
+        } else if (a === "--no-write") {
+            args.write = false;
+        } else {
+            throw new Error(`unknown argument ${a}; usage: bench/run.sh step-latency [--runs 5] [--variants ${VARIANTS.map((x) => x.id).join(",")}] [--no-write]`);
+        }
+    }
+    if (!Number.isInteger(args.runs) || args.runs < 1) {
+        throw new Error(`--runs is ${args.runs}; it must be a positive integer`);
+    }
+    return args;
+}
+
+/** Pure: `spec` with every stable/canary split route set to `stable`/`canary` weights. */
+export function reweight(spec: unknown, weights: { stable: number; canary: number }): unknown {
+    const s = structuredClone(spec) as { http?: { route?: { destination?: { subset?: string }; weight?: number }[] }[] };
+    for (const h of s.http ?? []) {
+        const subsets = (h.route ?? []).map((r) => r.destination?.subset);
+        if (h.route !== undefined && subsets.includes("stable") && subsets.includes("canary")) {
+            for (const r of h.route) {
+                r.weight = r.destination?.subset === "canary" ? weights.canary : weights.stable;
+            }
+        }
+    }
+    return s;
+}
+
+/** The program of the inline variants: the same as index.ts, run in this process. */
+async function inlineProgram(): Promise<Record<string, unknown>> {
+    const { buildMeshStack, readStackConfig } = await import("../stacks");
+    const { outputs } = buildMeshStack(readStackConfig());
+    return { ...outputs };
+}
+
+async function main(): Promise<void> {
+    const args = parseArgs(process.argv.slice(2));
+    const id = randomBytes(3).toString("hex");
+    const namespace = `mesh-bench-step-${id}`;
+    process.stderr.write(`creating stack bench-step-${id} in namespace ${namespace}\n`);
+    const project = await benchProject({
+        stackName: `bench-step-${id}`,
+        base: "Pulumi.dev.yaml",
+        config: { namespace },
+    });
+    const direct = new DirectApplier();
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mesh-bench-step-"));
+    try {
+        await run(args, project, direct, namespace, tmp);
+    } finally {
+        process.stderr.write("destroying the bench stack\n");
+        await project.dispose().catch((err: unknown) => process.stderr.write(`dispose failed: ${String(err)}\n`));
+        fs.rmSync(tmp, { recursive: true, force: true });
+    }
+}
+
+async function run(args: Args, project: BenchProject, direct: DirectApplier, namespace: string, tmp: string): Promise<void> {
+    const { stack } = project;
+    // Start at canary weight 20 so every step keeps both destinations (10 <-> 20).
+    await stack.setConfig(`services.${SERVICE}.canary.weight`, { value: "20" }, true);
+    const t0 = performance.now();
+    const first = await stack.up({ refresh: false });
+    process.stderr.write(`initial up: ${((performance.now() - t0) / 1000).toFixed(1)} s, ${JSON.stringify(first.summary.resourceChanges)}\n`);
+
+    // The direct side writes copies of every VirtualService that carries the split (mesh + ingress).
+    const liveVs = (await direct.list("networking.istio.io/v1", "VirtualService", namespace)).filter((vs) =>
+        JSON.stringify(vs["spec"]).includes('"canary"'),
+    );
+    const copies: ApplyObject[] = liveVs.map((vs) => ({
+        apiVersion: "networking.istio.io/v1",
+        kind: "VirtualService",
+        metadata: { name: `${vs.metadata.name}-direct`, namespace, labels: { "app.kubernetes.io/part-of": "mesh-bench" } },
+        spec: vs["spec"],
+    }));
+    const objectsAt = (w: number): ApplyObject[] => copies.map((c) => ({ ...c, spec: reweight(c["spec"], { stable: 100 - w, canary: w }) }));
+    await direct.applyAll(objectsAt(20)); // warm: discovery cached, connection open, objects exist
+    const kubectlFile = path.join(tmp, "vs.yaml");
+    const kubectl = (w: number): void => {
+        fs.writeFileSync(kubectlFile, objectsAt(w).map((o) => stringify(o)).join("---\n"));
+        execFileSync("kubectl", ["apply", "--server-side", "--force-conflicts", "--field-manager", "mesh-bench-kubectl", "-f", kubectlFile], {
+            stdio: ["ignore", "ignore", "pipe"],
+        });
+    };
+    kubectl(20);
+
+    const deployment = await stack.exportStack();
+    const vsUrns = ((deployment.deployment as { resources?: { urn: string; type: string }[] }).resources ?? [])
+        .filter((r) => r.type === VS_TYPE)
+        .map((r) => r.urn);
+    process.stderr.write(`${liveVs.length} VirtualService(s) carry the split; targets: ${vsUrns.length}\n`);
+
+    const pulumiSamples = new Map<string, StepTimes[]>(args.variants.map((v) => [v.id, []]));
+    const directSamples = new Map<string, number[]>(args.variants.map((v) => [v.id, []]));
+    const kubectlSamples = new Map<string, number[]>(args.variants.map((v) => [v.id, []]));
+    let weight = 20;
+    for (let round = 0; round < args.runs; round++) {
+        const order = round % 2 === 0 ? args.variants : [...args.variants].reverse();
+        for (const v of order) {
+            weight = weight === 20 ? 10 : 20;
+            const times = await pulumiStep(v, project, vsUrns, weight);
+            const live = catchAllWeights(await direct.read({ apiVersion: "networking.istio.io/v1", kind: "VirtualService", metadata: { name: SERVICE, namespace } }));
+            if (live?.canary !== weight) {
+                throw new Error(`after the ${v.id} step the live VirtualService has canary weight ${String(live?.canary)}, expected ${weight}`);
+            }
+            pulumiSamples.get(v.id)?.push(times);
+
+            const td = performance.now();
+            await direct.applyAll(objectsAt(weight));
+            directSamples.get(v.id)?.push(performance.now() - td);
+            const tk = performance.now();
+            kubectl(weight);
+            kubectlSamples.get(v.id)?.push(performance.now() - tk);
+            process.stderr.write(
+                `round ${round + 1}/${args.runs} ${v.id}: step ${times.totalMs.toFixed(0)} ms (config ${times.configMs.toFixed(0)}, up ${times.upMs.toFixed(0)}), ` +
+                    `direct ${directSamples.get(v.id)?.at(-1)?.toFixed(0)} ms, kubectl ${kubectlSamples.get(v.id)?.at(-1)?.toFixed(0)} ms\n`,
+            );
+        }
+    }
+    report(args, pulumiSamples, directSamples, kubectlSamples, copies.length);
+}
+
+/** Opens the stack the way the variant needs (inline programs need their own workspace). */
+const inlineStacks = new Map<string, Stack>();
+async function stackFor(v: Variant, project: BenchProject): Promise<Stack> {
+    if (v.program !== "inline") {
+        return project.stack;
+    }
+    let s = inlineStacks.get(project.stackName);
+    if (s === undefined) {
+        const pulumiCommand = project.stack.workspace.pulumiCommand;
+        s = await LocalWorkspace.selectStack(
+            { stackName: project.stackName, projectName: "mesh-traffic", program: inlineProgram },
+            { workDir: project.workDir, pulumiCommand },
+        );
+        inlineStacks.set(project.stackName, s);
+    }
+    return s;
+}
+
+const drivers = new Map<string, PulumiStackDriver>();
+
+async function pulumiStep(v: Variant, project: BenchProject, vsUrns: string[], weight: number): Promise<StepTimes> {
+    const env = v.program === "inline" ? project.use("ts-transpile") : project.use(v.program);
+    if (v.via === "driver") {
+        let d = drivers.get(v.id);
+        if (d === undefined) {
+            d = new PulumiStackDriver({
+                stackName: project.stackName,
+                workDir: project.workDir,
+                pulumiRoot: project.pulumiRoot,
+                envVars: env,
+                ...(v.program === "inline" ? { program: { kind: "inline", program: inlineProgram } } : {}),
+            });
+            drivers.set(v.id, d);
+        }
+        const t0 = performance.now();
+        await d.write([{ path: WEIGHT_PATH, value: weight }]);
+        const t1 = performance.now();
+        await d.update({ message: `bench step ${weight}` });
+        const t2 = performance.now();
+        return { configMs: t1 - t0, upMs: t2 - t1, totalMs: t2 - t0 };
+    }
+    const stack = await stackFor(v, project);
+    const t0 = performance.now();
+    await stack.setAllConfig({ [`services.${SERVICE}.canary.weight`]: { value: String(weight) } }, true);
+    const t1 = performance.now();
+    let firstEvent: number | undefined;
+    let firstResource: number | undefined;
+    const onEvent = (e: EngineEvent): void => {
+        const now = performance.now();
+        firstEvent ??= now;
+        if (e.resourcePreEvent !== undefined) {
+            firstResource ??= now;
+        }
+    };
+    await stack.up({
+        message: `bench step ${weight}`,
+        refresh: v.refresh === true,
+        onEvent,
+        ...(v.target === true ? { target: vsUrns } : {}),
+    });
+    const t2 = performance.now();
+    return {
+        configMs: t1 - t0,
+        upMs: t2 - t1,
+        totalMs: t2 - t0,
+        ...(firstEvent === undefined ? {} : { firstEventMs: firstEvent - t1 }),
+        ...(firstResource === undefined ? {} : { firstResourceMs: firstResource - t1 }),
+    };
+}
+
+function report(
+    args: Args,
+    pulumiSamples: Map<string, StepTimes[]>,
+    directSamples: Map<string, number[]>,
+    kubectlSamples: Map<string, number[]>,
+    objects: number,
+): void {
+    const rows = args.variants.map((v) => {
+        const ps = pulumiSamples.get(v.id) ?? [];
+        const step = summarize(ps.map((s) => s.totalMs));
+        const dir = summarize(directSamples.get(v.id) ?? []);
+        const kub = summarize(kubectlSamples.get(v.id) ?? []);
+        const firstRes = ps.flatMap((s) => (s.firstResourceMs === undefined ? [] : [s.firstResourceMs]));
+        return [
+            v.label,
+            formatSummary(step),
+            formatSummary(summarize(ps.map((s) => s.configMs))),
+            formatSummary(summarize(ps.map((s) => s.upMs))),
+            firstRes.length === 0 ? "–" : formatSummary(summarize(firstRes)),
+            formatSummary(dir, 1),
+            formatRatio(step, dir),
+            formatSummary(kub),
+            formatRatio(step, kub),
+        ];
+    });
+    const table = markdownTable(
+        [
+            "variant",
+            "step ms",
+            "config set ms",
+            "up ms",
+            "up start → first resource ms",
+            "direct SSA ms",
+            "step / direct",
+            "kubectl apply ms",
+            "step / kubectl",
+        ],
+        rows,
+    );
+    const command = `bench/run.sh step-latency --runs ${args.runs}${args.variants.length === VARIANTS.length ? "" : ` --variants ${args.variants.map((v) => v.id).join(",")}`}`;
+    const body = [
+        "## Weight-step latency",
+        "",
+        machineLine(),
+        "",
+        `Command: \`${command}\` (starts the local control plane, runs \`node -r ts-node/register/transpile-only bench/step-latency.ts\`).`,
+        "",
+        `The dev stack (Pulumi.dev.yaml: sample-app with canary, circuit breaker, ingress, egress; ${objects} VirtualServices carry the split) ` +
+            "on the local control plane. A step moves `services.sample-app.canary.weight` between 10 and 20: *config set* is " +
+            "`pulumi config set --path`, *up* is `pulumi up` (no refresh unless said). After each step the live VirtualService is read back " +
+            `and must show the new weight. *direct SSA* writes the same change (${objects} VirtualServices) as server-side apply patches with ` +
+            "`@kubernetes/client-node` from a warm client (a controller's case: Flagger, Argo Rollouts); *kubectl apply* is " +
+            "`kubectl apply --server-side` of the same objects (a script's case). Each cell: median (min–max) of " +
+            `${args.runs} rounds; in each round every variant steps once, each step followed by one direct write and one kubectl apply, ` +
+            "so the ratios compare samples taken side by side. *up start → first resource* is when the engine reported the first resource " +
+            "step (CLI, plugins and program started), read from the Automation API's event stream (only for the Automation API rows).",
+        "",
+        table,
+    ].join("\n");
+    process.stdout.write(`${body}\n`);
+    if (args.write) {
+        writeSection("step-latency", body);
+        process.stderr.write("wrote the step-latency section of BENCHMARKS.md\n");
+    }
+}
+
+main().catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+});

@@ -1,0 +1,185 @@
+/**
+ * The release e2e environment: a stack of our program on the local control plane (test/support/pulumiProject.ts),
+ * the traffic simulator following that stack's VirtualService live in the API server, and a real Prometheus
+ * scraping the simulator, with the stack's `release` policy pointing at it. Rollouts run through the release
+ * library (`runCanary`) with the real Pulumi engine (PulumiStackDriver) and the Prometheus provider, exactly as
+ * the CLI wires them, in this process or in a child process (canaryChild.ts) that a test can SIGKILL.
+ *
+ * Needs the environment scripts/e2e.sh sets up (toolchain, KUBECONFIG, PULUMI_*).
+ */
+import { randomBytes } from "node:crypto";
+import * as path from "node:path";
+import { PulumiStackDriver } from "../../../release/driver/pulumiStack";
+import type { ReleaseEvent } from "../../../release/events";
+import { PrometheusProvider } from "../../../release/metrics/prometheus";
+import { collectReport } from "../../../release/report/collect";
+import { writeReportFiles } from "../../../release/report/file";
+import { runCanary, type ReleaseDeps, type RolloutResult } from "../../../release/rollout";
+import { kubeMeshReader } from "../../../sim/kube";
+import { startSimulator, type Simulator } from "../../../sim/simulator";
+import { startPrometheus, type PrometheusHandle } from "../../support/prometheus";
+import { projectStack, REPO_ROOT, type ProjectStack } from "../../support/pulumiProject";
+
+export const SERVICE = "sample-app";
+
+/** What a child process or a second driver needs to reach the same stack. */
+export interface StackRef {
+    stackName: string;
+    workDir: string;
+}
+
+/** Environment for the Pulumi CLI and the program (the same projectStack gives its workspace). */
+export function pulumiEnv(): Record<string, string> {
+    return {
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        PULUMI_NODEJS_TRANSPILE_ONLY: "true",
+        PULUMI_NODEJS_TSCONFIG_PATH: path.join(REPO_ROOT, "tsconfig.json"),
+    };
+}
+
+/** The release library's dependencies as the CLI builds them: Pulumi stack driver + Prometheus provider. */
+export function releaseDeps(ref: StackRef, emit: (e: ReleaseEvent) => void, extra: Partial<ReleaseDeps> = {}): ReleaseDeps {
+    const driver = new PulumiStackDriver({
+        stackName: ref.stackName,
+        workDir: ref.workDir,
+        pulumiRoot: process.env["MESH_TOOLCHAIN_DIR"],
+        envVars: pulumiEnv(),
+    });
+    return {
+        driver,
+        metrics: (policy) =>
+            new PrometheusProvider({
+                url: policy.prometheus.url,
+                timeoutMs: policy.prometheus.timeoutMs,
+                bearerToken: policy.prometheus.bearerToken,
+                basicAuth: policy.prometheus.basicAuth,
+            }),
+        emit,
+        ...extra,
+    };
+}
+
+export interface ReleaseEnvOptions {
+    /** Canary steps, percent. */
+    steps: number[];
+    /** Analysis window and wait, Go duration. */
+    interval: string;
+    /** Simulated requests per second. */
+    rps: number;
+}
+
+export interface ReleaseEnv extends StackRef {
+    readonly project: ProjectStack;
+    readonly namespace: string;
+    readonly sim: Simulator;
+    prom(): PrometheusHandle;
+    /** Stop Prometheus (SIGTERM, as an outage). */
+    stopPrometheus(): Promise<void>;
+    /** Start Prometheus again on the same URL (the stack's policy keeps pointing at it). */
+    restartPrometheus(): Promise<void>;
+    /** One rollout in this process; events collected. */
+    canary(version: string, extra?: Partial<ReleaseDeps>, onEvent?: (e: ReleaseEvent) => void): Promise<Run>;
+    dispose(): Promise<void>;
+}
+
+export interface Run {
+    result: RolloutResult;
+    events: ReleaseEvent[];
+}
+
+export async function startReleaseEnv(opts: ReleaseEnvOptions): Promise<ReleaseEnv> {
+    const namespace = `mesh-rel-${randomBytes(4).toString("hex")}`;
+    const sim = await startSimulator({
+        service: { name: SERVICE, namespace },
+        rps: opts.rps,
+        seed: 4,
+        meshReader: await kubeMeshReader(),
+        pollIntervalMs: 250,
+        maxDurationMs: 20 * 60_000,
+    });
+    let prom: PrometheusHandle | undefined;
+    let project: ProjectStack | undefined;
+    try {
+        prom = await startPrometheus({ targets: [sim.target] });
+        const promUrl = prom.url;
+        project = await projectStack({
+            namespace,
+            edit: (c) => {
+                c["release"] = {
+                    steps: opts.steps,
+                    interval: opts.interval,
+                    analysis: { successRate: 95, latencyP95Ms: 1000, minRequests: 10, failureLimit: 0, inconclusiveLimit: 2, errorLimit: 1 },
+                    prometheus: { url: promUrl, timeout: "1s" },
+                    update: { retries: 1, backoff: "1s" },
+                };
+            },
+            envVars: pulumiEnv(),
+        });
+        const p = project;
+        await p.stack.up({ onOutput: p.log });
+        const port = prom.port;
+        const ref: StackRef = { stackName: p.stackName, workDir: p.workDir };
+        return {
+            ...ref,
+            project: p,
+            namespace,
+            sim,
+            prom: () => {
+                if (prom === undefined) {
+                    throw new Error("Prometheus is not running");
+                }
+                return prom;
+            },
+            stopPrometheus: async () => {
+                await prom?.stop();
+            },
+            restartPrometheus: async () => {
+                await prom?.stop();
+                prom = await startPrometheus({ targets: [sim.target], port });
+            },
+            canary: async (version, extra = {}, onEvent) => {
+                const events: ReleaseEvent[] = [];
+                const result = await runCanary(
+                    { service: SERVICE, version },
+                    releaseDeps(
+                        ref,
+                        (e) => {
+                            events.push(e);
+                            onEvent?.(e);
+                        },
+                        extra,
+                    ),
+                );
+                return { result, events };
+            },
+            dispose: async () => {
+                await p.dispose().catch(() => undefined);
+                await prom?.stop();
+                await sim.stop();
+            },
+        };
+    } catch (err) {
+        await project?.dispose().catch(() => undefined);
+        await prom?.stop();
+        await sim.stop();
+        throw err;
+    }
+}
+
+/** Milliseconds from the first traffic shift's update start to the end of the rollback update; undefined if either is missing. */
+export function shiftToRollbackMs(events: readonly ReleaseEvent[]): number | undefined {
+    const first = events.find((e) => e.type === "update-started" && e.purpose === "shift");
+    const done = events.find((e) => e.type === "update-finished" && e.purpose === "rollback" && e.ok);
+    return first !== undefined && done !== undefined ? Date.parse(done.at) - Date.parse(first.at) : undefined;
+}
+
+/** Writes the run's report page (HTML + JSON) to $MESH_E2E_REPORT_DIR, when set; returns the HTML path. */
+export function keepReport(name: string, events: readonly ReleaseEvent[]): string | undefined {
+    const dir = process.env["MESH_E2E_REPORT_DIR"];
+    const report = collectReport(events);
+    if (dir === undefined || dir === "" || report === undefined) {
+        return undefined;
+    }
+    return writeReportFiles(report, path.join(dir, `${name}.html`)).html;
+}
