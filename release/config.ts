@@ -36,83 +36,133 @@ export function parseDuration(text: string): number | undefined {
     return Math.round(total);
 }
 
-export const webhookSchema = z.strictObject({
-    /** Name shown in events and errors. */
-    name: z.string().min(1),
-    /** When the hook runs. */
-    type: z.enum(["pre-rollout", "pre-step", "confirm-promotion", "post-rollout", "rollback"]),
-    /** http(s) URL that receives a JSON POST. */
-    url: z.url(),
-    /** Per-attempt timeout. Default 10s. */
-    timeout: duration.default("10s"),
-    /** Attempts after the first. Default 2. */
-    retries: z.number().int().min(0).max(10).default(2),
-});
+export const webhookSchema = z
+    .strictObject({
+        name: z.string().min(1).meta({ description: "Name shown in events and errors." }),
+        type: z
+            .enum(["pre-rollout", "pre-step", "confirm-promotion", "post-rollout", "rollback"])
+            .meta({ description: "When the hook runs." }),
+        url: z.url().meta({ description: "http(s) URL that receives a JSON POST." }),
+        timeout: duration.default("10s").meta({ description: "Per-attempt timeout, Go duration." }),
+        retries: z.number().int().min(0).max(10).default(2).meta({ description: "Attempts after the first." }),
+    })
+    .meta({ description: "One webhook: a JSON POST at a point of the rollout." });
 
-export const customMetricSchema = z.strictObject({
-    name: z.string().regex(/^[a-z][a-z0-9-]*$/, { message: "must be lower-case letters, digits and dashes" }),
-    /**
-     * PromQL template. Variables: {{service}}, {{namespace}}, {{version}}, {{interval}}; every value is
-     * validated before it is put into the query.
-     */
-    query: z.string().min(1),
-    /** The verdict passes when min <= value <= max. At least one bound is required. */
-    min: z.number().optional(),
-    max: z.number().optional(),
-});
+export const customMetricSchema = z
+    .strictObject({
+        name: z
+            .string()
+            .regex(/^[a-z][a-z0-9-]*$/, { message: "must be lower-case letters, digits and dashes" })
+            .meta({ description: "Name of the check in events and reports: lower-case letters, digits and dashes." }),
+        query: z.string().min(1).meta({
+            description:
+                "PromQL template. Variables: {{service}}, {{namespace}}, {{version}}, {{interval}}; every value is " +
+                "validated before it is put into the query.",
+        }),
+        min: z.number().optional().meta({
+            description: "Lower bound: the check passes when min <= value <= max. At least one of min, max is required.",
+        }),
+        max: z.number().optional().meta({
+            description: "Upper bound: the check passes when min <= value <= max. At least one of min, max is required.",
+        }),
+    })
+    .meta({ description: "One custom check: a PromQL query whose value must lie between min and max." });
 
 export const releaseSchema = z.strictObject({
-    /** Canary weights, in percent, one `pulumi up` each. Default [10, 25, 50, 75, 100]. */
-    steps: z.array(z.number().int().min(1).max(100)).min(1).default([10, 25, 50, 75, 100]),
-    /** Analysis window and wait between steps. Default 60s. */
-    interval: duration.default("60s"),
+    steps: z
+        .array(z.number().int().min(1).max(100))
+        .min(1)
+        .default([10, 25, 50, 75, 100])
+        .meta({ description: "Canary weights, in percent, one `pulumi up` each." }),
+    interval: duration.default("60s").meta({ description: "Analysis window and wait between steps, Go duration." }),
     analysis: z
         .strictObject({
-            /** Minimum request success rate, percent. Default 95. */
-            successRate: z.number().min(0).max(100).default(95),
-            /** Maximum p95 latency, milliseconds. Default 1000. */
-            latencyP95Ms: z.number().positive().default(1000),
-            /** Fewer requests than this in the window makes the check Inconclusive. Default 10. */
-            minRequests: z.number().int().min(1).default(10),
-            /** Which Istio reporter's metrics to read. Default "source" (sees client-side 503s). */
-            reporter: z.enum(["source", "destination"]).default("source"),
-            /** Failed checks tolerated before rollback. Default 0 (the first failure rolls back). */
-            failureLimit: z.number().int().min(0).default(0),
-            /** Inconclusive checks tolerated before rollback. Default 2. */
-            inconclusiveLimit: z.number().int().min(0).default(2),
-            /** Consecutive errors (Prometheus unreachable) tolerated before rollback. Default 2. */
-            errorLimit: z.number().int().min(0).default(2),
-            /** Compare the canary's error rate with stable's over the same window. */
+            successRate: z
+                .number()
+                .min(0)
+                .max(100)
+                .default(95)
+                .meta({ description: "Minimum request success rate, percent." }),
+            latencyP95Ms: z.number().positive().default(1000).meta({ description: "Maximum p95 latency, milliseconds." }),
+            minRequests: z
+                .number()
+                .int()
+                .min(1)
+                .default(10)
+                .meta({ description: "Fewer requests than this in the window makes the check Inconclusive." }),
+            reporter: z
+                .enum(["source", "destination"])
+                .default("source")
+                .meta({ description: "Which Istio reporter's metrics to read; source sees client-side 503s." }),
+            failureLimit: z
+                .number()
+                .int()
+                .min(0)
+                .default(0)
+                .meta({ description: "Failed checks tolerated before rollback; 0: the first failure rolls back." }),
+            inconclusiveLimit: z
+                .number()
+                .int()
+                .min(0)
+                .default(2)
+                .meta({ description: "Inconclusive checks tolerated before rollback." }),
+            errorLimit: z
+                .number()
+                .int()
+                .min(0)
+                .default(2)
+                .meta({ description: "Consecutive errors (Prometheus unreachable) tolerated before rollback." }),
             compareWithStable: z
                 .strictObject({
-                    /** Allowed excess of canary error rate over stable's, percentage points. Default 1. */
-                    maxErrorRateIncrease: z.number().min(0).max(100).default(1),
+                    maxErrorRateIncrease: z
+                        .number()
+                        .min(0)
+                        .max(100)
+                        .default(1)
+                        .meta({ description: "Allowed excess of canary error rate over stable's, percentage points." }),
                 })
-                .optional(),
-            metrics: z.array(customMetricSchema).default([]),
+                .optional()
+                .meta({ description: "Compare the canary's error rate with stable's over the same window; absent = off." }),
+            metrics: z
+                .array(customMetricSchema)
+                .default([])
+                .meta({ description: "Custom PromQL checks, judged with the built-in ones at every step." }),
         })
-        .prefault({}),
+        .prefault({})
+        .meta({ description: "How each step is judged: thresholds and the failures tolerated before rollback." }),
     prometheus: z
         .strictObject({
-            /** Base URL of the Prometheus HTTP API. */
-            url: z.url().default("http://127.0.0.1:9090"),
-            /** Query timeout. Default 5s. */
-            timeout: duration.default("5s"),
-            /** Bearer token; set it with `pulumi config set --secret`. */
-            bearerToken: z.string().optional(),
-            basicAuth: z.strictObject({ username: z.string().min(1), password: z.string() }).optional(),
+            url: z.url().default("http://127.0.0.1:9090").meta({ description: "Base URL of the Prometheus HTTP API." }),
+            timeout: duration.default("5s").meta({ description: "Query timeout, Go duration." }),
+            bearerToken: z
+                .string()
+                .optional()
+                .meta({ description: "Bearer token; set it with `pulumi config set --secret`." }),
+            basicAuth: z
+                .strictObject({
+                    username: z.string().min(1).meta({ description: "Basic-auth user name." }),
+                    password: z
+                        .string()
+                        .meta({ description: "Basic-auth password; set it with `pulumi config set --secret`." }),
+                })
+                .optional()
+                .meta({ description: "HTTP basic authentication towards Prometheus." }),
         })
-        .prefault({}),
-    webhooks: z.array(webhookSchema).default([]),
-    /** How each `pulumi up` is retried before the rollout rolls back. */
+        .prefault({})
+        .meta({ description: "The Prometheus that the analysis queries." }),
+    webhooks: z
+        .array(webhookSchema)
+        .default([])
+        .meta({ description: "Hooks called before, during and after a rollout." }),
     update: z
         .strictObject({
-            /** Attempts after the first. Default 2. */
-            retries: z.number().int().min(0).max(10).default(2),
-            /** Wait before the first retry; doubles each retry. Default 5s. */
-            backoff: duration.default("5s"),
+            retries: z.number().int().min(0).max(10).default(2).meta({ description: "Attempts after the first." }),
+            backoff: duration
+                .default("5s")
+                .meta({ description: "Wait before the first retry, Go duration; doubles each retry." }),
         })
-        .prefault({}),
+        .prefault({})
+        .meta({ description: "How each `pulumi up` is retried before the rollout rolls back." }),
 });
 
 export type ReleaseConfig = z.infer<typeof releaseSchema>;
@@ -128,28 +178,45 @@ export const rolloutPhaseSchema = z.enum([
 
 /** Recorded state of one service's rollout; written only by mesh-release, read on resume. */
 export const rolloutStateSchema = z.strictObject({
-    phase: rolloutPhaseSchema,
-    /** The version being rolled out. */
-    version: z.string().min(1),
-    /** Index into `release.steps` of the current step; -1 before the first shift. */
-    stepIndex: z.number().int().min(-1),
-    /** The weights of this rollout, fixed when it starts (a resume keeps them even if the policy changed). */
-    steps: z.array(z.number().int().min(1).max(100)).min(1).optional(),
-    /** True once an update that applied the current step's weight has succeeded. */
-    stepApplied: z.boolean().default(false),
-    /** True once the analysis of the current step has passed. */
-    stepAnalyzed: z.boolean().default(false),
-    /** Promotion progress: 0 before the first of the two updates, 1 after it (see docs/config-contract.md). */
-    promotionStage: z.number().int().min(0).max(1).default(0),
-    /** True when the rollback was asked for (abort, a signal) rather than decided by the analysis. */
-    aborted: z.boolean().default(false),
-    failedChecks: z.number().int().min(0).default(0),
-    inconclusiveChecks: z.number().int().min(0).default(0),
-    errorChecks: z.number().int().min(0).default(0),
-    /** RFC 3339 time of the last state change. */
-    updatedAt: z.string(),
-    /** Human-readable reason of the last transition (e.g. why it rolled back). */
-    message: z.string().optional(),
+    phase: rolloutPhaseSchema.meta({ description: "Where the rollout is." }),
+    version: z.string().min(1).meta({ description: "The version being rolled out." }),
+    stepIndex: z
+        .number()
+        .int()
+        .min(-1)
+        .meta({ description: "Index into `steps` of the current step; -1 before the first shift." }),
+    steps: z.array(z.number().int().min(1).max(100)).min(1).optional().meta({
+        description: "The weights of this rollout, fixed when it starts (a resume keeps them even if the policy changed).",
+    }),
+    stepApplied: z
+        .boolean()
+        .default(false)
+        .meta({ description: "True once an update that applied the current step's weight has succeeded." }),
+    stepAnalyzed: z
+        .boolean()
+        .default(false)
+        .meta({ description: "True once the analysis of the current step has passed." }),
+    promotionStage: z.number().int().min(0).max(1).default(0).meta({
+        description: "Promotion progress: 0 before the first of the two updates, 1 after it (see docs/config-contract.md).",
+    }),
+    aborted: z.boolean().default(false).meta({
+        description: "True when the rollback was asked for (abort, a signal) rather than decided by the analysis.",
+    }),
+    failedChecks: z.number().int().min(0).default(0).meta({ description: "Failed checks so far, against `failureLimit`." }),
+    inconclusiveChecks: z
+        .number()
+        .int()
+        .min(0)
+        .default(0)
+        .meta({ description: "Inconclusive checks so far, against `inconclusiveLimit`." }),
+    errorChecks: z
+        .number()
+        .int()
+        .min(0)
+        .default(0)
+        .meta({ description: "Consecutive errored checks, against `errorLimit`." }),
+    updatedAt: z.string().meta({ description: "RFC 3339 time of the last state change." }),
+    message: z.string().optional().meta({ description: "Human-readable reason of the last transition (e.g. why it rolled back)." }),
 });
 
 export type RolloutState = z.infer<typeof rolloutStateSchema>;
@@ -159,15 +226,21 @@ export type RolloutState = z.infer<typeof rolloutStateSchema>;
  * one key set is atomic, and no stale field or array element survives from an earlier rollout. A hand-written
  * YAML object is accepted too.
  */
-export const recordedRolloutStateSchema = z.preprocess((value) => {
-    if (typeof value !== "string") {
-        return value;
-    }
-    try {
-        return JSON.parse(value) as unknown;
-    } catch {
-        return value; // the object schema then reports "expected object, received string"
-    }
-}, rolloutStateSchema);
+export const recordedRolloutStateSchema = z
+    .preprocess((value) => {
+        if (typeof value !== "string") {
+            return value;
+        }
+        try {
+            return JSON.parse(value) as unknown;
+        } catch {
+            return value; // the object schema then reports "expected object, received string"
+        }
+    }, rolloutStateSchema)
+    .meta({
+        description:
+            "Recorded state of one service's rollout, read on resume: one JSON string written by mesh-release " +
+            "(a hand-written YAML object is accepted too).",
+    });
 
 export const rolloutsSchema = z.record(z.string(), recordedRolloutStateSchema);

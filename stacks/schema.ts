@@ -2,8 +2,14 @@
  * The zod schema of the stack config (every key in the `mesh-traffic:` namespace), one definition for the
  * Pulumi program and for `mesh-release`. Field names follow Istio's CRD schema (networking.istio.io/v1) where
  * the value ends up in an Istio object: `outlierDetection`, not the seed's `circuitBreaker`; `tcpKeepalive`,
- * not `keepAlive`. docs/config.md documents every key; Pulumi.yaml declares the top-level ones with the same
- * defaults (a unit test keeps the three in step).
+ * not `keepAlive`.
+ *
+ * Every field carries its user-facing description (default, unit, effect) as `.meta({ description })`, the one
+ * place it is written: scripts/config-docs.ts generates docs/config.md from it with `z.toJSONSchema`, and
+ * Pulumi.yaml declares the top-level keys with the same descriptions and defaults
+ * (test/unit/stacks/configDocs.test.ts keeps the three in step and fails on a field without a description).
+ * Shared building blocks (`duration`, `port`, `version`, ...) carry no description on purpose: a field that
+ * uses one must say what it is.
  *
  * This file is the shape and the per-field ranges only. Rules across fields and Istio's value rules
  * (durations of at least 1ms, RE2 regexes, hosts) live in stacks/rules.ts.
@@ -50,67 +56,147 @@ const labels = z.record(z.string(), z.string({ error: "must be a string label va
 
 /** Istio `StringMatch`: exactly one of exact, prefix, regex (RE2). */
 const stringMatch = z.strictObject({
-    exact: z.string().optional(),
-    prefix: z.string().optional(),
-    regex: z.string().optional(),
+    exact: z.string().optional().meta({ description: "Header pin: the header value equals this. Set one of exact, prefix, regex." }),
+    prefix: z.string().optional().meta({ description: "Header pin: the header value starts with this. Set one of exact, prefix, regex." }),
+    regex: z
+        .string()
+        .optional()
+        .meta({ description: "Header pin: the header value matches this RE2 regex. Set one of exact, prefix, regex." }),
 });
 
 // ---------------------------------------------------------------------------------------------
 // Circuit breaker: Istio TrafficPolicy fields.
 
 const loadBalancer = z.strictObject({
-    /** LEAST_CONN is accepted and emitted as LEAST_REQUEST with a warning (Istio deprecated it). */
-    simple: z.enum(["ROUND_ROBIN", "LEAST_REQUEST", "LEAST_CONN", "RANDOM", "PASSTHROUGH"]).optional(),
+    simple: z
+        .enum(["ROUND_ROBIN", "LEAST_REQUEST", "LEAST_CONN", "RANDOM", "PASSTHROUGH"])
+        .optional()
+        .meta({
+            description:
+                "Load-balancing algorithm. LEAST_CONN is accepted and emitted as LEAST_REQUEST with a warning (Istio " +
+                "deprecated it). Set simple or consistentHash, not both. Unset: Istio's default.",
+        }),
     consistentHash: z
         .strictObject({
-            httpHeaderName: z.string().min(1).optional(),
+            httpHeaderName: z
+                .string()
+                .min(1)
+                .optional()
+                .meta({ description: "Hash on this HTTP request header. Set exactly one hash key." }),
             httpCookie: z
-                .strictObject({ name: z.string().min(1), path: z.string().optional(), ttl: duration.optional() })
-                .optional(),
-            useSourceIp: z.boolean().optional(),
-            httpQueryParameterName: z.string().min(1).optional(),
+                .strictObject({
+                    name: z.string().min(1).meta({ description: "Name of the cookie." }),
+                    path: z.string().optional().meta({ description: "Path of the cookie." }),
+                    ttl: duration.optional().meta({ description: "Lifetime of the cookie, Go duration (e.g. 1h)." }),
+                })
+                .optional()
+                .meta({ description: "Hash on this HTTP cookie. Set exactly one hash key." }),
+            useSourceIp: z.boolean().optional().meta({ description: "Hash on the source IP address. Set exactly one hash key." }),
+            httpQueryParameterName: z
+                .string()
+                .min(1)
+                .optional()
+                .meta({ description: "Hash on this HTTP query parameter. Set exactly one hash key." }),
         })
-        .optional(),
+        .optional()
+        .meta({ description: "Session affinity: consistent hashing on exactly one request attribute." }),
 });
 
 const connectionPool = z.strictObject({
     tcp: z
         .strictObject({
-            maxConnections: count().optional(),
-            connectTimeout: duration.optional(),
+            maxConnections: count()
+                .optional()
+                .meta({ description: "Maximum HTTP/1 and TCP connections to a destination host. Unset: Istio's default (2^32-1)." }),
+            connectTimeout: duration
+                .optional()
+                .meta({ description: "TCP connect timeout, Go duration of at least 1ms. Unset: Istio's default (10s)." }),
             tcpKeepalive: z
-                .strictObject({ time: duration.optional(), interval: duration.optional(), probes: count().optional() })
-                .optional(),
+                .strictObject({
+                    time: duration.optional().meta({
+                        description: "Idle time before keep-alive probes start, Go duration. Unset: the OS setting.",
+                    }),
+                    interval: duration.optional().meta({
+                        description: "Time between keep-alive probes, Go duration. Unset: the OS setting.",
+                    }),
+                    probes: count()
+                        .optional()
+                        .meta({ description: "Unanswered probes before the connection is dropped. Unset: the OS setting." }),
+                })
+                .optional()
+                .meta({ description: "Set SO_KEEPALIVE on upstream connections (TCP keep-alive)." }),
         })
-        .optional(),
+        .optional()
+        .meta({ description: "Limits common to TCP and HTTP upstream connections." }),
     http: z
         .strictObject({
-            http1MaxPendingRequests: count().optional(),
-            http2MaxRequests: count().optional(),
-            maxRequestsPerConnection: count(0).optional(),
-            maxRetries: count(0).optional(),
-            idleTimeout: duration.optional(),
-            h2UpgradePolicy: z.enum(["DEFAULT", "DO_NOT_UPGRADE", "UPGRADE"]).optional(),
+            http1MaxPendingRequests: count()
+                .optional()
+                .meta({ description: "Maximum requests queued while waiting for a connection. Unset: Istio's default (2^32-1)." }),
+            http2MaxRequests: count()
+                .optional()
+                .meta({ description: "Maximum active requests to a destination. Unset: Istio's default (2^32-1)." }),
+            maxRequestsPerConnection: count(0)
+                .optional()
+                .meta({ description: "Maximum requests per upstream connection; 1 disables keep-alive, 0 means unlimited." }),
+            maxRetries: count(0)
+                .optional()
+                .meta({ description: "Maximum retries outstanding to all hosts at a time. Unset: Istio's default (2^32-1)." }),
+            idleTimeout: duration
+                .optional()
+                .meta({
+                    description:
+                        "Close an upstream connection idle (no active request) this long, Go duration. Unset: Istio's default (1h).",
+                }),
+            h2UpgradePolicy: z
+                .enum(["DEFAULT", "DO_NOT_UPGRADE", "UPGRADE"])
+                .optional()
+                .meta({ description: "Whether HTTP/1.1 connections to the destination are upgraded to HTTP/2." }),
         })
-        .optional(),
+        .optional()
+        .meta({ description: "HTTP connection pool limits." }),
 });
 
 const outlierDetection = z.strictObject({
-    consecutive5xxErrors: count(0).optional(),
-    consecutiveGatewayErrors: count(0).optional(),
-    interval: duration.optional(),
-    baseEjectionTime: duration.optional(),
-    maxEjectionPercent: intRange(0, 100).optional(),
-    minHealthPercent: intRange(0, 100).optional(),
-    splitExternalLocalOriginErrors: z.boolean().optional(),
+    consecutive5xxErrors: count(0)
+        .optional()
+        .meta({ description: "Consecutive 5xx responses before a host is ejected; 0 disables this check. Unset: Istio's default (5)." }),
+    consecutiveGatewayErrors: count(0)
+        .optional()
+        .meta({ description: "Consecutive gateway errors (502, 503, 504) before a host is ejected; 0 disables this check." }),
+    interval: duration
+        .optional()
+        .meta({ description: "Time between ejection sweeps, Go duration. Unset: Istio's default (10s)." }),
+    baseEjectionTime: duration.optional().meta({
+        description:
+            "Minimum ejection time, Go duration; a host stays out this long times the number of its ejections. " +
+            "Unset: Istio's default (30s).",
+    }),
+    maxEjectionPercent: intRange(0, 100)
+        .optional()
+        .meta({ description: "Maximum percent of the load-balancing pool that can be ejected. Unset: Istio's default (10)." }),
+    minHealthPercent: intRange(0, 100).optional().meta({
+        description: "Outlier detection runs only while at least this percent of the pool is healthy. Unset: Istio's default (0).",
+    }),
+    splitExternalLocalOriginErrors: z.boolean().optional().meta({
+        description: "Count local-origin failures (connect timeouts, resets) apart from errors returned by the host.",
+    }),
 });
 
 export const trafficPolicySchema = z.strictObject({
-    loadBalancer: loadBalancer.optional(),
-    connectionPool: connectionPool.optional(),
-    outlierDetection: outlierDetection.optional(),
-    /** Client TLS towards the service; ISTIO_MUTUAL uses the mesh certificates (no TLS material in config). */
-    tls: z.strictObject({ mode: z.enum(["DISABLE", "ISTIO_MUTUAL"]) }).optional(),
+    loadBalancer: loadBalancer.optional().meta({ description: "Load balancing: a simple algorithm or consistent hashing." }),
+    connectionPool: connectionPool.optional().meta({ description: "Connection pool limits (the circuit breaker's volume limits)." }),
+    outlierDetection: outlierDetection
+        .optional()
+        .meta({ description: "Eject hosts that keep failing from the load-balancing pool (the circuit breaker)." }),
+    tls: z
+        .strictObject({
+            mode: z.enum(["DISABLE", "ISTIO_MUTUAL"]).meta({
+                description: "DISABLE: plain text. ISTIO_MUTUAL: mutual TLS with the mesh certificates.",
+            }),
+        })
+        .optional()
+        .meta({ description: "Client TLS towards the service; no TLS material is ever in config." }),
 });
 export type TrafficPolicyConfig = z.infer<typeof trafficPolicySchema>;
 
@@ -119,159 +205,259 @@ export type TrafficPolicyConfig = z.infer<typeof trafficPolicySchema>;
 // reports at `canary.weight` is `services.<svc>.canary.weight` in config.
 
 const workloadVersion = {
-    /** Replicas of this version's Deployment. Default: the service's `replicas`. */
-    replicas: intRange(0, 1000).optional(),
-    /** Image of this version. Default: the service's `image` with `{version}` replaced. */
-    image: z.string().min(1).optional(),
-    /** Per-subset override of the host-wide trafficPolicy. */
-    trafficPolicy: trafficPolicySchema.optional(),
+    replicas: intRange(0, 1000)
+        .optional()
+        .meta({ description: "Replicas of this version's Deployment. Default: the service's `replicas`." }),
+    image: z
+        .string()
+        .min(1)
+        .optional()
+        .meta({ description: "Image of this version. Default: the service's `image` with `{version}` replaced." }),
+    trafficPolicy: trafficPolicySchema
+        .optional()
+        .meta({ description: "Traffic policy of this subset, overriding the host-wide `trafficPolicy`." }),
 };
 
 const headerName = z.string().min(1);
 
 export const faultsSchema = z.strictObject({
-    /** Delay `percentage` percent of requests by `fixedDelay`. */
-    delay: z.strictObject({ percentage: percent, fixedDelay: duration }).optional(),
-    /** Abort `percentage` percent of requests with `httpStatus` (200..599). */
-    abort: z.strictObject({ percentage: percent, httpStatus: intRange(200, 599) }).optional(),
-    /** Only requests with this header (exact value) get faults, e.g. { name: test-fault, value: "true" }. */
-    header: z.strictObject({ name: headerName, value: z.string() }).optional(),
+    delay: z
+        .strictObject({
+            percentage: percent.meta({ description: "Percent of requests delayed (0..100, fractions allowed)." }),
+            fixedDelay: duration.meta({ description: "Added delay, Go duration of at least 1ms (e.g. 5s)." }),
+        })
+        .optional()
+        .meta({ description: "Delay `percentage` percent of requests by `fixedDelay`." }),
+    abort: z
+        .strictObject({
+            percentage: percent.meta({ description: "Percent of requests aborted (0..100, fractions allowed)." }),
+            httpStatus: intRange(200, 599).meta({ description: "HTTP status returned instead of forwarding (200..599)." }),
+        })
+        .optional()
+        .meta({ description: "Abort `percentage` percent of requests with `httpStatus`." }),
+    header: z
+        .strictObject({
+            name: headerName.meta({ description: "Header name, lower-case." }),
+            value: z.string().meta({ description: "Exact header value." }),
+        })
+        .optional()
+        .meta({
+            description:
+                'Only requests with this header (exact value) get faults, e.g. { name: test-fault, value: "true" }; ' +
+                "they get a route of their own, first. Absent: faults apply to every request.",
+        }),
 });
 export type FaultsConfig = z.infer<typeof faultsSchema>;
 
-export const serviceSchema = z.strictObject({
-    /** Service port, also the destination port of gateway routes to this service. Default 8080. */
-    port: port.default(8080),
-    /** Container port. Default: `port`. */
-    targetPort: port.optional(),
-    /** Container image; `{version}` is replaced by the version label. */
-    image: z.string({ error: 'must be a container image such as "ghcr.io/org/app:{version}"' }).min(1),
-    /** Replicas per version. Default 1. */
-    replicas: intRange(0, 1000).default(1),
-    /** Hosts of the mesh VirtualService. Default: [the service name]. */
-    hosts: z.array(z.string()).optional(),
-    stable: z.strictObject({ version, ...workloadVersion }),
-    canary: z
-        .strictObject({
-            /** Version label of the `canary` subset; absent = no canary subset and no canary routes. */
-            version: version.optional(),
-            /** Percent of the catch-all route sent to the canary; stable gets 100 - weight. Default 0. */
-            weight: intRange(0, 100).default(0),
-            /** false: the canary stays deployed and in the DestinationRule, but no route sends traffic to it. */
-            routed: z.boolean().default(true),
-            ...workloadVersion,
-        })
-        .prefault({}),
-    /** Host-wide circuit breaker / load balancing: the one DestinationRule of the host. */
-    trafficPolicy: trafficPolicySchema.optional(),
-    /**
-     * Requests that match go to the canary, first: `{ header, exact | prefix | regex }` or
-     * `{ cookie, value }` (a regex on the `cookie` header: Istio has no cookie matcher).
-     */
-    pins: z
-        .array(
-            z.strictObject({
-                header: headerName.optional(),
-                ...stringMatch.shape,
-                cookie: z.string().min(1).optional(),
-                value: z.string().optional(),
+export const serviceSchema = z
+    .strictObject({
+        port: port
+            .default(8080)
+            .meta({ description: "Service port, also the destination port of gateway routes to this service." }),
+        targetPort: port.optional().meta({ description: "Container port. Default: `port`." }),
+        image: z
+            .string({ error: 'must be a container image such as "ghcr.io/org/app:{version}"' })
+            .min(1)
+            .meta({ description: "Container image; `{version}` is replaced by the version label, e.g. ghcr.io/org/app:{version}." }),
+        replicas: intRange(0, 1000).default(1).meta({ description: "Replicas per version." }),
+        hosts: z
+            .array(z.string())
+            .optional()
+            .meta({ description: "Hosts of the mesh VirtualService (each host belongs to one service). Default: [the service name]." }),
+        stable: z
+            .strictObject({
+                version: version.meta({
+                    description: "Version label of the `stable` subset; also the Deployment name suffix (`<svc>-<version>`).",
+                }),
+                ...workloadVersion,
+            })
+            .meta({ description: "The stable version: its subset and Deployment." }),
+        canary: z
+            .strictObject({
+                version: version.optional().meta({
+                    description:
+                        "Version label of the `canary` subset; absent = no canary subset and no canary routes. Must differ " +
+                        "from `stable.version`.",
+                }),
+                weight: intRange(0, 100)
+                    .default(0)
+                    .meta({ description: "Percent of the catch-all route sent to the canary; stable gets 100 - weight." }),
+                routed: z.boolean().default(true).meta({
+                    description:
+                        "false: the canary stays deployed and in the DestinationRule, but no route sends traffic to it " +
+                        "(weight must then be 0).",
+                }),
+                ...workloadVersion,
+            })
+            .prefault({})
+            .meta({ description: "The canary version: its subset, Deployment and share of traffic (set by mesh-release)." }),
+        trafficPolicy: trafficPolicySchema
+            .optional()
+            .meta({ description: "Host-wide circuit breaker / load balancing: the one DestinationRule of the host." }),
+        pins: z
+            .array(
+                z
+                    .strictObject({
+                        header: headerName.optional().meta({ description: "Header pin: header name, lower-case." }),
+                        ...stringMatch.shape,
+                        cookie: z.string().min(1).optional().meta({ description: "Cookie pin: cookie name." }),
+                        value: z.string().optional().meta({ description: "Cookie pin: cookie value." }),
+                    })
+                    .meta({
+                        description:
+                            "One pin: `{ header, exact | prefix | regex }` or `{ cookie, value }` (a regex on the `cookie` " +
+                            "header: Istio has no cookie matcher).",
+                    }),
+            )
+            .default([])
+            .meta({
+                description:
+                    "Requests that match a pin go to the canary while it is routed; pins are the first routes (after a " +
+                    "header-only fault route).",
             }),
-        )
-        .default([]),
-    /** A/B flag: requests with header `<header>: <value>` or cookie `<cookie>=<value>` go to the canary. */
-    abTest: z
-        .strictObject({ header: headerName.optional(), cookie: z.string().min(1).optional(), value: z.string().min(1).optional() })
-        .optional(),
-    /** Prefix redirects, before the URI routes. */
-    redirects: z
-        .array(z.strictObject({ prefix: z.string(), uri: z.string(), redirectCode: intRange(300, 399).optional() }))
-        .default([]),
-    /** URI-prefix routes to a subset (`stable`, `canary`) or an explicit split, optionally rewriting. */
-    uriRoutes: z
-        .array(
-            z.strictObject({
-                prefix: z.string(),
-                subset: z.string().optional(),
-                weights: z.record(z.string(), intRange(0, 100)).optional(),
-                rewrite: z.string().optional(),
+        abTest: z
+            .strictObject({
+                header: headerName.optional().meta({ description: "Flag header name, e.g. x-new-feature. Set header, cookie or both." }),
+                cookie: z.string().min(1).optional().meta({ description: "Flag cookie name, e.g. new-feature." }),
+                value: z.string().min(1).optional().meta({ description: 'Flag value. Default "enabled".' }),
+            })
+            .optional()
+            .meta({
+                description:
+                    "A/B flag: requests with header `<header>: <value>` or cookie `<cookie>=<value>` go to the canary " +
+                    "while it is routed; the rest follow the weighted catch-all.",
             }),
-        )
-        .default([]),
-    /** Mirror `percentage` percent of catch-all traffic to the canary. */
-    mirror: z.strictObject({ percentage: percent }).optional(),
-    /** Timeout of every forwarding route (Go duration). */
-    timeout: duration.optional(),
-    retries: z
-        .strictObject({ attempts: intRange(0, 100), perTryTimeout: duration.optional(), retryOn: z.string().optional() })
-        .optional(),
-    /** Fault injection on this service's mesh routes; absent = off. */
-    faults: faultsSchema.optional(),
-});
+        redirects: z
+            .array(
+                z
+                    .strictObject({
+                        prefix: z.string().meta({ description: 'URI prefix, starting with "/".' }),
+                        uri: z.string().meta({ description: "Target URI of the redirect." }),
+                        redirectCode: intRange(300, 399).optional().meta({ description: "3xx status. Default 301." }),
+                    })
+                    .meta({ description: "Answer a URI prefix with an HTTP redirect." }),
+            )
+            .default([])
+            .meta({ description: "Prefix redirects, before the URI routes." }),
+        uriRoutes: z
+            .array(
+                z
+                    .strictObject({
+                        prefix: z.string().meta({ description: 'URI prefix, starting with "/".' }),
+                        subset: z.string().optional().meta({
+                            description: "Subset that receives the traffic (`stable` or `canary`). Default: the catch-all split.",
+                        }),
+                        weights: z.record(z.string(), intRange(0, 100)).optional().meta({
+                            description: "Explicit split by subset name, integer percent summing to 100. Excludes `subset`.",
+                        }),
+                        rewrite: z
+                            .string()
+                            .optional()
+                            .meta({ description: "Rewrite the matched prefix to this URI before forwarding. Default: no rewrite." }),
+                    })
+                    .meta({ description: "Send a URI prefix to one subset or an explicit split, optionally rewriting it." }),
+            )
+            .default([])
+            .meta({ description: "URI-prefix routes, after the redirects and before the catch-all." }),
+        mirror: z
+            .strictObject({
+                percentage: percent.meta({ description: "Percent of catch-all requests mirrored (0..100, fractions allowed)." }),
+            })
+            .optional()
+            .meta({
+                description:
+                    "Mirror `percentage` percent of catch-all traffic to the canary while it is routed (mirrored responses " +
+                    "are discarded).",
+            }),
+        timeout: duration
+            .optional()
+            .meta({ description: "Timeout of every forwarding route, Go duration (e.g. 10s). Default: Istio's (none)." }),
+        retries: z
+            .strictObject({
+                attempts: intRange(0, 100).meta({ description: "Attempts, 0..100 (0 disables retries)." }),
+                perTryTimeout: duration
+                    .optional()
+                    .meta({ description: "Timeout per attempt, Go duration. Default: Istio's (the route timeout)." }),
+                retryOn: z.string().optional().meta({
+                    description: "Envoy retry conditions, comma-separated, e.g. 5xx,reset,connect-failure,refused-stream.",
+                }),
+            })
+            .optional()
+            .meta({ description: "Retry policy of every forwarding route. Default: Istio's (2 attempts)." }),
+        faults: faultsSchema.optional().meta({ description: "Fault injection on this service's mesh routes; absent = off." }),
+    })
+    .meta({ description: "One service: a Deployment per version, a Service, one DestinationRule and a mesh VirtualService." });
 export type ServiceConfig = z.infer<typeof serviceSchema>;
 
 // ---------------------------------------------------------------------------------------------
 // Gateways.
 
-const gatewayRoute = z.strictObject({
-    /** URI prefix, starting with "/"; most specific first, "/" last. */
-    prefix: z.string(),
-    /** A key of `services`; the route goes to that service's port, weighted like its mesh catch-all. */
-    service: z.string().min(1),
-});
+const gatewayRoute = z
+    .strictObject({
+        prefix: z.string().meta({ description: 'URI prefix, starting with "/"; most specific first, "/" last.' }),
+        service: z.string().min(1).meta({
+            description: "A key of `services`; the route goes to that service's port, weighted like its mesh catch-all.",
+        }),
+    })
+    .meta({ description: "One route: a URI prefix to a service of this stack." });
 
 export const ingressSchema = z.strictObject({
-    /** Create the ingress Gateway and its VirtualService. Default false. */
-    enabled: z.boolean().default(false),
-    /** Pod labels of the gateway deployment. Default { istio: ingressgateway }. */
-    selector: labels.default({ istio: "ingressgateway" }),
-    /** Public hosts. Required when enabled. */
-    hosts: z.array(z.string()).default([]),
-    /** TLS of the HTTPS port (required when enabled); port 80 redirects to it. */
+    enabled: z.boolean().default(false).meta({ description: "Create the ingress Gateway and its VirtualService." }),
+    selector: labels.default({ istio: "ingressgateway" }).meta({ description: "Pod labels of the gateway deployment." }),
+    hosts: z.array(z.string()).default([]).meta({ description: "Public hosts. Required when enabled." }),
     tls: z
         .strictObject({
-            mode: z.enum(["SIMPLE", "MUTUAL"]),
-            /** Name of the Kubernetes TLS Secret the gateway reads; key material is never in config. */
-            credentialName: z.string().optional(),
+            mode: z
+                .enum(["SIMPLE", "MUTUAL"])
+                .meta({ description: "SIMPLE: server TLS. MUTUAL: clients must present a certificate too." }),
+            credentialName: z.string().optional().meta({
+                description:
+                    "Name of the Kubernetes TLS Secret the gateway reads; key material is never in config. Required when enabled.",
+            }),
         })
-        .optional(),
-    /** HTTP port (redirects to HTTPS). Default 80. */
-    httpPort: port.default(80),
-    /** HTTPS port. Default 443. */
-    httpsPort: port.default(443),
-    /** Prefix routes, first match wins. */
-    routes: z.array(gatewayRoute).default([]),
+        .optional()
+        .meta({ description: "TLS of the HTTPS port (required when enabled); the HTTP port redirects to it." }),
+    httpPort: port.default(80).meta({ description: "HTTP port (redirects to HTTPS)." }),
+    httpsPort: port.default(443).meta({ description: "HTTPS port." }),
+    routes: z.array(gatewayRoute).default([]).meta({ description: "Prefix routes to services, first match wins." }),
 });
 export type IngressConfig = z.infer<typeof ingressSchema>;
 
 export const internalGatewaySchema = z.strictObject({
-    /** Create the internal Gateway. Default false. */
-    enabled: z.boolean().default(false),
-    /** Pod labels of the internal gateway deployment. Default { istio: internalgateway }. */
-    selector: labels.default({ istio: "internalgateway" }),
-    /** Hosts reachable through it from other namespaces, e.g. ["*.mesh-dev.svc.cluster.local"]. */
-    hosts: z.array(z.string()).default([]),
-    /** HTTP port. Default 80. */
-    port: port.default(80),
-    /** Prefix routes of a bound VirtualService; empty = Gateway only. */
-    routes: z.array(gatewayRoute).default([]),
+    enabled: z.boolean().default(false).meta({ description: "Create the internal Gateway." }),
+    selector: labels
+        .default({ istio: "internalgateway" })
+        .meta({ description: "Pod labels of the internal gateway deployment." }),
+    hosts: z
+        .array(z.string())
+        .default([])
+        .meta({ description: 'Hosts reachable through it from other namespaces, e.g. ["*.mesh-dev.svc.cluster.local"].' }),
+    port: port.default(80).meta({ description: "HTTP port." }),
+    routes: z
+        .array(gatewayRoute)
+        .default([])
+        .meta({ description: "Prefix routes of a bound VirtualService; empty = Gateway only." }),
 });
 export type InternalGatewayConfig = z.infer<typeof internalGatewaySchema>;
 
-export const egressSchema = z.strictObject({
-    /** External host, e.g. api.external-service.com (no wildcard). */
-    host: z.string().min(1),
-    /** TLS port of the host. Default 443. */
-    port: port.default(443),
-});
+export const egressSchema = z
+    .strictObject({
+        host: z.string().min(1).meta({ description: "External host, e.g. api.external-service.com (no wildcard)." }),
+        port: port.default(443).meta({ description: "TLS port of the host." }),
+    })
+    .meta({ description: "One external host, reached with TLS passthrough (the app speaks TLS itself)." });
 export type EgressConfig = z.infer<typeof egressSchema>;
 
 export const egressGatewaySchema = z.strictObject({
-    /** Pod labels of the egress gateway. Default { istio: egressgateway }. */
-    selector: labels.default({ istio: "egressgateway" }),
-    /** Host of the egress gateway's Service. */
-    gatewayService: z.string().min(1).default("istio-egressgateway.istio-system.svc.cluster.local"),
-    /** A namespace Sidecar with outboundTrafficPolicy REGISTRY_ONLY: only registered hosts are reachable. */
-    registryOnly: z.boolean().default(false),
+    selector: labels.default({ istio: "egressgateway" }).meta({ description: "Pod labels of the egress gateway." }),
+    gatewayService: z
+        .string()
+        .min(1)
+        .default("istio-egressgateway.istio-system.svc.cluster.local")
+        .meta({ description: "Host of the egress gateway's Service." }),
+    registryOnly: z.boolean().default(false).meta({
+        description: "A namespace Sidecar with outboundTrafficPolicy REGISTRY_ONLY: only registered hosts are reachable.",
+    }),
 });
 export type EgressGatewayConfig = z.infer<typeof egressGatewaySchema>;
 
@@ -279,20 +465,40 @@ export type EgressGatewayConfig = z.infer<typeof egressGatewaySchema>;
 // The whole stack.
 
 export const stackConfigSchema = z.strictObject({
-    /** Namespace of every object. */
-    namespace: dnsLabel.default("mesh-traffic"),
-    /** Create the namespace (with `istio-injection: enabled`). */
-    createNamespace: z.boolean().default(true),
-    /** `pulumi.com/skipAwait` on workloads, for a control plane without controllers. */
-    skipAwait: z.boolean().default(false),
-    ingress: ingressSchema.prefault({}),
-    internalGateway: internalGatewaySchema.prefault({}),
-    services: z.record(dnsLabel, serviceSchema).default({}),
-    /** External hosts reached through the egress gateway (TLS passthrough). */
-    egress: z.array(egressSchema).default([]),
-    egressGateway: egressGatewaySchema.prefault({}),
-    release: releaseSchema.prefault({}),
-    rollouts: rolloutsSchema.default({}),
+    namespace: dnsLabel.default("mesh-traffic").meta({ description: "Namespace of every object." }),
+    createNamespace: z
+        .boolean()
+        .default(true)
+        .meta({ description: "Create the namespace, labelled istio-injection=enabled." }),
+    skipAwait: z.boolean().default(false).meta({
+        description:
+            "Annotate workloads with pulumi.com/skipAwait (a control plane without controllers never reports readiness).",
+    }),
+    ingress: ingressSchema.prefault({}).meta({
+        description:
+            "Ingress Gateway (HTTP port redirecting to HTTPS, HTTPS with TLS SIMPLE or MUTUAL) and its gateway-bound VirtualService.",
+    }),
+    internalGateway: internalGatewaySchema
+        .prefault({})
+        .meta({ description: "Gateway for traffic between namespaces, with an optional bound VirtualService." }),
+    services: z.record(dnsLabel, serviceSchema).default({}).meta({
+        description:
+            "One entry per service; each gets Deployments per version, a Service, one DestinationRule and a mesh VirtualService.",
+    }),
+    egress: z
+        .array(egressSchema)
+        .default([])
+        .meta({ description: "External hosts reached through the egress gateway (TLS passthrough)." }),
+    egressGateway: egressGatewaySchema.prefault({}).meta({
+        description: "The egress gateway all egress hosts go through, and the optional REGISTRY_ONLY Sidecar.",
+    }),
+    release: releaseSchema.prefault({}).meta({
+        description:
+            "Rollout policy of mesh-release (steps, interval, analysis thresholds, Prometheus, webhooks, update retries).",
+    }),
+    rollouts: rolloutsSchema
+        .default({})
+        .meta({ description: "Recorded rollout state per service, written only by mesh-release." }),
 });
 export type StackConfig = z.infer<typeof stackConfigSchema>;
 
