@@ -35,10 +35,20 @@ export function rollbackEdits(svc: string, state: RolloutState | undefined): Con
     ];
 }
 
-/** Promotion, first update: the canary version becomes the stable subset's; no route references the canary. */
-export function promoteRouteEdits(svc: string, version: string, state: RolloutState | undefined): ConfigEdit[] {
+/**
+ * Promotion, first update: the canary version becomes the stable subset's and no route references the
+ * canary any more. The `canary` subset now selects the previous stable version (unrouted, still deployed):
+ * the stack rules refuse a canary version equal to the stable one (both subsets would select the same pods
+ * and share one Deployment name), and keeping the old version deployed until the second update means no
+ * Deployment is recreated. Without a previous version (`undefined`, or the same as `version`) the canary
+ * version is removed here already: nothing routes to it after this update either way.
+ */
+export function promoteRouteEdits(svc: string, version: string, previousStable: string | undefined, state: RolloutState | undefined): ConfigEdit[] {
     return [
         { path: service(svc, "stable", "version"), value: version },
+        previousStable !== undefined && previousStable !== version
+            ? { path: service(svc, "canary", "version"), value: previousStable }
+            : { path: service(svc, "canary", "version"), remove: true },
         { path: service(svc, "canary", "weight"), value: 0 },
         { path: service(svc, "canary", "routed"), value: false },
         ...(state !== undefined ? [stateEdit(svc, state)] : []),

@@ -226,7 +226,7 @@ class RolloutRun {
             case "Progressing":
                 return shiftEdits(this.req.service, state.version, steps[Math.max(0, state.stepIndex)] ?? 0, state);
             case "Promoting":
-                return state.promotionStage === 0 ? promoteRouteEdits(this.req.service, state.version, state) : promoteFinalizeEdits(this.req.service, state);
+                return state.promotionStage === 0 ? promoteRouteEdits(this.req.service, state.version, this.previousStable(state.version), state) : promoteFinalizeEdits(this.req.service, state);
             case "RollingBack":
             case "RolledBack":
             case "Aborted":
@@ -279,6 +279,14 @@ class RolloutRun {
                 }
             }
         }
+    }
+
+    /**
+     * The stable version the promotion replaces, read from the config at the start of this run: the stable
+     * version, or, when a killed run already wrote the first promotion update, the canary version it left.
+     */
+    private previousStable(promoted: string): string | undefined {
+        return this.ctx.stableVersion !== promoted ? this.ctx.stableVersion : this.ctx.canaryVersion;
     }
 
     private requireState(): RolloutState {
@@ -363,7 +371,7 @@ class RolloutRun {
         if (stage === 0) {
             this.emit({ type: "promotion-started" });
         }
-        const edits = stage === 0 ? promoteRouteEdits(this.req.service, state.version, state) : promoteFinalizeEdits(this.req.service, state);
+        const edits = stage === 0 ? promoteRouteEdits(this.req.service, state.version, this.previousStable(state.version), state) : promoteFinalizeEdits(this.req.service, state);
         const purpose: UpdatePurpose = stage === 0 ? "promote-route" : "promote-finalize";
         const ok = await this.update(purpose, 0, edits, `mesh-release: promote ${this.req.service} ${state.version} (${stage + 1}/2)`);
         if (ok.kind !== "ok") {

@@ -8,6 +8,7 @@ import { parseDuration, type RolloutState } from "../../../release/config";
 import { valueAt } from "../../../release/edits";
 import { MemoryStack } from "../../../release/driver/memory";
 import { runCanary } from "../../../release/rollout";
+import { stackValidator } from "../../../release/cli";
 import { HEALTHY, SVC, failAttempts, harness, ofType, stackConfig } from "./fakes";
 
 const recorded = (store: MemoryStack): RolloutState => JSON.parse(String(valueAt(store.config, ["rollouts", SVC]))) as RolloutState;
@@ -27,9 +28,10 @@ describe("release/rollout runCanary", () => {
             "mesh-release: promote sample-app v2 (2/2)",
         ]);
         expect(h.store.history.map((c) => valueAt(c, ["services", SVC, "canary", "weight"]))).to.deep.equal([10, 50, 100, 0, 0]);
-        // Promotion 1: stable is v2, no canary route, the canary subset still there; 2: the canary subset gone.
+        // Promotion 1: stable is v2, no canary route, the canary subset now selects the old stable v1 (still
+        // deployed, unrouted: a canary version equal to stable is refused by the stack rules); 2: the canary subset gone.
         expect(valueAt(h.store.history[3], ["services", SVC])).to.deep.include({ stable: { version: "v2" } });
-        expect(canaryOf(h.store.history[3])).to.deep.equal({ version: "v2", weight: 0, routed: false });
+        expect(canaryOf(h.store.history[3])).to.deep.equal({ version: "v1", weight: 0, routed: false });
         expect(canaryOf(h.store.history[4])).to.deep.equal({ weight: 0, routed: false });
         expect(recorded(h.store)).to.deep.include({ phase: "Promoted", version: "v2", stepIndex: 2 });
         const analyses = ofType(h.events, "analysis");
@@ -41,6 +43,25 @@ describe("release/rollout runCanary", () => {
         // Each analysis waited one interval after its update.
         expect(h.clock.sleeps).to.deep.equal([2000, 2000, 2000]);
         expect(ofType(h.events, "rollout-finished")[0]).to.deep.include({ outcome: "promoted", exitCode: 0 });
+    });
+
+    it("with the stack's own config rules wired as the CLI wires them, every update of a promotion is a valid stack", async () => {
+        const h = harness();
+        const checked: number[] = [];
+        const r = await runCanary(
+            { service: SVC, version: "v2" },
+            {
+                ...h.deps,
+                validate: (config) => {
+                    const problems = stackValidator(config);
+                    checked.push(problems.length);
+                    return problems;
+                },
+            },
+        );
+        expect(r, r.message).to.deep.include({ outcome: "promoted", exitCode: 0 });
+        expect(checked.length, "every update was validated").to.be.greaterThanOrEqual(5);
+        expect(checked.every((n) => n === 0)).to.equal(true);
     });
 
     it("20% errors: rolled back at the first step, canary unrouted but deployed", async () => {

@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+/**
+ * `mesh-release`: progressive delivery of a service through its Pulumi stack. The process edge only: the
+ * Pulumi stack driver (Automation API), the Prometheus provider, stdout/stderr, SIGINT/SIGTERM and the exit
+ * code. Everything else is release/cli.ts.
+ *
+ *   mesh-release canary --stack dev --service sample-app --version v2 [--steps 10,25,50] [--interval 30s] [--report out.html]
+ *   mesh-release promote|rollback|abort --stack dev --service sample-app
+ *   mesh-release ab-test --stack dev --service sample-app --flag x-new-feature [--cookie] [--split 50]
+ *   mesh-release fault delay 10 --delay 2s | fault abort 5 --status 503 | fault clear   (--stack, --service)
+ *   mesh-release status --stack dev --service sample-app [--json]
+ *
+ * Exit codes: 0 promoted / done, 1 rolled back, 2 usage or config error, 3 infrastructure error.
+ * The first SIGINT/SIGTERM cancels the running update and rolls the rollout back, then exits; a second one
+ * exits at once (a rerun of the same command resumes from the recorded state).
+ */
+import { PulumiStackDriver } from "../release/driver/pulumiStack";
+import { PrometheusProvider } from "../release/metrics/prometheus";
+import { runCli, stackValidator, type Connect } from "../release/cli";
+
+const connect: Connect = (common, hooks) => ({
+    driver: new PulumiStackDriver({
+        stackName: common.stack,
+        workDir: common.workDir,
+        pulumiRoot: common.pulumiRoot,
+        onOutput: hooks.onOutput,
+    }),
+    metrics: (policy) =>
+        new PrometheusProvider({
+            url: policy.prometheus.url,
+            timeoutMs: policy.prometheus.timeoutMs,
+            bearerToken: policy.prometheus.bearerToken,
+            basicAuth: policy.prometheus.basicAuth,
+        }),
+    validate: stackValidator,
+});
+
+function main(): void {
+    const controller = new AbortController();
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals): void => {
+        signals++;
+        if (signals === 1) {
+            process.stderr.write(`\nmesh-release: ${signal}: cancelling the running update and rolling back; ${signal} again exits at once\n`);
+            controller.abort();
+            return;
+        }
+        process.stderr.write(`\nmesh-release: ${signal} again: exiting now; run the same command again to resume, or mesh-release rollback\n`);
+        process.exit(signal === "SIGINT" ? 130 : 143);
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+
+    const write = (stream: NodeJS.WriteStream) => (text: string) => void stream.write(text);
+    runCli(process.argv.slice(2), {
+        stdout: write(process.stdout),
+        stderr: write(process.stderr),
+        tty: process.stdout.isTTY === true,
+        cwd: process.cwd(),
+        env: process.env,
+        connect,
+        signal: controller.signal,
+    }).then(
+        (code) => exit(code),
+        (err: unknown) => {
+            // runCli does not throw; this is a bug guard.
+            process.stderr.write(`mesh-release: ${err instanceof Error ? err.message : String(err)}\n`);
+            exit(3);
+        },
+    );
+}
+
+/** Exits once stdout has flushed (a pipe to jq must get the last line). */
+function exit(code: number): void {
+    process.stdout.write("", () => process.exit(code));
+}
+
+main();

@@ -1,0 +1,461 @@
+/**
+ * The `mesh-release` command line, minus the process edges (bin/mesh-release.ts wires the Pulumi driver,
+ * Prometheus, stdout and the signals). Three testable parts:
+ *
+ * - {@link parseArgs}: argv -> a typed {@link CliRequest} (commander; a usage error is exit 2, never a
+ *   half-parsed request). Flag values the policy owns (`--steps`, `--interval`, thresholds) stay strings:
+ *   release/policy.ts validates them with the stack config and reports every problem at once.
+ * - {@link execute}: a request -> the release library (runRollout, or the one-shot commands below) with the
+ *   reporters attached -> an exit code (release/errors.ts ExitCode).
+ * - The one-shot commands `ab-test`, `fault` and `status` live in release/commands.ts (library API).
+ *
+ * Secrets: every line written goes through one {@link Redactor} that learns the stack's secret values
+ * (from the driver's read) and the Prometheus credentials (from the resolved policy).
+ */
+import * as path from "node:path";
+import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { type Clock } from "./clock";
+import { GO_DURATION } from "./config";
+import type { TrafficDriver } from "./driver/driver";
+import { ExitCode, Redactor, errorMessage } from "./errors";
+import type { ReleaseEvent } from "./events";
+import { type PolicyOverrides } from "./policy";
+import { reportSink } from "./report/collect";
+import { writeReportFiles } from "./report/file";
+import { JsonReporter } from "./reporters/json";
+import { renderSummary } from "./reporters/summary";
+import { TerminalReporter } from "./reporters/terminal";
+import type { CliEvent, CliSink, Write } from "./reporters/types";
+import { runRollout, type ConfigValidator, type ReleaseDeps, type RolloutRequest } from "./rollout";
+import { checkStackConfig, configFromPulumiMap, PROJECT } from "../stacks/config";
+import { runAbTest, runFault, runStatus, type AbTestRequest, type CommandDeps, type FaultRequest, type StatusRequest } from "./commands";
+
+export type { AbTestRequest, FaultRequest, StatusRequest } from "./commands";
+
+// ---------------------------------------------------------------------------------------------
+// Requests.
+
+/** Flags every command takes. */
+export interface CommonOptions {
+    stack: string;
+    /** Absolute Pulumi project directory (`--cwd` / `--work-dir`, default the current directory). */
+    workDir: string;
+    json: boolean;
+    /** `--report <file>`: where the HTML report goes (absolute). */
+    report?: string;
+    /** Directory holding `bin/pulumi`: `--pulumi-root`, else $MESH_TOOLCHAIN_DIR, else undefined (PATH). */
+    pulumiRoot?: string;
+    /** Stream Pulumi's engine output to stderr. */
+    verbose: boolean;
+}
+
+export type CliRequest =
+    | { command: "canary" | "promote" | "rollback" | "abort"; common: CommonOptions; rollout: RolloutRequest }
+    | { command: "ab-test"; common: CommonOptions; abTest: AbTestRequest }
+    | { command: "fault"; common: CommonOptions; fault: FaultRequest }
+    | { command: "status"; common: CommonOptions; status: StatusRequest };
+
+export type ParseResult = { kind: "request"; request: CliRequest } | { kind: "exit"; exitCode: ExitCode };
+
+// ---------------------------------------------------------------------------------------------
+// Parsing.
+
+function percentArg(flag: string, int: boolean): (text: string) => number {
+    return (text) => {
+        const n = Number(text);
+        if (text.trim() === "" || !Number.isFinite(n) || n < 0 || n > 100 || (int && !Number.isInteger(n))) {
+            throw new InvalidArgumentError(`${flag} is ${JSON.stringify(text)}; it must be ${int ? "an integer" : "a number"} from 0 to 100 (percent)`);
+        }
+        return n;
+    };
+}
+
+function durationArg(flag: string): (text: string) => string {
+    return (text) => {
+        if (!GO_DURATION.test(text)) {
+            throw new InvalidArgumentError(`${flag} is ${JSON.stringify(text)}; it must be a Go-style duration such as 500ms, 5s or 1m30s`);
+        }
+        return text;
+    };
+}
+
+function httpStatusArg(text: string): number {
+    const n = Number(text);
+    if (!/^\d+$/.test(text) || n < 200 || n > 599) {
+        throw new InvalidArgumentError(`--status is ${JSON.stringify(text)}; it must be an HTTP status from 200 to 599, such as 503`);
+    }
+    return n;
+}
+
+function headerArg(text: string): { name: string; value: string } {
+    const m = /^([A-Za-z0-9-]+)=(.*)$/.exec(text);
+    if (m === null) {
+        throw new InvalidArgumentError(`--header is ${JSON.stringify(text)}; write NAME=VALUE, e.g. x-chaos=on`);
+    }
+    return { name: (m[1] ?? "").toLowerCase(), value: m[2] ?? "" };
+}
+
+interface RawCommon {
+    stack: string;
+    cwd?: string;
+    workDir?: string;
+    json?: boolean;
+    report?: string;
+    pulumiRoot?: string;
+    verbose?: boolean;
+}
+
+interface RawPolicy {
+    steps?: string;
+    interval?: string;
+    successRate?: string;
+    maxP95?: string;
+    minRequests?: string;
+    prometheusUrl?: string;
+}
+
+function withCommon(cmd: Command): Command {
+    return cmd
+        .requiredOption("--stack <name>", "Pulumi stack, e.g. dev")
+        .option("--cwd <dir>", "Pulumi project directory (default: the current directory)")
+        .option("--work-dir <dir>", "same as --cwd")
+        .option("--json", "one JSON event per line on stdout (for pipelines); nothing else on stdout")
+        .option("--report <file>", "write the rollout report (HTML with an SVG chart, plus <file>.json)")
+        .option("--pulumi-root <dir>", "directory holding bin/pulumi (default: $MESH_TOOLCHAIN_DIR, else pulumi on PATH)")
+        .option("--verbose", "stream Pulumi's engine output to stderr");
+}
+
+function withPolicy(cmd: Command, rollout: boolean): Command {
+    if (rollout) {
+        cmd.option("--steps <list>", "canary weights in percent, ascending, e.g. 10,25,50,75,100 (default: release.steps)").option(
+            "--interval <duration>",
+            "analysis window and wait per step, e.g. 60s (default: release.interval)",
+        );
+    }
+    return cmd
+        .option("--success-rate <percent>", "minimum canary success rate (default: release.analysis.successRate, 95)")
+        .option("--max-p95 <ms>", "maximum canary p95 latency in ms (default: release.analysis.latencyP95Ms, 1000)")
+        .option("--min-requests <n>", "fewer canary requests in the window is Inconclusive (default: release.analysis.minRequests, 10)")
+        .option("--prometheus-url <url>", "Prometheus base URL (default: release.prometheus.url)");
+}
+
+function overridesOf(o: RawPolicy): PolicyOverrides | undefined {
+    const out: PolicyOverrides = {};
+    if (o.steps !== undefined) out.steps = o.steps;
+    if (o.interval !== undefined) out.interval = o.interval;
+    if (o.successRate !== undefined) out.successRate = o.successRate;
+    if (o.maxP95 !== undefined) out.latencyP95Ms = o.maxP95;
+    if (o.minRequests !== undefined) out.minRequests = o.minRequests;
+    if (o.prometheusUrl !== undefined) out.prometheusUrl = o.prometheusUrl;
+    return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** Where parseArgs reads defaults from. */
+export interface ParseEnv {
+    cwd: string;
+    env: Readonly<Record<string, string | undefined>>;
+    /** Help text and commander's usage errors. */
+    stdout: Write;
+    stderr: Write;
+}
+
+/** The commander program; each action stores its request in `out` (nothing runs while parsing). */
+export function buildProgram(penv: ParseEnv, out: { request?: CliRequest }): Command {
+    const program = new Command("mesh-release")
+        .description("Progressive delivery of a service through its Pulumi stack: canary steps judged by Prometheus, promotion, rollback, A/B tests, faults")
+        .exitOverride()
+        .configureOutput({ writeOut: penv.stdout, writeErr: penv.stderr })
+        .showSuggestionAfterError(true)
+        .addHelpText(
+            "after",
+            "\nExit codes: 0 promoted / done, 1 rolled back, 2 usage or config error (nothing applied), 3 infrastructure error.\n" +
+                "Example: mesh-release canary --stack dev --service sample-app --version v2 --steps 10,50,100 --interval 30s",
+        );
+
+    const common = (cmd: Command): CommonOptions => {
+        const o = cmd.opts<RawCommon>();
+        if (o.cwd !== undefined && o.workDir !== undefined && path.resolve(penv.cwd, o.cwd) !== path.resolve(penv.cwd, o.workDir)) {
+            cmd.error(`error: --cwd ${JSON.stringify(o.cwd)} and --work-dir ${JSON.stringify(o.workDir)} disagree; give one of them`, { exitCode: ExitCode.Usage, code: "mesh.usage" });
+        }
+        const envRoot = penv.env["MESH_TOOLCHAIN_DIR"];
+        const root = o.pulumiRoot ?? (envRoot !== undefined && envRoot !== "" ? envRoot : undefined);
+        return {
+            stack: o.stack,
+            workDir: path.resolve(penv.cwd, o.cwd ?? o.workDir ?? "."),
+            json: o.json === true,
+            ...(o.report !== undefined ? { report: path.resolve(penv.cwd, o.report) } : {}),
+            ...(root !== undefined ? { pulumiRoot: path.resolve(penv.cwd, root) } : {}),
+            verbose: o.verbose === true,
+        };
+    };
+
+    withPolicy(
+        withCommon(program.command("canary").description("start or resume a canary rollout: each step = config set + pulumi up + analysis window + verdict")),
+        true,
+    )
+        .requiredOption("--service <name>", "service key under services.<name>")
+        .requiredOption("--version <label>", "version label of the canary, e.g. v2")
+        .action((_o: unknown, cmd: Command) => {
+            const o = cmd.opts<{ service: string; version: string } & RawPolicy>();
+            out.request = { command: "canary", common: common(cmd), rollout: { mode: "canary", service: o.service, version: o.version, overrides: overridesOf(o) } };
+        });
+
+    withCommon(program.command("promote").description("finish a rollout whose last step passed: the canary becomes stable, in the order Istio needs"))
+        .requiredOption("--service <name>", "service key under services.<name>")
+        .option("--version <label>", "version to promote (default: the recorded or configured canary)")
+        .option("--force", "promote without a passed analysis (recorded in the rollout state)")
+        .action((_o: unknown, cmd: Command) => {
+            const o = cmd.opts<{ service: string; version?: string; force?: boolean }>();
+            out.request = {
+                command: "promote",
+                common: common(cmd),
+                rollout: { mode: "promote", service: o.service, ...(o.version !== undefined ? { version: o.version } : {}), ...(o.force === true ? { force: true } : {}) },
+            };
+        });
+
+    for (const mode of ["rollback", "abort"] as const) {
+        withCommon(
+            program
+                .command(mode)
+                .description(mode === "rollback" ? "all traffic to stable at once; the canary stays deployed, unrouted" : "like rollback, recorded as Aborted"),
+        )
+            .requiredOption("--service <name>", "service key under services.<name>")
+            .option("--version <label>", "version to roll back (default: the recorded or configured canary)")
+            .action((_o: unknown, cmd: Command) => {
+                const o = cmd.opts<{ service: string; version?: string }>();
+                out.request = { command: mode, common: common(cmd), rollout: { mode, service: o.service, ...(o.version !== undefined ? { version: o.version } : {}) } };
+            });
+    }
+
+    withCommon(program.command("ab-test").description("requests carrying a header (or cookie) flag go to the canary; the rest split by --split"))
+        .requiredOption("--service <name>", "service key under services.<name>")
+        .requiredOption("--flag <name>", "flag header name, e.g. x-new-feature (a cookie name with --cookie)")
+        .option("--value <value>", "flag value that selects the canary", "enabled")
+        .option("--cookie", "the flag is a cookie <flag>=<value> rather than a header")
+        .option("--split <percent>", "canary share of the requests without the flag, integer percent", percentArg("--split", true), 50)
+        .action((_o: unknown, cmd: Command) => {
+            const o = cmd.opts<{ service: string; flag: string; value: string; cookie?: boolean; split: number }>();
+            out.request = {
+                command: "ab-test",
+                common: common(cmd),
+                abTest: { service: o.service, flag: { name: o.flag, value: o.value, cookie: o.cookie === true }, split: o.split },
+            };
+        });
+
+    const fault = program.command("fault").description("fault injection on the service's mesh routes (chaos): delay, abort, clear");
+    const faultCmd = (name: "delay" | "abort", description: string): Command =>
+        withCommon(fault.command(name).argument("<percent>", "percent of the requests, 0 to 100", percentArg("<percent>", false)).description(description))
+            .requiredOption("--service <name>", "service key under services.<name>")
+            .option("--header <name=value>", "only requests with this header get the fault", headerArg);
+    faultCmd("delay", "delay <percent> of the requests by --delay")
+        .option("--delay <duration>", "fixed delay, Go duration", durationArg("--delay"), "5s")
+        .action((percentage: number, _o: unknown, cmd: Command) => {
+            const o = cmd.opts<{ service: string; delay: string; header?: { name: string; value: string } }>();
+            out.request = {
+                command: "fault",
+                common: common(cmd),
+                fault: { service: o.service, fault: { kind: "delay", percentage, fixedDelay: o.delay, ...(o.header !== undefined ? { header: o.header } : {}) } },
+            };
+        });
+    faultCmd("abort", "abort <percent> of the requests with HTTP --status")
+        .option("--status <code>", "HTTP status of the aborted requests", httpStatusArg, 503)
+        .action((percentage: number, _o: unknown, cmd: Command) => {
+            const o = cmd.opts<{ service: string; status: number; header?: { name: string; value: string } }>();
+            out.request = {
+                command: "fault",
+                common: common(cmd),
+                fault: { service: o.service, fault: { kind: "abort", percentage, httpStatus: o.status, ...(o.header !== undefined ? { header: o.header } : {}) } },
+            };
+        });
+    withCommon(fault.command("clear").description("remove every fault of the service"))
+        .requiredOption("--service <name>", "service key under services.<name>")
+        .action((_o: unknown, cmd: Command) => {
+            const o = cmd.opts<{ service: string }>();
+            out.request = { command: "fault", common: common(cmd), fault: { service: o.service, fault: "clear" } };
+        });
+
+    withPolicy(withCommon(program.command("status").description("live weights, the rollout's phase and step, and the current metrics against their thresholds")), false)
+        .requiredOption("--service <name>", "service key under services.<name>")
+        .option("--no-metrics", "do not query Prometheus")
+        .action((_o: unknown, cmd: Command) => {
+            const o = cmd.opts<{ service: string; metrics: boolean } & RawPolicy>();
+            out.request = { command: "status", common: common(cmd), status: { service: o.service, metrics: o.metrics, overrides: overridesOf(o) } };
+        });
+
+    return program;
+}
+
+/**
+ * argv (without `node` and the script) -> the request, or the exit code to end with: 0 after `--help`,
+ * 2 for every usage error (commander's message is already on stderr).
+ */
+export function parseArgs(argv: readonly string[], penv: ParseEnv): ParseResult {
+    const out: { request?: CliRequest } = {};
+    try {
+        buildProgram(penv, out).parse([...argv], { from: "user" });
+    } catch (err) {
+        if (err instanceof CommanderError) {
+            if (err.exitCode === 0 || err.code === "commander.helpDisplayed" || err.code === "commander.version") {
+                return { kind: "exit", exitCode: ExitCode.Ok };
+            }
+            return { kind: "exit", exitCode: ExitCode.Usage };
+        }
+        throw err;
+    }
+    if (out.request === undefined) {
+        return { kind: "exit", exitCode: ExitCode.Usage };
+    }
+    return { kind: "request", request: out.request };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Execution.
+
+/** The stack-facing parts the CLI needs; bin/mesh-release.ts builds the Pulumi + Prometheus ones. */
+export interface Connection {
+    driver: TrafficDriver;
+    metrics: ReleaseDeps["metrics"];
+    clock?: Clock;
+    validate?: ConfigValidator;
+}
+
+export type Connect = (common: CommonOptions, hooks: { onOutput?: (text: string) => void }) => Connection;
+
+export interface CliIO extends ParseEnv {
+    /** stdout is a terminal: live view with ANSI; otherwise plain lines. */
+    tty: boolean;
+    connect: Connect;
+    /** Aborted on SIGINT/SIGTERM: the running update is cancelled and the rollout rolls back. */
+    signal?: AbortSignal;
+    /** The terminal view's clock (tests pass a fixed one). */
+    now?: () => Date;
+    /** Redraw period of the live view, ms (0 in tests). */
+    tickMs?: number;
+}
+
+/**
+ * The stack schema and rules (stacks/config.ts) as the release's {@link ConfigValidator}: the config a command
+ * is about to write must be one the Pulumi program accepts. Top-level values are typed the way the program
+ * reads them (Pulumi hands plain keys over as text: `createNamespace: "true"`).
+ */
+export const stackValidator: ConfigValidator = (config) => {
+    const map: Record<string, string> = {};
+    for (const [key, value] of Object.entries(config)) {
+        map[`${PROJECT}:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
+    }
+    const { raw } = configFromPulumiMap(map);
+    return checkStackConfig(raw).problems.map((p) => ({ propertyPath: p.propertyPath, reason: `${p.reason} (fix: ${p.fix})` }));
+};
+
+/** A driver that hands the secrets it reads to `redactor` (the CLI's own second line of defence). */
+export function observeSecrets(driver: TrafficDriver, redactor: Redactor): TrafficDriver {
+    return {
+        stackName: driver.stackName,
+        read: async () => {
+            const snapshot = await driver.read();
+            redactor.add(...snapshot.secrets);
+            return snapshot;
+        },
+        write: (edits) => driver.write(edits),
+        update: (opts) => driver.update(opts),
+        cancel: () => driver.cancel(),
+        lock: (holder) => driver.lock(holder),
+    };
+}
+
+function isReleaseEvent(e: CliEvent): e is ReleaseEvent {
+    return e.type !== "command-finished" && e.type !== "status";
+}
+
+/** Runs a parsed request to its exit code. Never throws. */
+export async function execute(request: CliRequest, io: CliIO): Promise<ExitCode> {
+    const { common } = request;
+    const redactor = new Redactor();
+    const err = (text: string): void => io.stderr(redactor.redact(text));
+    const reporter = common.json
+        ? new JsonReporter(io.stdout, redactor)
+        : new TerminalReporter({ write: io.stdout, tty: io.tty, color: io.env["NO_COLOR"] === undefined, now: io.now, redactor, tickMs: io.tickMs });
+    const collector = reportSink();
+    const emit: CliSink = (e) => {
+        reporter.handle(e);
+        if (isReleaseEvent(e)) {
+            collector.sink(e);
+        }
+    };
+    try {
+        const conn = io.connect(common, { onOutput: common.verbose ? (text) => err(text) : undefined });
+        const deps: CommandDeps = {
+            driver: observeSecrets(conn.driver, redactor),
+            metrics: (policy, r) => {
+                redactor.add(policy.prometheus.bearerToken, policy.prometheus.basicAuth?.password);
+                return conn.metrics(policy, r);
+            },
+            emit,
+            clock: conn.clock,
+            signal: io.signal,
+            validate: conn.validate,
+        };
+        switch (request.command) {
+            case "canary":
+            case "promote":
+            case "rollback":
+            case "abort": {
+                const result = await runRollout(request.rollout, deps);
+                if (reporter instanceof TerminalReporter) {
+                    reporter.close();
+                }
+                const report = collector.report();
+                let reportPath: string | undefined;
+                if (common.report !== undefined) {
+                    if (report !== undefined && report.startedAt !== "") {
+                        reportPath = writeReportFiles(report, common.report).html;
+                    } else {
+                        err(`mesh-release: no rollout ran; no report written to ${common.report}\n`);
+                    }
+                }
+                if (common.json) {
+                    if (result.hint !== undefined) {
+                        err(`mesh-release: hint: ${result.hint}\n`);
+                    }
+                    if (reportPath !== undefined) {
+                        err(`mesh-release: report: ${reportPath}\n`);
+                    }
+                } else {
+                    io.stdout(redactor.redact(`\n${renderSummary({ report, result, ...(reportPath !== undefined ? { reportPath } : {}) })}`));
+                }
+                return result.exitCode;
+            }
+            case "ab-test":
+            case "fault":
+            case "status": {
+                const result =
+                    request.command === "ab-test" ? await runAbTest(request.abTest, deps) : request.command === "fault" ? await runFault(request.fault, deps) : await runStatus(request.status, deps);
+                if (common.report !== undefined) {
+                    err(`mesh-release: --report applies to rollout commands (canary, promote, rollback, abort); nothing written\n`);
+                }
+                return result.exitCode;
+            }
+            default: {
+                const never: never = request;
+                return never;
+            }
+        }
+    } catch (e) {
+        // Only the CLI's own I/O can get here (the library never throws): e.g. the report file.
+        err(`mesh-release: ${errorMessage(e)}\n`);
+        return ExitCode.Infrastructure;
+    } finally {
+        if (reporter instanceof TerminalReporter) {
+            reporter.close();
+        }
+    }
+}
+
+/** argv (without `node` and the script) -> exit code. */
+export async function runCli(argv: readonly string[], io: CliIO): Promise<ExitCode> {
+    const parsed = parseArgs(argv, io);
+    if (parsed.kind === "exit") {
+        return parsed.exitCode;
+    }
+    return execute(parsed.request, io);
+}

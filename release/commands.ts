@@ -1,0 +1,272 @@
+/**
+ * The one-shot release commands of the library: `ab-test` ({@link runAbTest}) and `fault` ({@link runFault}),
+ * each one validated config change + one `pulumi up` with retries (updater.ts) under the release lock, and
+ * `status` ({@link runStatus}), a read plus one analysis against the thresholds. Like runRollout they take the
+ * driver and metrics as dependencies and never throw: the result carries the exit code (release/errors.ts).
+ * The CLI (release/cli.ts) parses flags into these requests and renders their events.
+ */
+import { assessAnalysis } from "./analysis";
+import { systemClock, type Clock } from "./clock";
+import type { ConfigEdit } from "./driver/driver";
+import { abTestEdits, applyEdits, clearFaultEdits, faultEdits, typedByPulumi, valueAt, type AbFlag, type FaultSpec } from "./edits";
+import { ExitCode, Redactor, ReleaseError, configError, type ConfigProblem } from "./errors";
+import type { ReleaseEvent } from "./events";
+import { measure } from "./metrics/istio";
+import { resolvePolicy, serviceContext, type PolicyOverrides, type ReleasePolicy, type ServiceContext } from "./policy";
+import type { CliSink, OneShotCommand, ServiceStatus } from "./reporters/types";
+import { toReleaseError, type ReleaseDeps } from "./rollout";
+import { writeAndUpdate, type PartialEvent } from "./updater";
+
+export interface AbTestRequest {
+    service: string;
+    flag: AbFlag;
+    /** Canary share of the requests without the flag, percent. */
+    split: number;
+    overrides?: PolicyOverrides;
+}
+
+export interface FaultRequest {
+    service: string;
+    /** `clear` removes every fault of the service. */
+    fault: FaultSpec | "clear";
+    overrides?: PolicyOverrides;
+}
+
+export interface StatusRequest {
+    service: string;
+    /** Query Prometheus for the current metrics. Default true. */
+    metrics: boolean;
+    overrides?: PolicyOverrides;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The one-shot commands.
+
+/** The library's dependencies for the one-shot commands: like ReleaseDeps, with a sink for their result lines. */
+export type CommandDeps = Omit<ReleaseDeps, "emit"> & { emit: CliSink };
+
+export interface CommandResult {
+    ok: boolean;
+    exitCode: ExitCode;
+    message: string;
+    hint?: string;
+}
+
+interface OneShot {
+    command: OneShotCommand;
+    service: string;
+    overrides?: PolicyOverrides;
+    /** Takes the release lock (every command that writes). */
+    writes: boolean;
+}
+
+interface OneShotContext {
+    config: Record<string, unknown>;
+    ctx: ServiceContext;
+    policy: ReleasePolicy;
+    redactor: Redactor;
+    emit: (e: PartialEvent) => void;
+    clock: Clock;
+}
+
+/** Lock, read, resolve the service and the policy, run `body`, and emit `command-finished`. Never throws. */
+async function oneShot(spec: OneShot, deps: CommandDeps, body: (c: OneShotContext) => Promise<string>): Promise<CommandResult> {
+    const redactor = new Redactor();
+    const stack = deps.driver.stackName;
+    const clock = deps.clock ?? systemClock;
+    const emit = (e: PartialEvent): void => {
+        try {
+            deps.emit(redactor.redactValue({ ...e, at: clock.now().toISOString(), stack, service: spec.service } as ReleaseEvent));
+        } catch {
+            // a reporter must not stop a command
+        }
+    };
+    let unlock: (() => Promise<void>) | undefined;
+    let result: CommandResult;
+    try {
+        if (spec.writes) {
+            unlock = await deps.driver.lock(deps.holder ?? `mesh-release ${spec.command} ${spec.service} (pid ${process.pid})`);
+        }
+        const snapshot = await deps.driver.read();
+        redactor.add(...snapshot.secrets);
+        const problems: ConfigProblem[] = [];
+        const ctx = serviceContext(snapshot.config, spec.service, problems);
+        let policy: ReleasePolicy | undefined;
+        try {
+            policy = resolvePolicy(stack, snapshot.config.release, spec.overrides);
+        } catch (err) {
+            if (!(err instanceof ReleaseError)) {
+                throw err;
+            }
+            problems.push(...err.problems);
+        }
+        if (problems.length > 0 || ctx === undefined || policy === undefined) {
+            throw configError(`stack ${stack}, service ${spec.service}: cannot run ${spec.command}`, problems);
+        }
+        redactor.add(policy.prometheus.bearerToken, policy.prometheus.basicAuth?.password);
+        const message = await body({ config: snapshot.config, ctx, policy, redactor, emit, clock });
+        result = { ok: true, exitCode: ExitCode.Ok, message: redactor.redact(message) };
+    } catch (err) {
+        const e = toReleaseError(err);
+        result = { ok: false, exitCode: e.exitCode, message: redactor.redact(e.message), ...(e.hint !== undefined ? { hint: redactor.redact(e.hint) } : {}) };
+    } finally {
+        await unlock?.().catch(() => undefined);
+    }
+    try {
+        deps.emit({ type: "command-finished", at: clock.now().toISOString(), stack, service: spec.service, command: spec.command, ...result });
+    } catch {
+        // a reporter must not stop a command
+    }
+    return result;
+}
+
+/** One config change + one update with retries; throws a ReleaseError when it is not applied. */
+async function change(c: OneShotContext, deps: CommandDeps, what: { purpose: "ab-test" | "fault"; weight: number; edits: ConfigEdit[]; message: string; service: string }): Promise<void> {
+    const validate = (edits: readonly ConfigEdit[]): void => {
+        const problems = deps.validate?.(applyEdits(c.config, edits)) ?? [];
+        if (problems.length > 0) {
+            throw configError(`stack ${deps.driver.stackName}: the config this command would write is invalid`, problems);
+        }
+    };
+    const outcome = await writeAndUpdate(
+        { driver: deps.driver, clock: c.clock, emit: c.emit, validate, retries: c.policy.update.retries, backoffMs: c.policy.update.backoffMs, signal: deps.signal, cancelGraceMs: deps.cancelGraceMs },
+        { purpose: what.purpose, weight: what.weight, edits: what.edits, message: what.message, cancellable: true },
+    );
+    switch (outcome.kind) {
+        case "ok":
+            return;
+        case "failed":
+        case "cancelled":
+            throw new ReleaseError({
+                code: outcome.kind === "failed" ? "UPDATE_FAILED" : "CANCELLED",
+                message: `the stack config holds the change but the update ${outcome.kind === "failed" ? `failed: ${outcome.message}` : "was cancelled"}`,
+                hint: `run the same command again to apply it (or undo it: mesh-release fault clear / rollback --service ${what.service})`,
+                exitCode: ExitCode.Infrastructure,
+            });
+        default: {
+            const never: never = outcome;
+            return never;
+        }
+    }
+}
+
+function inFlight(ctx: ServiceContext): boolean {
+    const p = ctx.state?.phase;
+    return p === "Progressing" || p === "Promoting" || p === "RollingBack";
+}
+
+/** `ab-test`: the flag routes to the canary, the rest splits `split`% to the canary. */
+export function runAbTest(req: AbTestRequest, deps: CommandDeps): Promise<CommandResult> {
+    return oneShot({ command: "ab-test", service: req.service, overrides: req.overrides, writes: true }, deps, async (c) => {
+        const problems: ConfigProblem[] = [];
+        const svc = req.service;
+        if (c.ctx.canaryVersion === undefined) {
+            problems.push({
+                propertyPath: `services.${svc}.canary.version`,
+                reason: `services.${svc}.canary.version is not set; an A/B test routes the flag to the canary: set it first (pulumi config set --path services.${svc}.canary.version v2)`,
+            });
+        }
+        for (const [flag, value] of [
+            ["--flag", req.flag.name],
+            ["--value", req.flag.value],
+        ] as const) {
+            const typed = typedByPulumi(value);
+            if (typed !== undefined) {
+                problems.push({ propertyPath: flag, reason: `${flag} is ${JSON.stringify(value)}; pulumi config set --path would store it as a ${typed}, not a string; use a word such as "enabled"` });
+            }
+        }
+        if (problems.length > 0) {
+            throw configError(`stack ${deps.driver.stackName}, service ${svc}: cannot start the A/B test`, problems);
+        }
+        if (inFlight(c.ctx)) {
+            throw new ReleaseError({
+                code: "ROLLOUT_CONFLICT",
+                message: `stack ${deps.driver.stackName}, service ${svc}: a rollout of ${c.ctx.state?.version ?? "?"} is ${c.ctx.state?.phase ?? "?"}; an A/B test would change its canary weight`,
+                hint: `finish it first (mesh-release canary --version ${c.ctx.state?.version ?? "<version>"}) or mesh-release abort --service ${svc}`,
+                exitCode: ExitCode.Usage,
+            });
+        }
+        const kind = req.flag.cookie ? "cookie" : "header";
+        await change(c, deps, {
+            purpose: "ab-test",
+            weight: req.split,
+            edits: abTestEdits(svc, req.flag, req.split),
+            message: `mesh-release: ab-test ${svc} ${kind} ${req.flag.name}=${req.flag.value}, rest ${req.split}% canary`,
+            service: svc,
+        });
+        return `requests with ${kind} ${req.flag.name}=${req.flag.value} go to ${c.ctx.canaryVersion ?? "the canary"}; the rest split ${req.split}% to the canary, ${100 - req.split}% to ${c.ctx.stableVersion}`;
+    });
+}
+
+/** `fault delay|abort PCT` and `fault clear`. */
+export function runFault(req: FaultRequest, deps: CommandDeps): Promise<CommandResult> {
+    const command: OneShotCommand = req.fault === "clear" ? "fault-clear" : "fault";
+    return oneShot({ command, service: req.service, overrides: req.overrides, writes: true }, deps, async (c) => {
+        const svc = req.service;
+        const f = req.fault;
+        if (f === "clear") {
+            if (valueAt(c.config, ["services", svc, "faults"]) === undefined) {
+                return `${svc} has no faults; nothing to clear`;
+            }
+            await change(c, deps, { purpose: "fault", weight: c.ctx.weight, edits: clearFaultEdits(svc), message: `mesh-release: fault clear ${svc}`, service: svc });
+            return `faults of ${svc} removed`;
+        }
+        if (f.header !== undefined) {
+            const typed = typedByPulumi(f.header.value);
+            if (typed !== undefined) {
+                throw configError(`stack ${deps.driver.stackName}, service ${svc}: cannot inject the fault`, [
+                    { propertyPath: "--header", reason: `--header value is ${JSON.stringify(f.header.value)}; pulumi config set --path would store it as a ${typed}; use a word such as "on"` },
+                ]);
+            }
+        }
+        const what = f.kind === "delay" ? `${f.percentage}% of requests delayed by ${f.fixedDelay}` : `${f.percentage}% of requests aborted with HTTP ${f.httpStatus}`;
+        const scope = f.header !== undefined ? ` (only requests with ${f.header.name}: ${f.header.value})` : "";
+        await change(c, deps, { purpose: "fault", weight: c.ctx.weight, edits: faultEdits(svc, f), message: `mesh-release: fault ${f.kind} ${svc} ${f.percentage}%`, service: svc });
+        return `${svc}: ${what}${scope}`;
+    });
+}
+
+/** `status`: what the stack config says, the recorded rollout, and (unless disabled) the metrics now. */
+export function runStatus(req: StatusRequest, deps: CommandDeps): Promise<CommandResult> {
+    return oneShot({ command: "status", service: req.service, overrides: req.overrides, writes: false }, deps, async (c) => {
+        const svc = req.service;
+        const raw = (p: string[]): unknown => valueAt(c.config, ["services", svc, ...p]);
+        const abTest = raw(["abTest"]);
+        const faults = raw(["faults"]);
+        const status: ServiceStatus = {
+            namespace: c.ctx.namespace,
+            stableVersion: c.ctx.stableVersion,
+            canaryVersion: c.ctx.canaryVersion ?? null,
+            weight: c.ctx.weight,
+            routed: c.ctx.routed,
+            abTest: abTest !== null && typeof abTest === "object" ? (abTest as ServiceStatus["abTest"]) : null,
+            faults: faults !== null && typeof faults === "object" ? (faults as Record<string, unknown>) : null,
+            state: c.ctx.state ?? null,
+            analysis: null,
+        };
+        if (req.metrics && c.ctx.canaryVersion !== undefined) {
+            const metrics = deps.metrics(c.policy, c.redactor);
+            const windowMs = c.policy.intervalMs;
+            const m = await measure(
+                metrics,
+                {
+                    reporter: c.policy.reporter,
+                    service: svc,
+                    namespace: c.ctx.namespace,
+                    canaryVersion: c.ctx.canaryVersion,
+                    stableVersion: c.ctx.stableVersion,
+                    windowMs,
+                    includeStable: true,
+                    custom: c.policy.customQueries,
+                },
+                deps.signal,
+            );
+            const judged = assessAnalysis(m, c.policy.thresholds, c.ctx.routed ? c.ctx.weight : 0);
+            status.analysis = { windowMs, verdict: judged.verdict, reason: judged.reason, metrics: judged.metrics };
+        }
+        deps.emit(c.redactor.redactValue({ type: "status", at: c.clock.now().toISOString(), stack: deps.driver.stackName, service: svc, status }));
+        const st = c.ctx.state;
+        return st === undefined ? `${svc}: no rollout recorded` : `${svc}: ${st.version} ${st.phase}`;
+    });
+}
+

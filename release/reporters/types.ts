@@ -1,0 +1,56 @@
+/**
+ * What the reporters consume: the rollout's {@link ReleaseEvent}s plus the two lines the one-shot commands
+ * (`ab-test`, `fault`, `status`) end with. `--json` prints exactly these objects, one per line.
+ */
+import type { RolloutState } from "../config";
+import type { MetricResult, ReleaseEvent, Verdict } from "../events";
+
+/** The one-shot commands (no rollout loop): one config change + one update, or a read. */
+export type OneShotCommand = "ab-test" | "fault" | "fault-clear" | "status";
+
+/** What `status` reports about one service. */
+export interface ServiceStatus {
+    namespace: string;
+    stableVersion: string;
+    /** null: the stack has no canary version. */
+    canaryVersion: string | null;
+    /** `services.<svc>.canary.weight` as configured (the last update applied it unless `state.stepApplied` is false). */
+    weight: number;
+    routed: boolean;
+    /** `services.<svc>.abTest`, when set. */
+    abTest: { header?: string; cookie?: string; value?: string } | null;
+    /** `services.<svc>.faults`, when set. */
+    faults: Record<string, unknown> | null;
+    /** The recorded rollout (`rollouts.<svc>`), null when none was ever recorded. */
+    state: RolloutState | null;
+    /**
+     * One analysis over the last interval at the current weight (the metrics a rollout would judge now);
+     * null when it was not measured (no canary version, or `--no-metrics`).
+     */
+    analysis: { windowMs: number; verdict: Verdict; reason: string; metrics: MetricResult[] } | null;
+}
+
+interface LineBase {
+    at: string;
+    stack: string;
+    service: string;
+}
+
+export type CommandEvent =
+    | (LineBase & {
+          type: "command-finished";
+          command: OneShotCommand;
+          ok: boolean;
+          exitCode: number;
+          message: string;
+          hint?: string;
+      })
+    | (LineBase & { type: "status"; status: ServiceStatus });
+
+/** Every line a reporter may receive. */
+export type CliEvent = ReleaseEvent | CommandEvent;
+
+export type CliSink = (event: CliEvent) => void;
+
+/** Where a reporter's text goes (process.stdout.write in the CLI, an array in tests). */
+export type Write = (text: string) => void;
