@@ -12,6 +12,7 @@ import * as path from "node:path";
 import { PulumiStackDriver } from "../../../release/driver/pulumiStack";
 import type { ReleaseEvent } from "../../../release/events";
 import { PrometheusProvider } from "../../../release/metrics/prometheus";
+import { stackValidator } from "../../../release/cli";
 import { collectReport } from "../../../release/report/collect";
 import { writeReportFiles } from "../../../release/report/file";
 import { runCanary, type ReleaseDeps, type RolloutResult } from "../../../release/rollout";
@@ -56,6 +57,7 @@ export function releaseDeps(ref: StackRef, emit: (e: ReleaseEvent) => void, extr
                 basicAuth: policy.prometheus.basicAuth,
             }),
         emit,
+        validate: stackValidator,
         ...extra,
     };
 }
