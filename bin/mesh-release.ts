@@ -15,7 +15,7 @@
  * exits at once (a rerun of the same command resumes from the recorded state).
  */
 import { PulumiStackDriver } from "../release/driver/pulumiStack";
-import { PrometheusProvider } from "../release/metrics/prometheus";
+import { prometheusForPolicy } from "../release/metrics/prometheus";
 import { runCli, stackValidator, type Connect } from "../release/cli";
 
 const connect: Connect = (common, hooks) => ({
@@ -25,13 +25,7 @@ const connect: Connect = (common, hooks) => ({
         pulumiRoot: common.pulumiRoot,
         onOutput: hooks.onOutput,
     }),
-    metrics: (policy) =>
-        new PrometheusProvider({
-            url: policy.prometheus.url,
-            timeoutMs: policy.prometheus.timeoutMs,
-            bearerToken: policy.prometheus.bearerToken,
-            basicAuth: policy.prometheus.basicAuth,
-        }),
+    metrics: prometheusForPolicy,
     validate: stackValidator,
 });
 

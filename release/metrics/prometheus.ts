@@ -28,6 +28,12 @@ interface PromResponse {
     data?: { resultType?: unknown; result?: unknown };
 }
 
+/** The provider for a resolved release policy's `prometheus` settings (how the CLI and the e2e wire it). */
+export function prometheusForPolicy(policy: { prometheus: Pick<PrometheusOptions, "url" | "timeoutMs" | "bearerToken" | "basicAuth"> }): PrometheusProvider {
+    const { url, timeoutMs, bearerToken, basicAuth } = policy.prometheus;
+    return new PrometheusProvider({ url, timeoutMs, bearerToken, basicAuth });
+}
+
 export class PrometheusProvider implements MetricsProvider {
     readonly description: string;
     private readonly endpoint: string;

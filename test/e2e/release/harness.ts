@@ -11,7 +11,7 @@ import { randomBytes } from "node:crypto";
 import * as path from "node:path";
 import { PulumiStackDriver } from "../../../release/driver/pulumiStack";
 import type { ReleaseEvent } from "../../../release/events";
-import { PrometheusProvider } from "../../../release/metrics/prometheus";
+import { prometheusForPolicy } from "../../../release/metrics/prometheus";
 import { stackValidator } from "../../../release/cli";
 import { collectReport } from "../../../release/report/collect";
 import { writeReportFiles } from "../../../release/report/file";
@@ -49,13 +49,7 @@ export function releaseDeps(ref: StackRef, emit: (e: ReleaseEvent) => void, extr
     });
     return {
         driver,
-        metrics: (policy) =>
-            new PrometheusProvider({
-                url: policy.prometheus.url,
-                timeoutMs: policy.prometheus.timeoutMs,
-                bearerToken: policy.prometheus.bearerToken,
-                basicAuth: policy.prometheus.basicAuth,
-            }),
+        metrics: prometheusForPolicy,
         emit,
         validate: stackValidator,
         ...extra,
