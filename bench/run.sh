@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Runs one benchmark on a throwaway local control plane (etcd + kube-apiserver + Istio CRDs) with a
+# temporary Pulumi file backend, and always removes both at the end (also on failure or Ctrl-C).
+#
+# Usage: bench/run.sh <bench> [ARGS...]
+#   step-latency   bench/step-latency.ts  one canary weight step: our driver vs a direct server-side apply
+#   scale-engine   bench/scale-engine.ts  pulumi preview / up for N services vs the same objects applied directly
+#   safety         bench/safety.ts        a bad canary (20 % errors): shift-to-rollback time and bad requests,
+#                                         our default policy vs Flagger's default; healthy runs: false rollbacks
+# ARGS go to the script (each script's header lists them; --no-write prints without touching BENCHMARKS.md).
+#
+# The toolchain (scripts/toolchain.sh) is only checked here, never built: build it first with
+#   bash scripts/toolchain.sh build pulumi langhost k8s-provider kube etcd crds prometheus
+# Environment: MESH_BENCH_KEEP=1 keeps the control plane and state (prints how to stop them).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+say() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+die() { say "ERROR: $*"; exit 2; }
+
+BENCH=${1:-}
+[ $# -gt 0 ] && shift
+case $BENCH in
+  step-latency | scale-engine | safety) ;;
+  *) die "usage: bench/run.sh step-latency|scale-engine|safety [ARGS...] (got '${BENCH}')" ;;
+esac
+
+T0=$(date +%s)
+REQUIRED=(pulumi langhost k8s-provider kube etcd crds prometheus)
+if ! scripts/toolchain.sh --check "${REQUIRED[@]}" >/dev/null 2>"${TMPDIR:-/tmp}/mesh-bench-check.$$"; then
+  MSG=$(cat "${TMPDIR:-/tmp}/mesh-bench-check.$$"); rm -f "${TMPDIR:-/tmp}/mesh-bench-check.$$"
+  die "the toolchain is not ready: ${MSG:-scripts/toolchain.sh --check failed}
+    bench/run.sh never builds it. Build it with: bash scripts/toolchain.sh build ${REQUIRED[*]}
+    (docs/toolchain.md explains every tool), then run this again."
+fi
+rm -f "${TMPDIR:-/tmp}/mesh-bench-check.$$"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/mesh-bench.XXXXXX")
+MESH_CLUSTER_DIR=""
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  if [ -n "${MESH_BENCH_KEEP:-}" ]; then
+    say "kept (MESH_BENCH_KEEP): cluster $MESH_CLUSTER_DIR, state $WORK"
+    say "stop with: bash scripts/local-cluster.sh stop '$MESH_CLUSTER_DIR' && rm -rf '$WORK'"
+  else
+    if [ -n "$MESH_CLUSTER_DIR" ]; then scripts/local-cluster.sh stop "$MESH_CLUSTER_DIR" || rc=1; fi
+    rm -rf "$WORK"
+  fi
+  say "$BENCH finished in $(($(date +%s) - T0))s (exit $rc)"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+say "control plane: starting etcd + kube-apiserver + Istio CRDs in $WORK/cluster"
+MESH_CLUSTER_DIR="$WORK/cluster" # set first: the trap stops whatever part of it started
+START_ARGS=(--dir "$MESH_CLUSTER_DIR")
+[ -n "${MESH_BENCH_KEEP:-}" ] || START_ARGS+=(--owner-pid $$)
+CLUSTER_ENV=$(scripts/local-cluster.sh start "${START_ARGS[@]}") || die "the local control plane did not start"
+eval "$CLUSTER_ENV"
+
+export MESH_PULUMI_STATE_DIR="$WORK/state"
+unset PULUMI_BACKEND_URL
+export PULUMI_CONFIG_PASSPHRASE=${PULUMI_CONFIG_PASSPHRASE-mesh-traffic-dev}
+# shellcheck source=../scripts/pulumi-env.sh
+. scripts/pulumi-env.sh
+export MESH_BENCH_WORK="$WORK"
+# kubectl of the toolchain first (pulumi-env.sh put its bin dir on PATH)
+say "pulumi: file backend in $MESH_PULUMI_STATE_DIR; running bench/$BENCH.ts $*"
+
+set +e
+node -r ts-node/register/transpile-only "bench/$BENCH.ts" "$@"
+RC=$?
+set -e
+exit "$RC"
