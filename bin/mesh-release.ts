@@ -15,6 +15,7 @@
  * exits at once (a rerun of the same command resumes from the recorded state).
  */
 import { PulumiStackDriver } from "../release/driver/pulumiStack";
+import { programFor } from "../release/driver/program";
 import { prometheusForPolicy } from "../release/metrics/prometheus";
 import { runCli, stackValidator, type Connect } from "../release/cli";
 
@@ -23,6 +24,7 @@ const connect: Connect = (common, hooks) => ({
         stackName: common.stack,
         workDir: common.workDir,
         pulumiRoot: common.pulumiRoot,
+        program: programFor(common.program, common.workDir),
         onOutput: hooks.onOutput,
     }),
     metrics: prometheusForPolicy,

@@ -13,7 +13,7 @@
  * (from the driver's read) and the Prometheus credentials (from the resolved policy).
  */
 import * as path from "node:path";
-import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { type Clock } from "./clock";
 import { GO_DURATION } from "./config";
 import type { TrafficDriver } from "./driver/driver";
@@ -28,6 +28,7 @@ import { TerminalReporter } from "./reporters/terminal";
 import type { CliEvent, CliSink, Write } from "./reporters/types";
 import { runRollout, type ConfigValidator, type ReleaseDeps, type RolloutRequest } from "./rollout";
 import { checkStackConfig, configFromPulumiMap, PROJECT } from "../stacks/config";
+import { PROGRAM_CHOICES, type ProgramChoice } from "./driver/program";
 import { runAbTest, runFault, runStatus, type AbTestRequest, type CommandDeps, type FaultRequest, type StatusRequest } from "./commands";
 
 export type { AbTestRequest, FaultRequest, StatusRequest } from "./commands";
@@ -47,6 +48,8 @@ export interface CommonOptions {
     pulumiRoot?: string;
     /** Stream Pulumi's engine output to stderr. */
     verbose: boolean;
+    /** Which program each update runs (release/driver/program.ts). Default "auto". */
+    program: ProgramChoice;
 }
 
 export type CliRequest =
@@ -103,6 +106,8 @@ interface RawCommon {
     report?: string;
     pulumiRoot?: string;
     verbose?: boolean;
+    /** commander checked it against PROGRAM_CHOICES and defaults it */
+    program: ProgramChoice;
 }
 
 interface RawPolicy {
@@ -122,7 +127,12 @@ function withCommon(cmd: Command): Command {
         .option("--json", "one JSON event per line on stdout (for pipelines); nothing else on stdout")
         .option("--report <file>", "write the rollout report (HTML with an SVG chart, plus <file>.json)")
         .option("--pulumi-root <dir>", "directory holding bin/pulumi (default: $MESH_TOOLCHAIN_DIR, else pulumi on PATH)")
-        .option("--verbose", "stream Pulumi's engine output to stderr");
+        .option("--verbose", "stream Pulumi's engine output to stderr")
+        .addOption(
+            new Option("--program <kind>", "what each update runs: auto (this package's program inline when the project runs it, else the project's own), local, inline")
+                .choices([...PROGRAM_CHOICES])
+                .default("auto"),
+        );
 }
 
 function withPolicy(cmd: Command, rollout: boolean): Command {
@@ -186,6 +196,7 @@ export function buildProgram(penv: ParseEnv, out: { request?: CliRequest }): Com
             ...(o.report !== undefined ? { report: path.resolve(penv.cwd, o.report) } : {}),
             ...(root !== undefined ? { pulumiRoot: path.resolve(penv.cwd, root) } : {}),
             verbose: o.verbose === true,
+            program: o.program,
         };
     };
 

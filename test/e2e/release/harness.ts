@@ -10,6 +10,7 @@
 import { randomBytes } from "node:crypto";
 import * as path from "node:path";
 import { PulumiStackDriver } from "../../../release/driver/pulumiStack";
+import { programFor } from "../../../release/driver/program";
 import type { ReleaseEvent } from "../../../release/events";
 import { prometheusForPolicy } from "../../../release/metrics/prometheus";
 import { stackValidator } from "../../../release/cli";
@@ -45,6 +46,8 @@ export function releaseDeps(ref: StackRef, emit: (e: ReleaseEvent) => void, extr
         stackName: ref.stackName,
         workDir: ref.workDir,
         pulumiRoot: process.env["MESH_TOOLCHAIN_DIR"],
+        // what the CLI's default (--program auto) picks for a project running this package's program
+        program: programFor("auto", ref.workDir),
         envVars: pulumiEnv(),
     });
     return {

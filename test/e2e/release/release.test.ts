@@ -14,6 +14,7 @@ import { spawn } from "node:child_process";
 import * as path from "node:path";
 import * as readline from "node:readline";
 import { PulumiStackDriver } from "../../../release/driver/pulumiStack";
+import { isOwnProgram } from "../../../release/driver/program";
 import type { MetricResult, ReleaseEvent } from "../../../release/events";
 import { connectCluster } from "../../support/cluster";
 import { REPO_ROOT } from "../../support/pulumiProject";
@@ -45,6 +46,9 @@ describe("release end to end (real engine, local control plane, simulator, real 
     before(async function () {
         this.timeout(300_000);
         env = await startReleaseEnv({ steps: STEPS, interval: "3s", rps: 200 });
+        // The CLI's default (--program auto) runs this package's program inline for this project, and so does
+        // the harness: these cases cover the path users get.
+        expect(isOwnProgram(env.workDir), "the release e2e project runs this package's program").to.equal(true);
     });
 
     after(async () => {

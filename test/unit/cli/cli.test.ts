@@ -66,7 +66,7 @@ function usage(argv: string[]): { code: number; stderr: string; stdout: string }
     return { code: r.kind === "exit" ? r.exitCode : -1, stderr, stdout };
 }
 
-const COMMON = { stack: "dev", workDir: "/work/proj", json: false, verbose: false };
+const COMMON = { stack: "dev", workDir: "/work/proj", json: false, verbose: false, program: "auto" };
 const withCanary = (version = "v2"): Record<string, unknown> => {
     const cfg = stackConfig();
     (valueAt(cfg, ["services", SVC, "canary"]) as Record<string, unknown>).version = version;
@@ -92,7 +92,8 @@ describe("mesh-release CLI", () => {
 
         it("common flags: --cwd and --report resolve against the cwd, --json, --verbose, --pulumi-root beats $MESH_TOOLCHAIN_DIR", () => {
             const r = request(["canary", "--stack", "staging", "--service", "a", "--version", "v2", "--cwd", "../other", "--report", "out/r.html", "--json", "--verbose"], { MESH_TOOLCHAIN_DIR: "/tc" });
-            expect(r.common).to.deep.equal({ stack: "staging", workDir: "/work/other", json: true, report: "/work/proj/out/r.html", pulumiRoot: "/tc", verbose: true });
+            expect(r.common).to.deep.equal({ stack: "staging", workDir: "/work/other", json: true, report: "/work/proj/out/r.html", pulumiRoot: "/tc", verbose: true, program: "auto" });
+            expect(request(["status", "--stack", "dev", "--service", "a", "--program", "local"]).common.program).to.equal("local");
             expect(request(["status", "--stack", "dev", "--service", "a", "--work-dir", "sub", "--pulumi-root", "/x"], { MESH_TOOLCHAIN_DIR: "/tc" }).common).to.deep.include({ workDir: "/work/proj/sub", pulumiRoot: "/x" });
             expect(request(["status", "--stack", "dev", "--service", "a"]).common.pulumiRoot).to.equal(undefined);
         });
@@ -135,6 +136,7 @@ describe("mesh-release CLI", () => {
             ["fault percent not a number", ["fault", "delay", "lots", "--stack", "dev", "--service", "a"], /<percent> is "lots"; it must be a number from 0 to 100/],
             ["fault delay not a duration", ["fault", "delay", "5", "--stack", "dev", "--service", "a", "--delay", "5 seconds"], /--delay is "5 seconds"/],
             ["fault status out of range", ["fault", "abort", "5", "--stack", "dev", "--service", "a", "--status", "99"], /--status is "99"/],
+            ["--program not one of the choices", ["status", "--stack", "dev", "--service", "a", "--program", "remote"], /argument 'remote' is invalid. Allowed choices are auto, local, inline/],
             ["--cwd and --work-dir disagree", ["status", "--stack", "dev", "--service", "a", "--cwd", "a", "--work-dir", "b"], /--cwd "a" and --work-dir "b" disagree/],
         ];
         for (const [name, argv, message] of cases) {
