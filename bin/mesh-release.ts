@@ -47,7 +47,18 @@ function main(): void {
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
 
-    const write = (stream: NodeJS.WriteStream) => (text: string) => void stream.write(text);
+    // A reader that goes away (`mesh-release status | head`) must not crash a rollout midway with EPIPE:
+    // from then on that stream's output is dropped and the command runs to its end.
+    const closed = new Set<NodeJS.WriteStream>();
+    for (const stream of [process.stdout, process.stderr]) {
+        stream.on("error", (err: NodeJS.ErrnoException) => {
+            if (err.code !== "EPIPE") {
+                throw err;
+            }
+            closed.add(stream);
+        });
+    }
+    const write = (stream: NodeJS.WriteStream) => (text: string) => void (closed.has(stream) ? undefined : stream.write(text));
     runCli(process.argv.slice(2), {
         stdout: write(process.stdout),
         stderr: write(process.stderr),
@@ -68,6 +79,9 @@ function main(): void {
 
 /** Exits once stdout has flushed (a pipe to jq must get the last line). */
 function exit(code: number): void {
+    if (process.stdout.writableEnded || process.stdout.destroyed) {
+        process.exit(code);
+    }
     process.stdout.write("", () => process.exit(code));
 }
 
