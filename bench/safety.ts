@@ -20,14 +20,9 @@
  *
  *   bench/run.sh safety [--runs 5] [--healthy-runs 20] [--scale 10] [--rps 100] [--budget-min 40] [--no-write]
  */
-import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import type { ReleaseEvent } from "../release/events";
-import { kubeMeshReader } from "../sim/kube";
-import { startSimulator, type Simulator } from "../sim/simulator";
-import { pulumiEnv, releaseDeps, SERVICE, shiftToRollbackMs } from "../test/e2e/release/harness";
-import { startPrometheus, type PrometheusHandle } from "../test/support/prometheus";
-import { projectStack, type ProjectStack } from "../test/support/pulumiProject";
+import { releaseDeps, SERVICE, shiftToRollbackMs, startReleaseEnv, type ReleaseEnv } from "../test/e2e/release/harness";
 import { runCanary } from "../release/rollout";
 import { machineLine, markdownTable, writeSection } from "./lib/report";
 import { formatRatio, formatSummary, summarize, type Summary } from "./lib/stats";
@@ -105,58 +100,29 @@ interface BadRun {
     maxWeight: number;
 }
 
-interface Env {
-    project: ProjectStack;
-    sim: Simulator;
-    prom: PrometheusHandle;
-}
-
-async function startEnv(args: Args): Promise<Env> {
-    const namespace = `mesh-bench-safety-${randomBytes(3).toString("hex")}`;
-    const sim = await startSimulator({
-        service: { name: SERVICE, namespace },
+/** The release e2e environment (simulator, Prometheus, a stack of our program), with this bench's policy. */
+function startEnv(args: Args): Promise<ReleaseEnv> {
+    return startReleaseEnv({
         rps: args.rps,
+        namespacePrefix: "mesh-bench-safety",
         seed: 7,
-        meshReader: await kubeMeshReader(),
-        pollIntervalMs: 250,
         maxDurationMs: 3 * 3600_000,
+        // Our defaults for the checks; steps, interval and failureLimit are set per run.
+        release: (url) => ({ interval: "60s", prometheus: { url, timeout: "2s" } }),
     });
-    let prom: PrometheusHandle | undefined;
-    try {
-        prom = await startPrometheus({ targets: [sim.target] });
-        const promUrl = prom.url;
-        const project = await projectStack({
-            namespace,
-            edit: (c) => {
-                // Our defaults for the checks; steps, interval and failureLimit are set per run.
-                c["release"] = {
-                    interval: "60s",
-                    prometheus: { url: promUrl, timeout: "2s" },
-                };
-            },
-            envVars: pulumiEnv(),
-        });
-        await project.stack.up({ onOutput: project.log });
-        return { project, sim, prom };
-    } catch (err) {
-        await prom?.stop();
-        await sim.stop();
-        throw err;
-    }
 }
 
-async function rollout(env: Env, args: Args, policy: Policy, version: string): Promise<{ marks: Mark[]; outcome: string; message: string }> {
+async function rollout(env: ReleaseEnv, args: Args, policy: Policy, version: string): Promise<{ marks: Mark[]; outcome: string; message: string }> {
     await env.project.setConfigPath("release.analysis.failureLimit", policy.failureLimit);
     const marks: Mark[] = [];
     const served = (): number => env.sim.stats().versions[version]?.served ?? 0;
-    const ref = { stackName: env.project.stackName, workDir: env.project.workDir };
     const result = await runCanary(
         {
             service: SERVICE,
             version,
             overrides: { steps: policy.steps.join(","), interval: `${policy.intervalMs / args.scale / 1000}s` },
         },
-        releaseDeps(ref, (e) => marks.push({ e, t: performance.now(), served: served() })),
+        releaseDeps(env, (e) => marks.push({ e, t: performance.now(), served: served() })),
     );
     return { marks, outcome: result.outcome, message: result.message };
 }
@@ -234,8 +200,7 @@ async function main(): Promise<void> {
     } finally {
         process.stderr.write("removing the stack, Prometheus and the simulator\n");
         await env.project.dispose().catch((err: unknown) => process.stderr.write(`dispose failed: ${String(err)}\n`));
-        await env.prom.stop();
-        await env.sim.stop();
+        await env.dispose(); // Prometheus and the simulator (the stack's dispose above is idempotent)
     }
     report(args, bad, healthy, (performance.now() - t0) / 1000);
 }

@@ -60,12 +60,30 @@ export function releaseDeps(ref: StackRef, emit: (e: ReleaseEvent) => void, extr
 }
 
 export interface ReleaseEnvOptions {
-    /** Canary steps, percent. */
-    steps: number[];
-    /** Analysis window and wait, Go duration. */
-    interval: string;
     /** Simulated requests per second. */
     rps: number;
+    /**
+     * The stack's `release` policy, given the URL of the Prometheus started for it, e.g.
+     * {@link e2eRelease}`(steps, interval)`.
+     */
+    release: (prometheusUrl: string) => Record<string, unknown>;
+    /** Namespace prefix (a random suffix is added). Default "mesh-rel". */
+    namespacePrefix?: string;
+    /** Simulator seed. Default 4. */
+    seed?: number;
+    /** The simulator stops by itself after this long, ms. Default 20 minutes. */
+    maxDurationMs?: number;
+}
+
+/** The e2e release policy: the given steps and interval, the seed's thresholds, fast timeouts and retries. */
+export function e2eRelease(steps: number[], interval: string): (prometheusUrl: string) => Record<string, unknown> {
+    return (url) => ({
+        steps,
+        interval,
+        analysis: { successRate: 95, latencyP95Ms: 1000, minRequests: 10, failureLimit: 0, inconclusiveLimit: 2, errorLimit: 1 },
+        prometheus: { url, timeout: "1s" },
+        update: { retries: 1, backoff: "1s" },
+    });
 }
 
 export interface ReleaseEnv extends StackRef {
@@ -88,14 +106,14 @@ export interface Run {
 }
 
 export async function startReleaseEnv(opts: ReleaseEnvOptions): Promise<ReleaseEnv> {
-    const namespace = `mesh-rel-${randomBytes(4).toString("hex")}`;
+    const namespace = `${opts.namespacePrefix ?? "mesh-rel"}-${randomBytes(4).toString("hex")}`;
     const sim = await startSimulator({
         service: { name: SERVICE, namespace },
         rps: opts.rps,
-        seed: 4,
+        seed: opts.seed ?? 4,
         meshReader: await kubeMeshReader(),
         pollIntervalMs: 250,
-        maxDurationMs: 20 * 60_000,
+        maxDurationMs: opts.maxDurationMs ?? 20 * 60_000,
     });
     let prom: PrometheusHandle | undefined;
     let project: ProjectStack | undefined;
@@ -105,13 +123,7 @@ export async function startReleaseEnv(opts: ReleaseEnvOptions): Promise<ReleaseE
         project = await projectStack({
             namespace,
             edit: (c) => {
-                c["release"] = {
-                    steps: opts.steps,
-                    interval: opts.interval,
-                    analysis: { successRate: 95, latencyP95Ms: 1000, minRequests: 10, failureLimit: 0, inconclusiveLimit: 2, errorLimit: 1 },
-                    prometheus: { url: promUrl, timeout: "1s" },
-                    update: { retries: 1, backoff: "1s" },
-                };
+                c["release"] = opts.release(promUrl);
             },
             envVars: pulumiEnv(),
         });

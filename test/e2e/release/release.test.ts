@@ -18,7 +18,7 @@ import { isOwnProgram } from "../../../release/driver/program";
 import type { MetricResult, ReleaseEvent } from "../../../release/events";
 import { connectCluster } from "../../support/cluster";
 import { REPO_ROOT } from "../../support/pulumiProject";
-import { keepReport, pulumiEnv, SERVICE, shiftToRollbackMs, startReleaseEnv, type ReleaseEnv, type Run } from "./harness";
+import { e2eRelease, keepReport, pulumiEnv, SERVICE, shiftToRollbackMs, startReleaseEnv, type ReleaseEnv, type Run } from "./harness";
 
 const STEPS = [25, 100];
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -45,7 +45,7 @@ describe("release end to end (real engine, local control plane, simulator, real 
 
     before(async function () {
         this.timeout(300_000);
-        env = await startReleaseEnv({ steps: STEPS, interval: "3s", rps: 200 });
+        env = await startReleaseEnv({ rps: 200, release: e2eRelease(STEPS, "3s") });
         // The CLI's default (--program auto) runs this package's program inline for this project, and so does
         // the harness: these cases cover the path users get.
         expect(isOwnProgram(env.workDir), "the release e2e project runs this package's program").to.equal(true);
