@@ -19,6 +19,8 @@ cd "$ROOT"
 
 say() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { say "ERROR: $*"; exit 2; }
+# shellcheck source=../scripts/throwaway.sh
+. scripts/throwaway.sh
 
 BENCH=${1:-}
 [ $# -gt 0 ] && shift
@@ -38,17 +40,10 @@ fi
 rm -f "${TMPDIR:-/tmp}/mesh-bench-check.$$"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mesh-bench.XXXXXX")
-MESH_CLUSTER_DIR=""
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
-  if [ -n "${MESH_BENCH_KEEP:-}" ]; then
-    say "kept (MESH_BENCH_KEEP): cluster $MESH_CLUSTER_DIR, state $WORK"
-    say "stop with: bash scripts/local-cluster.sh stop '$MESH_CLUSTER_DIR' && rm -rf '$WORK'"
-  else
-    if [ -n "$MESH_CLUSTER_DIR" ]; then scripts/local-cluster.sh stop "$MESH_CLUSTER_DIR" || rc=1; fi
-    rm -rf "$WORK"
-  fi
+  throwaway_remove "$WORK" "${MESH_BENCH_KEEP:-}" || rc=1
   say "$BENCH finished in $(($(date +%s) - T0))s (exit $rc)"
   exit "$rc"
 }
@@ -57,17 +52,8 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 say "control plane: starting etcd + kube-apiserver + Istio CRDs in $WORK/cluster"
-MESH_CLUSTER_DIR="$WORK/cluster" # set first: the trap stops whatever part of it started
-START_ARGS=(--dir "$MESH_CLUSTER_DIR")
-[ -n "${MESH_BENCH_KEEP:-}" ] || START_ARGS+=(--owner-pid $$)
-CLUSTER_ENV=$(scripts/local-cluster.sh start "${START_ARGS[@]}") || die "the local control plane did not start"
-eval "$CLUSTER_ENV"
-
-export MESH_PULUMI_STATE_DIR="$WORK/state"
-unset PULUMI_BACKEND_URL
-export PULUMI_CONFIG_PASSPHRASE=${PULUMI_CONFIG_PASSPHRASE-mesh-traffic-dev}
-# shellcheck source=../scripts/pulumi-env.sh
-. scripts/pulumi-env.sh
+throwaway_start_cluster "$WORK/cluster" "${MESH_BENCH_KEEP:-}"
+throwaway_pulumi_env "$WORK/state"
 export MESH_BENCH_WORK="$WORK"
 # kubectl of the toolchain first (pulumi-env.sh put its bin dir on PATH)
 say "pulumi: file backend in $MESH_PULUMI_STATE_DIR; running bench/$BENCH.ts $*"

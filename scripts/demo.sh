@@ -21,6 +21,8 @@ cd "$ROOT"
 
 say() { printf '\n[demo %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { say "ERROR: $*"; exit 1; }
+# shellcheck source=throwaway.sh
+. scripts/throwaway.sh
 
 T0=$(date +%s)
 SERVICE=sample-app
@@ -39,7 +41,6 @@ scripts/toolchain.sh build pulumi langhost k8s-provider kube etcd crds prometheu
     bash scripts/toolchain.sh build pulumi langhost k8s-provider kube etcd crds prometheus"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mesh-demo.XXXXXX")
-CLUSTER_DIR=""
 SIM_PID=""
 cleanup() {
   local rc=$?
@@ -50,8 +51,7 @@ cleanup() {
     for _ in $(seq 1 50); do kill -0 "$SIM_PID" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$SIM_PID" 2>/dev/null || true
   fi
-  if [ -n "$CLUSTER_DIR" ]; then scripts/local-cluster.sh stop "$CLUSTER_DIR" >/dev/null 2>&1 || rc=1; fi
-  rm -rf "$WORK"
+  throwaway_remove "$WORK" "" >/dev/null 2>&1 || rc=1
   say "finished in $(($(date +%s) - T0))s (exit $rc)"
   exit "$rc"
 }
@@ -60,17 +60,10 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 say "2/6 control plane: etcd + kube-apiserver + Istio CRDs (scripts/local-cluster.sh)"
-CLUSTER_DIR="$WORK/cluster" # set first: the trap stops whatever part of it started
-# --owner-pid: a watchdog also stops it if this shell is killed with SIGKILL.
-CLUSTER_ENV=$(scripts/local-cluster.sh start --dir "$CLUSTER_DIR" --owner-pid $$) ||
-  die "the local control plane did not start (see the messages above)"
-eval "$CLUSTER_ENV"
-
-export MESH_PULUMI_STATE_DIR="$WORK/state"
-unset PULUMI_BACKEND_URL
-export PULUMI_CONFIG_PASSPHRASE=${PULUMI_CONFIG_PASSPHRASE-mesh-traffic-dev}
-# shellcheck source=pulumi-env.sh
-. scripts/pulumi-env.sh
+CLUSTER_DIR="$WORK/cluster"
+# a watchdog also stops it if this shell is killed with SIGKILL
+throwaway_start_cluster "$CLUSTER_DIR" ""
+throwaway_pulumi_env "$WORK/state"
 export PULUMI_NODEJS_TRANSPILE_ONLY=true
 export PULUMI_NODEJS_TSCONFIG_PATH="$ROOT/tsconfig.json"
 NODE_TS=(node -r ts-node/register/transpile-only)

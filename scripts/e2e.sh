@@ -16,6 +16,8 @@ cd "$ROOT"
 
 say() { printf '[e2e %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { say "ERROR: $*"; exit 1; }
+# shellcheck source=throwaway.sh
+. scripts/throwaway.sh
 
 T0=$(date +%s)
 # Tools the suites need. istioctl is built last and is the slowest; it is part of the default set.
@@ -43,7 +45,6 @@ if [ -z "${MESH_TOOLCHAIN_SKIP_ISTIOCTL:-}" ] && ! scripts/toolchain.sh --check 
   ISTIOCTL_PID=$!
   export MESH_ISTIOCTL_BUILD_PID=$ISTIOCTL_PID MESH_ISTIOCTL_BUILD_LOG="$WORK/istioctl-build.log"
 fi
-MESH_CLUSTER_DIR=""
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
@@ -52,13 +53,7 @@ cleanup() {
     pkill -TERM -P "$ISTIOCTL_PID" 2>/dev/null || true
     kill -TERM "$ISTIOCTL_PID" 2>/dev/null || true
   fi
-  if [ -n "${MESH_E2E_KEEP:-}" ]; then
-    say "kept (MESH_E2E_KEEP): cluster $MESH_CLUSTER_DIR, state $WORK"
-    say "stop with: bash scripts/local-cluster.sh stop '$MESH_CLUSTER_DIR' && rm -rf '$WORK'"
-  else
-    if [ -n "$MESH_CLUSTER_DIR" ]; then scripts/local-cluster.sh stop "$MESH_CLUSTER_DIR" || rc=1; fi
-    rm -rf "$WORK"
-  fi
+  throwaway_remove "$WORK" "${MESH_E2E_KEEP:-}" || rc=1
   say "finished in $(($(date +%s) - T0))s (exit $rc)"
   exit "$rc"
 }
@@ -67,20 +62,11 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 say "2/4 control plane: starting etcd + kube-apiserver + Istio CRDs (scripts/local-cluster.sh)"
-# With --owner-pid a watchdog also stops it if this shell is killed with SIGKILL.
-MESH_CLUSTER_DIR="$WORK/cluster" # set first: the trap stops whatever part of it started
-START_ARGS=(--dir "$MESH_CLUSTER_DIR")
-[ -n "${MESH_E2E_KEEP:-}" ] || START_ARGS+=(--owner-pid $$)
-CLUSTER_ENV=$(scripts/local-cluster.sh start "${START_ARGS[@]}") ||
-  die "the local control plane did not start (see the messages above)"
-eval "$CLUSTER_ENV"
+# Unless MESH_E2E_KEEP is set, a watchdog also stops it if this shell is killed with SIGKILL.
+throwaway_start_cluster "$WORK/cluster" "${MESH_E2E_KEEP:-}"
 
 say "3/4 pulumi: file backend in $WORK/state, dev passphrase (scripts/pulumi-env.sh)"
-export MESH_PULUMI_STATE_DIR="$WORK/state"
-unset PULUMI_BACKEND_URL
-export PULUMI_CONFIG_PASSPHRASE=${PULUMI_CONFIG_PASSPHRASE-mesh-traffic-dev}
-# shellcheck source=pulumi-env.sh
-. scripts/pulumi-env.sh
+throwaway_pulumi_env "$WORK/state"
 export MESH_E2E_WORK="$WORK"
 
 # Files given on the command line replace the default spec (every test/e2e/**/*.test.ts); other arguments
