@@ -10,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DestinationRuleClaims } from "./destinationRuleClaims";
 import { DestinationRuleSpec, GatewaySpec, IstioResource, ServiceEntrySpec, SidecarSpec, VirtualServiceSpec } from "./istio/types";
 import { objectMeta } from "./meta";
-import { checkDnsLabel, checkHosts, checkPort, checkUnique, Problem, show, throwIfProblems } from "./validation";
+import { checkDnsLabel, checkHosts, checkNoControlChars, checkSelector, checkPort, checkUnique, Problem, show, throwIfProblems } from "./validation";
 
 export const EGRESS_GATEWAY_TOKEN = "mesh-traffic:index:EgressGateway";
 
@@ -58,6 +58,8 @@ export function planEgressGateway(name: string, args: EgressGatewayArgs): Egress
     const gatewayService = args.gatewayService ?? DEFAULT_EGRESS_SERVICE;
     const hostNames = args.hosts.map((h) => h.host);
     const problems: Problem[] = [
+        ...checkSelector("selector", args.selector, "istio: egressgateway"),
+        ...Object.entries(args.selector ?? {}).flatMap(([k, v]) => [...checkNoControlChars(`selector.${k}`, k), ...checkNoControlChars(`selector.${k}`, v)]),
         ...checkDnsLabel("name", name),
         ...checkDnsLabel("namespace", args.namespace),
         ...checkHosts("gatewayService", [gatewayService], false).map((p) => ({ ...p, propertyPath: "gatewayService", reason: p.reason.replace("gatewayService[0]", "gatewayService") })),

@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { GatewaySpec, IstioResource, VirtualServiceSpec } from "./istio/types";
 import { objectMeta } from "./meta";
 import { checkGatewayRoutes, GatewayRouteArgs, gatewayHttpRoutes } from "./routes";
-import { checkDnsLabel, checkHosts, checkNonEmpty, checkPort, Problem, show, throwIfProblems } from "./validation";
+import { checkDnsLabel, checkHosts, checkNoControlChars, checkSelector, checkNonEmpty, checkPort, Problem, show, throwIfProblems } from "./validation";
 
 export const INGRESS_GATEWAY_TOKEN = "mesh-traffic:index:IngressGateway";
 
@@ -81,6 +81,8 @@ export function planIngressGateway(name: string, args: IngressGatewayArgs): { pr
     const httpPort = args.httpPort ?? 80;
     const httpsPort = args.httpsPort ?? 443;
     const problems: Problem[] = [
+        ...checkSelector("selector", args.selector, "istio: ingressgateway"),
+        ...Object.entries(args.selector ?? {}).flatMap(([k, v]) => [...checkNoControlChars(`selector.${k}`, k), ...checkNoControlChars(`selector.${k}`, v)]),
         ...checkDnsLabel("name", name),
         ...checkDnsLabel("namespace", args.namespace),
         ...checkHosts("hosts", args.hosts, true),

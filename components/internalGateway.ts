@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { GatewaySpec, IstioResource, VirtualServiceSpec } from "./istio/types";
 import { objectMeta } from "./meta";
 import { checkGatewayRoutes, GatewayRouteArgs, gatewayHttpRoutes } from "./routes";
-import { checkDnsLabel, checkHosts, checkPort, Problem, throwIfProblems } from "./validation";
+import { checkDnsLabel, checkHosts, checkNoControlChars, checkSelector, checkPort, Problem, throwIfProblems } from "./validation";
 
 export const INTERNAL_GATEWAY_TOKEN = "mesh-traffic:index:InternalGateway";
 
@@ -67,6 +67,8 @@ export function planInternalGateway(
     const port = args.port ?? 80;
     const routes = args.routes ?? [];
     const problems: Problem[] = [
+        ...checkSelector("selector", args.selector, "istio: internalgateway"),
+        ...Object.entries(args.selector ?? {}).flatMap(([k, v]) => [...checkNoControlChars(`selector.${k}`, k), ...checkNoControlChars(`selector.${k}`, v)]),
         ...checkDnsLabel("name", name),
         ...checkDnsLabel("namespace", args.namespace),
         ...checkHosts("hosts", args.hosts, false),

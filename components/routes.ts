@@ -26,7 +26,9 @@ import {
     checkPercentage,
     checkPort,
     checkRange,
+    checkNoControlChars,
     checkRe2,
+    checkRetryOn,
     checkWeight,
     checkWeightsSum,
     Problem,
@@ -254,7 +256,12 @@ function checkPins(pins: readonly CanaryPin[]): Problem[] {
     return pins.flatMap((pin, i) => {
         const p = `pins[${i}]`;
         if (isCookiePin(pin)) {
-            return [...checkNonEmpty(`${p}.cookie`, pin.cookie), ...checkNonEmpty(`${p}.value`, pin.value)];
+            return [
+                ...checkNonEmpty(`${p}.cookie`, pin.cookie),
+                ...checkNoControlChars(`${p}.cookie`, pin.cookie),
+                ...checkNonEmpty(`${p}.value`, pin.value),
+                ...checkNoControlChars(`${p}.value`, pin.value),
+            ];
         }
         const set = [pin.exact, pin.prefix, pin.regex].filter((v) => v !== undefined).length;
         const problems = checkHeaderName(`${p}.header`, pin.header);
@@ -264,7 +271,13 @@ function checkPins(pins: readonly CanaryPin[]): Problem[] {
                 reason: `${p} sets ${set} of exact, prefix, regex; it must set exactly one`,
             });
         }
-        return [...problems, ...checkRe2(`${p}.regex`, pin.regex)];
+        return [
+            ...problems,
+            ...checkNoControlChars(`${p}.exact`, pin.exact),
+            ...checkNoControlChars(`${p}.prefix`, pin.prefix),
+            ...checkNoControlChars(`${p}.regex`, pin.regex),
+            ...checkRe2(`${p}.regex`, pin.regex),
+        ];
     });
 }
 
@@ -290,6 +303,9 @@ function checkUriRules(input: RoutingInput): Problem[] {
     (input.uriRoutes ?? []).forEach((r, i) => {
         const p = `uriRoutes[${i}]`;
         visit(p, r.prefix);
+        if (r.rewrite !== undefined && r.rewrite.length === 0) {
+            problems.push({ propertyPath: `${p}.rewrite`, reason: `${p}.rewrite is ""; it must be a non-empty URI such as "/"; remove the key for no rewrite` });
+        }
         if (r.subset !== undefined && r.weights !== undefined) {
             problems.push({ propertyPath: p, reason: `${p} sets both subset and weights; it must set at most one` });
         }
@@ -319,7 +335,7 @@ function checkFaults(f: FaultArgs): Problem[] {
         problems.push(...checkPercentage("faults.abort.percentage", f.abort.percentage), ...checkHttpStatus("faults.abort.httpStatus", f.abort.httpStatus));
     }
     if (f.header !== undefined) {
-        problems.push(...checkHeaderName("faults.header.name", f.header.name));
+        problems.push(...checkHeaderName("faults.header.name", f.header.name), ...checkNoControlChars("faults.header.value", f.header.value));
     }
     return problems;
 }
@@ -348,7 +364,8 @@ export function checkRouting(input: RoutingInput): Problem[] {
         }
         if (ab.header !== undefined) problems.push(...checkHeaderName("abTest.header", ab.header));
         if (ab.cookie !== undefined) problems.push(...checkNonEmpty("abTest.cookie", ab.cookie));
-        if (ab.value !== undefined) problems.push(...checkNonEmpty("abTest.value", ab.value));
+        if (ab.value !== undefined) problems.push(...checkNonEmpty("abTest.value", ab.value), ...checkNoControlChars("abTest.value", ab.value));
+        problems.push(...checkNoControlChars("abTest.cookie", ab.cookie));
     }
     problems.push(...checkUriRules(input));
     if (input.mirror !== undefined) {
@@ -362,7 +379,7 @@ export function checkRouting(input: RoutingInput): Problem[] {
             ...checkRange("retries.attempts", input.retries.attempts, 0, 100, true),
             ...checkDuration("retries.perTryTimeout", input.retries.perTryTimeout),
         );
-        if (input.retries.retryOn !== undefined) problems.push(...checkNonEmpty("retries.retryOn", input.retries.retryOn));
+        problems.push(...checkRetryOn("retries.retryOn", input.retries.retryOn));
     }
     if (input.faults !== undefined) problems.push(...checkFaults(input.faults));
     return problems;

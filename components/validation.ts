@@ -18,7 +18,8 @@ export function show(value: unknown): string {
     if (value === undefined) {
         return "undefined";
     }
-    return JSON.stringify(value) ?? String(value);
+    // JSON escapes every control character but DEL; escape it too, so a message never hides one.
+    return (JSON.stringify(value) ?? String(value)).replace(/\u007f/g, "\\u007f");
 }
 
 function problem(path: string, value: unknown, rule: string): Problem {
@@ -213,6 +214,86 @@ export function checkHosts(path: string, hosts: readonly string[] | undefined, a
         }
     });
     return problems;
+}
+
+/**
+ * A gateway's workload selector: at least one label. An empty selector is not "the default gateway": Istio
+ * applies the Gateway to every workload a selector matches, which no one means.
+ */
+export function checkSelector(path: string, selector: Readonly<Record<string, string>> | undefined, example: string): Problem[] {
+    if (selector === undefined || Object.keys(selector).length > 0) {
+        return [];
+    }
+    return [
+        {
+            propertyPath: path,
+            reason: `${path} is {}; it must have at least one label (an empty one applies this Gateway to every gateway workload in the mesh), such as { ${example} }`,
+        },
+    ];
+}
+
+/** C0 control characters and DEL: never valid in a header value, a label or an image reference. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point of this rule
+export const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+
+/** The rule a string with a control character breaks, as a message states it. */
+export const CONTROL_CHARS_RULE = "it must not contain control characters (newline, tab, NUL, DEL): they would end up in a header, a label or an image";
+
+/** A string that ends up in a header, a label or an image: no control characters (a newline splits a header). */
+export function checkNoControlChars(path: string, value: string | undefined): Problem[] {
+    if (value === undefined || !CONTROL_CHARS.test(value)) {
+        return [];
+    }
+    return [
+        {
+            propertyPath: path,
+            reason: `${path} is ${show(value)}; ${CONTROL_CHARS_RULE}`,
+        },
+    ];
+}
+
+/**
+ * Envoy's retry conditions as Istio's validation accepts them (istio/istio pkg/config/validation,
+ * `supportedRetryOnPolicies`: the x-envoy-retry-on and x-envoy-retry-grpc-on lists), plus an HTTP status code.
+ */
+export const RETRY_ON_CONDITIONS: readonly string[] = [
+    "5xx",
+    "gateway-error",
+    "reset",
+    "reset-before-request",
+    "connect-failure",
+    "retriable-4xx",
+    "refused-stream",
+    "retriable-status-codes",
+    "retriable-headers",
+    "envoy-ratelimited",
+    "http3-post-connect-failure",
+    "cancelled",
+    "deadline-exceeded",
+    "internal",
+    "resource-exhausted",
+    "unavailable",
+];
+
+/** `retryOn`: a comma-separated list of Envoy retry conditions or HTTP status codes, no spaces. */
+export function checkRetryOn(path: string, value: string | undefined): Problem[] {
+    if (value === undefined) {
+        return [];
+    }
+    const bad = value.split(",").filter((c) => !RETRY_ON_CONDITIONS.includes(c) && !/^[1-5][0-9][0-9]$/.test(c));
+    if (bad.length === 0) {
+        return [];
+    }
+    const list = bad.map((c) => show(c));
+    const named = list.length === 1 ? `${list[0]} is not an Envoy retry condition` : `${list.slice(0, -1).join(", ")} and ${list[list.length - 1]} are not Envoy retry conditions`;
+    return [
+        {
+            propertyPath: path,
+            reason:
+                `${path} is ${show(value)}; ${named}; it must be a comma-separated list (no spaces) of ` +
+                `${RETRY_ON_CONDITIONS.join(", ")} or an HTTP status code`,
+        },
+    ];
 }
 
 /** Names that must be unique within a list (subsets, routes). */

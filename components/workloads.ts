@@ -6,7 +6,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { BASE_LABELS } from "./meta";
-import { checkCount, checkDnsLabel, checkNonEmpty, checkPort, checkUnique, Problem, throwIfProblems } from "./validation";
+import { checkCount, checkDnsLabel, checkNoControlChars, checkNonEmpty, checkPort, checkUnique, Problem, throwIfProblems } from "./validation";
 
 export const WORKLOADS_TOKEN = "mesh-traffic:index:Workloads";
 
@@ -108,6 +108,7 @@ export function planWorkloads(args: WorkloadsArgs): { problems: Problem[]; port:
         problems.push(
             ...checkDnsLabel(`versions[${i}].version`, v.version),
             ...checkNonEmpty(`versions[${i}].image`, v.image),
+            ...checkNoControlChars(`versions[${i}].image`, v.image),
             ...checkCount(`versions[${i}].replicas`, v.replicas, 0),
         );
         if (`${args.app}-${v.version}`.length > 63) {

@@ -93,7 +93,7 @@ async function oneShot(spec: OneShot, deps: CommandDeps, body: (c: OneShotContex
         const ctx = serviceContext(snapshot.config, spec.service, problems);
         let policy: ReleasePolicy | undefined;
         try {
-            policy = resolvePolicy(stack, snapshot.config.release, spec.overrides);
+            policy = resolvePolicy(stack, snapshot.config.release, spec.overrides, { secrets: snapshot.secrets });
         } catch (err) {
             if (!(err instanceof ReleaseError)) {
                 throw err;

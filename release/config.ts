@@ -42,7 +42,9 @@ export const webhookSchema = z
         type: z
             .enum(["pre-rollout", "pre-step", "confirm-promotion", "post-rollout", "rollback"])
             .meta({ description: "When the hook runs." }),
-        url: z.url().meta({ description: "http(s) URL that receives a JSON POST." }),
+        url: z
+            .string({ error: "must be an http or https URL such as https://hooks.example.com/rollout" })
+            .meta({ description: "http(s) URL that receives a JSON POST; no credentials in it." }),
         timeout: duration.default("10s").meta({ description: "Per-attempt timeout, Go duration." }),
         retries: z.number().int().min(0).max(10).default(2).meta({ description: "Attempts after the first." }),
     })
@@ -83,7 +85,10 @@ export const releaseSchema = z.strictObject({
                 .max(100)
                 .default(95)
                 .meta({ description: "Minimum request success rate, percent." }),
-            latencyP95Ms: z.number().positive().default(1000).meta({ description: "Maximum p95 latency, milliseconds." }),
+            latencyP95Ms: z
+                .number({ error: "must be a number of milliseconds greater than 0" })
+                .positive({ error: "must be a number of milliseconds greater than 0" })
+                .default(1000).meta({ description: "Maximum p95 latency, milliseconds." }),
             minRequests: z
                 .number()
                 .int()
@@ -132,18 +137,21 @@ export const releaseSchema = z.strictObject({
         .meta({ description: "How each step is judged: thresholds and the failures tolerated before rollback." }),
     prometheus: z
         .strictObject({
-            url: z.url().default("http://127.0.0.1:9090").meta({ description: "Base URL of the Prometheus HTTP API." }),
+            url: z
+                .string({ error: "must be an http or https URL such as http://127.0.0.1:9090" })
+                .default("http://127.0.0.1:9090")
+                .meta({ description: "Base URL of the Prometheus HTTP API, http or https; credentials go in basicAuth, never in the URL." }),
             timeout: duration.default("5s").meta({ description: "Query timeout, Go duration." }),
             bearerToken: z
                 .string()
                 .optional()
-                .meta({ description: "Bearer token; set it with `pulumi config set --secret`." }),
+                .meta({ description: "Bearer token; must be a Pulumi secret (`pulumi config set --secret`): plain text is refused." }),
             basicAuth: z
                 .strictObject({
                     username: z.string().min(1).meta({ description: "Basic-auth user name." }),
                     password: z
                         .string()
-                        .meta({ description: "Basic-auth password; set it with `pulumi config set --secret`." }),
+                        .meta({ description: "Basic-auth password; must be a Pulumi secret (`pulumi config set --secret`): plain text is refused." }),
                 })
                 .optional()
                 .meta({ description: "HTTP basic authentication towards Prometheus." }),

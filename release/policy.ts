@@ -7,10 +7,11 @@
  * fix. Secret values (Prometheus credentials) are never echoed.
  */
 import { z } from "zod";
-import { parseDuration, releaseSchema, rolloutStateSchema, type ReleaseConfig, type RolloutState } from "./config";
+import { parseDuration, releaseSchema, rolloutStateSchema, type RolloutState } from "./config";
 import { configError, type ConfigProblem } from "./errors";
 import type { MachinePolicy } from "./machine";
-import { LABEL_VALUE, renderTemplate } from "./metrics/promql";
+import { LABEL_VALUE } from "./metrics/promql";
+import { plainSecretProblems, PROMETHEUS_CREDENTIALS_ADVICE, PROMETHEUS_URL_EXAMPLE, releaseRules, urlProblems } from "./rules";
 import type { WebhookSpec } from "./webhooks";
 import type { AnalysisThresholds } from "./analysis";
 import { typedByPulumi, valueAt } from "./edits";
@@ -67,7 +68,8 @@ export function zodProblems(base: string, raw: unknown, error: z.ZodError): Conf
     return error.issues.map((issue) => {
         const propertyPath = formatPath(base, issue.path);
         const value = valueAt(raw, issue.path.map((s) => (typeof s === "number" ? s : String(s))));
-        return { propertyPath, reason: `${propertyPath} is ${show(propertyPath, value)}; ${issue.message}` };
+        const rule = issue.message.startsWith("must") ? `it ${issue.message}` : issue.message;
+        return { propertyPath, reason: `${propertyPath} is ${show(propertyPath, value)}; ${rule}` };
     });
 }
 
@@ -101,70 +103,16 @@ export function parseStepsFlag(text: string, problems: ConfigProblem[]): number[
     return steps;
 }
 
-/** Cross-field rules of a schema-valid release config. */
-export function releaseRules(release: ReleaseConfig): ConfigProblem[] {
-    const problems: ConfigProblem[] = [];
-    release.steps.forEach((w, i) => {
-        const prev = release.steps[i - 1];
-        if (prev !== undefined && w <= prev) {
-            problems.push({
-                propertyPath: `release.steps[${i}]`,
-                reason: `release.steps[${i}] is ${w}; steps must increase strictly (${prev} comes before it); list the canary weights in ascending order`,
-            });
-        }
-    });
-    const intervalMs = parseDuration(release.interval) ?? 0;
-    if (intervalMs < 1000) {
-        problems.push({ propertyPath: "release.interval", reason: `release.interval is ${JSON.stringify(release.interval)}; it must be at least 1s (the analysis window)` });
-    }
-    const url = new URL(release.prometheus.url);
-    if (url.username !== "" || url.password !== "") {
-        problems.push({
-            propertyPath: "release.prometheus.url",
-            reason: `release.prometheus.url contains credentials (${url.protocol}//[secret]@${url.host}); put them in release.prometheus.basicAuth as a secret (pulumi config set --secret --path release.prometheus.basicAuth.password ...)`,
-        });
-    }
-    if (url.protocol !== "http:" && url.protocol !== "https:") {
-        problems.push({ propertyPath: "release.prometheus.url", reason: `release.prometheus.url has scheme ${url.protocol}; it must be http: or https:` });
-    }
-    if (release.prometheus.bearerToken !== undefined && release.prometheus.basicAuth !== undefined) {
-        problems.push({ propertyPath: "release.prometheus", reason: "release.prometheus has both bearerToken and basicAuth; keep one" });
-    }
-    const names = new Set<string>();
-    release.analysis.metrics.forEach((m, i) => {
-        const p = `release.analysis.metrics[${i}]`;
-        if (m.min === undefined && m.max === undefined) {
-            problems.push({ propertyPath: p, reason: `${p} (${m.name}) has neither min nor max; set at least one bound, e.g. --path ${p}.max 0.5` });
-        }
-        if (m.min !== undefined && m.max !== undefined && m.min > m.max) {
-            problems.push({ propertyPath: p, reason: `${p} (${m.name}) has min ${m.min} above max ${m.max}; swap them` });
-        }
-        if (names.has(m.name)) {
-            problems.push({ propertyPath: `${p}.name`, reason: `${p}.name is ${JSON.stringify(m.name)}, used twice; metric names must be unique` });
-        }
-        names.add(m.name);
-        const rendered = renderTemplate(m.query, { service: "svc", namespace: "ns", version: "v1", interval: "1m" });
-        if (!rendered.ok) {
-            for (const problem of rendered.problems) {
-                problems.push({ propertyPath: `${p}.query`, reason: `${p}.query: ${problem}` });
-            }
-        }
-    });
-    const hooks = new Set<string>();
-    release.webhooks.forEach((h, i) => {
-        if (hooks.has(h.name)) {
-            problems.push({ propertyPath: `release.webhooks[${i}].name`, reason: `release.webhooks[${i}].name is ${JSON.stringify(h.name)}, used twice; webhook names must be unique` });
-        }
-        hooks.add(h.name);
-    });
-    return problems;
+/** `--prometheus-url`: an http(s) URL without credentials (the same rule as release.prometheus.url). */
+export function prometheusUrlProblems(text: string): ConfigProblem[] {
+    return urlProblems("--prometheus-url", text, PROMETHEUS_URL_EXAMPLE, PROMETHEUS_CREDENTIALS_ADVICE).map(({ propertyPath, reason }) => ({ propertyPath, reason }));
 }
 
 /**
  * The policy of stack `stack` from its raw `release` config and the flags. Throws one CONFIG_INVALID
  * error listing every problem.
  */
-export function resolvePolicy(stack: string, rawRelease: unknown, overrides: PolicyOverrides = {}): ReleasePolicy {
+export function resolvePolicy(stack: string, rawRelease: unknown, overrides: PolicyOverrides = {}, options: { secrets?: readonly string[] } = {}): ReleasePolicy {
     const problems: ConfigProblem[] = [];
     const parsed = releaseSchema.safeParse(rawRelease ?? {});
     if (!parsed.success) {
@@ -195,19 +143,16 @@ export function resolvePolicy(stack: string, rawRelease: unknown, overrides: Pol
     const minRequests = overrides.minRequests !== undefined ? parseNumber("--min-requests", overrides.minRequests, problems, { min: 1, max: 1e9, int: true }) : undefined;
     let prometheusUrl: string | undefined;
     if (overrides.prometheusUrl !== undefined) {
-        try {
-            const u = new URL(overrides.prometheusUrl);
-            if (u.username !== "" || u.password !== "") {
-                problems.push({ propertyPath: "--prometheus-url", reason: "--prometheus-url contains credentials; put them in release.prometheus.basicAuth as a Pulumi secret" });
-            } else {
-                prometheusUrl = u.href;
-            }
-        } catch {
-            problems.push({ propertyPath: "--prometheus-url", reason: `--prometheus-url is ${JSON.stringify(overrides.prometheusUrl)}; it must be an http(s) URL such as http://127.0.0.1:9090` });
-        }
+        const urlProblemsOfFlag = prometheusUrlProblems(overrides.prometheusUrl);
+        problems.push(...urlProblemsOfFlag);
+        prometheusUrl = urlProblemsOfFlag.length === 0 ? new URL(overrides.prometheusUrl).href : undefined;
     }
     if (parsed.success) {
-        problems.push(...releaseRules(parsed.data));
+        problems.push(...releaseRules(parsed.data).map(({ propertyPath, reason }) => ({ propertyPath, reason })));
+        const secrets = options.secrets;
+        if (secrets !== undefined) {
+            problems.push(...plainSecretProblems(parsed.data, (_path, value) => secrets.includes(value)).map((p) => ({ propertyPath: p.propertyPath, reason: `${p.reason} (fix: ${p.fix ?? ""})` })));
+        }
     }
     if (!parsed.success || problems.length > 0) {
         throw configError(`stack ${stack}: the release policy is invalid (config key mesh-traffic:release and flags)`, problems);

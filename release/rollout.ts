@@ -137,7 +137,7 @@ class RolloutRun {
         const ctx = serviceContext(snapshot.config, service, problems);
         let policy: ReleasePolicy | undefined;
         try {
-            policy = resolvePolicy(stack, snapshot.config.release, this.req.overrides);
+            policy = resolvePolicy(stack, snapshot.config.release, this.req.overrides, { secrets: snapshot.secrets });
         } catch (err) {
             if (!(err instanceof ReleaseError)) {
                 throw err;

@@ -12,10 +12,11 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
-import { show } from "../components/validation";
+import { CONTROL_CHARS, CONTROL_CHARS_RULE, show } from "../components/validation";
+import { plainSecretProblems } from "../release/rules";
 import { stackConfigSchema, type StackConfig } from "./schema";
-import { checkMeshPlan } from "./meshStack";
-import { checkStackRules } from "./rules";
+import { checkMeshPlan, checkObjectOwners } from "./meshStack";
+import { checkStackRules, type RuleProblem } from "./rules";
 
 export type { StackConfig } from "./schema";
 
@@ -101,10 +102,11 @@ export function formatPath(path: readonly PropertyKey[]): string {
     );
 }
 
+/** The value at `path` of `raw`, through own properties only (`constructor` is not a key of `{}`). */
 function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
     let cur: unknown = raw;
     for (const seg of path) {
-        if (cur === null || typeof cur !== "object") {
+        if (cur === null || typeof cur !== "object" || !Object.hasOwn(cur, seg)) {
             return undefined;
         }
         cur = (cur as Record<PropertyKey, unknown>)[seg];
@@ -138,7 +140,7 @@ const ISTIO_RENAMES: Readonly<Record<string, string>> = {
  * third of the key's length for long keys; a case-only difference always counts.
  */
 export function didYouMean(key: string, allowed: readonly string[]): string | undefined {
-    const renamed = ISTIO_RENAMES[key];
+    const renamed = Object.hasOwn(ISTIO_RENAMES, key) ? ISTIO_RENAMES[key] : undefined;
     if (renamed !== undefined && allowed.includes(renamed)) {
         return renamed;
     }
@@ -243,11 +245,15 @@ function ruleMessage(issue: z.core.$ZodRawIssue): string | undefined {
         case "too_big":
             return issue.origin === "array"
                 ? `must have at most ${String(issue.maximum)} items`
-                : `must be at most ${String(issue.maximum)}${issue.origin === "string" ? " characters long" : ""}`;
+                : issue.inclusive === false
+                  ? `must be less than ${String(issue.maximum)}`
+                  : `must be at most ${String(issue.maximum)}${issue.origin === "string" ? " characters long" : ""}`;
         case "too_small":
             return issue.origin === "array"
                 ? `must have at least ${String(issue.minimum)} item${issue.minimum === 1 ? "" : "s"}`
-                : `must be at least ${String(issue.minimum)}${issue.origin === "string" ? " characters long" : ""}`;
+                : issue.inclusive === false
+                  ? `must be greater than ${String(issue.minimum)}`
+                  : `must be at least ${String(issue.minimum)}${issue.origin === "string" ? " characters long" : ""}`;
         case "invalid_value":
             return `must be one of ${issue.values.map((v) => show(v)).join(", ")}`;
         case "invalid_format":
@@ -269,36 +275,180 @@ export interface ParseOptions {
     secretKeys?: readonly string[];
 }
 
-/** Rules across keys and the components' own checks of a config with the right shape. */
-const semanticProblems = (cfg: StackConfig): StackConfigProblem[] => [...checkStackRules(cfg), ...checkMeshPlan(cfg)];
+/**
+ * Rules across keys and the components' own checks of a config with the right shape. `secretKeys` (when the
+ * caller knows them) also refuses credentials given as plain config.
+ */
+function semanticProblems(cfg: StackConfig, secretKeys: ReadonlySet<string> | undefined): RuleProblem[] {
+    const plain =
+        secretKeys === undefined
+            ? []
+            : plainSecretProblems(cfg.release, (path) => isSecretKeyPath(path, secretKeys)).map((p) => ({ ...p, fix: p.fix ?? setFix(p.propertyPath, true) }));
+    return [...checkStackRules(cfg), ...checkMeshPlan(cfg), ...checkObjectOwners(cfg), ...plain];
+}
+
+/** `path` is under a top-level key Pulumi holds as a secret. */
+const isSecretKeyPath = (path: string, secretKeys: ReadonlySet<string>): boolean => secretKeys.has(path.split(/[.[]/, 1)[0] ?? "");
+
+/** A key no config may use: JavaScript gives it a meaning of its own (parsers drop it or change the prototype). */
+const RESERVED_KEY = "__proto__";
+
+/** Config paths where a control character is part of the value's language (a multi-line PromQL query). */
+const MULTILINE = /^release\.analysis\.metrics\[\d+\]\.query$/;
+const CONTROL_CHARS_ALL = new RegExp(CONTROL_CHARS.source, "g");
+// eslint-disable-next-line no-control-regex -- control characters other than tab, newline and carriage return
+const MULTILINE_FORBIDDEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
 /**
- * `raw` without the values the schema rejected (and without unknown keys): parsing it again lets the
- * semantic checks run too, so one run reports every problem. Returns the removed paths.
+ * What no schema sees: an own `__proto__` key anywhere (zod and every object spread drop it silently) and
+ * control characters in any key or string (they end up in a header, a label or an image). Returns a copy
+ * without them (reserved keys removed, control characters stripped) so the other checks run on the rest,
+ * and the paths it touched so that no check reports them a second time. `rollouts` is written by
+ * mesh-release only and is not walked.
  */
-function withoutRejected(raw: unknown, issues: readonly z.core.$ZodIssue[]): { repaired: unknown; removed: string[] } {
-    const repaired = structuredClone(raw) as unknown;
-    const removed: string[] = [];
-    const drop = (path: readonly PropertyKey[]): void => {
-        const parent = valueAt(repaired, path.slice(0, -1));
-        const last = path[path.length - 1];
-        if (last !== undefined && parent !== null && typeof parent === "object") {
-            delete (parent as Record<PropertyKey, unknown>)[last];
-            removed.push(formatPath(path));
+function rawProblems(raw: unknown, secretKeys: ReadonlySet<string>): { cleaned: unknown; problems: StackConfigProblem[]; touched: string[] } {
+    const problems: StackConfigProblem[] = [];
+    const touched: string[] = [];
+    const walk = (value: unknown, path: readonly PropertyKey[]): unknown => {
+        const p = formatPath(path);
+        if (typeof value === "string") {
+            const bad = MULTILINE.test(p) ? MULTILINE_FORBIDDEN.test(value) : CONTROL_CHARS.test(value);
+            if (!bad) {
+                return value;
+            }
+            const secret = isSecretPath(p, secretKeys);
+            problems.push({ propertyPath: p, reason: `${p} is ${secret ? "[secret]" : show(value)}; ${CONTROL_CHARS_RULE}`, fix: setFix(p, secret) });
+            touched.push(p);
+            return value.replace(CONTROL_CHARS_ALL, "");
         }
+        if (Array.isArray(value)) {
+            return value.map((v, i) => walk(v, [...path, i]));
+        }
+        if (value === null || typeof value !== "object") {
+            return value;
+        }
+        const out: Record<string, unknown> = {};
+        for (const key of Object.keys(value)) {
+            const child = (value as Record<string, unknown>)[key];
+            const kp = formatPath([...path, key]);
+            if (key === RESERVED_KEY) {
+                problems.push({
+                    propertyPath: kp,
+                    reason: `${kp} is a key JavaScript reserves (${show(key)}); no config key may be ${key}`,
+                    fix: `pulumi config rm --path '${kp}'`,
+                });
+                touched.push(kp);
+                continue;
+            }
+            let k = key;
+            if (CONTROL_CHARS.test(key)) {
+                problems.push({
+                    propertyPath: kp,
+                    reason: `${kp} is a key with control characters (${show(key)}); ${CONTROL_CHARS_RULE}`,
+                    fix: `pulumi config rm --path '${kp}', then set the key without them`,
+                });
+                touched.push(kp);
+                k = key.replace(CONTROL_CHARS_ALL, "");
+            }
+            out[k] = path.length === 0 && key === "rollouts" ? child : walk(child, [...path, key]);
+        }
+        return out;
     };
-    for (const issue of issues) {
-        if (issue.code === "unrecognized_keys") {
-            issue.keys.forEach((k) => drop([...issue.path, k]));
-        } else {
-            drop(issue.path);
-        }
-    }
-    return { repaired, removed };
+    const cleaned = walk(raw, []);
+    return { cleaned, problems, touched };
 }
 
 const isUnder = (path: string, prefix: string): boolean =>
     path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`);
+
+/** Removes `path` from `obj` (own properties only); true when something was there. */
+function removeAt(obj: unknown, path: readonly PropertyKey[]): boolean {
+    const parent = valueAt(obj, path.slice(0, -1));
+    const last = path[path.length - 1];
+    if (last === undefined || parent === null || typeof parent !== "object" || !Object.hasOwn(parent, last)) {
+        return false;
+    }
+    delete (parent as Record<PropertyKey, unknown>)[last];
+    return true;
+}
+
+/**
+ * `raw` without what the schema rejects, so the semantic checks can run on the rest and one run reports
+ * every problem. Each round removes the rejected values; a value that is rejected again (a required key, an
+ * array with a hole) takes its parent with it. Returns the parsed config of what is left and every removed
+ * path.
+ */
+function parseWhatIsLeft(raw: unknown, issues: readonly z.core.$ZodIssue[]): { config: StackConfig | undefined; removed: string[]; unknownKeys: string[] } {
+    const repaired = structuredClone(raw) as unknown;
+    const removed = new Set<string>();
+    const unknownKeys: string[] = [];
+    let pending = issues;
+    for (let round = 0; round < 64 && pending.length > 0; round++) {
+        let progress = false;
+        for (const issue of pending) {
+            if (issue.code === "unrecognized_keys") {
+                for (const k of issue.keys) {
+                    if (removeAt(repaired, [...issue.path, k])) {
+                        unknownKeys.push(formatPath([...issue.path, k]));
+                        progress = true;
+                    }
+                }
+                continue;
+            }
+            // Climb until something is removed: a value rejected again (an array with a hole, a missing
+            // required key) takes its parent with it.
+            for (let target: readonly PropertyKey[] = issue.path; target.length > 0; target = target.slice(0, -1)) {
+                if (removeAt(repaired, target)) {
+                    removed.add(formatPath(target));
+                    progress = true;
+                    break;
+                }
+            }
+        }
+        if (!progress) {
+            break;
+        }
+        const next = stackConfigSchema.safeParse(repaired);
+        if (next.success) {
+            return { config: next.data, removed: [...removed], unknownKeys };
+        }
+        pending = next.error.issues;
+    }
+    return { config: undefined, removed: [...removed], unknownKeys };
+}
+
+/** The service (or top-level key) a config path belongs to: `services.x.canary.version` -> `services.x`. */
+const ownerOf = (path: string): string => {
+    const segs = path.split(".");
+    return segs[0] === "services" && segs.length > 1 ? `services.${(segs[1] ?? "").split("[")[0] ?? ""}` : (path.split(/[.[]/, 1)[0] ?? path);
+};
+
+const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * A semantic problem that only follows from a value the schema rejected (and that was removed to run the
+ * semantic checks): it lies under or above a removed path, is about one (`about`), or names one in its reason
+ * (relative to their common service, as the components do: "canary.version is not set").
+ */
+function isFollowOn(p: RuleProblem, removed: readonly string[], unknownKeys: readonly string[]): boolean {
+    if (unknownKeys.some((k) => isUnder(p.propertyPath, k))) {
+        return true;
+    }
+    return removed.some((r) => {
+        // Under a removed value, or above it ("faults sets neither delay nor abort" once a bad delay is gone).
+        if (isUnder(p.propertyPath, r) || isUnder(r, p.propertyPath) || (p.about ?? []).some((a) => isUnder(a, r))) {
+            return true;
+        }
+        const owner = ownerOf(r);
+        if (owner === r || !isUnder(p.propertyPath, owner)) {
+            return false;
+        }
+        const relative = r.slice(owner.length + 1);
+        return new RegExp(`(^|[\\s(])(${escapeRegExp(r)}|${escapeRegExp(relative)})(?=[\\s;:,)]|$)`).test(p.reason);
+    });
+}
+
+const asProblem = (p: RuleProblem): StackConfigProblem => ({ propertyPath: p.propertyPath, reason: p.reason, fix: p.fix });
 
 /** Every problem of `raw`, plus the typed config when there are none. Pure. */
 export function checkStackConfig(
@@ -306,18 +456,24 @@ export function checkStackConfig(
     options: ParseOptions = {},
 ): { config: StackConfig; problems: [] } | { config: undefined; problems: StackConfigProblem[] } {
     const secretKeys = new Set(options.secretKeys ?? []);
-    const result = stackConfigSchema.safeParse(raw, { error: ruleMessage });
-    if (!result.success) {
-        const problems = result.error.issues.flatMap((i) => issueProblems(i, raw, secretKeys));
+    const knownSecrets = options.secretKeys === undefined ? undefined : secretKeys;
+    const pre = rawProblems(raw, secretKeys);
+    const result = stackConfigSchema.safeParse(pre.cleaned, { error: ruleMessage });
+    if (!result.success || pre.problems.length > 0) {
+        const issues = result.success ? [] : result.error.issues;
+        const problems = [
+            ...pre.problems,
+            ...issues.flatMap((i) => issueProblems(i, pre.cleaned, secretKeys)).filter((p) => !pre.touched.includes(p.propertyPath)),
+        ];
         // Best effort: the rest of the config may still break Istio's rules; say so in the same run.
-        const { repaired, removed } = withoutRejected(raw, result.error.issues);
-        const second = stackConfigSchema.safeParse(repaired);
-        if (second.success) {
-            problems.push(...semanticProblems(second.data).filter((p) => !removed.some((r) => isUnder(p.propertyPath, r))));
+        const left = result.success ? { config: result.data, removed: [], unknownKeys: [] } : parseWhatIsLeft(pre.cleaned, issues);
+        if (left.config !== undefined) {
+            const removed = [...left.removed, ...pre.touched];
+            problems.push(...semanticProblems(left.config, knownSecrets).filter((p) => !isFollowOn(p, removed, left.unknownKeys)).map(asProblem));
         }
         return { config: undefined, problems };
     }
-    const problems = semanticProblems(result.data);
+    const problems = semanticProblems(result.data, knownSecrets).map(asProblem);
     return problems.length === 0 ? { config: result.data, problems: [] } : { config: undefined, problems };
 }
 

@@ -33,7 +33,9 @@ import {
     Workloads,
     WorkloadsArgs,
 } from "../components";
-import { setFix, type RuleProblem } from "./rules";
+import { hostSlug } from "../components/egressGateway";
+import { show } from "../components/validation";
+import { own, setFix, type RuleProblem } from "./rules";
 import type { ServiceConfig, StackConfig, TrafficPolicyConfig } from "./schema";
 
 /** Component names: fixed, so URNs never depend on config order. */
@@ -140,7 +142,7 @@ export function serviceWeights(svc: ServiceConfig): Weights {
 /** Gateway routes to services: each goes to the service's port, split like the service's catch-all (IST0140). */
 function gatewayRoutes(routes: readonly { prefix: string; service: string }[], cfg: StackConfig): GatewayRouteArgs[] {
     return routes.map((r) => {
-        const svc = cfg.services[r.service];
+        const svc = own(cfg.services, r.service);
         // An unknown service is reported by rules.ts; route to the name as given so the plan stays total.
         return svc === undefined
             ? { prefix: r.prefix, host: r.service }
@@ -266,6 +268,86 @@ export function checkMeshPlan(cfg: StackConfig): RuleProblem[] {
         seen.add(key);
         return fresh;
     });
+}
+
+/** One Kubernetes object a stack makes, and the config key that makes it. */
+export interface StackObject {
+    kind: string;
+    name: string;
+    /** Config path of the owner, e.g. `services.sample-app.stable` or `ingress`. */
+    owner: string;
+    /** How to name the owner in a message, e.g. `ingress (the ingress gateway)`. */
+    label: string;
+    /** What to change when this owner clashes. */
+    fix: string;
+}
+
+/**
+ * Every object a stack makes, named as the components name them (a unit test compares this list with the
+ * objects the components register under mocks). Gateways and egress first: a service that takes one of
+ * their names is the one reported.
+ */
+export function stackObjects(cfg: StackConfig): StackObject[] {
+    const plan = planMeshStack(cfg, new DestinationRuleClaims());
+    const out: StackObject[] = [];
+    const add = (kind: string, name: string, owner: string, label: string, fix: string): void => {
+        out.push({ kind, name, owner, label, fix });
+    };
+    if (plan.ingress !== undefined) {
+        for (const kind of ["Gateway", "VirtualService"]) add(kind, INGRESS_NAME, "ingress", "ingress (the ingress gateway)", "disable the ingress");
+    }
+    if (plan.internalGateway !== undefined) {
+        const label = "internalGateway (the internal gateway)";
+        add("Gateway", INTERNAL_GATEWAY_NAME, "internalGateway", label, "disable the internal gateway");
+        if (plan.internalGateway.routes !== undefined && plan.internalGateway.routes.length > 0) {
+            add("VirtualService", INTERNAL_GATEWAY_NAME, "internalGateway", label, "disable the internal gateway");
+        }
+    }
+    if (plan.egress !== undefined) {
+        add("Gateway", EGRESS_NAME, "egressGateway", "egressGateway (the egress gateway)", "remove the egress hosts");
+        add("DestinationRule", `${EGRESS_NAME}-egressgateway`, "egressGateway", "egressGateway (the egress gateway)", "remove the egress hosts");
+        plan.egress.hosts.forEach((h, i) => {
+            for (const kind of ["ServiceEntry", "VirtualService"]) add(kind, `${EGRESS_NAME}-${hostSlug(h.host)}`, `egress[${i}]`, `egress[${i}]`, "remove one of the egress hosts");
+        });
+        if (plan.egress.registryOnly === true) add("Sidecar", "default", "egressGateway.registryOnly", "egressGateway.registryOnly", "turn registryOnly off");
+    }
+    for (const w of plan.workloads) {
+        const p = `services.${w.service}`;
+        for (const kind of ["Service", "DestinationRule", "VirtualService"]) add(kind, w.service, p, p, "rename the service");
+        w.args.versions.forEach((v, i) => {
+            const owner = `${p}.${i === 0 ? "stable" : "canary"}`;
+            add("Deployment", `${w.service}-${v.version}`, owner, owner, "rename the service or the version");
+        });
+    }
+    return out;
+}
+
+/** Every object name has one owner: a second claimant is reported with both names. */
+export function checkObjectOwners(cfg: StackConfig): RuleProblem[] {
+    const first = new Map<string, StackObject>();
+    const out: RuleProblem[] = [];
+    const service = (path: string): string => path.split(".").slice(0, 2).join(".");
+    for (const o of stackObjects(cfg)) {
+        const key = `${o.kind}/${o.name}`;
+        const holder = first.get(key);
+        if (holder === undefined) {
+            first.set(key, o);
+            continue;
+        }
+        if (holder.owner.startsWith("services.") && service(holder.owner) === service(o.owner)) {
+            continue; // one service's stable and canary with one version: rules.ts says so with a better message
+        }
+        if (holder.owner.startsWith("egress[") && o.owner.startsWith("egress[")) {
+            continue; // two egress hosts with one name: the EgressGateway's own check names them
+        }
+        out.push({
+            propertyPath: o.owner,
+            reason: `${o.owner} makes ${o.kind} ${show(o.name)}, which ${holder.label} also makes; each object name must have one owner: ${o.fix}`,
+            fix: `${o.fix} (${o.owner})`,
+            about: [holder.owner],
+        });
+    }
+    return out;
 }
 
 /** What a stack exports for one service (release tooling and people read these). */

@@ -7,12 +7,24 @@
  * host, shadowed prefixes) are NOT repeated here: stacks/config.ts runs the components' own pure plans on
  * the config and reports their problems at the config path they came from. Pure: returns every problem.
  */
+import { qualifyHost } from "../components/destinationRuleClaims";
 import { show, type Problem } from "../components/validation";
-import type { IngressConfig, InternalGatewayConfig, ServiceConfig, StackConfig } from "./schema";
+import { releaseRules } from "../release/rules";
+import type { IngressConfig, InternalGatewayConfig, ServiceConfig, StackConfig, TrafficPolicyConfig } from "./schema";
 
 /** A problem with the fix to print under it. */
 export interface RuleProblem extends Problem {
     fix: string;
+    /**
+     * Config paths this problem is about besides its own: when the schema rejected one of them, this problem
+     * is a follow-on of that rejection and is not reported (stacks/config.ts).
+     */
+    about?: readonly string[];
+}
+
+/** The value of a user-supplied key of `record`, never one inherited from Object.prototype. */
+export function own<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
+    return Object.hasOwn(record, key) ? record[key] : undefined;
 }
 
 /** `pulumi config set --path '<path>' <what>`. */
@@ -23,10 +35,64 @@ const rule = (propertyPath: string, reason: string, fix: string): RuleProblem =>
 /** The mesh hosts of a service: `hosts`, or the service name. */
 export const serviceHosts = (name: string, svc: ServiceConfig): string[] => svc.hosts ?? [name];
 
+/** `loadBalancer` sets one of simple and consistentHash: Istio applies one, the other would be dropped. */
+function checkLoadBalancer(path: string, tp: TrafficPolicyConfig | undefined): RuleProblem[] {
+    const lb = tp?.loadBalancer;
+    if (lb?.simple === undefined || lb.consistentHash === undefined) {
+        return [];
+    }
+    const p = `${path}.loadBalancer`;
+    return [
+        rule(
+            p,
+            `${p} sets both simple and consistentHash; Istio applies one: set simple or consistentHash, not both`,
+            `pulumi config rm --path '${p}.simple' (to hash) or pulumi config rm --path '${p}.consistentHash'`,
+        ),
+    ];
+}
+
+const HEADER_PIN_KEYS = ["header", "exact", "prefix", "regex"] as const;
+const COOKIE_PIN_KEYS = ["cookie", "value"] as const;
+
+/** A pin is `{ header, exact | prefix | regex }` or `{ cookie, value }`; a key of the other kind would be dropped. */
+function checkPinKinds(name: string, pins: ServiceConfig["pins"]): RuleProblem[] {
+    return pins.flatMap((pin, i) => {
+        const p = `services.${name}.pins[${i}]`;
+        if (pin.header !== undefined && pin.cookie !== undefined) {
+            return [
+                rule(
+                    p,
+                    `${p} sets header and cookie; a pin is either { header, exact | prefix | regex } or { cookie, value }: split it into two pins`,
+                    `pulumi config rm --path '${p}.cookie', then add the cookie pin as its own element of services.${name}.pins`,
+                ),
+            ];
+        }
+        const cookie = pin.cookie !== undefined;
+        const foreign = (cookie ? HEADER_PIN_KEYS : COOKIE_PIN_KEYS).filter((k) => pin[k] !== undefined);
+        if (foreign.length === 0) {
+            return [];
+        }
+        return [
+            rule(
+                p,
+                cookie
+                    ? `${p} is a cookie pin but sets ${foreign.join(", ")}; a cookie pin takes only cookie and value`
+                    : `${p} is a header pin but sets ${foreign.join(", ")}; a header pin takes header and one of exact, prefix, regex`,
+                foreign.map((k) => `pulumi config rm --path '${p}.${k}'`).join(" && "),
+            ),
+        ];
+    });
+}
+
 function checkService(name: string, svc: ServiceConfig): RuleProblem[] {
     const p = `services.${name}`;
     const c = svc.canary;
-    const out: RuleProblem[] = [];
+    const out: RuleProblem[] = [
+        ...checkLoadBalancer(`${p}.trafficPolicy`, svc.trafficPolicy),
+        ...checkLoadBalancer(`${p}.stable.trafficPolicy`, svc.stable.trafficPolicy),
+        ...checkLoadBalancer(`${p}.canary.trafficPolicy`, svc.canary.trafficPolicy),
+        ...checkPinKinds(name, svc.pins),
+    ];
     if (c.version !== undefined && c.version === svc.stable.version) {
         out.push(
             rule(
@@ -59,15 +125,18 @@ function checkGatewayServices(
         return [];
     }
     return gw.routes.flatMap((r, i) =>
-        services[r.service] !== undefined
+        own(services, r.service) !== undefined
             ? []
             : [
-                  rule(
-                      `${key}.routes[${i}].service`,
-                      `${key}.routes[${i}].service is ${show(r.service)}, which is not a key of services; it must name ` +
-                          `a service of this stack (${Object.keys(services).map((s) => show(s)).join(", ") || "none defined"})`,
-                      setFix(`${key}.routes[${i}].service`, "<one of services>"),
-                  ),
+                  {
+                      ...rule(
+                          `${key}.routes[${i}].service`,
+                          `${key}.routes[${i}].service is ${show(r.service)}, which is not a key of services; it must name ` +
+                              `a service of this stack (${Object.keys(services).map((s) => show(s)).join(", ") || "none defined"})`,
+                          setFix(`${key}.routes[${i}].service`, "<one of services>"),
+                      ),
+                      about: [`services.${r.service}`],
+                  },
               ],
     );
 }
@@ -86,37 +155,53 @@ function checkIngressTls(ingress: IngressConfig): RuleProblem[] {
     ];
 }
 
-/** A mesh host belongs to one service: two VirtualServices for one host are merged unpredictably by Istio. */
-function checkHostOwners(services: StackConfig["services"]): RuleProblem[] {
-    const owner = new Map<string, string>();
+/**
+ * A mesh host belongs to one VirtualService: two for one host are merged unpredictably by Istio. The hosts of
+ * every service and every egress host (its VirtualService is bound to the mesh too) are compared in their
+ * qualified form, so `sample-app` and `sample-app.<ns>.svc.cluster.local` are one host.
+ */
+function checkHostOwners(cfg: StackConfig): RuleProblem[] {
+    const owner = new Map<string, { path: string; host: string }>();
     const out: RuleProblem[] = [];
-    for (const [name, svc] of Object.entries(services)) {
-        serviceHosts(name, svc).forEach((host, i) => {
-            const first = owner.get(host);
-            if (first === undefined) {
-                owner.set(host, name);
-                return;
-            }
-            out.push(
-                rule(
-                    `services.${name}.hosts[${i}]`,
-                    `services.${name}.hosts[${i}] is ${show(host)}, which services.${first} already claims; ` +
-                        `each host must belong to exactly one service (one mesh VirtualService per host)`,
-                    `pulumi config rm --path 'services.${name}.hosts[${i}]', or merge the two services`,
-                ),
-            );
+    const claim = (host: string, path: string, shownPath: string, fix: string): void => {
+        const key = qualifyHost(host, cfg.namespace);
+        const first = owner.get(key);
+        if (first === undefined) {
+            owner.set(key, { path: shownPath, host });
+            return;
+        }
+        const firstName = first.host === host ? first.path : `${first.path} (host ${show(first.host)})`;
+        out.push({
+            ...rule(path, `${path} is ${show(host)}, which ${firstName} also claims; each mesh host must belong to one VirtualService: remove one of them`, fix),
+            about: [first.path],
         });
+    };
+    cfg.egress.forEach((e, i) => claim(e.host, `egress[${i}].host`, `egress[${i}].host`, `pulumi config rm --path 'egress[${i}]'`));
+    for (const [name, svc] of Object.entries(cfg.services)) {
+        if (svc.hosts === undefined) {
+            claim(name, `services.${name}`, `services.${name}`, `pulumi config set --path 'services.${name}.hosts[0]' <another host>, or rename the service`);
+        } else {
+            svc.hosts.forEach((host, i) =>
+                claim(host, `services.${name}.hosts[${i}]`, `services.${name}.hosts[${i}]`, `pulumi config rm --path 'services.${name}.hosts[${i}]', or merge the two services`),
+            );
+        }
     }
     return out;
+}
+
+/** The release policy's rules (release/rules.ts), the same ones mesh-release applies. */
+function checkReleasePolicy(cfg: StackConfig): RuleProblem[] {
+    return releaseRules(cfg.release).map((p) => ({ propertyPath: p.propertyPath, reason: p.reason, fix: p.fix ?? setFix(p.propertyPath) }));
 }
 
 /** Every cross-key problem of a config that passed the schema. */
 export function checkStackRules(cfg: StackConfig): RuleProblem[] {
     return [
         ...Object.entries(cfg.services).flatMap(([name, svc]) => checkService(name, svc)),
-        ...checkHostOwners(cfg.services),
+        ...checkHostOwners(cfg),
         ...checkGatewayServices("ingress", cfg.ingress, cfg.services),
         ...checkIngressTls(cfg.ingress),
         ...checkGatewayServices("internalGateway", cfg.internalGateway, cfg.services),
+        ...checkReleasePolicy(cfg),
     ];
 }

@@ -5,29 +5,14 @@
  */
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
+import { baseStackConfig, sampleApp, type RawStack } from "../../support/stackFixtures";
 import { checkStackConfig, didYouMean, parseStackConfig, readStackConfig, StackConfigError, type StackConfigProblem } from "../../../stacks/config";
 
-type Raw = Record<string, unknown> & {
-    services: Record<string, Record<string, unknown> & { canary: Record<string, unknown>; stable: Record<string, unknown> }>;
-    ingress: Record<string, unknown>;
-};
+type Raw = RawStack;
 
 /** A small valid config; each test breaks one thing. */
-const base = (): Raw => ({
-    namespace: "shop",
-    services: {
-        "sample-app": { image: "img:{version}", stable: { version: "v1" }, canary: { version: "v2", weight: 10 } },
-    },
-    ingress: {
-        enabled: true,
-        hosts: ["shop.example.com"],
-        tls: { mode: "SIMPLE", credentialName: "shop-tls" },
-        routes: [{ prefix: "/", service: "sample-app" }],
-    },
-    egress: [{ host: "api.external-service.com" }],
-});
-
-const svc = (raw: Raw): Raw["services"][string] => raw.services["sample-app"] as Raw["services"][string];
+const base = baseStackConfig;
+const svc = sampleApp;
 
 /** The error parseStackConfig throws for `raw` after `edit`. */
 function errorFor(edit: (raw: Raw) => void, secretKeys: string[] = []): StackConfigError {
@@ -326,7 +311,10 @@ describe("stack config (stacks/config.ts)", () => {
             expect(err.problems.map((p) => p.propertyPath)).to.deep.equal([
                 "release.interval",
                 "release.prometheus.basicAuth.passwrd",
+                "release.prometheus",
                 "services.sample-app.timeout",
+                "release.prometheus.bearerToken",
+                "release.prometheus.basicAuth.password",
             ]);
             expect(err.problems[0]?.reason).to.equal("release.interval is \"[secret]\"; it must be a Go-style duration such as 500ms, 30s or 1m30s");
         });
