@@ -68,13 +68,23 @@ export interface CanaryArgs {
     claims?: DestinationRuleClaims;
     /** Extra labels on every object. Default none. */
     labels?: Record<string, string>;
+    /**
+     * Put the routes in a delegate VirtualService named `delegate.name` (no hosts, no gateways, exported to
+     * `delegate.exportTo`, default `["."]`: its own namespace) and make the mesh VirtualService a root whose one
+     * route delegates to it. Gateway root VirtualServices delegate to the same one, so every root routes
+     * with the same weights, pins, A/B flag, faults, retries and timeouts. Default: no delegate, the routes
+     * are in the mesh VirtualService itself.
+     */
+    delegate?: { name: string; exportTo?: string[] };
 }
 
 export class Canary extends pulumi.ComponentResource {
     /** The DestinationRule (subsets and traffic policy). */
     public readonly destinationRule: IstioResource<"DestinationRule">;
-    /** The mesh VirtualService. */
+    /** The mesh VirtualService (a root delegating to {@link delegateVirtualService} when there is one). */
     public readonly virtualService: IstioResource<"VirtualService">;
+    /** The delegate VirtualService with the routes, when `delegate` is set. */
+    public readonly delegateVirtualService: IstioResource<"VirtualService"> | undefined;
     /** Live catch-all weights, percent: pass to a gateway route's `weights` (IST0140). */
     public readonly weights: Weights;
     /** Subset names the DestinationRule defines. */
@@ -110,19 +120,37 @@ export class Canary extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+        const delegate = args.delegate;
+        // Make before break: the delegate exists before the root route that points at it.
+        this.delegateVirtualService =
+            delegate === undefined
+                ? undefined
+                : new IstioResource(
+                      `${name}-delegate-vs`,
+                      {
+                          kind: "VirtualService",
+                          metadata: objectMeta(delegate.name, args.namespace, args.labels),
+                          spec: { exportTo: [...(delegate.exportTo ?? ["."])], http: plan.http },
+                      },
+                      { parent: this, dependsOn: [this.destinationRule] },
+                  );
         this.virtualService = new IstioResource(
             `${name}-vs`,
             {
                 kind: "VirtualService",
                 metadata: objectMeta(args.service, args.namespace, args.labels),
-                spec: { hosts: plan.hosts, http: plan.http },
+                spec: {
+                    hosts: plan.hosts,
+                    http: delegate === undefined ? plan.http : [{ delegate: { name: delegate.name, namespace: args.namespace } }],
+                },
             },
-            { parent: this, dependsOn: [this.destinationRule] },
+            { parent: this, dependsOn: [this.delegateVirtualService ?? this.destinationRule] },
         );
 
         this.registerOutputs({
             destinationRule: this.destinationRule,
             virtualService: this.virtualService,
+            ...(this.delegateVirtualService === undefined ? {} : { delegateVirtualService: this.delegateVirtualService }),
             weights: this.weights,
             subsets: this.subsets,
             hosts: this.hosts,
@@ -153,6 +181,15 @@ export function planCanary(name: string, args: CanaryArgs): CanaryPlan {
     const warnings: string[] = [];
     const hosts = args.hosts ?? [args.service];
     problems.push(...checkHosts("hosts", hosts, false));
+    if (args.delegate !== undefined) {
+        problems.push(...checkDnsLabel("delegate.name", args.delegate.name));
+        if (args.delegate.name === args.service) {
+            problems.push({
+                propertyPath: "delegate.name",
+                reason: `delegate.name is ${JSON.stringify(args.delegate.name)}, the name of the mesh VirtualService; the delegate needs a name of its own`,
+            });
+        }
+    }
 
     const entries: Array<readonly [string, SubsetArgs]> = [["stable", { name: STABLE, ...args.stable }]];
     const canaryVersion = args.canary?.version;

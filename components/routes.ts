@@ -12,6 +12,7 @@
  */
 import { CANARY, STABLE } from "./subsets";
 import type {
+    Delegate,
     HTTPFaultInjection,
     HTTPMatchRequest,
     HTTPRetry,
@@ -497,6 +498,11 @@ export interface GatewayRouteArgs {
      * subsets (plain service routing).
      */
     weights?: Weights;
+    /**
+     * Delegate the route to this delegate VirtualService (a service stack's routes) instead of routing to
+     * `host` here: the route then has only its prefix match and `delegate` (Istio's root route). Default none.
+     */
+    delegate?: Delegate;
 }
 
 /** Problems of gateway routes, under `path` (e.g. "routes"). */
@@ -530,12 +536,15 @@ export function checkGatewayRoutes(path: string, routes: readonly GatewayRouteAr
 
 /** HTTP routes of a gateway-bound VirtualService, in the given order. */
 export function gatewayHttpRoutes(routes: readonly GatewayRouteArgs[]): HTTPRoute[] {
-    return routes.map((r, i) => ({
-        name: `route-${i}`,
-        match: [{ uri: { prefix: r.prefix } }],
-        route:
+    return routes.map((r, i): HTTPRoute => {
+        const name = `route-${i}`;
+        const match = [{ uri: { prefix: r.prefix } }];
+        if (r.delegate !== undefined) {
+            return { name, match, delegate: { ...r.delegate } };
+        }
+        return { name, match, route:
             r.weights === undefined
                 ? [{ destination: r.port === undefined ? { host: r.host } : { host: r.host, port: { number: r.port } } }]
-                : splitDestinations(r.host, r.port, r.weights),
-    }));
+                : splitDestinations(r.host, r.port, r.weights) };
+    });
 }

@@ -15,6 +15,7 @@ import type { z } from "zod";
 import { CONTROL_CHARS, CONTROL_CHARS_RULE, show } from "../components/validation";
 import { plainSecretProblems } from "../release/rules";
 import { stackConfigSchema, type StackConfig } from "./schema";
+import { checkLayout } from "./layout";
 import { checkMeshPlan, checkObjectOwners } from "./meshStack";
 import { checkStackRules, type RuleProblem } from "./rules";
 
@@ -279,12 +280,12 @@ export interface ParseOptions {
  * Rules across keys and the components' own checks of a config with the right shape. `secretKeys` (when the
  * caller knows them) also refuses credentials given as plain config.
  */
-function semanticProblems(cfg: StackConfig, secretKeys: ReadonlySet<string> | undefined): RuleProblem[] {
+function semanticProblems(cfg: StackConfig, secretKeys: ReadonlySet<string> | undefined, present: readonly string[]): RuleProblem[] {
     const plain =
         secretKeys === undefined
             ? []
             : plainSecretProblems(cfg.release, (path) => isSecretKeyPath(path, secretKeys)).map((p) => ({ ...p, fix: p.fix ?? setFix(p.propertyPath, true) }));
-    return [...checkStackRules(cfg), ...checkMeshPlan(cfg), ...checkObjectOwners(cfg), ...plain];
+    return [...checkLayout(present, cfg), ...checkStackRules(cfg), ...checkMeshPlan(cfg), ...checkObjectOwners(cfg), ...plain];
 }
 
 /** `path` is under a top-level key Pulumi holds as a secret. */
@@ -450,7 +451,11 @@ function isFollowOn(p: RuleProblem, removed: readonly string[], unknownKeys: rea
 
 const asProblem = (p: RuleProblem): StackConfigProblem => ({ propertyPath: p.propertyPath, reason: p.reason, fix: p.fix });
 
+/** Top-level keys `raw` sets (defaults do not count): what the layout rules look at. */
+const presentKeys = (raw: unknown): string[] => (raw !== null && typeof raw === "object" ? Object.keys(raw) : []);
+
 /** Every problem of `raw`, plus the typed config when there are none. Pure. */
+
 export function checkStackConfig(
     raw: unknown,
     options: ParseOptions = {},
@@ -469,11 +474,11 @@ export function checkStackConfig(
         const left = result.success ? { config: result.data, removed: [], unknownKeys: [] } : parseWhatIsLeft(pre.cleaned, issues);
         if (left.config !== undefined) {
             const removed = [...left.removed, ...pre.touched];
-            problems.push(...semanticProblems(left.config, knownSecrets).filter((p) => !isFollowOn(p, removed, left.unknownKeys)).map(asProblem));
+            problems.push(...semanticProblems(left.config, knownSecrets, presentKeys(pre.cleaned)).filter((p) => !isFollowOn(p, removed, left.unknownKeys)).map(asProblem));
         }
         return { config: undefined, problems };
     }
-    const problems = semanticProblems(result.data, knownSecrets).map(asProblem);
+    const problems = semanticProblems(result.data, knownSecrets, presentKeys(pre.cleaned)).map(asProblem);
     return problems.length === 0 ? { config: result.data, problems: [] } : { config: undefined, problems };
 }
 
@@ -494,7 +499,7 @@ export function parseStackConfig(stack: string, raw: unknown, options: ParseOpti
 // The I/O edge.
 
 /** Top-level keys whose plain-string value is the value itself (not JSON). */
-const STRING_KEYS: ReadonlySet<string> = new Set(["namespace"]);
+const STRING_KEYS: ReadonlySet<string> = new Set(["layout", "platformStack", "namespace"]);
 
 /**
  * Turns Pulumi's flat config map (`"mesh-traffic:services": "<json>"`) into a plain object. Structured values

@@ -35,6 +35,7 @@ import {
 } from "../components";
 import { hostSlug } from "../components/egressGateway";
 import { show } from "../components/validation";
+import { delegateName, platformOutputs, type PlatformOutputs } from "./layout";
 import { own, setFix, type RuleProblem } from "./rules";
 import type { ServiceConfig, StackConfig, TrafficPolicyConfig } from "./schema";
 
@@ -89,14 +90,14 @@ function toPin(p: ServiceConfig["pins"][number]): CanaryPin {
 const imageOf = (svc: ServiceConfig, version: string, image: string | undefined): string =>
     image ?? svc.image.split("{version}").join(version);
 
-function workloadsArgs(name: string, svc: ServiceConfig, cfg: StackConfig): WorkloadsArgs {
+function workloadsArgs(name: string, svc: ServiceConfig, cfg: StackConfig, namespace: string): WorkloadsArgs {
     const versions = [{ version: svc.stable.version, image: imageOf(svc, svc.stable.version, svc.stable.image), replicas: svc.stable.replicas ?? svc.replicas }];
     const cv = svc.canary.version;
     if (cv !== undefined) {
         versions.push({ version: cv, image: imageOf(svc, cv, svc.canary.image), replicas: svc.canary.replicas ?? svc.replicas });
     }
     return {
-        namespace: cfg.namespace,
+        namespace,
         app: name,
         versions,
         port: svc.port,
@@ -105,12 +106,12 @@ function workloadsArgs(name: string, svc: ServiceConfig, cfg: StackConfig): Work
     };
 }
 
-function canaryArgs(name: string, svc: ServiceConfig, cfg: StackConfig, claims: DestinationRuleClaims): CanaryArgs {
+function canaryArgs(name: string, svc: ServiceConfig, namespace: string, claims: DestinationRuleClaims, delegate: boolean): CanaryArgs {
     const stablePolicy = toTrafficPolicyArgs(svc.stable.trafficPolicy);
     const canaryPolicy = toTrafficPolicyArgs(svc.canary.trafficPolicy);
     const trafficPolicy = toTrafficPolicyArgs(svc.trafficPolicy);
     return {
-        namespace: cfg.namespace,
+        namespace,
         service: name,
         port: svc.port,
         ...(svc.hosts === undefined ? {} : { hosts: svc.hosts }),
@@ -131,6 +132,7 @@ function canaryArgs(name: string, svc: ServiceConfig, cfg: StackConfig, claims: 
         ...(svc.retries === undefined ? {} : { retries: svc.retries }),
         ...(svc.faults === undefined ? {} : { faults: svc.faults }),
         claims,
+        ...(delegate ? { delegate: { name: delegateName(name) } } : {}),
     };
 }
 
@@ -139,8 +141,14 @@ export function serviceWeights(svc: ServiceConfig): Weights {
     return liveWeights(svc.canary);
 }
 
-/** Gateway routes to services: each goes to the service's port, split like the service's catch-all (IST0140). */
+/**
+ * Gateway routes to services: each goes to the service's port, split like the service's catch-all (IST0140).
+ * In a platform stack each is a root route delegating to the service's delegate VirtualService instead.
+ */
 function gatewayRoutes(routes: readonly { prefix: string; service: string }[], cfg: StackConfig): GatewayRouteArgs[] {
+    if (cfg.layout === "platform") {
+        return routes.map((r) => ({ prefix: r.prefix, host: r.service, delegate: { name: delegateName(r.service), namespace: cfg.namespace } }));
+    }
     return routes.map((r) => {
         const svc = own(cfg.services, r.service);
         // An unknown service is reported by rules.ts; route to the name as given so the plan stays total.
@@ -150,17 +158,40 @@ function gatewayRoutes(routes: readonly { prefix: string; service: string }[], c
     });
 }
 
-/** Pure: the args of every component of a stack. `claims` is the stack's one-DestinationRule-per-host registry. */
-export function planMeshStack(cfg: StackConfig, claims: DestinationRuleClaims = new DestinationRuleClaims()): MeshPlan {
-    const services = Object.entries(cfg.services);
+/**
+ * Pure: the args of every component of a stack. `claims` is the stack's one-DestinationRule-per-host registry.
+ * A service stack's objects go to its platform stack's namespace (`platform`, from the StackReference; the
+ * config's own `namespace` when absent, as in the checks that run before the platform is read). A service
+ * stack has no namespace, gateways or egress of its own; a platform stack has no services.
+ */
+export function planMeshStack(
+    cfg: StackConfig,
+    claims: DestinationRuleClaims = new DestinationRuleClaims(),
+    platform?: Pick<PlatformOutputs, "namespace">,
+): MeshPlan {
+    const layout = cfg.layout;
+    const namespace = layout === "service" ? (platform?.namespace ?? cfg.namespace) : cfg.namespace;
+    const services = layout === "platform" ? [] : Object.entries(cfg.services);
     const ing = cfg.ingress;
     const internal = cfg.internalGateway;
+    if (layout === "service") {
+        return {
+            namespace,
+            createNamespace: false,
+            skipAwait: cfg.skipAwait,
+            workloads: services.map(([name, svc]) => ({ service: name, args: workloadsArgs(name, svc, cfg, namespace) })),
+            canaries: services.map(([name, svc]) => ({ service: name, args: canaryArgs(name, svc, namespace, claims, true) })),
+            ingress: undefined,
+            internalGateway: undefined,
+            egress: undefined,
+        };
+    }
     return {
         namespace: cfg.namespace,
         createNamespace: cfg.createNamespace,
         skipAwait: cfg.skipAwait,
-        workloads: services.map(([name, svc]) => ({ service: name, args: workloadsArgs(name, svc, cfg) })),
-        canaries: services.map(([name, svc]) => ({ service: name, args: canaryArgs(name, svc, cfg, claims) })),
+        workloads: services.map(([name, svc]) => ({ service: name, args: workloadsArgs(name, svc, cfg, namespace) })),
+        canaries: services.map(([name, svc]) => ({ service: name, args: canaryArgs(name, svc, namespace, claims, false) })),
         ingress: !ing.enabled
             ? undefined
             : {
@@ -370,16 +401,23 @@ export interface MeshStackOutputs {
     services: Record<string, ServiceOutputs>;
     ingressHosts: string[];
     egressHosts: string[];
+    /** A platform stack only: what its service stacks read through a StackReference. */
+    platform?: PlatformOutputs;
 }
 
-/** Pure: the stack outputs of a config (the same values the components expose). */
-export function meshStackOutputs(cfg: StackConfig): MeshStackOutputs {
-    const gatewayHostsOf = (name: string): string[] => [
-        ...(cfg.ingress.enabled && cfg.ingress.routes.some((r) => r.service === name) ? cfg.ingress.hosts : []),
-        ...(cfg.internalGateway.enabled && cfg.internalGateway.routes.some((r) => r.service === name) ? cfg.internalGateway.hosts : []),
-    ];
+/**
+ * Pure: the stack outputs of a config (the same values the components expose). A service stack's gateway
+ * hosts and namespace come from its platform stack's outputs (`platform`).
+ */
+export function meshStackOutputs(cfg: StackConfig, platform?: PlatformOutputs): MeshStackOutputs {
+    const own = cfg.layout === "platform" ? platformOutputs(cfg) : undefined;
+    const view: PlatformOutputs = cfg.layout === "service" && platform !== undefined ? platform : (own ?? platformOutputs(cfg));
+    const gatewayHostsOf = (name: string): string[] =>
+        (["ingress", "internalGateway"] as const).flatMap((g) =>
+            view.routes.some((r) => r.gateway === g && r.service === name) ? view.gatewayHosts[g] : [],
+        );
     const services: Record<string, ServiceOutputs> = {};
-    for (const [name, svc] of Object.entries(cfg.services)) {
+    for (const [name, svc] of Object.entries(cfg.layout === "platform" ? {} : cfg.services)) {
         const canary = svc.canary.version;
         services[name] = {
             weights: serviceWeights(svc),
@@ -389,11 +427,15 @@ export function meshStackOutputs(cfg: StackConfig): MeshStackOutputs {
             gatewayHosts: [...new Set(gatewayHostsOf(name))],
         };
     }
+    if (cfg.layout === "service") {
+        return { namespace: platform?.namespace ?? cfg.namespace, services, ingressHosts: [], egressHosts: [] };
+    }
     return {
         namespace: cfg.namespace,
         services,
         ingressHosts: cfg.ingress.enabled ? cfg.ingress.hosts : [],
         egressHosts: cfg.egress.map((e) => e.host),
+        ...(own === undefined ? {} : { platform: own }),
     };
 }
 
@@ -413,8 +455,8 @@ export interface MeshStack {
  * `transformations` entry on each component adds the dependency to all of its children (dependsOn on a
  * component alone does not reach them).
  */
-export function buildMeshStack(cfg: StackConfig): MeshStack {
-    const plan = planMeshStack(cfg);
+export function buildMeshStack(cfg: StackConfig, platform?: PlatformOutputs): MeshStack {
+    const plan = planMeshStack(cfg, undefined, platform);
     const namespace = plan.createNamespace
         ? new k8s.core.v1.Namespace("namespace", {
               metadata: {
@@ -448,6 +490,6 @@ export function buildMeshStack(cfg: StackConfig): MeshStack {
         internalGateway:
             plan.internalGateway === undefined ? undefined : new InternalGateway(INTERNAL_GATEWAY_NAME, plan.internalGateway, opts),
         egress: plan.egress === undefined ? undefined : new EgressGateway(EGRESS_NAME, plan.egress, opts),
-        outputs: meshStackOutputs(cfg),
+        outputs: meshStackOutputs(cfg, platform),
     };
 }

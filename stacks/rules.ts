@@ -199,9 +199,10 @@ export function checkStackRules(cfg: StackConfig): RuleProblem[] {
     return [
         ...Object.entries(cfg.services).flatMap(([name, svc]) => checkService(name, svc)),
         ...checkHostOwners(cfg),
-        ...checkGatewayServices("ingress", cfg.ingress, cfg.services),
+        // A platform stack's routes name services of other stacks: stacks/environment.ts checks those.
+        ...(cfg.layout === "platform" ? [] : checkGatewayServices("ingress", cfg.ingress, cfg.services)),
         ...checkIngressTls(cfg.ingress),
-        ...checkGatewayServices("internalGateway", cfg.internalGateway, cfg.services),
+        ...(cfg.layout === "platform" ? [] : checkGatewayServices("internalGateway", cfg.internalGateway, cfg.services)),
         ...checkReleasePolicy(cfg),
     ];
 }

@@ -464,7 +464,27 @@ export type EgressGatewayConfig = z.infer<typeof egressGatewaySchema>;
 // ---------------------------------------------------------------------------------------------
 // The whole stack.
 
+/** What a stack holds: see {@link stackConfigSchema}'s `layout` and stacks/layout.ts. */
+export const LAYOUTS = ["single", "platform", "service"] as const;
+export type Layout = (typeof LAYOUTS)[number];
+
 export const stackConfigSchema = z.strictObject({
+    layout: z.enum(LAYOUTS).default("single").meta({
+        description:
+            "What this stack holds. single: the whole environment (namespace, gateways, every service). platform: the " +
+            "environment's namespace, gateways, release defaults and the ingress root VirtualService, whose routes " +
+            "delegate to each service's delegate VirtualService; no services. service: exactly one service (its " +
+            "Workloads, DestinationRule, delegate and mesh VirtualServices), read against `platformStack`.",
+    }),
+    platformStack: z
+        .string({ error: 'must be a stack name such as "production" or "organization/mesh-traffic/production"' })
+        .default("")
+        .meta({
+            description:
+                "layout service only (required there; empty elsewhere): the platform stack of this environment, read through a " +
+                "StackReference: its name (`production`, same project and backend) or fully qualified " +
+                "(`organization/mesh-traffic/production` on a self-managed backend, `<org>/mesh-traffic/production` on Pulumi Cloud).",
+        }),
     namespace: dnsLabel.default("mesh-traffic").meta({ description: "Namespace of every object." }),
     createNamespace: z
         .boolean()

@@ -96,9 +96,19 @@ export interface HTTPFaultInjection {
 }
 
 /** `HTTPRoute` (subset). */
+/**
+ * `Delegate`: the VirtualService (no hosts, no gateways) whose HTTP routes Istio merges into a root route.
+ * One level only; the root route has no route/redirect of its own.
+ */
+export interface Delegate {
+    name: string;
+    namespace?: string;
+}
+
 export interface HTTPRoute {
     name?: string;
     match?: HTTPMatchRequest[];
+    delegate?: Delegate;
     route?: HTTPRouteDestination[];
     redirect?: HTTPRedirect;
     rewrite?: HTTPRewrite;
@@ -130,7 +140,8 @@ export interface TLSRoute {
 
 /** `VirtualService` spec (subset). */
 export interface VirtualServiceSpec {
-    hosts: string[];
+    /** Absent on a delegate VirtualService (Istio: a VirtualService without hosts is a delegate). */
+    hosts?: string[];
     gateways?: string[];
     http?: HTTPRoute[];
     tls?: TLSRoute[];

@@ -40,6 +40,11 @@ export interface MockRecorder {
     byType(type: string): RecordedResource[];
     /** The single record with this name (and type, when given); throws when there is not exactly one. */
     one(name: string, type?: string): RecordedResource;
+    /**
+     * Outputs of the stacks a `pulumi.StackReference` may read, by stack name (set per test; a stack not
+     * listed reads as a stack without outputs). Not cleared by `reset`.
+     */
+    readonly stackOutputs: Map<string, Record<string, unknown>>;
 }
 
 /** Last URN segment's type and name: `urn:pulumi:stack::project::a$b$T::name` -> [T, name]. */
@@ -77,11 +82,16 @@ export async function setupMocks(project = "mesh-traffic", stack = "unit"): Prom
     const resources: RecordedResource[] = [];
     const pending = new Set<Promise<void>>();
     const inputsByKey = new Map<string, Record<string, unknown>>();
+    const stackOutputs = new Map<string, Record<string, unknown>>();
 
     await pulumi.runtime.setMocks(
         {
             newResource: (args: pulumi.runtime.MockResourceArgs) => {
                 inputsByKey.set(`${args.type}::${args.name}`, args.inputs as Record<string, unknown>);
+                if (args.type === "pulumi:pulumi:StackReference") {
+                    const name = String((args.inputs as { name?: unknown }).name ?? args.name);
+                    return { id: name, state: { name, outputs: stackOutputs.get(name) ?? {}, secretOutputNames: [] } };
+                }
                 return { id: args.custom === false ? undefined : `${args.name}-id`, state: args.inputs as Record<string, unknown> };
             },
             call: (args: pulumi.runtime.MockCallArgs) => args.inputs as Record<string, unknown>,
@@ -123,6 +133,7 @@ export async function setupMocks(project = "mesh-traffic", stack = "unit"): Prom
 
     const recorder: MockRecorder = {
         resources,
+        stackOutputs,
         reset() {
             resources.length = 0;
             inputsByKey.clear();

@@ -13,43 +13,14 @@
 import { expect } from "chai";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseAllDocuments, parse } from "yaml";
+import { parseAllDocuments } from "yaml";
+import { committedStackFiles, istioObjects, rawStackConfig, REPO_ROOT } from "../../support/emitted";
 import { setupMocks, type MockRecorder } from "../../support/mocks";
-import { analyzeMesh, loadIstioSchema, type IstioObject, type IstioSchema } from "../../support/istioSchema";
+import { analyzeMesh, loadIstioSchema, type IstioSchema } from "../../support/istioSchema";
 import type * as Stacks from "../../../stacks";
 
-const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
-const ISTIO_TYPE = /^kubernetes:networking\.istio\.io\/(v1[a-z0-9]*):(\w+)$/;
-
-const stackFiles = fs
-    .readdirSync(REPO_ROOT)
-    .filter((f) => /^Pulumi\.[a-z0-9-]+\.yaml$/.test(f))
-    .sort();
-
-/** The `mesh-traffic:` keys of a stack file, without the prefix, as the program's config reader sees them. */
-function rawConfig(file: string): Record<string, unknown> {
-    const doc = parse(fs.readFileSync(path.join(REPO_ROOT, file), "utf8")) as { config?: Record<string, unknown> };
-    const raw: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(doc.config ?? {})) {
-        if (k.startsWith("mesh-traffic:")) {
-            // YAML strings "true"/"5" are what `pulumi config set` writes; the program reads them as JSON.
-            raw[k.slice("mesh-traffic:".length)] = typeof v === "string" && /^(true|false|-?\d+(\.\d+)?)$/.test(v) ? (JSON.parse(v) as unknown) : v;
-        }
-    }
-    return raw;
-}
-
-/** Every Istio object the recorder saw, as the API server would receive it. */
-function istioObjects(rec: MockRecorder): IstioObject[] {
-    return rec.resources.flatMap((r) => {
-        const m = ISTIO_TYPE.exec(r.type);
-        if (m === null) {
-            return [];
-        }
-        const meta = r.inputs["metadata"] as { name: string; namespace: string };
-        return [{ apiVersion: `networking.istio.io/${m[1] ?? ""}`, kind: m[2] ?? "", metadata: meta, spec: r.inputs["spec"] as IstioObject["spec"] }];
-    });
-}
+const stackFiles = committedStackFiles().filter((f) => /^Pulumi\.[a-z0-9-]+\.yaml$/.test(f));
+const rawConfig = (file: string): Record<string, unknown> => rawStackConfig(file);
 
 describe("every stack under mocks: Istio CRD schema and analyzer rules", function () {
     // The first call may fetch the pinned CRDs with `go mod download` (cached afterwards).

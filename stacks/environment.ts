@@ -1,0 +1,143 @@
+/**
+ * Checks across one environment: a platform stack and its service stacks (stacks/layout.ts explains the
+ * layouts). {@link checkEnvironment} is pure; the environment fan-out of mesh-release calls it with every
+ * stack's config before it applies anything, so a wrong combination is refused with the stack, the config
+ * path, the value, the rule and the fix.
+ */
+import { show } from "../components/validation";
+import { checkStackConfig, type StackConfigProblem } from "./config";
+import { checkDelegateNesting, rootRoutes, serviceStackName, shortStackName } from "./layout";
+import { serviceHosts } from "./rules";
+import type { StackConfig } from "./schema";
+
+/** One problem of an environment: the stack it is in, and the problem at that stack's config path. */
+export interface EnvironmentProblem extends StackConfigProblem {
+    stack: string;
+}
+
+/** One stack's `mesh-traffic:` config (keys without the namespace, as `configFromPulumiMap` returns them). */
+export interface StackConfigInput {
+    stack: string;
+    config: Record<string, unknown>;
+}
+
+/**
+ * Pure: every problem of an environment (one platform stack, its service stacks) that no single stack can
+ * see, plus each stack's own problems, before anything is applied:
+ * - each stack's config (schema, rules, layout keys);
+ * - the platform stack has layout platform; each service stack has layout service and names it in
+ *   `platformStack`;
+ * - a service is claimed by one stack only, and a mesh host by one service only;
+ * - every root route (ingress, internal gateway) goes to a service that has a service stack;
+ * - each service's delegate nests in the root routes that delegate to it.
+ */
+export function checkEnvironment(platform: StackConfigInput, services: readonly StackConfigInput[]): EnvironmentProblem[] {
+    const out: EnvironmentProblem[] = [];
+    const at = (stack: string, problems: readonly StackConfigProblem[]): void => {
+        out.push(...problems.map((p) => ({ stack, ...p })));
+    };
+    const parsed = (input: StackConfigInput): StackConfig | undefined => {
+        const { config, problems } = checkStackConfig(input.config);
+        at(input.stack, problems);
+        return config;
+    };
+    const platformCfg = parsed(platform);
+    const platformLayout = platform.config["layout"] ?? "single";
+    if (platformLayout !== "platform") {
+        at(platform.stack, [
+            {
+                propertyPath: "layout",
+                reason: `layout is ${show(platformLayout)}; the platform stack of an environment must have layout "platform"`,
+                fix: "pulumi config set layout platform (and move its services to service stacks)",
+            },
+        ]);
+    }
+    const owner = new Map<string, string>(); // service -> stack
+    const hostOwner = new Map<string, { stack: string; service: string }>();
+    const seenStacks = new Set<string>([platform.stack]);
+    for (const input of services) {
+        if (seenStacks.has(input.stack)) {
+            at(input.stack, [
+                {
+                    propertyPath: "",
+                    reason: `stack ${show(input.stack)} is listed twice in the environment`,
+                    fix: "list each stack once",
+                },
+            ]);
+            continue;
+        }
+        seenStacks.add(input.stack);
+        const cfg = parsed(input);
+        if (cfg === undefined) {
+            continue;
+        }
+        if (cfg.layout !== "service") {
+            at(input.stack, [
+                {
+                    propertyPath: "layout",
+                    reason: `layout is ${show(cfg.layout)}; a service stack of environment ${show(platform.stack)} must have layout "service"`,
+                    fix: "pulumi config set layout service",
+                },
+            ]);
+            continue;
+        }
+        if (cfg.platformStack !== "" && shortStackName(cfg.platformStack) !== shortStackName(platform.stack)) {
+            at(input.stack, [
+                {
+                    propertyPath: "platformStack",
+                    reason: `platformStack is ${show(cfg.platformStack)}, but this stack is a service stack of environment ${show(platform.stack)}; it must name that platform stack`,
+                    fix: `pulumi config set platformStack ${platform.stack}`,
+                },
+            ]);
+        }
+        for (const [name, svc] of Object.entries(cfg.services)) {
+            const first = owner.get(name);
+            if (first !== undefined) {
+                at(input.stack, [
+                    {
+                        propertyPath: `services.${name}`,
+                        reason: `services.${name} is claimed by stack ${show(first)} too; a service belongs to exactly one stack (one Deployment, DestinationRule and delegate per service)`,
+                        fix: `pulumi config rm --path 'services.${name}' in one of ${show(first)} and ${show(input.stack)} (pulumi state move the service's resources if they are live)`,
+                    },
+                ]);
+                continue;
+            }
+            owner.set(name, input.stack);
+            serviceHosts(name, svc).forEach((host, i) => {
+                const h = hostOwner.get(host);
+                if (h !== undefined) {
+                    at(input.stack, [
+                        {
+                            propertyPath: `services.${name}.hosts[${i}]`,
+                            reason: `services.${name}.hosts[${i}] is ${show(host)}, which service ${h.service} of stack ${show(h.stack)} already claims; each host belongs to exactly one service (one mesh VirtualService per host)`,
+                            fix: `pulumi config rm --path 'services.${name}.hosts[${i}]' in stack ${input.stack}`,
+                        },
+                    ]);
+                    return;
+                }
+                hostOwner.set(host, { stack: input.stack, service: name });
+            });
+            if (platformCfg !== undefined) {
+                at(input.stack, checkDelegateNesting(name, svc, rootRoutes(platformCfg)));
+            }
+        }
+    }
+    if (platformCfg !== undefined) {
+        for (const r of rootRoutes(platformCfg)) {
+            if (owner.has(r.service)) {
+                continue;
+            }
+            const path = `${r.gateway}.routes[${r.index}].service`;
+            at(platform.stack, [
+                {
+                    propertyPath: path,
+                    reason:
+                        `${path} is ${show(r.service)}, a service no service stack of this environment holds ` +
+                        `(${[...owner.keys()].map((s) => show(s)).join(", ") || "none"}); the root route would delegate to a delegate VirtualService that does not exist`,
+                    fix: `create its service stack first (pulumi stack init ${serviceStackName(shortStackName(platform.stack), r.service)}, layout service), or remove the route: pulumi config rm --path '${r.gateway}.routes[${r.index}]'`,
+                },
+            ]);
+        }
+    }
+    return out;
+}

@@ -1,0 +1,202 @@
+/**
+ * Stack layouts (`mesh-traffic:layout`): which keys a stack of each layout may set, the names that tie a
+ * platform stack to its service stacks, what a platform stack exports for them, and
+ * {@link checkServiceAgainstPlatform} (the check a service stack's program runs on its platform stack's
+ * outputs). The checks across a whole environment are in stacks/environment.ts.
+ *
+ * - `single`: the whole environment in one stack, today's objects unchanged.
+ * - `platform` (`<env>`): namespace, gateways, egress, release defaults and the gateway ROOT VirtualServices,
+ *   whose routes `delegate: {name, namespace}` to each service's delegate VirtualService. No services.
+ * - `service` (`<env>.<svc>` by convention): exactly one service: its Workloads, its DestinationRule, its
+ *   delegate VirtualService (every route: pins, A/B, faults, retries, timeouts, the weighted catch-all) and
+ *   its mesh VirtualService, a root whose one route delegates to that same delegate, so gateway traffic and
+ *   mesh traffic are routed by one list of routes and cannot disagree on weights (Istio analyzer IST0140).
+ *
+ * Istio's delegation rules these checks follow (pilot/pkg/model/virtualservice.go, mergeHTTPRoute and
+ * hasConflict; virtualservice_controller.go; pkg/config/validation): one level only (a delegate's route may
+ * not delegate); HTTP only (a delegate has no tls/tcp routes); a delegate has no hosts and no gateways; a
+ * root route that delegates has no route/redirect of its own; each of the delegate's match conditions must
+ * nest in one of the root route's (a `uri.prefix` that starts with the root's prefix, or no uri at all),
+ * else that delegate route is dropped for that root; the delegate must be exported to the root's namespace.
+ */
+import { show } from "../components/validation";
+import type { RuleProblem } from "./rules";
+import type { Layout, ServiceConfig, StackConfig } from "./schema";
+
+/** Top-level keys each layout may set (a key not listed is refused when present in the stack's config). */
+export const LAYOUT_KEYS: Readonly<Record<Layout, readonly (keyof StackConfig)[]>> = {
+    single: ["layout", "namespace", "createNamespace", "skipAwait", "ingress", "internalGateway", "services", "egress", "egressGateway", "release", "rollouts"],
+    platform: ["layout", "namespace", "createNamespace", "skipAwait", "ingress", "internalGateway", "egress", "egressGateway", "release"],
+    service: ["layout", "platformStack", "skipAwait", "services", "release", "rollouts"],
+};
+
+/** Where a key that a layout refuses belongs instead. */
+const BELONGS: Readonly<Partial<Record<keyof StackConfig, string>>> = {
+    platformStack: "only in a service stack (layout service)",
+    namespace: "in the platform stack: a service stack uses the platform stack's namespace",
+    createNamespace: "in the platform stack, which owns the namespace",
+    ingress: "in the platform stack, whose ingress root VirtualService delegates to the service stacks",
+    internalGateway: "in the platform stack, whose internal gateway root VirtualService delegates to the service stacks",
+    egress: "in the platform stack",
+    egressGateway: "in the platform stack",
+    services: "in one service stack per service (layout service, named <env>.<svc>)",
+    rollouts: "in the service stack of each service (mesh-release writes it there)",
+};
+
+/** Name of the delegate VirtualService of a service (in the platform stack's namespace). */
+export const delegateName = (service: string): string => `${service}-delegate`;
+
+/** The conventional service stack name of a service in an environment: `<env>.<svc>`. */
+export const serviceStackName = (env: string, service: string): string => `${env}.${service}`;
+
+/** The last segment of a stack name as `pulumi stack` prints it (`org/project/dev` -> `dev`). */
+export const shortStackName = (stack: string): string => stack.slice(stack.lastIndexOf("/") + 1);
+
+/** One gateway root route as the platform stack exports it. */
+export interface RootRoute {
+    /** `ingress` or `internalGateway`: the config key of the root VirtualService's gateway. */
+    gateway: "ingress" | "internalGateway";
+    /** Index in `<gateway>.routes`. */
+    index: number;
+    /** URI prefix the root matches. */
+    prefix: string;
+    /** The service whose delegate the route delegates to. */
+    service: string;
+}
+
+/** What a platform stack exports (stack output `platform`) for its service stacks to read. */
+export interface PlatformOutputs {
+    layout: "platform";
+    /** Namespace of every service stack's objects (and of the root VirtualServices). */
+    namespace: string;
+    /** Every root route of the enabled gateways, in config order. */
+    routes: RootRoute[];
+    /** Gateway hosts per gateway key (empty when the gateway is disabled). */
+    gatewayHosts: { ingress: string[]; internalGateway: string[] };
+}
+
+/** Pure: the root routes of a config's enabled gateways. */
+export function rootRoutes(cfg: Pick<StackConfig, "ingress" | "internalGateway">): RootRoute[] {
+    const of = (gateway: RootRoute["gateway"]): RootRoute[] =>
+        cfg[gateway].enabled ? cfg[gateway].routes.map((r, index) => ({ gateway, index, prefix: r.prefix, service: r.service })) : [];
+    return [...of("ingress"), ...of("internalGateway")];
+}
+
+/** Pure: the `platform` stack output of a platform stack's config. */
+export function platformOutputs(cfg: StackConfig): PlatformOutputs {
+    return {
+        layout: "platform",
+        namespace: cfg.namespace,
+        routes: rootRoutes(cfg),
+        gatewayHosts: {
+            ingress: cfg.ingress.enabled ? [...cfg.ingress.hosts] : [],
+            internalGateway: cfg.internalGateway.enabled ? [...cfg.internalGateway.hosts] : [],
+        },
+    };
+}
+
+const rm = (key: string): string => `pulumi config rm '${key}'`;
+
+/**
+ * Pure: the layout rules of one stack. `present` is the set of top-level keys the stack's config sets
+ * (defaults do not count); `cfg` is the parsed config.
+ */
+export function checkLayout(present: readonly string[], cfg: StackConfig): RuleProblem[] {
+    const layout = cfg.layout;
+    const allowed: readonly string[] = LAYOUT_KEYS[layout];
+    const out: RuleProblem[] = [];
+    for (const key of present) {
+        if (allowed.includes(key) || !(key in BELONGS)) {
+            continue;
+        }
+        out.push({
+            propertyPath: key,
+            reason:
+                `${key} is set, but this stack has layout ${show(layout)}, whose keys are ${allowed.join(", ")}; ` +
+                `${key} belongs ${BELONGS[key as keyof StackConfig] ?? "elsewhere"}`,
+            fix: `${rm(key)} (and set it where it belongs)`,
+        });
+    }
+    if (layout !== "service") {
+        return out;
+    }
+    if (cfg.platformStack === "") {
+        out.push({
+            propertyPath: "platformStack",
+            reason: 'platformStack is missing; a service stack (layout service) must name its environment\'s platform stack, e.g. "production"',
+            fix: "pulumi config set platformStack <env>   # the platform stack's name, e.g. production",
+        });
+    }
+    const names = Object.keys(cfg.services);
+    if (names.length !== 1) {
+        out.push({
+            propertyPath: "services",
+            reason:
+                `services has ${names.length === 0 ? "no service" : `${names.length} services (${names.map((n) => show(n)).join(", ")})`}; ` +
+                "a service stack (layout service) holds exactly one service",
+            fix:
+                names.length === 0
+                    ? "pulumi config set --path 'services.<svc>.image' <image> (and the service's other keys)"
+                    : `keep one service here and move each other one to its own stack <env>.<svc>: pulumi config rm --path 'services.${names[1] ?? "<svc>"}'`,
+        });
+    }
+    return out;
+}
+
+/** A root prefix contains `prefix` the way Istio nests a delegate's `uri.prefix` in the root's. */
+const nests = (prefix: string, root: string): boolean => prefix.startsWith(root);
+
+/**
+ * Pure: the delegate of `service` against the root routes that delegate to it. Each URI prefix the delegate
+ * matches on (`uriRoutes[].prefix`, `redirects[].prefix`) must nest in at least one root prefix of the
+ * service, else Istio drops that route for gateway traffic while mesh traffic still takes it.
+ */
+export function checkDelegateNesting(service: string, svc: ServiceConfig, roots: readonly RootRoute[]): RuleProblem[] {
+    const mine = roots.filter((r) => r.service === service);
+    if (mine.length === 0) {
+        return [];
+    }
+    const prefixes = [...new Set(mine.map((r) => r.prefix))];
+    const out: RuleProblem[] = [];
+    const check = (kind: "uriRoutes" | "redirects", list: readonly { prefix: string }[]): void => {
+        list.forEach((u, i) => {
+            if (prefixes.some((root) => nests(u.prefix, root))) {
+                return;
+            }
+            const path = `services.${service}.${kind}[${i}].prefix`;
+            out.push({
+                propertyPath: path,
+                reason:
+                    `${path} is ${show(u.prefix)}, which no root route of the platform stack covers (it routes ` +
+                    `${prefixes.map((p) => show(p)).join(", ")} to ${service}); Istio merges a delegate's uri match only when it ` +
+                    "starts with the root route's prefix, so gateway traffic would never take this route while mesh traffic does",
+                fix: `pulumi config set --path '${path}' '${prefixes[0] ?? "/"}...' (a prefix under a root route), or add a root route for ${show(u.prefix)} to ${service} in the platform stack's ingress.routes`,
+            });
+        });
+    };
+    check("uriRoutes", svc.uriRoutes);
+    check("redirects", svc.redirects);
+    return out;
+}
+
+/**
+ * The check a service stack's program runs on its platform stack's `platform` output before creating
+ * anything: the platform stack is one (layout platform) and the delegate nests in the roots that route to
+ * it. `platform` is the raw output value (undefined when the stack does not export it).
+ */
+export function checkServiceAgainstPlatform(cfg: StackConfig, platform: unknown): RuleProblem[] {
+    const p = platform as Partial<PlatformOutputs> | undefined;
+    if (p === undefined || p === null || typeof p !== "object" || p.layout !== "platform" || typeof p.namespace !== "string") {
+        return [
+            {
+                propertyPath: "platformStack",
+                reason:
+                    `platformStack is ${show(cfg.platformStack)}, a stack that exports no platform output (a layout ` +
+                    `platform stack that has been brought up exports one); it must name this environment's platform stack`,
+                fix: `pulumi config set platformStack <env> (the platform stack), and bring that stack up first`,
+            },
+        ];
+    }
+    const routes = Array.isArray(p.routes) ? p.routes : [];
+    return Object.entries(cfg.services).flatMap(([name, svc]) => checkDelegateNesting(name, svc, routes));
+}

@@ -1,0 +1,395 @@
+/**
+ * Stack layouts under Pulumi mocks: the single layout emits exactly what the program emitted before layouts
+ * existed (test/fixtures/single-layout, every committed stack, every object); a platform stack emits the
+ * namespace, gateways and root VirtualServices whose routes delegate; a service stack emits its Workloads,
+ * DestinationRule, delegate and mesh root VirtualService, read against its platform stack through a
+ * StackReference; together they pass Istio's schema and the analyzer's delegation rules. Then every refusal
+ * of a wrong layout or a wrong combination of stacks, each naming the stack, path, value, rule and fix.
+ */
+import { expect } from "chai";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { committedStackFiles, emitted, istioObjects, rawStackConfig, REPO_ROOT } from "../../support/emitted";
+import { analyzeMesh, loadIstioSchema, type IstioObject, type IstioSchema } from "../../support/istioSchema";
+import { setupMocks, type MockRecorder } from "../../support/mocks";
+import type * as Stacks from "../../../stacks";
+
+type Raw = Record<string, unknown>;
+
+/** An environment `prod`: a platform stack and two service stacks. Fresh copies per call. */
+export function environment(): { platform: { stack: string; config: Raw }; services: { stack: string; config: Raw }[] } {
+    return {
+        platform: {
+            stack: "prod",
+            config: {
+                layout: "platform",
+                namespace: "shop",
+                skipAwait: true,
+                ingress: {
+                    enabled: true,
+                    hosts: ["shop.example.com"],
+                    tls: { mode: "SIMPLE", credentialName: "shop-tls" },
+                    routes: [
+                        { prefix: "/api", service: "checkout" },
+                        { prefix: "/", service: "frontend" },
+                    ],
+                },
+                egress: [{ host: "api.payments.example", port: 443 }],
+            },
+        },
+        services: [
+            {
+                stack: "prod.checkout",
+                config: {
+                    layout: "service",
+                    platformStack: "prod",
+                    skipAwait: true,
+                    services: {
+                        checkout: {
+                            image: "ghcr.io/acme/checkout:{version}",
+                            stable: { version: "v1" },
+                            canary: { version: "v2", weight: 20 },
+                            pins: [{ header: "x-canary", exact: "true" }],
+                            abTest: { header: "x-new-checkout", value: "on" },
+                            uriRoutes: [{ prefix: "/api/legacy", subset: "stable" }],
+                            timeout: "5s",
+                            retries: { attempts: 2, perTryTimeout: "2s", retryOn: "5xx" },
+                            faults: { delay: { percentage: 5, fixedDelay: "1s" } },
+                        },
+                    },
+                },
+            },
+            {
+                stack: "prod.frontend",
+                config: {
+                    layout: "service",
+                    platformStack: "prod",
+                    skipAwait: true,
+                    services: { frontend: { port: 80, image: "ghcr.io/acme/frontend:{version}", stable: { version: "v7" } } },
+                },
+            },
+        ],
+    };
+}
+
+/** Pulumi's flat runtime config map of a raw config (what `pulumi config` stores). */
+const flatConfig = (raw: Raw): Record<string, string> =>
+    Object.fromEntries(Object.entries(raw).map(([k, v]) => [`mesh-traffic:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
+
+/** Runs the program with `raw` as the stack's config; returns what it threw (undefined when it did not). */
+async function programError(stacks: typeof Stacks, raw: Raw): Promise<unknown> {
+    const saved = pulumi.runtime.allConfig();
+    try {
+        pulumi.runtime.setAllConfig(flatConfig(raw));
+        await stacks.meshProgram();
+        return undefined;
+    } catch (e) {
+        return e;
+    } finally {
+        pulumi.runtime.setAllConfig(saved);
+    }
+}
+
+describe("stack layouts", function () {
+    this.timeout(200_000);
+    let rec: MockRecorder;
+    let stacks: typeof Stacks;
+    let schema: IstioSchema;
+
+    before(async () => {
+        rec = await setupMocks();
+        stacks = await import("../../../stacks");
+        schema = loadIstioSchema();
+    });
+
+    describe("single (the default): today's objects, unchanged", () => {
+        const files = committedStackFiles();
+        it("has a snapshot for every committed stack", () => {
+            const snapshots = fs.readdirSync(path.join(REPO_ROOT, "test", "fixtures", "single-layout")).sort();
+            expect(snapshots).to.deep.equal(files.map((f) => `${f.slice("Pulumi.".length, -".yaml".length)}.json`));
+        });
+        for (const file of files) {
+            const stack = file.slice("Pulumi.".length, -".yaml".length);
+            it(`${file}: every registered resource (type, name, parent, inputs) equals the pre-layout snapshot`, async () => {
+                rec.reset();
+                const cfg = stacks.parseStackConfig(stack, rawStackConfig(file));
+                expect(cfg.layout).to.equal("single");
+                stacks.buildMeshStack(cfg);
+                await rec.settled();
+                const before = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "test", "fixtures", "single-layout", `${stack}.json`), "utf8")) as unknown;
+                expect(JSON.parse(JSON.stringify(emitted(rec)))).to.deep.equal(before);
+            });
+        }
+        it("the snapshot comparison would catch a change (one changed weight fails it)", async () => {
+            rec.reset();
+            const raw = rawStackConfig("Pulumi.dev.yaml");
+            (raw["services"] as Record<string, { canary: { weight: number } }>)["sample-app"]!.canary.weight = 5;
+            stacks.buildMeshStack(stacks.parseStackConfig("dev", raw));
+            await rec.settled();
+            const before = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "test", "fixtures", "single-layout", "dev.json"), "utf8")) as unknown;
+            expect(JSON.parse(JSON.stringify(emitted(rec)))).to.not.deep.equal(before);
+        });
+    });
+
+    describe("platform and service stacks under mocks", () => {
+        let platformObjects: IstioObject[];
+        let platformOut: Stacks.MeshStackOutputs;
+
+        before(async () => {
+            rec.reset();
+            const env = environment();
+            const built = stacks.buildMeshStack(stacks.parseStackConfig("prod", env.platform.config));
+            platformOut = built.outputs;
+            await rec.settled();
+            platformObjects = istioObjects(rec);
+        });
+
+        it("the platform stack: namespace, gateway, egress and a root VirtualService whose routes only delegate; no service objects", () => {
+            expect(rec.byType("kubernetes:core/v1:Namespace").map((r) => r.name)).to.deep.equal(["namespace"]);
+            expect(rec.byType("kubernetes:apps/v1:Deployment")).to.deep.equal([]);
+            expect(platformObjects.filter((o) => o.kind === "DestinationRule").map((o) => o.metadata.name)).to.deep.equal(["egress-egressgateway"]);
+            const root = platformObjects.find((o) => o.kind === "VirtualService" && o.metadata.name === "ingress");
+            expect(root?.spec).to.deep.equal({
+                hosts: ["shop.example.com"],
+                gateways: ["shop/ingress"],
+                http: [
+                    { name: "route-0", match: [{ uri: { prefix: "/api" } }], delegate: { name: "checkout-delegate", namespace: "shop" } },
+                    { name: "route-1", match: [{ uri: { prefix: "/" } }], delegate: { name: "frontend-delegate", namespace: "shop" } },
+                ],
+            });
+            expect(platformObjects.flatMap((o) => schema.validate(o))).to.deep.equal([]);
+        });
+
+        it("the platform stack exports what its service stacks read", () => {
+            expect(platformOut.platform).to.deep.equal({
+                layout: "platform",
+                namespace: "shop",
+                routes: [
+                    { gateway: "ingress", index: 0, prefix: "/api", service: "checkout" },
+                    { gateway: "ingress", index: 1, prefix: "/", service: "frontend" },
+                ],
+                gatewayHosts: { ingress: ["shop.example.com"], internalGateway: [] },
+            });
+            expect(platformOut.services).to.deep.equal({});
+            expect(platformOut.ingressHosts).to.deep.equal(["shop.example.com"]);
+        });
+
+        it("a service stack through meshProgram: StackReference to its platform, then Workloads, one DR, delegate + mesh root; all valid with the platform", async () => {
+            const env = environment();
+            rec.stackOutputs.set("prod", { platform: platformOut.platform });
+            const saved = pulumi.runtime.allConfig();
+            const all: IstioObject[] = [...platformObjects];
+            const outputs: Record<string, Stacks.MeshStackOutputs> = {};
+            try {
+                for (const s of env.services) {
+                    rec.reset();
+                    pulumi.runtime.setAllConfig(flatConfig(s.config));
+                    outputs[s.stack] = await stacks.meshProgram();
+                    await rec.settled();
+                    const objs = istioObjects(rec);
+                    expect(rec.byType("kubernetes:core/v1:Namespace"), "a service stack creates no namespace").to.deep.equal([]);
+                    expect(objs.every((o) => o.metadata.namespace === "shop"), "objects go to the platform's namespace").to.equal(true);
+                    all.push(...objs);
+                }
+            } finally {
+                pulumi.runtime.setAllConfig(saved);
+            }
+            const checkout = all.filter((o) => o.metadata.name.startsWith("checkout"));
+            expect(checkout.map((o) => `${o.kind}/${o.metadata.name}`).sort()).to.deep.equal([
+                "DestinationRule/checkout",
+                "VirtualService/checkout",
+                "VirtualService/checkout-delegate",
+            ]);
+            const mesh = checkout.find((o) => o.metadata.name === "checkout" && o.kind === "VirtualService");
+            expect(mesh?.spec).to.deep.equal({ hosts: ["checkout"], http: [{ delegate: { name: "checkout-delegate", namespace: "shop" } }] });
+            const delegate = checkout.find((o) => o.metadata.name === "checkout-delegate");
+            expect(delegate?.spec["hosts"], "a delegate has no hosts").to.equal(undefined);
+            expect(delegate?.spec["gateways"], "a delegate has no gateways").to.equal(undefined);
+            expect(delegate?.spec["exportTo"]).to.deep.equal(["."]);
+            const routes = delegate?.spec["http"] as { name: string; fault?: unknown; timeout?: string; retries?: unknown; route?: { weight?: number; destination: { subset?: string } }[] }[];
+            expect(routes.map((r) => r.name)).to.deep.equal(["canary-pin-0", "ab-test", "uri-0", "catch-all"]);
+            const catchAll = routes[routes.length - 1];
+            expect(catchAll?.route?.map((d) => [d.destination.subset, d.weight])).to.deep.equal([
+                ["stable", 80],
+                ["canary", 20],
+            ]);
+            expect(routes.every((r) => r.fault !== undefined && r.timeout === "5s" && r.retries !== undefined), "faults, timeout, retries on every route").to.equal(true);
+            expect(all.flatMap((o) => schema.validate(o)), "Istio's schema").to.deep.equal([]);
+            expect(analyzeMesh(all), "analyzer rules, delegation included").to.deep.equal([]);
+            expect(outputs["prod.checkout"]).to.deep.equal({
+                namespace: "shop",
+                services: {
+                    checkout: {
+                        weights: { stable: 80, canary: 20 },
+                        subsets: ["stable", "canary"],
+                        versions: { stable: "v1", canary: "v2" },
+                        hosts: ["checkout"],
+                        gatewayHosts: ["shop.example.com"],
+                    },
+                },
+                ingressHosts: [],
+                egressHosts: [],
+            });
+        });
+
+        it("a service stack whose platformStack exports no platform output is refused before any object is registered", async () => {
+            const env = environment();
+            const cfg = { ...env.services[1]!.config, platformStack: "nope" };
+            rec.reset();
+            const err = await programError(stacks, cfg);
+            expect(err).to.be.instanceOf(stacks.StackConfigError);
+            const msg = (err as Error).message;
+            expect(msg).to.contain('stack "unit"');
+            expect(msg).to.contain('platformStack is "nope", a stack that exports no platform output');
+            expect(msg).to.contain("fix: pulumi config set platformStack <env>");
+            await rec.settled();
+            expect(rec.resources.filter((r) => r.type.startsWith("kubernetes:")), "nothing applied").to.deep.equal([]);
+        });
+
+        it("a service stack whose delegate matches a prefix no root route covers is refused by the program", async () => {
+            const env = environment();
+            const cfg = structuredClone(env.services[0]!.config);
+            ((cfg["services"] as Raw)["checkout"] as { uriRoutes: { prefix: string }[] }).uriRoutes[0]!.prefix = "/legacy";
+            rec.stackOutputs.set("prod", { platform: platformOut.platform });
+            rec.reset();
+            const err = await programError(stacks, cfg);
+            expect((err as Error).message).to.contain(
+                'services.checkout.uriRoutes[0].prefix is "/legacy", which no root route of the platform stack covers (it routes "/api" to checkout)',
+            );
+            await rec.settled();
+            expect(rec.resources.filter((r) => r.type.startsWith("kubernetes:"))).to.deep.equal([]);
+        });
+    });
+
+    describe("layout keys of one stack", () => {
+        const problems = (raw: Raw): Stacks.StackConfigProblem[] => stacks.checkStackConfig(raw).problems;
+        const svc = { image: "x:{version}", stable: { version: "v1" } };
+
+        it("a service stack with ingress, namespace, two services and no platformStack: each refused with its fix", () => {
+            const p = problems({
+                layout: "service",
+                namespace: "shop",
+                ingress: { enabled: false },
+                services: { a: svc, b: svc },
+            });
+            expect(p.map((x) => x.propertyPath).sort()).to.deep.equal(["ingress", "namespace", "platformStack", "services"]);
+            const ingress = p.find((x) => x.propertyPath === "ingress");
+            expect(ingress?.reason).to.equal(
+                'ingress is set, but this stack has layout "service", whose keys are layout, platformStack, skipAwait, services, release, rollouts; ' +
+                    "ingress belongs in the platform stack, whose ingress root VirtualService delegates to the service stacks",
+            );
+            expect(ingress?.fix).to.equal("pulumi config rm 'ingress' (and set it where it belongs)");
+            expect(p.find((x) => x.propertyPath === "services")?.reason).to.equal(
+                'services has 2 services ("a", "b"); a service stack (layout service) holds exactly one service',
+            );
+            expect(p.find((x) => x.propertyPath === "platformStack")?.reason).to.contain("platformStack is missing");
+        });
+
+        it("a service stack with no service", () => {
+            expect(problems({ layout: "service", platformStack: "prod" }).map((x) => x.reason)).to.deep.equal([
+                "services has no service; a service stack (layout service) holds exactly one service",
+            ]);
+        });
+
+        it("a platform stack with services, and a single stack with platformStack", () => {
+            expect(problems({ layout: "platform", services: { a: svc } }).map((x) => x.propertyPath)).to.deep.equal(["services"]);
+            expect(problems({ platformStack: "prod", services: { a: svc } }).map((x) => x.propertyPath)).to.deep.equal(["platformStack"]);
+        });
+
+        it("an unknown layout is a schema problem with the allowed values", () => {
+            const p = problems({ layout: "services" });
+            expect(p[0]?.reason).to.equal('layout is "services"; it must be one of "single", "platform", "service"');
+        });
+
+        it("a platform stack's routes may name services it does not hold (their stacks hold them); a single stack's may not", () => {
+            const env = environment();
+            expect(problems(env.platform.config)).to.deep.equal([]);
+            const single = { ...env.platform.config, layout: "single" };
+            expect(problems(single).map((x) => x.propertyPath)).to.deep.equal(["ingress.routes[0].service", "ingress.routes[1].service"]);
+        });
+
+        it("readStackConfig reads layout and platformStack as plain strings", () => {
+            const saved = pulumi.runtime.allConfig();
+            try {
+                pulumi.runtime.setAllConfig({ "mesh-traffic:layout": "service", "mesh-traffic:platformStack": "2026", "mesh-traffic:services": JSON.stringify({ a: svc }) });
+                const cfg = stacks.readStackConfig();
+                expect([cfg.layout, cfg.platformStack]).to.deep.equal(["service", "2026"]);
+            } finally {
+                pulumi.runtime.setAllConfig(saved);
+            }
+        });
+    });
+
+    describe("checkEnvironment: the rules across an environment's stacks", () => {
+        it("a good environment has no problem", () => {
+            const env = environment();
+            expect(stacks.checkEnvironment(env.platform, env.services)).to.deep.equal([]);
+        });
+
+        it("a service claimed by two stacks", () => {
+            const env = environment();
+            const twin = { stack: "prod.checkout2", config: structuredClone(env.services[0]!.config) };
+            const p = stacks.checkEnvironment(env.platform, [...env.services, twin]);
+            expect(p).to.deep.equal([
+                {
+                    stack: "prod.checkout2",
+                    propertyPath: "services.checkout",
+                    reason: 'services.checkout is claimed by stack "prod.checkout" too; a service belongs to exactly one stack (one Deployment, DestinationRule and delegate per service)',
+                    fix: "pulumi config rm --path 'services.checkout' in one of \"prod.checkout\" and \"prod.checkout2\" (pulumi state move the service's resources if they are live)",
+                },
+            ]);
+        });
+
+        it("a root route to a service with no stack", () => {
+            const env = environment();
+            const p = stacks.checkEnvironment(env.platform, [env.services[0]!]);
+            expect(p).to.have.length(1);
+            expect(p[0]).to.include({ stack: "prod", propertyPath: "ingress.routes[1].service" });
+            expect(p[0]?.reason).to.equal(
+                'ingress.routes[1].service is "frontend", a service no service stack of this environment holds ("checkout"); the root route would delegate to a delegate VirtualService that does not exist',
+            );
+            expect(p[0]?.fix).to.contain("pulumi stack init prod.frontend");
+        });
+
+        it("a delegate for a prefix no root routes", () => {
+            const env = environment();
+            const svc = (env.services[0]!.config["services"] as Raw)["checkout"] as { redirects?: unknown[] };
+            svc.redirects = [{ prefix: "/old", uri: "/api/new" }];
+            const p = stacks.checkEnvironment(env.platform, env.services);
+            expect(p.map((x) => [x.stack, x.propertyPath])).to.deep.equal([["prod.checkout", "services.checkout.redirects[0].prefix"]]);
+        });
+
+        it("a service stack naming another platform stack, a stack with the wrong layout, a host claimed twice", () => {
+            const env = environment();
+            env.services[0]!.config["platformStack"] = "staging";
+            env.services[1]!.config = { ...env.services[1]!.config };
+            ((env.services[1]!.config["services"] as Raw)["frontend"] as { hosts?: string[] }).hosts = ["frontend", "checkout"];
+            const wrong = { stack: "prod.old", config: { layout: "single" } };
+            const p = stacks.checkEnvironment(env.platform, [...env.services, wrong]);
+            expect(p.map((x) => [x.stack, x.propertyPath])).to.deep.equal([
+                ["prod.checkout", "platformStack"],
+                ["prod.frontend", "services.frontend.hosts[1]"],
+                ["prod.old", "layout"],
+            ]);
+            expect(p[0]?.reason).to.contain('platformStack is "staging", but this stack is a service stack of environment "prod"');
+        });
+
+        it("a fully qualified platformStack (organization/mesh-traffic/prod) names the same platform", () => {
+            const env = environment();
+            env.services[0]!.config["platformStack"] = "organization/mesh-traffic/prod";
+            expect(stacks.checkEnvironment(env.platform, env.services)).to.deep.equal([]);
+        });
+
+        it("a platform stack that is not layout platform, and each stack's own problems, named with their stack", () => {
+            const env = environment();
+            env.platform.config["layout"] = "single";
+            ((env.services[1]!.config["services"] as Raw)["frontend"] as { replicas?: number }).replicas = -1;
+            const p = stacks.checkEnvironment(env.platform, env.services);
+            expect(p.map((x) => [x.stack, x.propertyPath])).to.deep.include.members([
+                ["prod", "layout"],
+                ["prod.frontend", "services.frontend.replicas"],
+            ]);
+        });
+    });
+});
