@@ -128,6 +128,26 @@ export const releaseSchema = z.strictObject({
                 })
                 .optional()
                 .meta({ description: "Compare the canary's error rate with stable's over the same window; absent = off." }),
+            mode: z
+                .enum(["fixed", "sequential"])
+                .default("fixed")
+                .meta({
+                    description:
+                        "How a step is judged. fixed: once, at the end of the window, point estimates against the thresholds. " +
+                        "sequential: at every Prometheus scrape with anytime-valid tests; a canary that is certainly worse " +
+                        "stops the step at once, and a pass needs the full window and confidence bounds inside the thresholds " +
+                        "(README: Sequential analysis).",
+                }),
+            alpha: z
+                .number()
+                .gt(0)
+                .max(0.5)
+                .default(0.05)
+                .meta({
+                    description:
+                        "Sequential mode: the false-rollback rate of a whole rollout of a healthy canary, however many looks and steps " +
+                        "(split evenly over 4 tests and the steps); also the most a canary outside a threshold passes.",
+                }),
             metrics: z
                 .array(customMetricSchema)
                 .default([])
@@ -142,6 +162,9 @@ export const releaseSchema = z.strictObject({
                 .default("http://127.0.0.1:9090")
                 .meta({ description: "Base URL of the Prometheus HTTP API, http or https; credentials go in basicAuth, never in the URL." }),
             timeout: duration.default("5s").meta({ description: "Query timeout, Go duration." }),
+            scrapeInterval: duration.default("15s").meta({
+                description: "How often Prometheus scrapes the mesh; the sequential analysis looks once per scrape, Go duration.",
+            }),
             bearerToken: z
                 .string()
                 .optional()

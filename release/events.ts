@@ -33,6 +33,34 @@ export interface MetricResult {
     reason: string;
 }
 
+/**
+ * One test of the sequential analysis at one look (release/sequential/judge.ts), as people and charts
+ * read it. Evidence is an e-value in log10 (0 = none; 2 = 100 times likelier if the canary is bad); the
+ * step stops when it reaches `bound`. Infinite values are clamped to ±99 (JSON has no Infinity).
+ */
+export interface SequentialTestView {
+    /** `errors-vs-threshold`, `latency-vs-threshold`, `errors-vs-stable` or `latency-vs-stable`. */
+    name: string;
+    events: number;
+    trials: number;
+    /** The null's boundary, 0..1: the threshold rate, or the canary's traffic share. */
+    p0: number;
+    /** log10 of the evidence that the canary is worse than `p0`. */
+    evidence: number;
+    /** log10(1 / alpha_i). */
+    bound: number;
+    crossed: boolean;
+    /** log10 of the evidence that the canary is within `p0` (absolute tests, at the end of the window). */
+    passEvidence?: number;
+    /** log10(1 / alpha). */
+    passBound?: number;
+    /** One sentence. */
+    text: string;
+}
+
+/** What a look decided: keep watching, stop (certain failure), pass, or Inconclusive at the window's end. */
+export type LookDecision = "continue" | "fail" | "pass" | "inconclusive" | "error";
+
 /** Counters of the rollout (all rollout-long except `errorChecks`, which counts consecutive errors). */
 export interface Counters {
     failedChecks: number;
@@ -81,6 +109,20 @@ export type ReleaseEvent =
           /** When the measurement will be taken. */
           until: string;
           windowMs: number;
+      })
+    | (EventBase & {
+          /** Sequential mode: one look at the step's counts, after a Prometheus scrape. */
+          type: "analysis-look";
+          stepIndex: number;
+          weight: number;
+          /** Since the step's baseline, ms. */
+          elapsedMs: number;
+          windowMs: number;
+          canaryRequests: number;
+          tests: SequentialTestView[];
+          decision: LookDecision;
+          /** Why, in words. */
+          reason: string;
       })
     | (EventBase & {
           type: "analysis";
@@ -165,4 +207,17 @@ export interface RolloutReport {
     marks: { at: string; kind: "step" | "rollback" | "promotion" | "webhook-failed" | "update-failed" | "warning"; label: string }[];
     /** Sum of canary requests over every analysis window (an estimate of what the canary served). */
     canaryRequestsInWindows: number;
+    /** Sequential mode: every look, with each test's evidence against its bound. Absent in fixed mode. */
+    looks?: ReportLook[];
+}
+
+/** One look of the sequential analysis in the report. */
+export interface ReportLook {
+    at: string;
+    stepIndex: number;
+    weight: number;
+    elapsedMs: number;
+    decision: LookDecision;
+    reason: string;
+    tests: SequentialTestView[];
 }

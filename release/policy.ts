@@ -35,6 +35,8 @@ export interface PolicyOverrides {
 export interface ReleasePolicy {
     steps: number[];
     intervalMs: number;
+    /** How a step is judged (`release.analysis.mode`), with the sequential mode's settings. */
+    analysis: { mode: "fixed" | "sequential"; alpha: number; lookIntervalMs: number };
     machine: MachinePolicy;
     thresholds: AnalysisThresholds;
     reporter: "source" | "destination";
@@ -162,6 +164,7 @@ export function resolvePolicy(stack: string, rawRelease: unknown, overrides: Pol
     return {
         steps: steps ?? r.steps,
         intervalMs: intervalMs ?? parseDuration(r.interval) ?? 60_000,
+        analysis: { mode: a.mode, alpha: a.alpha, lookIntervalMs: parseDuration(r.prometheus.scrapeInterval) ?? 15_000 },
         machine: {
             steps: steps ?? r.steps,
             failureLimit: a.failureLimit,

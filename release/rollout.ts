@@ -9,15 +9,16 @@
  * any point therefore re-runs the unfinished update and never believes a step, a rollback or a promotion
  * happened when it did not.
  */
-import { assessAnalysis } from "./analysis";
+import { assessAnalysis, type AnalysisResult } from "./analysis";
 import { isAborted, systemClock, type Clock } from "./clock";
 import type { RolloutState } from "./config";
 import { DriverError, type ConfigEdit, type TrafficDriver } from "./driver/driver";
 import { promoteFinalizeEdits, promoteRouteEdits, rollbackEdits, shiftEdits, stateEdit, applyEdits } from "./edits";
 import { ExitCode, Redactor, ReleaseError, configError, errorMessage, type ConfigProblem } from "./errors";
 import type { EventSink, Outcome, ReleaseEvent, UpdatePurpose } from "./events";
-import { currentWeight, decide, planPromote, planRollback, planStart, transition, type CommandMode, type MachineEvent, type StartPlan } from "./machine";
+import { currentWeight, decide, planPromote, planRollback, planStart, stepsOf, transition, type CommandMode, type MachineEvent, type StartPlan } from "./machine";
 import { measure } from "./metrics/istio";
+import { analyzeStepSequentially, type StepTracker } from "./metrics/sequential";
 import type { MetricsProvider } from "./metrics/provider";
 import { resolvePolicy, serviceContext, versionProblem, type PolicyOverrides, type ReleasePolicy, type ServiceContext } from "./policy";
 import { writeAndUpdate, type PartialEvent, type UpdateOutcome } from "./updater";
@@ -92,6 +93,8 @@ class RolloutRun {
     private config: Record<string, unknown> = {};
     /** The version this run is about (from the request, or the recorded/configured canary). */
     private version: string;
+    /** Sequential mode: what the current step has seen (its baseline and counters), kept across re-analyses. */
+    private tracker: StepTracker | undefined;
 
     constructor(
         private readonly req: RolloutRequest,
@@ -317,6 +320,7 @@ class RolloutRun {
                 return;
             }
         }
+        this.tracker = undefined; // a new (or re-applied) step starts its tests afresh
         const pending = await this.apply({ type: "shift-started", stepIndex }, false);
         const ok = await this.update("shift", weight, shiftEdits(this.req.service, this.version, weight, pending), `mesh-release: ${this.req.service} ${this.version} step ${stepIndex + 1} weight ${weight}%`);
         if (ok.kind === "ok") {
@@ -329,6 +333,10 @@ class RolloutRun {
     }
 
     private async analyze(stepIndex: number, weight: number): Promise<void> {
+        if (this.policy.analysis.mode === "sequential") {
+            await this.analyzeSequentially(stepIndex, weight);
+            return;
+        }
         const windowMs = this.policy.intervalMs;
         this.emit({ type: "analysis-waiting", stepIndex, weight, until: new Date(this.clock.now().getTime() + windowMs).toISOString(), windowMs });
         await this.clock.sleep(windowMs, this.deps.signal);
@@ -352,7 +360,39 @@ class RolloutRun {
         if (isAborted(this.deps.signal)) {
             return;
         }
-        const result = assessAnalysis(measurements, this.policy.thresholds, weight);
+        await this.recordVerdict(stepIndex, weight, assessAnalysis(measurements, this.policy.thresholds, weight));
+    }
+
+    /** Sequential mode (release/metrics/sequential.ts): looks at every scrape; a crossed bound stops the step at once. */
+    private async analyzeSequentially(stepIndex: number, weight: number): Promise<void> {
+        const windowMs = this.policy.intervalMs;
+        const t = this.policy.thresholds;
+        this.emit({ type: "analysis-waiting", stepIndex, weight, until: new Date(this.clock.now().getTime() + windowMs).toISOString(), windowMs });
+        const { result, tracker, aborted } = await analyzeStepSequentially(
+            {
+                reporter: this.policy.reporter,
+                service: this.req.service,
+                namespace: this.ctx.namespace,
+                canaryVersion: this.version,
+                stableVersion: this.ctx.stableVersion,
+                stepIndex,
+                weight,
+                windowMs,
+                lookIntervalMs: this.policy.analysis.lookIntervalMs,
+                policy: { alpha: this.policy.analysis.alpha, steps: stepsOf(this.requireState(), this.policy.machine).length, successRate: t.successRate, latencyP95Ms: t.latencyP95Ms, minRequests: t.minRequests },
+                custom: this.policy.customQueries.map((q) => ({ ...q, ...t.custom.find((c) => c.name === q.name) })),
+            },
+            { provider: this.metrics, clock: this.clock, signal: this.deps.signal, emit: (e) => this.emit(e) },
+            this.tracker,
+        );
+        this.tracker = tracker;
+        if (aborted || isAborted(this.deps.signal)) {
+            return;
+        }
+        await this.recordVerdict(stepIndex, weight, result);
+    }
+
+    private async recordVerdict(stepIndex: number, weight: number, result: AnalysisResult): Promise<void> {
         const next = await this.apply({ type: "verdict", verdict: result.verdict, reason: result.reason });
         const m = this.policy.machine;
         this.emit({

@@ -89,6 +89,13 @@ export function releaseRules(release: ReleaseConfig): ReleaseRuleProblem[] {
         problems.push({ propertyPath: "release.interval", reason: `release.interval is ${JSON.stringify(release.interval)}; it must be at least 1s (the analysis window)` });
     }
     problems.push(...urlProblems("release.prometheus.url", release.prometheus.url, PROMETHEUS_URL_EXAMPLE, PROMETHEUS_CREDENTIALS_ADVICE));
+    if ((parseDuration(release.prometheus.scrapeInterval) ?? 0) < 100) {
+        problems.push({
+            propertyPath: "release.prometheus.scrapeInterval",
+            reason: `release.prometheus.scrapeInterval is ${JSON.stringify(release.prometheus.scrapeInterval)}; it must be at least 100ms`,
+            fix: "set it to your Prometheus' scrape_interval (15s by default): pulumi config set --path release.prometheus.scrapeInterval 15s",
+        });
+    }
     if (release.prometheus.bearerToken !== undefined && release.prometheus.basicAuth !== undefined) {
         problems.push({ propertyPath: "release.prometheus", reason: "release.prometheus has both bearerToken and basicAuth; keep one" });
     }

@@ -6,7 +6,7 @@
  * error message is passed through a redactor that knows them, in case a lower layer echoes a header.
  */
 import { Redactor } from "../errors";
-import { InstantValue, MetricsError, MetricsProvider } from "./provider";
+import { InstantValue, MetricsError, MetricsProvider, type SeriesSample } from "./provider";
 
 export interface PrometheusOptions {
     /** Base URL of the HTTP API, e.g. `http://127.0.0.1:9090`. Must not carry credentials. */
@@ -64,8 +64,16 @@ export class PrometheusProvider implements MetricsProvider {
     }
 
     async instant(query: string, signal?: AbortSignal): Promise<InstantValue> {
+        return this.redacted(async () => parseInstant(await this.query(query, signal), this.description));
+    }
+
+    async series(query: string, signal?: AbortSignal): Promise<SeriesSample[]> {
+        return this.redacted(async () => parseSeries(await this.query(query, signal), this.description));
+    }
+
+    private async redacted<T>(run: () => Promise<T>): Promise<T> {
         try {
-            return await this.query(query, signal);
+            return await run();
         } catch (err) {
             if (err instanceof MetricsError) {
                 throw new MetricsError(err.kind, this.redactor.redact(err.message));
@@ -74,7 +82,7 @@ export class PrometheusProvider implements MetricsProvider {
         }
     }
 
-    private async query(query: string, outer?: AbortSignal): Promise<InstantValue> {
+    private async query(query: string, outer?: AbortSignal): Promise<PromResponse["data"]> {
         const controller = new AbortController();
         const timer = setTimeout(() => controller.abort(), this.timeoutMs);
         const onOuterAbort = (): void => controller.abort();
@@ -109,7 +117,7 @@ export class PrometheusProvider implements MetricsProvider {
             const kind = response.status === 400 || response.status === 422 ? "query" : "http";
             throw new MetricsError(kind, `${this.description}: HTTP ${response.status} ${String(body.errorType ?? "")}: ${String(body.error ?? "no error text")}`);
         }
-        return parseInstant(body.data, this.description);
+        return body.data;
     }
 }
 
@@ -144,6 +152,33 @@ export function parseInstant(data: PromResponse["data"], source: string): Instan
         default:
             throw malformed();
     }
+}
+
+/** Every series of an instant-vector answer with its labels; NaN samples are dropped. */
+export function parseSeries(data: PromResponse["data"], source: string): SeriesSample[] {
+    if (data === undefined || typeof data !== "object" || data.resultType !== "vector" || !Array.isArray(data.result)) {
+        throw new MetricsError("malformed", `${source}: expected an instant vector, got ${JSON.stringify(data).slice(0, 200)}`);
+    }
+    const out: SeriesSample[] = [];
+    for (const item of data.result as unknown[]) {
+        const metric = (item as { metric?: unknown }).metric;
+        const pair = (item as { value?: unknown }).value;
+        if (metric === null || typeof metric !== "object" || !Array.isArray(pair) || pair.length !== 2 || typeof pair[1] !== "string") {
+            throw new MetricsError("malformed", `${source}: unexpected series ${JSON.stringify(item).slice(0, 200)}`);
+        }
+        const value = Number(pair[1]);
+        if (Number.isNaN(value)) {
+            continue;
+        }
+        const labels: Record<string, string> = Object.create(null) as Record<string, string>;
+        for (const [k, v] of Object.entries(metric)) {
+            if (typeof v === "string") {
+                labels[k] = v;
+            }
+        }
+        out.push({ labels, value });
+    }
+    return out;
 }
 
 function describeFetchError(err: unknown): string {

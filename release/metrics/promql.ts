@@ -122,3 +122,13 @@ export function latencyP95Query(s: WorkloadSelector, windowMs: number): string {
 export function requestCountQuery(s: WorkloadSelector, windowMs: number): string {
     return `sum(increase(istio_requests_total${selector(s)}[${promqlRange(windowMs)}]))`;
 }
+
+/** Every raw request-counter series of a workload (one per proxy, code, ...), for the sequential analysis. */
+export function requestCounterSeriesQuery(s: WorkloadSelector): string {
+    return `istio_requests_total${selector(s)}`;
+}
+
+/** Every raw latency-bucket series of a workload, for the sequential analysis. */
+export function durationBucketSeriesQuery(s: WorkloadSelector): string {
+    return `istio_request_duration_milliseconds_bucket${selector(s)}`;
+}

@@ -6,6 +6,12 @@
 /** An instant query's answer: a number, or `null` when the result was empty or NaN ("no data"). */
 export type InstantValue = number | null;
 
+/** One series of an instant vector. */
+export interface SeriesSample {
+    labels: Record<string, string>;
+    value: number;
+}
+
 export interface MetricsProvider {
     /** Human name for events ("prometheus http://127.0.0.1:9090"); never contains credentials. */
     readonly description: string;
@@ -15,6 +21,11 @@ export interface MetricsProvider {
      * unreachable, times out, answers an error, or returns several series (an ambiguous query).
      */
     instant(query: string, signal?: AbortSignal): Promise<InstantValue>;
+    /**
+     * Evaluates one PromQL expression now and returns every series of the instant vector with its labels
+     * (raw counters for the sequential analysis, release/sequential/counts.ts). Rejects like `instant`.
+     */
+    series(query: string, signal?: AbortSignal): Promise<SeriesSample[]>;
 }
 
 /** Why a query failed. Its message never contains credentials. */

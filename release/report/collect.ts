@@ -155,6 +155,9 @@ export function applyEvent(report: RolloutReport, e: ReleaseEvent): RolloutRepor
                 r.startedAt = e.at;
             }
             return r;
+        case "analysis-look":
+            r.looks = [...(report.looks ?? []), { at: e.at, stepIndex: e.stepIndex, weight: e.weight, elapsedMs: e.elapsedMs, decision: e.decision, reason: e.reason, tests: e.tests }];
+            return r;
         case "update-started":
         case "analysis-waiting":
         case "state":

@@ -212,11 +212,51 @@ function panels(r: RolloutReport, start: number, end: number): Panel[] {
 /** The chart as an `<svg>` element (no XML prolog, for inlining in HTML). */
 export function renderChartSvg(r: RolloutReport): string {
     const [start, end] = timeSpan(r);
-    const ps = panels(r, start, end);
+    return renderPanelsSvg(r, panels(r, start, end), start, end, `${r.service} ${r.version} rollout chart`);
+}
+
+const TEST_TITLES: Record<string, string> = {
+    "errors-vs-threshold": "Evidence: canary error rate above the threshold",
+    "latency-vs-threshold": "Evidence: canary slower than the p95 threshold",
+    "errors-vs-stable": "Evidence: canary's share of the 5xx above its traffic share",
+    "latency-vs-stable": "Evidence: canary's share of slow requests above its traffic share",
+};
+
+/**
+ * Sequential mode: one panel per test, its evidence (log10 of the e-value) at every look against its
+ * bound; a red dot where it crossed (the step stopped there). Undefined when the report has no looks.
+ */
+export function renderEvidenceSvg(r: RolloutReport): string | undefined {
+    const looks = (r.looks ?? []).filter((l) => l.tests.length > 0);
+    if (looks.length === 0) {
+        return undefined;
+    }
+    const [start, end] = timeSpan(r);
+    const names = [...new Set(looks.flatMap((l) => l.tests.map((t) => t.name)))];
+    const ps: Panel[] = names.map((name) => {
+        const pts = looks.flatMap((l) => {
+            const t = l.tests.find((x) => x.name === name);
+            return t === undefined ? [] : [{ at: l.at, t }];
+        });
+        const bound = Math.max(...pts.map((p) => p.t.bound));
+        const top = Math.max(bound * 1.25, ...pts.map((p) => Math.min(p.t.evidence, bound * 2)));
+        return {
+            title: TEST_TITLES[name] ?? name,
+            unit: "log10 evidence",
+            domain: [0, top],
+            lines: [{ label: name, color: "#1565c0", dashed: false, points: pts.map((p) => ({ t: toMs(p.at) - start, v: Math.min(p.t.evidence, top) })) }],
+            threshold: { value: bound, label: `bound: 1 in ${formatNumber(10 ** bound)} false alarm` },
+            dots: pts.filter((p) => p.t.crossed).map((p) => ({ t: toMs(p.at) - start, v: Math.min(p.t.evidence, top), verdict: "Failed" as const })),
+        };
+    });
+    return renderPanelsSvg(r, ps, start, end, `${r.service} ${r.version} sequential evidence`);
+}
+
+function renderPanelsSvg(r: RolloutReport, ps: readonly Panel[], start: number, end: number, label: string): string {
     const height = MARGIN.top + ps.length * PANEL_HEIGHT + (ps.length - 1) * PANEL_GAP + MARGIN.bottom;
     const x = linearScale(0, end - start, MARGIN.left, WIDTH - MARGIN.right);
     const out: string[] = [
-        `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" role="img" aria-label="${escapeHtml(`${r.service} ${r.version} rollout chart`)}" font-family="sans-serif" font-size="11">`,
+        `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" role="img" aria-label="${escapeHtml(label)}" font-family="sans-serif" font-size="11">`,
         `<rect width="${WIDTH}" height="${height}" fill="#fff"/>`,
     ];
     ps.forEach((p, i) => {
@@ -320,6 +360,22 @@ export function renderReportHtml(r: RolloutReport): string {
         ]),
     );
     const marks = r.marks.map((m, i) => row([String(i + 1), formatOffset(toMs(m.at) - start), m.kind, m.label]));
+    const evidence = renderEvidenceSvg(r);
+    const ends = (r.looks ?? []).filter((l) => l.decision !== "continue" && l.decision !== "error");
+    const sequential =
+        evidence === undefined
+            ? []
+            : [
+                  "<h2>Sequential analysis</h2>",
+                  "<p>Each step is watched at every Prometheus scrape. A panel shows how strongly the counts so far say the canary is worse " +
+                      "(the evidence: how many times likelier the data are if it is bad than if it is fine, log10 scale) against the bound where " +
+                      "the chance of a false alarm falls to alpha split over the tests and steps. A curve reaching its bound stops the step at once " +
+                      "and rolls back; a step passes only at the end of its window, with confidence bounds inside the thresholds.</p>",
+                  `<table class="decisions">${row(["t", "step", "weight", "after", "decision", "why"], "th")}${ends
+                      .map((l) => row([formatOffset(toMs(l.at) - start), String(l.stepIndex + 1), `${l.weight}%`, formatOffset(l.elapsedMs), l.decision === "fail" ? "stopped: certain failure" : l.decision, l.reason]))
+                      .join("")}</table>`,
+                  evidence,
+              ];
     return [
         "<!DOCTYPE html>",
         '<html lang="en">',
@@ -339,6 +395,7 @@ export function renderReportHtml(r: RolloutReport): string {
             '<span style="color:#c62828">┅ threshold</span><span>● verdict: <b style="color:#2e7d32">Successful</b> ' +
             '<b style="color:#c62828">Failed</b> <b style="color:#6a1b9a">Error</b> <b style="color:#f9a825">Inconclusive</b></span></p>',
         renderChartSvg(r),
+        ...sequential,
         "<h2>Analyses</h2>",
         `<table class="samples">${row(["t", "step", "weight", "verdict", "canary success %", "canary p95 ms", "canary requests", "stable success %", "stable p95 ms", "not passed"], "th")}${samples.join("")}</table>`,
         "<h2>Events</h2>",

@@ -15,10 +15,12 @@
 import type { RolloutState } from "../config";
 import { Redactor } from "../errors";
 import type { ReleaseEvent, UpdatePurpose } from "../events";
+import { formatEvidence } from "../sequential/describe";
 import { clockTime, duration, metricRows, purposeText, stepText } from "./format";
 import type { CliEvent, ServiceStatus, Write } from "./types";
 
 type AnalysisEvent = Extract<ReleaseEvent, { type: "analysis" }>;
+type LookEvent = Extract<ReleaseEvent, { type: "analysis-look" }>;
 
 /** What is going on right now. */
 export type Activity =
@@ -41,10 +43,12 @@ export interface LiveView {
     weight: number;
     activity: Activity;
     lastAnalysis: AnalysisEvent | undefined;
+    /** Sequential mode: the last look of the current step (cleared when a step's analysis ends). */
+    lastLook: LookEvent | undefined;
 }
 
 export function emptyView(stack = "", service = ""): LiveView {
-    return { stack, service, version: "", steps: [], intervalMs: 0, phase: undefined, stepIndex: -1, weight: 0, activity: { kind: "idle" }, lastAnalysis: undefined };
+    return { stack, service, version: "", steps: [], intervalMs: 0, phase: undefined, stepIndex: -1, weight: 0, activity: { kind: "idle" }, lastAnalysis: undefined, lastLook: undefined };
 }
 
 function appliedWeight(state: RolloutState): number {
@@ -81,7 +85,9 @@ export function reduceView(view: LiveView, e: CliEvent): LiveView {
         case "analysis-waiting":
             return { ...v, stepIndex: e.stepIndex, activity: { kind: "waiting", stepIndex: e.stepIndex, weight: e.weight, until: e.until, windowMs: e.windowMs } };
         case "analysis":
-            return { ...v, lastAnalysis: e, activity: { kind: "idle" } };
+            return { ...v, lastAnalysis: e, lastLook: undefined, activity: { kind: "idle" } };
+        case "analysis-look":
+            return { ...v, lastLook: e };
         case "state":
             return { ...v, phase: e.state.phase, stepIndex: e.state.stepIndex, version: v.version === "" ? e.state.version : v.version };
         case "rollout-finished":
@@ -99,6 +105,27 @@ export function reduceView(view: LiveView, e: CliEvent): LiveView {
             return never;
         }
     }
+}
+
+/** An e-value from its log10, for people: "1.0", "31", "2,310", "4.1e+12". */
+export function evidenceText(log10: number): string {
+    return formatEvidence(log10 * Math.LN10);
+}
+
+/** `[######----]`: how far the evidence (log10) is towards its bound; full when it crossed. */
+export function evidenceBar(evidence: number, bound: number, width = 10): string {
+    const filled = Math.max(0, Math.min(width, Math.floor((Math.max(0, evidence) / bound) * width)));
+    return `[${"#".repeat(filled)}${"-".repeat(width - filled)}]`;
+}
+
+/** One look: a compact line while it goes on; its decision in words when it ends the step. */
+function lookLines(e: LookEvent, t: string): string[] {
+    const head = `${t}   look at ${duration(e.elapsedMs)}/${duration(e.windowMs)}, ${e.canaryRequests} canary requests`;
+    if (e.decision === "error") {
+        return [`${head}: ${e.reason}`];
+    }
+    const compact = e.tests.map((x) => `${x.name} ${evidenceText(x.evidence)}/${evidenceText(x.bound)}`).join(", ");
+    return e.decision === "continue" ? [`${head}: evidence/bound ${compact}`] : [`${head}: ${e.decision}: ${e.reason}`];
 }
 
 function counterText(e: AnalysisEvent): string {
@@ -170,6 +197,8 @@ export function eventLines(e: CliEvent, before: LiveView): string[] {
             return [`${t} ${stepText(e.stepIndex, e.weight, steps)}: measuring for ${duration(e.windowMs)}; next decision at ${clockTime(e.until)}`];
         case "analysis":
             return [`${t} ${stepText(e.stepIndex, e.weight, steps)}: analysis ${e.verdict}`, ...metricRows(e.metrics), `    ${counterText(e)}`];
+        case "analysis-look":
+            return lookLines(e, t);
         case "webhook":
             return [
                 `${t} webhook ${e.hook} (${e.hookType}): ` +
@@ -222,6 +251,13 @@ export function liveBlock(view: LiveView, now: Date): string[] {
         default: {
             const never: never = a;
             return never;
+        }
+    }
+    const look = view.lastLook;
+    if (look !== undefined && look.tests.length > 0) {
+        lines.push(`   sequential tests after ${duration(look.elapsedMs)} of ${duration(look.windowMs)}, ${look.canaryRequests} canary requests (evidence against its bound; the step stops when a bar is full):`);
+        for (const test of look.tests) {
+            lines.push(`     ${evidenceBar(test.evidence, test.bound)} ${test.name}: ${test.text}`);
         }
     }
     const last = view.lastAnalysis;

@@ -6,7 +6,7 @@ import { DriverError } from "../../../release/driver/driver";
 import { MemoryDriver, MemoryStack } from "../../../release/driver/memory";
 import type { Clock } from "../../../release/clock";
 import type { ReleaseEvent } from "../../../release/events";
-import { MetricsError, type MetricsProvider } from "../../../release/metrics/provider";
+import { MetricsError, type MetricsProvider, type SeriesSample } from "../../../release/metrics/provider";
 import type { ReleaseDeps } from "../../../release/rollout";
 
 export const SVC = "sample-app";
@@ -45,6 +45,11 @@ export interface VersionHealth {
     successRate: number | null;
     p95: number | null;
     requests: number | null;
+    /**
+     * Raw counters for the sequential analysis: what each scrape adds (requests, of which 5xx, of which
+     * slower than 1000 ms). Absent: the version has no series.
+     */
+    perScrape?: { requests: number; errors: number; slow: number };
 }
 
 export const HEALTHY: VersionHealth = { successRate: 99.8, p95: 80, requests: 1000 };
@@ -77,6 +82,39 @@ export class FakeMetrics implements MetricsProvider {
         }
         if (query.startsWith("sum(increase(")) {
             return Promise.resolve(h.requests);
+        }
+        return Promise.reject(new MetricsError("query", `unexpected query ${query}`));
+    }
+
+    /** Scrapes answered so far, per query: the counters grow by `perScrape` at each. */
+    private readonly scrapes = new Map<string, number>();
+    /** Scrape numbers (1-based, per query) that fail like an unreachable Prometheus. */
+    failScrapes = new Set<number>();
+
+    series(query: string): Promise<SeriesSample[]> {
+        this.queries.push(query);
+        const k = (this.scrapes.get(query) ?? 0) + 1;
+        this.scrapes.set(query, k);
+        if (this.down || this.failScrapes.has(k)) {
+            return Promise.reject(new MetricsError("unreachable", this.downMessage));
+        }
+        const version = /destination_version="([^"]+)"/.exec(query)?.[1] ?? "";
+        const per = this.versions[version]?.perScrape;
+        if (per === undefined) {
+            return Promise.resolve([]);
+        }
+        if (query.startsWith("istio_requests_total")) {
+            return Promise.resolve([
+                { labels: { response_code: "200" }, value: k * (per.requests - per.errors) },
+                { labels: { response_code: "503" }, value: k * per.errors },
+            ]);
+        }
+        if (query.startsWith("istio_request_duration_milliseconds_bucket")) {
+            return Promise.resolve([
+                { labels: { le: "500" }, value: k * (per.requests - per.slow) },
+                { labels: { le: "1000" }, value: k * (per.requests - per.slow) },
+                { labels: { le: "+Inf" }, value: k * per.requests },
+            ]);
         }
         return Promise.reject(new MetricsError("query", `unexpected query ${query}`));
     }
