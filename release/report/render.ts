@@ -9,6 +9,7 @@
  * labels) is escaped, so a service name cannot inject markup.
  */
 import type { ReportSample, RolloutReport, Verdict } from "../events";
+import { formatEvidence } from "../sequential/describe";
 
 /** Escapes text for HTML and SVG content and for double- or single-quoted attribute values. */
 export function escapeHtml(text: string): string {
@@ -245,7 +246,7 @@ export function renderEvidenceSvg(r: RolloutReport): string | undefined {
             unit: "log10 evidence",
             domain: [0, top],
             lines: [{ label: name, color: "#1565c0", dashed: false, points: pts.map((p) => ({ t: toMs(p.at) - start, v: Math.min(p.t.evidence, top) })) }],
-            threshold: { value: bound, label: `bound: 1 in ${formatNumber(10 ** bound)} false alarm` },
+            threshold: { value: bound, label: `bound: 1 in ${formatEvidence(bound * Math.LN10)} false alarm` },
             dots: pts.filter((p) => p.t.crossed).map((p) => ({ t: toMs(p.at) - start, v: Math.min(p.t.evidence, top), verdict: "Failed" as const })),
         };
     });

@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import { MetricsError } from "../../../release/metrics/provider";
-import { PrometheusProvider, parseInstant } from "../../../release/metrics/prometheus";
+import { PrometheusProvider, parseInstant, parseSeries } from "../../../release/metrics/prometheus";
 import { startServer, type TestServer } from "./http";
 
 const vector = (...values: string[]): string =>
@@ -104,5 +104,22 @@ describe("release/metrics/prometheus", () => {
     it("parseInstant reads scalars and refuses malformed answers", () => {
         expect(parseInstant({ resultType: "scalar", result: [1, "4.5"] }, "p")).to.equal(4.5);
         expect(() => parseInstant({ resultType: "matrix", result: [] }, "p")).to.throw(MetricsError, 'p: unexpected answer {"resultType":"matrix","result":[]}');
+    });
+
+    it("parseSeries returns every series with its labels, drops NaN, and refuses what is not an instant vector", () => {
+        const data = {
+            resultType: "vector",
+            result: [
+                { metric: { response_code: "200", pod: "a" }, value: [1, "120"] },
+                { metric: { response_code: "503", pod: "a" }, value: [1, "NaN"] },
+                { metric: { le: "+Inf" }, value: [1, "7"] },
+            ],
+        };
+        expect(parseSeries(data, "p")).to.deep.equal([
+            { labels: { response_code: "200", pod: "a" }, value: 120 },
+            { labels: { le: "+Inf" }, value: 7 },
+        ]);
+        expect(() => parseSeries({ resultType: "scalar", result: [1, "2"] }, "p")).to.throw(MetricsError, "p: expected an instant vector");
+        expect(() => parseSeries({ resultType: "vector", result: [{ value: [1, "2"] }] }, "p")).to.throw(MetricsError, "p: unexpected series");
     });
 });
