@@ -12,7 +12,7 @@ import { abTestEdits, applyEdits, clearFaultEdits, faultEdits, typedByPulumi, va
 import { ExitCode, Redactor, ReleaseError, configError, type ConfigProblem } from "./errors";
 import type { ReleaseEvent } from "./events";
 import { measure } from "./metrics/istio";
-import { resolvePolicy, serviceContext, type PolicyOverrides, type ReleasePolicy, type ServiceContext } from "./policy";
+import { flagRefusal, stackPreflight, type PolicyOverrides, type ReleasePolicy, type ServiceContext } from "./policy";
 import type { CliSink, OneShotCommand, ServiceStatus } from "./reporters/types";
 import { toReleaseError, type ReleaseDeps } from "./rollout";
 import { writeAndUpdate, type PartialEvent } from "./updater";
@@ -84,22 +84,17 @@ async function oneShot(spec: OneShot, deps: CommandDeps, body: (c: OneShotContex
     let unlock: (() => Promise<void>) | undefined;
     let result: CommandResult;
     try {
+        // The flags first: a mistake in one is a usage error even when the stack cannot be reached.
+        const flagProblems = await flagRefusal({ service: spec.service, overrides: spec.overrides }, () => deps.driver.read(), stack);
+        if (flagProblems.length > 0) {
+            throw configError(`stack ${stack}, service ${spec.service}: cannot run ${spec.command}`, flagProblems);
+        }
         if (spec.writes) {
             unlock = await deps.driver.lock(deps.holder ?? `mesh-release ${spec.command} ${spec.service} (pid ${process.pid})`);
         }
         const snapshot = await deps.driver.read();
         redactor.add(...snapshot.secrets);
-        const problems: ConfigProblem[] = [];
-        const ctx = serviceContext(snapshot.config, spec.service, problems);
-        let policy: ReleasePolicy | undefined;
-        try {
-            policy = resolvePolicy(stack, snapshot.config.release, spec.overrides, { secrets: snapshot.secrets });
-        } catch (err) {
-            if (!(err instanceof ReleaseError)) {
-                throw err;
-            }
-            problems.push(...err.problems);
-        }
+        const { problems, ctx, policy } = stackPreflight(stack, snapshot, spec.service, spec.overrides);
         if (problems.length > 0 || ctx === undefined || policy === undefined) {
             throw configError(`stack ${stack}, service ${spec.service}: cannot run ${spec.command}`, problems);
         }

@@ -184,7 +184,8 @@ export function applyEdits(config: Readonly<Record<string, unknown>>, edits: rea
 export function valueAt(config: unknown, path: ConfigPath): unknown {
     let cur: unknown = config;
     for (const seg of path) {
-        if (cur === null || typeof cur !== "object") {
+        // Own properties only: `--service constructor` must not find Object.prototype.constructor.
+        if (cur === null || typeof cur !== "object" || !Object.hasOwn(cur, seg)) {
             return undefined;
         }
         cur = (cur as Record<string | number, unknown>)[seg];

@@ -8,7 +8,7 @@
  */
 import { z } from "zod";
 import { parseDuration, releaseSchema, rolloutStateSchema, type RolloutState } from "./config";
-import { configError, type ConfigProblem } from "./errors";
+import { configError, ReleaseError, type ConfigProblem } from "./errors";
 import type { MachinePolicy } from "./machine";
 import { LABEL_VALUE } from "./metrics/promql";
 import { plainSecretProblems, PROMETHEUS_CREDENTIALS_ADVICE, PROMETHEUS_URL_EXAMPLE, releaseRules, urlProblems } from "./rules";
@@ -110,16 +110,11 @@ export function prometheusUrlProblems(text: string): ConfigProblem[] {
     return urlProblems("--prometheus-url", text, PROMETHEUS_URL_EXAMPLE, PROMETHEUS_CREDENTIALS_ADVICE).map(({ propertyPath, reason }) => ({ propertyPath, reason }));
 }
 
-/**
- * The policy of stack `stack` from its raw `release` config and the flags. Throws one CONFIG_INVALID
- * error listing every problem.
- */
-export function resolvePolicy(stack: string, rawRelease: unknown, overrides: PolicyOverrides = {}, options: { secrets?: readonly string[] } = {}): ReleasePolicy {
-    const problems: ConfigProblem[] = [];
-    const parsed = releaseSchema.safeParse(rawRelease ?? {});
-    if (!parsed.success) {
-        problems.push(...zodProblems("release", rawRelease, parsed.error));
-    }
+/** The command-line overrides, parsed; every problem goes to `problems`. Needs no stack. */
+function parseOverrides(
+    overrides: PolicyOverrides,
+    problems: ConfigProblem[],
+): { steps?: number[]; intervalMs?: number; successRate?: number; latency?: number; minRequests?: number; prometheusUrl?: string } {
     let steps: number[] | undefined;
     if (overrides.steps !== undefined) {
         steps = parseStepsFlag(overrides.steps, problems);
@@ -149,6 +144,45 @@ export function resolvePolicy(stack: string, rawRelease: unknown, overrides: Pol
         problems.push(...urlProblemsOfFlag);
         prometheusUrl = urlProblemsOfFlag.length === 0 ? new URL(overrides.prometheusUrl).href : undefined;
     }
+    return { steps, intervalMs, successRate, latency, minRequests, prometheusUrl };
+}
+
+/** A `services.<name>` key as the stack schema accepts it (a DNS label). */
+const SERVICE_KEY = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/**
+ * Every problem of a command's own flags (service, version, policy overrides), found without reading the
+ * stack: a mistake in a flag is a usage error (exit 2) even when the Pulumi CLI cannot run.
+ */
+export function requestProblems(req: { service: string; version?: string; overrides?: PolicyOverrides }): ConfigProblem[] {
+    const problems: ConfigProblem[] = [];
+    if (!SERVICE_KEY.test(req.service) || req.service.length > 63) {
+        problems.push({
+            propertyPath: "--service",
+            reason: `--service is ${JSON.stringify(req.service)}; it must be a service key of the stack config (services.<name>): a DNS label of lower-case letters, digits and '-', such as sample-app`,
+        });
+    }
+    if (req.version !== undefined) {
+        const vp = versionProblem("--version", req.version);
+        if (vp !== undefined) {
+            problems.push(vp);
+        }
+    }
+    parseOverrides(req.overrides ?? {}, problems);
+    return problems;
+}
+
+/**
+ * The policy of stack `stack` from its raw `release` config and the flags. Throws one CONFIG_INVALID
+ * error listing every problem.
+ */
+export function resolvePolicy(stack: string, rawRelease: unknown, overrides: PolicyOverrides = {}, options: { secrets?: readonly string[] } = {}): ReleasePolicy {
+    const problems: ConfigProblem[] = [];
+    const parsed = releaseSchema.safeParse(rawRelease ?? {});
+    if (!parsed.success) {
+        problems.push(...zodProblems("release", rawRelease, parsed.error));
+    }
+    const { steps, intervalMs, successRate, latency, minRequests, prometheusUrl } = parseOverrides(overrides, problems);
     if (parsed.success) {
         problems.push(...releaseRules(parsed.data).map(({ propertyPath, reason }) => ({ propertyPath, reason })));
         const secrets = options.secrets;
@@ -189,6 +223,56 @@ export function resolvePolicy(stack: string, rawRelease: unknown, overrides: Pol
         webhooks: r.webhooks.map((h) => ({ name: h.name, type: h.type, url: h.url, timeoutMs: parseDuration(h.timeout) ?? 10_000, retries: h.retries })),
         update: { retries: r.update.retries, backoffMs: parseDuration(r.update.backoff) ?? 5000 },
     };
+}
+
+/**
+ * The stack's side of a command's preflight: the service's context and the policy (config and flags), with
+ * every problem of either. Pure; rollout.ts and commands.ts both use it, so they cannot drift apart.
+ */
+export function stackPreflight(
+    stack: string,
+    snapshot: { config: Readonly<Record<string, unknown>>; secrets: readonly string[] },
+    service: string,
+    overrides: PolicyOverrides | undefined,
+): { problems: ConfigProblem[]; ctx: ServiceContext | undefined; policy: ReleasePolicy | undefined } {
+    const problems: ConfigProblem[] = [];
+    const ctx = serviceContext(snapshot.config, service, problems);
+    let policy: ReleasePolicy | undefined;
+    try {
+        policy = resolvePolicy(stack, snapshot.config.release, overrides, { secrets: snapshot.secrets });
+    } catch (err) {
+        if (!(err instanceof ReleaseError)) {
+            throw err;
+        }
+        problems.push(...err.problems);
+    }
+    return { problems, ctx, policy };
+}
+
+/**
+ * Flag problems first (found without the stack), then whatever the stack adds when it can be read; one
+ * problem is listed once. For a command refused for its flags: the stack is read only to report more.
+ */
+export async function flagRefusal(
+    req: { service: string; version?: string; overrides?: PolicyOverrides },
+    read: () => Promise<{ config: Readonly<Record<string, unknown>>; secrets: readonly string[] }>,
+    stack: string,
+): Promise<ConfigProblem[]> {
+    const flags = requestProblems(req);
+    if (flags.length === 0) {
+        return [];
+    }
+    const more = await read().then(
+        (snapshot) => stackPreflight(stack, snapshot, req.service, req.overrides).problems,
+        () => [],
+    );
+    const seen = new Set<string>();
+    return [...flags, ...more].filter((p) => {
+        const key = `${p.propertyPath}\n${p.reason}`;
+        const fresh = !seen.has(key);
+        seen.add(key);
+        return fresh;
+    });
 }
 
 /** What the rollout needs to know about the service from the stack config. */

@@ -20,7 +20,7 @@ import { currentWeight, decide, planPromote, planRollback, planStart, stepsOf, t
 import { measure } from "./metrics/istio";
 import { analyzeStepSequentially, type StepTracker } from "./metrics/sequential";
 import type { MetricsProvider } from "./metrics/provider";
-import { resolvePolicy, serviceContext, versionProblem, type PolicyOverrides, type ReleasePolicy, type ServiceContext } from "./policy";
+import { flagRefusal, stackPreflight, type PolicyOverrides, type ReleasePolicy, type ServiceContext } from "./policy";
 import { writeAndUpdate, type PartialEvent, type UpdateOutcome } from "./updater";
 import { callWebhook, isGate, type WebhookType } from "./webhooks";
 
@@ -120,6 +120,11 @@ class RolloutRun {
     async execute(): Promise<RolloutResult> {
         let unlock: (() => Promise<void>) | undefined;
         try {
+            // The flags first: a mistake in one is a usage error even when the stack cannot be reached.
+            const flagProblems = await flagRefusal(this.req, () => this.deps.driver.read(), this.deps.driver.stackName);
+            if (flagProblems.length > 0) {
+                throw configError(`stack ${this.deps.driver.stackName}, service ${this.req.service}: cannot ${this.req.mode === "canary" ? "start the rollout" : this.req.mode}`, flagProblems);
+            }
             unlock = await this.deps.driver.lock(this.deps.holder ?? `mesh-release ${this.req.mode} ${this.req.service} ${this.version} (pid ${process.pid})`);
             return await this.rollout();
         } catch (err) {
@@ -136,24 +141,10 @@ class RolloutRun {
         this.redactor.add(...snapshot.secrets);
         this.config = snapshot.config;
 
-        const problems: ConfigProblem[] = [];
-        const ctx = serviceContext(snapshot.config, service, problems);
-        let policy: ReleasePolicy | undefined;
-        try {
-            policy = resolvePolicy(stack, snapshot.config.release, this.req.overrides, { secrets: snapshot.secrets });
-        } catch (err) {
-            if (!(err instanceof ReleaseError)) {
-                throw err;
-            }
-            problems.push(...err.problems);
-        }
+        const { problems, ctx, policy } = stackPreflight(stack, snapshot, service, this.req.overrides);
         const version = this.req.version ?? (mode === "promote" ? ctx?.canaryVersion : (ctx?.state?.version ?? ctx?.canaryVersion));
-        if (this.req.version !== undefined) {
-            const vp = versionProblem("--version", this.req.version);
-            if (vp !== undefined) {
-                problems.push(vp);
-            }
-        } else if (mode === "canary" || (mode === "promote" && ctx !== undefined && version === undefined)) {
+        // A --version given was checked with the other flags before the stack was read.
+        if (this.req.version === undefined && (mode === "canary" || (mode === "promote" && ctx !== undefined && version === undefined))) {
             problems.push({ propertyPath: "--version", reason: `--version is missing; services.${service}.canary.version is not set either; name the version to ${mode}, e.g. --version v2` });
         }
         if (ctx !== undefined && version !== undefined && ctx.stableVersion === version && (mode === "canary" || mode === "promote") && ctx.state?.phase !== "Promoting") {

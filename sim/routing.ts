@@ -192,7 +192,7 @@ export function requestMatches(match: HttpMatchRequest, req: SyntheticRequest): 
         }
     }
     for (const [key, value] of Object.entries(match.sourceLabels ?? {})) {
-        if (req.sourceLabels[key] !== value) {
+        if (!Object.hasOwn(req.sourceLabels, key) || req.sourceLabels[key] !== value) {
             return false;
         }
     }

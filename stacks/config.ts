@@ -12,6 +12,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
+import { setOwn } from "../components/ownKeys";
 import { CONTROL_CHARS, CONTROL_CHARS_RULE, show } from "../components/validation";
 import { plainSecretProblems } from "../release/rules";
 import { stackConfigSchema, type StackConfig } from "./schema";
@@ -351,7 +352,7 @@ function rawProblems(raw: unknown, secretKeys: ReadonlySet<string>): { cleaned: 
                 touched.push(kp);
                 k = key.replace(CONTROL_CHARS_ALL, "");
             }
-            out[k] = path.length === 0 && key === "rollouts" ? child : walk(child, [...path, key]);
+            setOwn(out, k, path.length === 0 && key === "rollouts" ? child : walk(child, [...path, key]));
         }
         return out;
     };
@@ -523,13 +524,13 @@ export function configFromPulumiMap(all: Readonly<Record<string, string>>): {
             continue;
         }
         if (STRING_KEYS.has(key)) {
-            raw[key] = text;
+            setOwn(raw, key, text);
             continue;
         }
         try {
-            raw[key] = JSON.parse(text) as unknown;
+            setOwn(raw, key, JSON.parse(text) as unknown);
         } catch {
-            raw[key] = text; // the schema reports the type mismatch with the value
+            setOwn(raw, key, text); // the schema reports the type mismatch with the value
         }
     }
     return { raw, strayKeys };

@@ -35,8 +35,9 @@ import {
 } from "../components";
 import { hostSlug } from "../components/egressGateway";
 import { show } from "../components/validation";
+import { own } from "../components/ownKeys";
 import { delegateName, platformOutputs, type PlatformOutputs } from "./layout";
-import { own, setFix, type RuleProblem } from "./rules";
+import { setFix, type RuleProblem } from "./rules";
 import type { ServiceConfig, StackConfig, TrafficPolicyConfig } from "./schema";
 
 /** Component names: fixed, so URNs never depend on config order. */

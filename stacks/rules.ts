@@ -8,6 +8,7 @@
  * the config and reports their problems at the config path they came from. Pure: returns every problem.
  */
 import { qualifyHost } from "../components/destinationRuleClaims";
+import { own } from "../components/ownKeys";
 import { show, type Problem } from "../components/validation";
 import { releaseRules } from "../release/rules";
 import type { IngressConfig, InternalGatewayConfig, ServiceConfig, StackConfig, TrafficPolicyConfig } from "./schema";
@@ -22,10 +23,6 @@ export interface RuleProblem extends Problem {
     about?: readonly string[];
 }
 
-/** The value of a user-supplied key of `record`, never one inherited from Object.prototype. */
-export function own<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
-    return Object.hasOwn(record, key) ? record[key] : undefined;
-}
 
 /** `pulumi config set --path '<path>' <what>`. */
 export const setFix = (path: string, what = "<valid value>"): string => `pulumi config set --path '${path}' ${what}`;

@@ -20,6 +20,7 @@ import {
     type Stack,
     StackNotFoundError,
 } from "@pulumi/pulumi/automation";
+import { setOwn } from "../../components/ownKeys";
 import { Redactor } from "../errors";
 import { takeLock } from "./lock";
 import { ConfigPath, DriverError, type ConfigEdit, type StackSnapshot, type TrafficDriver, type UpdateResult } from "./driver";
@@ -89,7 +90,7 @@ export function configFromJsonMap(map: Record<string, { value?: string; secret?:
                 }
             }
         }
-        config[key] = value;
+        setOwn(config, key, value);
         if (entry.secret === true) {
             secrets.push(...stringLeaves(value));
         }

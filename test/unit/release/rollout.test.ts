@@ -287,9 +287,10 @@ describe("release/rollout runCanary", () => {
         expect(r.message).to.equal(
             [
                 "stack dev, service sample-app: cannot start the rollout:",
-                '  - release.interval: release.interval is "soon"; it must be a Go-style duration such as 500ms, 30s or 1m30s',
-                '  - --success-rate: --success-rate is "120"; it must be a number from 0 to 100',
+                // The flags first (checked before the stack is read), then what the stack adds.
                 `  - --version: --version is "V2!"; it must be a lower-case version label of at most 40 characters (letters, digits, '-', '.'), such as v2`,
+                '  - --success-rate: --success-rate is "120"; it must be a number from 0 to 100',
+                '  - release.interval: release.interval is "soon"; it must be a Go-style duration such as 500ms, 30s or 1m30s',
             ].join("\n"),
         );
         expect(h.store.config).to.deep.equal(before);

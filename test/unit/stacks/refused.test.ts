@@ -6,8 +6,10 @@
  * follow-on messages. Pure: checkStackConfig and resolvePolicy only.
  */
 import { expect } from "chai";
-import { checkStackConfig, type StackConfigProblem } from "../../../stacks/config";
-import { resolvePolicy } from "../../../release/policy";
+import { checkStackConfig, configFromPulumiMap, type StackConfigProblem } from "../../../stacks/config";
+import { resolvePolicy, serviceContext } from "../../../release/policy";
+import { configFromJsonMap } from "../../../release/driver/pulumiStack";
+import type { ConfigProblem } from "../../../release/errors";
 import { ReleaseError } from "../../../release/errors";
 import { baseStackConfig, sampleApp, type RawStack } from "../../support/stackFixtures";
 
@@ -54,6 +56,25 @@ describe("config that must be refused (stacks/config.ts, issue 10)", () => {
                     `ingress.routes[0].service is "${name}", which is not a key of services; it must name a service of this stack ("sample-app")`,
                     `internalGateway.routes[0].service is "${name}", which is not a key of services; it must name a service of this stack ("sample-app")`,
                 ]);
+            });
+        }
+
+        it("a top-level __proto__ key from Pulumi's config map is an own key and is reported", () => {
+            const { raw } = configFromPulumiMap({ "mesh-traffic:__proto__": '{"polluted": true}', "mesh-traffic:namespace": "shop" });
+            expect(Object.getPrototypeOf(raw)).to.equal(Object.prototype);
+            expect(checkStackConfig(raw).problems.map((p) => p.reason)).to.deep.equal([
+                '__proto__ is a key JavaScript reserves ("__proto__"); no config key may be __proto__',
+            ]);
+            const snapshot = configFromJsonMap({ "mesh-traffic:__proto__": { value: "x" } });
+            expect(Object.getPrototypeOf(snapshot.config)).to.equal(Object.prototype);
+            expect(Object.hasOwn(snapshot.config, "__proto__")).to.equal(true);
+        });
+
+        for (const name of ["constructor", "__proto__", "toString"]) {
+            it(`mesh-release --service ${name} is a service that does not exist`, () => {
+                const problems: ConfigProblem[] = [];
+                expect(serviceContext(base(), name, problems)).to.equal(undefined);
+                expect(problems.map((p) => p.reason)).to.deep.equal([`services.${name} does not exist in the stack config; known services: sample-app`]);
             });
         }
 
