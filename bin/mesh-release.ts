@@ -4,7 +4,8 @@
  * Pulumi stack driver (Automation API), the Prometheus provider, stdout/stderr, SIGINT/SIGTERM and the exit
  * code. Everything else is release/cli.ts.
  *
- *   mesh-release canary --stack dev --service sample-app --version v2 [--steps 10,25,50] [--interval 30s] [--report out.html]
+ *   mesh-release canary --env production --service checkout --version v2 [--steps 10,25,50] [--interval 30s] [--report out.html]
+ *     (the service's stack is production.checkout, or production in the single-stack layout; --stack names one)
  *   mesh-release promote|rollback|abort --stack dev --service sample-app
  *   mesh-release ab-test --stack dev --service sample-app --flag x-new-feature [--cookie] [--split 50]
  *   mesh-release fault delay 10 --delay 2s | fault abort 5 --status 503 | fault clear   (--stack, --service)
@@ -14,22 +15,29 @@
  * The first SIGINT/SIGTERM cancels the running update and rolls the rollout back, then exits; a second one
  * exits at once (a rerun of the same command resumes from the recorded state).
  */
+import { withPlatformRelease } from "../release/driver/platform";
 import { PulumiStackDriver } from "../release/driver/pulumiStack";
 import { programFor } from "../release/driver/program";
 import { prometheusForPolicy } from "../release/metrics/prometheus";
 import { runCli, stackValidator, type Connect } from "../release/cli";
 
-const connect: Connect = (common, hooks) => ({
-    driver: new PulumiStackDriver({
-        stackName: common.stack,
-        workDir: common.workDir,
-        pulumiRoot: common.pulumiRoot,
-        program: programFor(common.program, common.workDir),
-        onOutput: hooks.onOutput,
-    }),
-    metrics: prometheusForPolicy,
-    validate: stackValidator,
-});
+const connect: Connect = (common, target, hooks) => {
+    const driverFor = (stackName: string): PulumiStackDriver =>
+        new PulumiStackDriver({
+            stackName,
+            workDir: common.workDir,
+            pulumiRoot: common.pulumiRoot,
+            program: programFor(common.program, common.workDir),
+            onOutput: hooks.onOutput,
+        });
+    const own = driverFor(target.stack);
+    return {
+        // A service stack's release policy is its platform stack's, overlaid by its own.
+        driver: target.platformStack !== undefined ? withPlatformRelease(own, driverFor(target.platformStack)) : own,
+        metrics: prometheusForPolicy,
+        validate: stackValidator,
+    };
+};
 
 function main(): void {
     const controller = new AbortController();

@@ -17,7 +17,8 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { type Clock } from "./clock";
 import { GO_DURATION } from "./config";
 import type { TrafficDriver } from "./driver/driver";
-import { ExitCode, Redactor, errorMessage } from "./errors";
+import { ExitCode, Redactor, ReleaseError, errorMessage } from "./errors";
+import { readStackFiles, resolveTarget, type StackFile, type Target } from "./target";
 import type { ReleaseEvent } from "./events";
 import { type PolicyOverrides } from "./policy";
 import { reportSink } from "./report/collect";
@@ -38,7 +39,10 @@ export type { AbTestRequest, FaultRequest, StatusRequest } from "./commands";
 
 /** Flags every command takes. */
 export interface CommonOptions {
-    stack: string;
+    /** `--stack`: an explicit stack always wins over `--env` (release/target.ts). */
+    stack?: string;
+    /** `--env`: the environment; the service's stack is `<env>.<service>` (or `<env>` in the single-stack layout). */
+    env?: string;
     /** Absolute Pulumi project directory (`--cwd` / `--work-dir`, default the current directory). */
     workDir: string;
     json: boolean;
@@ -99,7 +103,8 @@ function headerArg(text: string): { name: string; value: string } {
 }
 
 interface RawCommon {
-    stack: string;
+    stack?: string;
+    env?: string;
     cwd?: string;
     workDir?: string;
     json?: boolean;
@@ -121,7 +126,8 @@ interface RawPolicy {
 
 function withCommon(cmd: Command): Command {
     return cmd
-        .requiredOption("--stack <name>", "Pulumi stack, e.g. dev")
+        .option("--env <name>", "environment, e.g. production: the service's stack is <env>.<service>, or <env> in the single-stack layout")
+        .option("--stack <name>", "Pulumi stack, e.g. dev or production.checkout (wins over --env)")
         .option("--cwd <dir>", "Pulumi project directory (default: the current directory)")
         .option("--work-dir <dir>", "same as --cwd")
         .option("--json", "one JSON event per line on stdout (for pipelines); nothing else on stdout")
@@ -179,7 +185,8 @@ export function buildProgram(penv: ParseEnv, out: { request?: CliRequest }): Com
         .addHelpText(
             "after",
             "\nExit codes: 0 promoted / done, 1 rolled back, 2 usage or config error (nothing applied), 3 infrastructure error.\n" +
-                "Example: mesh-release canary --stack dev --service sample-app --version v2 --steps 10,50,100 --interval 30s",
+                "Example: mesh-release canary --env production --service checkout --version v2 --steps 10,50,100 --interval 30s\n" +
+                "         (stack production.checkout; production when that is a single-stack environment holding checkout; --stack names one)",
         );
 
     const common = (cmd: Command): CommonOptions => {
@@ -187,10 +194,14 @@ export function buildProgram(penv: ParseEnv, out: { request?: CliRequest }): Com
         if (o.cwd !== undefined && o.workDir !== undefined && path.resolve(penv.cwd, o.cwd) !== path.resolve(penv.cwd, o.workDir)) {
             cmd.error(`error: --cwd ${JSON.stringify(o.cwd)} and --work-dir ${JSON.stringify(o.workDir)} disagree; give one of them`, { exitCode: ExitCode.Usage, code: "mesh.usage" });
         }
+        if (o.stack === undefined && o.env === undefined) {
+            cmd.error("error: give --env <environment> (the service's stack is <env>.<service>) or --stack <name>", { exitCode: ExitCode.Usage, code: "mesh.usage" });
+        }
         const envRoot = penv.env["MESH_TOOLCHAIN_DIR"];
         const root = o.pulumiRoot ?? (envRoot !== undefined && envRoot !== "" ? envRoot : undefined);
         return {
-            stack: o.stack,
+            ...(o.stack !== undefined ? { stack: o.stack } : {}),
+            ...(o.env !== undefined ? { env: o.env } : {}),
             workDir: path.resolve(penv.cwd, o.cwd ?? o.workDir ?? "."),
             json: o.json === true,
             ...(o.report !== undefined ? { report: path.resolve(penv.cwd, o.report) } : {}),
@@ -330,12 +341,18 @@ export interface Connection {
     validate?: ConfigValidator;
 }
 
-export type Connect = (common: CommonOptions, hooks: { onOutput?: (text: string) => void }) => Connection;
+/** Builds the connection to the resolved stack (and its platform stack, whose `release` policy it inherits). */
+export type Connect = (common: CommonOptions, target: Target, hooks: { onOutput?: (text: string) => void }) => Connection;
+
+/** Lists the project's stacks (release/target.ts); tests pass a fixed list. */
+export type StackLister = (workDir: string) => readonly StackFile[];
 
 export interface CliIO extends ParseEnv {
     /** stdout is a terminal: live view with ANSI; otherwise plain lines. */
     tty: boolean;
     connect: Connect;
+    /** The project's stacks, for `--env` resolution. Default: the `Pulumi.<stack>.yaml` files in the work dir. */
+    listStacks?: StackLister;
     /** Aborted on SIGINT/SIGTERM: the running update is cancelled and the rollout rolls back. */
     signal?: AbortSignal;
     /** The terminal view's clock (tests pass a fixed one). */
@@ -374,6 +391,27 @@ export function observeSecrets(driver: TrafficDriver, redactor: Redactor): Traff
     };
 }
 
+/** The service a request is about. */
+function serviceOf(request: CliRequest): string {
+    switch (request.command) {
+        case "canary":
+        case "promote":
+        case "rollback":
+        case "abort":
+            return request.rollout.service;
+        case "ab-test":
+            return request.abTest.service;
+        case "fault":
+            return request.fault.service;
+        case "status":
+            return request.status.service;
+        default: {
+            const never: never = request;
+            return never;
+        }
+    }
+}
+
 function isReleaseEvent(e: CliEvent): e is ReleaseEvent {
     return e.type !== "command-finished" && e.type !== "status";
 }
@@ -394,7 +432,20 @@ export async function execute(request: CliRequest, io: CliIO): Promise<ExitCode>
         }
     };
     try {
-        const conn = io.connect(common, { onOutput: common.verbose ? (text) => err(text) : undefined });
+        let target: Target;
+        try {
+            target = resolveTarget({ stack: common.stack, env: common.env, service: serviceOf(request) }, (io.listStacks ?? readStackFiles)(common.workDir));
+        } catch (e) {
+            if (e instanceof ReleaseError) {
+                err(`mesh-release: ${e.message}\n${e.hint !== undefined ? `  fix: ${e.hint}\n` : ""}`);
+                return e.exitCode;
+            }
+            throw e;
+        }
+        if (target.note !== undefined) {
+            (common.json ? err : io.stdout)(`mesh-release: ${target.note}\n`);
+        }
+        const conn = io.connect(common, target, { onOutput: common.verbose ? (text) => err(text) : undefined });
         const deps: CommandDeps = {
             driver: observeSecrets(conn.driver, redactor),
             metrics: (policy, r) => {

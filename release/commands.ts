@@ -125,7 +125,8 @@ async function change(c: OneShotContext, deps: CommandDeps, what: { purpose: "ab
     };
     const outcome = await writeAndUpdate(
         { driver: deps.driver, clock: c.clock, emit: c.emit, validate, retries: c.policy.update.retries, backoffMs: c.policy.update.backoffMs, signal: deps.signal, cancelGraceMs: deps.cancelGraceMs },
-        { purpose: what.purpose, weight: what.weight, edits: what.edits, message: what.message, cancellable: true },
+        // one update and done: the lease is taken and released by the same update
+        { purpose: what.purpose, weight: what.weight, edits: what.edits, message: what.message, cancellable: true, final: true },
     );
     switch (outcome.kind) {
         case "ok":

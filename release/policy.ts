@@ -358,3 +358,26 @@ export function versionProblem(flag: string, version: string): ConfigProblem | u
     }
     return undefined;
 }
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+    return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+/**
+ * The effective `release` config of a service stack: its platform stack's `release` overlaid by its own.
+ * Objects merge key by key (the service's value wins); lists and plain values are replaced whole (a service's
+ * `steps` or `webhooks` replace the platform's, never append to them). Pure; undefined when neither has one.
+ */
+export function overlayRelease(platform: unknown, service: unknown): unknown {
+    if (service === undefined) {
+        return platform === undefined ? undefined : structuredClone(platform);
+    }
+    if (!isPlainObject(platform) || !isPlainObject(service)) {
+        return structuredClone(service);
+    }
+    const out: Record<string, unknown> = structuredClone(platform);
+    for (const [key, value] of Object.entries(service)) {
+        out[key] = overlayRelease(out[key], value);
+    }
+    return out;
+}

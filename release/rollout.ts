@@ -475,6 +475,8 @@ class RolloutRun {
         message: string,
         cancellable = true,
     ): Promise<UpdateOutcome> {
+        // The run ends with a rollback or the second promotion update: those release the backend lease.
+        const final = purpose === "rollback" || purpose === "promote-finalize";
         const outcome = await writeAndUpdate(
             {
                 driver: this.deps.driver,
@@ -486,7 +488,7 @@ class RolloutRun {
                 signal: this.deps.signal,
                 cancelGraceMs: this.deps.cancelGraceMs,
             },
-            { purpose, weight, edits, message, cancellable },
+            { purpose, weight, edits, message, cancellable, final, holdMs: this.policy.intervalMs },
         );
         this.config = applyEdits(this.config, edits);
         return outcome;

@@ -40,7 +40,17 @@ export type UpdateOutcome = { kind: "ok" } | { kind: "failed"; message: string }
 /** Validates and writes `edits`, then runs one update with retries. */
 export async function writeAndUpdate(
     deps: UpdaterDeps,
-    change: { purpose: UpdatePurpose; weight: number; edits: readonly ConfigEdit[]; message: string; cancellable: boolean },
+    change: {
+        purpose: UpdatePurpose;
+        weight: number;
+        edits: readonly ConfigEdit[];
+        message: string;
+        cancellable: boolean;
+        /** The last update of the run (driver UpdateOptions.final). */
+        final?: boolean;
+        /** Wait before the caller's next update, ms (driver UpdateOptions.holdMs). */
+        holdMs?: number;
+    },
 ): Promise<UpdateOutcome> {
     deps.validate(change.edits);
     await deps.driver.write(change.edits);
@@ -56,7 +66,7 @@ export async function writeAndUpdate(
         const started = deps.clock.now().getTime();
         const stopGrace = cancelOnAbort(deps, signal);
         try {
-            await deps.driver.update({ message: change.message, signal });
+            await deps.driver.update({ message: change.message, signal, final: change.final, holdMs: change.holdMs });
             deps.emit({ type: "update-finished", purpose, weight, attempt, ok: true, durationMs: deps.clock.now().getTime() - started });
             return { kind: "ok" };
         } catch (err) {

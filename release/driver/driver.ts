@@ -40,6 +40,18 @@ export class DriverError extends Error {
     }
 }
 
+/** One update's options. */
+export interface UpdateOptions {
+    /** The update's message (stack history). */
+    message: string;
+    /** Aborting it cancels the update. */
+    signal?: AbortSignal;
+    /** This update ends the release run: the backend lease (lease.ts) is written released. Default false. */
+    final?: boolean;
+    /** How long the caller may wait before its next update, ms (the lease's TTL is at least 3x this). */
+    holdMs?: number;
+}
+
 export interface TrafficDriver {
     /** The stack name, for messages. */
     readonly stackName: string;
@@ -51,7 +63,7 @@ export interface TrafficDriver {
      * Runs one update of the stack with its current config. Rejects with a {@link DriverError}:
      * `concurrent` when another update holds the stack, `cancelled` after `signal` aborted it, `failed` otherwise.
      */
-    update(opts: { message: string; signal?: AbortSignal }): Promise<UpdateResult>;
+    update(opts: UpdateOptions): Promise<UpdateResult>;
     /** Best-effort cancel of a running update on the backend (after a signal did not stop it). */
     cancel(): Promise<void>;
     /**

@@ -15,7 +15,8 @@ interface LockContent {
     startedAt: string;
 }
 
-function alive(pid: number): boolean {
+/** Whether process `pid` of this host runs (EPERM: it runs under another user). */
+export function processAlive(pid: number): boolean {
     try {
         process.kill(pid, 0);
         return true;
@@ -49,7 +50,7 @@ export async function takeLock(dir: string, name: string, holder: string): Promi
         } catch {
             // Unreadable (being written, or corrupt): treat as held.
         }
-        const stale = other.host === os.hostname() && typeof other.pid === "number" && !alive(other.pid);
+        const stale = other.host === os.hostname() && typeof other.pid === "number" && !processAlive(other.pid);
         if (!stale) {
             throw new DriverError(
                 "concurrent",

@@ -4,7 +4,7 @@
  * orchestrator can see (edits, updates, locks, failures, cancellation).
  */
 import { applyEdits } from "../edits";
-import { DriverError, type ConfigEdit, type StackSnapshot, type TrafficDriver, type UpdateResult } from "./driver";
+import { DriverError, type ConfigEdit, type StackSnapshot, type TrafficDriver, type UpdateOptions, type UpdateResult } from "./driver";
 
 /** Shared by several drivers of the same "stack", like a backend: config, history and the lock. */
 export class MemoryStack {
@@ -12,7 +12,7 @@ export class MemoryStack {
     /** The config of every successful update, oldest first (the stack history). */
     readonly history: Record<string, unknown>[] = [];
     /** Every update attempted, with its message and whether it succeeded. */
-    readonly updates: { message: string; ok: boolean }[] = [];
+    readonly updates: { message: string; ok: boolean; final?: boolean }[] = [];
     lockHolder: string | undefined;
     /** Values to treat as secrets (as Pulumi secrets would be). */
     secrets: string[] = [];
@@ -53,7 +53,7 @@ export class MemoryDriver implements TrafficDriver {
         return Promise.resolve();
     }
 
-    async update(opts: { message: string; signal?: AbortSignal }): Promise<UpdateResult> {
+    async update(opts: UpdateOptions): Promise<UpdateResult> {
         const n = this.store.updates.length;
         const started = Date.now();
         if (this.store.updateMs > 0) {
@@ -70,7 +70,7 @@ export class MemoryDriver implements TrafficDriver {
             throw new DriverError("cancelled", `the update of stack ${this.stackName} was cancelled`);
         }
         const failure = this.store.failUpdate(n, this.store.config);
-        this.store.updates.push({ message: opts.message, ok: failure === undefined });
+        this.store.updates.push({ message: opts.message, ok: failure === undefined, ...(opts.final === true ? { final: true } : {}) });
         if (failure !== undefined) {
             throw new DriverError(failure, `simulated ${failure} update of stack ${this.stackName}`);
         }

@@ -23,7 +23,8 @@ import {
 import { setOwn } from "../../components/ownKeys";
 import { Redactor } from "../errors";
 import { takeLock } from "./lock";
-import { ConfigPath, DriverError, type ConfigEdit, type StackSnapshot, type TrafficDriver, type UpdateResult } from "./driver";
+import { decideLease, LEASE_ENV, LEASE_HELD, LEASE_OUTPUT, leasedProgram, leaseTtl, localLeaseContext, newOwnerId, parseLease, type LeaseClaim } from "./lease";
+import { ConfigPath, DriverError, type ConfigEdit, type StackSnapshot, type TrafficDriver, type UpdateOptions, type UpdateResult } from "./driver";
 
 /** The Pulumi project name, also the config namespace. */
 export const PROJECT_NAME = "mesh-traffic";
@@ -49,6 +50,8 @@ export interface PulumiStackDriverOptions {
     onOutput?: (text: string) => void;
     /** Where lock files go. Default `<workDir>/.mesh-release`. */
     lockDir?: string;
+    /** Minimum lease TTL, ms (lease.ts). Default {@link DEFAULT_LEASE_TTL_MS}. */
+    leaseTtlMs?: number;
 }
 
 /** Pulumi's `--path` syntax: `services.sample-app.canary.abRules[0].header`; odd keys are quoted. */
@@ -113,6 +116,10 @@ export class PulumiStackDriver implements TrafficDriver {
     private readonly opts: PulumiStackDriverOptions;
     private stackPromise: Promise<Stack> | undefined;
     private readonly redactor = new Redactor();
+    /** This run's lease identity while it holds the release lock (lock()), else undefined. */
+    private leaseHolder: Omit<LeaseClaim, "ttlMs" | "release"> | undefined;
+    /** The claim of the update running now (read by the leased program). */
+    private claim: LeaseClaim | undefined;
 
     constructor(opts: PulumiStackDriverOptions) {
         this.opts = opts;
@@ -139,8 +146,11 @@ export class PulumiStackDriver implements TrafficDriver {
             switch (program.kind) {
                 case "local":
                     return await LocalWorkspace.selectStack({ stackName, workDir }, wsOpts);
-                case "inline":
-                    return await LocalWorkspace.selectStack({ stackName, projectName: PROJECT_NAME, program: program.program }, wsOpts);
+                case "inline": {
+                    // The lease is checked and written by the update itself (lease.ts), under the backend's update lock.
+                    const leased = leasedProgram(async () => ({ ...((await program.program()) as Record<string, unknown> | undefined) }), () => this.claim);
+                    return await LocalWorkspace.selectStack({ stackName, projectName: PROJECT_NAME, program: leased }, wsOpts);
+                }
                 default: {
                     const never: never = program;
                     return never;
@@ -195,9 +205,16 @@ export class PulumiStackDriver implements TrafficDriver {
         }
     }
 
-    async update(opts: { message: string; signal?: AbortSignal }): Promise<UpdateResult> {
+    async update(opts: UpdateOptions): Promise<UpdateResult> {
         const stack = await this.stack();
         const started = Date.now();
+        this.claim = this.leaseHolder !== undefined ? { ...this.leaseHolder, ttlMs: leaseTtl(opts.holdMs, this.opts.leaseTtlMs), release: opts.final === true } : undefined;
+        // A project's own program (--program local) gets the claim in its environment (lease.ts claimFromEnv).
+        if (this.claim !== undefined) {
+            stack.workspace.envVars[LEASE_ENV] = JSON.stringify(this.claim);
+        } else {
+            delete stack.workspace.envVars[LEASE_ENV];
+        }
         try {
             const result = await stack.up({
                 message: opts.message,
@@ -218,6 +235,11 @@ export class PulumiStackDriver implements TrafficDriver {
             if (err instanceof ConcurrentUpdateError) {
                 throw new DriverError("concurrent", `stack ${this.stackName} is locked by another update (Pulumi: ${this.clean(err)})`);
             }
+            const text = err instanceof Error ? err.message : String(err);
+            const held = text.split("\n").find((l) => l.includes(LEASE_HELD));
+            if (held !== undefined) {
+                throw new DriverError("concurrent", `stack ${this.stackName}: ${this.redactor.redact(held.slice(held.indexOf(LEASE_HELD) + LEASE_HELD.length + 1).trim())}`);
+            }
             throw new DriverError("failed", `pulumi up on stack ${this.stackName} failed: ${this.clean(err)}`);
         }
     }
@@ -231,9 +253,32 @@ export class PulumiStackDriver implements TrafficDriver {
         }
     }
 
-    lock(holder: string): Promise<() => Promise<void>> {
+    /**
+     * The release lock: the lock file of this machine (lock.ts), then the stack's lease on the backend
+     * (lease.ts), checked here so a second release is refused before it writes anything. The check here is
+     * advisory; the binding one runs in each update (the leased program), under the backend's update lock.
+     */
+    async lock(holder: string): Promise<() => Promise<void>> {
         const dir = this.opts.lockDir ?? path.join(this.opts.workDir, ".mesh-release");
-        return takeLock(dir, this.stackName.replace(/[^A-Za-z0-9._-]/g, "_"), holder);
+        const unlockFile = await takeLock(dir, this.stackName.replace(/[^A-Za-z0-9._-]/g, "_"), holder);
+        const me = { owner: newOwnerId(), holder, host: localLeaseContext().host, pid: process.pid };
+        try {
+            const stack = await this.stack();
+            const outputs = await stack.outputs().catch(() => ({}) as Record<string, { value: unknown }>);
+            const decision = decideLease(parseLease(outputs[LEASE_OUTPUT]?.value), { ...me, ttlMs: 0, release: false }, new Date(), localLeaseContext());
+            if (decision.kind === "refuse") {
+                throw new DriverError("concurrent", `stack ${this.stackName}: ${decision.reason.slice(LEASE_HELD.length + 2)}`);
+            }
+        } catch (err) {
+            await unlockFile();
+            throw err;
+        }
+        this.leaseHolder = me;
+        return async () => {
+            this.leaseHolder = undefined;
+            this.claim = undefined;
+            await unlockFile();
+        };
     }
 
     /** The useful part of a CLI error: the `error:` lines of stderr, redacted, at most 600 characters. */

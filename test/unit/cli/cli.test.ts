@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { parseArgs, runCli, stackValidator, type CliIO, type CliRequest, type Connection } from "../../../release/cli";
 import { valueAt } from "../../../release/edits";
-import { MemoryStack } from "../../../release/driver/memory";
+import { MemoryDriver, MemoryStack } from "../../../release/driver/memory";
 import { runCanary } from "../../../release/rollout";
 import type { CliEvent } from "../../../release/reporters/types";
 import { HEALTHY, SVC, harness, stackConfig, type Harness } from "../release/fakes";
@@ -130,7 +130,7 @@ describe("mesh-release CLI", () => {
             ["no command", [], /Usage: mesh-release/],
             ["unknown command, with a suggestion", ["canry"], /unknown command 'canry'[\s\S]*Did you mean canary\?/],
             ["missing --version", ["canary", "--stack", "dev", "--service", "a"], /required option '--version <label>' not specified/],
-            ["missing --stack", ["status", "--service", "a"], /required option '--stack <name>' not specified/],
+            ["neither --stack nor --env", ["status", "--service", "a"], /give --env <environment> \(the service's stack is <env>.<service>\) or --stack <name>/],
             ["unknown option", ["status", "--stack", "dev", "--service", "a", "--colour"], /unknown option '--colour'/],
             ["--split out of range", ["ab-test", "--stack", "dev", "--service", "a", "--flag", "f", "--split", "150"], /--split is "150"; it must be an integer from 0 to 100/],
             ["fault percent not a number", ["fault", "delay", "lots", "--stack", "dev", "--service", "a"], /<percent> is "lots"; it must be a number from 0 to 100/],
@@ -357,5 +357,79 @@ describe("mesh-release CLI", () => {
             expect(r.code).to.equal(2);
             expect(h.store.updates).to.have.length(0);
         });
+    });
+});
+
+describe("mesh-release CLI: per-service stacks (--env)", () => {
+    const files = [
+        { name: "production", layout: "platform" as const, services: [] },
+        { name: "production.checkout", layout: "service" as const, services: ["checkout"], platformStack: "production" },
+        { name: "production.search", layout: "service" as const, services: ["search"], platformStack: "production" },
+        { name: "dev", layout: "single" as const, services: [SVC] },
+    ];
+    const serviceConfig = (svc: string): Record<string, unknown> => {
+        const cfg = stackConfig();
+        cfg["services"] = { [svc]: (cfg["services"] as Record<string, unknown>)[SVC] };
+        return cfg;
+    };
+
+    /** One MemoryStack per stack name (a backend); connect hands out a driver of the resolved stack. */
+    function envIO(stores: Record<string, MemoryStack>, h: Harness, seen: string[]): CliIO & { out: { stdout: string; stderr: string } } {
+        return io({ h }, {
+            listStacks: () => files,
+            connect: (_common, target) => {
+                seen.push(target.stack);
+                const store = stores[target.stack];
+                if (store === undefined) {
+                    throw new Error(`no store for ${target.stack}`);
+                }
+                return { driver: new MemoryDriver(target.stack, store), metrics: () => h.metrics, clock: h.clock };
+            },
+        });
+    }
+
+    it("releases of two services of one environment run at the same time on their own stacks; both promote", async () => {
+        const h = harness({ versions: { v1: HEALTHY, v2: HEALTHY } });
+        const stores = { "production.checkout": new MemoryStack(serviceConfig("checkout")), "production.search": new MemoryStack(serviceConfig("search")) };
+        // Each update takes real time, so the two rollouts overlap.
+        for (const s of Object.values(stores)) {
+            s.updateMs = 20;
+        }
+        const seen: string[] = [];
+        const [a, b] = await Promise.all([
+            runCli(["canary", "--env", "production", "--service", "checkout", "--version", "v2", "--json"], envIO(stores, h, seen)),
+            runCli(["canary", "--env", "production", "--service", "search", "--version", "v2", "--json"], envIO(stores, h, seen)),
+        ]);
+        expect([a, b]).to.deep.equal([0, 0]);
+        expect(seen.sort()).to.deep.equal(["production.checkout", "production.search"]);
+        for (const [name, store] of Object.entries(stores)) {
+            const svc = name.split(".")[1] ?? "";
+            expect(valueAt(store.config, ["services", svc, "stable", "version"]), name).to.equal("v2");
+            expect(store.updates.at(-1), `${name}: the last update releases the lease`).to.deep.include({ ok: true, final: true });
+        }
+    });
+
+    it("a second release of the same service is refused (exit 3) while the first holds its stack; the other service is not", async () => {
+        const h = harness();
+        const stores = { "production.checkout": new MemoryStack(serviceConfig("checkout")), "production.search": new MemoryStack(serviceConfig("search")) };
+        stores["production.checkout"].lockHolder = "mesh-release canary checkout v2 (pid 7)";
+        const seen: string[] = [];
+        const cio = envIO(stores, h, seen);
+        expect(await runCli(["canary", "--env", "production", "--service", "checkout", "--version", "v3"], cio)).to.equal(3);
+        expect(cio.out.stdout).to.include("another release holds stack production.checkout: mesh-release canary checkout v2 (pid 7)");
+        expect(await runCli(["fault", "delay", "5", "--env", "production", "--service", "search"], envIO(stores, h, seen))).to.equal(0);
+    });
+
+    it("single-stack layout: --env dev resolves to stack dev and says so; an unknown service exits 2 before connecting", async () => {
+        const h = harness();
+        const seen: string[] = [];
+        const cio = envIO({ dev: h.store }, h, seen);
+        expect(await runCli(["status", "--env", "dev", "--service", SVC, "--no-metrics"], cio)).to.equal(0);
+        expect(cio.out.stdout).to.include(`mesh-release: stack dev.${SVC} does not exist; using stack dev (single-stack layout), which holds service ${SVC}\n`);
+        const bad = envIO({}, h, seen);
+        expect(await runCli(["status", "--env", "production", "--service", "cart"], bad)).to.equal(2);
+        expect(bad.out.stderr).to.match(/^mesh-release: service cart has no stack in environment production: stack production is a platform stack and there is no stack production.cart/);
+        expect(bad.out.stderr).to.include("  fix: create it: pulumi stack init production.cart");
+        expect(seen).to.deep.equal(["dev"]);
     });
 });

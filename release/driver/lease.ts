@@ -1,0 +1,203 @@
+/**
+ * The rollout's lease, kept on the Pulumi state backend so that release runners on different machines
+ * that share one backend exclude each other (the lock file of lock.ts only excludes releases on one machine).
+ *
+ * Where it lives: the stack output {@link LEASE_OUTPUT} of the service's stack, written by the release's own
+ * `pulumi up`. Why that is atomic: every update of a stack runs under the backend's update lock (the DIY
+ * backend writes `.pulumi/locks/<org>/<project>/<stack>/<id>.json`, then lists the lock dir and backs off
+ * when it sees another lock: pulumi/pulumi pkg/backend/diy/lock.go; Pulumi Cloud serialises updates itself).
+ * Inside that update, before any resource is registered, the program reads the lease the last finished
+ * update left, through the engine's `pulumi:pulumi:readStackOutputs` on its own stack (the root stack
+ * resource keeps its old outputs until the program ends: a Same step retains them), decides with
+ * {@link decideLease}, and either fails the update (another runner holds a live lease: nothing is
+ * registered, nothing changes) or exports its own lease with the stack's other outputs. Two runners'
+ * updates are serialised by the backend lock, so the second one always sees the first one's lease: a
+ * compare-and-swap on the backend.
+ *
+ * The lease: owner (a random id per release run), holder text, host and pid, started, heartbeat (each of the
+ * owner's updates renews it) and expires. Stale-lease rule ({@link leaseIsLive}): a lease is taken over
+ * only when its expiry (heartbeat + TTL, chosen by the owner as at least three times its wait between
+ * updates) has passed by more than the clock-skew allowance, or when it was written on this host by a
+ * process that is gone (the SIGKILL case, as lock.ts). A live owner renews long before expiry, so it is never
+ * taken over; an owner that stalled past its expiry finds, at its next update, a lease that is not its own and
+ * stops (its update is refused like anyone else's).
+ *
+ * This file is pure but for {@link readOwnLease} and {@link leasedProgram} (run inside a Pulumi program).
+ */
+import { randomBytes } from "node:crypto";
+import * as os from "node:os";
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { processAlive } from "./lock";
+
+/** The stack output holding the lease. */
+export const LEASE_OUTPUT = "meshReleaseLease";
+
+/** Marker in the error of a refused update, so the driver classifies it as `concurrent`. */
+export const LEASE_HELD = "MESH_RELEASE_LEASE_HELD";
+
+/** Environment variable carrying the claim to a project's own program (`--program local`). */
+export const LEASE_ENV = "MESH_RELEASE_LEASE";
+
+/** The minimum lease TTL, ms: an owner that stops renewing is taken over this long after its last update. */
+export const DEFAULT_LEASE_TTL_MS = 5 * 60_000;
+
+/** Clock skew tolerated between runners, ms: a reader waits this much past `expires`. */
+export const DEFAULT_SKEW_MS = 30_000;
+
+export const leaseSchema = z.object({
+    owner: z.string().min(1),
+    holder: z.string(),
+    host: z.string(),
+    pid: z.number().int(),
+    started: z.string(),
+    heartbeat: z.string(),
+    expires: z.string(),
+    /** Set by the owner's last update: the lease is free. */
+    released: z.string().optional(),
+});
+
+export type Lease = z.infer<typeof leaseSchema>;
+
+/** What one update of the owner asks for. */
+export interface LeaseClaim {
+    owner: string;
+    holder: string;
+    host: string;
+    pid: number;
+    /** How long the lease holds after this update, ms. */
+    ttlMs: number;
+    /** This update ends the owner's run: the lease is written released. */
+    release: boolean;
+}
+
+export interface LeaseContext {
+    /** This runner's host name. */
+    host: string;
+    /** Whether a process of this host runs. */
+    pidAlive: (pid: number) => boolean;
+    skewMs: number;
+}
+
+export type LeaseDecision =
+    | { kind: "take" | "renew" | "takeover"; lease: Lease; note?: string }
+    | { kind: "refuse"; reason: string };
+
+/** A new owner id for one release run. */
+export function newOwnerId(): string {
+    return `${os.hostname()}:${process.pid}:${randomBytes(6).toString("hex")}`;
+}
+
+/** The lease TTL for an owner that waits up to `holdMs` between its updates. */
+export function leaseTtl(holdMs: number | undefined, minMs: number = DEFAULT_LEASE_TTL_MS): number {
+    return Math.max(minMs, 3 * (holdMs ?? 0));
+}
+
+/** The lease in a stack output value, or undefined (absent or not a lease: ours are always well formed). */
+export function parseLease(value: unknown): Lease | undefined {
+    const parsed = leaseSchema.safeParse(value);
+    return parsed.success ? parsed.data : undefined;
+}
+
+/** Live: not released, not past `expires` + skew, and not left by a dead process of this host. */
+export function leaseIsLive(lease: Lease, now: Date, ctx: LeaseContext): { live: boolean; why: string } {
+    if (lease.released !== undefined) {
+        return { live: false, why: `released at ${lease.released}` };
+    }
+    const expires = Date.parse(lease.expires);
+    if (!Number.isFinite(expires) || now.getTime() > expires + ctx.skewMs) {
+        return { live: false, why: `expired at ${lease.expires} (last heartbeat ${lease.heartbeat})` };
+    }
+    if (lease.host === ctx.host && !ctx.pidAlive(lease.pid)) {
+        return { live: false, why: `its process ${lease.pid} on ${lease.host} is gone` };
+    }
+    return { live: true, why: `last heartbeat ${lease.heartbeat}, expires ${lease.expires}` };
+}
+
+/** Decides one update's claim against the lease the last finished update left. Pure. */
+export function decideLease(prev: Lease | undefined, claim: LeaseClaim, now: Date, ctx: LeaseContext): LeaseDecision {
+    const at = now.toISOString();
+    const next = (started: string): Lease => ({
+        owner: claim.owner,
+        holder: claim.holder,
+        host: claim.host,
+        pid: claim.pid,
+        started,
+        heartbeat: at,
+        expires: new Date(now.getTime() + claim.ttlMs).toISOString(),
+        ...(claim.release ? { released: at } : {}),
+    });
+    if (prev === undefined) {
+        return { kind: "take", lease: next(at) };
+    }
+    if (prev.owner === claim.owner) {
+        if (prev.released !== undefined) {
+            return { kind: "take", lease: next(at) };
+        }
+        return { kind: "renew", lease: next(prev.started) };
+    }
+    const state = leaseIsLive(prev, now, ctx);
+    if (!state.live) {
+        return prev.released !== undefined
+            ? { kind: "take", lease: next(at) }
+            : { kind: "takeover", lease: next(at), note: `took over the lease of ${prev.holder} (owner ${prev.owner}): ${state.why}` };
+    }
+    return {
+        kind: "refuse",
+        reason:
+            `${LEASE_HELD}: another release holds the lease of this stack: ${prev.holder} (owner ${prev.owner}, pid ${prev.pid} on ${prev.host}, ` +
+            `since ${prev.started}; ${state.why}); wait for it to finish. If that runner is gone, its lease expires at ${prev.expires} ` +
+            `(plus ${Math.round(ctx.skewMs / 1000)} s for clock skew) and the next release takes it over`,
+    };
+}
+
+/** This process's view: its host, a live-pid check, the default skew. */
+export function localLeaseContext(skewMs: number = DEFAULT_SKEW_MS): LeaseContext {
+    return { host: os.hostname(), pidAlive: processAlive, skewMs };
+}
+
+/**
+ * Inside a running Pulumi program: the lease the last finished update of this same stack exported. The
+ * engine's builtin provider reads the stack's checkpoint from the backend.
+ */
+export async function readOwnLease(): Promise<Lease | undefined> {
+    const name = `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`;
+    const result = (await pulumi.runtime.invoke("pulumi:pulumi:readStackOutputs", { name })) as { outputs?: Record<string, unknown> } | undefined;
+    return parseLease(result?.outputs?.[LEASE_OUTPUT]);
+}
+
+/** The claim a project's own program gets through {@link LEASE_ENV}. */
+export function claimFromEnv(env: NodeJS.ProcessEnv = process.env): LeaseClaim | undefined {
+    const text = env[LEASE_ENV];
+    if (text === undefined || text === "") {
+        return undefined;
+    }
+    return JSON.parse(text) as LeaseClaim;
+}
+
+/**
+ * Wraps a program so that, when `claim()` gives a claim, the update first checks the lease (and fails
+ * before registering anything when another live owner holds it) and then exports the new lease with the
+ * program's outputs. Without a claim the program runs as it is (a person's `pulumi up`).
+ */
+export function leasedProgram<T extends Record<string, unknown>>(
+    program: () => Promise<T>,
+    claim: () => LeaseClaim | undefined,
+    ctx: () => LeaseContext = () => localLeaseContext(),
+): () => Promise<T & Record<string, unknown>> {
+    return async () => {
+        const c = claim();
+        if (c === undefined) {
+            return program();
+        }
+        const decision = decideLease(await readOwnLease(), c, new Date(), ctx());
+        if (decision.kind === "refuse") {
+            throw new Error(decision.reason);
+        }
+        if (decision.note !== undefined) {
+            void pulumi.log.warn(`mesh-release: ${decision.note}`);
+        }
+        const outputs = await program();
+        return { ...outputs, [LEASE_OUTPUT]: decision.lease };
+    };
+}

@@ -1,0 +1,103 @@
+/**
+ * The backend lease's rules (release/driver/lease.ts), as tables: who may take, renew or take over a
+ * lease, and that a live lease is never taken over. The atomicity (the decision runs inside the update,
+ * under the backend's update lock) is the e2e suite's (test/e2e/release/perService.test.ts).
+ */
+import { expect } from "chai";
+import { decideLease, leaseIsLive, leaseTtl, parseLease, type Lease, type LeaseClaim, type LeaseContext, type LeaseDecision } from "../../../release/driver/lease";
+
+const NOW = new Date("2026-01-01T12:00:00.000Z");
+const at = (offsetS: number): string => new Date(NOW.getTime() + offsetS * 1000).toISOString();
+const HOST = "runner-a";
+const ctx = (alive: number[] = [111, 222]): LeaseContext => ({ host: HOST, pidAlive: (pid) => alive.includes(pid), skewMs: 30_000 });
+
+const lease = (o: Partial<Lease> = {}): Lease => ({
+    owner: "other",
+    holder: "mesh-release canary checkout v2 (pid 222)",
+    host: "runner-b",
+    pid: 222,
+    started: at(-600),
+    heartbeat: at(-60),
+    expires: at(240),
+    ...o,
+});
+const claim = (o: Partial<LeaseClaim> = {}): LeaseClaim => ({ owner: "me", holder: "mesh-release canary checkout v3 (pid 111)", host: HOST, pid: 111, ttlMs: 300_000, release: false, ...o });
+
+describe("release lease rules (backend lease of a rollout)", () => {
+    const table: [string, Lease | undefined, LeaseClaim, LeaseContext, "take" | "renew" | "takeover" | "refuse"][] = [
+        ["no lease yet: take", undefined, claim(), ctx(), "take"],
+        ["a released lease: take", lease({ released: at(-10) }), claim(), ctx(), "take"],
+        ["my own live lease: renew", lease({ owner: "me" }), claim(), ctx(), "renew"],
+        ["my own released lease: take again", lease({ owner: "me", released: at(-5) }), claim(), ctx(), "take"],
+        ["another runner's live lease: refuse", lease(), claim(), ctx(), "refuse"],
+        ["another runner's lease just past expiry but within the skew allowance: still refuse", lease({ expires: at(-20) }), claim(), ctx(), "refuse"],
+        ["another runner's lease past expiry + skew: take over", lease({ expires: at(-31) }), claim(), ctx(), "takeover"],
+        ["a lease of this host whose process is gone (SIGKILL): take over at once", lease({ host: HOST, pid: 999 }), claim(), ctx(), "takeover"],
+        ["a lease of this host whose process runs: refuse", lease({ host: HOST, pid: 222 }), claim(), ctx(), "refuse"],
+        ["another host's lease with a pid that is dead here: refuse (a pid means nothing across hosts)", lease({ pid: 999 }), claim(), ctx(), "refuse"],
+        ["an unreadable expiry is treated as expired", lease({ expires: "soon" }), claim(), ctx(), "takeover"],
+    ];
+    for (const [name, prev, c, context, want] of table) {
+        it(name, () => {
+            expect(decideLease(prev, c, NOW, context).kind).to.equal(want);
+        });
+    }
+
+    it("a granted lease: heartbeat now, expires after the TTL, started kept on renew and set on take", () => {
+        const took = decideLease(undefined, claim(), NOW, ctx());
+        expect(took).to.deep.equal({
+            kind: "take",
+            lease: { owner: "me", holder: claim().holder, host: HOST, pid: 111, started: at(0), heartbeat: at(0), expires: at(300) },
+        });
+        const renewed = decideLease(lease({ owner: "me", started: at(-900) }), claim({ ttlMs: 60_000 }), NOW, ctx());
+        expect(renewed.kind === "renew" && renewed.lease).to.deep.include({ started: at(-900), heartbeat: at(0), expires: at(60) });
+        const released = decideLease(lease({ owner: "me" }), claim({ release: true }), NOW, ctx());
+        expect(released.kind === "renew" && released.lease.released).to.equal(at(0));
+    });
+
+    it("a take-over says whose lease and why; a refusal names the holder, its host and pid, and when it expires", () => {
+        const over = decideLease(lease({ expires: at(-100) }), claim(), NOW, ctx());
+        expect(over.kind === "takeover" && over.note).to.equal(
+            `took over the lease of mesh-release canary checkout v2 (pid 222) (owner other): expired at ${at(-100)} (last heartbeat ${at(-60)})`,
+        );
+        const refused = decideLease(lease(), claim(), NOW, ctx());
+        expect(refused.kind === "refuse" && refused.reason).to.equal(
+            `MESH_RELEASE_LEASE_HELD: another release holds the lease of this stack: mesh-release canary checkout v2 (pid 222) (owner other, pid 222 on runner-b, ` +
+                `since ${at(-600)}; last heartbeat ${at(-60)}, expires ${at(240)}); wait for it to finish. If that runner is gone, its lease expires at ${at(240)} ` +
+                `(plus 30 s for clock skew) and the next release takes it over`,
+        );
+    });
+
+    it("a live owner that renews within its TTL can never be taken over (every instant of a run of 50 renewals)", () => {
+        // Owner renews every `hold` (its wait between updates); TTL is leaseTtl(hold). A rival looks at every second.
+        const hold = 60_000;
+        let current: LeaseDecision = decideLease(undefined, claim({ owner: "owner", ttlMs: leaseTtl(hold) }), NOW, ctx());
+        let t = NOW.getTime();
+        for (let i = 0; i < 50; i++) {
+            const held = current.kind !== "refuse" ? current.lease : undefined;
+            expect(held).to.not.equal(undefined);
+            for (let s = 1; s <= hold / 1000; s += 7) {
+                const rival = decideLease(held, claim({ owner: "rival", host: "runner-c" }), new Date(t + s * 1000), ctx());
+                expect(rival.kind, `rival at +${s}s after renewal ${i}`).to.equal("refuse");
+            }
+            t += hold;
+            current = decideLease(held, claim({ owner: "owner", ttlMs: leaseTtl(hold) }), new Date(t), ctx());
+            expect(current.kind).to.equal("renew");
+        }
+    });
+
+    it("TTL: at least the floor, else three times the owner's wait between updates", () => {
+        expect(leaseTtl(undefined)).to.equal(300_000);
+        expect(leaseTtl(2_000)).to.equal(300_000);
+        expect(leaseTtl(600_000)).to.equal(1_800_000);
+        expect(leaseTtl(1000, 10)).to.equal(3000);
+    });
+
+    it("liveness and parsing: a stack output that is not a lease reads as none", () => {
+        expect(leaseIsLive(lease(), NOW, ctx())).to.deep.equal({ live: true, why: `last heartbeat ${at(-60)}, expires ${at(240)}` });
+        expect(parseLease(lease())).to.deep.equal(lease());
+        expect(parseLease(undefined)).to.equal(undefined);
+        expect(parseLease({ owner: "x" })).to.equal(undefined);
+        expect(parseLease("text")).to.equal(undefined);
+    });
+});
