@@ -53,10 +53,12 @@ trap 'exit 143' TERM
 
 say "control plane: starting etcd + kube-apiserver + Istio CRDs in $WORK/cluster"
 throwaway_start_cluster "$WORK/cluster" "${MESH_BENCH_KEEP:-}"
+# The file backend unless MESH_PULUMI_BACKEND says otherwise: BENCHMARKS.md's figures name their backend.
+export MESH_PULUMI_BACKEND=${MESH_PULUMI_BACKEND:-file}
 throwaway_pulumi_env "$WORK/state"
 export MESH_BENCH_WORK="$WORK"
 # kubectl of the toolchain first (pulumi-env.sh put its bin dir on PATH)
-say "pulumi: file backend in $MESH_PULUMI_STATE_DIR; running bench/$BENCH.ts $*"
+say "pulumi: $MESH_PULUMI_BACKEND backend ($PULUMI_BACKEND_URL); running bench/$BENCH.ts $*"
 
 set +e
 node -r ts-node/register/transpile-only "bench/$BENCH.ts" "$@"

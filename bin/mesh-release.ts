@@ -19,7 +19,8 @@ import { withPlatformRelease } from "../release/driver/platform";
 import { PulumiStackDriver } from "../release/driver/pulumiStack";
 import { programFor } from "../release/driver/program";
 import { prometheusForPolicy } from "../release/metrics/prometheus";
-import { runCli, stackValidator, type Connect } from "../release/cli";
+import { runCli, stackValidator, type Connect, type ConnectEnv } from "../release/cli";
+import { PulumiEnvDriver } from "../release/driver/envStacks";
 
 const connect: Connect = (common, target, hooks) => {
     const driverFor = (stackName: string): PulumiStackDriver =>
@@ -37,6 +38,11 @@ const connect: Connect = (common, target, hooks) => {
         metrics: prometheusForPolicy,
         validate: stackValidator,
     };
+};
+
+const connectEnv: ConnectEnv = (common, hooks) => {
+    const driver = new PulumiEnvDriver({ workDir: common.workDir, pulumiRoot: common.pulumiRoot, program: programFor(common.program, common.workDir), onOutput: hooks.onOutput });
+    return { driver, deployed: () => driver.deployed() };
 };
 
 function main(): void {
@@ -74,6 +80,7 @@ function main(): void {
         cwd: process.cwd(),
         env: process.env,
         connect,
+        connectEnv,
         signal: controller.signal,
     }).then(
         (code) => exit(code),

@@ -19,6 +19,10 @@ import { GO_DURATION } from "./config";
 import type { TrafficDriver } from "./driver/driver";
 import { ExitCode, Redactor, ReleaseError, errorMessage } from "./errors";
 import { readStackFiles, resolveTarget, type StackFile, type Target } from "./target";
+import { ENV_OPS, planEnv, type DeployedStack, type EnvOp, type EnvPlan } from "./env/plan";
+import { progressLine, renderFanoutSummary } from "./env/render";
+import { runFanout, type EnvDriver } from "./env/run";
+import type { ConfigProblem } from "./errors";
 import type { ReleaseEvent } from "./events";
 import { type PolicyOverrides } from "./policy";
 import { reportSink } from "./report/collect";
@@ -60,7 +64,16 @@ export type CliRequest =
     | { command: "canary" | "promote" | "rollback" | "abort"; common: CommonOptions; rollout: RolloutRequest }
     | { command: "ab-test"; common: CommonOptions; abTest: AbTestRequest }
     | { command: "fault"; common: CommonOptions; fault: FaultRequest }
-    | { command: "status"; common: CommonOptions; status: StatusRequest };
+    | { command: "status"; common: CommonOptions; status: StatusRequest }
+    | { command: "env"; common: CommonOptions; env: EnvRequest };
+
+/** `mesh-release env up|preview|status --env <env> [--concurrency N]`: the environment fan-out (release/env/). */
+export interface EnvRequest {
+    op: EnvOp;
+    env: string;
+    /** Service stacks run at most this many at a time. */
+    concurrency: number;
+}
 
 export type ParseResult = { kind: "request"; request: CliRequest } | { kind: "exit"; exitCode: ExitCode };
 
@@ -83,6 +96,16 @@ function durationArg(flag: string): (text: string) => string {
             throw new InvalidArgumentError(`${flag} is ${JSON.stringify(text)}; it must be a Go-style duration such as 500ms, 5s or 1m30s`);
         }
         return text;
+    };
+}
+
+function intArg(flag: string, min: number, max: number): (text: string) => number {
+    return (text) => {
+        const n = Number(text);
+        if (!/^\d+$/.test(text) || n < min || n > max) {
+            throw new InvalidArgumentError(`${flag} is ${JSON.stringify(text)}; it must be an integer from ${min} to ${max}`);
+        }
+        return n;
     };
 }
 
@@ -296,6 +319,27 @@ export function buildProgram(penv: ParseEnv, out: { request?: CliRequest }): Com
             out.request = { command: "fault", common: common(cmd), fault: { service: o.service, fault: "clear" } };
         });
 
+    withCommon(
+        program
+            .command("env")
+            .argument("<operation>", `what to do with every stack of the environment: ${ENV_OPS.join(", ")}`)
+            .description(
+                "the whole environment: the platform stack, then its service stacks with bounded concurrency, in make-before-break order " +
+                    "(a new service's stack before the root route to it; a removed service's stack destroyed after its root route is gone)",
+            ),
+    )
+        .option("--concurrency <n>", "service stacks at a time, 1 to 64", intArg("--concurrency", 1, 64), 4)
+        .action((op: string, _o: unknown, cmd: Command) => {
+            const o = cmd.opts<{ concurrency: number; env?: string }>();
+            if (!(ENV_OPS as readonly string[]).includes(op)) {
+                cmd.error(`error: env operation is ${JSON.stringify(op)}; it must be one of ${ENV_OPS.join(", ")}`, { exitCode: ExitCode.Usage, code: "mesh.usage" });
+            }
+            if (o.env === undefined) {
+                cmd.error("error: env needs --env <environment> (the platform stack's name)", { exitCode: ExitCode.Usage, code: "mesh.usage" });
+            }
+            out.request = { command: "env", common: common(cmd), env: { op: op as EnvOp, env: o.env ?? "", concurrency: o.concurrency } };
+        });
+
     withPolicy(withCommon(program.command("status").description("live weights, the rollout's phase and step, and the current metrics against their thresholds")), false)
         .requiredOption("--service <name>", "service key under services.<name>")
         .option("--no-metrics", "do not query Prometheus")
@@ -344,6 +388,17 @@ export interface Connection {
 /** Builds the connection to the resolved stack (and its platform stack, whose `release` policy it inherits). */
 export type Connect = (common: CommonOptions, target: Target, hooks: { onOutput?: (text: string) => void }) => Connection;
 
+/** The stacks of an environment on the backend, for `mesh-release env`; bin/mesh-release.ts builds the Automation API one. */
+export interface EnvConnection {
+    driver: EnvDriver;
+    /** Stacks the backend holds (name, resource count). */
+    deployed: () => Promise<DeployedStack[]>;
+    /** Checks the environment's stacks together before anything is applied (stacks/environment.ts); [] when fine. */
+    check?: (env: string, files: readonly StackFile[]) => ConfigProblem[];
+}
+
+export type ConnectEnv = (common: CommonOptions, hooks: { onOutput?: (text: string) => void }) => EnvConnection;
+
 /** Lists the project's stacks (release/target.ts); tests pass a fixed list. */
 export type StackLister = (workDir: string) => readonly StackFile[];
 
@@ -351,6 +406,8 @@ export interface CliIO extends ParseEnv {
     /** stdout is a terminal: live view with ANSI; otherwise plain lines. */
     tty: boolean;
     connect: Connect;
+    /** For `mesh-release env`. */
+    connectEnv?: ConnectEnv;
     /** The project's stacks, for `--env` resolution. Default: the `Pulumi.<stack>.yaml` files in the work dir. */
     listStacks?: StackLister;
     /** Aborted on SIGINT/SIGTERM: the running update is cancelled and the rollout rolls back. */
@@ -392,7 +449,7 @@ export function observeSecrets(driver: TrafficDriver, redactor: Redactor): Traff
 }
 
 /** The service a request is about. */
-function serviceOf(request: CliRequest): string {
+function serviceOf(request: CliRequest): string | undefined {
     switch (request.command) {
         case "canary":
         case "promote":
@@ -405,6 +462,8 @@ function serviceOf(request: CliRequest): string {
             return request.fault.service;
         case "status":
             return request.status.service;
+        case "env":
+            return undefined;
         default: {
             const never: never = request;
             return never;
@@ -418,6 +477,9 @@ function isReleaseEvent(e: CliEvent): e is ReleaseEvent {
 
 /** Runs a parsed request to its exit code. Never throws. */
 export async function execute(request: CliRequest, io: CliIO): Promise<ExitCode> {
+    if (request.command === "env") {
+        return executeEnv(request.common, request.env, io);
+    }
     const { common } = request;
     const redactor = new Redactor();
     const err = (text: string): void => io.stderr(redactor.redact(text));
@@ -510,6 +572,60 @@ export async function execute(request: CliRequest, io: CliIO): Promise<ExitCode>
         if (reporter instanceof TerminalReporter) {
             reporter.close();
         }
+    }
+}
+
+/** `mesh-release env`: plan (release/env/plan.ts), check, run (release/env/run.ts), summary table. Never throws. */
+async function executeEnv(common: CommonOptions, req: EnvRequest, io: CliIO): Promise<ExitCode> {
+    const err = (text: string): void => io.stderr(text);
+    const out = (text: string): void => io.stdout(text);
+    try {
+        if (io.connectEnv === undefined) {
+            err("mesh-release: env: no environment connection in this build\n");
+            return ExitCode.Infrastructure;
+        }
+        const files = (io.listStacks ?? readStackFiles)(common.workDir);
+        const conn = io.connectEnv(common, { onOutput: common.verbose ? err : undefined });
+        let plan: EnvPlan;
+        try {
+            plan = planEnv(req.env, req.op, files, req.op === "status" ? [] : await conn.deployed());
+        } catch (e) {
+            if (e instanceof ReleaseError) {
+                err(`mesh-release: ${e.message}\n${e.hint !== undefined ? `  fix: ${e.hint}\n` : ""}`);
+                return e.exitCode;
+            }
+            throw e;
+        }
+        if (req.op !== "status") {
+            const problems = conn.check?.(req.env, files) ?? [];
+            if (problems.length > 0) {
+                err(`mesh-release: environment ${req.env}: ${problems.length} problem${problems.length === 1 ? "" : "s"} across its stacks (nothing was applied):\n${problems.map((p) => `  - ${p.propertyPath}: ${p.reason}`).join("\n")}\n`);
+                return ExitCode.Usage;
+            }
+        }
+        const result = await runFanout(plan, conn.driver, {
+            concurrency: req.concurrency,
+            signal: io.signal,
+            emit: (e) => {
+                if (common.json) {
+                    out(`${JSON.stringify(e)}\n`);
+                    return;
+                }
+                const line = progressLine(e);
+                if (line !== undefined) {
+                    out(`${line}\n`);
+                }
+            },
+        });
+        if (common.json) {
+            out(`${JSON.stringify({ type: "env-finished", env: result.env, op: req.op, exitCode: result.exitCode, durationMs: result.durationMs, results: result.results })}\n`);
+        } else {
+            out(`\n${renderFanoutSummary(result)}`);
+        }
+        return result.exitCode;
+    } catch (e) {
+        err(`mesh-release: env ${req.op} ${req.env}: ${errorMessage(e)}\n`);
+        return ExitCode.Infrastructure;
     }
 }
 

@@ -8,6 +8,8 @@
 #                                             or scripts/e2e.sh test/e2e/stack/dev.test.ts
 # Environment:
 #   MESH_E2E_KEEP=1         keep the control plane and state running after the tests (prints how to stop them)
+#   MESH_PULUMI_BACKEND=file  a file state backend instead of azblob:// on Azurite (the default: object storage,
+#                           as release runners on several machines share it)
 #   MESH_TOOLCHAIN_SKIP_ISTIOCTL=1  do not build istioctl (the istioctl test then fails, saying why)
 set -euo pipefail
 
@@ -65,7 +67,7 @@ say "2/4 control plane: starting etcd + kube-apiserver + Istio CRDs (scripts/loc
 # Unless MESH_E2E_KEEP is set, a watchdog also stops it if this shell is killed with SIGKILL.
 throwaway_start_cluster "$WORK/cluster" "${MESH_E2E_KEEP:-}"
 
-say "3/4 pulumi: file backend in $WORK/state, dev passphrase (scripts/pulumi-env.sh)"
+say "3/4 pulumi: ${MESH_PULUMI_BACKEND:-azblob} state backend (azblob: Azurite, scripts/local-cluster.sh start-azurite), dev passphrase (scripts/pulumi-env.sh)"
 throwaway_pulumi_env "$WORK/state"
 export MESH_E2E_WORK="$WORK"
 

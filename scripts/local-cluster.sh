@@ -21,6 +21,13 @@
 #       stdout: export lines MESH_PROMETHEUS_URL MESH_PROMETHEUS_DIR. --web.enable-lifecycle is on,
 #       so rewrite DIR/prometheus/prometheus.yml and POST $MESH_PROMETHEUS_URL/-/reload to retarget.
 #   scripts/local-cluster.sh stop-prometheus [DIR]
+#   scripts/local-cluster.sh start-azurite [--dir DIR] [--owner-pid PID] [--container NAME]
+#       Starts Azurite's blob service (the npm devDependency `azurite`: run npm ci first) on a free port, with
+#       a fresh account and random key, creates the container (default pulumi-state) and prints export lines
+#       for Pulumi's azblob:// backend: AZURE_STORAGE_ACCOUNT AZURE_STORAGE_KEY PULUMI_BACKEND_URL
+#       (azblob://NAME?localemu=true&domain=127.0.0.1:PORT&protocol=http: gocloud's azureblob URL options)
+#       MESH_AZURITE_URL MESH_AZURITE_DIR. `stop DIR` stops it too.
+#   scripts/local-cluster.sh stop-azurite [DIR]
 # DIR defaults to $MESH_CLUSTER_DIR for env/status/stop/stop-prometheus.
 set -euo pipefail
 
@@ -48,15 +55,16 @@ pid_alive() {
   tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$1" || return 1
 }
 
+# stop_proc DIR NAME [GRACE]: TERM, then KILL after GRACE tenths of a second (default 100)
 stop_proc() {
-  local dir=$1 name=$2 pid i
+  local dir=$1 name=$2 grace=${3:-100} pid i
   [ -s "$dir/$name.pid" ] || return 0
   pid=$(cat "$dir/$name.pid")
   if pid_alive "$dir" "$name"; then
     kill -TERM "$pid" 2>/dev/null || true
-    for i in $(seq 1 100); do pid_alive "$dir" "$name" || break; sleep 0.1; done
+    for i in $(seq 1 "$grace"); do pid_alive "$dir" "$name" || break; sleep 0.1; done
     if pid_alive "$dir" "$name"; then
-      say "$name (pid $pid) did not stop on TERM within 10s; sending KILL"
+      [ "$grace" -lt 100 ] || say "$name (pid $pid) did not stop on TERM within $((grace / 10))s; sending KILL"
       kill -KILL "$pid" 2>/dev/null || true
       for i in $(seq 1 50); do pid_alive "$dir" "$name" || break; sleep 0.1; done
     fi
@@ -276,6 +284,7 @@ cmd_stop() {
   [ -d "$dir" ] || { say "$dir does not exist; nothing to stop"; return 0; }
   [ -n "$from_watchdog" ] || stop_proc "$dir" watchdog
   stop_proc "$dir" prometheus
+  stop_proc "$dir" azurite 20
   stop_proc "$dir" apiserver
   stop_proc "$dir" etcd
   if [ -z "$keep" ] && [ -e "$dir/$MARKER" ]; then rm -rf "$dir"; fi
@@ -340,12 +349,67 @@ cmd_stop_prometheus() {
   if [ -e "$dir/$MARKER" ] && [ ! -e "$dir/etcd.url" ]; then stop_proc "$dir" watchdog; rm -rf "$dir"; fi
 }
 
+cmd_start_azurite() {
+  local dir="" owner="" container=pulumi-state
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --dir) dir=$2; shift ;;
+      --owner-pid) owner=$2; shift ;;
+      --container) container=$2; shift ;;
+      *) die "start-azurite: unknown argument $1" ;;
+    esac
+    shift
+  done
+  local azurite="$SCRIPT_DIR/../node_modules/.bin/azurite-blob"
+  [ -x "$azurite" ] || die "azurite is not installed: run npm ci in $(cd "$SCRIPT_DIR/.." && pwd) (azurite is a pinned devDependency)"
+  if [ -z "$dir" ]; then dir=$(mktemp -d "${TMPDIR:-/tmp}/mesh-azurite.XXXXXX"); touch "$dir/$MARKER"; fi
+  mkdir -p "$dir" && dir=$(cd "$dir" && pwd)
+  pid_alive "$dir" azurite && die "azurite already runs in $dir"
+  local a="$dir/azurite" account=meshstate key attempt port rc=1 i
+  mkdir -p "$a/data"
+  # A key of our own (not the emulator's well-known one), readable by the owner only.
+  key=$(openssl rand -base64 64 | tr -d '\n')
+  ( umask 077; printf '%s' "$key" >"$a/key" )
+  for attempt in 1 2 3; do
+    port=$(free_port)
+    AZURITE_ACCOUNTS="$account:$key" launch "$dir" azurite "$azurite" --silent --location "$a/data" \
+      --blobHost 127.0.0.1 --blobPort "$port" --skipApiVersionCheck --disableProductStyleUrl
+    for i in $(seq 1 150); do
+      grep -q "successfully listens" "$dir/azurite.log" 2>/dev/null && { rc=0; break; }
+      pid_alive "$dir" azurite || break
+      sleep 0.2
+    done
+    [ $rc = 0 ] && break
+    say "azurite attempt $attempt failed; last log lines:"; tail -n 10 "$dir/azurite.log" >&2
+    stop_proc "$dir" azurite 20
+  done
+  [ $rc = 0 ] || die "could not start azurite (logs in $dir)"
+  AZURE_STORAGE_ACCOUNT=$account AZURE_STORAGE_KEY=$key node "$SCRIPT_DIR/azurite-container.js" "http://127.0.0.1:$port/$account" "$container" ||
+    die "could not create the container $container on azurite (logs in $dir)"
+  if [ -n "$owner" ] && [ ! -s "$dir/watchdog.pid" ]; then start_watchdog "$dir" "$owner"; fi
+  say "azurite ready at http://127.0.0.1:$port/$account (dir $dir)"
+  {
+    printf "export AZURE_STORAGE_ACCOUNT='%s'\n" "$account"
+    printf "export AZURE_STORAGE_KEY='%s'\n" "$key"
+    printf "export PULUMI_BACKEND_URL='azblob://%s?localemu=true&domain=127.0.0.1:%s&protocol=http'\n" "$container" "$port"
+    printf "export MESH_AZURITE_URL='http://127.0.0.1:%s/%s'\nexport MESH_AZURITE_DIR='%s'\n" "$port" "$account" "$dir"
+  } | tee "$a/env.sh"
+}
+
+cmd_stop_azurite() {
+  local dir; dir=$(resolve_dir "${1:-}")
+  stop_proc "$dir" azurite 20
+  if [ -e "$dir/$MARKER" ] && [ ! -e "$dir/etcd.url" ]; then stop_proc "$dir" watchdog; rm -rf "$dir"; fi
+}
+
 case ${1:-} in
   start) shift; cmd_start "$@" ;;
+  start-azurite) shift; cmd_start_azurite "$@" ;;
+  stop-azurite) shift; cmd_stop_azurite "$@" ;;
   env) shift; cmd_env "$@" ;;
   status) shift; cmd_status "$@" ;;
   stop) shift; cmd_stop "$@" ;;
   start-prometheus) shift; cmd_start_prometheus "$@" ;;
   stop-prometheus) shift; cmd_stop_prometheus "$@" ;;
-  *) sed -n '2,30p' "$SELF" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+  *) sed -n '2,37p' "$SELF" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

@@ -8,7 +8,8 @@
 #   PATH                 the toolchain bin dir first (pulumi, pulumi-language-nodejs, kube-apiserver,
 #                        kubectl, etcd, istioctl)
 #   PULUMI_HOME          <toolchain>/pulumi-home: holds the kubernetes 4.24.1 plugin, so nothing is downloaded
-#   PULUMI_BACKEND_URL   file://<dir>; kept if already set, else a new temp dir per sourcing
+#   PULUMI_BACKEND_URL   kept if already set (e.g. azblob://... from scripts/local-cluster.sh start-azurite,
+#                        with AZURE_STORAGE_ACCOUNT/KEY), else file://<dir>, a new temp dir per sourcing
 #                        (set MESH_PULUMI_STATE_DIR to choose the dir)
 #   PULUMI_CONFIG_PASSPHRASE  kept if set, else the documented dev passphrase "mesh-traffic-dev"
 #                        (dev/test stacks only; never for real environments)

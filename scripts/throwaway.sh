@@ -5,8 +5,12 @@
 #   throwaway_start_cluster DIR KEEP   start etcd + kube-apiserver + Istio CRDs in DIR and export its env
 #                                      (MESH_CLUSTER_DIR, KUBECONFIG, ...); unless KEEP is non-empty a watchdog
 #                                      stops it once this shell has exited (also after a SIGKILL)
-#   throwaway_pulumi_env STATE_DIR     file backend in STATE_DIR, the dev passphrase unless one is set,
-#                                      then scripts/pulumi-env.sh (toolchain on PATH, no plugin downloads)
+#   throwaway_pulumi_env STATE_DIR     the Pulumi state backend, the dev passphrase unless one is set, then
+#                                      scripts/pulumi-env.sh (toolchain on PATH, no plugin downloads). The
+#                                      backend is MESH_PULUMI_BACKEND: `azblob` (default): Azure Blob storage
+#                                      served by Azurite (scripts/local-cluster.sh start-azurite, in the control
+#                                      plane's dir, so it stops with it), i.e. object storage as CI runners
+#                                      share it, nothing on a local path; `file`: a file backend in STATE_DIR
 #   throwaway_remove WORK KEEP         stop the control plane in WORK/cluster and remove WORK; with KEEP
 #                                      non-empty keep both and say how to remove them. Returns 1 when the
 #                                      control plane did not stop cleanly.
@@ -21,8 +25,17 @@ throwaway_start_cluster() {
 }
 
 throwaway_pulumi_env() {
-  export MESH_PULUMI_STATE_DIR=$1
-  unset PULUMI_BACKEND_URL
+  local backend=${MESH_PULUMI_BACKEND:-azblob} env
+  unset PULUMI_BACKEND_URL MESH_PULUMI_STATE_DIR
+  case $backend in
+    file) export MESH_PULUMI_STATE_DIR=$1 ;;
+    azblob)
+      local args=(--dir "${MESH_CLUSTER_DIR:-$1}")
+      [ -n "${MESH_CLUSTER_DIR:-}" ] || args+=(--owner-pid $$)
+      env=$(scripts/local-cluster.sh start-azurite "${args[@]}") || die "Azurite (the azblob:// state backend) did not start; MESH_PULUMI_BACKEND=file uses a file backend instead"
+      eval "$env" ;;
+    *) die "MESH_PULUMI_BACKEND is '$backend'; it must be azblob or file" ;;
+  esac
   export PULUMI_CONFIG_PASSPHRASE=${PULUMI_CONFIG_PASSPHRASE-mesh-traffic-dev}
   # shellcheck source=pulumi-env.sh
   . scripts/pulumi-env.sh

@@ -126,7 +126,8 @@ export class PulumiStackDriver implements TrafficDriver {
         this.stackName = opts.stackName;
     }
 
-    private stack(): Promise<Stack> {
+    /** The Automation API stack (selected once), for the operations beyond the driver interface (release/driver/envStacks.ts). */
+    stack(): Promise<Stack> {
         this.stackPromise ??= this.open();
         return this.stackPromise;
     }
@@ -223,11 +224,7 @@ export class PulumiStackDriver implements TrafficDriver {
                 // Same stack config, same program: nothing to refresh first. Kept explicit for reviewers.
                 refresh: false,
             });
-            const changes = result.summary.resourceChanges ?? {};
-            const summary = Object.entries(changes)
-                .map(([op, n]) => `${n} ${op}`)
-                .join(", ");
-            return { durationMs: Date.now() - started, summary: summary === "" ? "no changes" : summary };
+            return { durationMs: Date.now() - started, summary: changeSummary(result.summary.resourceChanges) };
         } catch (err) {
             if (opts.signal?.aborted === true) {
                 throw new DriverError("cancelled", `the update of stack ${this.stackName} was cancelled`);
@@ -291,6 +288,14 @@ export class PulumiStackDriver implements TrafficDriver {
         const picked = (errorLines.length > 0 ? errorLines.join(" | ") : text).slice(0, 600);
         return this.redactor.redact(picked);
     }
+}
+
+/** `{ update: 2, same: 10 }` -> "2 update, 10 same"; "no changes" when empty. */
+export function changeSummary(changes: Readonly<Record<string, number>> | undefined): string {
+    const text = Object.entries(changes ?? {})
+        .map(([op, n]) => `${n} ${op}`)
+        .join(", ");
+    return text === "" ? "no changes" : text;
 }
 
 function firstLine(err: unknown): string {

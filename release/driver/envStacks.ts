@@ -1,0 +1,79 @@
+/**
+ * The environment fan-out's {@link EnvDriver} over the Automation API: every stack of the environment in the
+ * project directory, through the same {@link PulumiStackDriver} a release uses, so an `up` of the fan-out
+ * takes and releases the stack's backend lease in that one update (lease.ts): a service whose release is in
+ * progress (on any runner) is refused and named in the summary, never overwritten.
+ */
+import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
+import type { DeployedStack, StackOp } from "../env/plan";
+import type { EnvDriver, StackOpResult } from "../env/run";
+import { LEASE_OUTPUT, parseLease } from "./lease";
+import { changeSummary, PulumiStackDriver, type ProgramSource } from "./pulumiStack";
+
+export interface PulumiEnvDriverOptions {
+    workDir: string;
+    program: ProgramSource;
+    pulumiRoot?: string;
+    envVars?: Record<string, string>;
+    onOutput?: (text: string) => void;
+}
+
+export class PulumiEnvDriver implements EnvDriver {
+    constructor(private readonly opts: PulumiEnvDriverOptions) {}
+
+    /** Stacks the backend holds for this project. */
+    async deployed(): Promise<DeployedStack[]> {
+        const pulumiCommand = await PulumiCommand.get(this.opts.pulumiRoot !== undefined ? { root: this.opts.pulumiRoot } : undefined);
+        const ws = await LocalWorkspace.create({ workDir: this.opts.workDir, pulumiCommand, envVars: this.opts.envVars });
+        return (await ws.listStacks()).map((s) => ({ name: s.name, resourceCount: s.resourceCount ?? 0 }));
+    }
+
+    private driver(stackName: string): PulumiStackDriver {
+        return new PulumiStackDriver({ stackName, workDir: this.opts.workDir, program: this.opts.program, pulumiRoot: this.opts.pulumiRoot, envVars: this.opts.envVars, onOutput: this.opts.onOutput });
+    }
+
+    async run(stackName: string, op: StackOp, signal?: AbortSignal): Promise<StackOpResult> {
+        const driver = this.driver(stackName);
+        switch (op) {
+            case "up": {
+                const unlock = await driver.lock(`mesh-release env up (pid ${process.pid})`);
+                try {
+                    const r = await driver.update({ message: `mesh-release env up ${stackName}`, signal, final: true });
+                    return { summary: r.summary };
+                } finally {
+                    await unlock();
+                }
+            }
+            case "preview": {
+                const stack = await driver.stack();
+                const r = await stack.preview({ signal, onOutput: this.opts.onOutput });
+                return { summary: changeSummary(r.changeSummary) };
+            }
+            case "destroy": {
+                const stack = await driver.stack();
+                const r = await stack.destroy({ signal, onOutput: this.opts.onOutput });
+                await stack.workspace.removeStack(stackName);
+                return { summary: `destroyed and removed: ${changeSummary(r.summary.resourceChanges)}` };
+            }
+            case "preview-destroy": {
+                const stack = await driver.stack();
+                const state = await stack.exportStack();
+                const n = ((state.deployment as { resources?: unknown[] } | undefined)?.resources ?? []).length;
+                return { summary: `would be destroyed after the platform's root route to it is gone: ${n} resources` };
+            }
+            case "status": {
+                const stack = await driver.stack();
+                const [outputs, history] = await Promise.all([stack.outputs(), stack.history(1)]);
+                const last = history[0];
+                const lease = parseLease(outputs[LEASE_OUTPUT]?.value);
+                const leaseText = lease === undefined || lease.released !== undefined ? "no release running" : `release running: ${lease.holder} since ${lease.started}, heartbeat ${lease.heartbeat}`;
+                const lastText = last === undefined ? "never updated" : `last ${last.kind} ${last.result} at ${last.endTime ?? last.startTime}`;
+                return { summary: `${lastText}; ${leaseText}` };
+            }
+            default: {
+                const never: never = op;
+                return never;
+            }
+        }
+    }
+}
