@@ -7,6 +7,9 @@
  * subsets, version labels, mesh hosts, gateway hosts); `ingressHosts`; `egressHosts`; and, for a platform
  * stack (layout platform), `platform` (namespace and root routes, read by its service stacks).
  */
+import { claimFromEnv, leasedProgram } from "./release/driver/lease";
 import { meshProgram } from "./stacks";
 
-export = meshProgram;
+// Run by `mesh-release --program local`, an update checks and renews the release's lease first (the claim comes
+// in MESH_RELEASE_LEASE; release/driver/lease.ts). A person's `pulumi up` carries no claim and runs the program as is.
+export = leasedProgram(async () => ({ ...(await meshProgram()) }), () => claimFromEnv());

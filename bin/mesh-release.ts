@@ -21,6 +21,7 @@ import { programFor } from "../release/driver/program";
 import { prometheusForPolicy } from "../release/metrics/prometheus";
 import { runCli, stackValidator, type Connect, type ConnectEnv } from "../release/cli";
 import { PulumiEnvDriver } from "../release/driver/envStacks";
+import { environmentCheck } from "../release/env/check";
 
 const connect: Connect = (common, target, hooks) => {
     const driverFor = (stackName: string): PulumiStackDriver =>
@@ -42,7 +43,7 @@ const connect: Connect = (common, target, hooks) => {
 
 const connectEnv: ConnectEnv = (common, hooks) => {
     const driver = new PulumiEnvDriver({ workDir: common.workDir, pulumiRoot: common.pulumiRoot, program: programFor(common.program, common.workDir), onOutput: hooks.onOutput });
-    return { driver, deployed: () => driver.deployed() };
+    return { driver, deployed: () => driver.deployed(), check: environmentCheck(common.workDir) };
 };
 
 function main(): void {

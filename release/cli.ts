@@ -32,7 +32,8 @@ import { renderSummary } from "./reporters/summary";
 import { TerminalReporter } from "./reporters/terminal";
 import type { CliEvent, CliSink, Write } from "./reporters/types";
 import { runRollout, type ConfigValidator, type ReleaseDeps, type RolloutRequest } from "./rollout";
-import { checkStackConfig, configFromPulumiMap, PROJECT } from "../stacks/config";
+import { checkStackConfig } from "../stacks/config";
+import { rawStackConfig } from "./env/check";
 import { PROGRAM_CHOICES, type ProgramChoice } from "./driver/program";
 import { runAbTest, runFault, runStatus, type AbTestRequest, type CommandDeps, type FaultRequest, type StatusRequest } from "./commands";
 
@@ -423,14 +424,8 @@ export interface CliIO extends ParseEnv {
  * is about to write must be one the Pulumi program accepts. Top-level values are typed the way the program
  * reads them (Pulumi hands plain keys over as text: `createNamespace: "true"`).
  */
-export const stackValidator: ConfigValidator = (config) => {
-    const map: Record<string, string> = {};
-    for (const [key, value] of Object.entries(config)) {
-        map[`${PROJECT}:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
-    }
-    const { raw } = configFromPulumiMap(map);
-    return checkStackConfig(raw).problems.map((p) => ({ propertyPath: p.propertyPath, reason: `${p.reason} (fix: ${p.fix})` }));
-};
+export const stackValidator: ConfigValidator = (config) =>
+    checkStackConfig(rawStackConfig(config)).problems.map((p) => ({ propertyPath: p.propertyPath, reason: `${p.reason} (fix: ${p.fix})` }));
 
 /** A driver that hands the secrets it reads to `redactor` (the CLI's own second line of defence). */
 export function observeSecrets(driver: TrafficDriver, redactor: Redactor): TrafficDriver {

@@ -17,7 +17,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { serviceStackName, shortStackName } from "../stacks/layout";
 import { ExitCode, ReleaseError } from "./errors";
+
+export { serviceStackName, shortStackName };
 
 /** The project's config namespace (Pulumi.yaml `name`). */
 const PREFIX = "mesh-traffic:";
@@ -53,17 +56,6 @@ export interface TargetRequest {
     env?: string;
     /** `--service` (the `env` commands have none). */
     service?: string;
-}
-
-/** The per-service stack name of a service in an environment: `<env>.<service>`. */
-export function serviceStackName(env: string, service: string): string {
-    return `${env}.${service}`;
-}
-
-/** `organization/mesh-traffic/production` -> `production` (a Pulumi stack reference's last segment). */
-export function shortStackName(ref: string): string {
-    const parts = ref.split("/");
-    return parts[parts.length - 1] ?? ref;
 }
 
 function usage(message: string, hint: string): ReleaseError {

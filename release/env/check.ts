@@ -1,0 +1,63 @@
+/**
+ * The fan-out's check before it applies anything: every stack of the environment, read from the project's
+ * `Pulumi.<stack>.yaml` files, through the program side's `checkEnvironment` (stacks/environment.ts: each
+ * stack's schema and rules, the layouts, one stack per service, every root route to a service stack,
+ * delegate matches nested in the root's). Secure values are not decrypted: the check sees `[secret]` in
+ * their place (their shape is checked when the stack itself runs).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { configFromPulumiMap, PROJECT } from "../../stacks/config";
+import { checkEnvironment, type StackConfigInput } from "../../stacks/environment";
+import type { ConfigProblem } from "../errors";
+import type { StackFile } from "../target";
+import { serviceStacksOf } from "./plan";
+
+/** A stack's plain `mesh-traffic:` config (keys without the prefix) as the program reads it: Pulumi hands values over as text. */
+export function rawStackConfig(config: Readonly<Record<string, unknown>>): Record<string, unknown> {
+    const map: Record<string, string> = {};
+    for (const [key, value] of Object.entries(config)) {
+        map[`${PROJECT}:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
+    }
+    return configFromPulumiMap(map).raw;
+}
+
+/** `{secure: "v1:..."}` leaves become "[secret]" (a copy). */
+function withoutCiphertexts(value: unknown): unknown {
+    if (Array.isArray(value)) {
+        return value.map(withoutCiphertexts);
+    }
+    if (value !== null && typeof value === "object") {
+        const o = value as Record<string, unknown>;
+        if (Object.keys(o).length === 1 && typeof o["secure"] === "string") {
+            return "[secret]";
+        }
+        return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, withoutCiphertexts(v)]));
+    }
+    return value;
+}
+
+/** One stack file's `mesh-traffic:` config, prefix stripped. */
+export function stackConfigOfFile(workDir: string, stack: string): StackConfigInput {
+    const doc = parse(fs.readFileSync(path.join(workDir, `Pulumi.${stack}.yaml`), "utf8")) as { config?: Record<string, unknown> } | null;
+    const plain: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(doc?.config ?? {})) {
+        if (key.startsWith(`${PROJECT}:`)) {
+            plain[key.slice(PROJECT.length + 1)] = withoutCiphertexts(value);
+        }
+    }
+    return { stack, config: rawStackConfig(plain) };
+}
+
+/** The check `mesh-release env` runs before applying anything; problems name the stack and the path. */
+export function environmentCheck(workDir: string): (env: string, files: readonly StackFile[]) => ConfigProblem[] {
+    return (env, files) => {
+        const platform = stackConfigOfFile(workDir, env);
+        const services = serviceStacksOf(env, files).map((f) => stackConfigOfFile(workDir, f.name));
+        return checkEnvironment(platform, services).map((p) => ({
+            propertyPath: `${p.stack}: ${p.propertyPath}`,
+            reason: `${p.reason} (fix: ${p.fix})`,
+        }));
+    };
+}
