@@ -5,8 +5,8 @@
 # Usage: bench/run.sh <bench> [ARGS...]
 #   step-latency   bench/step-latency.ts  one canary weight step: our driver vs a direct server-side apply
 #   scale-engine   bench/scale-engine.ts  pulumi preview / up for N services vs the same objects applied directly
-#   safety         bench/safety.ts        a bad canary (20 % errors): shift-to-rollback time and bad requests,
-#                                         our default policy vs Flagger's default; healthy runs: false rollbacks
+#   safety         bench/safety.ts        bad canaries (20 % errors, 8 % errors, slow p95): shift-to-rollback time and bad requests,
+#                                         sequential and fixed-window vs Flagger's default; healthy runs: false rollbacks
 # ARGS go to the script (each script's header lists them; --no-write prints without touching BENCHMARKS.md).
 #
 # The toolchain (scripts/toolchain.sh) is only checked here, never built: build it first with

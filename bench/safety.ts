@@ -1,59 +1,94 @@
 /**
- * Safety of a bad release: the traffic simulator at --rps requests/s (default 100) following the
- * VirtualService live in the API server, a real Prometheus scraping it, and the release library
+ * Safety of a bad release, on the real engine, and the sequential analysis' error rates offline.
+ *
+ * Real engine (`bench/run.sh safety ...`): the traffic simulator at --rps requests/s (default 100) following
+ * the VirtualService live in the API server, a real Prometheus scraping it, and the release library
  * (`runCanary` with the Pulumi stack driver and the Prometheus provider, wired as the CLI wires them, see
  * test/e2e/release/harness.ts) on a stack of our program on the local control plane.
  *
- * - Bad canary (20 % errors): time from the first shift's update start to the end of the rollback update,
- *   and requests the bad version served (from the simulator's counters, read once the simulator has seen
- *   the rollback), for two policies replayed by the same driver on the same traffic, runs alternating:
- *   *ours*    our default policy (release/config.ts: steps 10,25,50,75,100, interval 60s, failureLimit 0),
- *   *flagger* Flagger's documented defaults (interval 1m, threshold 5, stepWeight 10, maxWeight 50):
- *             steps 10,20,30,40,50, failureLimit 4 (the 5th failed check rolls back; a failed check holds
- *             the weight, as in Flagger).
- *   Both judge with the same checks (our defaults: success rate >= 95 %, p95 <= 1000 ms, >= 10 requests),
- *   so only the schedule differs. Every interval is divided by --scale (default 10: 1m -> 6s); the
+ * - Bad canaries, three cases (--cases): `errors20` (20 % errors), `errors8` (8 % errors against the 5 %
+ *   threshold) and `slowp95` (slow only in the tail: latency uniform in 60..1140 ms, p95 ~1086 ms against
+ *   1000 ms, median 600 ms). Time from the first shift's update start to the end of the rollback update, and
+ *   the requests the bad version served (the simulator's counters, read once it has seen the rollback), for
+ *   three policies replayed by the same driver on the same traffic, runs alternating:
+ *   *sequential* our default steps with `release.analysis.mode: sequential` (alpha 0.05),
+ *   *fixed*      our default policy as an unchanged config file runs it (fixed window, failureLimit 0),
+ *   *flagger*    Flagger's documented defaults (interval 1m, threshold 5, stepWeight 10, maxWeight 50):
+ *                steps 10,20,30,40,50, failureLimit 4 (the 5th failed check rolls back; a failed check holds
+ *                the weight, as in Flagger), fixed window.
+ *   All judge with the same thresholds (success rate >= 95 %, p95 <= 1000 ms, >= 10 requests). Every interval
+ *   is divided by --scale (default 10: 1m -> 6s) and so is Prometheus' scrape interval (15 s, a common real
+ *   setting -> 1.5 s), so early detection is not credited with a scrape rate real users do not have. The
  *   "scaled back" figures multiply the time and the bad requests of each analysis wait by --scale again and
- *   keep the updates as measured.
- * - Healthy canary: --healthy-runs rollouts (default 20) of a healthy version with our default policy
+ *   keep the updates as measured (for the sequential policy that is pessimistic: at real intervals each
+ *   scrape carries --scale times the requests, so the bound is crossed after fewer scrapes).
+ * - Healthy canaries: --healthy-runs rollouts (default 50) of a healthy version with the sequential policy
  *   (same scale); each must be promoted. Stops early when --budget-min is used up, and says how many ran.
  *
- *   bench/run.sh safety [--runs 5] [--healthy-runs 20] [--scale 10] [--rps 100] [--budget-min 40] [--no-write]
+ * Offline (`node -r ts-node/register/transpile-only bench/safety.ts --offline`, no cluster): the seeded
+ * simulation of release/sequential/simulate.ts at real intervals (60 s windows, a look every 15 s): the
+ * false-rollback rate of 10,000 healthy rollouts with its 95 % interval against alpha, how often a healthy
+ * canary ends Inconclusive at low traffic, and the detection time of the three bad cases.
+ *
+ *   bench/run.sh safety [--runs 3] [--cases errors20,errors8,slowp95] [--healthy-runs 50] [--scale 10] [--rps 100] [--budget-min 45] [--no-write]
  */
 import { performance } from "node:perf_hooks";
 import type { ReleaseEvent } from "../release/events";
-import { releaseDeps, SERVICE, shiftToRollbackMs, startReleaseEnv, type ReleaseEnv } from "../test/e2e/release/harness";
+import { simulateMany, wilsonInterval, type SimulationParams } from "../release/sequential/simulate";
 import { runCanary } from "../release/rollout";
+import { mulberry32 } from "../sim/rng";
+import { releaseDeps, SERVICE, shiftToRollbackMs, startReleaseEnv, type ReleaseEnv } from "../test/e2e/release/harness";
 import { machineLine, markdownTable, writeSection } from "./lib/report";
 import { formatRatio, formatSummary, summarize, type Summary } from "./lib/stats";
 
 interface Policy {
-    id: "ours" | "flagger";
+    id: "sequential" | "fixed" | "flagger";
     label: string;
     steps: number[];
     /** Unscaled interval, ms. */
     intervalMs: number;
     failureLimit: number;
+    mode: "fixed" | "sequential";
 }
 
 const POLICIES: readonly Policy[] = [
-    { id: "ours", label: "ours (default: steps 10,25,50,75,100; interval 60s; first failed check rolls back)", steps: [10, 25, 50, 75, 100], intervalMs: 60_000, failureLimit: 0 },
-    { id: "flagger", label: "Flagger default (interval 1m, threshold 5, stepWeight 10, maxWeight 50)", steps: [10, 20, 30, 40, 50], intervalMs: 60_000, failureLimit: 4 },
+    { id: "sequential", label: "ours, sequential (steps 10,25,50,75,100; interval 60s; alpha 0.05)", steps: [10, 25, 50, 75, 100], intervalMs: 60_000, failureLimit: 0, mode: "sequential" },
+    { id: "fixed", label: "ours, fixed window (the default of an unchanged config)", steps: [10, 25, 50, 75, 100], intervalMs: 60_000, failureLimit: 0, mode: "fixed" },
+    { id: "flagger", label: "Flagger default (interval 1m, threshold 5, stepWeight 10, maxWeight 50)", steps: [10, 20, 30, 40, 50], intervalMs: 60_000, failureLimit: 4, mode: "fixed" },
 ];
+
+interface Case {
+    id: "errors20" | "errors8" | "slowp95";
+    label: string;
+    behavior: Record<string, number>;
+    /** The same case for the offline simulation: error rate and share slower than 1000 ms. */
+    model: { errorRate: number; slowRate: number };
+}
+
+const CASES: readonly Case[] = [
+    { id: "errors20", label: "20 % errors", behavior: { errorRate: 0.2 }, model: { errorRate: 0.2, slowRate: 0 } },
+    { id: "errors8", label: "8 % errors (threshold 5 %)", behavior: { errorRate: 0.08 }, model: { errorRate: 0.08, slowRate: 0 } },
+    // latency uniform in 600 * [0.1, 1.9] ms: p95 = 600 * 1.81 = 1086 ms, median 600 ms; 13 % over 1000 ms
+    { id: "slowp95", label: "slow only at p95 (p95 1086 ms, median 600 ms; limit 1000 ms)", behavior: { latencyMs: 600, latencyJitter: 0.9 }, model: { errorRate: 0, slowRate: 140 / 1080 } },
+];
+
+/** A real mesh's Prometheus scrape interval, ms (divided by --scale like every interval). */
+const REAL_SCRAPE_MS = 15_000;
 
 interface Args {
     runs: number;
+    cases: Case[];
     healthyRuns: number;
     scale: number;
     rps: number;
-    errorRate: number;
     budgetMin: number;
     write: boolean;
+    offline: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-    const args: Args = { runs: 5, healthyRuns: 20, scale: 10, rps: 100, errorRate: 0.2, budgetMin: 40, write: true };
-    const usage = "usage: bench/run.sh safety [--runs 5] [--healthy-runs 20] [--scale 10] [--rps 100] [--error-rate 0.2] [--budget-min 40] [--no-write]";
+    const args: Args = { runs: 3, cases: [...CASES], healthyRuns: 50, scale: 10, rps: 100, budgetMin: 45, write: true, offline: false };
+    const usage = "usage: bench/run.sh safety [--runs 3] [--cases errors20,errors8,slowp95] [--healthy-runs 50] [--scale 10] [--rps 100] [--budget-min 45] [--no-write]; or --offline";
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
         const num = (): number => {
@@ -66,9 +101,18 @@ function parseArgs(argv: readonly string[]): Args {
             case "--healthy-runs": args.healthyRuns = num(); break;
             case "--scale": args.scale = num(); break;
             case "--rps": args.rps = num(); break;
-            case "--error-rate": args.errorRate = num(); break;
             case "--budget-min": args.budgetMin = num(); break;
             case "--no-write": args.write = false; break;
+            case "--offline": args.offline = true; break;
+            case "--cases": {
+                const ids = String(argv[++i] ?? "").split(",");
+                args.cases = ids.map((id) => {
+                    const c = CASES.find((x) => x.id === id);
+                    if (c === undefined) throw new Error(`--cases: unknown case ${JSON.stringify(id)}; one of ${CASES.map((x) => x.id).join(", ")}`);
+                    return c;
+                });
+                break;
+            }
             default: throw new Error(`unknown argument ${a}; ${usage}`);
         }
     }
@@ -79,6 +123,7 @@ function parseArgs(argv: readonly string[]): Args {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const goDuration = (ms: number): string => (ms % 1000 === 0 ? `${ms / 1000}s` : `${Math.round(ms)}ms`);
 
 /** One event with the time it arrived and the canary's served count at that moment. */
 interface Mark {
@@ -89,6 +134,7 @@ interface Mark {
 
 interface BadRun {
     policy: Policy["id"];
+    caseId: Case["id"];
     outcome: string;
     shiftToRollbackMs: number;
     badServed: number;
@@ -98,36 +144,39 @@ interface BadRun {
     waitServed: number;
     analyses: number;
     maxWeight: number;
+    /** Sequential: ms into the first step's window when it stopped. */
+    stoppedAfterMs?: number;
 }
 
-/** The release e2e environment (simulator, Prometheus, a stack of our program), with this bench's policy. */
 function startEnv(args: Args): Promise<ReleaseEnv> {
     return startReleaseEnv({
         rps: args.rps,
         namespacePrefix: "mesh-bench-safety",
         seed: 7,
         maxDurationMs: 3 * 3600_000,
-        // Our defaults for the checks; steps, interval and failureLimit are set per run.
-        release: (url) => ({ interval: "60s", prometheus: { url, timeout: "2s" } }),
+        scrapeIntervalMs: REAL_SCRAPE_MS / args.scale,
+        // Our defaults for the checks; steps, interval, mode and failureLimit are set per run.
+        release: (url) => ({ interval: "60s", prometheus: { url, timeout: "2s", scrapeInterval: goDuration(REAL_SCRAPE_MS / args.scale) } }),
     });
 }
 
 async function rollout(env: ReleaseEnv, args: Args, policy: Policy, version: string): Promise<{ marks: Mark[]; outcome: string; message: string }> {
     await env.project.setConfigPath("release.analysis.failureLimit", policy.failureLimit);
+    await env.project.setConfigPath("release.analysis.mode", policy.mode);
     const marks: Mark[] = [];
     const served = (): number => env.sim.stats().versions[version]?.served ?? 0;
     const result = await runCanary(
         {
             service: SERVICE,
             version,
-            overrides: { steps: policy.steps.join(","), interval: `${policy.intervalMs / args.scale / 1000}s` },
+            overrides: { steps: policy.steps.join(","), interval: goDuration(policy.intervalMs / args.scale) },
         },
         releaseDeps(env, (e) => marks.push({ e, t: performance.now(), served: served() })),
     );
     return { marks, outcome: result.outcome, message: result.message };
 }
 
-function badRun(policy: Policy, marks: readonly Mark[], outcome: string, finalServed: number, finalErrors: number): BadRun {
+function badRun(policy: Policy, c: Case, marks: readonly Mark[], outcome: string, finalServed: number, finalErrors: number): BadRun {
     const events = marks.map((m) => m.e);
     const ms = shiftToRollbackMs(events);
     let waitMs = 0;
@@ -142,8 +191,10 @@ function badRun(policy: Policy, marks: readonly Mark[], outcome: string, finalSe
     });
     const analyses = events.filter((e) => e.type === "analysis").length;
     const maxWeight = Math.max(0, ...events.flatMap((e) => (e.type === "step-applied" ? [e.weight] : [])));
+    const stop = events.find((e): e is Extract<ReleaseEvent, { type: "analysis-look" }> => e.type === "analysis-look" && e.decision === "fail");
     return {
         policy: policy.id,
+        caseId: c.id,
         outcome,
         shiftToRollbackMs: ms ?? NaN,
         badServed: finalServed,
@@ -152,34 +203,44 @@ function badRun(policy: Policy, marks: readonly Mark[], outcome: string, finalSe
         waitServed,
         analyses,
         maxWeight,
+        stoppedAfterMs: stop?.elapsedMs,
     };
 }
 
-async function main(): Promise<void> {
-    const args = parseArgs(process.argv.slice(2));
+interface HealthyRun {
+    version: string;
+    outcome: string;
+    ms: number;
+    message: string;
+}
+
+async function realEngine(args: Args): Promise<void> {
     const t0 = performance.now();
-    process.stderr.write(`starting simulator (${args.rps} req/s), Prometheus and the stack\n`);
+    process.stderr.write(`starting simulator (${args.rps} req/s), Prometheus (scrape every ${REAL_SCRAPE_MS / args.scale} ms) and the stack\n`);
     const env = await startEnv(args);
     const bad: BadRun[] = [];
-    const healthy: { version: string; outcome: string; ms: number; message: string }[] = [];
+    const healthy: HealthyRun[] = [];
     let versionNo = 100;
     try {
         for (let round = 0; round < args.runs; round++) {
-            const order = round % 2 === 0 ? POLICIES : [...POLICIES].reverse();
-            for (const policy of order) {
-                const version = `v${++versionNo}`;
-                env.sim.control({ [version]: { errorRate: args.errorRate } });
-                const { marks, outcome, message } = await rollout(env, args, policy, version);
-                await sleep(1000); // the simulator polls every 250 ms: let it see the rollback
-                const st = env.sim.stats().versions[version];
-                const r = badRun(policy, marks, outcome, st?.served ?? 0, st?.errors ?? 0);
-                bad.push(r);
-                process.stderr.write(
-                    `bad round ${round + 1}/${args.runs} ${policy.id} ${version}: ${outcome} in ${(r.shiftToRollbackMs / 1000).toFixed(1)} s, ` +
-                        `${r.badServed} bad requests (${r.badErrors} errors), ${r.analyses} analyses, max weight ${r.maxWeight}% (${message})\n`,
-                );
-                if (outcome !== "rolled-back") {
-                    throw new Error(`the ${policy.id} rollout of the bad ${version} ended ${outcome}, not rolled back: ${message}`);
+            for (const c of args.cases) {
+                const order = round % 2 === 0 ? POLICIES : [...POLICIES].reverse();
+                for (const policy of order) {
+                    const version = `v${++versionNo}`;
+                    env.sim.control({ [version]: c.behavior });
+                    const { marks, outcome, message } = await rollout(env, args, policy, version);
+                    await sleep(1000); // the simulator polls every 250 ms: let it see the rollback
+                    const st = env.sim.stats().versions[version];
+                    const r = badRun(policy, c, marks, outcome, st?.served ?? 0, st?.errors ?? 0);
+                    bad.push(r);
+                    process.stderr.write(
+                        `bad round ${round + 1}/${args.runs} ${c.id} ${policy.id} ${version}: ${outcome} in ${(r.shiftToRollbackMs / 1000).toFixed(1)} s, ` +
+                            `${r.badServed} bad requests (${r.badErrors} errors), ${r.analyses} analyses, max weight ${r.maxWeight}%` +
+                            `${r.stoppedAfterMs !== undefined ? `, stopped ${(r.stoppedAfterMs / 1000).toFixed(1)} s into the window` : ""} (${message})\n`,
+                    );
+                    if (outcome !== "rolled-back") {
+                        process.stderr.write(`WARNING: the ${policy.id} rollout of the bad ${version} (${c.id}) ended ${outcome}, not rolled back\n`);
+                    }
                 }
             }
         }
@@ -202,81 +263,80 @@ async function main(): Promise<void> {
         await env.project.dispose().catch((err: unknown) => process.stderr.write(`dispose failed: ${String(err)}\n`));
         await env.dispose(); // Prometheus and the simulator (the stack's dispose above is idempotent)
     }
-    report(args, bad, healthy, (performance.now() - t0) / 1000);
+    reportRealEngine(args, bad, healthy, (performance.now() - t0) / 1000);
 }
 
-function report(args: Args, bad: readonly BadRun[], healthy: readonly { outcome: string; ms: number }[], wallS: number): void {
+function reportRealEngine(args: Args, bad: readonly BadRun[], healthy: readonly HealthyRun[], wallS: number): void {
     const f = args.scale;
-    const per = new Map<string, { time: Summary; served: Summary; errors: Summary; timeBack: Summary; servedBack: Summary; analyses: Summary; n: number }>();
-    for (const p of POLICIES) {
-        const rs = bad.filter((r) => r.policy === p.id);
-        if (rs.length === 0) continue;
-        per.set(p.id, {
-            n: rs.length,
-            time: summarize(rs.map((r) => r.shiftToRollbackMs / 1000)),
-            served: summarize(rs.map((r) => r.badServed)),
-            errors: summarize(rs.map((r) => r.badErrors)),
-            timeBack: summarize(rs.map((r) => (r.shiftToRollbackMs + (f - 1) * r.waitMs) / 1000)),
-            servedBack: summarize(rs.map((r) => r.badServed + (f - 1) * r.waitServed)),
-            analyses: summarize(rs.map((r) => r.analyses)),
-        });
-    }
-    const rows = POLICIES.flatMap((p) => {
-        const s = per.get(p.id);
-        if (s === undefined) return [];
-        return [[
-            p.label,
-            String(s.n),
-            formatSummary(s.analyses),
-            formatSummary(s.time, 1),
-            formatSummary(s.served),
-            formatSummary(s.errors),
-            formatSummary(s.timeBack, 0),
-            formatSummary(s.servedBack),
-        ]];
+    type Row = { time: Summary; served: Summary; errors: Summary; timeBack: Summary; servedBack: Summary; analyses: Summary; n: number; rolledBack: number };
+    const stats = (rs: readonly BadRun[]): Row => ({
+        n: rs.length,
+        rolledBack: rs.filter((r) => r.outcome === "rolled-back").length,
+        time: summarize(rs.map((r) => r.shiftToRollbackMs / 1000)),
+        served: summarize(rs.map((r) => r.badServed)),
+        errors: summarize(rs.map((r) => r.badErrors)),
+        timeBack: summarize(rs.map((r) => (r.shiftToRollbackMs + (f - 1) * r.waitMs) / 1000)),
+        servedBack: summarize(rs.map((r) => r.badServed + (f - 1) * r.waitServed)),
+        analyses: summarize(rs.map((r) => r.analyses)),
     });
-    const o = per.get("ours");
-    const fl = per.get("flagger");
-    const ratios =
-        o !== undefined && fl !== undefined
-            ? [
-                  `Ours / Flagger's (medians, same run): bad requests measured ${formatRatio(o.served, fl.served)}, scaled back ${formatRatio(o.servedBack, fl.servedBack)}; ` +
-                      `time to rollback measured ${formatRatio(o.time, fl.time)}, scaled back ${formatRatio(o.timeBack, fl.timeBack)}. ` +
-                      `Goal (fewer than a fifth of Flagger's bad requests): ${o.servedBack.median < fl.servedBack.median / 5 ? "met" : "not met"} on the scaled-back figures, ` +
-                      `${o.served.median < fl.served.median / 5 ? "met" : "not met"} on the measured ones.`,
-              ]
-            : [];
+    const sections: string[] = [];
+    for (const c of args.cases) {
+        const per = new Map<Policy["id"], Row>();
+        for (const p of POLICIES) {
+            const rs = bad.filter((r) => r.policy === p.id && r.caseId === c.id);
+            if (rs.length > 0) per.set(p.id, stats(rs));
+        }
+        const rows = POLICIES.flatMap((p) => {
+            const s = per.get(p.id);
+            if (s === undefined) return [];
+            return [[p.label, `${s.rolledBack}/${s.n}`, formatSummary(s.analyses), formatSummary(s.time, 1), formatSummary(s.served), formatSummary(s.errors), formatSummary(s.timeBack, 0), formatSummary(s.servedBack)]];
+        });
+        const seq = per.get("sequential");
+        const fl = per.get("flagger");
+        const fx = per.get("fixed");
+        const stopped = bad.filter((r) => r.policy === "sequential" && r.caseId === c.id && r.stoppedAfterMs !== undefined).map((r) => (r.stoppedAfterMs ?? 0) / 1000);
+        const lines = [
+            `### ${c.label}`,
+            "",
+            markdownTable(["policy", "rolled back", "analyses", "time s (measured)", "bad requests (measured)", "of which errors", `time s (scaled back x${f})`, `bad requests (scaled back x${f})`], rows),
+            "",
+        ];
+        if (seq !== undefined && fl !== undefined) {
+            lines.push(
+                `Sequential / Flagger's (medians, same run): bad requests measured ${formatRatio(seq.served, fl.served)}, scaled back ${formatRatio(seq.servedBack, fl.servedBack)}; ` +
+                    `time to rollback measured ${formatRatio(seq.time, fl.time)}, scaled back ${formatRatio(seq.timeBack, fl.timeBack)}` +
+                    (fx !== undefined ? `. Sequential / fixed window: bad requests measured ${formatRatio(seq.served, fx.served)}, scaled back ${formatRatio(seq.servedBack, fx.servedBack)}` : "") +
+                    (stopped.length > 0 ? `. The sequential step stopped ${formatSummary(summarize(stopped), 1)} s into its ${(60 / f).toFixed(0)} s window.` : "."),
+            );
+        }
+        sections.push(lines.join("\n"));
+    }
     const promoted = healthy.filter((h) => h.outcome === "promoted").length;
-    const falseRollbacks = healthy.filter((h) => h.outcome === "rolled-back").length;
-    const other = healthy.length - promoted - falseRollbacks;
-    const command = `bench/run.sh safety --runs ${args.runs} --healthy-runs ${args.healthyRuns} --scale ${args.scale} --rps ${args.rps} --budget-min ${args.budgetMin}`;
+    const certain = healthy.filter((h) => h.outcome === "rolled-back" && h.message.includes("certain failure")).length;
+    const inconclusive = healthy.filter((h) => h.outcome === "rolled-back" && !h.message.includes("certain failure")).length;
+    const other = healthy.length - promoted - certain - inconclusive;
+    const command = `bench/run.sh safety --runs ${args.runs} --cases ${args.cases.map((c) => c.id).join(",")} --healthy-runs ${args.healthyRuns} --scale ${f} --rps ${args.rps} --budget-min ${args.budgetMin}`;
     const body = [
-        "## Safety of a bad release",
+        "## Safety of a bad release (real engine)",
         "",
         machineLine(),
         "",
-        `Command: \`${command}\` (local control plane, real Pulumi engine, simulator, real Prometheus scraping every 1 s; ${wallS.toFixed(0)} s wall time).`,
+        `Command: \`${command}\` (local control plane, real Pulumi engine, simulator, real Prometheus; ${wallS.toFixed(0)} s wall time).`,
         "",
         `The release library (\`runCanary\`, Pulumi stack driver, Prometheus provider, as the CLI wires them) on a stack of our program (Pulumi.dev.yaml, sample-app), ` +
-            `the simulator at ${args.rps} req/s following the live VirtualService, the canary version at ${args.errorRate * 100} % errors. ` +
-            "Both policies judge with the same checks (success rate >= 95 %, p95 <= 1000 ms, >= 10 requests per window); only the schedule differs. " +
-            `Flagger's replay: steps 10,20,30,40,50, a failed check holds the weight, the 5th failed check rolls back (failureLimit 4). ` +
-            `**Every interval is divided by ${f}** (60s -> ${60 / f}s) for both policies; the *measured* columns are what ran. ` +
+            `the simulator at ${args.rps} req/s following the live VirtualService. All policies judge with the same thresholds (success rate >= 95 %, p95 <= 1000 ms, >= 10 requests); ` +
+            "Flagger's replay: steps 10,20,30,40,50, a failed check holds the weight, the 5th failed check rolls back (failureLimit 4), fixed window. " +
+            `**Every interval is divided by ${f}** (60s -> ${60 / f}s) for every policy, **and so is Prometheus' scrape interval** (${REAL_SCRAPE_MS / 1000} s, a common real setting -> ${REAL_SCRAPE_MS / f / 1000} s; ` +
+            "the sequential analysis looks once per scrape, so it gets no more looks than it would at real intervals). The *measured* columns are what ran. " +
             `The *scaled back* columns multiply the time and the bad requests of every analysis wait by ${f} and keep the Pulumi updates as measured ` +
-            "(an estimate of the real-interval figures, not a measurement). *Time* runs from the first shift's update start to the end of the rollback update; " +
-            "*bad requests* are the requests the bad version served (successful or not), counted by the simulator until it had seen the rollback. " +
-            `Each cell: median (min–max) of the runs; policies alternate within each round.`,
+            "(an estimate of the real-interval figures, not a measurement; pessimistic for the sequential policy, whose bound is crossed after a number of requests, not of scrapes). " +
+            "*Time* runs from the first shift's update start to the end of the rollback update; *bad requests* are the requests the bad version served (successful or not), " +
+            "counted by the simulator until it had seen the rollback. Each cell: median (min–max) of the runs; policies alternate within each round.",
         "",
-        markdownTable(
-            ["policy", "runs", "analyses", "time s (measured)", "bad requests (measured)", "of which errors", `time s (scaled back x${f})`, `bad requests (scaled back x${f})`],
-            rows,
-        ),
-        "",
-        ...ratios,
-        "",
-        `Healthy canary (0 % errors, our default policy, same scale): ${healthy.length} of ${args.healthyRuns} requested runs ran` +
+        ...sections.flatMap((s) => [s, ""]),
+        `Healthy canaries (0 % errors, the sequential policy, same scale): ${healthy.length} of ${args.healthyRuns} requested runs ran` +
             (healthy.length < args.healthyRuns ? ` (the --budget-min ${args.budgetMin} time budget ran out)` : "") +
-            `; ${promoted} promoted, **${falseRollbacks} false rollbacks**${other > 0 ? `, ${other} ended otherwise` : ""}` +
+            `; ${promoted} promoted, **${certain} false rollbacks** (certain failure), ${inconclusive} rolled back as Inconclusive${other > 0 ? `, ${other} ended otherwise` : ""}` +
             (healthy.length > 0 ? `; rollout time ${formatSummary(summarize(healthy.map((h) => h.ms / 1000)), 1)} s.` : "."),
     ].join("\n");
     process.stdout.write(`${body}\n`);
@@ -284,6 +344,82 @@ function report(args: Args, bad: readonly BadRun[], healthy: readonly { outcome:
         writeSection("safety", body);
         process.stderr.write("wrote the safety section of BENCHMARKS.md\n");
     }
+}
+
+/** The offline figures: seeded simulations of release/sequential/simulate.ts at real intervals. */
+function offline(args: Args): void {
+    const t0 = performance.now();
+    const policy = { alpha: 0.05, steps: 5, successRate: 95, latencyP95Ms: 1000, minRequests: 10 };
+    const base: SimulationParams = {
+        policy,
+        weights: [10, 25, 50, 75, 100],
+        rps: 100,
+        windowMs: 60_000,
+        lookMs: REAL_SCRAPE_MS,
+        inconclusiveLimit: 2,
+        canary: { errorRate: 0.005, slowRate: 0.01 },
+        stable: { errorRate: 0.005, slowRate: 0.01 },
+    };
+    const runs = 10_000;
+    const healthy = simulateMany(base, runs, mulberry32(2026));
+    const ci = wilsonInterval(healthy.failed, runs);
+    const edge = simulateMany({ ...base, canary: { errorRate: 0.05, slowRate: 0.05 }, stable: { errorRate: 0.05, slowRate: 0.05 } }, runs, mulberry32(2027));
+    const edgeCi = wilsonInterval(edge.failed, runs);
+    const lowRows = [1, 2, 5, 10, 20, 50, 100].map((rps) => {
+        const cells = [0, 0.01].map((errorRate) => {
+            const v = { errorRate, slowRate: errorRate };
+            const r = simulateMany({ ...base, rps, canary: v, stable: v }, 2000, mulberry32(rps));
+            const w = wilsonInterval(r.inconclusive, 2000);
+            return `${((100 * r.inconclusive) / 2000).toFixed(1)} % (${(100 * w.low).toFixed(1)}–${(100 * w.high).toFixed(1)}); promoted ${((100 * r.promoted) / 2000).toFixed(1)} %`;
+        });
+        return [String(rps), `${(rps * 0.1 * 60).toFixed(0)}`, ...cells];
+    });
+    const detRows = CASES.map((c) => {
+        const r = simulateMany({ ...base, rps: args.rps, canary: c.model, stable: { errorRate: 0, slowRate: 0.01 } }, 2000, mulberry32(31));
+        const t = summarize(r.results.map((x) => x.timeMs / 1000));
+        const sorted = r.results.map((x) => x.timeMs / 1000).sort((a, b) => a - b);
+        const q = (p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
+        const served = summarize(r.results.map((x) => x.canaryRequests));
+        return [c.label, `${r.failed}/2000`, `${r.results.filter((x) => x.stepIndex === 0).length}/2000`, `${q(0.1)} / ${t.median} / ${q(0.9)} / ${t.max}`, formatSummary(served)];
+    });
+    const command = "node -r ts-node/register/transpile-only bench/safety.ts --offline";
+    const body = [
+        "## Sequential analysis offline: false rollbacks, Inconclusive at low traffic, detection time",
+        "",
+        machineLine(),
+        "",
+        `Command: \`${command}\` (${((performance.now() - t0) / 1000).toFixed(0)} s; no cluster). The seeded simulation of release/sequential/simulate.ts runs the same \`judgeStep\` as mesh-release: ` +
+            "steps 10,25,50,75,100, 60 s windows, a look every 15 s (a real scrape interval), alpha 0.05, success rate >= 95 %, p95 <= 1000 ms, inconclusiveLimit 2; " +
+            "each request goes to the canary with the step's weight, fails with its version's error rate and is slower than 1000 ms with its version's slow rate.",
+        "",
+        `- Healthy (canary = stable: 0.5 % errors, 1 % slow), 100 req/s: ${runs.toLocaleString("en-US")} rollouts, **${healthy.failed} false rollbacks: ` +
+            `${(healthy.failed / runs).toFixed(4)} (95 % interval ${ci.low.toFixed(4)}–${ci.high.toFixed(4)}) against alpha 0.05**; ${healthy.promoted} promoted, ${healthy.inconclusive} Inconclusive.`,
+        `- At the null's edge (canary = stable, both exactly at the thresholds: 5 % errors, 5 % slow): ${edge.failed} false rollbacks in ${runs.toLocaleString("en-US")}: ` +
+            `${(edge.failed / runs).toFixed(4)} (95 % interval ${edgeCi.low.toFixed(4)}–${edgeCi.high.toFixed(4)}); ${edge.promoted} promoted (a pass needs evidence of being inside the threshold).`,
+        "",
+        "A healthy canary at low traffic: how often the rollout ends Inconclusive (rolled back after 3 Inconclusive windows of a step), 2,000 rollouts per cell:",
+        "",
+        markdownTable(["req/s (all versions)", "canary requests in the first 60 s window (10 %)", "ends Inconclusive (95 % interval): 0 % errors, nothing slow", "the same, both versions at 1 % errors and 1 % slow"], lowRows),
+        "",
+        `Bad canaries at ${args.rps} req/s (stable at 0 % errors, 1 % slow), 2,000 rollouts each: detection time from the first step's start, in seconds (looks every 15 s). ` +
+            "With stable at 0 % errors the comparison with stable (the canary's share of the 5xx) decides the error cases at the first look; against the threshold alone an 8 % canary needs more requests.",
+        "",
+        markdownTable(["case", "stopped (certain failure)", "at the first step", "detection s: p10 / median / p90 / max", "canary requests served before the stop: median (min–max)"], detRows),
+    ].join("\n");
+    process.stdout.write(`${body}\n`);
+    if (args.write) {
+        writeSection("safety-offline", body);
+        process.stderr.write("wrote the safety-offline section of BENCHMARKS.md\n");
+    }
+}
+
+async function main(): Promise<void> {
+    const args = parseArgs(process.argv.slice(2));
+    if (args.offline) {
+        offline(args);
+        return;
+    }
+    await realEngine(args);
 }
 
 main().catch((err: unknown) => {

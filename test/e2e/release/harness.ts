@@ -73,6 +73,8 @@ export interface ReleaseEnvOptions {
     seed?: number;
     /** The simulator stops by itself after this long, ms. Default 20 minutes. */
     maxDurationMs?: number;
+    /** Prometheus' scrape interval, ms. Default 1000 (test/support/prometheus.ts). */
+    scrapeIntervalMs?: number;
 }
 
 /** The e2e release policy: the given steps and interval, the seed's thresholds, fast timeouts and retries. */
@@ -118,7 +120,7 @@ export async function startReleaseEnv(opts: ReleaseEnvOptions): Promise<ReleaseE
     let prom: PrometheusHandle | undefined;
     let project: ProjectStack | undefined;
     try {
-        prom = await startPrometheus({ targets: [sim.target] });
+        prom = await startPrometheus({ targets: [sim.target], scrapeIntervalMs: opts.scrapeIntervalMs });
         const promUrl = prom.url;
         project = await projectStack({
             namespace,
@@ -147,7 +149,7 @@ export async function startReleaseEnv(opts: ReleaseEnvOptions): Promise<ReleaseE
             },
             restartPrometheus: async () => {
                 await prom?.stop();
-                prom = await startPrometheus({ targets: [sim.target], port });
+                prom = await startPrometheus({ targets: [sim.target], port, scrapeIntervalMs: opts.scrapeIntervalMs });
             },
             canary: async (version, extra = {}, onEvent) => {
                 const events: ReleaseEvent[] = [];
