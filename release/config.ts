@@ -230,6 +230,10 @@ export const rolloutStateSchema = z.strictObject({
     promotionStage: z.number().int().min(0).max(1).default(0).meta({
         description: "Promotion progress: 0 before the first of the two updates, 1 after it (see docs/config-contract.md).",
     }),
+    previousStable: z.string().min(1).optional().meta({
+        description:
+            "The stable version a promotion replaces, recorded when it starts: a rollback of a promotion stopped midway puts it back.",
+    }),
     aborted: z.boolean().default(false).meta({
         description: "True when the rollback was asked for (abort, a signal) rather than decided by the analysis.",
     }),

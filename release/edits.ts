@@ -26,13 +26,50 @@ export function shiftEdits(svc: string, version: string, weight: number, state: 
     ];
 }
 
-/** Rollback and abort: all traffic to stable at once; the canary stays deployed, unrouted. */
-export function rollbackEdits(svc: string, state: RolloutState | undefined): ConfigEdit[] {
+/**
+ * Rollback and abort: all traffic to stable at once; the canary stays deployed, unrouted. When the version
+ * rolled back is already the stable one (a promotion stopped after its first update: `canary.version`
+ * holds the previous stable), the two versions are swapped back, so the previous stable takes the traffic.
+ * `current` is the stack's `stable.version` and `canary.version` now.
+ */
+export function rollbackEdits(svc: string, state: RolloutState | undefined, current: { stable?: string; canary?: string } = {}): ConfigEdit[] {
+    const restore = state === undefined ? undefined : stableToRestore(state, current);
     return [
+        ...(state !== undefined && restore !== undefined
+            ? [
+                  { path: service(svc, "stable", "version"), value: restore },
+                  { path: service(svc, "canary", "version"), value: state.version },
+              ]
+            : []),
         { path: service(svc, "canary", "weight"), value: 0 },
         { path: service(svc, "canary", "routed"), value: false },
         ...(state !== undefined ? [stateEdit(svc, state)] : []),
     ];
+}
+
+/**
+ * The version a rollback must make stable again, when the version rolled back already is the stable one
+ * (a promotion stopped after its first update): the recorded previous stable, else the configured canary.
+ * `undefined` when nothing needs restoring; {@link cannotRestore} says when it would but cannot.
+ */
+export function stableToRestore(state: RolloutState, current: { stable?: string; canary?: string }): string | undefined {
+    if (current.stable !== state.version) {
+        return undefined;
+    }
+    const previous = state.previousStable ?? (current.canary !== state.version ? current.canary : undefined);
+    return previous !== undefined && previous !== state.version ? previous : undefined;
+}
+
+/** The version rolled back is the stable one and no previous stable is known: a rollback cannot undo it. */
+export function cannotRestore(state: RolloutState, current: { stable?: string; canary?: string }): boolean {
+    return current.stable === state.version && stableToRestore(state, current) === undefined;
+}
+
+/** The stack's `stable.version` and `canary.version` of `svc` in `config`, as {@link rollbackEdits} takes them. */
+export function versionsOf(config: unknown, svc: string): { stable?: string; canary?: string } {
+    const stable = valueAt(config, service(svc, "stable", "version"));
+    const canary = valueAt(config, service(svc, "canary", "version"));
+    return { ...(typeof stable === "string" ? { stable } : {}), ...(typeof canary === "string" ? { canary } : {}) };
 }
 
 /**

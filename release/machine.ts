@@ -370,8 +370,8 @@ export function planPromote(existing: RolloutState | undefined, version: string,
 
 /**
  * What `rollback` / `abort` does: every in-flight rollout goes to RollingBack (Aborted at the end for
- * `abort`). A promotion under way is not undone (its analysis passed; finish it with promote). With no
- * rollout recorded, the canary `version` (if the stack has one) is rolled back all the same.
+ * `abort`), a promotion stopped midway included: it is undone, the previous stable version takes the
+ * traffic again (or `promote` finishes it instead). With no rollout recorded, the canary `version` (if the stack has one) is rolled back all the same.
  */
 export function planRollback(existing: RolloutState | undefined, canaryVersion: string | undefined, abort: boolean, now: string, policy: MachinePolicy): StartPlan {
     const reason = abort ? "aborted with mesh-release abort" : "rolled back with mesh-release rollback";
@@ -380,10 +380,18 @@ export function planRollback(existing: RolloutState | undefined, canaryVersion: 
         return { kind: "resume", state: { ...next, aborted: abort || existing.aborted, message: existing.phase === "RollingBack" ? next.message : reason } };
     }
     if (existing !== undefined && existing.phase === "Promoting") {
+        // A promotion stopped midway is undone: the rollback puts the previous stable back (edits.ts
+        // rollbackEdits swaps the versions when the first promotion update had already run).
         return {
-            kind: "refuse",
-            reason: `${existing.version} is being promoted (its analysis passed, stage ${existing.promotionStage + 1}/2)`,
-            hint: `finish it with mesh-release promote --version ${existing.version}; roll back later with a new canary`,
+            kind: "resume",
+            state: {
+                ...existing,
+                phase: "RollingBack",
+                promotionStage: 0,
+                aborted: abort,
+                updatedAt: now,
+                message: `promotion of ${existing.version} (stopped at update ${existing.promotionStage + 1}/2) undone: ${reason}`,
+            },
         };
     }
     if (canaryVersion === undefined) {

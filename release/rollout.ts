@@ -13,7 +13,7 @@ import { assessAnalysis, type AnalysisResult } from "./analysis";
 import { isAborted, systemClock, type Clock } from "./clock";
 import type { RolloutState } from "./config";
 import { DriverError, type ConfigEdit, type TrafficDriver } from "./driver/driver";
-import { promoteFinalizeEdits, promoteRouteEdits, rollbackEdits, shiftEdits, stateEdit, applyEdits } from "./edits";
+import { promoteFinalizeEdits, promoteRouteEdits, rollbackEdits, shiftEdits, stateEdit, applyEdits, versionsOf, cannotRestore } from "./edits";
 import { ExitCode, Redactor, ReleaseError, configError, errorMessage, type ConfigProblem } from "./errors";
 import type { EventSink, Outcome, ReleaseEvent, UpdatePurpose } from "./events";
 import { currentWeight, decide, planPromote, planRollback, planStart, stepsOf, transition, type CommandMode, type MachineEvent, type StartPlan } from "./machine";
@@ -142,7 +142,10 @@ class RolloutRun {
         this.config = snapshot.config;
 
         const { problems, ctx, policy } = stackPreflight(stack, snapshot, service, this.req.overrides);
-        const version = this.req.version ?? (mode === "promote" ? ctx?.canaryVersion : (ctx?.state?.version ?? ctx?.canaryVersion));
+        // A bare promote is about the rollout in flight if there is one (mid-promotion, canary.version holds
+        // the previous stable), else about the configured canary.
+        const inFlight = ctx?.state !== undefined && ["Progressing", "Promoting", "RollingBack"].includes(ctx.state.phase) ? ctx.state.version : undefined;
+        const version = this.req.version ?? (mode === "promote" ? (inFlight ?? ctx?.canaryVersion) : (ctx?.state?.version ?? ctx?.canaryVersion));
         // A --version given was checked with the other flags before the stack was read.
         if (this.req.version === undefined && (mode === "canary" || (mode === "promote" && ctx !== undefined && version === undefined))) {
             problems.push({ propertyPath: "--version", reason: `--version is missing; services.${service}.canary.version is not set either; name the version to ${mode}, e.g. --version v2` });
@@ -173,6 +176,16 @@ class RolloutRun {
                 const never: never = plan;
                 return never;
             }
+        }
+        if (plan.state.phase === "RollingBack" && cannotRestore(plan.state, versionsOf(this.config, service))) {
+            throw new ReleaseError({
+                code: "ROLLOUT_CONFLICT",
+                message: `stack ${stack}, service ${service}: ${plan.state.version} is already the stable version and no previous stable version is recorded; a rollback cannot undo its promotion`,
+                hint:
+                    `finish it: mesh-release promote --stack ${stack} --service ${service}; or put the old version back by hand: ` +
+                    `pulumi config set --path 'services.${service}.stable.version' <old version> && pulumi config rm --path 'rollouts.${service}' && pulumi up`,
+                exitCode: ExitCode.Usage,
+            });
         }
         this.state = plan.state;
         this.version = plan.state.version;
@@ -225,7 +238,7 @@ class RolloutRun {
             case "RolledBack":
             case "Aborted":
             case "Promoted":
-                return rollbackEdits(this.req.service, state);
+                return rollbackEdits(this.req.service, state, versionsOf(this.config, this.req.service));
             default: {
                 const never: never = state.phase;
                 return never;
@@ -398,19 +411,27 @@ class RolloutRun {
     }
 
     private async promote(stage: 0 | 1): Promise<void> {
-        const state = this.requireState();
+        let state = this.requireState();
         if (stage === 0) {
             this.emit({ type: "promotion-started" });
+            // Recorded with the first update, so a rollback of a promotion stopped midway can put it back.
+            const previous = this.previousStable(state.version);
+            if (state.previousStable === undefined && previous !== undefined && previous !== state.version) {
+                state = { ...state, previousStable: previous };
+                this.state = state;
+            }
         }
         const edits = stage === 0 ? promoteRouteEdits(this.req.service, state.version, this.previousStable(state.version), state) : promoteFinalizeEdits(this.req.service, state);
         const purpose: UpdatePurpose = stage === 0 ? "promote-route" : "promote-finalize";
         const ok = await this.update(purpose, 0, edits, `mesh-release: promote ${this.req.service} ${state.version} (${stage + 1}/2)`);
         if (ok.kind !== "ok") {
-            // Analysis passed: promotion is finished by a rerun, never undone by a rollback.
+            // Analysis passed: a rerun or promote finishes the promotion; rollback undoes it (edits.ts rollbackEdits).
             throw new ReleaseError({
                 code: ok.kind === "cancelled" ? "CANCELLED" : "UPDATE_FAILED",
                 message: `promotion of ${state.version} stopped at update ${stage + 1}/2: ${ok.kind === "failed" ? ok.message : "cancelled"}`,
-                hint: `run the same canary command again to finish the promotion (state: Promoting, stage ${stage})`,
+                hint:
+                    `run the same canary command again (or mesh-release promote --stack ${this.deps.driver.stackName} --service ${this.req.service}) to finish the promotion, ` +
+                    `or mesh-release rollback --stack ${this.deps.driver.stackName} --service ${this.req.service} to undo it (state: Promoting, stage ${stage})`,
                 exitCode: ExitCode.Infrastructure,
             });
         }
@@ -421,7 +442,7 @@ class RolloutRun {
         const state = this.requireState();
         this.emit({ type: "rollback-started", reason, aborted: state.aborted });
         // A second signal must not cancel the rollback itself: it runs without the signal.
-        const ok = await this.update("rollback", 0, rollbackEdits(this.req.service, state), `mesh-release: roll back ${this.req.service} ${state.version}`, false);
+        const ok = await this.update("rollback", 0, rollbackEdits(this.req.service, state, versionsOf(this.config, this.req.service)), `mesh-release: roll back ${this.req.service} ${state.version}`, false);
         if (ok.kind !== "ok") {
             throw new ReleaseError({
                 code: "UPDATE_FAILED",

@@ -87,7 +87,10 @@ describe("release/rollout commands", () => {
             store.failUpdate = (n) => (n >= 4 ? "failed" : undefined); // the second promotion update fails every retry
             const first = await runCanary({ service: SVC, version: "v2" }, h.deps);
             expect(first).to.deep.include({ outcome: "failed", exitCode: 3 });
-            expect(first.hint).to.equal("run the same canary command again to finish the promotion (state: Promoting, stage 1)");
+            expect(first.hint).to.equal(
+                "run the same canary command again (or mesh-release promote --stack dev --service sample-app) to finish the promotion, " +
+                    "or mesh-release rollback --stack dev --service sample-app to undo it (state: Promoting, stage 1)",
+            );
             store.failUpdate = () => undefined;
             const r = await runRollout({ mode: "promote", service: SVC, version: "v2" }, harness({ store }).deps);
             expect(r.outcome).to.equal("promoted");
