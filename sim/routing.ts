@@ -17,8 +17,11 @@
  * - A route with no subset (or no VirtualService at all) reaches the Kubernetes Service, whose
  *   endpoints are every deployed version; the simulator sends it to `defaultVersion` instead (it
  *   does not read Deployments or Endpoints).
+ * - A route that delegates (`delegate: {name, namespace}`, one level, as Istio allows) is replaced by the
+ *   delegate VirtualService's routes, each matching only where the root's match and its own both hold
+ *   (pairwise merge of the match conditions); a missing delegate leaves no route (404).
  * Not modelled: redirects, direct responses, rewrites, retries, mirrors, fault injection, TCP/TLS
- * routes, `delegate`, `exportTo`, and Sidecar scoping.
+ * routes, `exportTo`, and Sidecar scoping.
  */
 
 /** Istio StringMatch: exactly one of the fields; `{}` means "present" for headers. */
@@ -54,6 +57,44 @@ export interface HttpRoute {
     name?: string;
     match?: HttpMatchRequest[];
     route?: HttpRouteDestination[];
+    /** The delegate VirtualService that holds this route's routes (Istio delegation). */
+    delegate?: { name: string; namespace?: string };
+}
+
+/** Root match AND delegate match, as Istio merges them: every pair, fields of both (the delegate's on a clash). */
+export function mergeMatches(root: readonly HttpMatchRequest[] | undefined, own: readonly HttpMatchRequest[] | undefined): HttpMatchRequest[] | undefined {
+    if (root === undefined || root.length === 0) {
+        return own === undefined ? undefined : [...own];
+    }
+    if (own === undefined || own.length === 0) {
+        return [...root];
+    }
+    return root.flatMap((r) => own.map((o) => ({ ...r, ...o, headers: { ...r.headers, ...o.headers } })));
+}
+
+/**
+ * The routes of `vs` with every delegating route replaced by its delegate's routes (one level), and the
+ * namespace each route was written in.
+ */
+export function expandDelegates(
+    vs: MeshObject<VirtualServiceSpec>,
+    all: readonly MeshObject<VirtualServiceSpec>[],
+    fallbackNamespace: string,
+): { route: HttpRoute; namespace: string }[] {
+    const ns = vs.metadata?.namespace ?? fallbackNamespace;
+    return (vs.spec?.http ?? []).flatMap((r) => {
+        if (r.delegate === undefined) {
+            return [{ route: r, namespace: ns }];
+        }
+        const dns = r.delegate.namespace ?? ns;
+        const target = all.find((d) => d.metadata?.name === r.delegate?.name && (d.metadata?.namespace ?? fallbackNamespace) === dns);
+        return (target?.spec?.http ?? [])
+            .filter((d) => d.delegate === undefined)
+            .map((d) => {
+                const match = mergeMatches(r.match, d.match);
+                return { route: { ...d, ...(match !== undefined ? { match } : {}) }, namespace: dns };
+            });
+    });
 }
 
 export interface VirtualServiceSpec {
@@ -312,10 +353,9 @@ export function planFromMesh(view: MeshView): RoutingPlan {
             source: `no VirtualService for ${svc.name}.${svc.namespace}; Service default`,
         };
     }
-    const routes = vss.flatMap((vs) => vs.spec?.http ?? []);
-    const routeNamespace = new Map<HttpRoute, string>(
-        vss.flatMap((vs) => (vs.spec?.http ?? []).map((r) => [r, vs.metadata?.namespace ?? svc.namespace] as const)),
-    );
+    const expanded = vss.flatMap((vs) => expandDelegates(vs, view.virtualServices, svc.namespace));
+    const routes = expanded.map((e) => e.route);
+    const routeNamespace = new Map<HttpRoute, string>(expanded.map((e) => [e.route, e.namespace] as const));
     const mix = view.requestMix ?? [];
     const plainShare = Math.max(0, 1 - mix.reduce((s, c) => s + c.share, 0));
     const classes: RequestClass[] = [...mix, { share: plainShare, headers: {} }].filter((c) => c.share > 0);

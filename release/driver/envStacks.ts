@@ -28,12 +28,13 @@ export class PulumiEnvDriver implements EnvDriver {
         return (await ws.listStacks()).map((s) => ({ name: s.name, resourceCount: s.resourceCount ?? 0 }));
     }
 
-    private driver(stackName: string): PulumiStackDriver {
-        return new PulumiStackDriver({ stackName, workDir: this.opts.workDir, program: this.opts.program, pulumiRoot: this.opts.pulumiRoot, envVars: this.opts.envVars, onOutput: this.opts.onOutput });
+    private driver(stackName: string, create: boolean): PulumiStackDriver {
+        return new PulumiStackDriver({ stackName, workDir: this.opts.workDir, program: this.opts.program, pulumiRoot: this.opts.pulumiRoot, envVars: this.opts.envVars, onOutput: this.opts.onOutput, create });
     }
 
     async run(stackName: string, op: StackOp, signal?: AbortSignal): Promise<StackOpResult> {
-        const driver = this.driver(stackName);
+        // A stack the project declares but the backend does not hold yet is created by its first up or preview.
+        const driver = this.driver(stackName, op === "up" || op === "preview");
         switch (op) {
             case "up": {
                 const unlock = await driver.lock(`mesh-release env up (pid ${process.pid})`);

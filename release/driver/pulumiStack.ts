@@ -52,6 +52,8 @@ export interface PulumiStackDriverOptions {
     lockDir?: string;
     /** Minimum lease TTL, ms (lease.ts). Default {@link DEFAULT_LEASE_TTL_MS}. */
     leaseTtlMs?: number;
+    /** Create the stack on the backend when it does not exist (the environment fan-out's new stacks). Default false. */
+    create?: boolean;
 }
 
 /** Pulumi's `--path` syntax: `services.sample-app.canary.abRules[0].header`; odd keys are quoted. */
@@ -146,11 +148,14 @@ export class PulumiStackDriver implements TrafficDriver {
         try {
             switch (program.kind) {
                 case "local":
-                    return await LocalWorkspace.selectStack({ stackName, workDir }, wsOpts);
+                    return this.opts.create === true
+                        ? await LocalWorkspace.createOrSelectStack({ stackName, workDir }, wsOpts)
+                        : await LocalWorkspace.selectStack({ stackName, workDir }, wsOpts);
                 case "inline": {
                     // The lease is checked and written by the update itself (lease.ts), under the backend's update lock.
                     const leased = leasedProgram(async () => ({ ...((await program.program()) as Record<string, unknown> | undefined) }), () => this.claim);
-                    return await LocalWorkspace.selectStack({ stackName, projectName: PROJECT_NAME, program: leased }, wsOpts);
+                    const args = { stackName, projectName: PROJECT_NAME, program: leased };
+                    return this.opts.create === true ? await LocalWorkspace.createOrSelectStack(args, wsOpts) : await LocalWorkspace.selectStack(args, wsOpts);
                 }
                 default: {
                     const never: never = program;

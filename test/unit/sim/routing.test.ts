@@ -136,6 +136,34 @@ describe("sim/routing", () => {
             expect(plan.source).to.equal("VirtualService sample-app");
         });
 
+        it("a mesh root that delegates: the delegate's routes decide (root match AND delegate match); a missing delegate is no route", () => {
+            const delegate: MeshObject<VirtualServiceSpec> = {
+                metadata: { name: "sample-app-delegate", namespace: "shop" },
+                spec: {
+                    http: [
+                        { match: [{ headers: { "x-canary": { exact: "true" } } }], route: [{ destination: { host: "sample-app", subset: "canary" } }] },
+                        canaryRoute(80, 20),
+                    ],
+                },
+            };
+            const root = vs([{ name: "delegate", delegate: { name: "sample-app-delegate", namespace: "shop" } }]);
+            const plan = planFromMesh({
+                service: svc,
+                virtualServices: [root, delegate],
+                destinationRules: [dr({ stable: "v1", canary: "v2" })],
+                requestMix: [{ share: 0.5, headers: { "x-canary": "true" } }],
+            });
+            expect(plan.outcomes).to.deep.equal([
+                { kind: "version", version: "v2", share: 0.5 + 0.5 * 0.2 },
+                { kind: "version", version: "v1", share: 0.4 },
+            ]);
+            const rootWithMatch = vs([{ match: [{ uri: { prefix: "/api" } }], delegate: { name: "sample-app-delegate" } }]);
+            expect(planFromMesh({ service: svc, virtualServices: [rootWithMatch, delegate], destinationRules: [dr({ stable: "v1", canary: "v2" })] }).outcomes, "GET / does not match the root's /api").to.deep.equal([
+                { kind: "noRoute", share: 1 },
+            ]);
+            expect(planFromMesh({ service: svc, virtualServices: [root], destinationRules: [dr({ stable: "v1" })] }).outcomes).to.deep.equal([{ kind: "noRoute", share: 1 }]);
+        });
+
         it("a header route takes only the request class carrying the header; the rest follows the weights", () => {
             const headerRoute: HttpRoute = {
                 match: [{ headers: { "x-canary": { exact: "true" } } }],
