@@ -109,17 +109,24 @@ export function judgeStep(counts: StepCounts, policy: SequentialPolicy, weight: 
     const s = counts.stable;
     const errP0 = clamp01(1 - policy.successRate / 100);
     const rho = clamp01(weight / 100);
-    /** `passEvents`: the events the pass evidence counts (absolute tests only). */
-    const make = (name: TestName, events: number, trials: number, p0: number, passEvents?: number): TestEvidence => {
+    // Floored at 0 (e = 1, "no evidence"): at or under p0 the likelihood ratio is below 1 for every
+    // alternative, so the exact value (costly at every look) cannot matter for a bound above 1.
+    const above = (events: number, trials: number, p0: number): number =>
+        events <= trials * p0
+            ? 0
+            : evidence === "decision" && logMaxLikelihoodRatio(events, trials, p0) < logBound
+              ? logMaxLikelihoodRatio(events, trials, p0)
+              : Math.max(0, logEvidenceAbove(events, trials, p0));
+    /**
+     * `passEvents`: the events the pass evidence counts (absolute tests only). `observedShare` (stable
+     * tests): the canary's share of the requests actually seen; when it is above the weight (an A/B header
+     * route, a weight change still reaching the proxies), the evidence must cross at that share too. The
+     * test at the weight alone keeps alpha; the second condition can only prevent a rollback.
+     */
+    const make = (name: TestName, events: number, trials: number, p0: number, passEvents?: number, observedShare?: number): TestEvidence => {
         events = Math.min(events, trials); // counters of one scrape can disagree by a request in flight
-        // Floored at 0 (e = 1, "no evidence"): at or under p0 the likelihood ratio is below 1 for every
-        // alternative, so the exact value (costly at every look) cannot matter for a bound above 1.
-        const logEvidence =
-            events <= trials * p0
-                ? 0
-                : evidence === "decision" && logMaxLikelihoodRatio(events, trials, p0) < logBound
-                  ? logMaxLikelihoodRatio(events, trials, p0)
-                  : Math.max(0, logEvidenceAbove(events, trials, p0));
+        const atWeight = above(events, trials, p0);
+        const logEvidence = observedShare !== undefined && observedShare > p0 && atWeight >= logBound ? Math.min(atWeight, above(events, trials, clamp01(observedShare))) : atWeight;
         return {
             name,
             events,
@@ -139,8 +146,9 @@ export function judgeStep(counts: StepCounts, policy: SequentialPolicy, weight: 
         make("latency-vs-threshold", c.slowCertain, c.timed, 0.05, c.slowPossible),
     ];
     if (weight < 100) {
-        tests.push(make("errors-vs-stable", c.errors, c.errors + s.errors, rho));
-        tests.push(make("latency-vs-stable", c.slowCertain, c.slowCertain + s.slowCertain, rho));
+        const share = (x: number, y: number): number | undefined => (x + y > 0 ? x / (x + y) : undefined);
+        tests.push(make("errors-vs-stable", c.errors, c.errors + s.errors, rho, undefined, share(c.requests, s.requests)));
+        tests.push(make("latency-vs-stable", c.slowCertain, c.slowCertain + s.slowCertain, rho, undefined, share(c.timed, s.timed)));
     }
     const failed = tests.filter((t) => t.crossed).map((t) => t.name);
     if (failed.length > 0) {

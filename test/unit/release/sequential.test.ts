@@ -168,6 +168,14 @@ describe("release/sequential", () => {
                 expect(look.tests.map((t) => t.name)).to.have.length(weight < 100 ? 4 : 2);
             });
         }
+        it("the canary's share of the 5xx is judged against its observed share of the requests too, when that is above the weight", () => {
+            // 30 of 40 errors at weight 10 %: far above 10 %, but the canary got half the requests (an A/B route)
+            const c = counts({ requests: 1000, errors: 30, timed: 1000 }, { requests: 1000, errors: 10, timed: 1000 });
+            const look = judgeStep(c, { ...POLICY, successRate: 90 }, 10, false);
+            expect(look.tests.find((t) => t.name === "errors-vs-stable")?.crossed).to.equal(false);
+            const routed = judgeStep(counts({ requests: 111, errors: 30, timed: 111 }, { requests: 1000, errors: 10, timed: 1000 }), { ...POLICY, successRate: 50 }, 10, false);
+            expect(routed.tests.find((t) => t.name === "errors-vs-stable")?.crossed).to.equal(true);
+        });
         it("property: the simulation's shortcut decides exactly as the exact evidence", () => {
             fc.assert(
                 fc.property(
