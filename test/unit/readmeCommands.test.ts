@@ -35,6 +35,8 @@ describe("README release commands as typed", function () {
     it("npx mesh-release runs in the project directory after npm ci: a README command as typed reaches the stack (no Pulumi CLI: exit 3 naming it, not 'command not found')", () => {
         const line = readmeReleaseCommands().find((l) => / status +--stack dev /.test(l));
         expect(line, "the README shows a status command for the dev stack").to.not.equal(undefined);
+        const bin = path.join(REPO_ROOT, "node_modules", ".bin", "mesh-release");
+        expect(fs.existsSync(bin), `${bin} is missing: run npm ci (package.json's self-reference "mesh-traffic": "file:." links the bin)`).to.equal(true);
         const words = (line ?? "").split(/\s+/);
         const r = spawnSync(words[0] ?? "npx", ["--no-install", ...words.slice(1)], {
             cwd: REPO_ROOT,
