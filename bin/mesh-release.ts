@@ -31,6 +31,7 @@ const connect: Connect = (common, target, hooks) => {
             pulumiRoot: common.pulumiRoot,
             program: programFor(common.program, common.workDir),
             onOutput: hooks.onOutput,
+            onNotice: hooks.onNotice,
         });
     const own = driverFor(target.stack);
     return {

@@ -387,7 +387,7 @@ export interface Connection {
 }
 
 /** Builds the connection to the resolved stack (and its platform stack, whose `release` policy it inherits). */
-export type Connect = (common: CommonOptions, target: Target, hooks: { onOutput?: (text: string) => void }) => Connection;
+export type Connect = (common: CommonOptions, target: Target, hooks: { onOutput?: (text: string) => void; onNotice?: (text: string) => void }) => Connection;
 
 /** The stacks of an environment on the backend, for `mesh-release env`; bin/mesh-release.ts builds the Automation API one. */
 export interface EnvConnection {
@@ -502,7 +502,7 @@ export async function execute(request: CliRequest, io: CliIO): Promise<ExitCode>
         if (target.note !== undefined) {
             (common.json ? err : io.stdout)(`mesh-release: ${target.note}\n`);
         }
-        const conn = io.connect(common, target, { onOutput: common.verbose ? (text) => err(text) : undefined });
+        const conn = io.connect(common, target, { onOutput: common.verbose ? (text) => err(text) : undefined, onNotice: (text) => err(`mesh-release: ${text}\n`) });
         const deps: CommandDeps = {
             driver: observeSecrets(conn.driver, redactor),
             metrics: (policy, r) => {

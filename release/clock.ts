@@ -33,3 +33,21 @@ export function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 export const systemClock: Clock = { now: () => new Date(), sleep: defaultSleep };
+
+/**
+ * A signal of its own that follows `outer` (aborted when it is), for a callee that leaks its abort
+ * listeners: they attach to this signal, which is dropped after `dispose()`, and never pile up on `outer`.
+ */
+export function linkedSignal(outer: AbortSignal | undefined): { signal: AbortSignal | undefined; dispose: () => void } {
+    if (outer === undefined) {
+        return { signal: undefined, dispose: () => undefined };
+    }
+    const controller = new AbortController();
+    const onAbort = (): void => controller.abort(outer.reason);
+    if (outer.aborted) {
+        controller.abort(outer.reason);
+    } else {
+        outer.addEventListener("abort", onAbort, { once: true });
+    }
+    return { signal: controller.signal, dispose: () => outer.removeEventListener("abort", onAbort) };
+}

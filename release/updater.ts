@@ -81,7 +81,7 @@ export async function writeAndUpdate(
                     throw new ReleaseError({
                         code: "CONCURRENT_UPDATE",
                         message: lastError,
-                        hint: "another update is running on this stack; wait for it, then run the same command again (it resumes)",
+                        hint: "Pulumi's stack lock is held (the message names its owner and the command that clears it when that update is gone); then run the same command again (it resumes)",
                         exitCode: ExitCode.Infrastructure,
                     });
                 case "not-found":

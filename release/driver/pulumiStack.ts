@@ -10,7 +10,9 @@
  * PULUMI_HOME, PULUMI_BACKEND_URL and PULUMI_CONFIG_PASSPHRASE come from the environment. The CLI is the
  * one under `pulumiRoot` (`<root>/bin/pulumi`) when given, else the one on PATH; it is never downloaded.
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
+import { fileURLToPath } from "node:url";
 import {
     CommandError,
     ConcurrentUpdateError,
@@ -22,6 +24,8 @@ import {
 } from "@pulumi/pulumi/automation";
 import { setOwn } from "../../components/ownKeys";
 import { Redactor } from "../errors";
+import { linkedSignal } from "../clock";
+import { clearLockCommand, isStale, lockOwner, parseStackLocks, thisHost, type StackLock } from "./stackLock";
 import { takeLock } from "./lock";
 import { decideLease, LEASE_ENV, LEASE_HELD, LEASE_OUTPUT, leasedProgram, leaseTtl, localLeaseContext, newOwnerId, parseLease, type LeaseClaim } from "./lease";
 import { ConfigPath, DriverError, type ConfigEdit, type StackSnapshot, type TrafficDriver, type UpdateOptions, type UpdateResult } from "./driver";
@@ -48,6 +52,8 @@ export interface PulumiStackDriverOptions {
     envVars?: Record<string, string>;
     /** Receives the engine's output lines (for `--verbose`). Default: dropped. */
     onOutput?: (text: string) => void;
+    /** Receives what the driver did on its own that the user must see (a stale stack lock cleared). */
+    onNotice?: (text: string) => void;
     /** Where lock files go. Default `<workDir>/.mesh-release`. */
     lockDir?: string;
     /** Minimum lease TTL, ms (lease.ts). Default {@link DEFAULT_LEASE_TTL_MS}. */
@@ -212,6 +218,10 @@ export class PulumiStackDriver implements TrafficDriver {
     }
 
     async update(opts: UpdateOptions): Promise<UpdateResult> {
+        return this.runUpdate(opts, false);
+    }
+
+    private async runUpdate(opts: UpdateOptions, lockCleared: boolean): Promise<UpdateResult> {
         const stack = await this.stack();
         const started = Date.now();
         this.claim = this.leaseHolder !== undefined ? { ...this.leaseHolder, ttlMs: leaseTtl(opts.holdMs, this.opts.leaseTtlMs), release: opts.final === true } : undefined;
@@ -221,10 +231,13 @@ export class PulumiStackDriver implements TrafficDriver {
         } else {
             delete stack.workspace.envVars[LEASE_ENV];
         }
+        // A signal of its own per update: the Automation API adds an abort listener to the signal of every
+        // command and never removes it (MaxListenersExceededWarning after ten steps on one signal).
+        const linked = linkedSignal(opts.signal);
         try {
             const result = await stack.up({
                 message: opts.message,
-                signal: opts.signal,
+                signal: linked.signal,
                 onOutput: this.opts.onOutput,
                 // Same stack config, same program: nothing to refresh first. Kept explicit for reviewers.
                 refresh: false,
@@ -235,7 +248,11 @@ export class PulumiStackDriver implements TrafficDriver {
                 throw new DriverError("cancelled", `the update of stack ${this.stackName} was cancelled`);
             }
             if (err instanceof ConcurrentUpdateError) {
-                throw new DriverError("concurrent", `stack ${this.stackName} is locked by another update (Pulumi: ${this.clean(err)})`);
+                const locks = parseStackLocks(err.message);
+                if (!lockCleared && (await this.clearStaleLocks(stack, locks))) {
+                    return this.runUpdate(opts, true);
+                }
+                throw new DriverError("concurrent", this.lockedMessage(locks, err));
             }
             const text = err instanceof Error ? err.message : String(err);
             const held = text.split("\n").find((l) => l.includes(LEASE_HELD));
@@ -243,7 +260,41 @@ export class PulumiStackDriver implements TrafficDriver {
                 throw new DriverError("concurrent", `stack ${this.stackName}: ${this.redactor.redact(held.slice(held.indexOf(LEASE_HELD) + LEASE_HELD.length + 1).trim())}`);
             }
             throw new DriverError("failed", `pulumi up on stack ${this.stackName} failed: ${this.clean(err)}`);
+        } finally {
+            linked.dispose();
         }
+    }
+
+    /**
+     * Clears Pulumi's stack locks when every one is provably stale (taken on this host by a process that no
+     * longer exists, e.g. a `pulumi up` orphaned by a SIGKILL), saying so through `onNotice`. A file backend's
+     * lock file is removed itself; other backends get `pulumi cancel`. False when any lock may be live.
+     */
+    private async clearStaleLocks(stack: Stack, locks: readonly StackLock[]): Promise<boolean> {
+        const here = thisHost();
+        if (locks.length === 0 || !locks.every((l) => isStale(l, here))) {
+            return false;
+        }
+        for (const lock of locks) {
+            if (lock.url.startsWith("file://")) {
+                await fs.promises.rm(fileURLToPath(lock.url), { force: true });
+            } else {
+                await stack.cancel();
+            }
+            this.opts.onNotice?.(
+                `stack ${this.stackName}: cleared Pulumi's stack lock left by ${lockOwner(lock)}, a process of this host that is gone (${lock.url})`,
+            );
+        }
+        return true;
+    }
+
+    /** Who holds the stack's lock and the exact command that clears it when that update is not running. */
+    private lockedMessage(locks: readonly StackLock[], err: unknown): string {
+        const owners = locks.length > 0 ? locks.map(lockOwner).join("; ") : this.clean(err);
+        return (
+            `stack ${this.stackName} is locked by a Pulumi update: ${owners}. If that update is no longer running, ` +
+            `clear the lock with: ${clearLockCommand(this.stackName, this.opts.workDir)}`
+        );
     }
 
     async cancel(): Promise<void> {

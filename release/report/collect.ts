@@ -53,10 +53,17 @@ function thresholdsFrom(metrics: readonly MetricResult[], current: RolloutReport
     };
 }
 
-/** The canary weight in force when a rollout (re)starts: the current step's, once it was applied. */
+/**
+ * The weight of the version under release when a rollout (re)starts: the current step's once it was applied,
+ * also while a rollback or a promotion has not taken it away yet (a rerun after a failed rollback must not
+ * claim 0 % while the step's weight is live); 100 once the first promotion update made it stable.
+ */
 function startWeight(state: RolloutState): number {
-    const applied = state.phase === "Progressing" && state.stepApplied && state.stepIndex >= 0;
-    return applied ? (state.steps?.[state.stepIndex] ?? 0) : 0;
+    if (state.phase === "Promoting" && state.promotionStage === 1) {
+        return 100;
+    }
+    const live = state.phase === "Progressing" || state.phase === "RollingBack" || state.phase === "Promoting";
+    return live && state.stepApplied && state.stepIndex >= 0 ? (state.steps?.[state.stepIndex] ?? 0) : 0;
 }
 
 /** The weight last applied, or undefined before the first. */
@@ -127,8 +134,10 @@ export function applyEvent(report: RolloutReport, e: ReleaseEvent): RolloutRepor
         case "update-finished":
             if (!e.ok) {
                 r.marks.push({ at: e.at, kind: "update-failed", label: `${e.purpose} update failed (attempt ${e.attempt})` });
-            } else if (e.purpose === "rollback" || e.purpose === "promote-route") {
+            } else if (e.purpose === "rollback") {
                 pushWeight(0);
+            } else if (e.purpose === "promote-route") {
+                pushWeight(100); // the promoted version is stable now: it takes all traffic
             }
             return r;
         case "webhook":

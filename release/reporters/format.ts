@@ -35,7 +35,8 @@ const UNIT: Record<MetricResult["unit"], string> = { percent: " %", ms: " ms", r
 
 /** A metric's value with its unit: `99.5 %`, `45 ms`, `30 req`, `no data`. */
 export function metricValue(m: Pick<MetricResult, "value" | "unit">): string {
-    return m.value === null ? "no data" : `${num(m.value)}${UNIT[m.unit]}`;
+    // Prometheus' increase() extrapolates (46.25 requests); a count is shown in whole requests.
+    return m.value === null ? "no data" : `${num(m.unit === "requests" ? Math.round(m.value) : m.value)}${UNIT[m.unit]}`;
 }
 
 /** A metric's pass bounds: `>= 99`, `<= 500`, `1..5`; empty when it has none. */

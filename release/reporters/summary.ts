@@ -26,13 +26,13 @@ export function renderSummary(input: SummaryInput): string {
         const end = r.finishedAt ?? r.startedAt;
         lines.push(`  duration:  ${duration(Date.parse(end) - Date.parse(r.startedAt))} (${clockTime(r.startedAt)} to ${clockTime(end)} UTC)`);
         const applied = r.weights.map((w) => `${w.weight}%`);
-        const path = applied.length > 0 ? applied.join(" -> ") : "none";
-        lines.push(`  weights:   ${path} (steps ${r.steps.join(",")} %)`);
+        const path = applied.length > 0 ? applied.join(" -> ") : "none applied";
+        lines.push(`  weights:   ${path}${r.steps.length > 0 ? ` (steps ${r.steps.join(",")} %)` : ""}`);
         const count = (v: string): number => r.samples.filter((s) => s.verdict === v).length;
         lines.push(
             `  analyses:  ${r.samples.length} (${count("Successful")} successful, ${count("Failed")} failed, ${count("Inconclusive")} inconclusive, ${count("Error")} error)`,
         );
-        lines.push(`  canary requests in analysis windows: ${num(r.canaryRequestsInWindows)}`);
+        lines.push(`  canary requests in analysis windows: ${num(Math.round(r.canaryRequestsInWindows))}`);
         const last = r.samples[r.samples.length - 1];
         if (last !== undefined) {
             const judged = last.metrics.filter((m) => m.target !== "stable");

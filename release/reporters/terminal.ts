@@ -120,7 +120,7 @@ export function evidenceBar(evidence: number, bound: number, width = 10): string
 
 /** One look: a compact line while it goes on; its decision in words when it ends the step. */
 function lookLines(e: LookEvent, t: string): string[] {
-    const head = `${t}   look at ${duration(e.elapsedMs)}/${duration(e.windowMs)}, ${e.canaryRequests} canary requests`;
+    const head = `${t}   look at ${duration(e.elapsedMs)}/${duration(e.windowMs)}, ${Math.round(e.canaryRequests)} canary requests`;
     if (e.decision === "error") {
         return [`${head}: ${e.reason}`];
     }
@@ -255,7 +255,7 @@ export function liveBlock(view: LiveView, now: Date): string[] {
     }
     const look = view.lastLook;
     if (look !== undefined && look.tests.length > 0) {
-        lines.push(`   sequential tests after ${duration(look.elapsedMs)} of ${duration(look.windowMs)}, ${look.canaryRequests} canary requests (evidence against its bound; the step stops when a bar is full):`);
+        lines.push(`   sequential tests after ${duration(look.elapsedMs)} of ${duration(look.windowMs)}, ${Math.round(look.canaryRequests)} canary requests (evidence against its bound; the step stops when a bar is full):`);
         for (const test of look.tests) {
             lines.push(`     ${evidenceBar(test.evidence, test.bound)} ${test.name}: ${test.text}`);
         }

@@ -170,7 +170,7 @@ describe("release/reporters", () => {
                     "  outcome:   promoted (exit 0)",
                     "  message:   v2 promoted",
                     "  duration:  24s (10:00:00 to 10:00:24 UTC)",
-                    "  weights:   0% -> 10% -> 50% -> 100% -> 0% (steps 10,50,100 %)",
+                    "  weights:   0% -> 10% -> 50% -> 100% (steps 10,50,100 %)",
                     "  analyses:  4 (3 successful, 0 failed, 1 inconclusive, 0 error)",
                     "  canary requests in analysis windows: 483",
                     "  last analysis (100%, Successful): request-count 300 req (>= 20); request-success-rate 99.9 % (>= 99); latency-p95 55 ms (<= 500)",

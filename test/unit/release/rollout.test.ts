@@ -191,7 +191,9 @@ describe("release/rollout runCanary", () => {
         h.store.failUpdate = () => "concurrent";
         const r = await runCanary({ service: SVC, version: "v2" }, h.deps);
         expect(r).to.deep.include({ outcome: "failed", exitCode: 3 });
-        expect(r.hint).to.equal("another update is running on this stack; wait for it, then run the same command again (it resumes)");
+        expect(r.hint).to.equal(
+            "Pulumi's stack lock is held (the message names its owner and the command that clears it when that update is gone); then run the same command again (it resumes)",
+        );
         expect(h.store.updates).to.have.length(1);
     });
 

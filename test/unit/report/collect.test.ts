@@ -3,7 +3,7 @@ import { applyEvent, collectReport, emptyReport, reportSink } from "../../../rel
 import { at, ev, metrics, promotedRun, rolledBackRun, state } from "./fixtures";
 
 describe("release/report/collect", () => {
-    it("a promotion: weights as a step function back to 0, one sample per analysis, marks, outcome", () => {
+    it("a promotion: weights as a step function ending at 100 %, one sample per analysis, marks, outcome", () => {
         const r = collectReport(promotedRun());
         expect(r).to.not.equal(undefined);
         if (r === undefined) {
@@ -29,7 +29,7 @@ describe("release/report/collect", () => {
             { at: at(2), weight: 10 },
             { at: at(8), weight: 50 },
             { at: at(16), weight: 100 },
-            { at: at(22), weight: 0 },
+            // promotion: the new version stays at 100 % (it is stable now), not back to 0 like a rollback
         ]);
         expect(r.samples.map((s) => [s.stepIndex, s.weight, s.verdict, s.canary.successRate, s.stable.latencyP95Ms])).to.deep.equal([
             [0, 10, "Successful", 100, 40],

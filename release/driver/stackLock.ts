@@ -1,0 +1,60 @@
+/**
+ * Pulumi's own stack lock (the DIY backend's `.pulumi/locks/<org>/<project>/<stack>/<id>.json`), as its
+ * `ConcurrentUpdateError` names it: `<url>: created by <user>@<host> (pid <pid>) at <time>`. A `pulumi up`
+ * killed with SIGKILL (or orphaned when mesh-release is killed) dies holding it, and every later update of
+ * the stack fails with "the stack is currently locked" although nothing runs.
+ *
+ * A lock whose owner is provably gone (this host, a pid that no longer exists) is stale: the driver clears
+ * it with a visible message and runs the update. Any other lock is left alone and the error gives the
+ * exact command that clears it. Pure apart from {@link pidAlive}.
+ */
+import * as os from "node:os";
+
+/** One lock named in Pulumi's error text. */
+export interface StackLock {
+    /** The lock file's URL (`file:///…/.pulumi/locks/…/<id>.json`, `s3://…`). */
+    url: string;
+    user: string;
+    host: string;
+    pid: number;
+    /** As Pulumi printed it (RFC 3339). */
+    at: string;
+}
+
+const LOCK_LINE = /(\S+\.json): created by (.+?)@(\S+) \(pid (\d+)\) at (\S+)/g;
+
+/** Every lock named in a `ConcurrentUpdateError` message. */
+export function parseStackLocks(text: string): StackLock[] {
+    return [...text.matchAll(LOCK_LINE)].map((m) => ({ url: m[1] ?? "", user: m[2] ?? "", host: m[3] ?? "", pid: Number(m[4]), at: m[5] ?? "" }));
+}
+
+/** Whether process `pid` exists on this machine (EPERM: it exists, owned by someone else). */
+export function pidAlive(pid: number): boolean {
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch (err) {
+        return (err as NodeJS.ErrnoException).code === "EPERM";
+    }
+}
+
+/** Where the locks are judged: this machine's name and a liveness check of its pids. */
+export interface LockHost {
+    host: string;
+    alive: (pid: number) => boolean;
+}
+
+export const thisHost = (): LockHost => ({ host: os.hostname(), alive: pidAlive });
+
+/** The lock's owner is provably gone: it was taken on this machine by a process that no longer exists. */
+export function isStale(lock: StackLock, here: LockHost): boolean {
+    return lock.host === here.host && Number.isInteger(lock.pid) && lock.pid > 0 && !here.alive(lock.pid);
+}
+
+/** `root@host (pid 42) since 2026-…`. */
+export const lockOwner = (l: StackLock): string => `${l.user}@${l.host} (pid ${l.pid}) since ${l.at}`;
+
+/** The exact command that clears the stack's lock by hand, for a lock that is not provably stale. */
+export function clearLockCommand(stack: string, workDir: string): string {
+    return `pulumi cancel --yes --stack ${stack} --cwd ${workDir}`;
+}
