@@ -615,7 +615,10 @@ export function analyzeMesh(objects: readonly IstioObject[]): AnalyzerProblem[] 
         }
     }
     const subsetsOf = (host: string, namespace: string): string[] | undefined => {
-        const dr = drByHost.get(`${namespace} ${fqdn(host, namespace)}`)?.[0];
+        // The DestinationRule in the VirtualService's namespace, else the one in the host's own namespace
+        // (a route merged from a delegate of another namespace names its host fully qualified).
+        const name = fqdn(host, namespace);
+        const dr = (drByHost.get(`${namespace} ${name}`) ?? drByHost.get(`${name.split(".")[1] ?? ""} ${name}`))?.[0];
         return dr === undefined ? undefined : asArray<{ name: string }>(dr.spec.subsets).map((s) => s.name);
     };
 
@@ -666,8 +669,9 @@ export function analyzeMesh(objects: readonly IstioObject[]): AnalyzerProblem[] 
             .find((r) => r.fromDelegate === from);
     const meshSplit = (host: string, namespace: string): Map<string, number> | undefined => {
         for (const vs of vss) {
-            if (!gatewaysOf(vs).includes("mesh") || vs.metadata.namespace !== namespace) continue;
-            if (!asArray<string>(vs.spec.hosts).some((h) => fqdn(h, namespace) === fqdn(host, namespace))) continue;
+            if (!gatewaysOf(vs).includes("mesh")) continue;
+            // Each host resolved in its own VirtualService's namespace (Istio resolves short names so).
+            if (!asArray<string>(vs.spec.hosts).some((h) => fqdn(h, vs.metadata.namespace) === fqdn(host, namespace))) continue;
             const catchAll = asArray<HttpRoute>(vs.spec.http).find(isCatchAll);
             const route = catchAll?.route ?? [];
             if (route.some((d) => d.destination.subset !== undefined)) {

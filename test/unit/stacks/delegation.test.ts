@@ -1,0 +1,143 @@
+/**
+ * The analyzer rules of test/support/istioSchema.ts that follow Istio's VirtualService delegation
+ * (`istioctl analyze` does not check delegation, so ours must): each rule on a good set and on a set that
+ * breaks it, with the merge semantics of istiod (pilot/pkg/model/virtualservice.go: a delegate's match must
+ * nest in the root route's, a delegate route inherits the root's timeout/retries/fault, names join with "-").
+ */
+import { expect } from "chai";
+import { analyzeMesh, type IstioObject } from "../../support/istioSchema";
+
+type Spec = IstioObject["spec"];
+const vs = (name: string, namespace: string, spec: Spec): IstioObject => ({
+    apiVersion: "networking.istio.io/v1",
+    kind: "VirtualService",
+    metadata: { name, namespace },
+    spec,
+});
+const dr = (host: string, namespace: string, subsets: string[]): IstioObject => ({
+    apiVersion: "networking.istio.io/v1",
+    kind: "DestinationRule",
+    metadata: { name: host, namespace },
+    spec: { host, subsets: subsets.map((s) => ({ name: s, labels: { version: s } })) },
+});
+const gateway: IstioObject = {
+    apiVersion: "networking.istio.io/v1",
+    kind: "Gateway",
+    metadata: { name: "ingress", namespace: "edge" },
+    spec: { selector: { istio: "ingressgateway" }, servers: [] },
+};
+
+const split = (stable: number, canary: number): Spec[] => [
+    { destination: { host: "checkout", subset: "stable" }, weight: stable },
+    { destination: { host: "checkout", subset: "canary" }, weight: canary },
+];
+
+/** A good environment: ingress root in `edge`, mesh root and delegate of checkout in `shop`. */
+function good(): IstioObject[] {
+    return [
+        gateway,
+        dr("checkout", "shop", ["stable", "canary"]),
+        vs("ingress", "edge", {
+            hosts: ["shop.example.com"],
+            gateways: ["edge/ingress"],
+            http: [{ name: "route-0", match: [{ uri: { prefix: "/api" } }], delegate: { name: "checkout-delegate", namespace: "shop" } }],
+        }),
+        vs("checkout", "shop", { hosts: ["checkout"], http: [{ delegate: { name: "checkout-delegate", namespace: "shop" } }] }),
+        vs("checkout-delegate", "shop", {
+            exportTo: [".", "edge"],
+            http: [
+                { name: "canary-pin-0", match: [{ headers: { "x-canary": { exact: "true" } } }], route: [{ destination: { host: "checkout", subset: "canary" } }] },
+                { name: "uri-0", match: [{ uri: { prefix: "/api/legacy" } }], route: [{ destination: { host: "checkout", subset: "stable" } }] },
+                { name: "catch-all", route: split(80, 20), timeout: "5s" },
+            ],
+        }),
+    ];
+}
+
+const find = (objs: IstioObject[], name: string): IstioObject => {
+    const o = objs.find((x) => x.kind === "VirtualService" && x.metadata.name === name);
+    if (o === undefined) throw new Error(`no ${name}`);
+    return o;
+};
+const routesOf = (o: IstioObject): Spec[] => o.spec["http"] as Spec[];
+
+describe("analyzer: VirtualService delegation (test/support/istioSchema.ts)", () => {
+    it("a good root + delegate set passes every rule, mesh and gateway roots included", () => {
+        expect(analyzeMesh(good())).to.deep.equal([]);
+    });
+
+    it("delegate-exists: a root route to a delegate that is not emitted, or to a VirtualService with hosts", () => {
+        const missing = good().filter((o) => o.metadata.name !== "checkout-delegate");
+        expect(analyzeMesh(missing).map((p) => [p.rule, p.object])).to.deep.equal([
+            ["delegate-exists", "VirtualService/edge/ingress"],
+            ["delegate-exists", "VirtualService/shop/checkout"],
+        ]);
+        const withHosts = good();
+        find(withHosts, "checkout-delegate").spec["hosts"] = ["checkout-delegate"];
+        expect(analyzeMesh(withHosts).filter((p) => p.rule === "delegate-exists").map((p) => p.message)).to.include(
+            "http[0] delegates to VirtualService shop/checkout-delegate, which has hosts (a delegate has none); Istio drops the route",
+        );
+    });
+
+    it("delegate-visible: exportTo that leaves out the root's namespace; '.' is the delegate's own namespace; absent is everywhere", () => {
+        const hidden = good();
+        find(hidden, "checkout-delegate").spec["exportTo"] = ["."];
+        expect(analyzeMesh(hidden).map((p) => [p.rule, p.object])).to.deep.equal([["delegate-visible", "VirtualService/edge/ingress"]]);
+        const open = good();
+        delete find(open, "checkout-delegate").spec["exportTo"];
+        expect(analyzeMesh(open)).to.deep.equal([]);
+    });
+
+    it("delegate-match-nests: a delegate uri prefix outside the root's prefix (dropped for that root only)", () => {
+        const objs = good();
+        (routesOf(find(objs, "checkout-delegate"))[1] as Spec)["match"] = [{ uri: { prefix: "/legacy" } }];
+        const p = analyzeMesh(objs);
+        expect(p.map((x) => [x.rule, x.object])).to.deep.equal([["delegate-match-nests", "VirtualService/shop/checkout-delegate"]]);
+        expect(p[0]?.message).to.contain("does not nest in the match [{\"uri\":{\"prefix\":\"/api\"}}] of VirtualService/edge/ingress http[0]");
+    });
+
+    it("delegate-match-nests follows Istio's string match rules: regex vs prefix, exact under prefix, headers", () => {
+        const objs = good();
+        const d = routesOf(find(objs, "checkout-delegate"));
+        (d[0] as Spec)["match"] = [{ uri: { exact: "/api/pay" } }]; // exact under the root's prefix: nests
+        (d[1] as Spec)["match"] = [{ uri: { regex: "/api/.*" } }]; // regex under a prefix root: conflict
+        expect(analyzeMesh(objs).map((x) => x.message.slice(0, 12))).to.deep.equal(["http[1] (uri"]);
+        const ignoreCase = good();
+        (routesOf(find(ignoreCase, "checkout-delegate"))[0] as Spec)["match"] = [{ ignoreUriCase: true, uri: { prefix: "/api/x" } }];
+        expect(analyzeMesh(ignoreCase).map((x) => x.rule)).to.deep.equal(["delegate-match-nests"]);
+    });
+
+    it("no-nested-delegation, delegate-no-gateways, delegate-http-only, root-route-only-delegates", () => {
+        const objs = good();
+        const d = find(objs, "checkout-delegate");
+        (routesOf(d)[0] as Spec)["delegate"] = { name: "other", namespace: "shop" };
+        d.spec["gateways"] = ["edge/ingress"];
+        d.spec["tcp"] = [{ route: [{ destination: { host: "checkout" } }] }];
+        (routesOf(find(objs, "ingress"))[0] as Spec)["route"] = [{ destination: { host: "checkout" } }];
+        expect(analyzeMesh(objs).map((p) => p.rule).sort()).to.deep.equal([
+            "delegate-http-only",
+            "delegate-no-gateways",
+            "no-nested-delegation",
+            "root-route-only-delegates",
+        ]);
+    });
+
+    it("merged routes keep the other rules: a subset the DestinationRule lacks is found through the delegate", () => {
+        const objs = good();
+        objs[1] = dr("checkout", "shop", ["stable"]);
+        const p = analyzeMesh(objs);
+        expect(new Set(p.map((x) => x.rule))).to.deep.equal(new Set(["subset-exists"]));
+        expect(p.map((x) => x.object)).to.include.members(["VirtualService/edge/ingress", "VirtualService/shop/checkout"]);
+    });
+
+    it("IST0140 through delegation: a gateway root delegating to its own delegate with another split than the mesh is found", () => {
+        const objs = good();
+        objs.push(
+            vs("checkout-edge", "shop", { exportTo: ["*"], http: [{ name: "catch-all", route: split(50, 50) }] }),
+        );
+        (routesOf(find(objs, "ingress"))[0] as Spec)["delegate"] = { name: "checkout-edge", namespace: "shop" };
+        const p = analyzeMesh(objs);
+        expect(p.map((x) => [x.rule, x.object])).to.deep.equal([["gateway-canary-weighted", "VirtualService/edge/ingress"]]);
+        expect(p[0]?.message).to.contain('as [["stable",50],["canary",50]], but its mesh VirtualService splits [["stable",80],["canary",20]]');
+    });
+});
