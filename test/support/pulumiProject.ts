@@ -51,6 +51,12 @@ export interface ProjectStackOptions {
     edit?: (config: PlainConfig) => void;
     /** Extra environment for the CLI and the program. Default: none. */
     envVars?: Record<string, string>;
+    /**
+     * A project dir from {@link createProjectDir} to add this stack to (stacks of one project can read each
+     * other through a StackReference by stack name). Default: a new temp project dir of its own, removed by
+     * `dispose`; a given one is left to its creator.
+     */
+    projectDir?: string;
 }
 
 export interface ProjectStack {
@@ -149,6 +155,32 @@ function readYaml(file: string): Record<string, unknown> {
     return doc as Record<string, unknown>;
 }
 
+/** Environment of the CLI and the program in the e2e tests: offline, transpile-only with the repo's tsconfig. */
+export function programEnv(): Record<string, string> {
+    return {
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        PULUMI_NODEJS_TRANSPILE_ONLY: "true",
+        PULUMI_NODEJS_TSCONFIG_PATH: path.join(REPO_ROOT, "tsconfig.json"),
+    };
+}
+
+/**
+ * A temp project dir of our program: the repo's Pulumi.yaml with `main:` pointing back at the repo's program,
+ * and the repo's node_modules linked in. The caller removes it.
+ */
+export function createProjectDir(): string {
+    const project = readYaml(path.join(REPO_ROOT, "Pulumi.yaml"));
+    if (project["name"] !== PROJECT_NAME) {
+        throw new Error(`Pulumi.yaml name is ${JSON.stringify(project["name"])}; the config contract needs "${PROJECT_NAME}"`);
+    }
+    const workDir = fs.mkdtempSync(path.join(process.env["MESH_E2E_WORK"] ?? os.tmpdir(), "mesh-project-"));
+    fs.writeFileSync(path.join(workDir, "Pulumi.yaml"), stringify(tempProjectSettings(project, workDir)));
+    // The language host resolves @pulumi/pulumi from the project dir: share the repo's node_modules.
+    fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(workDir, "node_modules"), "dir");
+    return workDir;
+}
+
 /** A stack of our program on the local control plane (see the file comment). */
 export async function projectStack(opts: ProjectStackOptions = {}): Promise<ProjectStack> {
     const problem = environmentProblem();
@@ -159,27 +191,14 @@ export async function projectStack(opts: ProjectStackOptions = {}): Promise<Proj
     const stackName = opts.stackName ?? `e2e-${hex()}`;
     const namespace = opts.namespace ?? `mesh-e2e-${hex()}`;
 
-    const project = readYaml(path.join(REPO_ROOT, "Pulumi.yaml"));
-    if (project["name"] !== PROJECT_NAME) {
-        throw new Error(`Pulumi.yaml name is ${JSON.stringify(project["name"])}; the config contract needs "${PROJECT_NAME}"`);
-    }
     const base = readYaml(path.join(REPO_ROOT, opts.baseConfig ?? "Pulumi.dev.yaml"));
-
-    const workDir = fs.mkdtempSync(path.join(process.env["MESH_E2E_WORK"] ?? os.tmpdir(), "mesh-project-"));
-    fs.writeFileSync(path.join(workDir, "Pulumi.yaml"), stringify(tempProjectSettings(project, workDir)));
+    const ownDir = opts.projectDir === undefined;
+    const workDir = opts.projectDir ?? createProjectDir();
     fs.writeFileSync(path.join(workDir, `Pulumi.${stackName}.yaml`), stringify(tempStackSettings(base, namespace, opts.edit)));
-    // The language host resolves @pulumi/pulumi from the project dir: share the repo's node_modules.
-    fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(workDir, "node_modules"), "dir");
 
     // PulumiCommand.get looks for <root>/bin/pulumi and checks its (stamped) version; it never downloads.
     const pulumiCommand = await PulumiCommand.get({ root: toolchainDir });
-    const envVars: Record<string, string> = {
-        PULUMI_SKIP_UPDATE_CHECK: "true",
-        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-        PULUMI_NODEJS_TRANSPILE_ONLY: "true",
-        PULUMI_NODEJS_TSCONFIG_PATH: path.join(REPO_ROOT, "tsconfig.json"),
-        ...opts.envVars,
-    };
+    const envVars: Record<string, string> = { ...programEnv(), ...opts.envVars };
     const stack = await LocalWorkspace.createOrSelectStack({ stackName, workDir }, { workDir, pulumiCommand, envVars });
 
     let out = "";
@@ -208,7 +227,7 @@ export async function projectStack(opts: ProjectStackOptions = {}): Promise<Proj
                 }
                 await stack.workspace.removeStack(stackName);
             } finally {
-                fs.rmSync(workDir, { recursive: true, force: true });
+                if (ownDir) fs.rmSync(workDir, { recursive: true, force: true });
             }
         },
     };

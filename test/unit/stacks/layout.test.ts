@@ -12,66 +12,14 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { committedStackFiles, emitted, istioObjects, rawStackConfig, REPO_ROOT } from "../../support/emitted";
 import { analyzeMesh, loadIstioSchema, type IstioObject, type IstioSchema } from "../../support/istioSchema";
+import { exampleEnvironment, type ExampleEnvironment } from "../../support/environments";
 import { setupMocks, type MockRecorder } from "../../support/mocks";
 import type * as Stacks from "../../../stacks";
 
 type Raw = Record<string, unknown>;
 
-/** An environment `prod`: a platform stack and two service stacks. Fresh copies per call. */
-export function environment(): { platform: { stack: string; config: Raw }; services: { stack: string; config: Raw }[] } {
-    return {
-        platform: {
-            stack: "prod",
-            config: {
-                layout: "platform",
-                namespace: "shop",
-                skipAwait: true,
-                ingress: {
-                    enabled: true,
-                    hosts: ["shop.example.com"],
-                    tls: { mode: "SIMPLE", credentialName: "shop-tls" },
-                    routes: [
-                        { prefix: "/api", service: "checkout" },
-                        { prefix: "/", service: "frontend" },
-                    ],
-                },
-                egress: [{ host: "api.payments.example", port: 443 }],
-            },
-        },
-        services: [
-            {
-                stack: "prod.checkout",
-                config: {
-                    layout: "service",
-                    platformStack: "prod",
-                    skipAwait: true,
-                    services: {
-                        checkout: {
-                            image: "ghcr.io/acme/checkout:{version}",
-                            stable: { version: "v1" },
-                            canary: { version: "v2", weight: 20 },
-                            pins: [{ header: "x-canary", exact: "true" }],
-                            abTest: { header: "x-new-checkout", value: "on" },
-                            uriRoutes: [{ prefix: "/api/legacy", subset: "stable" }],
-                            timeout: "5s",
-                            retries: { attempts: 2, perTryTimeout: "2s", retryOn: "5xx" },
-                            faults: { delay: { percentage: 5, fixedDelay: "1s" } },
-                        },
-                    },
-                },
-            },
-            {
-                stack: "prod.frontend",
-                config: {
-                    layout: "service",
-                    platformStack: "prod",
-                    skipAwait: true,
-                    services: { frontend: { port: 80, image: "ghcr.io/acme/frontend:{version}", stable: { version: "v7" } } },
-                },
-            },
-        ],
-    };
-}
+/** The example environment `prod` in namespace `shop`. */
+const environment = (): ExampleEnvironment => exampleEnvironment("prod", "shop");
 
 /** Pulumi's flat runtime config map of a raw config (what `pulumi config` stores). */
 const flatConfig = (raw: Raw): Record<string, string> =>
