@@ -7,6 +7,7 @@
 import { show } from "../components/validation";
 import { checkStackConfig, type StackConfigProblem } from "./config";
 import { checkDelegateNesting, rootRoutes, serviceStackName, shortStackName } from "./layout";
+import { stackObjects } from "./meshStack";
 import { serviceHosts } from "./rules";
 import type { StackConfig } from "./schema";
 
@@ -41,7 +42,9 @@ export function checkEnvironment(platform: StackConfigInput, services: readonly 
         at(input.stack, problems);
         return config;
     };
+    const parsedStacks: [StackConfigInput, StackConfig][] = [];
     const platformCfg = parsed(platform);
+    if (platformCfg !== undefined) parsedStacks.push([platform, platformCfg]);
     const platformLayout = platform.config["layout"] ?? "single";
     if (platformLayout !== "platform") {
         at(platform.stack, [
@@ -71,6 +74,7 @@ export function checkEnvironment(platform: StackConfigInput, services: readonly 
         if (cfg === undefined) {
             continue;
         }
+        parsedStacks.push([input, cfg]);
         if (cfg.layout !== "service") {
             at(input.stack, [
                 {
@@ -119,6 +123,25 @@ export function checkEnvironment(platform: StackConfigInput, services: readonly 
             });
             if (platformCfg !== undefined) {
                 at(input.stack, checkDelegateNesting(name, svc, rootRoutes(platformCfg)));
+            }
+        }
+    }
+    // Object names across stacks (one namespace): e.g. a service named "a-delegate" and service a's delegate.
+    const objectOwner = new Map<string, { stack: string; owner: string; label: string }>();
+    for (const [input, cfg] of parsedStacks) {
+        for (const o of stackObjects(cfg)) {
+            const key = `${o.kind}/${o.name}`;
+            const first = objectOwner.get(key);
+            if (first === undefined) {
+                objectOwner.set(key, { stack: input.stack, owner: o.owner, label: o.label });
+            } else if (first.stack !== input.stack && !(first.owner === o.owner && o.owner.startsWith("services."))) {
+                at(input.stack, [
+                    {
+                        propertyPath: o.owner,
+                        reason: `${o.owner} makes ${o.kind} ${show(o.name)}, which ${first.label} of stack ${show(first.stack)} also makes; each object name of the environment's namespace must have one owner`,
+                        fix: `${o.fix} (${o.owner} in stack ${input.stack})`,
+                    },
+                ]);
             }
         }
     }

@@ -346,6 +346,7 @@ export function stackObjects(cfg: StackConfig): StackObject[] {
     for (const w of plan.workloads) {
         const p = `services.${w.service}`;
         for (const kind of ["Service", "DestinationRule", "VirtualService"]) add(kind, w.service, p, p, "rename the service");
+        if (cfg.layout === "service") add("VirtualService", delegateName(w.service), p, `${p} (its delegate)`, "rename the service");
         w.args.versions.forEach((v, i) => {
             const owner = `${p}.${i === 0 ? "stable" : "canary"}`;
             add("Deployment", `${w.service}-${v.version}`, owner, owner, "rename the service or the version");

@@ -323,6 +323,19 @@ describe("stack layouts", function () {
             expect(p[0]?.reason).to.contain('platformStack is "staging", but this stack is a service stack of environment "prod"');
         });
 
+        it("an object name made by two stacks: a service named like another service's delegate", () => {
+            const env = environment();
+            const twin = {
+                stack: "prod.checkout-delegate",
+                config: { layout: "service", platformStack: "prod", services: { "checkout-delegate": { image: "x:{version}", stable: { version: "v1" } } } },
+            };
+            const p = stacks.checkEnvironment(env.platform, [...env.services, twin]);
+            expect(p.map((x) => [x.stack, x.propertyPath])).to.deep.equal([["prod.checkout-delegate", "services.checkout-delegate"]]);
+            expect(p[0]?.reason).to.equal(
+                'services.checkout-delegate makes VirtualService "checkout-delegate", which services.checkout (its delegate) of stack "prod.checkout" also makes; each object name of the environment\'s namespace must have one owner',
+            );
+        });
+
         it("a fully qualified platformStack (organization/mesh-traffic/prod) names the same platform", () => {
             const env = environment();
             env.services[0]!.config["platformStack"] = "organization/mesh-traffic/prod";
