@@ -65,6 +65,35 @@ describe("components (Pulumi mocks)", () => {
             claims: new c.DestinationRuleClaims(),
         });
 
+        it("with delegate: the routes go to a delegate VirtualService (no hosts, exportTo), the mesh VirtualService is a root delegating to it", async () => {
+            const canary = new c.Canary("sample-app", { ...args(), delegate: { name: "sample-app-delegate" } });
+            await rec.settled();
+            expectTree(rec, [
+                ["mesh-traffic:index:Canary", "sample-app", "", ""],
+                [DR, "sample-app-dr", "mesh-traffic:index:Canary", "sample-app"],
+                [VS, "sample-app-delegate-vs", "mesh-traffic:index:Canary", "sample-app"],
+                [VS, "sample-app-vs", "mesh-traffic:index:Canary", "sample-app"],
+            ]);
+            expect(spec(rec.one("sample-app-vs", VS))).to.deep.equal({
+                hosts: ["sample-app"],
+                http: [{ delegate: { name: "sample-app-delegate", namespace: "shop" } }],
+            });
+            const delegate = rec.one("sample-app-delegate-vs", VS);
+            expect(delegate.inputs.metadata).to.deep.equal({ name: "sample-app-delegate", namespace: "shop", labels: LABELS });
+            const d = spec(delegate) as { hosts?: unknown; exportTo: string[]; http: { name: string }[] };
+            expect(d.hosts).to.equal(undefined);
+            expect(d.exportTo).to.deep.equal(["."]);
+            expect(d.http.map((r) => r.name)).to.deep.equal(["canary-pin-0", "catch-all"]);
+            expect(canary.delegateVirtualService).to.not.equal(undefined);
+        });
+
+        it("with delegate: a delegate named like the mesh VirtualService, or not a DNS label, is refused", () => {
+            const same = thrown(() => new c.Canary("sample-app", { ...args(), delegate: { name: "sample-app" } }));
+            expect(same.errors.map((e) => e.propertyPath)).to.deep.equal(["delegate.name"]);
+            const bad = thrown(() => new c.Canary("sample-app", { ...args(), delegate: { name: "Bad_Name" } }));
+            expect(bad.errors.map((e) => e.propertyPath)).to.include("delegate.name");
+        });
+
         it("emits one DestinationRule and one VirtualService under the component, with exact specs", async () => {
             const canary = new c.Canary("sample-app", args());
             await rec.settled();
