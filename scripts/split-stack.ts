@@ -140,7 +140,10 @@ export async function splitStack(opts: SplitOptions): Promise<SplitResult> {
         await platform.removeConfig(`${PROJECT}:services`);
         if (raw["rollouts"] !== undefined) await platform.removeConfig(`${PROJECT}:rollouts`);
     });
-    const roots = resources.filter((r) => /IngressGateway\$kubernetes:networking\.istio\.io\/v1:VirtualService$|InternalGateway\$kubernetes:networking\.istio\.io\/v1:VirtualService$/.test(r.type)).map((r) => r.urn);
+    // The gateway VirtualServices, by URN (the state's `type` is the bare type; the URN names the parent chain).
+    const roots = resources
+        .map((r) => r.urn)
+        .filter((urn) => /:index:(IngressGateway|InternalGateway)\$kubernetes:networking\.istio\.io\/v1:VirtualService::/.test(urn));
     await step(`pulumi up ${opts.stack} --exclude its gateway VirtualServices (its platform output first)`, async () => {
         await platform.up({ exclude: roots, onOutput: log });
     });
