@@ -11,6 +11,7 @@
  * message is scrubbed of every secret string as a second line of defence.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { isDeepStrictEqual } from "node:util";
 import type { z } from "zod";
 import { setOwn } from "../components/ownKeys";
 import { CONTROL_CHARS, CONTROL_CHARS_RULE, show } from "../components/validation";
@@ -452,8 +453,18 @@ function isFollowOn(p: RuleProblem, removed: readonly string[], unknownKeys: rea
 
 const asProblem = (p: RuleProblem): StackConfigProblem => ({ propertyPath: p.propertyPath, reason: p.reason, fix: p.fix });
 
-/** Top-level keys `raw` sets (defaults do not count): what the layout rules look at. */
-const presentKeys = (raw: unknown): string[] => (raw !== null && typeof raw === "object" ? Object.keys(raw) : []);
+/**
+ * Top-level keys `raw` sets to something other than their default: what the layout rules look at. A value
+ * equal to the default does not count, because the Pulumi engine hands the program every key Pulumi.yaml
+ * declares, with its default (`services: {}` reaches a platform stack's program though nobody set it).
+ */
+function presentKeys(raw: unknown): string[] {
+    if (raw === null || typeof raw !== "object") return [];
+    const shape = stackConfigSchema.shape as Record<string, { _zod: { def: { defaultValue?: unknown } } }>;
+    return Object.entries(raw)
+        .filter(([k, v]) => !(k in shape) || !isDeepStrictEqual(v, shape[k]?._zod.def.defaultValue))
+        .map(([k]) => k);
+}
 
 /** Every problem of `raw`, plus the typed config when there are none. Pure. */
 

@@ -234,6 +234,14 @@ describe("stack layouts", function () {
             expect(p.find((x) => x.propertyPath === "platformStack")?.reason).to.contain("platformStack is missing");
         });
 
+        it("a key at its Pulumi.yaml default counts as unset (the engine passes every declared key's default to the program)", () => {
+            const defaults = { platformStack: "", services: {}, rollouts: {}, egress: [], ingress: {}, internalGateway: {}, egressGateway: {}, createNamespace: true, namespace: "mesh-traffic" };
+            expect(problems({ layout: "platform", ...defaults })).to.deep.equal([]);
+            const svc1 = { a: svc };
+            expect(problems({ ...defaults, layout: "service", platformStack: "prod", services: svc1 })).to.deep.equal([]);
+            expect(problems({ layout: "platform", services: { a: svc }, rollouts: {} }).map((x) => x.propertyPath)).to.deep.equal(["services"]);
+        });
+
         it("a service stack with no service", () => {
             expect(problems({ layout: "service", platformStack: "prod" }).map((x) => x.reason)).to.deep.equal([
                 "services has no service; a service stack (layout service) holds exactly one service",
