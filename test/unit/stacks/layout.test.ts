@@ -19,7 +19,8 @@ import type * as Stacks from "../../../stacks";
 type Raw = Record<string, unknown>;
 
 /** The example environment `prod` in namespace `shop`. */
-const environment = (): ExampleEnvironment => exampleEnvironment("prod", "shop");
+/** The example environment `prod` in namespace `shop` (test/support/environments.ts; exported for the fan-out tests). */
+export const environment = (): ExampleEnvironment => exampleEnvironment("prod", "shop");
 
 /** Pulumi's flat runtime config map of a raw config (what `pulumi config` stores). */
 const flatConfig = (raw: Raw): Record<string, string> =>
