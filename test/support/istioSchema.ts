@@ -578,6 +578,18 @@ function mergeDelegation(vss: readonly IstioObject[], out: AnalyzerProblem[]): I
 }
 
 /**
+ * The VirtualServices as istiod routes with them (delegates merged into their roots, delegates dropped), for
+ * tests that check what traffic through a root gets. Problems of the delegation rules are left to
+ * {@link analyzeMesh}.
+ */
+export function mergedVirtualServices(objects: readonly IstioObject[]): IstioObject[] {
+    return mergeDelegation(
+        objects.filter((o) => o.kind === "VirtualService"),
+        [],
+    );
+}
+
+/**
  * Analyzer rules over every emitted object (one stack, or every stack of an environment):
  * - delegation (Istio's VirtualService `delegate`, merged as istiod merges it before the rules below run on
  *   the result): delegate-exists (a root route's delegate is an emitted VirtualService without hosts),

@@ -11,7 +11,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { committedStackFiles, emitted, istioObjects, rawStackConfig, REPO_ROOT } from "../../support/emitted";
-import { analyzeMesh, loadIstioSchema, type IstioObject, type IstioSchema } from "../../support/istioSchema";
+import { analyzeMesh, loadIstioSchema, mergedVirtualServices, type IstioObject, type IstioSchema } from "../../support/istioSchema";
 import { exampleEnvironment, type ExampleEnvironment } from "../../support/environments";
 import { setupMocks, type MockRecorder } from "../../support/mocks";
 import type * as Stacks from "../../../stacks";
@@ -164,6 +164,17 @@ describe("stack layouts", function () {
                 ["canary", 20],
             ]);
             expect(routes.every((r) => r.fault !== undefined && r.timeout === "5s" && r.retries !== undefined), "faults, timeout, retries on every route").to.equal(true);
+            // What istiod routes with: the ingress root's /api route merged with the delegate gives gateway
+            // traffic the pins, the A/B flag, the URI route, faults, retries and timeouts, not only the split.
+            const ingress = mergedVirtualServices(all).find((o) => o.metadata.name === "ingress");
+            const merged = (ingress?.spec["http"] as { name: string; match?: unknown[]; fault?: unknown; timeout?: string }[]).filter((r) => r.name.startsWith("route-0"));
+            expect(merged.map((r) => [r.name, r.match])).to.deep.equal([
+                ["route-0-canary-pin-0", [{ uri: { prefix: "/api" }, headers: { "x-canary": { exact: "true" } } }]],
+                ["route-0-ab-test", [{ uri: { prefix: "/api" }, headers: { "x-new-checkout": { exact: "on" } } }]],
+                ["route-0-uri-0", [{ uri: { prefix: "/api/legacy" } }]],
+                ["route-0-catch-all", [{ uri: { prefix: "/api" } }]],
+            ]);
+            expect(merged.every((r) => r.fault !== undefined && r.timeout === "5s"), "gateway traffic gets faults and timeouts").to.equal(true);
             expect(all.flatMap((o) => schema.validate(o)), "Istio's schema").to.deep.equal([]);
             expect(analyzeMesh(all), "analyzer rules, delegation included").to.deep.equal([]);
             expect(outputs["prod.checkout"]).to.deep.equal({
