@@ -6,9 +6,10 @@
  *
  * A lock whose owner is provably gone (this host, a pid that no longer exists) is stale: the driver clears
  * it with a visible message and runs the update. Any other lock is left alone and the error gives the
- * exact command that clears it. Pure apart from {@link pidAlive}.
+ * exact command that clears it. Pure apart from {@link thisHost} (lock.ts `processAlive`, the same check as the release's own lock).
  */
 import * as os from "node:os";
+import { processAlive } from "./lock";
 
 /** One lock named in Pulumi's error text. */
 export interface StackLock {
@@ -28,23 +29,13 @@ export function parseStackLocks(text: string): StackLock[] {
     return [...text.matchAll(LOCK_LINE)].map((m) => ({ url: m[1] ?? "", user: m[2] ?? "", host: m[3] ?? "", pid: Number(m[4]), at: m[5] ?? "" }));
 }
 
-/** Whether process `pid` exists on this machine (EPERM: it exists, owned by someone else). */
-export function pidAlive(pid: number): boolean {
-    try {
-        process.kill(pid, 0);
-        return true;
-    } catch (err) {
-        return (err as NodeJS.ErrnoException).code === "EPERM";
-    }
-}
-
 /** Where the locks are judged: this machine's name and a liveness check of its pids. */
 export interface LockHost {
     host: string;
     alive: (pid: number) => boolean;
 }
 
-export const thisHost = (): LockHost => ({ host: os.hostname(), alive: pidAlive });
+export const thisHost = (): LockHost => ({ host: os.hostname(), alive: processAlive });
 
 /** The lock's owner is provably gone: it was taken on this machine by a process that no longer exists. */
 export function isStale(lock: StackLock, here: LockHost): boolean {

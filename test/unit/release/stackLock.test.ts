@@ -4,7 +4,8 @@
  * others. The driver's use of it runs on the real engine (test/e2e/release/kill.test.ts).
  */
 import { expect } from "chai";
-import { clearLockCommand, isStale, lockOwner, parseStackLocks, pidAlive } from "../../../release/driver/stackLock";
+import { processAlive } from "../../../release/driver/lock";
+import { clearLockCommand, isStale, lockOwner, parseStackLocks } from "../../../release/driver/stackLock";
 
 const MESSAGE =
     "error: the stack is currently locked by 2 lock(s). Either wait for the other process(es) to end or delete the lock file with `pulumi cancel`.\n" +
@@ -33,9 +34,9 @@ describe("Pulumi stack locks (release/driver/stackLock.ts)", () => {
         });
     }
 
-    it("pidAlive: this process is alive, a pid past the kernel's limit is not", () => {
-        expect(pidAlive(process.pid)).to.equal(true);
-        expect(pidAlive(2 ** 22 + 1)).to.equal(false);
+    it("processAlive: this process is alive, a pid past the kernel's limit is not", () => {
+        expect(processAlive(process.pid)).to.equal(true);
+        expect(processAlive(2 ** 22 + 1)).to.equal(false);
     });
 
     it("names the owner and the exact command for a lock that is not stale", () => {
