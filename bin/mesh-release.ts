@@ -22,6 +22,7 @@ import { prometheusForPolicy } from "../release/metrics/prometheus";
 import { runCli, stackValidator, type Connect, type ConnectEnv } from "../release/cli";
 import { PulumiEnvDriver } from "../release/driver/envStacks";
 import { environmentCheck } from "../release/env/check";
+import { kubeMeshReader } from "../sim/kube";
 
 const connect: Connect = (common, target, hooks) => {
     const driverFor = (stackName: string): PulumiStackDriver =>
@@ -39,6 +40,8 @@ const connect: Connect = (common, target, hooks) => {
         driver: target.platformStack !== undefined ? withPlatformRelease(own, driverFor(target.platformStack)) : own,
         metrics: prometheusForPolicy,
         validate: stackValidator,
+        // The live VirtualService from the API server of the current kubeconfig ($KUBECONFIG or ~/.kube/config).
+        live: { read: async (namespace) => (await (await kubeMeshReader())(namespace)).virtualServices },
     };
 };
 

@@ -341,7 +341,7 @@ export function buildProgram(penv: ParseEnv, out: { request?: CliRequest }): Com
             out.request = { command: "env", common: common(cmd), env: { op: op as EnvOp, env: o.env ?? "", concurrency: o.concurrency } };
         });
 
-    withPolicy(withCommon(program.command("status").description("live weights, the rollout's phase and step, and the current metrics against their thresholds")), false)
+    withPolicy(withCommon(program.command("status").description("the configured weights and the live VirtualService's split, the rollout's phase and step, and the current metrics against their thresholds")), false)
         .requiredOption("--service <name>", "service key under services.<name>")
         .option("--no-metrics", "do not query Prometheus")
         .action((_o: unknown, cmd: Command) => {
@@ -384,6 +384,8 @@ export interface Connection {
     metrics: ReleaseDeps["metrics"];
     clock?: Clock;
     validate?: ConfigValidator;
+    /** The live-split check before each window (release/live.ts). */
+    live?: ReleaseDeps["live"];
 }
 
 /** Builds the connection to the resolved stack (and its platform stack, whose `release` policy it inherits). */
@@ -513,6 +515,7 @@ export async function execute(request: CliRequest, io: CliIO): Promise<ExitCode>
             clock: conn.clock,
             signal: io.signal,
             validate: conn.validate,
+            ...(conn.live !== undefined ? { live: conn.live } : {}),
         };
         switch (request.command) {
             case "canary":

@@ -9,7 +9,8 @@ import { assessAnalysis } from "./analysis";
 import { systemClock, type Clock } from "./clock";
 import type { ConfigEdit } from "./driver/driver";
 import { abTestEdits, applyEdits, clearFaultEdits, faultEdits, typedByPulumi, valueAt, type AbFlag, type FaultSpec } from "./edits";
-import { ExitCode, Redactor, ReleaseError, configError, type ConfigProblem } from "./errors";
+import { ExitCode, Redactor, ReleaseError, configError, errorMessage, type ConfigProblem } from "./errors";
+import { liveSplitOf } from "./live";
 import type { ReleaseEvent } from "./events";
 import { measure } from "./metrics/istio";
 import { flagRefusal, stackPreflight, type PolicyOverrides, type ReleasePolicy, type ServiceContext } from "./policy";
@@ -240,6 +241,15 @@ export function runStatus(req: StatusRequest, deps: CommandDeps): Promise<Comman
             state: c.ctx.state ?? null,
             analysis: null,
         };
+        const read = deps.live?.read;
+        if (read !== undefined) {
+            try {
+                const split = liveSplitOf(await read(c.ctx.namespace), c.ctx.namespace, svc);
+                status.live = split ?? { error: `no VirtualService for ${svc} in namespace ${c.ctx.namespace}` };
+            } catch (err) {
+                status.live = { error: errorMessage(err) };
+            }
+        }
         if (req.metrics && c.ctx.canaryVersion !== undefined) {
             const metrics = deps.metrics(c.policy, c.redactor);
             const windowMs = c.policy.intervalMs;

@@ -26,6 +26,7 @@ export type ReleaseErrorCode =
     | "STACK_NOT_FOUND"
     | "PULUMI_UNAVAILABLE"
     | "METRICS_UNAVAILABLE"
+    | "LIVE_SPLIT_MISMATCH"
     | "CANCELLED";
 
 /** One problem found while validating input: where, and a reason naming the value, the rule and the fix. */

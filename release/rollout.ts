@@ -13,7 +13,8 @@ import { assessAnalysis, type AnalysisResult } from "./analysis";
 import { isAborted, systemClock, type Clock } from "./clock";
 import type { RolloutState } from "./config";
 import { DriverError, type ConfigEdit, type TrafficDriver } from "./driver/driver";
-import { promoteFinalizeEdits, promoteRouteEdits, rollbackEdits, shiftEdits, stateEdit, applyEdits, versionsOf, cannotRestore } from "./edits";
+import { liveSplitOf, liveSplitProblems, observedShare, type LiveReader, type LiveSplit } from "./live";
+import { promoteFinalizeEdits, promoteRouteEdits, rollbackEdits, shiftEdits, stateEdit, applyEdits, versionsOf, cannotRestore, valueAt } from "./edits";
 import { ExitCode, Redactor, ReleaseError, configError, errorMessage, type ConfigProblem } from "./errors";
 import type { EventSink, Outcome, ReleaseEvent, UpdatePurpose } from "./events";
 import { currentWeight, decide, planPromote, planRollback, planStart, stepsOf, transition, type CommandMode, type MachineEvent, type StartPlan } from "./machine";
@@ -43,6 +44,11 @@ export interface ReleaseDeps {
     holder?: string;
     /** Seconds to wait after a signal for an update to stop before asking the backend to cancel it. Default 10. */
     cancelGraceMs?: number;
+    /**
+     * Check, before judging each window, that the live split is the step's (release/live.ts): the canary's
+     * observed share always, the live VirtualService too when `read` can reach the API server. Absent: no check.
+     */
+    live?: { read?: LiveReader };
 }
 
 export interface CanaryRequest {
@@ -397,6 +403,7 @@ class RolloutRun {
     }
 
     private async recordVerdict(stepIndex: number, weight: number, result: AnalysisResult): Promise<void> {
+        await this.checkLiveSplit(stepIndex, weight, result);
         const next = await this.apply({ type: "verdict", verdict: result.verdict, reason: result.reason });
         const m = this.policy.machine;
         this.emit({
@@ -407,6 +414,42 @@ class RolloutRun {
             metrics: result.metrics,
             counters: { failedChecks: next.failedChecks, inconclusiveChecks: next.inconclusiveChecks, errorChecks: next.errorChecks },
             limits: { failedChecks: m.failureLimit, inconclusiveChecks: m.inconclusiveLimit, errorChecks: m.errorLimit },
+        });
+    }
+
+    /**
+     * Stops the rollout (nothing judged, nothing written) when the live split is not the step's: a hand edit
+     * of the VirtualService would otherwise be judged as the step, and overwritten by the next update.
+     */
+    private async checkLiveSplit(stepIndex: number, weight: number, result: AnalysisResult): Promise<void> {
+        const live = this.deps.live;
+        if (live === undefined) {
+            return;
+        }
+        const { service } = this.req;
+        let split: LiveSplit | undefined;
+        if (live.read !== undefined) {
+            try {
+                split = liveSplitOf(await live.read(this.ctx.namespace), this.ctx.namespace, service);
+            } catch (err) {
+                this.emit({ type: "warning", message: `cannot read the live VirtualService of ${service} (${errorMessage(err)}); only the canary's observed share is checked` });
+            }
+        }
+        const pins = valueAt(this.config, ["services", service, "pins"]);
+        const extraCanaryRoutes = (Array.isArray(pins) && pins.length > 0) || valueAt(this.config, ["services", service, "abTest"]) !== undefined;
+        const problems = liveSplitProblems({ weight, live: split, observed: observedShare(result.metrics), minRequests: this.policy.thresholds.minRequests, extraCanaryRoutes });
+        if (problems.length === 0) {
+            return;
+        }
+        const stack = this.deps.driver.stackName;
+        throw new ReleaseError({
+            code: "LIVE_SPLIT_MISMATCH",
+            message: `stack ${stack}, service ${service}, step ${stepIndex + 1} (${weight}%): the live split is not the step's: ${problems.join("; ")}`,
+            hint:
+                `nothing was judged or written, and the live change was left as it is. Undo the manual change, or let Pulumi put the ` +
+                `configured split back (pulumi up --stack ${stack}); then run the same command again (it resumes at this step). ` +
+                `To stop instead: mesh-release rollback --stack ${stack} --service ${service} (its update replaces the manual change)`,
+            exitCode: ExitCode.Infrastructure,
         });
     }
 

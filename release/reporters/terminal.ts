@@ -135,11 +135,15 @@ function counterText(e: AnalysisEvent): string {
 }
 
 function statusLines(s: ServiceStatus, stack: string, service: string): string[] {
+    // The weights of the stack config; the live object's split (hand edits included) is its own line.
     const lines = [
-        `${service} on stack ${stack} (namespace ${s.namespace})`,
+        `${service} on stack ${stack} (namespace ${s.namespace}); weights as configured:`,
         `  stable:  ${s.stableVersion} ${s.routed || s.canaryVersion === null ? `${100 - s.weight}%` : "100%"}`,
         `  canary:  ${s.canaryVersion === null ? "none" : `${s.canaryVersion} ${s.routed ? `${s.weight}%` : "0% (deployed, not routed)"}`}`,
     ];
+    if (s.live !== undefined) {
+        lines.push("error" in s.live ? `  live:    not read (${s.live.error})` : `  live:    ${s.live.object} sends ${s.live.canary}% to the canary`);
+    }
     if (s.abTest !== null) {
         const flag = s.abTest.header !== undefined ? `header ${s.abTest.header}` : `cookie ${s.abTest.cookie ?? "?"}`;
         lines.push(`  A/B:     ${flag} = ${s.abTest.value ?? "enabled"} goes to the canary`);

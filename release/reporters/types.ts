@@ -28,6 +28,11 @@ export interface ServiceStatus {
      * null when it was not measured (no canary version, or `--no-metrics`).
      */
     analysis: { windowMs: number; verdict: Verdict; reason: string; metrics: MetricResult[] } | null;
+    /**
+     * The live VirtualService's catch-all split (what the API server holds, hand edits included); absent when
+     * it was not read, `error` when it could not be.
+     */
+    live?: { object: string; canary: number } | { error: string };
 }
 
 interface LineBase {

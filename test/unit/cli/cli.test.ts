@@ -316,7 +316,7 @@ describe("mesh-release CLI", () => {
             expect(r.code).to.equal(0);
             expect(r.stdout).to.equal(
                 [
-                    "sample-app on stack dev (namespace shop)",
+                    "sample-app on stack dev (namespace shop); weights as configured:",
                     "  stable:  v1 100%",
                     "  canary:  v2 0%",
                     "  rollout: none recorded",

@@ -1,0 +1,103 @@
+/**
+ * Is the live split the step's? Before a window is judged, the rollout compares (1) the weights of the live
+ * VirtualService's catch-all route with the step's weight and (2) the canary's observed share of the
+ * window's requests with that weight. A hand edit (a patch to 100 % canary, a manual kill switch to stable)
+ * makes the window judge something else than the step: the rollout stops naming the object and both values,
+ * and writes nothing, so the manual change is never overwritten silently. Pure, apart from the reader the
+ * caller passes (bin/mesh-release.ts reads the API server of the current kubeconfig).
+ */
+import type { MetricResult } from "./events";
+
+/** The live VirtualService of a service, as the API server holds it (only what the check reads). */
+export interface LiveVirtualService {
+    metadata?: { name?: string; namespace?: string };
+    spec?: {
+        hosts?: string[];
+        http?: { name?: string; route?: { destination?: { host?: string; subset?: string }; weight?: number }[] }[];
+    };
+}
+
+/** Reads the VirtualServices of a namespace; rejects when the API server cannot be read. */
+export type LiveReader = (namespace: string) => Promise<LiveVirtualService[]>;
+
+/** The canary's share of the catch-all in the live object, percent, with the object's name. */
+export interface LiveSplit {
+    /** `VirtualService shop/sample-app`. */
+    object: string;
+    canary: number;
+}
+
+/** The route the weight lives on (components/routes.ts names it `catch-all`; otherwise the last route). */
+function catchAll(vs: LiveVirtualService): NonNullable<NonNullable<LiveVirtualService["spec"]>["http"]>[number] | undefined {
+    const http = vs.spec?.http ?? [];
+    return http.find((r) => r.name === "catch-all") ?? http[http.length - 1];
+}
+
+/** The service's mesh VirtualService (named like the service, or the one whose hosts hold it) and its canary share. */
+export function liveSplitOf(objects: readonly LiveVirtualService[], namespace: string, service: string): LiveSplit | undefined {
+    const vs =
+        objects.find((o) => o.metadata?.name === service && (o.spec?.hosts ?? []).length > 0) ??
+        objects.find((o) => (o.spec?.hosts ?? []).some((h) => h === service || h.startsWith(`${service}.`)));
+    const route = catchAll(vs ?? {});
+    if (vs === undefined || route === undefined) {
+        return undefined;
+    }
+    const dests = route.route ?? [];
+    const weightOf = (d: (typeof dests)[number]): number => d.weight ?? (dests.length === 1 ? 100 : 0);
+    const total = dests.reduce((sum, d) => sum + weightOf(d), 0);
+    const canary = dests.filter((d) => d.destination?.subset === "canary").reduce((sum, d) => sum + weightOf(d), 0);
+    return { object: `VirtualService ${vs.metadata?.namespace ?? namespace}/${vs.metadata?.name ?? service}`, canary: total > 0 ? Math.round((canary / total) * 100) : 0 };
+}
+
+/**
+ * The tolerance of the observed share, stated: 5 percentage points (routing changes take a few seconds to
+ * reach every proxy) plus four binomial standard deviations of the window's request count (a small window
+ * varies more), in percentage points.
+ */
+export function shareTolerance(weight: number, requests: number): number {
+    const p = weight / 100;
+    return 5 + (requests > 0 ? 400 * Math.sqrt((p * (1 - p)) / requests) : 100);
+}
+
+/** What the window saw: the canary's and stable's request counts of its metrics (undefined when missing). */
+export function observedShare(metrics: readonly MetricResult[]): { canary: number; total: number } | undefined {
+    const count = (target: MetricResult["target"]): number | null | undefined => metrics.find((m) => m.name === "request-count" && m.target === target)?.value;
+    const canary = count("canary");
+    const stable = count("stable");
+    if (canary === null || canary === undefined || stable === null || stable === undefined || canary + stable <= 0) {
+        return undefined;
+    }
+    return { canary, total: canary + stable };
+}
+
+/**
+ * Every mismatch between the step's weight and what is live: the object's canary weight, and the observed
+ * share when there are at least `minRequests` requests. `extraCanaryRoutes`: pins or an A/B flag send more
+ * than the weight to the canary on purpose, so only a share below the weight counts then.
+ */
+export function liveSplitProblems(args: {
+    weight: number;
+    live: LiveSplit | undefined;
+    observed: { canary: number; total: number } | undefined;
+    minRequests: number;
+    extraCanaryRoutes: boolean;
+}): string[] {
+    const out: string[] = [];
+    if (args.live !== undefined && args.live.canary !== args.weight) {
+        out.push(`${args.live.object} sends ${args.live.canary}% to the canary, but this step applied ${args.weight}% (was it edited by hand?)`);
+    }
+    const o = args.observed;
+    if (o !== undefined && o.total >= args.minRequests) {
+        const share = (o.canary / o.total) * 100;
+        const tol = shareTolerance(args.weight, o.total);
+        const low = share < args.weight - tol;
+        const high = !args.extraCanaryRoutes && share > args.weight + tol;
+        if (low || high) {
+            out.push(
+                `the canary received ${Math.round(share)}% of the window's ${Math.round(o.total)} requests, but this step applied ${args.weight}% ` +
+                    `(tolerance ±${Math.round(tol)} points); the live routing is not the step's`,
+            );
+        }
+    }
+    return out;
+}

@@ -1,0 +1,142 @@
+/**
+ * Hand edits to the live VirtualService (issue 10): before a window is judged, the live split must be the
+ * step's (the live object's catch-all weights, and the canary's observed share of the window's requests
+ * within the stated tolerance). On a mismatch the rollout stops naming the object and both values, and
+ * writes nothing: the manual change is not overwritten. Pure parts (release/live.ts) and the rollout with a
+ * fake API server reader.
+ */
+import { expect } from "chai";
+import { liveSplitOf, liveSplitProblems, shareTolerance, type LiveVirtualService } from "../../../release/live";
+import { runCanary } from "../../../release/rollout";
+import { HEALTHY, harness, SVC, type Harness } from "./fakes";
+import type { ReleaseEvent } from "../../../release/events";
+
+/** The mesh VirtualService as the Canary component emits it, with a hand-set canary weight. */
+function vs(canary: number, name = SVC): LiveVirtualService {
+    return {
+        metadata: { name, namespace: "shop" },
+        spec: {
+            hosts: [name],
+            http: [
+                { name: "canary-pin-0", route: [{ destination: { host: name, subset: "canary" } }] },
+                {
+                    name: "catch-all",
+                    route: [
+                        { destination: { host: name, subset: "stable" }, weight: 100 - canary },
+                        { destination: { host: name, subset: "canary" }, weight: canary },
+                    ].filter((d) => d.weight > 0),
+                },
+            ],
+        },
+    };
+}
+
+describe("live split (release/live.ts)", () => {
+    it("reads the catch-all of the service's VirtualService, not a pin route", () => {
+        expect(liveSplitOf([vs(0, "other"), vs(25)], "shop", SVC)).to.deep.equal({ object: "VirtualService shop/sample-app", canary: 25 });
+        expect(liveSplitOf([vs(100)], "shop", SVC)?.canary).to.equal(100);
+        expect(liveSplitOf([vs(0)], "shop", SVC)?.canary).to.equal(0);
+        expect(liveSplitOf([], "shop", SVC)).to.equal(undefined);
+    });
+
+    it("the stated tolerance: 5 points plus four binomial standard deviations", () => {
+        expect(Math.round(shareTolerance(25, 500) * 10) / 10).to.equal(12.7);
+        expect(shareTolerance(100, 500)).to.equal(5);
+    });
+
+    const live = { object: "VirtualService shop/sample-app", canary: 25 };
+    const table: Array<[string, Parameters<typeof liveSplitProblems>[0], string[]]> = [
+        ["the step's split, share as expected", { weight: 25, live, observed: { canary: 120, total: 500 }, minRequests: 10, extraCanaryRoutes: false }, []],
+        [
+            "patched to 100 % canary (420 canary requests of 500)",
+            { weight: 25, live: { ...live, canary: 100 }, observed: { canary: 420, total: 500 }, minRequests: 10, extraCanaryRoutes: false },
+            [
+                "VirtualService shop/sample-app sends 100% to the canary, but this step applied 25% (was it edited by hand?)",
+                "the canary received 84% of the window's 500 requests, but this step applied 25% (tolerance ±13 points); the live routing is not the step's",
+            ],
+        ],
+        [
+            "a manual kill switch to stable, object not readable: the share alone",
+            { weight: 25, live: undefined, observed: { canary: 0, total: 480 }, minRequests: 10, extraCanaryRoutes: false },
+            ["the canary received 0% of the window's 480 requests, but this step applied 25% (tolerance ±13 points); the live routing is not the step's"],
+        ],
+        ["pins send more to the canary on purpose: a high share is fine", { weight: 10, live: { ...live, canary: 10 }, observed: { canary: 300, total: 1000 }, minRequests: 10, extraCanaryRoutes: true }, []],
+        ["too few requests to judge the share", { weight: 25, live: { ...live, canary: 25 }, observed: { canary: 0, total: 5 }, minRequests: 10, extraCanaryRoutes: false }, []],
+    ];
+    for (const [what, args, expected] of table) {
+        it(what, () => expect(liveSplitProblems(args)).to.deep.equal(expected));
+    }
+});
+
+describe("a hand-edited live split stops the rollout (release/rollout.ts)", () => {
+    /** Canary and stable request counts that follow the weight of the step being judged. */
+    function following(h: Harness, weightOf: () => number): void {
+        h.metrics.versions["v2"] = { ...HEALTHY, requests: 0 };
+        h.metrics.versions["v1"] = { ...HEALTHY, requests: 0 };
+        const orig = h.metrics.instant.bind(h.metrics);
+        h.metrics.instant = (q: string) => {
+            const w = weightOf();
+            h.metrics.versions["v2"] = { ...HEALTHY, requests: 10 * w };
+            h.metrics.versions["v1"] = { ...HEALTHY, requests: 10 * (100 - w) };
+            return orig(q);
+        };
+    }
+
+    it("the live object says 100 % at a 10 % step: exit 3 naming the object and both values; nothing more is written", async () => {
+        const h = harness();
+        let liveWeight = 100; // someone patched the VirtualService
+        following(h, () => liveWeight);
+        h.deps.live = { read: () => Promise.resolve([vs(liveWeight)]) };
+        const r = await runCanary({ service: SVC, version: "v2" }, h.deps);
+        expect(r.exitCode, r.message).to.equal(3);
+        expect(r.message).to.include("VirtualService shop/sample-app sends 100% to the canary, but this step applied 10% (was it edited by hand?)");
+        expect(r.hint).to.include("nothing was judged or written");
+        expect(h.store.updates.map((u) => u.message)).to.deep.equal(["mesh-release: sample-app v2 step 1 weight 10%"]);
+        expect(h.events.filter((e: ReleaseEvent) => e.type === "analysis")).to.have.length(0);
+        expect(r.state?.phase).to.equal("Progressing");
+        liveWeight = 10;
+    });
+
+    it("a manual kill switch to stable with no API server readable: the observed share stops it", async () => {
+        const h = harness();
+        following(h, () => 0);
+        h.deps.live = {};
+        const r = await runCanary({ service: SVC, version: "v2" }, h.deps);
+        expect(r.exitCode, r.message).to.equal(3);
+        expect(r.message).to.include("the canary received 0% of the window's 1000 requests, but this step applied 10%");
+    });
+
+    it("the step's split live: the rollout runs to promotion as before", async () => {
+        const h = harness();
+        let step = 0;
+        following(h, () => step);
+        h.deps.live = {
+            read: () => Promise.resolve([vs(step)]),
+        };
+        h.deps.emit = (e) => {
+            h.events.push(e);
+            if (e.type === "step-applied") step = e.weight;
+        };
+        const r = await runCanary({ service: SVC, version: "v2" }, h.deps);
+        expect(r.outcome, r.message).to.equal("promoted");
+    });
+});
+
+describe("status shows the configured weights and, apart, the live split (release/commands.ts)", () => {
+    it("a hand edit to 100 % shows in the live line, the configured weight stays as configured", async () => {
+        const { runStatus } = await import("../../../release/commands");
+        const { TerminalReporter } = await import("../../../release/reporters/terminal");
+        const h = harness();
+        (h.store.config["services"] as Record<string, { canary: Record<string, unknown> }>)[SVC]!.canary = { version: "v2", weight: 25, routed: true };
+        let out = "";
+        const reporter = new TerminalReporter({ write: (t) => (out += t), tty: false, color: false, now: () => h.clock.now(), tickMs: 0 });
+        const r = await runStatus(
+            { service: SVC, metrics: false },
+            { ...h.deps, emit: (e) => reporter.handle(e), live: { read: () => Promise.resolve([vs(100)]) } },
+        );
+        reporter.close();
+        expect(r.exitCode).to.equal(0);
+        expect(out).to.include("sample-app on stack dev (namespace shop); weights as configured:\n  stable:  v1 75%\n  canary:  v2 25%\n");
+        expect(out).to.include("  live:    VirtualService shop/sample-app sends 100% to the canary\n");
+    });
+});
