@@ -110,6 +110,20 @@ describe("stack layouts", function () {
             expect(platformObjects.flatMap((o) => schema.validate(o))).to.deep.equal([]);
         });
 
+        it("the platform stack's internal gateway routes delegate too, to the same delegates", async () => {
+            rec.reset();
+            const env = environment();
+            env.platform.config["internalGateway"] = { enabled: true, hosts: ["*.shop.svc.cluster.local"], routes: [{ prefix: "/", service: "checkout" }] };
+            const out = stacks.buildMeshStack(stacks.parseStackConfig("prod", env.platform.config)).outputs;
+            await rec.settled();
+            const internal = istioObjects(rec).find((o) => o.kind === "VirtualService" && o.metadata.name === "internal");
+            expect(internal?.spec["http"]).to.deep.equal([
+                { name: "route-0", match: [{ uri: { prefix: "/" } }], delegate: { name: "checkout-delegate", namespace: "shop" } },
+            ]);
+            expect(out.platform?.routes.filter((r) => r.gateway === "internalGateway")).to.deep.equal([{ gateway: "internalGateway", index: 0, prefix: "/", service: "checkout" }]);
+            expect(out.platform?.gatewayHosts.internalGateway).to.deep.equal(["*.shop.svc.cluster.local"]);
+        });
+
         it("the platform stack exports what its service stacks read", () => {
             expect(platformOut.platform).to.deep.equal({
                 layout: "platform",
