@@ -336,14 +336,32 @@ export class PulumiStackDriver implements TrafficDriver {
 
     /** The useful part of a CLI error: the `error:` lines of stderr, redacted, at most 600 characters. */
     private clean(err: unknown): string {
-        const text = err instanceof CommandError || err instanceof Error ? err.message : String(err);
-        const errorLines = text
-            .split("\n")
-            .map((l) => l.trim())
-            .filter((l) => /error:|^stderr:|failed|conflict|locked/i.test(l) && !/^stdout:$/.test(l));
-        const picked = (errorLines.length > 0 ? errorLines.join(" | ") : text).slice(0, 600);
-        return this.redactor.redact(picked);
+        return this.redactor.redact(cliErrorSummary(err instanceof CommandError || err instanceof Error ? err.message : String(err)));
     }
+}
+
+/**
+ * The useful part of a failed CLI command's text, on one line: the engine's diagnostics (`error: ...` lines and
+ * the `- ...` / `fix: ...` lines of a config error under them), each once, without the command line or the
+ * progress lines; else the lines that mention an error or a lock. At most `max` characters. Pure.
+ */
+export function cliErrorSummary(text: string, max = 1200): string {
+    const lines = text.split("\n").map((l) => l.trim());
+    const picked: string[] = [];
+    let inDiagnostic = false;
+    for (const l of lines) {
+        if (/^error:/.test(l) && !/Command failed with exit code/.test(l)) {
+            inDiagnostic = true;
+            picked.push(l);
+        } else if (inDiagnostic && /^(- |fix: )/.test(l)) {
+            picked.push(l);
+        } else {
+            inDiagnostic = false;
+        }
+    }
+    const unique = [...new Set(picked)];
+    const fallback = lines.filter((l) => /error:|^stderr:|failed|conflict|locked/i.test(l) && !/^stdout:$/.test(l));
+    return (unique.length > 0 ? unique : fallback.length > 0 ? fallback : [text]).join(" | ").slice(0, max);
 }
 
 /** `{ update: 2, same: 10 }` -> "2 update, 10 same"; "no changes" when empty. */

@@ -64,7 +64,7 @@ export async function boundedAll<T>(items: readonly T[], limit: number, task: (i
 
 function firstLine(err: unknown): string {
     const text = err instanceof Error ? err.message : String(err);
-    return text.split("\n").find((l) => l.trim() !== "")?.trim().slice(0, 400) ?? "failed";
+    return text.split("\n").find((l) => l.trim() !== "")?.trim().slice(0, 1200) ?? "failed";
 }
 
 export async function runFanout(plan: EnvPlan, driver: EnvDriver, opts: FanoutOptions): Promise<FanoutResult> {

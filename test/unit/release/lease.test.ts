@@ -4,6 +4,7 @@
  * under the backend's update lock) is the e2e suite's (test/e2e/release/perService.test.ts).
  */
 import { expect } from "chai";
+import { cliErrorSummary } from "../../../release/driver/pulumiStack";
 import { decideLease, leaseIsLive, leaseTtl, parseLease, type Lease, type LeaseClaim, type LeaseContext, type LeaseDecision } from "../../../release/driver/lease";
 
 const NOW = new Date("2026-01-01T12:00:00.000Z");
@@ -99,5 +100,30 @@ describe("release lease rules (backend lease of a rollout)", () => {
         expect(parseLease(undefined)).to.equal(undefined);
         expect(parseLease({ owner: "x" })).to.equal(undefined);
         expect(parseLease("text")).to.equal(undefined);
+    });
+});
+
+describe("a failed CLI command's text, as the release and the fan-out report it (cliErrorSummary)", () => {
+    it("keeps the engine's diagnostics and a config error's problem lines once; drops the command line and progress lines", () => {
+        const text = [
+            "Command failed with exit code 1: /x/bin/pulumi up --yes --skip-preview --stack e2e-x --non-interactive",
+            "code: 1",
+            "stdout: Updating (e2e-x):",
+            " +  pulumi:pulumi:Stack mesh-traffic-e2e-x creating (0s) error: stack \"e2e-x\": 1 problem in the mesh-traffic config (nothing was deployed):",
+            "stderr: ",
+            "Diagnostics:",
+            "  pulumi:pulumi:Stack (mesh-traffic-e2e-x):",
+            '    error: stack "e2e-x": 1 problem in the mesh-traffic config (nothing was deployed):',
+            "      - services is set, but this stack has layout \"platform\"",
+            "        fix: pulumi config rm 'services'",
+            '    error: stack "e2e-x": 1 problem in the mesh-traffic config (nothing was deployed):',
+            "Resources:",
+            "    1 errored",
+        ].join("\n");
+        expect(cliErrorSummary(text)).to.equal(
+            'error: stack "e2e-x": 1 problem in the mesh-traffic config (nothing was deployed): | - services is set, but this stack has layout "platform" | fix: pulumi config rm \'services\'',
+        );
+        expect(cliErrorSummary("stderr: error: the stack is currently locked by 1 lock(s)")).to.equal("stderr: error: the stack is currently locked by 1 lock(s)");
+        expect(cliErrorSummary("plain text")).to.equal("plain text");
     });
 });
