@@ -11,8 +11,8 @@
  *   library, runRollout with the Pulumi driver and the platform policy overlay; steps 50,100, 1 s interval,
  *   metrics from a constant healthy provider, so the time is the engine's): wall time of all against one alone.
  *
- *   bash bench/run.sh per-service [--sizes 10,100] [--concurrency 1,4] [--steps 5] [--releases 1,2,10]
- *                                 [--parts env-up,step,single,releases] [--no-write]
+ *   bash bench/run.sh per-service [--sizes 10,100] [--concurrency 1,4] [--all-concurrency-up-to N] [--steps 5]
+ *                                 [--releases 1,2,10] [--parts env-up,step,single,releases] [--no-write]
  *
  * Writes section `per-service` of BENCHMARKS.md. Each environment gets its own namespace and stacks, which
  * are not destroyed (the control plane is thrown away); the Services are deleted to give their cluster IPs
@@ -53,12 +53,15 @@ interface Args {
     releases: number[];
     parts: Part[];
     write: boolean;
+    /** Sizes above this run only the highest concurrency (time). Default: every size runs every concurrency. */
+    allConcurrencyUpTo: number;
 }
 
-const USAGE = "usage: bash bench/run.sh per-service [--sizes 10,100] [--concurrency 1,4] [--steps 5] [--releases 1,2,10] [--parts env-up,step,single,releases] [--no-write]";
+const USAGE =
+    "usage: bash bench/run.sh per-service [--sizes 10,100] [--concurrency 1,4] [--all-concurrency-up-to N] [--steps 5] [--releases 1,2,10] [--parts env-up,step,single,releases] [--no-write]";
 
 function parseArgs(argv: readonly string[]): Args {
-    const args: Args = { sizes: [10, 100], concurrency: [1, 4], steps: 5, releases: [1, 2, 10], parts: ["env-up", "step", "single", "releases"], write: true };
+    const args: Args = { sizes: [10, 100], concurrency: [1, 4], steps: 5, releases: [1, 2, 10], parts: ["env-up", "step", "single", "releases"], write: true, allConcurrencyUpTo: Number.POSITIVE_INFINITY };
     const ints = (v: string): number[] => v.split(",").map(Number);
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
@@ -68,6 +71,7 @@ function parseArgs(argv: readonly string[]): Args {
         else if (a === "--steps") args.steps = Number(v);
         else if (a === "--releases") args.releases = ints(v);
         else if (a === "--parts") args.parts = v.split(",") as Part[];
+        else if (a === "--all-concurrency-up-to") args.allConcurrencyUpTo = Number(v);
         else if (a === "--no-write") {
             args.write = false;
             continue;
@@ -151,7 +155,8 @@ async function main(): Promise<void> {
     for (const n of args.sizes) {
         let stepEnv: { workDir: string; env: string } | undefined;
         if (args.parts.includes("env-up") || args.parts.includes("step")) {
-            for (const c of args.parts.includes("env-up") ? args.concurrency : [Math.max(...args.concurrency)]) {
+            const all = args.parts.includes("env-up") && n <= args.allConcurrencyUpTo;
+            for (const c of all ? args.concurrency : [Math.max(...args.concurrency)]) {
                 const env = `pb${id}-${n}-c${c}`;
                 const workDir = writeEnvironment(env, n);
                 say(`env up: ${n} services, concurrency ${c} (${env})`);

@@ -231,12 +231,12 @@ export function resolvePolicy(stack: string, rawRelease: unknown, overrides: Pol
  */
 export function stackPreflight(
     stack: string,
-    snapshot: { config: Readonly<Record<string, unknown>>; secrets: readonly string[] },
+    snapshot: { config: Readonly<Record<string, unknown>>; secrets: readonly string[]; inherited?: { namespace?: string } },
     service: string,
     overrides: PolicyOverrides | undefined,
 ): { problems: ConfigProblem[]; ctx: ServiceContext | undefined; policy: ReleasePolicy | undefined } {
     const problems: ConfigProblem[] = [];
-    const ctx = serviceContext(snapshot.config, service, problems);
+    const ctx = serviceContext(snapshot.config, service, problems, snapshot.inherited?.namespace);
     let policy: ReleasePolicy | undefined;
     try {
         policy = resolvePolicy(stack, snapshot.config.release, overrides, { secrets: snapshot.secrets });
@@ -287,7 +287,13 @@ export interface ServiceContext {
 }
 
 /** Reads the service's part of the config; problems are collected into `problems`. */
-export function serviceContext(config: Readonly<Record<string, unknown>>, svc: string, problems: ConfigProblem[]): ServiceContext | undefined {
+export function serviceContext(
+    config: Readonly<Record<string, unknown>>,
+    svc: string,
+    problems: ConfigProblem[],
+    /** A service stack's namespace is its platform stack's (release/driver/platform.ts). */
+    inheritedNamespace?: string,
+): ServiceContext | undefined {
     const services = config.services;
     const raw = valueAt(config, ["services", svc]);
     if (raw === undefined || raw === null || typeof raw !== "object") {
@@ -306,7 +312,8 @@ export function serviceContext(config: Readonly<Record<string, unknown>>, svc: s
     const canaryVersion = valueAt(raw, ["canary", "version"]);
     const weight = valueAt(raw, ["canary", "weight"]);
     const routed = valueAt(raw, ["canary", "routed"]);
-    const namespace = config.namespace;
+    // A service stack has no namespace of its own (what `pulumi config` shows there is the project default).
+    const namespace = inheritedNamespace ?? config.namespace;
     let state: RolloutState | undefined;
     const rawState = valueAt(config, ["rollouts", svc]);
     if (rawState !== undefined) {

@@ -67,7 +67,7 @@ say "2/4 control plane: starting etcd + kube-apiserver + Istio CRDs (scripts/loc
 # Unless MESH_E2E_KEEP is set, a watchdog also stops it if this shell is killed with SIGKILL.
 throwaway_start_cluster "$WORK/cluster" "${MESH_E2E_KEEP:-}"
 
-say "3/4 pulumi: ${MESH_PULUMI_BACKEND:-file} state backend (azblob: Azurite, scripts/local-cluster.sh start-azurite), dev passphrase (scripts/pulumi-env.sh)"
+say "3/4 pulumi: ${MESH_PULUMI_BACKEND:-azblob} state backend (azblob: Azurite, scripts/local-cluster.sh start-azurite), dev passphrase (scripts/pulumi-env.sh)"
 throwaway_pulumi_env "$WORK/state"
 export MESH_E2E_WORK="$WORK"
 

@@ -25,7 +25,7 @@ throwaway_start_cluster() {
 }
 
 throwaway_pulumi_env() {
-  local backend=${MESH_PULUMI_BACKEND:-file} env
+  local backend=${MESH_PULUMI_BACKEND:-azblob} env
   unset PULUMI_BACKEND_URL MESH_PULUMI_STATE_DIR
   case $backend in
     file) export MESH_PULUMI_STATE_DIR=$1 ;;

@@ -22,6 +22,8 @@ export interface StackSnapshot {
     config: Record<string, unknown>;
     /** Plain values of config secrets, for redaction. Never printed. */
     secrets: string[];
+    /** What a service stack takes from its platform stack (release/driver/platform.ts); absent otherwise. */
+    inherited?: { namespace?: string };
 }
 
 export interface UpdateResult {

@@ -1,7 +1,8 @@
 /**
  * A service stack's driver that reads its release policy through its platform stack: the effective
  * `release` config is the platform stack's `release` overlaid by the service stack's own
- * (release/policy.ts `overlayRelease`). Everything else (writes, updates, the lock) is the service stack's
+ * (release/policy.ts `overlayRelease`), and the service's namespace is the platform stack's (a service
+ * stack has none of its own: docs/config-contract.md). Everything else (writes, updates, the lock) is the service stack's
  * alone; the platform stack is only read.
  */
 import { overlayRelease } from "../policy";
@@ -17,7 +18,8 @@ export function withPlatformRelease(service: TrafficDriver, platform: Pick<Traff
             if (release !== undefined) {
                 config["release"] = release;
             }
-            return { config, secrets: [...own.secrets, ...base.secrets] };
+            const namespace = base.config["namespace"];
+            return { config, secrets: [...own.secrets, ...base.secrets], ...(typeof namespace === "string" ? { inherited: { namespace } } : {}) };
         },
         write: (edits) => service.write(edits),
         update: (opts) => service.update(opts),

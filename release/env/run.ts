@@ -127,5 +127,8 @@ export async function runFanout(plan: EnvPlan, driver: EnvDriver, opts: FanoutOp
         });
     }
     const bad = results.some((r) => r.outcome !== "ok");
+    // In plan order (phase, then the stack's place in it), whatever order they finished in.
+    const order = new Map(plan.phases.flatMap((p) => p.stacks.map((s) => `${p.name}:${s.stack}`)).map((k, i) => [k, i]));
+    results.sort((a, b) => (order.get(`${a.phase}:${a.stack}`) ?? 0) - (order.get(`${b.phase}:${b.stack}`) ?? 0));
     return { env: plan.env, results, exitCode: bad ? ExitCode.Infrastructure : ExitCode.Ok, durationMs: now() - started };
 }

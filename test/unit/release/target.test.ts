@@ -136,6 +136,10 @@ describe("release policy overlay: platform stack's release, then the service sta
         const driver = withPlatformRelease(new MemoryDriver("production.checkout", svc), new MemoryDriver("production", plat));
         const snap = await driver.read();
         expect(snap.config["release"]).to.deep.equal({ interval: "5s", prometheus: { bearerToken: "plat-token" } });
+        expect(snap.inherited, "no namespace on the platform: nothing inherited").to.equal(undefined);
+        plat.config["namespace"] = "shop";
+        expect((await driver.read()).inherited).to.deep.equal({ namespace: "shop" });
+        delete plat.config["namespace"];
         expect(snap.secrets).to.deep.equal(["svc-secret", "plat-token"]);
         await driver.write([{ path: ["services", "checkout", "canary", "weight"], value: 10 }]);
         await driver.update({ message: "m" });
