@@ -10,7 +10,7 @@
 # ARGS go to the script (each script's header lists them; --no-write prints without touching BENCHMARKS.md).
 #
 # The toolchain (scripts/toolchain.sh) is only checked here, never built: build it first with
-#   bash scripts/toolchain.sh build pulumi langhost k8s-provider kube etcd crds prometheus
+#   bash scripts/toolchain.sh build pulumi langhost k8s-provider kube etcd crds prometheus pilot-discovery
 # Environment: MESH_BENCH_KEEP=1 keeps the control plane and state (prints how to stop them).
 set -euo pipefail
 
@@ -30,7 +30,8 @@ case $BENCH in
 esac
 
 T0=$(date +%s)
-REQUIRED=(pulumi langhost k8s-provider kube etcd crds prometheus)
+# pilot-discovery: the release environment (safety) runs istiod; the simulator follows its routes.
+REQUIRED=(pulumi langhost k8s-provider kube etcd crds prometheus pilot-discovery)
 if ! scripts/toolchain.sh --check "${REQUIRED[@]}" >/dev/null 2>"${TMPDIR:-/tmp}/mesh-bench-check.$$"; then
   MSG=$(cat "${TMPDIR:-/tmp}/mesh-bench-check.$$"); rm -f "${TMPDIR:-/tmp}/mesh-bench-check.$$"
   die "the toolchain is not ready: ${MSG:-scripts/toolchain.sh --check failed}
@@ -53,6 +54,7 @@ trap 'exit 143' TERM
 
 say "control plane: starting etcd + kube-apiserver + Istio CRDs in $WORK/cluster"
 throwaway_start_cluster "$WORK/cluster" "${MESH_BENCH_KEEP:-}"
+eval "$(scripts/local-cluster.sh start-istiod --dir "$MESH_CLUSTER_DIR")" || die "istiod did not start (log $MESH_CLUSTER_DIR/istiod.log)"
 # The file backend unless MESH_PULUMI_BACKEND says otherwise: BENCHMARKS.md's figures name their backend.
 export MESH_PULUMI_BACKEND=${MESH_PULUMI_BACKEND:-file}
 throwaway_pulumi_env "$WORK/state"

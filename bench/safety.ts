@@ -171,7 +171,7 @@ async function rollout(env: ReleaseEnv, args: Args, policy: Policy, version: str
             version,
             overrides: { steps: policy.steps.join(","), interval: goDuration(policy.intervalMs / args.scale) },
         },
-        releaseDeps(env, (e) => marks.push({ e, t: performance.now(), served: served() })),
+        releaseDeps(env, (e) => marks.push({ e, t: performance.now(), served: served() }), { awaitRouting: env.awaitRouting(version) }),
     );
     return { marks, outcome: result.outcome, message: result.message };
 }

@@ -85,6 +85,9 @@ export interface UriRouteArgs {
     rewrite?: string;
 }
 
+/** The redirect codes istiod translates to Envoy (RedirectAction.ResponseCode); it drops the action for any other. */
+export const ENVOY_REDIRECT_CODES: readonly number[] = [301, 302, 303, 307, 308];
+
 /** Answer a URI prefix with an HTTP redirect. */
 export interface RedirectArgs {
     /** URI prefix, starting with "/". */
@@ -299,7 +302,16 @@ function checkUriRules(input: RoutingInput): Problem[] {
     (input.redirects ?? []).forEach((r, i) => {
         const p = `redirects[${i}]`;
         visit(p, r.prefix);
-        problems.push(...checkNonEmpty(`${p}.uri`, r.uri), ...checkRange(`${p}.redirectCode`, r.redirectCode, 300, 399, true));
+        const code = checkRange(`${p}.redirectCode`, r.redirectCode, 300, 399, true);
+        if (code.length === 0 && r.redirectCode !== undefined && !ENVOY_REDIRECT_CODES.includes(r.redirectCode)) {
+            // Istio's schema and webhook accept any 3xx, but istiod translates only these: for any other code it logs
+            // "Redirect Code N is not yet supported" and sends the route without an action (Envoy rejects it).
+            code.push({
+                propertyPath: `${p}.redirectCode`,
+                reason: `${p}.redirectCode is ${r.redirectCode}; istiod only translates ${ENVOY_REDIRECT_CODES.join(", ")} (any other 3xx route is sent without an action and Envoy rejects it): use one of them`,
+            });
+        }
+        problems.push(...checkNonEmpty(`${p}.uri`, r.uri), ...code);
     });
     (input.uriRoutes ?? []).forEach((r, i) => {
         const p = `uriRoutes[${i}]`;

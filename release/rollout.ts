@@ -49,6 +49,22 @@ export interface ReleaseDeps {
      * observed share always, the live VirtualService too when `read` can reach the API server. Absent: no check.
      */
     live?: { read?: LiveReader };
+    /**
+     * Resolves once the mesh serves the split a traffic shift just applied (e.g. istiod reports the new config
+     * synced to the proxies and they route by it); rejects, with a message saying what was not in effect, after a
+     * timeout of its own. The step's analysis window starts only after it; a rejection fails the step like a
+     * failed update. Default: none (the window starts when the update finishes).
+     */
+    awaitRouting?: (step: RoutingStep) => Promise<void>;
+}
+
+/** The split a traffic shift applied, for {@link ReleaseDeps.awaitRouting}. */
+export interface RoutingStep {
+    service: string;
+    namespace: string;
+    stepIndex: number;
+    /** Canary percent of the catch-all. */
+    weight: number;
 }
 
 export interface CanaryRequest {
@@ -333,6 +349,14 @@ class RolloutRun {
         this.tracker = undefined; // a new (or re-applied) step starts its tests afresh
         const pending = await this.apply({ type: "shift-started", stepIndex }, false);
         const ok = await this.update("shift", weight, shiftEdits(this.req.service, this.version, weight, pending), `mesh-release: ${this.req.service} ${this.version} step ${stepIndex + 1} weight ${weight}%`);
+        if (ok.kind === "ok" && this.deps.awaitRouting !== undefined) {
+            try {
+                await this.deps.awaitRouting({ service: this.req.service, namespace: this.ctx.namespace, stepIndex, weight });
+            } catch (e) {
+                await this.apply({ type: "update-failed", message: `the mesh did not put weight ${weight}% in effect: ${e instanceof Error ? e.message : String(e)}` });
+                return;
+            }
+        }
         if (ok.kind === "ok") {
             await this.apply({ type: "shifted" });
             this.emit({ type: "step-applied", stepIndex, weight });

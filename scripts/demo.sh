@@ -36,9 +36,9 @@ OUT=${MESH_DEMO_OUT:-${XDG_CACHE_HOME:-$HOME/.cache}/mesh-traffic/demo}
 [ -d node_modules/@pulumi/pulumi ] || die "node_modules missing: run npm ci first"
 
 say "1/6 toolchain (scripts/toolchain.sh; the first run builds from the Go module proxy and takes a while, later runs reuse it)"
-scripts/toolchain.sh build pulumi langhost k8s-provider kube etcd crds prometheus >/dev/null ||
+scripts/toolchain.sh build pulumi langhost k8s-provider kube etcd crds prometheus pilot-discovery >/dev/null ||
   die "the toolchain could not be built (the message above names the tool and the step). Retry with:
-    bash scripts/toolchain.sh build pulumi langhost k8s-provider kube etcd crds prometheus"
+    bash scripts/toolchain.sh build pulumi langhost k8s-provider kube etcd crds prometheus pilot-discovery"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mesh-demo.XXXXXX")
 SIM_PID=""
@@ -68,9 +68,13 @@ export PULUMI_NODEJS_TRANSPILE_ONLY=true
 export PULUMI_NODEJS_TSCONFIG_PATH="$ROOT/tsconfig.json"
 NODE_TS=(node -r ts-node/register/transpile-only)
 
-say "3/6 traffic simulator ($RPS req/s; v3 fails 20 % of its requests) following the live VirtualService, and Prometheus scraping it"
+say "3/6 istiod beside the control plane; traffic simulator ($RPS req/s; v3 fails 20 % of its requests) following the routes istiod sends it, and Prometheus scraping it"
+ISTIOD_ENV=$(scripts/local-cluster.sh start-istiod --dir "$CLUSTER_DIR") ||
+  die "istiod did not start (build it with: bash scripts/toolchain.sh build pilot-discovery)"
+eval "$ISTIOD_ENV"
 "${NODE_TS[@]}" sim/cli.ts --service "$SERVICE" --namespace "$NAMESPACE" --kubeconfig "$KUBECONFIG" \
-  --rps "$RPS" --seed 7 --max-duration 60m --poll-interval 250ms \
+  --istiod "$MESH_ISTIOD_XDS_ADDRESS" --service-port 8080 --stand-in-endpoints \
+  --rps "$RPS" --seed 7 --max-duration 60m \
   --behavior v3:errorRate=0.2 --url-file "$WORK/sim.url" >"$WORK/sim.log" 2>&1 &
 SIM_PID=$!
 for _ in $(seq 1 300); do

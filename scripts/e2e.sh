@@ -11,6 +11,10 @@
 #   MESH_PULUMI_BACKEND=file  a file state backend instead of azblob:// on Azurite (the default: object storage,
 #                           as release runners on several machines share it)
 #   MESH_TOOLCHAIN_SKIP_ISTIOCTL=1  do not build istioctl (the istioctl test then fails, saying why)
+#
+# istiod (pilot-discovery, scripts/toolchain.sh build pilot-discovery, its own cache key) runs beside the control
+# plane: started here when it is built; on a cold machine it is built in the background first (then istioctl,
+# which reuses its Go build cache), and the first test that needs istiod waits for it (test/support/istiod.ts).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -22,7 +26,7 @@ die() { say "ERROR: $*"; exit 1; }
 . scripts/throwaway.sh
 
 T0=$(date +%s)
-# Tools the suites need. istioctl is built last and is the slowest; it is part of the default set.
+# Tools the suites need. pilot-discovery and istioctl are the slowest; on a cold machine they build in the background.
 REQUIRED=(pulumi langhost k8s-provider kube etcd crds prometheus)
 OPTIONAL=(istioctl)
 
@@ -36,24 +40,49 @@ fi
 say "toolchain ready after $(($(date +%s) - T0))s"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mesh-e2e.XXXXXX")
-# istioctl (the slowest build, needed only by the istioctl analyze test, which runs last) builds in the
-# background at the lowest CPU priority while the suites run: most of their time is spent waiting for
-# analysis windows. test/e2e/stack/istioctl.ts waits for it (MESH_ISTIOCTL_BUILD_PID) and fails, with the
-# build log, if it does not finish.
+# pilot-discovery and istioctl (the slowest builds) build in the background at the lowest CPU priority while the
+# suites run: most of their time is spent waiting for analysis windows. test/support/istiod.ts waits for
+# pilot-discovery (MESH_ISTIOD_BUILD_RC_FILE) and test/e2e/stack/istioctl.ts for istioctl (MESH_ISTIOCTL_BUILD_PID);
+# each fails, with the build log, if its build fails or does not finish.
 ISTIOCTL_PID=""
-if [ -z "${MESH_TOOLCHAIN_SKIP_ISTIOCTL:-}" ] && ! scripts/toolchain.sh --check "${OPTIONAL[@]}" >/dev/null 2>&1; then
-  say "istioctl: building in the background (nice 19, log $WORK/istioctl-build.log); the istioctl test waits for it"
-  nice -n 19 scripts/toolchain.sh build "${OPTIONAL[@]}" >"$WORK/istioctl-build.log" 2>&1 &
+ISTIOD_BUILT=""
+if scripts/toolchain.sh --check pilot-discovery >/dev/null 2>&1; then ISTIOD_BUILT=1; fi
+NEED_ISTIOCTL=""
+if [ -z "${MESH_TOOLCHAIN_SKIP_ISTIOCTL:-}" ] && ! scripts/toolchain.sh --check "${OPTIONAL[@]}" >/dev/null 2>&1; then NEED_ISTIOCTL=1; fi
+if [ -z "$ISTIOD_BUILT" ] || [ -n "$NEED_ISTIOCTL" ]; then
+  # pilot-discovery first (the istiod and release tests need it), then istioctl with the Go build cache warm.
+  # $WORK/pilot-discovery.rc appears when pilot-discovery's build ends (its exit code); tests wait for it.
+  what=""
+  [ -n "$ISTIOD_BUILT" ] || what="pilot-discovery (log $WORK/pilot-discovery-build.log) "
+  [ -z "$NEED_ISTIOCTL" ] || what+="istioctl (log $WORK/istioctl-build.log)"
+  say "building in the background at nice 19: $what; the tests that need them wait"
+  (
+    if [ -z "$ISTIOD_BUILT" ]; then
+      rc=0; nice -n 19 scripts/toolchain.sh build pilot-discovery >"$WORK/pilot-discovery-build.log" 2>&1 || rc=$?
+      echo "$rc" >"$WORK/pilot-discovery.rc"
+    fi
+    if [ -n "$NEED_ISTIOCTL" ]; then nice -n 19 scripts/toolchain.sh build "${OPTIONAL[@]}" >"$WORK/istioctl-build.log" 2>&1; fi
+  ) &
   ISTIOCTL_PID=$!
-  export MESH_ISTIOCTL_BUILD_PID=$ISTIOCTL_PID MESH_ISTIOCTL_BUILD_LOG="$WORK/istioctl-build.log"
+  if [ -z "$ISTIOD_BUILT" ]; then
+    export MESH_ISTIOD_BUILD_RC_FILE="$WORK/pilot-discovery.rc" MESH_ISTIOD_BUILD_LOG="$WORK/pilot-discovery-build.log"
+  fi
+  if [ -n "$NEED_ISTIOCTL" ]; then
+    export MESH_ISTIOCTL_BUILD_PID=$ISTIOCTL_PID MESH_ISTIOCTL_BUILD_LOG="$WORK/istioctl-build.log"
+  fi
 fi
+# kill_tree PID: TERM the process and its descendants (the build runs a subshell -> toolchain.sh -> go).
+kill_tree() {
+  local c
+  for c in $(pgrep -P "$1" 2>/dev/null); do kill_tree "$c"; done
+  kill -TERM "$1" 2>/dev/null || true
+}
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
   if [ -n "$ISTIOCTL_PID" ] && kill -0 "$ISTIOCTL_PID" 2>/dev/null; then
-    say "stopping the unfinished background istioctl build (rerun: bash scripts/toolchain.sh build istioctl)"
-    pkill -TERM -P "$ISTIOCTL_PID" 2>/dev/null || true
-    kill -TERM "$ISTIOCTL_PID" 2>/dev/null || true
+    say "stopping the unfinished background build (rerun: bash scripts/toolchain.sh build pilot-discovery istioctl)"
+    kill_tree "$ISTIOCTL_PID"
   fi
   throwaway_remove "$WORK" "${MESH_E2E_KEEP:-}" || rc=1
   say "finished in $(($(date +%s) - T0))s (exit $rc)"
@@ -66,6 +95,11 @@ trap 'exit 143' TERM
 say "2/4 control plane: starting etcd + kube-apiserver + Istio CRDs (scripts/local-cluster.sh)"
 # Unless MESH_E2E_KEEP is set, a watchdog also stops it if this shell is killed with SIGKILL.
 throwaway_start_cluster "$WORK/cluster" "${MESH_E2E_KEEP:-}"
+if [ -n "$ISTIOD_BUILT" ]; then
+  say "istiod: starting beside the control plane (scripts/local-cluster.sh start-istiod)"
+  ISTIOD_ENV=$(scripts/local-cluster.sh start-istiod --dir "$MESH_CLUSTER_DIR") || die "istiod did not start (see above; log $MESH_CLUSTER_DIR/istiod.log)"
+  eval "$ISTIOD_ENV"
+fi
 
 say "3/4 pulumi: ${MESH_PULUMI_BACKEND:-azblob} state backend (azblob: Azurite, scripts/local-cluster.sh start-azurite), dev passphrase (scripts/pulumi-env.sh)"
 throwaway_pulumi_env "$WORK/state"

@@ -28,7 +28,16 @@
 #       (azblob://NAME?localemu=true&domain=127.0.0.1:PORT&protocol=http: gocloud's azureblob URL options)
 #       MESH_AZURITE_URL MESH_AZURITE_DIR. `stop DIR` stops it too.
 #   scripts/local-cluster.sh stop-azurite [DIR]
-# DIR defaults to $MESH_CLUSTER_DIR for env/status/stop/stop-prometheus.
+#   scripts/local-cluster.sh start-istiod [--dir DIR] [--owner-pid PID]
+#       Starts istiod (pilot-discovery, built by `scripts/toolchain.sh build pilot-discovery`) outside the
+#       cluster against the cluster's API server (DIR/kubeconfig): plaintext xDS, debug (/debug/*, /ready)
+#       and monitoring (/metrics) on free loopback ports; its own CA, the secure xDS port, webhooks and the
+#       Gateway API controllers off; namespace istio-system created. Waits until /ready answers. stdout:
+#       export lines MESH_ISTIOD_XDS_ADDRESS (host:port) MESH_ISTIOD_DEBUG_URL MESH_ISTIOD_MONITORING_URL
+#       (also saved as DIR/istiod/env.sh). `stop DIR` stops it too. Log: DIR/istiod.log.
+#       MESH_PILOT_DISCOVERY=PATH uses another pilot-discovery binary.
+#   scripts/local-cluster.sh stop-istiod [DIR]
+# DIR defaults to $MESH_CLUSTER_DIR for env/status/stop/stop-prometheus/start-istiod/stop-istiod.
 set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -267,6 +276,9 @@ cmd_status() {
   if [ -s "$dir/prometheus.pid" ]; then
     if pid_alive "$dir" prometheus; then say "prometheus: running at $(cat "$dir/prometheus/url")"; else say "prometheus: not running"; fi
   fi
+  if [ -s "$dir/istiod.pid" ]; then
+    if pid_alive "$dir" istiod; then say "istiod: running, xDS $(cat "$dir/istiod/xds.address"), debug $(cat "$dir/istiod/debug.url")"; else say "istiod: not running"; fi
+  fi
   return $ok
 }
 
@@ -285,6 +297,7 @@ cmd_stop() {
   [ -n "$from_watchdog" ] || stop_proc "$dir" watchdog
   stop_proc "$dir" prometheus
   stop_proc "$dir" azurite 20
+  stop_proc "$dir" istiod
   stop_proc "$dir" apiserver
   stop_proc "$dir" etcd
   if [ -z "$keep" ] && [ -e "$dir/$MARKER" ]; then rm -rf "$dir"; fi
@@ -402,6 +415,78 @@ cmd_stop_azurite() {
   if [ -e "$dir/$MARKER" ] && [ ! -e "$dir/etcd.url" ]; then stop_proc "$dir" watchdog; rm -rf "$dir"; fi
 }
 
+cmd_start_istiod() {
+  local dir="" owner=""
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --dir) dir=$2; shift ;;
+      --owner-pid) owner=$2; shift ;;
+      *) die "start-istiod: unknown argument $1" ;;
+    esac
+    shift
+  done
+  dir=$(resolve_dir "$dir")
+  [ -s "$dir/kubeconfig" ] || die "start-istiod: $dir is not a started cluster (no kubeconfig); run '$SELF start' first"
+  if pid_alive "$dir" istiod; then die "istiod already runs in $dir"; fi
+  local bin kubectl
+  bin=${MESH_PILOT_DISCOVERY:-$("$SCRIPT_DIR/toolchain.sh" --check pilot-discovery)} ||
+    die "pilot-discovery not built: run scripts/toolchain.sh build pilot-discovery"
+  [ -x "$bin" ] || die "pilot-discovery not found at $bin: run scripts/toolchain.sh build pilot-discovery"
+  kubectl="$(toolchain_bin kube)/kubectl"
+  local d="$dir/istiod"
+  mkdir -p "$d"
+  # istiod's root namespace must exist; outside a cluster its mesh config comes from a file.
+  "$kubectl" --kubeconfig "$dir/kubeconfig" create namespace istio-system --dry-run=client -o yaml |
+    "$kubectl" --kubeconfig "$dir/kubeconfig" apply -f - >"$d/namespace.log" 2>&1 ||
+    { cat "$d/namespace.log" >&2; die "could not create namespace istio-system"; }
+  printf '%s\n' "# mesh config of the local istiod (Istio's defaults otherwise; docs/toolchain.md)" \
+    "rootNamespace: istio-system" "trustDomain: cluster.local" "enableTracing: false" 'accessLogFile: ""' >"$d/mesh.yaml"
+  echo 'networks: {}' >"$d/meshNetworks.yaml"
+  local attempt rc=1 xp hp mp t0 i ready=""
+  for attempt in 1 2 3; do
+    xp=$(free_port); hp=$(free_port); mp=$(free_port)
+    while [ "$hp" = "$xp" ]; do hp=$(free_port); done
+    while [ "$mp" = "$xp" ] || [ "$mp" = "$hp" ]; do mp=$(free_port); done
+    t0=$(date +%s%N)
+    # Outside a cluster: no CA (ENABLE_CA_SERVER=false, no DNS certificate), no secure xDS port, no webhook
+    # server and no webhook patching, no Gateway API controllers (no Gateway API CRDs here).
+    (cd "$d" && export POD_NAMESPACE=istio-system POD_NAME=istiod-local CLUSTER_ID=Kubernetes \
+      ENABLE_CA_SERVER=false PILOT_CERT_PROVIDER=none \
+      INJECTION_WEBHOOK_CONFIG_NAME="" VALIDATION_WEBHOOK_CONFIG_NAME="" \
+      PILOT_ENABLE_GATEWAY_API=false PILOT_ENABLE_GATEWAY_API_STATUS=false \
+      PILOT_ENABLE_GATEWAY_API_DEPLOYMENT_CONTROLLER=false PILOT_ENABLE_GATEWAY_API_GATEWAYCLASS_CONTROLLER=false &&
+      launch "$dir" istiod "$bin" discovery --kubeconfig "$dir/kubeconfig" \
+        --meshConfig "$d/mesh.yaml" --networksConfig "$d/meshNetworks.yaml" \
+        --grpcAddr "127.0.0.1:$xp" --secureGRPCAddr "" --httpsAddr "" \
+        --httpAddr "127.0.0.1:$hp" --monitoringAddr "127.0.0.1:$mp" \
+        --domain cluster.local --clusterID Kubernetes --log_output_level default:info)
+    ready=""
+    for i in $(seq 1 300); do
+      if [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$hp/ready" 2>/dev/null)" = 200 ]; then ready=1; break; fi
+      pid_alive "$dir" istiod || break
+      sleep 0.2
+    done
+    if [ -n "$ready" ]; then rc=0; break; fi
+    say "istiod attempt $attempt failed; last log lines:"; tail -n 15 "$dir/istiod.log" >&2
+    stop_proc "$dir" istiod
+  done
+  [ $rc = 0 ] || die "could not start istiod (log $dir/istiod.log)"
+  local ms=$((($(date +%s%N) - t0) / 1000000))
+  echo "$ms" >"$d/startup-ms"
+  echo "127.0.0.1:$xp" >"$d/xds.address"
+  echo "http://127.0.0.1:$hp" >"$d/debug.url"
+  printf "export MESH_ISTIOD_XDS_ADDRESS='%s'\nexport MESH_ISTIOD_DEBUG_URL='%s'\nexport MESH_ISTIOD_MONITORING_URL='%s'\n" \
+    "127.0.0.1:$xp" "http://127.0.0.1:$hp" "http://127.0.0.1:$mp" >"$d/env.sh"
+  if [ -n "$owner" ] && [ ! -s "$dir/watchdog.pid" ]; then start_watchdog "$dir" "$owner"; fi
+  say "istiod ready in ${ms} ms: xDS 127.0.0.1:$xp, debug http://127.0.0.1:$hp (log $dir/istiod.log)"
+  cat "$d/env.sh"
+}
+
+cmd_stop_istiod() {
+  local dir; dir=$(resolve_dir "${1:-}")
+  stop_proc "$dir" istiod
+}
+
 case ${1:-} in
   start) shift; cmd_start "$@" ;;
   start-azurite) shift; cmd_start_azurite "$@" ;;
@@ -411,5 +496,7 @@ case ${1:-} in
   stop) shift; cmd_stop "$@" ;;
   start-prometheus) shift; cmd_start_prometheus "$@" ;;
   stop-prometheus) shift; cmd_stop_prometheus "$@" ;;
-  *) sed -n '2,37p' "$SELF" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+  start-istiod) shift; cmd_start_istiod "$@" ;;
+  stop-istiod) shift; cmd_stop_istiod "$@" ;;
+  *) sed -n '2,40p' "$SELF" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

@@ -12,7 +12,12 @@
 #   scripts/toolchain.sh --print-crds        fetch (only) the Istio CRDs and print their path
 #   scripts/toolchain.sh --check [TOOL...]   exit 0 if the tools are built, else 1 and name the missing
 #   scripts/toolchain.sh --list              list the tool names
-# Tools: pulumi langhost k8s-provider kube etcd crds prometheus istioctl
+#   scripts/toolchain.sh build pilot-discovery   build istiod (pilot-discovery) into its own cache dir
+#   scripts/toolchain.sh --print-istiod-bin  print pilot-discovery's path (builds nothing)
+# Tools: pulumi langhost k8s-provider kube etcd crds prometheus istioctl pilot-discovery
+#   pilot-discovery has its own cache key (the istio pins + the ISTIOD section of this file, not the
+#   toolchain hash) and its own lock, so adding or changing it never rebuilds the rest; it shares the Go
+#   build cache with istioctl (same module, flags and ldflags).
 #
 # stdout carries only the one requested path; progress and timings go to stderr.
 # Builds go to ${MESH_TRAFFIC_CACHE:-~/.cache/mesh-traffic}/toolchain/<hash>/, where <hash>
@@ -233,6 +238,47 @@ build_istioctl() {
 
 # ---- END HASHED
 
+# ---- BEGIN ISTIOD (pilot-discovery: its own cache key = the istio pins + this section, see ISTIOD_HASH)
+# Same module version, tags and ldflags as istioctl, so most packages come from istioctl's Go build cache.
+ISTIOD_HASH=$( { grep -E '^ISTIO_(MODULE|BUILD)_VERSION=' "$PINS_FILE"
+  sed -n '/^# ---- BEGIN ISTIOD/,/^# ---- END ISTIOD/p' "$SCRIPT_FILE"; } | sha256sum | cut -c1-16)
+ISTIOD_DIR="$CACHE_ROOT/istiod/$ISTIOD_HASH"
+
+build_pilot_discovery() {
+  local v=istio.io/istio/pkg/version
+  mkdir -p "$ISTIOD_DIR/bin" "$ISTIOD_DIR/logs"
+  (cd "$ISTIOD_DIR" && GOBIN="$ISTIOD_DIR/bin" LOG_DIR="$ISTIOD_DIR/logs" run pilot-discovery "go install" go install -trimpath -tags disable_pgv \
+    -ldflags "-s -w -X $v.buildVersion=$ISTIO_BUILD_VERSION -X $v.buildGitRevision=${ISTIO_MODULE_VERSION##*-} -X $v.buildTag=$ISTIO_BUILD_VERSION -X $v.buildStatus=Clean" \
+    "istio.io/istio/pilot/cmd/pilot-discovery@$ISTIO_MODULE_VERSION")
+  "$ISTIOD_DIR/bin/pilot-discovery" version -s 2>/dev/null | grep -qF "$ISTIO_BUILD_VERSION" ||
+    { say "FAILED: tool=pilot-discovery step=verify: $("$ISTIOD_DIR/bin/pilot-discovery" version -s 2>&1 | head -1)"; exit 1; }
+}
+
+# istiod_main [--check]: build (or check) pilot-discovery under its own lock; prints the binary's path.
+istiod_main() {
+  local bin="$ISTIOD_DIR/bin/pilot-discovery" done="$ISTIOD_DIR/.done"
+  if [ "${1:-}" = --check ]; then
+    [ -e "$done" ] || { say "not built: pilot-discovery (run scripts/toolchain.sh build pilot-discovery)"; return 1; }
+    echo "$bin"; return 0
+  fi
+  if [ -e "$done" ]; then say "pilot-discovery: up to date"; echo "$bin"; return 0; fi
+  go_env
+  mkdir -p "$ISTIOD_DIR/logs"
+  exec 7>"$ISTIOD_DIR.lock"
+  if ! flock -n 7; then say "another build holds $ISTIOD_DIR.lock; waiting"; flock 7; fi
+  if [ ! -e "$done" ]; then
+    say "pilot-discovery: building (log: $ISTIOD_DIR/logs/pilot-discovery.log)"
+    local t0 dt; t0=$(date +%s)
+    build_pilot_discovery
+    dt=$(($(date +%s) - t0))
+    echo "$dt" >"$done"
+    printf '%s\tpilot-discovery\t%ss\n' "$(date -u +%FT%TZ)" "$dt" >>"$ISTIOD_DIR/timings.tsv"
+    say "pilot-discovery: done in ${dt}s"
+  fi
+  echo "$bin"
+}
+# ---- END ISTIOD
+
 fetch_crds() {
   if [ -s "$CRDS_FILE" ] && [ "$(sha256sum <"$CRDS_FILE" | cut -d' ' -f1)" = "$ISTIO_CRDS_SHA256" ]; then
     return 0
@@ -314,16 +360,30 @@ main() {
       --print-dir) echo "$TC_DIR"; return 0 ;;
       --print-pulumi-home) echo "$PULUMI_HOME_DIR"; return 0 ;;
       --print-hash) echo "$TC_HASH"; return 0 ;;
-      --list) printf '%s\n' "${ALL_TOOLS[@]}"; return 0 ;;
+      --list) printf '%s\n' "${ALL_TOOLS[@]}" pilot-discovery; return 0 ;;
+      --print-istiod-bin) echo "$ISTIOD_DIR/bin/pilot-discovery"; return 0 ;;
+      --print-istiod-dir) echo "$ISTIOD_DIR"; return 0 ;;
       --print-crds) mode=crds ;;
       --check) mode=check ;;
       --no-istioctl) skip_istioctl=1 ;;
-      -h | --help) sed -n '2,21p' "$SCRIPT_FILE" | sed 's/^# \{0,1\}//'; return 0 ;;
+      -h | --help) sed -n '2,26p' "$SCRIPT_FILE" | sed 's/^# \{0,1\}//'; return 0 ;;
       -*) die "unknown option $1 (see --help)" ;;
       *) tools+=("$1") ;;
     esac
     shift
   done
+  # pilot-discovery is not part of the hashed toolchain: it has its own dir and lock (see ISTIOD above) and is
+  # built only when named.
+  local istiod="" rest=() t
+  for t in "${tools[@]}"; do if [ "$t" = pilot-discovery ]; then istiod=1; else rest+=("$t"); fi; done
+  if [ -n "$istiod" ]; then
+    if [ ${#rest[@]} = 0 ]; then
+      if [ "$mode" = check ]; then istiod_main --check; else istiod_main; fi
+      return
+    fi
+    if [ "$mode" = check ]; then istiod_main --check >/dev/null || return 1; fi
+    tools=("${rest[@]}")
+  fi
   if [ ${#tools[@]} = 0 ]; then
     tools=("${ALL_TOOLS[@]}")
     if [ -n "$skip_istioctl" ]; then tools=("${tools[@]/istioctl/}"); fi
@@ -358,6 +418,7 @@ main() {
     case " ${ALL_TOOLS[*]} " in *" $t "*) ;; *) [ -z "$t" ] || die "unknown tool '$t' (tools: ${ALL_TOOLS[*]})" ;; esac
   done
   say "all requested tools ready in $(($(date +%s) - t0))s"
+  if [ -n "$istiod" ]; then flock -u 9; istiod_main >/dev/null; fi
   echo "$BIN_DIR"
 }
 

@@ -4,6 +4,12 @@
  *   npx ts-node --transpile-only sim/cli.ts --service sample-app --namespace dev \
  *       --kubeconfig /tmp/kubeconfig --behavior v2:errorRate=0.2,latencyMs=50
  *   npx ts-node --transpile-only sim/cli.ts --service sample-app --fixed v1=90,v2=10 --rps 100
+ *   npx ts-node --transpile-only sim/cli.ts --service sample-app --namespace dev --istiod 127.0.0.1:15010
+ *
+ * With --istiod the split follows the routes istiod sends the simulator as a sidecar of the namespace (xDS);
+ * with --kubeconfig (and no --istiod) it follows the VirtualService objects read from the API server.
+ * --stand-in-endpoints also keeps a WorkloadEntry per Deployment of the namespace (sim/standIn.ts) so that istiod
+ * has endpoints where no kubelet runs the Deployments.
  *
  * It prints one JSON line `{"event":"listening","url":...,"target":...}` when it serves, and one
  * `{"event":"stopped",...}` line with the final /stats when it stops (max duration, POST /stop,
@@ -16,6 +22,7 @@ import { kubeMeshReader } from "./kube";
 import { behaviorPatchSchema, type BehaviorPatch } from "./model";
 import type { RequestClass } from "./routing";
 import { startSimulator, type SimulatorOptions } from "./simulator";
+import { startEndpointStandIn } from "./standIn";
 
 /** `v1=90,v2=10` -> {v1: 90, v2: 10}. */
 export function parseWeights(text: string): Record<string, number> {
@@ -88,6 +95,8 @@ interface CliOptions {
     service: string;
     namespace: string;
     fixed?: Record<string, number>;
+    istiod?: string;
+    servicePort: number;
     kubeconfig?: string;
     context?: string;
     rps: number;
@@ -101,6 +110,7 @@ interface CliOptions {
     headerMix: RequestClass[];
     sourceWorkload: string;
     urlFile?: string;
+    standInEndpoints?: boolean;
 }
 
 export function buildCommand(): Command {
@@ -109,7 +119,9 @@ export function buildCommand(): Command {
         .requiredOption("--service <name>", "Kubernetes Service whose traffic is simulated")
         .option("--namespace <ns>", "namespace of the Service and its mesh objects", "default")
         .option("--fixed <weights>", "fixed weights per version (no API server), e.g. v1=90,v2=10", parseWeights)
-        .option("--kubeconfig <path>", "kubeconfig of the API server to poll (default $KUBECONFIG)")
+        .option("--istiod <host:port>", "follow the routes istiod sends over plaintext xDS (e.g. $MESH_ISTIOD_XDS_ADDRESS)")
+        .option("--service-port <n>", "with --istiod: the Service port whose routes are followed", number("--service-port"), 8080)
+        .option("--kubeconfig <path>", "without --istiod: kubeconfig of the API server to poll (default $KUBECONFIG)")
         .option("--context <name>", "kubeconfig context")
         .option("--rps <n>", "requests per second", number("--rps"), 100)
         .option("--seed <n>", "RNG seed", number("--seed"), 1)
@@ -131,12 +143,18 @@ export function buildCommand(): Command {
             [] as RequestClass[],
         )
         .option("--source-workload <name>", "calling workload in the metrics", "loadgenerator")
-        .option("--url-file <path>", "write the simulator's URL to this file once it listens");
+        .option("--url-file <path>", "write the simulator's URL to this file once it listens")
+        .option("--stand-in-endpoints", "keep a WorkloadEntry per Deployment of the namespace (no kubelet here; uses --kubeconfig)");
 }
 
 /** CLI options -> simulator options (the kubeconfig is read here, once). */
 export async function toSimulatorOptions(o: CliOptions): Promise<SimulatorOptions> {
-    const live = o.fixed === undefined;
+    const source =
+        o.fixed !== undefined
+            ? { fixedWeights: o.fixed }
+            : o.istiod !== undefined
+              ? { xds: { address: o.istiod, port: o.servicePort } }
+              : { meshReader: await kubeMeshReader(o.kubeconfig, o.context) };
     const behaviors: Record<string, BehaviorPatch> = {};
     for (const [version, patch] of o.behavior) {
         behaviors[version] = { ...behaviors[version], ...patch };
@@ -153,15 +171,25 @@ export async function toSimulatorOptions(o: CliOptions): Promise<SimulatorOption
         requestMix: o.headerMix,
         behaviors,
         sourceWorkload: o.sourceWorkload,
-        ...(live ? { meshReader: await kubeMeshReader(o.kubeconfig, o.context) } : { fixedWeights: o.fixed }),
+        ...source,
     };
 }
 
 export async function main(argv: string[]): Promise<number> {
     const cmd = buildCommand();
     cmd.parse(argv);
-    const sim = await startSimulator(await toSimulatorOptions(cmd.opts<CliOptions>()));
-    const urlFile = cmd.opts<CliOptions>().urlFile;
+    const o = cmd.opts<CliOptions>();
+    const sim = await startSimulator(await toSimulatorOptions(o));
+    if (o.standInEndpoints === true) {
+        const k8s = await import("@kubernetes/client-node");
+        const kc = new k8s.KubeConfig();
+        if (o.kubeconfig === undefined) kc.loadFromDefault();
+        else kc.loadFromFile(o.kubeconfig);
+        if (o.context !== undefined) kc.setCurrentContext(o.context);
+        const standIn = await startEndpointStandIn(kc, o.namespace, { portName: "http" });
+        void sim.stopped.then(() => standIn.stop());
+    }
+    const urlFile = o.urlFile;
     if (urlFile !== undefined) {
         fs.writeFileSync(urlFile, `${sim.url}\n`);
     }

@@ -64,6 +64,10 @@ export interface VersionStats {
     errors: number;
     /** Requests for the version the client proxy rejected (UO); not served. */
     overflow: number;
+    /** Requests the route's fault filter aborted (FI); not served. */
+    faultAborted: number;
+    /** Requests the route's fault filter delayed (DI). */
+    faultDelayed: number;
 }
 
 /** Counts since the start, as /stats shows them. */
@@ -75,6 +79,8 @@ export interface TrafficStats {
     noRoute: number;
     /** Route to a subset the DestinationRule lacks (503 NC). */
     noCluster: number;
+    /** Route to a cluster without endpoints (503 UH). */
+    noHealthy: number;
     /** Routed to another host; not counted in our metrics. */
     otherHost: number;
     /** Nothing could serve it (no route data yet, or no default version). */
@@ -117,6 +123,7 @@ export class TrafficModel {
         versions: {},
         noRoute: 0,
         noCluster: 0,
+        noHealthy: 0,
         otherHost: 0,
         unserved: 0,
     };
@@ -176,7 +183,7 @@ export class TrafficModel {
     }
 
     private versionStats(version: string): VersionStats {
-        const s = this.counts.versions[version] ?? { served: 0, errors: 0, overflow: 0 };
+        const s = this.counts.versions[version] ?? { served: 0, errors: 0, overflow: 0, faultAborted: 0, faultDelayed: 0 };
         this.counts.versions[version] = s;
         return s;
     }
@@ -208,6 +215,17 @@ export class TrafficModel {
             case "version": {
                 const b = this.behavior(outcome.version);
                 const s = this.versionStats(outcome.version);
+                const fault = outcome.fault;
+                if (fault?.abortCode !== undefined && rng() < (fault.abortShare ?? 0)) {
+                    // Envoy's fault filter answers for the version: only the client proxy reports it (flag FI).
+                    s.faultAborted += 1;
+                    this.record("source", outcome.version, fault.abortCode, "FI", 0.2);
+                    return;
+                }
+                const delayMs = fault?.delayMs !== undefined && rng() < (fault.delayShare ?? 0) ? fault.delayMs : 0;
+                if (delayMs > 0) {
+                    s.faultDelayed += 1;
+                }
                 if (rng() < b.overflowRate) {
                     s.overflow += 1;
                     this.record("source", outcome.version, 503, "UO", 0.2);
@@ -221,8 +239,8 @@ export class TrafficModel {
                 const ms = sampleLatencyMs(b, rng());
                 const code = failed ? b.errorCode : 200;
                 this.record("destination", outcome.version, code, "-", ms);
-                // The client proxy sees the same answer a little later.
-                this.record("source", outcome.version, code, "-", ms + 0.3);
+                // The client proxy sees the same answer a little later (plus an injected delay, flag DI).
+                this.record("source", outcome.version, code, delayMs > 0 ? "DI" : "-", ms + delayMs + 0.3);
                 return;
             }
             case "noRoute":
@@ -232,6 +250,10 @@ export class TrafficModel {
             case "noCluster":
                 this.counts.noCluster += 1;
                 this.record("source", "unknown", 503, "NC", 0.1);
+                return;
+            case "noHealthy":
+                this.counts.noHealthy += 1;
+                this.record("source", "unknown", 503, "UH", 0.1);
                 return;
             case "otherHost":
                 this.counts.otherHost += 1;

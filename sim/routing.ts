@@ -135,13 +135,23 @@ export interface RequestClass {
     headers: Record<string, string>;
 }
 
+/** A fault injected on a route (Envoy's HTTP fault filter), shares 0..1. */
+export interface RouteFault {
+    delayMs?: number;
+    delayShare?: number;
+    abortCode?: number;
+    abortShare?: number;
+}
+
 /** Where a share of the requests ends up. */
 export type Outcome =
-    | { kind: "version"; version: string; share: number }
+    | { kind: "version"; version: string; share: number; fault?: RouteFault }
     /** No route matched: Envoy answers 404 with response flag NR. */
     | { kind: "noRoute"; share: number }
     /** The route names a subset the DestinationRule lacks: 503 with flag NC. */
     | { kind: "noCluster"; subset: string; share: number }
+    /** The cluster exists but has no endpoints: Envoy answers 503 with flag UH. */
+    | { kind: "noHealthy"; cluster: string; share: number }
     /** The route sends the request to another service; it is not ours to count. */
     | { kind: "otherHost"; host: string; share: number }
     /** Neither a route nor a default version: nothing serves the request. */
@@ -323,6 +333,8 @@ export function outcomeKey(o: Outcome): string {
             return o.kind;
         case "noCluster":
             return `noCluster:${o.subset}`;
+        case "noHealthy":
+            return `noHealthy:${o.cluster}`;
         case "otherHost":
             return `otherHost:${o.host}`;
         default: {

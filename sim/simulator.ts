@@ -7,8 +7,10 @@
  * - POST /weights  {"v1": 80, "v2": 20}: new fixed weights (fixed-weights mode only, else 409).
  * - POST /stop     stops the simulator.
  * - GET  /healthz  "ok".
- * The split follows either fixed weights or the VirtualService/DestinationRule live in an API
- * server, polled every `pollIntervalMs`. It stops itself after `maxDurationMs`.
+ * The split follows fixed weights, or the routes istiod sends the simulator as an xDS client (a sidecar of the
+ * service's namespace: `xds`), or the VirtualService/DestinationRule objects read from an API server every
+ * `pollIntervalMs` (`meshReader`; kept for runs without istiod, e.g. the unit tests and `mesh-sim --kubeconfig`).
+ * It stops itself after `maxDurationMs`.
  */
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -17,6 +19,18 @@ import type { MeshReader } from "./kube";
 import { controlSchema, type BehaviorPatch, TrafficModel, type TrafficStats, type VersionBehavior } from "./model";
 import { mulberry32 } from "./rng";
 import { planFromMesh, planFromWeights, type RequestClass, type RoutingPlan, type ServiceRef } from "./routing";
+import { sidecarNode, TYPE, XdsClient } from "./xds/client";
+import { planFromXds } from "./xds/plan";
+
+/** Where the simulator reads its routes from istiod. */
+export interface XdsSource {
+    /** istiod's plaintext xDS address, host:port. */
+    address: string;
+    /** The Service port whose routes are followed. */
+    port: number;
+    /** Labels of the simulated calling workload. Default {app: <sourceWorkload>}. */
+    labels?: Record<string, string>;
+}
 
 export interface SimulatorOptions {
     service: ServiceRef;
@@ -28,11 +42,13 @@ export interface SimulatorOptions {
     fixedWeights?: Record<string, number>;
     /** Live mode: reads the namespace's VirtualServices and DestinationRules. */
     meshReader?: MeshReader;
+    /** xDS mode: the split follows the routes istiod sends a sidecar of the service's namespace. */
+    xds?: XdsSource;
     /** Live mode poll period, milliseconds. Default 500. */
     pollIntervalMs?: number;
     /** Live mode: version for routes without a subset; default the "stable" subset's version. */
     defaultVersion?: string;
-    /** Live mode: request classes carrying headers (A/B approximation). Default none. */
+    /** Live and xDS modes: request classes carrying headers (A/B approximation). Default none. */
     requestMix?: RequestClass[];
     /** Initial per-version behaviors. Default: every version healthy, 20 ms. */
     behaviors?: Record<string, BehaviorPatch>;
@@ -55,7 +71,7 @@ export interface SimulatorStats extends TrafficStats {
     elapsedMs: number;
     rps: number;
     seed: number;
-    mode: "fixed" | "live";
+    mode: "fixed" | "live" | "xds";
     routing: {
         source: string;
         outcomes: RoutingPlan["outcomes"];
@@ -64,6 +80,8 @@ export interface SimulatorStats extends TrafficStats {
         /** Failed API server reads (live mode); the last plan stays in force. */
         pollErrors: number;
         lastPollError?: string;
+        /** xDS mode: responses received per resource type, and the stream's error if it ended. */
+        xds?: { received: Record<string, number>; error?: string; lastUpdateAt?: string };
     };
     behaviors: Record<string, VersionBehavior>;
 }
@@ -95,10 +113,12 @@ const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|localhost)$/;
 /** Validate options, collecting every problem: returns messages naming value, rule and fix. */
 export function validateSimulatorOptions(o: SimulatorOptions): string[] {
     const problems: string[] = [];
-    const live = o.meshReader !== undefined;
-    const fixed = o.fixedWeights !== undefined;
-    if (live === fixed) {
-        problems.push("exactly one of fixedWeights and meshReader must be given (fixed weights, or the live API server)");
+    const sources = [o.fixedWeights, o.meshReader, o.xds].filter((x) => x !== undefined).length;
+    if (sources !== 1) {
+        problems.push("exactly one of fixedWeights, meshReader and xds must be given (fixed weights, the live API server, or istiod)");
+    }
+    if (o.xds !== undefined && !/^[^:\s]+:\d{1,5}$/.test(o.xds.address)) {
+        problems.push(`xds.address is ${JSON.stringify(o.xds.address)}; it must be host:port of istiod's plaintext xDS port`);
     }
     if (o.host !== undefined && !LOOPBACK.test(o.host)) {
         problems.push(`host is ${o.host}; it must be a loopback address (127.0.0.0/8, ::1 or localhost)`);
@@ -160,7 +180,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     for (const [version, patch] of Object.entries(opts.behaviors ?? {})) {
         model.patchBehavior(version, patch);
     }
-    const mode: "fixed" | "live" = opts.fixedWeights !== undefined ? "fixed" : "live";
+    const mode: "fixed" | "live" | "xds" = opts.fixedWeights !== undefined ? "fixed" : opts.xds !== undefined ? "xds" : "live";
     const routing = { polls: 0, pollErrors: 0, lastPollError: undefined as string | undefined };
     if (opts.fixedWeights !== undefined) {
         model.setPlan(planFromWeights(opts.fixedWeights));
@@ -196,6 +216,38 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
         }
     };
 
+    let xdsClient: XdsClient | undefined;
+    let xdsLastUpdate: number | undefined;
+    if (opts.xds !== undefined) {
+        const src = opts.xds;
+        const client = new XdsClient({
+            address: src.address,
+            node: sidecarNode({
+                namespace: opts.service.namespace,
+                podName: `mesh-sim-${process.pid}-${seed}`,
+                // Not the address of any workload: istiod must not take the simulator for one of them.
+                ip: `10.255.${(process.pid >> 8) & 255}.${process.pid & 255}`,
+                labels: src.labels ?? { app: opts.sourceWorkload ?? "loadgenerator" },
+            }),
+        });
+        xdsClient = client;
+        const replan = (): void => {
+            model.setPlan(
+                planFromXds({
+                    service: opts.service,
+                    port: src.port,
+                    routeConfigs: client.resources(TYPE.route),
+                    clusters: client.resources(TYPE.cluster),
+                    endpoints: client.resources(TYPE.endpoint),
+                    requestMix: opts.requestMix,
+                }),
+            );
+            routing.polls += 1;
+            xdsLastUpdate = Date.now();
+        };
+        client.onUpdate(replan);
+    }
+
     const stats = (): SimulatorStats => {
         const plan = model.currentPlan();
         return {
@@ -206,7 +258,20 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
             seed,
             mode,
             ...model.stats(),
-            routing: { source: plan.source, outcomes: plan.outcomes, ...routing },
+            routing: {
+                source: plan.source,
+                outcomes: plan.outcomes,
+                ...routing,
+                ...(xdsClient === undefined
+                    ? {}
+                    : {
+                          xds: {
+                              received: { ...xdsClient.received },
+                              ...(xdsClient.error === undefined ? {} : { error: redactError(xdsClient.error) }),
+                              ...(xdsLastUpdate === undefined ? {} : { lastUpdateAt: new Date(xdsLastUpdate).toISOString() }),
+                          },
+                      }),
+            },
             behaviors: model.allBehaviors(),
         };
     };
@@ -223,7 +288,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
 
     const setWeights = (weights: Record<string, number>): void => {
         if (mode !== "fixed") {
-            throw new ConflictError("weights follow the live VirtualService; POST /weights needs the fixed-weights mode");
+            throw new ConflictError(`weights follow ${mode === "xds" ? "istiod's routes" : "the live VirtualService"}; POST /weights needs the fixed-weights mode`);
         }
         model.setPlan(planFromWeights(weights));
     };
@@ -274,6 +339,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
         stopping = true;
         timers.forEach((t) => clearTimeout(t));
         timers = [];
+        xdsClient?.close();
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         resolveStopped(reason);

@@ -81,6 +81,34 @@ function checkPinKinds(name: string, pins: ServiceConfig["pins"]): RuleProblem[]
     });
 }
 
+/**
+ * A version that routes send traffic to needs pods: with 0 replicas its subset selects no endpoint, istiod reports
+ * the cluster without instances (push status `pilot_eds_no_instances`) and Envoy answers that share with 503 UH.
+ */
+function checkRoutedReplicas(name: string, svc: ServiceConfig): RuleProblem[] {
+    const p = `services.${name}`;
+    const c = svc.canary;
+    const canaryRouted = c.version !== undefined && c.routed;
+    const canaryTakes = canaryRouted && (c.weight > 0 || svc.pins.length > 0 || svc.abTest !== undefined);
+    const stableTakes = !canaryRouted || c.weight < 100;
+    const out: RuleProblem[] = [];
+    const check = (role: "stable" | "canary", takes: boolean, own: number | undefined, why: string): void => {
+        if (!takes || (own ?? svc.replicas) !== 0) return;
+        const at = own === undefined ? `${p}.replicas` : `${p}.${role}.replicas`;
+        out.push(
+            rule(
+                at,
+                `${at} is 0 but ${why} ${role} version ${show(svc[role].version)}: its subset would select no endpoint ` +
+                    "(istiod: cluster without instances) and Envoy answers that traffic with 503 (no healthy upstream)",
+                `${setFix(`${p}.${role}.replicas`, "1")}${role === "canary" ? `, or route nothing to it: ${setFix(`${p}.canary.routed`, "false")} and weight 0` : ""}`,
+            ),
+        );
+    };
+    check("stable", stableTakes, svc.stable.replicas, `the catch-all route sends ${canaryRouted ? 100 - c.weight : 100} % to the`);
+    check("canary", canaryTakes, c.replicas, c.weight > 0 ? `the catch-all route sends ${c.weight} % to the` : "header pins or the A/B flag route to the");
+    return out;
+}
+
 function checkService(name: string, svc: ServiceConfig): RuleProblem[] {
     const p = `services.${name}`;
     const c = svc.canary;
@@ -100,6 +128,7 @@ function checkService(name: string, svc: ServiceConfig): RuleProblem[] {
             ),
         );
     }
+    out.push(...checkRoutedReplicas(name, svc));
     if (!c.routed && c.weight > 0) {
         out.push(
             rule(

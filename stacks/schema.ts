@@ -333,7 +333,7 @@ export const serviceSchema = z
                     .strictObject({
                         prefix: z.string().meta({ description: 'URI prefix, starting with "/".' }),
                         uri: z.string().meta({ description: "Target URI of the redirect." }),
-                        redirectCode: intRange(300, 399).optional().meta({ description: "3xx status. Default 301." }),
+                        redirectCode: intRange(300, 399).optional().meta({ description: "3xx status: 301, 302, 303, 307 or 308 (the codes istiod translates). Default 301." }),
                     })
                     .meta({ description: "Answer a URI prefix with an HTTP redirect." }),
             )

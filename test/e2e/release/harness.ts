@@ -1,7 +1,10 @@
 /**
  * The release e2e environment: a stack of our program on the local control plane (test/support/pulumiProject.ts),
- * the traffic simulator following that stack's VirtualService live in the API server, and a real Prometheus
- * scraping the simulator, with the stack's `release` policy pointing at it. Rollouts run through the release
+ * istiod translating its objects (test/support/istiod.ts; a WorkloadEntry per Deployment stands in for its pods),
+ * the traffic simulator following the routes istiod sends it over xDS as a sidecar of the namespace, and a real
+ * Prometheus scraping the simulator, with the stack's `release` policy pointing at it. Each traffic shift waits,
+ * before its analysis window, until istiod holds the new VirtualService, the simulator routes by it and every proxy
+ * of the namespace has ACKed it ({@link ReleaseEnv.propagation} keeps the times). Rollouts run through the release
  * library (`runCanary`) with the real Pulumi engine (PulumiStackDriver) and the Prometheus provider, exactly as
  * the CLI wires them, in this process or in a child process (canaryChild.ts) that a test can SIGKILL.
  *
@@ -16,9 +19,10 @@ import { prometheusForPolicy } from "../../../release/metrics/prometheus";
 import { stackValidator } from "../../../release/cli";
 import { collectReport } from "../../../release/report/collect";
 import { writeReportFiles } from "../../../release/report/file";
-import { runCanary, type ReleaseDeps, type RolloutResult } from "../../../release/rollout";
-import { kubeMeshReader } from "../../../sim/kube";
+import { runCanary, type ReleaseDeps, type RolloutResult, type RoutingStep } from "../../../release/rollout";
 import { startSimulator, type Simulator } from "../../../sim/simulator";
+import { connectCluster } from "../../support/cluster";
+import { ensureIstiod, IstiodDebug, startEndpointStandIn, type EndpointStandIn } from "../../support/istiod";
 import { startPrometheus, type PrometheusHandle } from "../../support/prometheus";
 import { projectStack, REPO_ROOT, type ProjectStack } from "../../support/pulumiProject";
 
@@ -88,10 +92,34 @@ export function e2eRelease(steps: number[], interval: string): (prometheusUrl: s
     });
 }
 
+/** How long one traffic shift took to be in effect, ms after its `pulumi up` finished. */
+export interface Propagation {
+    stepIndex: number;
+    weight: number;
+    /** istiod holds the VirtualService at the API server's resourceVersion. */
+    configMs: number;
+    /** The simulator routes the canary's share by istiod's routes (traffic follows from its next tick, 50 ms). */
+    routesMs: number;
+    /** ...and every proxy of the namespace has ACKed what istiod sent (its sync status). */
+    syncedMs: number;
+}
+
+/** How long a shift may take to be in effect before the step fails: MESH_E2E_ROUTING_TIMEOUT_S, default 30 s. */
+export const ROUTING_TIMEOUT_MS = Number(process.env["MESH_E2E_ROUTING_TIMEOUT_S"] ?? "") > 0 ? Number(process.env["MESH_E2E_ROUTING_TIMEOUT_S"]) * 1000 : 30_000;
+
+/** The canary version's share of the simulator's traffic (percent, rounded), from its current routes. */
+export function simShare(sim: Simulator, version: string): number {
+    return Math.round(sim.stats().routing.outcomes.filter((o) => o.kind === "version" && o.version === version).reduce((s, o) => s + o.share, 0) * 100);
+}
+
 export interface ReleaseEnv extends StackRef {
     readonly project: ProjectStack;
     readonly namespace: string;
     readonly sim: Simulator;
+    /** Every traffic shift's time to take effect, in order. */
+    readonly propagation: Propagation[];
+    /** The gate the release waits on after a shift of `version` (see the file comment). */
+    awaitRouting(version: string): (step: RoutingStep) => Promise<void>;
     prom(): PrometheusHandle;
     /** Stop Prometheus (SIGTERM, as an outage). */
     stopPrometheus(): Promise<void>;
@@ -109,14 +137,36 @@ export interface Run {
 
 export async function startReleaseEnv(opts: ReleaseEnvOptions): Promise<ReleaseEnv> {
     const namespace = `${opts.namespacePrefix ?? "mesh-rel"}-${randomBytes(4).toString("hex")}`;
+    const istiod = await ensureIstiod();
+    const debug = new IstiodDebug(istiod);
+    const cluster = connectCluster();
     const sim = await startSimulator({
         service: { name: SERVICE, namespace },
         rps: opts.rps,
         seed: opts.seed ?? 4,
-        meshReader: await kubeMeshReader(),
-        pollIntervalMs: 250,
+        xds: { address: istiod.xdsAddress, port: 8080 },
         maxDurationMs: opts.maxDurationMs ?? 20 * 60_000,
     });
+    const standIn: EndpointStandIn = await startEndpointStandIn(cluster.kubeConfig, namespace);
+    const propagation: Propagation[] = [];
+    const awaitRouting = (version: string) => async (step: RoutingStep): Promise<void> => {
+        const t0 = Date.now();
+        await standIn.sync();
+        const vs = await cluster.getIstio("VirtualService", step.namespace, step.service);
+        const rv = vs?.metadata.resourceVersion ?? "0";
+        const configMs = await debug.waitSynced(step.namespace, [{ kind: "VirtualService", name: step.service, resourceVersion: rv }], ROUTING_TIMEOUT_MS, 20)
+            .then(() => Date.now() - t0);
+        while (simShare(sim, version) !== step.weight) {
+            if (Date.now() - t0 > ROUTING_TIMEOUT_MS) {
+                throw new Error(`the simulator's routes from istiod give ${version} ${simShare(sim, version)} %, not ${step.weight} %, ` +
+                    `${ROUTING_TIMEOUT_MS} ms after the update (routing: ${JSON.stringify(sim.stats().routing)})`);
+            }
+            await new Promise((r) => setTimeout(r, 10));
+        }
+        const routesMs = Date.now() - t0;
+        await debug.waitSynced(step.namespace, [], Math.max(1000, ROUTING_TIMEOUT_MS - routesMs), 20);
+        propagation.push({ stepIndex: step.stepIndex, weight: step.weight, configMs, routesMs, syncedMs: Date.now() - t0 });
+    };
     let prom: PrometheusHandle | undefined;
     let project: ProjectStack | undefined;
     try {
@@ -138,6 +188,8 @@ export async function startReleaseEnv(opts: ReleaseEnvOptions): Promise<ReleaseE
             project: p,
             namespace,
             sim,
+            propagation,
+            awaitRouting,
             prom: () => {
                 if (prom === undefined) {
                     throw new Error("Prometheus is not running");
@@ -161,19 +213,21 @@ export async function startReleaseEnv(opts: ReleaseEnvOptions): Promise<ReleaseE
                             events.push(e);
                             onEvent?.(e);
                         },
-                        extra,
+                        { awaitRouting: awaitRouting(version), ...extra },
                     ),
                 );
                 return { result, events };
             },
             dispose: async () => {
                 await p.dispose().catch(() => undefined);
+                await standIn.stop();
                 await prom?.stop();
                 await sim.stop();
             },
         };
     } catch (err) {
         await project?.dispose().catch(() => undefined);
+        await standIn.stop();
         await prom?.stop();
         await sim.stop();
         throw err;

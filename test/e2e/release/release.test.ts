@@ -1,13 +1,14 @@
 /**
  * Releases end to end: the release library with the real Pulumi engine (our program, on the local control plane),
- * the simulator's traffic split following the VirtualService live in the API server, and a real Prometheus
+ * istiod translating the stack's objects, the simulator's traffic split following the routes istiod sends it
+ * over xDS (every shift waits until they are in effect before its analysis window), and a real Prometheus
  * scraping it. One stack is shared by every case, in order (each starts from the previous one's end state):
  * v2 healthy -> promoted; v3 20 % errors -> rolled back; v4 slow -> rolled back; v5 Prometheus stopped ->
  * rolled back; v6 SIGKILLed mid-rollout -> rerun resumes and promotes; v7 + a second release -> refused.
  *
  * Not proven here: a kill *during* a `pulumi up` (the kill happens while the analysis waits; the unit tests of
  * the orchestrator cover the recorded-state rules for a kill at any point), real Envoy behaviour (the simulator
- * models Istio's routing and metrics).
+ * takes istiod's routes and models Envoy's routing and Istio's metrics; no Envoy runs).
  */
 import { expect } from "chai";
 import { spawn } from "node:child_process";
@@ -52,6 +53,14 @@ describe("release end to end (real engine, local control plane, simulator, real 
     });
 
     after(async () => {
+        const p = env?.propagation ?? [];
+        const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] ?? NaN;
+        if (p.length > 0) {
+            console.log(`    [issue note] propagation after a step's pulumi up, ${p.length} steps: istiod holds the VirtualService ` +
+                `median ${med(p.map((x) => x.configMs))} ms (max ${Math.max(...p.map((x) => x.configMs))}); simulator routes by it median ` +
+                `${med(p.map((x) => x.routesMs))} ms (max ${Math.max(...p.map((x) => x.routesMs))}); all proxies ACKed median ` +
+                `${med(p.map((x) => x.syncedMs))} ms (max ${Math.max(...p.map((x) => x.syncedMs))}); per step: ${JSON.stringify(p)}`);
+        }
         await env?.dispose();
         console.log(`    release e2e: ${Math.round((Date.now() - started) / 1000)} s in all`);
     });
@@ -62,14 +71,19 @@ describe("release end to end (real engine, local control plane, simulator, real 
         return (config["services"] as Record<string, Record<string, unknown>>)[SERVICE] ?? {};
     }
 
-    async function liveSplit(): Promise<Record<string, number>> {
-        // The simulator polls every 250 ms; give it two polls after the last update.
-        await sleep(600);
-        const out: Record<string, number> = {};
-        for (const o of env.sim.stats().routing.outcomes) {
-            out[o.kind === "version" ? o.version : o.kind] = Math.round(o.share * 100);
-        }
-        return out;
+    /** The simulator's split once istiod's routes give `want` (or whatever they give after 15 s). */
+    async function liveSplit(want: Record<string, number>): Promise<Record<string, number>> {
+        const read = (): Record<string, number> => {
+            const out: Record<string, number> = {};
+            for (const o of env.sim.stats().routing.outcomes) {
+                const k = o.kind === "version" ? o.version : o.kind;
+                out[k] = (out[k] ?? 0) + Math.round(o.share * 100);
+            }
+            return out;
+        };
+        const t0 = Date.now();
+        while (JSON.stringify(read()) !== JSON.stringify(want) && Date.now() - t0 < 15_000) await sleep(50);
+        return read();
     }
 
     it("a healthy v2 is promoted: every step analyzed and passed, then all traffic on v2 and no canary subset left", async () => {
@@ -79,7 +93,9 @@ describe("release end to end (real engine, local control plane, simulator, real 
         expect(run.result.exitCode).to.equal(0);
         const passed = analyses(run.events).filter((a) => a.verdict === "Successful");
         expect(passed.map((a) => a.weight)).to.include.members(STEPS);
-        expect(await liveSplit()).to.deep.equal({ v2: 100 });
+        // Every step's weight was in istiod's routes, and the simulator routed by it, before its analysis window.
+        expect(env.propagation.map((p) => p.weight), "steps put in effect through istiod").to.deep.equal(STEPS);
+        expect(await liveSplit({ v2: 100 })).to.deep.equal({ v2: 100 });
         const svc = await stableConfig();
         expect((svc["stable"] as Record<string, unknown>)["version"]).to.equal("v2");
         const drs = await connectCluster().listIstio("DestinationRule", env.namespace);
@@ -97,7 +113,7 @@ describe("release end to end (real engine, local control plane, simulator, real 
         expect(all.map((a) => [a.stepIndex, a.weight, a.verdict])).to.deep.equal([[0, STEPS[0], "Failed"]]);
         expect(canaryMetric(all[0]!, "request-success-rate")?.value).to.be.within(70, 90);
         expect(run.events.some((e) => e.type === "step-applied" && e.stepIndex > 0)).to.equal(false);
-        expect(await liveSplit()).to.deep.equal({ v2: 100 });
+        expect(await liveSplit({ v2: 100 })).to.deep.equal({ v2: 100 });
         const served = env.sim.stats().versions["v3"]?.served ?? 0;
         await sleep(1000);
         expect(env.sim.stats().versions["v3"]?.served, "v3 still gets traffic after the rollback").to.equal(served);
@@ -119,7 +135,7 @@ describe("release end to end (real engine, local control plane, simulator, real 
         expect(p95?.verdict).to.equal("Failed");
         expect(p95?.value).to.be.greaterThan(1000);
         expect(canaryMetric(first!, "request-success-rate")?.verdict).to.equal("Successful");
-        expect(await liveSplit()).to.deep.equal({ v2: 100 });
+        expect(await liveSplit({ v2: 100 })).to.deep.equal({ v2: 100 });
     });
 
     it("Prometheus stopped mid-rollout ends in a rollback, never a promotion", async () => {
@@ -136,7 +152,7 @@ describe("release end to end (real engine, local control plane, simulator, real 
             const verdicts = analyses(run.events).map((a) => a.verdict);
             expect(verdicts).to.not.include("Successful");
             expect(verdicts).to.include("Error");
-            expect(await liveSplit()).to.deep.equal({ v2: 100 });
+            expect(await liveSplit({ v2: 100 })).to.deep.equal({ v2: 100 });
         } finally {
             await stopping;
             await env.restartPrometheus();
@@ -174,7 +190,7 @@ describe("release end to end (real engine, local control plane, simulator, real 
         expect([firstAnalysis?.stepIndex, firstAnalysis?.verdict]).to.deep.equal([0, "Successful"]);
         const passedSteps = analyses(run.events).filter((a) => a.verdict === "Successful").map((a) => a.stepIndex);
         expect(passedSteps).to.include.members([0, 1]);
-        expect(await liveSplit()).to.deep.equal({ v6: 100 });
+        expect(await liveSplit({ v6: 100 })).to.deep.equal({ v6: 100 });
     });
 
     it("two releases on one stack: the second is refused at once and changes nothing; the first then aborts cleanly", async () => {
@@ -197,6 +213,6 @@ describe("release end to end (real engine, local control plane, simulator, real 
         expect(second?.events.map((e) => e.type)).to.deep.equal(["rollout-finished"]);
         expect(first.result.outcome, describeRun(first)).to.equal("aborted");
         expect(first.result.exitCode).to.equal(1);
-        expect(await liveSplit()).to.deep.equal({ v6: 100 });
+        expect(await liveSplit({ v6: 100 })).to.deep.equal({ v6: 100 });
     });
 });

@@ -38,6 +38,7 @@ const PLURALS: Record<string, string> = {
     Namespace: "namespaces",
     Pod: "pods",
     Secret: "secrets",
+    WorkloadEntry: "workloadentries",
 };
 
 /** The collection URL path of an object's kind in its namespace, e.g. /apis/networking.istio.io/v1/namespaces/ns/gateways. */

@@ -64,6 +64,42 @@ describe("release/rollout runCanary", () => {
         expect(checked.every((n) => n === 0)).to.equal(true);
     });
 
+    it("awaitRouting: each shift's analysis window starts only after the mesh serves the new split", async () => {
+        const h = harness();
+        const order: string[] = [];
+        const steps: unknown[] = [];
+        const r = await runCanary(
+            { service: SVC, version: "v2" },
+            {
+                ...h.deps,
+                emit: (e) => {
+                    if (e.type === "analysis-waiting") order.push(`window ${e.weight}`);
+                    h.deps.emit(e);
+                },
+                awaitRouting: (step) => {
+                    order.push(`routing ${step.weight}`);
+                    steps.push(step);
+                    return Promise.resolve();
+                },
+            },
+        );
+        expect(r.outcome).to.equal("promoted");
+        expect(order).to.deep.equal(["routing 10", "window 10", "routing 50", "window 50", "routing 100", "window 100"]);
+        expect(steps[0]).to.deep.equal({ service: SVC, namespace: String(valueAt(h.store.config, ["namespace"])), stepIndex: 0, weight: 10 });
+    });
+
+    it("awaitRouting rejecting (the split never took effect): the step fails like an update and the canary is rolled back, never analyzed", async () => {
+        const h = harness();
+        const r = await runCanary(
+            { service: SVC, version: "v2" },
+            { ...h.deps, awaitRouting: () => Promise.reject(new Error("istiod did not report the config synced within 30000 ms")) },
+        );
+        expect(r.outcome).to.equal("rolled-back");
+        expect(ofType(h.events, "analysis")).to.deep.equal([]);
+        expect(recorded(h.store).message ?? JSON.stringify(recorded(h.store))).to.match(/the mesh did not put weight 10% in effect: istiod did not report the config synced within 30000 ms/);
+        expect(canaryOf(h.store.config)).to.deep.include({ weight: 0, routed: false });
+    });
+
     it("20% errors: rolled back at the first step, canary unrouted but deployed", async () => {
         const h = harness({ versions: { v1: HEALTHY, v2: { ...HEALTHY, successRate: 80 } } });
         const r = await runCanary({ service: SVC, version: "v2" }, h.deps);

@@ -72,13 +72,18 @@ describe("sim/simulator", () => {
             ]);
         });
 
-        it("needs exactly one of fixed weights and a mesh reader", () => {
+        it("needs exactly one of fixed weights, a mesh reader and istiod (xds)", () => {
             const reader: MeshReader = () => Promise.resolve(mesh(100, 0));
             const both = validateSimulatorOptions({ service, fixedWeights: { v1: 1 }, meshReader: reader });
+            const xdsAndFixed = validateSimulatorOptions({ service, fixedWeights: { v1: 1 }, xds: { address: "127.0.0.1:15010", port: 8080 } });
             const none = validateSimulatorOptions({ service });
-            const want = ["exactly one of fixedWeights and meshReader must be given (fixed weights, or the live API server)"];
+            const want = ["exactly one of fixedWeights, meshReader and xds must be given (fixed weights, the live API server, or istiod)"];
             expect(both).to.deep.equal(want);
+            expect(xdsAndFixed).to.deep.equal(want);
             expect(none).to.deep.equal(want);
+            expect(validateSimulatorOptions({ service, xds: { address: "istiod", port: 8080 } })).to.deep.equal([
+                'xds.address is "istiod"; it must be host:port of istiod\'s plaintext xDS port',
+            ]);
         });
 
         it("startSimulator refuses a non-loopback address before listening", async () => {

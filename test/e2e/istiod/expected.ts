@@ -1,0 +1,81 @@
+/**
+ * What istiod must generate for the istiod e2e stack, written out by hand from the config below and from Istio's
+ * documented translation to Envoy (route order kept, `weight` -> weighted_clusters, `fault` -> the fault filter's
+ * per-route config with a percentage out of a million, `retries` -> retry_policy, DestinationRule traffic policy
+ * -> cluster outlier_detection / circuit_breakers / lb_policy), not computed with our components.
+ *
+ * The stack: Pulumi.dev.yaml (service sample-app:8080, stable v1, canary v2, pin `canary: "true"`, timeout 10s,
+ * 3 retries on 5xx,reset,connect-failure,refused-stream with 3s per try, circuit breaker 100 connections / 50
+ * pending, outlier detection 5 x 5xx / 30s / 30s / 50 %, ingress for sample-app.mesh-dev.local, egress to
+ * api.external-service.com:443) plus, in {@link ISTIOD_EDIT}: canary weight 25, an A/B flag
+ * `x-new-feature: enabled`, faults for requests with `x-fault: on` (delay 2s for 50 %, abort 503 for 10 %), and
+ * consistent-hash load balancing on the `x-user` header (ring hash: proxyless gRPC supports it; LEAST_REQUEST,
+ * which istiod passes to gRPC clients as it is, makes @grpc/grpc-js-xds 1.14.1 reject the clusters).
+ *
+ * The gateway proxies have Istio's default Services (istio-ingressgateway / istio-egressgateway: 80 -> 8080,
+ * 443 -> 8443), so istiod puts a Gateway server's port on the Service's target port: listeners 8080 and 8443.
+ */
+
+/** Config edits on top of Pulumi.dev.yaml. */
+export function ISTIOD_EDIT(c: Record<string, unknown>): void {
+    const svc = (c["services"] as Record<string, Record<string, unknown>>)["sample-app"] as Record<string, unknown>;
+    (svc["canary"] as Record<string, unknown>)["weight"] = 25;
+    svc["abTest"] = { header: "x-new-feature", value: "enabled" };
+    svc["faults"] = { delay: { percentage: 50, fixedDelay: "2s" }, abort: { percentage: 10, httpStatus: 503 }, header: { name: "x-fault", value: "on" } };
+    (svc["trafficPolicy"] as Record<string, unknown>)["loadBalancer"] = { consistentHash: { httpHeaderName: "x-user" } };
+}
+
+export const fqdn = (ns: string): string => `sample-app.${ns}.svc.cluster.local`;
+export const cluster = (ns: string, subset: "stable" | "canary"): string => `outbound|8080|${subset}|${fqdn(ns)}`;
+
+/** The weighted clusters of the catch-all at a canary weight (a lone destination is a plain `cluster`). */
+export function expectedSplit(ns: string, canaryWeight: number): Record<string, unknown> {
+    if (canaryWeight === 0) return { cluster: cluster(ns, "stable") };
+    if (canaryWeight === 100) return { cluster: cluster(ns, "canary") };
+    return {
+        weightedClusters: {
+            clusters: [
+                { name: cluster(ns, "stable"), weight: 100 - canaryWeight },
+                { name: cluster(ns, "canary"), weight: canaryWeight },
+            ],
+        },
+    };
+}
+
+export const RETRY = { retryOn: "5xx,reset,connect-failure,refused-stream", numRetries: 3, perTryTimeout: "3s" };
+export const TIMEOUT = "10s";
+
+/** Envoy's fault filter config for the x-fault route: 50 % and 10 % as parts of a million. */
+export const FAULT = {
+    delay: { fixedDelay: "2s", percentage: { numerator: 500000, denominator: "MILLION" } },
+    abort: { httpStatus: 503, percentage: { numerator: 100000, denominator: "MILLION" } },
+};
+
+/** [route name, header matches, forward action] of the sidecar's virtual host for sample-app:8080, in order. */
+export function expectedMeshRoutes(ns: string, canaryWeight: number): { name: string; headers: unknown[]; action: Record<string, unknown>; fault?: unknown }[] {
+    return [
+        { name: "fault-injection", headers: [{ name: "x-fault", stringMatch: { exact: "on" } }], action: expectedSplit(ns, canaryWeight), fault: FAULT },
+        { name: "canary-pin-0", headers: [{ name: "canary", stringMatch: { exact: "true" } }], action: { cluster: cluster(ns, "canary") } },
+        { name: "ab-test", headers: [{ name: "x-new-feature", stringMatch: { exact: "enabled" } }], action: { cluster: cluster(ns, "canary") } },
+        { name: "catch-all", headers: [], action: expectedSplit(ns, canaryWeight) },
+    ];
+}
+
+/** The parts of every sample-app subset cluster that come from the DestinationRule. */
+export const EXPECTED_CLUSTER_POLICY = {
+    type: "EDS",
+    lbPolicy: "RING_HASH",
+    circuitBreakers: { thresholds: [{ maxConnections: 100, maxPendingRequests: 50 }] },
+    outlierDetection: { consecutive_5xx: 5, interval: "30s", baseEjectionTime: "30s", maxEjectionPercent: 50 },
+};
+
+/** The hash policy every forwarding route of sample-app carries (consistent hash on x-user). */
+export const HASH_POLICY = [{ header: { headerName: "x-user" } }];
+
+/** Gateway listener ports: the Gateway's 80 and 443 on the gateway Service's target ports. */
+export const GATEWAY_LISTENER_PORTS = [8080, 8443];
+
+export const INGRESS_HOST = "sample-app.mesh-dev.local";
+export const EXTERNAL = "api.external-service.com";
+export const EGRESS_GATEWAY_CLUSTER = "outbound|443|external|istio-egressgateway.istio-system.svc.cluster.local";
+export const EXTERNAL_CLUSTER = `outbound|443||${EXTERNAL}`;
