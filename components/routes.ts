@@ -1,6 +1,6 @@
 /**
  * Pure route arithmetic for the canary VirtualService and the gateway-bound VirtualServices: which HTTP
- * routes exist, in which order, with which weights. No Pulumi, no I/O: table- and property-tested.
+ * routes exist, in which order, with which weights. No resources and no I/O (the problems are plain values): table- and property-tested.
  *
  * Order of the canary VirtualService's `http` routes (Istio evaluates them top to bottom, first match wins):
  *   1. the header-only fault route, when faults carry a `header` (so the fault never hits other traffic),

@@ -42,7 +42,7 @@ export interface ReleaseDeps {
     fetch?: typeof fetch;
     /** Who holds the lock (shown to a second release). */
     holder?: string;
-    /** Seconds to wait after a signal for an update to stop before asking the backend to cancel it. Default 10. */
+    /** Milliseconds to wait after a signal for an update to stop before asking the backend to cancel it. Default 10000. */
     cancelGraceMs?: number;
     /**
      * Check, before judging each window, that the live split is the step's (release/live.ts): the canary's

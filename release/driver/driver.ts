@@ -13,7 +13,7 @@ export type ConfigPath = readonly (string | number)[];
 /**
  * One change of the stack config. Values are written with Pulumi's `--path` typing: integers and
  * `true`/`false` become numbers and booleans, everything else a string (callers make sure a string value
- * cannot be mistaken for a number, see configPaths.ts).
+ * cannot be mistaken for a number, see edits.ts `typedByPulumi`).
  */
 export type ConfigEdit = { path: ConfigPath; value: string | number | boolean } | { path: ConfigPath; remove: true };
 

@@ -275,12 +275,18 @@ export class PulumiStackDriver implements TrafficDriver {
         if (locks.length === 0 || !locks.every((l) => isStale(l, here))) {
             return false;
         }
-        for (const lock of locks) {
-            if (lock.url.startsWith("file://")) {
+        try {
+            const files = locks.filter((l) => l.url.startsWith("file://"));
+            for (const lock of files) {
                 await fs.promises.rm(fileURLToPath(lock.url), { force: true });
-            } else {
-                await stack.cancel();
             }
+            if (files.length < locks.length) {
+                await stack.cancel(); // object-store backends: `pulumi cancel` deletes the stack's lock files
+            }
+        } catch {
+            return false; // not cleared: the caller says who holds it and how to clear it
+        }
+        for (const lock of locks) {
             this.opts.onNotice?.(
                 `stack ${this.stackName}: cleared Pulumi's stack lock left by ${lockOwner(lock)}, a process of this host that is gone (${lock.url})`,
             );

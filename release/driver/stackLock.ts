@@ -22,7 +22,8 @@ export interface StackLock {
     at: string;
 }
 
-const LOCK_LINE = /(\S+\.json): created by (.+?)@(\S+) \(pid (\d+)\) at (\S+)/g;
+// The URL may carry a query (`azblob://state/.pulumi/locks/…/<id>.json?storage_account=…`).
+const LOCK_LINE = /(\S+): created by (.+?)@(\S+) \(pid (\d+)\) at (\S+)/g;
 
 /** Every lock named in a `ConcurrentUpdateError` message. */
 export function parseStackLocks(text: string): StackLock[] {

@@ -53,12 +53,16 @@ export function releaseDeps(ref: StackRef, emit: (e: ReleaseEvent) => void, extr
         // what the CLI's default (--program auto) picks for a project running this package's program
         program: programFor("auto", ref.workDir),
         envVars: pulumiEnv(),
+        // What the CLI prints as `mesh-release: ...` on stderr: surfaced as a warning event here.
+        onNotice: (message) => emit({ type: "warning", message, at: new Date().toISOString(), stack: ref.stackName, service: SERVICE }),
     });
     return {
         driver,
         metrics: prometheusForPolicy,
         emit,
         validate: stackValidator,
+        // The live-split check before each window, as the CLI wires it (the API server of $KUBECONFIG).
+        live: { read: async (namespace) => (await (await kubeMeshReader())(namespace)).virtualServices },
         ...extra,
     };
 }

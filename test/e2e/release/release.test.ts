@@ -6,12 +6,14 @@
  * v2 healthy -> promoted; v3 20 % errors -> rolled back; v4 slow -> rolled back; v5 Prometheus stopped ->
  * rolled back; v6 SIGKILLed mid-rollout -> rerun resumes and promotes; v7 + a second release -> refused.
  *
- * Not proven here: a kill *during* a `pulumi up` (the kill happens while the analysis waits; the unit tests of
- * the orchestrator cover the recorded-state rules for a kill at any point), real Envoy behaviour (the simulator
- * takes istiod's routes and models Envoy's routing and Istio's metrics; no Envoy runs).
+ * v9 SIGKILLed during its first `pulumi up` -> the rerun clears Pulumi's stack lock if the orphaned update left it
+ * (saying so), resumes and promotes. Every window is judged only after the live split was checked to be the step's.
+ *
+ * Not proven here: real Envoy behaviour (the simulator takes istiod's routes and models Envoy's routing and
+ * Istio's metrics; no Envoy runs).
  */
 import { expect } from "chai";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as path from "node:path";
 import * as readline from "node:readline";
 import { PulumiStackDriver } from "../../../release/driver/pulumiStack";
@@ -214,5 +216,41 @@ describe("release end to end (real engine, local control plane, simulator, real 
         expect(first.result.outcome, describeRun(first)).to.equal("aborted");
         expect(first.result.exitCode).to.equal(1);
         expect(await liveSplit({ v6: 100 })).to.deep.equal({ v6: 100 });
+    });
+
+    it("a release SIGKILLed during a pulumi up: the rerun is not blocked by the stack lock, resumes and promotes", async () => {
+        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "canaryChild.ts"), JSON.stringify({ stackName: env.stackName, workDir: env.workDir, version: "v9" })], {
+            cwd: REPO_ROOT,
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        let stderr = "";
+        child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+        const seen: ReleaseEvent[] = [];
+        const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once("exit", (_code, signal) => resolve(signal)));
+        for await (const text of readline.createInterface({ input: child.stdout })) {
+            const e = JSON.parse(text) as ReleaseEvent;
+            seen.push(e);
+            if (e.type === "update-started" && e.purpose === "shift") {
+                await sleep(1500); // the worst moment: the engine is applying the step
+                child.kill("SIGKILL");
+                break;
+            }
+        }
+        expect(await exited, `child did not reach its first update:\n${stderr}\n${JSON.stringify(seen)}`).to.equal("SIGKILL");
+        expect(seen.some((e) => e.type === "update-finished"), "killed before the update finished").to.equal(false);
+        // The orphaned `pulumi up` ends on its own (its program's process is gone); the rerun starts after it, as a
+        // person's would: nothing runs, but the lock it may have left is still there.
+        const orphans = (): boolean => spawnSync("pgrep", ["-f", `pulumi up .*--stack ${env.stackName}`]).status === 0;
+        for (let i = 0; i < 60 && orphans(); i++) {
+            await sleep(500);
+        }
+        expect(orphans(), "the orphaned pulumi up is still running after 30 s").to.equal(false);
+
+        const run = await env.canary("v9");
+        keepReport("v9-killed-during-update", run.events);
+        expect(run.result.outcome, `${describeRun(run)}\n${JSON.stringify(run.events.filter((e) => e.type === "warning"))}`).to.equal("promoted");
+        const lockNotices = run.events.filter((e) => e.type === "warning" && /cleared Pulumi's stack lock/.test(e.message));
+        console.log(`    kill during update: ${lockNotices.length} stale stack lock(s) cleared by the rerun`);
+        expect(await liveSplit({ v9: 100 })).to.deep.equal({ v9: 100 });
     });
 });
