@@ -20,6 +20,7 @@ import { stackValidator } from "../../../release/cli";
 import { collectReport } from "../../../release/report/collect";
 import { writeReportFiles } from "../../../release/report/file";
 import { runCanary, type ReleaseDeps, type RolloutResult, type RoutingStep } from "../../../release/rollout";
+import { kubeMeshReader } from "../../../sim/kube";
 import { startSimulator, type Simulator } from "../../../sim/simulator";
 import { connectCluster } from "../../support/cluster";
 import { ensureIstiod, IstiodDebug, startEndpointStandIn, type EndpointStandIn } from "../../support/istiod";
