@@ -200,6 +200,7 @@ async function main(): Promise<void> {
             if (args.parts.includes("step") && failed === 0) {
                 const driver = new PulumiStackDriver({ stackName: project.stackName, workDir: project.workDir, program: inline, pulumiRoot: project.pulumiRoot, envVars: envVars() });
                 const steps = await weightSteps(driver, benchServiceName(0), args.steps);
+                say(`step, single stack of ${n}: ${steps.map((x) => (x / 1000).toFixed(1)).join(", ")} s`);
                 stepRows.push([String(n), "single stack of the whole mesh", formatSummary(summarize(steps.map((x) => x / 1000)), 2)]);
             }
             await freeServices(namespace);

@@ -25,8 +25,8 @@ die() { say "ERROR: $*"; exit 2; }
 BENCH=${1:-}
 [ $# -gt 0 ] && shift
 case $BENCH in
-  step-latency | scale-engine | safety) ;;
-  *) die "usage: bench/run.sh step-latency|scale-engine|safety [ARGS...] (got '${BENCH}')" ;;
+  step-latency | scale-engine | safety | per-service) ;;
+  *) die "usage: bench/run.sh step-latency|scale-engine|safety|per-service [ARGS...] (got '${BENCH}')" ;;
 esac
 
 T0=$(date +%s)
