@@ -13,7 +13,12 @@ export interface LiveVirtualService {
     metadata?: { name?: string; namespace?: string };
     spec?: {
         hosts?: string[];
-        http?: { name?: string; route?: { destination?: { host?: string; subset?: string }; weight?: number }[] }[];
+        http?: {
+            name?: string;
+            route?: { destination?: { host?: string; subset?: string }; weight?: number }[];
+            /** A root route of the per-service layout: the routes (and the weights) live in the delegate. */
+            delegate?: { name?: string; namespace?: string };
+        }[];
     };
 }
 
@@ -33,11 +38,20 @@ function catchAll(vs: LiveVirtualService): NonNullable<NonNullable<LiveVirtualSe
     return http.find((r) => r.name === "catch-all") ?? http[http.length - 1];
 }
 
-/** The service's mesh VirtualService (named like the service, or the one whose hosts hold it) and its canary share. */
+/**
+ * The service's mesh VirtualService (named like the service, or the one whose hosts hold it) and its canary
+ * share. When that object is a root whose route delegates (the per-service layout), the weights live in the
+ * delegate VirtualService, so that is the object read and named (one level: Istio does not nest delegation).
+ */
 export function liveSplitOf(objects: readonly LiveVirtualService[], namespace: string, service: string): LiveSplit | undefined {
-    const vs =
+    const root =
         objects.find((o) => o.metadata?.name === service && (o.spec?.hosts ?? []).length > 0) ??
         objects.find((o) => (o.spec?.hosts ?? []).some((h) => h === service || h.startsWith(`${service}.`)));
+    const delegate = root?.spec?.http?.find((r) => r.delegate !== undefined)?.delegate;
+    const vs =
+        delegate === undefined
+            ? root
+            : objects.find((o) => o.metadata?.name === delegate.name && (o.metadata?.namespace ?? namespace) === (delegate.namespace ?? namespace));
     const route = catchAll(vs ?? {});
     if (vs === undefined || route === undefined) {
         return undefined;

@@ -39,6 +39,21 @@ describe("live split (release/live.ts)", () => {
         expect(liveSplitOf([], "shop", SVC)).to.equal(undefined);
     });
 
+    it("follows the per-service layout's delegation: the root's route delegates, the weights are read from the delegate", () => {
+        const delegate = vs(25, `${SVC}-delegate`);
+        const d: LiveVirtualService = { metadata: delegate.metadata, spec: { http: delegate.spec?.http } };
+        const root: LiveVirtualService = {
+            metadata: { name: SVC, namespace: "shop" },
+            spec: { hosts: [SVC], http: [{ delegate: { name: `${SVC}-delegate`, namespace: "shop" } }] },
+        };
+        expect(liveSplitOf([root, d], "shop", SVC)).to.deep.equal({ object: `VirtualService shop/${SVC}-delegate`, canary: 25 });
+        // A delegate in another namespace is not this one (the reader lists one namespace).
+        const elsewhere: LiveVirtualService = { ...root, spec: { hosts: [SVC], http: [{ delegate: { name: `${SVC}-delegate`, namespace: "other" } }] } };
+        expect(liveSplitOf([elsewhere, d], "shop", SVC)).to.equal(undefined);
+        // A root whose delegate is missing says nothing rather than 0 %.
+        expect(liveSplitOf([root], "shop", SVC)).to.equal(undefined);
+    });
+
     it("the stated tolerance: 5 points plus four binomial standard deviations", () => {
         expect(Math.round(shareTolerance(25, 500) * 10) / 10).to.equal(12.7);
         expect(shareTolerance(100, 500)).to.equal(5);
