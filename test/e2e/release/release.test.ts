@@ -161,8 +161,12 @@ describe("release end to end (real engine, local control plane, simulator, real 
         }
     });
 
-    it("a release SIGKILLed mid-rollout resumes when run again, re-analyzes the step, and promotes", async () => {
-        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "canaryChild.ts"), JSON.stringify({ stackName: env.stackName, workDir: env.workDir, version: "v6" })], {
+    /**
+     * Runs `mesh-release canary <version>` in a child process (canaryChild.ts, JSON events on stdout), SIGKILLs it
+     * `delayMs` after the first event `at` matches, and returns the events it emitted; fails unless it died by the kill.
+     */
+    async function killCanaryChild(version: string, at: (e: ReleaseEvent) => boolean, delayMs: number, notReached: string): Promise<ReleaseEvent[]> {
+        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "canaryChild.ts"), JSON.stringify({ stackName: env.stackName, workDir: env.workDir, version })], {
             cwd: REPO_ROOT,
             stdio: ["ignore", "pipe", "pipe"],
         });
@@ -173,12 +177,18 @@ describe("release end to end (real engine, local control plane, simulator, real 
         for await (const text of readline.createInterface({ input: child.stdout })) {
             const e = JSON.parse(text) as ReleaseEvent;
             seen.push(e);
-            if (e.type === "analysis-waiting" && e.stepIndex === 0) {
+            if (at(e)) {
+                if (delayMs > 0) await sleep(delayMs);
                 child.kill("SIGKILL");
                 break;
             }
         }
-        expect(await exited, `child did not reach the analysis of step 1:\n${stderr}\n${JSON.stringify(seen)}`).to.equal("SIGKILL");
+        expect(await exited, `${notReached}:\n${stderr}\n${JSON.stringify(seen)}`).to.equal("SIGKILL");
+        return seen;
+    }
+
+    it("a release SIGKILLed mid-rollout resumes when run again, re-analyzes the step, and promotes", async () => {
+        const seen = await killCanaryChild("v6", (e) => e.type === "analysis-waiting" && e.stepIndex === 0, 0, "child did not reach the analysis of step 1");
         expect(seen.some((e) => e.type === "step-applied" && e.stepIndex === 0)).to.equal(true);
 
         const run = await env.canary("v6");
@@ -219,24 +229,8 @@ describe("release end to end (real engine, local control plane, simulator, real 
     });
 
     it("a release SIGKILLed during a pulumi up: the rerun is not blocked by the stack lock, resumes and promotes", async () => {
-        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "canaryChild.ts"), JSON.stringify({ stackName: env.stackName, workDir: env.workDir, version: "v9" })], {
-            cwd: REPO_ROOT,
-            stdio: ["ignore", "pipe", "pipe"],
-        });
-        let stderr = "";
-        child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-        const seen: ReleaseEvent[] = [];
-        const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once("exit", (_code, signal) => resolve(signal)));
-        for await (const text of readline.createInterface({ input: child.stdout })) {
-            const e = JSON.parse(text) as ReleaseEvent;
-            seen.push(e);
-            if (e.type === "update-started" && e.purpose === "shift") {
-                await sleep(1500); // the worst moment: the engine is applying the step
-                child.kill("SIGKILL");
-                break;
-            }
-        }
-        expect(await exited, `child did not reach its first update:\n${stderr}\n${JSON.stringify(seen)}`).to.equal("SIGKILL");
+        // The worst moment: 1.5 s into the update, the engine is applying the step.
+        const seen = await killCanaryChild("v9", (e) => e.type === "update-started" && e.purpose === "shift", 1500, "child did not reach its first update");
         expect(seen.some((e) => e.type === "update-finished"), "killed before the update finished").to.equal(false);
         // The orphaned `pulumi up` ends on its own (its program's process is gone); the rerun starts after it, as a
         // person's would: nothing runs, but the lock it may have left is still there.
