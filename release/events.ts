@@ -149,6 +149,24 @@ export type ReleaseEvent =
     | (EventBase & { type: "promotion-started" })
     | (EventBase & { type: "warning"; message: string })
     | (EventBase & {
+          /**
+           * Before a rollback or promotion update: the live VirtualService holds a split no update of this rollout
+           * applied (a hand edit, release/live.ts), and the update is about to replace it. Never a refusal.
+           */
+          type: "hand-edit";
+          /** `VirtualService shop/sample-app`. */
+          object: string;
+          /** The canary's live share, percent. */
+          live: number;
+          /** What the last updates may have applied, percent. */
+          applied: number[];
+          /** The share of the version under release after the update, percent (0 rollback, 100 promotion). */
+          writes: number;
+          /** False when the update keeps the live split (a manual kill switch overwritten by a rollback). */
+          changesTraffic: boolean;
+          message: string;
+      })
+    | (EventBase & {
           type: "rollout-finished";
           version: string;
           outcome: Outcome;
@@ -207,6 +225,8 @@ export interface RolloutReport {
     marks: { at: string; kind: "step" | "rollback" | "promotion" | "webhook-failed" | "update-failed" | "warning"; label: string }[];
     /** Sum of canary requests over every analysis window (an estimate of what the canary served). */
     canaryRequestsInWindows: number;
+    /** Hand edits of the live split a rollback or promotion overwrote (release/live.ts). Absent when none. */
+    handEdits?: { at: string; object: string; live: number; writes: number; changesTraffic: boolean; message: string }[];
     /** Sequential mode: every look, with each test's evidence against its bound. Absent in fixed mode. */
     looks?: ReportLook[];
 }

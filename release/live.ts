@@ -115,3 +115,52 @@ export function liveSplitProblems(args: {
     }
     return out;
 }
+
+/**
+ * A live split that no update of this rollout left: the object's canary share is none of `applied` (what the
+ * last updates may have put live). `writes` is the share of the version under release after the update about
+ * to run (0 for a rollback, 100 for a promotion); `changesTraffic` is false when that update keeps what is
+ * live (a manual kill switch overwritten by a rollback), true when it reverts a change people made.
+ */
+export interface HandEdit {
+    /** `VirtualService shop/sample-app`. */
+    object: string;
+    /** The canary's live share, percent. */
+    live: number;
+    /** What the last updates of this rollout may have applied, percent. */
+    applied: number[];
+    /** The share of the version under release after the update, percent. */
+    writes: number;
+    changesTraffic: boolean;
+}
+
+/** The hand edit an update writing `writes` % would overwrite, or undefined when the live split is one an update applied. */
+export function handEditOf(live: LiveSplit | undefined, applied: readonly number[], writes: number): HandEdit | undefined {
+    if (live === undefined || applied.includes(live.canary)) {
+        return undefined;
+    }
+    return { object: live.object, live: live.canary, applied: [...new Set(applied)], writes, changesTraffic: live.canary !== writes };
+}
+
+/**
+ * The canary shares the last updates of a rollout may have left live: the configured weight (written with the
+ * last update), the current step's, and, when that step's update has not finished, the step before's (0
+ * before the first step). A rollback or update that failed midway leaves the config ahead of the live object.
+ */
+export function appliedShares(state: { stepIndex: number; stepApplied: boolean }, steps: readonly number[], configured: number): number[] {
+    const at = (i: number): number => (i < 0 ? 0 : (steps[i] ?? 0));
+    const out = [configured, at(state.stepIndex), ...(state.stepApplied ? [] : [at(state.stepIndex - 1)])];
+    return [...new Set(out)];
+}
+
+/** The hand edit in words: the object, the live and applied shares, and what the update writes instead. */
+export function handEditText(e: HandEdit, what: { action: "rollback" | "promotion"; version: string; stable: string | undefined }): string {
+    const applied = e.applied.map((w) => `${w}%`).join(" or ");
+    const head = `${e.object} sends ${e.live}% to the canary ${what.version}, not the ${applied} the last update applied: edited by hand.`;
+    const This = what.action === "rollback" ? "This rollback" : "This promotion";
+    if (!e.changesTraffic) {
+        return `${head} ${This} writes the same split (${e.writes}% to ${what.version}), so traffic does not change; Pulumi's object replaces the edited one`;
+    }
+    const rest = what.action === "rollback" ? `, ${100 - e.writes}% to stable ${what.stable ?? "(the stable version)"}` : " (the stable version from now on)";
+    return `${head} ${This} overwrites it: ${e.writes}% to ${what.version}${rest}`;
+}

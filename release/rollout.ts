@@ -13,8 +13,8 @@ import { assessAnalysis, type AnalysisResult } from "./analysis";
 import { isAborted, systemClock, type Clock } from "./clock";
 import type { RolloutState } from "./config";
 import { DriverError, type ConfigEdit, type TrafficDriver } from "./driver/driver";
-import { liveSplitOf, liveSplitProblems, observedShare, type LiveReader, type LiveSplit } from "./live";
-import { promoteFinalizeEdits, promoteRouteEdits, rollbackEdits, shiftEdits, stateEdit, applyEdits, versionsOf, cannotRestore, valueAt } from "./edits";
+import { appliedShares, handEditOf, handEditText, liveSplitOf, liveSplitProblems, observedShare, type LiveReader, type LiveSplit } from "./live";
+import { promoteFinalizeEdits, promoteRouteEdits, rollbackEdits, shiftEdits, stateEdit, applyEdits, versionsOf, cannotRestore, stableToRestore, valueAt } from "./edits";
 import { ExitCode, Redactor, ReleaseError, configError, errorMessage, type ConfigProblem } from "./errors";
 import type { EventSink, Outcome, ReleaseEvent, UpdatePurpose } from "./events";
 import { currentWeight, decide, planPromote, planRollback, planStart, stepsOf, transition, type CommandMode, type MachineEvent, type StartPlan } from "./machine";
@@ -472,9 +472,42 @@ class RolloutRun {
             hint:
                 `nothing was judged or written, and the live change was left as it is. Undo the manual change, or let Pulumi put the ` +
                 `configured split back (pulumi up --stack ${stack}); then run the same command again (it resumes at this step). ` +
-                `To stop instead: mesh-release rollback --stack ${stack} --service ${service} (its update replaces the manual change)`,
+                `To stop instead: mesh-release rollback --stack ${stack} --service ${service} (its update replaces the manual change, and names it first)`,
             exitCode: ExitCode.Infrastructure,
         });
+    }
+
+    /**
+     * Before a rollback or promotion update: when the live VirtualService holds a split no update of this rollout
+     * applied (a hand edit; the live-split check stopped the rollout on it), say so, naming the object, the live
+     * share and the one the update writes. Never refuses: a rollback is the safe action, and a promotion was
+     * asked for. `writes`: the share of the version under release after the update.
+     */
+    private async noteHandEdit(action: "rollback" | "promotion", writes: number): Promise<void> {
+        const read = this.deps.live?.read;
+        const state = this.requireState();
+        const { service } = this.req;
+        const versions = versionsOf(this.config, service);
+        // Only while the canary subset selects the version under release (not after a promotion's first update).
+        if (read === undefined || versions.canary !== state.version || versions.stable === state.version) {
+            return;
+        }
+        let split: LiveSplit | undefined;
+        try {
+            split = liveSplitOf(await read(this.ctx.namespace), this.ctx.namespace, service);
+        } catch (err) {
+            this.emit({ type: "warning", message: `cannot read the live VirtualService of ${service} (${errorMessage(err)}); a hand edit, if any, is overwritten without being named` });
+            return;
+        }
+        const routed = valueAt(this.config, ["services", service, "canary", "routed"]);
+        const weight = valueAt(this.config, ["services", service, "canary", "weight"]);
+        const configured = routed === false || typeof weight !== "number" ? 0 : weight;
+        const edit = handEditOf(split, appliedShares(state, stepsOf(state, this.policy.machine), configured), writes);
+        if (edit === undefined) {
+            return;
+        }
+        const stable = stableToRestore(state, versions) ?? versions.stable;
+        this.emit({ type: "hand-edit", ...edit, message: handEditText(edit, { action, version: state.version, stable }) });
     }
 
     private async promote(stage: 0 | 1): Promise<void> {
@@ -487,6 +520,9 @@ class RolloutRun {
                 state = { ...state, previousStable: previous };
                 this.state = state;
             }
+        }
+        if (stage === 0) {
+            await this.noteHandEdit("promotion", 100);
         }
         const edits = stage === 0 ? promoteRouteEdits(this.req.service, state.version, this.previousStable(state.version), state) : promoteFinalizeEdits(this.req.service, state);
         const purpose: UpdatePurpose = stage === 0 ? "promote-route" : "promote-finalize";
@@ -508,6 +544,7 @@ class RolloutRun {
     private async rollback(reason: string): Promise<RolloutResult> {
         const state = this.requireState();
         this.emit({ type: "rollback-started", reason, aborted: state.aborted });
+        await this.noteHandEdit("rollback", 0);
         // A second signal must not cancel the rollback itself: it runs without the signal.
         const ok = await this.update("rollback", 0, rollbackEdits(this.req.service, state, versionsOf(this.config, this.req.service)), `mesh-release: roll back ${this.req.service} ${state.version}`, false);
         if (ok.kind !== "ok") {

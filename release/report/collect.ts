@@ -154,6 +154,10 @@ export function applyEvent(report: RolloutReport, e: ReleaseEvent): RolloutRepor
         case "warning":
             r.marks.push({ at: e.at, kind: "warning", label: e.message });
             return r;
+        case "hand-edit":
+            r.handEdits = [...(report.handEdits ?? []), { at: e.at, object: e.object, live: e.live, writes: e.writes, changesTraffic: e.changesTraffic, message: e.message }];
+            r.marks.push({ at: e.at, kind: "warning", label: `hand edit overwritten: ${e.object} ${e.live}% -> ${e.writes}%` });
+            return r;
         case "rollout-finished":
             r.version = e.version;
             r.finishedAt = e.at;

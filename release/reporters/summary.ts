@@ -39,6 +39,9 @@ export function renderSummary(input: SummaryInput): string {
             lines.push(`  last analysis (${last.weight}%, ${last.verdict}): ${judged.map(metricPhrase).join("; ")}`);
         }
     }
+    for (const edit of r?.handEdits ?? []) {
+        lines.push(`  hand edit: ${edit.message}`);
+    }
     if (result.hint !== undefined) {
         lines.push(`  hint:      ${result.hint}`);
     }

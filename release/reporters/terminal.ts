@@ -98,6 +98,7 @@ export function reduceView(view: LiveView, e: CliEvent): LiveView {
         case "rollback-started":
         case "promotion-started":
         case "warning":
+        case "hand-edit":
         case "status":
             return v;
         default: {
@@ -216,6 +217,8 @@ export function eventLines(e: CliEvent, before: LiveView): string[] {
             return [`${t} promoting ${before.version}: 2 updates (routes to stable first, then the canary subset goes)`];
         case "warning":
             return [`${t} warning: ${e.message}`];
+        case "hand-edit":
+            return [`${t} ${e.changesTraffic ? "warning" : "note"}: ${e.message}`];
         case "rollout-finished":
             return [`${t} ${e.service} ${e.version}: ${e.outcome} (exit ${e.exitCode}): ${e.message}`];
         case "command-finished":

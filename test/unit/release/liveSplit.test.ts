@@ -7,8 +7,11 @@
  */
 import { expect } from "chai";
 import { liveSplitOf, liveSplitProblems, shareTolerance, type LiveVirtualService } from "../../../release/live";
-import { runCanary } from "../../../release/rollout";
-import { HEALTHY, harness, SVC, type Harness } from "./fakes";
+import { runCanary, runRollout } from "../../../release/rollout";
+import { collectReport } from "../../../release/report/collect";
+import { jsonLine } from "../../../release/reporters/json";
+import { renderSummary } from "../../../release/reporters/summary";
+import { HEALTHY, harness, ofType, SVC, type Harness } from "./fakes";
 import type { ReleaseEvent } from "../../../release/events";
 
 /** The mesh VirtualService as the Canary component emits it, with a hand-set canary weight. */
@@ -153,5 +156,114 @@ describe("status shows the configured weights and, apart, the live split (releas
         expect(r.exitCode).to.equal(0);
         expect(out).to.include("sample-app on stack dev (namespace shop); weights as configured:\n  stable:  v1 75%\n  canary:  v2 25%\n");
         expect(out).to.include("  live:    VirtualService shop/sample-app sends 100% to the canary\n");
+    });
+});
+
+describe("a rollback after a hand edit names what it overwrites, and never refuses (release/rollout.ts)", () => {
+    /** A rollout stopped by the live-split check at step 1 (10 %): the VirtualService was patched to `patched` % canary. */
+    async function stoppedBy(patched: number): Promise<Harness> {
+        const h = harness();
+        h.metrics.versions["v2"] = { ...HEALTHY, requests: 10 * patched };
+        h.metrics.versions["v1"] = { ...HEALTHY, requests: 10 * (100 - patched) };
+        h.deps.live = { read: () => Promise.resolve([vs(patched)]) };
+        const r = await runCanary({ service: SVC, version: "v2" }, h.deps);
+        expect(r.exitCode, r.message).to.equal(3);
+        h.events.length = 0;
+        return h;
+    }
+
+    it("patched to 100 % canary: the rollback says, before its update, that it overwrites the edit; exit 0 and 0 % written", async () => {
+        const h = await stoppedBy(100);
+        const r = await runRollout({ mode: "rollback", service: SVC }, h.deps);
+        expect(r.exitCode, r.message).to.equal(0);
+        const edits = ofType(h.events, "hand-edit");
+        expect(edits).to.have.length(1);
+        const e = edits[0]!;
+        expect({ object: e.object, live: e.live, applied: e.applied, writes: e.writes, changesTraffic: e.changesTraffic }).to.deep.equal({
+            object: "VirtualService shop/sample-app",
+            live: 100,
+            applied: [10],
+            writes: 0,
+            changesTraffic: true,
+        });
+        expect(e.message).to.equal(
+            "VirtualService shop/sample-app sends 100% to the canary v2, not the 10% the last update applied: edited by hand. " +
+                "This rollback overwrites it: 0% to v2, 100% to stable v1",
+        );
+        // Said before the rollback's update starts, and the update then writes 0 %.
+        const order = h.events.map((x) => x.type);
+        expect(order.indexOf("hand-edit")).to.be.lessThan(order.indexOf("update-started"));
+        expect(h.store.config["services"]).to.have.nested.property(`${SVC}.canary.weight`, 0);
+        // The summary and the report carry it too.
+        const report = collectReport(h.events);
+        expect(report?.handEdits).to.deep.equal([{ at: e.at, object: e.object, live: 100, writes: 0, changesTraffic: true, message: e.message }]);
+        const text = renderSummary({ report, result: r });
+        expect(text).to.include(`  hand edit: ${e.message}\n`);
+        // The --json stream is the events as they are: the hand edit is one line of it.
+        expect(jsonLine(e)).to.include('"type":"hand-edit"');
+    });
+
+    it("a manual kill switch (0 % canary): the rollback writes the same split and says so (traffic does not change)", async () => {
+        const h = await stoppedBy(0);
+        const r = await runRollout({ mode: "rollback", service: SVC }, h.deps);
+        expect(r.exitCode, r.message).to.equal(0);
+        const [e] = ofType(h.events, "hand-edit");
+        expect(e?.changesTraffic).to.equal(false);
+        expect(e?.message).to.equal(
+            "VirtualService shop/sample-app sends 0% to the canary v2, not the 10% the last update applied: edited by hand. " +
+                "This rollback writes the same split (0% to v2), so traffic does not change; Pulumi's object replaces the edited one",
+        );
+    });
+
+    it("promote --force over a manual kill switch: the promotion names the edit it overwrites (0% to 100% of v2)", async () => {
+        const h = await stoppedBy(0);
+        const r = await runRollout({ mode: "promote", service: SVC, force: true }, h.deps);
+        expect(r.outcome, r.message).to.equal("promoted");
+        const [e] = ofType(h.events, "hand-edit");
+        expect(e?.message).to.equal(
+            "VirtualService shop/sample-app sends 0% to the canary v2, not the 10% the last update applied: edited by hand. " +
+                "This promotion overwrites it: 100% to v2 (the stable version from now on)",
+        );
+        expect(e?.changesTraffic).to.equal(true);
+    });
+
+    it("the live split is what the last update applied: nothing to report", async () => {
+        const h = harness();
+        let weight = 0;
+        h.deps.live = { read: () => Promise.resolve([vs(weight)]) };
+        h.deps.emit = (e) => {
+            h.events.push(e);
+            if (e.type === "step-applied") weight = e.weight;
+        };
+        h.metrics.versions["v2"] = { ...HEALTHY, successRate: 50, requests: 100 }; // fails at step 1 (10 %): the automatic rollback
+        h.metrics.versions["v1"] = { ...HEALTHY, requests: 900 };
+        const r = await runCanary({ service: SVC, version: "v2" }, h.deps);
+        expect(r.outcome, r.message).to.equal("rolled-back");
+        expect(ofType(h.events, "hand-edit")).to.deep.equal([]);
+    });
+
+    it("the automatic rollback of a signal during a window also names the hand edit it overwrites", async () => {
+        const ac = new AbortController();
+        const h = harness({ signal: ac.signal });
+        h.deps.live = { read: () => Promise.resolve([vs(100)]) }; // patched while the first window runs
+        const sleep = h.clock.sleep;
+        h.clock.sleep = (ms: number) => {
+            ac.abort();
+            return sleep(ms);
+        };
+        const r = await runCanary({ service: SVC, version: "v2" }, h.deps);
+        expect(r.outcome, r.message).to.equal("aborted");
+        const [e] = ofType(h.events, "hand-edit");
+        expect(e?.message).to.include("sends 100% to the canary v2, not the 10% the last update applied: edited by hand. This rollback overwrites it");
+    });
+
+    it("the live object cannot be read: the rollback goes ahead and warns that an edit, if any, is not named", async () => {
+        const h = await stoppedBy(100);
+        h.deps.live = { read: () => Promise.reject(new Error("connect ECONNREFUSED 127.0.0.1:6443")) };
+        const r = await runRollout({ mode: "rollback", service: SVC }, h.deps);
+        expect(r.exitCode, r.message).to.equal(0);
+        expect(ofType(h.events, "warning").map((w) => w.message)).to.include(
+            "cannot read the live VirtualService of sample-app (connect ECONNREFUSED 127.0.0.1:6443); a hand edit, if any, is overwritten without being named",
+        );
     });
 });
