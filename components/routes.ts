@@ -241,6 +241,30 @@ function checkPrefix(path: string, prefix: string): Problem[] {
     return prefix.startsWith("/") ? [] : [{ propertyPath: path, reason: `${path} is ${show(prefix)}; it must be a URI prefix starting with "/"` }];
 }
 
+/** A URI prefix match and the path of the route (or redirect) it belongs to, e.g. `uriRoutes[1]`. */
+export interface PrefixAt {
+    prefix: string;
+    path: string;
+}
+
+/**
+ * The problem of a prefix route that can never match: Istio evaluates routes top to bottom and the first
+ * match wins, so a prefix that starts with an earlier route's prefix (or equals it) is shadowed by it.
+ * `earlier` is every prefix route before `route`, in order; the first shadowing one is named.
+ */
+export function checkShadowedPrefix(route: PrefixAt, earlier: readonly PrefixAt[]): Problem[] {
+    const shadow = earlier.find((s) => route.prefix.startsWith(s.prefix));
+    if (shadow === undefined) {
+        return [];
+    }
+    return [
+        {
+            propertyPath: `${route.path}.prefix`,
+            reason: `${route.path}.prefix is ${show(route.prefix)}; it is shadowed by ${shadow.path}.prefix ${show(shadow.prefix)}, which matches first; put the longer prefix first or remove one`,
+        },
+    ];
+}
+
 function checkSubsetRef(path: string, subset: string, input: RoutingInput): Problem[] {
     if (!input.subsets.includes(subset)) {
         return [
@@ -287,16 +311,9 @@ function checkPins(pins: readonly CanaryPin[]): Problem[] {
 
 function checkUriRules(input: RoutingInput): Problem[] {
     const problems: Problem[] = [];
-    const seen: Array<{ prefix: string; path: string }> = [];
+    const seen: PrefixAt[] = [];
     const visit = (path: string, prefix: string) => {
-        problems.push(...checkPrefix(`${path}.prefix`, prefix));
-        const shadow = seen.find((s) => prefix.startsWith(s.prefix));
-        if (shadow !== undefined) {
-            problems.push({
-                propertyPath: `${path}.prefix`,
-                reason: `${path}.prefix is ${show(prefix)}; it is shadowed by ${shadow.path}.prefix ${show(shadow.prefix)}, which matches first; put the longer prefix first or remove one`,
-            });
-        }
+        problems.push(...checkPrefix(`${path}.prefix`, prefix), ...checkShadowedPrefix({ prefix, path }, seen));
         seen.push({ prefix, path });
     };
     (input.redirects ?? []).forEach((r, i) => {
@@ -523,18 +540,12 @@ export function checkGatewayRoutes(path: string, routes: readonly GatewayRouteAr
     if (routes.length === 0) {
         problems.push({ propertyPath: path, reason: `${path} is []; it must list at least one route, such as { prefix: "/", host: "sample-app" }` });
     }
-    const seen: Array<{ prefix: string; at: string }> = [];
+    const seen: PrefixAt[] = [];
     routes.forEach((r, i) => {
         const p = `${path}[${i}]`;
-        problems.push(...checkPrefix(`${p}.prefix`, r.prefix), ...checkNonEmpty(`${p}.host`, r.host), ...checkPort(`${p}.port`, r.port));
-        const shadow = seen.find((s) => r.prefix.startsWith(s.prefix));
-        if (shadow !== undefined) {
-            problems.push({
-                propertyPath: `${p}.prefix`,
-                reason: `${p}.prefix is ${show(r.prefix)}; it is shadowed by ${shadow.at}.prefix ${show(shadow.prefix)}, which matches first; put the longer prefix first or remove one`,
-            });
-        }
-        seen.push({ prefix: r.prefix, at: p });
+        problems.push(...checkPrefix(`${p}.prefix`, r.prefix), ...checkShadowedPrefix({ prefix: r.prefix, path: p }, seen));
+        problems.push(...checkNonEmpty(`${p}.host`, r.host), ...checkPort(`${p}.port`, r.port));
+        seen.push({ prefix: r.prefix, path: p });
         if (r.weights !== undefined) {
             problems.push(
                 ...checkWeight(`${p}.weights.stable`, r.weights.stable),

@@ -5,6 +5,7 @@ import {
     canaryHttpRoutes,
     checkGatewayRoutes,
     checkRouting,
+    checkShadowedPrefix,
     cookieRegex,
     gatewayHttpRoutes,
     liveWeights,
@@ -267,6 +268,44 @@ describe("routes (pure)", () => {
         it("collects every problem at once", () => {
             const problems = checkRouting({ ...base, canary: { version: "v2", weight: 120 }, timeout: "5x", port: 70000 });
             expect(problems.map((p) => p.propertyPath)).to.deep.equal(["port", "canary.weight", "timeout"]);
+        });
+    });
+
+    describe("checkShadowedPrefix (one check for the canary's redirects and URI routes and for gateway routes)", () => {
+        const shadowed = (path: string, prefix: string, by: string, byPrefix: string) => [
+            {
+                propertyPath: `${path}.prefix`,
+                reason: `${path}.prefix is "${prefix}"; it is shadowed by ${by}.prefix "${byPrefix}", which matches first; put the longer prefix first or remove one`,
+            },
+        ];
+        const table: Array<[string, string, Array<[string, string]>, ReturnType<typeof checkShadowedPrefix>]> = [
+            ["first route", "/api", [], []],
+            ["longer prefix after a shorter one", "/api/v2", [["/api", "routes[0]"]], shadowed("routes[1]", "/api/v2", "routes[0]", "/api")],
+            ["the same prefix twice", "/api", [["/api", "routes[0]"]], shadowed("routes[1]", "/api", "routes[0]", "/api")],
+            ["after the catch-all /", "/x", [["/", "routes[0]"]], shadowed("routes[1]", "/x", "routes[0]", "/")],
+            ["shorter prefix after a longer one", "/api", [["/api/v2", "routes[0]"]], []],
+            ["string prefix, not path segments (/apiv2 after /api)", "/apiv2", [["/api", "routes[0]"]], shadowed("routes[1]", "/apiv2", "routes[0]", "/api")],
+            ["siblings", "/b", [["/a", "routes[0]"], ["/c", "routes[1]"]], []],
+            [
+                "the first shadowing route is named",
+                "/a/b/c",
+                [["/x", "routes[0]"], ["/a", "routes[1]"], ["/a/b", "routes[2]"]],
+                shadowed("routes[3]", "/a/b/c", "routes[1]", "/a"),
+            ],
+            ["a redirect shadows a URI route", "/old/page", [["/old", "redirects[0]"]], shadowed("uriRoutes[0]", "/old/page", "redirects[0]", "/old")],
+        ];
+        for (const [what, prefix, earlier, expected] of table) {
+            it(what, () => {
+                const path = expected[0]?.propertyPath.replace(/\.prefix$/, "") ?? `routes[${earlier.length}]`;
+                expect(checkShadowedPrefix({ prefix, path }, earlier.map(([p, at]) => ({ prefix: p, path: at })))).to.deep.equal(expected);
+            });
+        }
+        it("both call sites report it the same way", () => {
+            const viaCanary = checkRouting({ ...base, uriRoutes: [{ prefix: "/api", subset: "stable" }, { prefix: "/api/v2", subset: "stable" }] });
+            const viaGateway = checkGatewayRoutes("uriRoutes", [{ prefix: "/api", host: "a" }, { prefix: "/api/v2", host: "a" }]);
+            const reason = 'uriRoutes[1].prefix is "/api/v2"; it is shadowed by uriRoutes[0].prefix "/api", which matches first; put the longer prefix first or remove one';
+            expect(viaCanary.map((p) => p.reason)).to.deep.equal([reason]);
+            expect(viaGateway.map((p) => p.reason)).to.deep.equal([reason]);
         });
     });
 
