@@ -167,12 +167,15 @@ class RolloutRun {
         // A bare promote is about the rollout in flight if there is one (mid-promotion, canary.version holds
         // the previous stable), else about the configured canary.
         const inFlight = ctx?.state !== undefined && ["Progressing", "Promoting", "RollingBack"].includes(ctx.state.phase) ? ctx.state.version : undefined;
-        const version = this.req.version ?? (mode === "promote" ? (inFlight ?? ctx?.canaryVersion) : (ctx?.state?.version ?? ctx?.canaryVersion));
+        // ...and after a finished promotion (no canary configured any more), about the version it promoted: a noop.
+        const promoted = ctx?.state?.phase === "Promoted" ? ctx.state.version : undefined;
+        const version = this.req.version ?? (mode === "promote" ? (inFlight ?? ctx?.canaryVersion ?? promoted) : (ctx?.state?.version ?? ctx?.canaryVersion));
         // A --version given was checked with the other flags before the stack was read.
         if (this.req.version === undefined && (mode === "canary" || (mode === "promote" && ctx !== undefined && version === undefined))) {
             problems.push({ propertyPath: "--version", reason: `--version is missing; services.${service}.canary.version is not set either; name the version to ${mode}, e.g. --version v2` });
         }
-        if (ctx !== undefined && version !== undefined && ctx.stableVersion === version && (mode === "canary" || mode === "promote") && ctx.state?.phase !== "Promoting") {
+        const alreadyPromoted = mode === "promote" && version !== undefined && version === promoted;
+        if (ctx !== undefined && version !== undefined && ctx.stableVersion === version && (mode === "canary" || mode === "promote") && ctx.state?.phase !== "Promoting" && !alreadyPromoted) {
             problems.push({ propertyPath: "--version", reason: `--version is ${JSON.stringify(version)}, which is already the stable version of ${service}; deploy a new version` });
         }
         if (problems.length > 0 || ctx === undefined || policy === undefined) {

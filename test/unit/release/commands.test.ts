@@ -97,6 +97,20 @@ describe("release/rollout commands", () => {
             expect(canaryOf(store.applied)).to.deep.equal({ weight: 0, routed: false });
         });
 
+        it("a bare promote after the rollout promoted (the README's canary, then promote): 'v2 is already promoted', exit 0, nothing written", async () => {
+            const store = new MemoryStack(stackConfig());
+            const first = await runCanary({ service: SVC, version: "v2" }, harness({ store }).deps);
+            expect(first.outcome, first.message).to.equal("promoted");
+            const updates = store.updates.length;
+            const before = structuredClone(store.config);
+            for (const version of [undefined, "v2"]) {
+                const r = await runRollout({ mode: "promote", service: SVC, ...(version !== undefined ? { version } : {}) }, harness({ store }).deps);
+                expect(r, `promote --version ${String(version)}`).to.deep.include({ outcome: "promoted", exitCode: 0, message: "v2 is already promoted" });
+            }
+            expect(store.updates.length).to.equal(updates);
+            expect(store.config).to.deep.equal(before);
+        });
+
         it("without a canary version names the missing flag", async () => {
             const r = await runRollout({ mode: "promote", service: SVC }, harness().deps);
             expect(r.message).to.equal(
