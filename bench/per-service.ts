@@ -227,7 +227,7 @@ async function main(): Promise<void> {
                     const svc = benchServiceName(i);
                     const own = new PulumiStackDriver({ stackName: `${env}.${svc}`, workDir, program: programFor("auto", workDir), pulumiRoot: process.env["MESH_TOOLCHAIN_DIR"], envVars: envVars() });
                     const platform = new PulumiStackDriver({ stackName: env, workDir, pulumiRoot: process.env["MESH_TOOLCHAIN_DIR"], envVars: envVars() });
-                    return runRollout({ mode: "canary", service: svc, version }, { driver: withPlatformRelease(own, platform), metrics: () => metrics, emit: () => undefined, validate: stackValidator });
+                    return runRollout({ action: "canary", service: svc, version }, { driver: withPlatformRelease(own, platform), metrics: () => metrics, emit: () => undefined, validate: stackValidator });
                 }),
             );
             const ms = performance.now() - t0;

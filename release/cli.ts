@@ -7,7 +7,7 @@
  *   release/policy.ts validates them with the stack config and reports every problem at once.
  * - {@link execute}: a request -> the release library (runRollout, or the one-shot commands below) with the
  *   reporters attached -> an exit code (release/errors.ts ExitCode).
- * - The one-shot commands `ab-test`, `fault` and `status` live in release/commands.ts (library API).
+ * - The one-shot commands `ab-test`, `fault` and `status` live in release/oneShot.ts (library API).
  *
  * Secrets: every line written goes through one {@link Redactor} that learns the stack's secret values
  * (from the driver's read) and the Prometheus credentials (from the resolved policy).
@@ -35,9 +35,9 @@ import { runRollout, type ConfigValidator, type ReleaseDeps, type RolloutRequest
 import { checkStackConfig } from "../stacks/config";
 import { rawStackConfig } from "./env/check";
 import { PROGRAM_CHOICES, type ProgramChoice } from "./driver/program";
-import { runAbTest, runFault, runStatus, type AbTestRequest, type CommandDeps, type FaultRequest, type StatusRequest } from "./commands";
+import { runAbTest, runFault, runStatus, type AbTestRequest, type OneShotDeps, type FaultRequest, type StatusRequest } from "./oneShot";
 
-export type { AbTestRequest, FaultRequest, StatusRequest } from "./commands";
+export type { AbTestRequest, FaultRequest, StatusRequest } from "./oneShot";
 
 // ---------------------------------------------------------------------------------------------
 // Requests.
@@ -243,7 +243,7 @@ export function buildProgram(penv: ParseEnv, out: { request?: CliRequest }): Com
         .requiredOption("--version <label>", "version label of the canary, e.g. v2")
         .action((_o: unknown, cmd: Command) => {
             const o = cmd.opts<{ service: string; version: string } & RawPolicy>();
-            out.request = { command: "canary", common: common(cmd), rollout: { mode: "canary", service: o.service, version: o.version, overrides: overridesOf(o) } };
+            out.request = { command: "canary", common: common(cmd), rollout: { action: "canary", service: o.service, version: o.version, overrides: overridesOf(o) } };
         });
 
     withCommon(program.command("promote").description("finish a rollout whose last step passed: the canary becomes stable, in the order Istio needs"))
@@ -255,7 +255,7 @@ export function buildProgram(penv: ParseEnv, out: { request?: CliRequest }): Com
             out.request = {
                 command: "promote",
                 common: common(cmd),
-                rollout: { mode: "promote", service: o.service, ...(o.version !== undefined ? { version: o.version } : {}), ...(o.force === true ? { force: true } : {}) },
+                rollout: { action: "promote", service: o.service, ...(o.version !== undefined ? { version: o.version } : {}), ...(o.force === true ? { force: true } : {}) },
             };
         });
 
@@ -269,7 +269,7 @@ export function buildProgram(penv: ParseEnv, out: { request?: CliRequest }): Com
             .option("--version <label>", "version to roll back (default: the recorded or configured canary)")
             .action((_o: unknown, cmd: Command) => {
                 const o = cmd.opts<{ service: string; version?: string }>();
-                out.request = { command: mode, common: common(cmd), rollout: { mode, service: o.service, ...(o.version !== undefined ? { version: o.version } : {}) } };
+                out.request = { command: mode, common: common(cmd), rollout: { action: mode, service: o.service, ...(o.version !== undefined ? { version: o.version } : {}) } };
             });
     }
 
@@ -505,7 +505,7 @@ export async function execute(request: CliRequest, io: CliIO): Promise<ExitCode>
             (common.json ? err : io.stdout)(`mesh-release: ${target.note}\n`);
         }
         const conn = io.connect(common, target, { onOutput: common.verbose ? (text) => err(text) : undefined, onNotice: (text) => err(`mesh-release: ${text}\n`) });
-        const deps: CommandDeps = {
+        const deps: OneShotDeps = {
             driver: observeSecrets(conn.driver, redactor),
             metrics: (policy, r) => {
                 redactor.add(policy.prometheus.bearerToken, policy.prometheus.basicAuth?.password);

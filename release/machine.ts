@@ -313,8 +313,8 @@ export function planStart(existing: RolloutState | undefined, version: string, s
     }
 }
 
-/** Which command asks for a plan: the canary loop, a manual promotion, a rollback or an abort. */
-export type CommandMode = "canary" | "promote" | "rollback" | "abort";
+/** What a rollout run is asked to do (`RolloutRequest.action`): the canary loop, a manual promotion, a rollback or an abort. The one-shot commands (`ab-test`, `fault`, `status`) are not rollout actions: release/oneShot.ts. */
+export type RolloutAction = "canary" | "promote" | "rollback" | "abort";
 
 /**
  * What `promote --version V [--force]` does given the recorded state. Nothing is promoted without a

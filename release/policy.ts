@@ -227,7 +227,7 @@ export function resolvePolicy(stack: string, rawRelease: unknown, overrides: Pol
 
 /**
  * The stack's side of a command's preflight: the service's context and the policy (config and flags), with
- * every problem of either. Pure; rollout.ts and commands.ts both use it, so they cannot drift apart.
+ * every problem of either. Pure; rollout.ts and oneShot.ts both use it, so they cannot drift apart.
  */
 export function stackPreflight(
     stack: string,

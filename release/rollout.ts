@@ -17,7 +17,7 @@ import { appliedShares, handEditOf, handEditText, liveSplitOf, liveSplitProblems
 import { promoteFinalizeEdits, promoteRouteEdits, rollbackEdits, shiftEdits, stateEdit, applyEdits, versionsOf, cannotRestore, stableToRestore, valueAt } from "./edits";
 import { ExitCode, Redactor, ReleaseError, configError, errorMessage, type ConfigProblem } from "./errors";
 import type { EventSink, Outcome, ReleaseEvent, UpdatePurpose } from "./events";
-import { currentWeight, decide, planPromote, planRollback, planStart, stepsOf, transition, type CommandMode, type MachineEvent, type StartPlan } from "./machine";
+import { currentWeight, decide, planPromote, planRollback, planStart, stepsOf, transition, type RolloutAction, type MachineEvent, type StartPlan } from "./machine";
 import { measure } from "./metrics/istio";
 import { analyzeStepSequentially, type StepTracker } from "./metrics/sequential";
 import type { MetricsProvider } from "./metrics/provider";
@@ -75,7 +75,7 @@ export interface CanaryRequest {
 
 /** A rollout command: `canary` (start or resume), `promote`, `rollback` or `abort`. */
 export interface RolloutRequest {
-    mode: CommandMode;
+    action: RolloutAction;
     service: string;
     /** Required for `canary`; `promote`, `rollback` and `abort` default to the recorded or configured canary version. */
     version?: string;
@@ -94,7 +94,7 @@ export interface RolloutResult {
 
 /** Runs (or resumes) a canary rollout to promotion or rollback. Never throws: failures are a result. */
 export async function runCanary(req: CanaryRequest, deps: ReleaseDeps): Promise<RolloutResult> {
-    return runRollout({ mode: "canary", ...req }, deps);
+    return runRollout({ action: "canary", ...req }, deps);
 }
 
 /**
@@ -145,9 +145,9 @@ class RolloutRun {
             // The flags first: a mistake in one is a usage error even when the stack cannot be reached.
             const flagProblems = await flagRefusal(this.req, () => this.deps.driver.read(), this.deps.driver.stackName);
             if (flagProblems.length > 0) {
-                throw configError(`stack ${this.deps.driver.stackName}, service ${this.req.service}: cannot ${this.req.mode === "canary" ? "start the rollout" : this.req.mode}`, flagProblems);
+                throw configError(`stack ${this.deps.driver.stackName}, service ${this.req.service}: cannot ${this.req.action === "canary" ? "start the rollout" : this.req.action}`, flagProblems);
             }
-            unlock = await this.deps.driver.lock(this.deps.holder ?? `mesh-release ${this.req.mode} ${this.req.service} ${this.version} (pid ${process.pid})`);
+            unlock = await this.deps.driver.lock(this.deps.holder ?? `mesh-release ${this.req.action} ${this.req.service} ${this.version} (pid ${process.pid})`);
             return await this.rollout();
         } catch (err) {
             return this.fail(err);
@@ -157,7 +157,7 @@ class RolloutRun {
     }
 
     private async rollout(): Promise<RolloutResult> {
-        const { service, mode } = this.req;
+        const { service, action } = this.req;
         const stack = this.deps.driver.stackName;
         const snapshot = await this.deps.driver.read();
         this.redactor.add(...snapshot.secrets);
@@ -169,24 +169,24 @@ class RolloutRun {
         const inFlight = ctx?.state !== undefined && ["Progressing", "Promoting", "RollingBack"].includes(ctx.state.phase) ? ctx.state.version : undefined;
         // ...and after a finished promotion (no canary configured any more), about the version it promoted: a noop.
         const promoted = ctx?.state?.phase === "Promoted" ? ctx.state.version : undefined;
-        const version = this.req.version ?? (mode === "promote" ? (inFlight ?? ctx?.canaryVersion ?? promoted) : (ctx?.state?.version ?? ctx?.canaryVersion));
+        const version = this.req.version ?? (action === "promote" ? (inFlight ?? ctx?.canaryVersion ?? promoted) : (ctx?.state?.version ?? ctx?.canaryVersion));
         // A --version given was checked with the other flags before the stack was read.
-        if (this.req.version === undefined && (mode === "canary" || (mode === "promote" && ctx !== undefined && version === undefined))) {
-            problems.push({ propertyPath: "--version", reason: `--version is missing; services.${service}.canary.version is not set either; name the version to ${mode}, e.g. --version v2` });
+        if (this.req.version === undefined && (action === "canary" || (action === "promote" && ctx !== undefined && version === undefined))) {
+            problems.push({ propertyPath: "--version", reason: `--version is missing; services.${service}.canary.version is not set either; name the version to ${action}, e.g. --version v2` });
         }
-        const alreadyPromoted = mode === "promote" && version !== undefined && version === promoted;
-        if (ctx !== undefined && version !== undefined && ctx.stableVersion === version && (mode === "canary" || mode === "promote") && ctx.state?.phase !== "Promoting" && !alreadyPromoted) {
+        const alreadyPromoted = action === "promote" && version !== undefined && version === promoted;
+        if (ctx !== undefined && version !== undefined && ctx.stableVersion === version && (action === "canary" || action === "promote") && ctx.state?.phase !== "Promoting" && !alreadyPromoted) {
             problems.push({ propertyPath: "--version", reason: `--version is ${JSON.stringify(version)}, which is already the stable version of ${service}; deploy a new version` });
         }
         if (problems.length > 0 || ctx === undefined || policy === undefined) {
-            throw configError(`stack ${stack}, service ${service}: cannot ${mode === "canary" ? "start the rollout" : mode}`, problems);
+            throw configError(`stack ${stack}, service ${service}: cannot ${action === "canary" ? "start the rollout" : action}`, problems);
         }
         this.ctx = ctx;
         this.policy = policy;
         this.version = version ?? "";
         this.redactor.add(policy.prometheus.bearerToken, policy.prometheus.basicAuth?.password);
 
-        const plan = this.plan(mode, ctx, policy);
+        const plan = this.plan(action, ctx, policy);
         switch (plan.kind) {
             case "refuse":
                 throw new ReleaseError({ code: "ROLLOUT_CONFLICT", message: `stack ${stack}, service ${service}: ${plan.reason}`, hint: plan.hint, exitCode: ExitCode.Usage });
@@ -220,14 +220,14 @@ class RolloutRun {
         this.metrics = this.deps.metrics(policy, this.redactor);
 
         this.emit({ type: "rollout-started", version: this.version, steps: [...steps], intervalMs: policy.intervalMs, resumed: plan.kind === "resume", state: plan.state });
-        if (plan.kind === "start" && mode === "canary") {
+        if (plan.kind === "start" && action === "canary") {
             const gate = await this.hooks("pre-rollout");
             if (!gate.ok) {
                 // Nothing was applied: the rollout ends here, the stack untouched.
                 return this.finish("rolled-back", `pre-rollout webhook refused: ${gate.reason}`, undefined, false);
             }
         }
-        if (mode !== "canary" && plan.state !== ctx.state) {
+        if (action !== "canary" && plan.state !== ctx.state) {
             // promote / rollback / abort decided a new phase: record it before acting on it.
             await this.deps.driver.write([stateEdit(service, plan.state)]);
             this.emit({ type: "state", state: plan.state });
@@ -235,18 +235,18 @@ class RolloutRun {
         return this.loop();
     }
 
-    private plan(mode: CommandMode, ctx: ServiceContext, policy: ReleasePolicy): StartPlan {
+    private plan(action: RolloutAction, ctx: ServiceContext, policy: ReleasePolicy): StartPlan {
         const now = this.now();
-        switch (mode) {
+        switch (action) {
             case "canary":
                 return planStart(ctx.state, this.version, policy.steps, now);
             case "promote":
                 return planPromote(ctx.state, this.version, policy.steps, this.req.force === true, now, policy.machine);
             case "rollback":
             case "abort":
-                return planRollback(ctx.state, this.version === "" ? undefined : this.version, mode === "abort", now, policy.machine);
+                return planRollback(ctx.state, this.version === "" ? undefined : this.version, action === "abort", now, policy.machine);
             default: {
-                const never: never = mode;
+                const never: never = action;
                 return never;
             }
         }
@@ -624,7 +624,7 @@ class RolloutRun {
 
     private async finish(outcome: Outcome, message: string, hint?: string, notify = true): Promise<RolloutResult> {
         // rollback/abort did what was asked: exit 0. A canary that ends rolled back exits 1.
-        const asked = (this.req.mode === "rollback" || this.req.mode === "abort") && (outcome === "rolled-back" || outcome === "aborted");
+        const asked = (this.req.action === "rollback" || this.req.action === "abort") && (outcome === "rolled-back" || outcome === "aborted");
         const exitCode = asked ? ExitCode.Ok : outcomeExitCode(outcome);
         if (notify && this.state !== null && this.policy !== undefined) {
             if (outcome === "promoted" && this.state.phase === "Promoted") {

@@ -1,6 +1,6 @@
 /**
  * One traffic change = config edits written, then one `up`, retried with exponential backoff. Shared by
- * the canary loop (rollout.ts) and the one-shot commands (commands.ts). The edits are validated first:
+ * the canary loop (rollout.ts) and the one-shot commands (oneShot.ts). The edits are validated first:
  * nothing invalid is ever written.
  *
  * - A concurrent update (Pulumi's stack lock, `ConcurrentUpdateError`) fails fast: thrown as a

@@ -82,7 +82,7 @@ describe("mesh-release CLI", () => {
                 command: "canary",
                 common: COMMON,
                 rollout: {
-                    mode: "canary",
+                    action: "canary",
                     service: "sample-app",
                     version: "v2",
                     overrides: { steps: "10,50,100", interval: "5s", successRate: "99", latencyP95Ms: "300", minRequests: "20", prometheusUrl: "http://127.0.0.1:9999" },
@@ -99,9 +99,9 @@ describe("mesh-release CLI", () => {
         });
 
         it("promote --force, rollback and abort with and without --version", () => {
-            expect(request(["promote", "--stack", "dev", "--service", "a", "--force"])).to.deep.include({ command: "promote", rollout: { mode: "promote", service: "a", force: true } });
-            expect(request(["rollback", "--stack", "dev", "--service", "a", "--version", "v3"])).to.deep.include({ rollout: { mode: "rollback", service: "a", version: "v3" } });
-            expect(request(["abort", "--stack", "dev", "--service", "a"])).to.deep.include({ command: "abort", rollout: { mode: "abort", service: "a" } });
+            expect(request(["promote", "--stack", "dev", "--service", "a", "--force"])).to.deep.include({ command: "promote", rollout: { action: "promote", service: "a", force: true } });
+            expect(request(["rollback", "--stack", "dev", "--service", "a", "--version", "v3"])).to.deep.include({ rollout: { action: "rollback", service: "a", version: "v3" } });
+            expect(request(["abort", "--stack", "dev", "--service", "a"])).to.deep.include({ command: "abort", rollout: { action: "abort", service: "a" } });
         });
 
         it("ab-test: defaults (header, value enabled, split 50) and a cookie with a split", () => {

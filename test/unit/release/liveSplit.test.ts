@@ -140,9 +140,9 @@ describe("a hand-edited live split stops the rollout (release/rollout.ts)", () =
     });
 });
 
-describe("status shows the configured weights and, apart, the live split (release/commands.ts)", () => {
+describe("status shows the configured weights and, apart, the live split (release/oneShot.ts)", () => {
     it("a hand edit to 100 % shows in the live line, the configured weight stays as configured", async () => {
-        const { runStatus } = await import("../../../release/commands");
+        const { runStatus } = await import("../../../release/oneShot");
         const { TerminalReporter } = await import("../../../release/reporters/terminal");
         const h = harness();
         (h.store.config["services"] as Record<string, { canary: Record<string, unknown> }>)[SVC]!.canary = { version: "v2", weight: 25, routed: true };
@@ -174,7 +174,7 @@ describe("a rollback after a hand edit names what it overwrites, and never refus
 
     it("patched to 100 % canary: the rollback says, before its update, that it overwrites the edit; exit 0 and 0 % written", async () => {
         const h = await stoppedBy(100);
-        const r = await runRollout({ mode: "rollback", service: SVC }, h.deps);
+        const r = await runRollout({ action: "rollback", service: SVC }, h.deps);
         expect(r.exitCode, r.message).to.equal(0);
         const edits = ofType(h.events, "hand-edit");
         expect(edits).to.have.length(1);
@@ -205,7 +205,7 @@ describe("a rollback after a hand edit names what it overwrites, and never refus
 
     it("a manual kill switch (0 % canary): the rollback writes the same split and says so (traffic does not change)", async () => {
         const h = await stoppedBy(0);
-        const r = await runRollout({ mode: "rollback", service: SVC }, h.deps);
+        const r = await runRollout({ action: "rollback", service: SVC }, h.deps);
         expect(r.exitCode, r.message).to.equal(0);
         const [e] = ofType(h.events, "hand-edit");
         expect(e?.changesTraffic).to.equal(false);
@@ -217,7 +217,7 @@ describe("a rollback after a hand edit names what it overwrites, and never refus
 
     it("promote --force over a manual kill switch: the promotion names the edit it overwrites (0% to 100% of v2)", async () => {
         const h = await stoppedBy(0);
-        const r = await runRollout({ mode: "promote", service: SVC, force: true }, h.deps);
+        const r = await runRollout({ action: "promote", service: SVC, force: true }, h.deps);
         expect(r.outcome, r.message).to.equal("promoted");
         const [e] = ofType(h.events, "hand-edit");
         expect(e?.message).to.equal(
@@ -260,7 +260,7 @@ describe("a rollback after a hand edit names what it overwrites, and never refus
     it("the live object cannot be read: the rollback goes ahead and warns that an edit, if any, is not named", async () => {
         const h = await stoppedBy(100);
         h.deps.live = { read: () => Promise.reject(new Error("connect ECONNREFUSED 127.0.0.1:6443")) };
-        const r = await runRollout({ mode: "rollback", service: SVC }, h.deps);
+        const r = await runRollout({ action: "rollback", service: SVC }, h.deps);
         expect(r.exitCode, r.message).to.equal(0);
         expect(ofType(h.events, "warning").map((w) => w.message)).to.include(
             "cannot read the live VirtualService of sample-app (connect ECONNREFUSED 127.0.0.1:6443); a hand edit, if any, is overwritten without being named",

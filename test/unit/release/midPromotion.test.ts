@@ -18,7 +18,7 @@ const recorded = (h: Harness): RolloutState => JSON.parse(String(valueAt(h.store
 async function stoppedAfterFirstPromotionUpdate(): Promise<Harness> {
     const h = harness();
     h.store.failUpdate = (_n, config) => (svcAt(config, "canary", "version") === undefined && svcAt(config, "stable", "version") === "v2" ? "failed" : undefined);
-    const r = await runRollout({ mode: "canary", service: SVC, version: "v2" }, h.deps);
+    const r = await runRollout({ action: "canary", service: SVC, version: "v2" }, h.deps);
     expect(r.exitCode, r.message).to.equal(3);
     h.store.failUpdate = () => undefined;
     return h;
@@ -34,7 +34,7 @@ describe("a rollout stopped in the middle of a promotion (release/rollout.ts)", 
 
     it("a bare promote finishes it (it resolves to the version being promoted, not canary.version)", async () => {
         const h = await stoppedAfterFirstPromotionUpdate();
-        const r = await runRollout({ mode: "promote", service: SVC }, h.deps);
+        const r = await runRollout({ action: "promote", service: SVC }, h.deps);
         expect(r.outcome, r.message).to.equal("promoted");
         expect(r.exitCode).to.equal(0);
         expect(svcAt(h.store.applied, "stable", "version")).to.equal("v2");
@@ -45,7 +45,7 @@ describe("a rollout stopped in the middle of a promotion (release/rollout.ts)", 
     for (const mode of ["rollback", "abort"] as const) {
         it(`${mode} undoes it: the previous stable takes all traffic, the promoted version stays deployed, unrouted`, async () => {
             const h = await stoppedAfterFirstPromotionUpdate();
-            const r = await runRollout({ mode, service: SVC }, h.deps);
+            const r = await runRollout({ action: mode, service: SVC }, h.deps);
             expect(r.outcome, r.message).to.equal(mode === "abort" ? "aborted" : "rolled-back");
             expect(svcAt(h.store.applied, "stable", "version")).to.equal("v1");
             expect(svcAt(h.store.applied, "canary", "version")).to.equal("v2");
@@ -64,7 +64,7 @@ describe("a rollout stopped in the middle of a promotion (release/rollout.ts)", 
             canary: { version: "v2", weight: 100, routed: true },
         };
         h.store.config["rollouts"] = { [SVC]: JSON.stringify(state) };
-        const r = await runRollout({ mode: "rollback", service: SVC }, h.deps);
+        const r = await runRollout({ action: "rollback", service: SVC }, h.deps);
         expect(r.outcome, r.message).to.equal("rolled-back");
         expect(svcAt(h.store.applied, "stable", "version")).to.equal("v1");
         expect(svcAt(h.store.applied, "canary", "version")).to.equal("v2");
@@ -81,7 +81,7 @@ describe("a rollout stopped in the middle of a promotion (release/rollout.ts)", 
         };
         h.store.config["rollouts"] = { [SVC]: JSON.stringify(state) };
         const before = structuredClone(h.store.config);
-        const r = await runRollout({ mode: "rollback", service: SVC }, h.deps);
+        const r = await runRollout({ action: "rollback", service: SVC }, h.deps);
         expect(r.exitCode).to.equal(2);
         expect(r.message).to.equal(
             "stack dev, service sample-app: v2 is already the stable version and no previous stable version is recorded; a rollback cannot undo its promotion",

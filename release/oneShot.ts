@@ -44,9 +44,9 @@ export interface StatusRequest {
 // The one-shot commands.
 
 /** The library's dependencies for the one-shot commands: like ReleaseDeps, with a sink for their result lines. */
-export type CommandDeps = Omit<ReleaseDeps, "emit"> & { emit: CliSink };
+export type OneShotDeps = Omit<ReleaseDeps, "emit"> & { emit: CliSink };
 
-export interface CommandResult {
+export interface OneShotResult {
     ok: boolean;
     exitCode: ExitCode;
     message: string;
@@ -71,7 +71,7 @@ interface OneShotContext {
 }
 
 /** Lock, read, resolve the service and the policy, run `body`, and emit `command-finished`. Never throws. */
-async function oneShot(spec: OneShot, deps: CommandDeps, body: (c: OneShotContext) => Promise<string>): Promise<CommandResult> {
+async function oneShot(spec: OneShot, deps: OneShotDeps, body: (c: OneShotContext) => Promise<string>): Promise<OneShotResult> {
     const redactor = new Redactor();
     const stack = deps.driver.stackName;
     const clock = deps.clock ?? systemClock;
@@ -83,7 +83,7 @@ async function oneShot(spec: OneShot, deps: CommandDeps, body: (c: OneShotContex
         }
     };
     let unlock: (() => Promise<void>) | undefined;
-    let result: CommandResult;
+    let result: OneShotResult;
     try {
         // The flags first: a mistake in one is a usage error even when the stack cannot be reached.
         const flagProblems = await flagRefusal({ service: spec.service, overrides: spec.overrides }, () => deps.driver.read(), stack);
@@ -117,7 +117,7 @@ async function oneShot(spec: OneShot, deps: CommandDeps, body: (c: OneShotContex
 }
 
 /** One config change + one update with retries; throws a ReleaseError when it is not applied. */
-async function change(c: OneShotContext, deps: CommandDeps, what: { purpose: "ab-test" | "fault"; weight: number; edits: ConfigEdit[]; message: string; service: string }): Promise<void> {
+async function change(c: OneShotContext, deps: OneShotDeps, what: { purpose: "ab-test" | "fault"; weight: number; edits: ConfigEdit[]; message: string; service: string }): Promise<void> {
     const validate = (edits: readonly ConfigEdit[]): void => {
         const problems = deps.validate?.(applyEdits(c.config, edits)) ?? [];
         if (problems.length > 0) {
@@ -153,7 +153,7 @@ function inFlight(ctx: ServiceContext): boolean {
 }
 
 /** `ab-test`: the flag routes to the canary, the rest splits `split`% to the canary. */
-export function runAbTest(req: AbTestRequest, deps: CommandDeps): Promise<CommandResult> {
+export function runAbTest(req: AbTestRequest, deps: OneShotDeps): Promise<OneShotResult> {
     return oneShot({ command: "ab-test", service: req.service, overrides: req.overrides, writes: true }, deps, async (c) => {
         const problems: ConfigProblem[] = [];
         const svc = req.service;
@@ -196,7 +196,7 @@ export function runAbTest(req: AbTestRequest, deps: CommandDeps): Promise<Comman
 }
 
 /** `fault delay|abort PCT` and `fault clear`. */
-export function runFault(req: FaultRequest, deps: CommandDeps): Promise<CommandResult> {
+export function runFault(req: FaultRequest, deps: OneShotDeps): Promise<OneShotResult> {
     const command: OneShotCommand = req.fault === "clear" ? "fault-clear" : "fault";
     return oneShot({ command, service: req.service, overrides: req.overrides, writes: true }, deps, async (c) => {
         const svc = req.service;
@@ -224,7 +224,7 @@ export function runFault(req: FaultRequest, deps: CommandDeps): Promise<CommandR
 }
 
 /** `status`: what the stack config says, the recorded rollout, and (unless disabled) the metrics now. */
-export function runStatus(req: StatusRequest, deps: CommandDeps): Promise<CommandResult> {
+export function runStatus(req: StatusRequest, deps: OneShotDeps): Promise<OneShotResult> {
     return oneShot({ command: "status", service: req.service, overrides: req.overrides, writes: false }, deps, async (c) => {
         const svc = req.service;
         const raw = (p: string[]): unknown => valueAt(c.config, ["services", svc, ...p]);

@@ -1,4 +1,4 @@
-/** promote / rollback / abort through runRollout, and webhook gates in the canary loop. */
+/** The rollout actions promote / rollback / abort through runRollout (release/rollout.ts), and webhook gates in the canary loop. */
 import { expect } from "chai";
 import type { RolloutState } from "../../../release/config";
 import { valueAt } from "../../../release/edits";
@@ -19,12 +19,12 @@ async function interrupted(killAtSleep: number): Promise<MemoryStack> {
     return store;
 }
 
-describe("release/rollout commands", () => {
+describe("release/rollout actions (promote, rollback, abort; webhook gates)", () => {
     describe("rollback / abort", () => {
         it("rollback of an interrupted rollout: all traffic to stable in one update, RolledBack, exit 0", async () => {
             const store = await interrupted(2);
             const h = harness({ store });
-            const r = await runRollout({ mode: "rollback", service: SVC }, h.deps);
+            const r = await runRollout({ action: "rollback", service: SVC }, h.deps);
             expect(r).to.deep.include({ outcome: "rolled-back", exitCode: 0, message: "rolled back with mesh-release rollback" });
             expect(canaryOf(store.applied)).to.deep.equal({ version: "v2", weight: 0, routed: false });
             expect(recorded(store)).to.deep.include({ phase: "RolledBack", aborted: false, stepIndex: 1 });
@@ -33,7 +33,7 @@ describe("release/rollout commands", () => {
 
         it("abort records Aborted", async () => {
             const store = await interrupted(1);
-            const r = await runRollout({ mode: "abort", service: SVC }, harness({ store }).deps);
+            const r = await runRollout({ action: "abort", service: SVC }, harness({ store }).deps);
             expect(r).to.deep.include({ outcome: "aborted", exitCode: 0, message: "aborted with mesh-release abort" });
             expect(recorded(store).phase).to.equal("Aborted");
         });
@@ -43,7 +43,7 @@ describe("release/rollout commands", () => {
             (valueAt(cfg, ["services", SVC, "canary"]) as Record<string, unknown>).version = "v9";
             (valueAt(cfg, ["services", SVC, "canary"]) as Record<string, unknown>).weight = 30;
             const h = harness({ config: cfg });
-            const r = await runRollout({ mode: "rollback", service: SVC }, h.deps);
+            const r = await runRollout({ action: "rollback", service: SVC }, h.deps);
             expect(r.exitCode).to.equal(0);
             expect(canaryOf(h.store.applied)).to.deep.equal({ version: "v9", weight: 0, routed: false });
             expect(recorded(h.store)).to.deep.include({ phase: "RolledBack", version: "v9" });
@@ -51,7 +51,7 @@ describe("release/rollout commands", () => {
 
         it("rollback with no canary at all is a usage error, nothing applied", async () => {
             const h = harness();
-            const r = await runRollout({ mode: "rollback", service: SVC }, h.deps);
+            const r = await runRollout({ action: "rollback", service: SVC }, h.deps);
             expect(r).to.deep.include({ exitCode: 2, message: "stack dev, service sample-app: the stack has no canary version; there is nothing to roll back" });
             expect(h.store.updates).to.have.length(0);
         });
@@ -61,7 +61,7 @@ describe("release/rollout commands", () => {
         it("refuses before the last step's analysis has passed (nothing promoted without it)", async () => {
             const store = await interrupted(2);
             const before = structuredClone(store.config);
-            const r = await runRollout({ mode: "promote", service: SVC }, harness({ store }).deps);
+            const r = await runRollout({ action: "promote", service: SVC }, harness({ store }).deps);
             expect(r).to.deep.include({
                 exitCode: 2,
                 message: "stack dev, service sample-app: the analysis of v2 has not passed its last step (at step 2/3); nothing is promoted without it",
@@ -73,7 +73,7 @@ describe("release/rollout commands", () => {
         it("--force promotes in two updates and says so in the recorded state", async () => {
             const store = await interrupted(2);
             const h = harness({ store });
-            const r = await runRollout({ mode: "promote", service: SVC, force: true }, h.deps);
+            const r = await runRollout({ action: "promote", service: SVC, force: true }, h.deps);
             expect(r).to.deep.include({ outcome: "promoted", exitCode: 0 });
             expect(valueAt(store.applied, ["services", SVC, "stable", "version"])).to.equal("v2");
             expect(canaryOf(store.applied)).to.deep.equal({ weight: 0, routed: false });
@@ -92,7 +92,7 @@ describe("release/rollout commands", () => {
                     "or mesh-release rollback --stack dev --service sample-app to undo it (state: Promoting, stage 1)",
             );
             store.failUpdate = () => undefined;
-            const r = await runRollout({ mode: "promote", service: SVC, version: "v2" }, harness({ store }).deps);
+            const r = await runRollout({ action: "promote", service: SVC, version: "v2" }, harness({ store }).deps);
             expect(r.outcome).to.equal("promoted");
             expect(canaryOf(store.applied)).to.deep.equal({ weight: 0, routed: false });
         });
@@ -104,7 +104,7 @@ describe("release/rollout commands", () => {
             const updates = store.updates.length;
             const before = structuredClone(store.config);
             for (const version of [undefined, "v2"]) {
-                const r = await runRollout({ mode: "promote", service: SVC, ...(version !== undefined ? { version } : {}) }, harness({ store }).deps);
+                const r = await runRollout({ action: "promote", service: SVC, ...(version !== undefined ? { version } : {}) }, harness({ store }).deps);
                 expect(r, `promote --version ${String(version)}`).to.deep.include({ outcome: "promoted", exitCode: 0, message: "v2 is already promoted" });
             }
             expect(store.updates.length).to.equal(updates);
@@ -112,7 +112,7 @@ describe("release/rollout commands", () => {
         });
 
         it("without a canary version names the missing flag", async () => {
-            const r = await runRollout({ mode: "promote", service: SVC }, harness().deps);
+            const r = await runRollout({ action: "promote", service: SVC }, harness().deps);
             expect(r.message).to.equal(
                 "stack dev, service sample-app: cannot promote:\n  - --version: --version is missing; services.sample-app.canary.version is not set either; name the version to promote, e.g. --version v2",
             );
