@@ -176,9 +176,29 @@ export function claimFromEnv(env: NodeJS.ProcessEnv = process.env): LeaseClaim |
 }
 
 /**
+ * What an update without a claim (a person's `pulumi up`, `mesh-release env up`) does with the lease the last
+ * update left: a live one is kept as it is (the release that holds it goes on, and its next update renews it;
+ * dropping it would let a second runner start a release of the same service meanwhile), with a warning that
+ * this update is not part of that release. A released or stale lease is dropped. Pure.
+ */
+export function keepLease(prev: Lease | undefined, now: Date, ctx: LeaseContext): { lease?: Lease; warning?: string } {
+    if (prev === undefined || !leaseIsLive(prev, now, ctx).live) {
+        return {};
+    }
+    return {
+        lease: prev,
+        warning:
+            `mesh-release: a release holds this stack (${prev.holder}, owner ${prev.owner}, pid ${prev.pid} on ${prev.host}, since ${prev.started}); ` +
+            `this update is not part of it. The lease is kept; if this update changes the service's weights, the release's next step ` +
+            `finds a live split that is not its step's and stops, naming it. To end that release first: mesh-release rollback or abort.`,
+    };
+}
+
+/**
  * Wraps a program so that, when `claim()` gives a claim, the update first checks the lease (and fails
  * before registering anything when another live owner holds it) and then exports the new lease with the
- * program's outputs. Without a claim the program runs as it is (a person's `pulumi up`).
+ * program's outputs. Without a claim (a person's `pulumi up`) the program runs as it is and a live lease is
+ * carried over unchanged ({@link keepLease}).
  */
 export function leasedProgram<T extends Record<string, unknown>>(
     program: () => Promise<T>,
@@ -188,7 +208,12 @@ export function leasedProgram<T extends Record<string, unknown>>(
     return async () => {
         const c = claim();
         if (c === undefined) {
-            return program();
+            const kept = keepLease(await readOwnLease(), new Date(), ctx());
+            if (kept.warning !== undefined) {
+                void pulumi.log.warn(kept.warning);
+            }
+            const outputs = await program();
+            return kept.lease === undefined ? outputs : { ...outputs, [LEASE_OUTPUT]: kept.lease };
         }
         const decision = decideLease(await readOwnLease(), c, new Date(), ctx());
         if (decision.kind === "refuse") {

@@ -94,10 +94,16 @@ export async function setupMocks(project = "mesh-traffic", stack = "unit"): Prom
                 }
                 return { id: args.custom === false ? undefined : `${args.name}-id`, state: args.inputs as Record<string, unknown> };
             },
-            call: (args: pulumi.runtime.MockCallArgs) => args.inputs as Record<string, unknown>,
+            // the engine's builtin readStackOutputs (release/driver/lease.ts reads its own stack's lease with it)
+            call: (args: pulumi.runtime.MockCallArgs) =>
+                args.token === "pulumi:pulumi:readStackOutputs"
+                    ? { name: String((args.inputs as { name?: unknown }).name), outputs: stackOutputs.get(String((args.inputs as { name?: unknown }).name)) ?? {} }
+                    : (args.inputs as Record<string, unknown>),
         },
         project,
         stack,
+        false,
+        "organization",
     );
     const monitor = pulumi.runtime.getMonitor() as unknown as MonitorLike;
     const original = monitor.registerResource.bind(monitor);
