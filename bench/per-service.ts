@@ -6,17 +6,24 @@
  *   it (release/env/, PulumiEnvDriver, this package's program inline): wall time and peak memory (this
  *   process + every process under it), against `up` of the single-stack layout holding the same N services.
  * - `step`: one weight step of one service (config set + `up` of its stack, as `mesh-release` does it) in
- *   that environment, median of --steps steps, at each N; and the same step on the single stack of N.
+ *   each environment, median of --steps steps, interleaved across the sizes (10, 100, 1000, then reversed) so
+ *   that drift in machine load hits every size alike; and the same step on the single stack of N.
+ * - `single`: `up` of the single-stack layout holding the same N services (sizes up to --single-up-to).
+ * - `langhost`: the largest environment's platform stack and one service stack updated once more through the
+ *   CLI's Node language host (the project's own program, not inline), with the size of the config the CLI
+ *   hands it in one environment variable (Linux caps one at 128 KiB: pulumi/pulumi#8680).
  * - `releases`: 1, 2 and 10 releases of different services of one environment at the same time (the release
  *   library, runRollout with the Pulumi driver and the platform policy overlay; steps 50,100, 1 s interval,
- *   metrics from a constant healthy provider, so the time is the engine's): wall time of all against one alone.
+ *   metrics from a constant healthy provider, so the time is the engine's): wall time and CPU time of all
+ *   against one alone, and the floor the cores set (N releases need N times one's CPU).
  *
  *   bash bench/run.sh per-service [--sizes 10,100] [--concurrency 1,4] [--all-concurrency-up-to N] [--steps 5]
- *                                 [--releases 1,2,10] [--parts env-up,step,single,releases] [--no-write]
+ *                                 [--releases 1,2,10] [--parts env-up,step,single,releases,langhost]
+ *                                 [--single-up-to N] [--no-write]
  *
- * Writes section `per-service` of BENCHMARKS.md. Each environment gets its own namespace and stacks, which
- * are not destroyed (the control plane is thrown away); the Services are deleted to give their cluster IPs
- * back (the control plane's service range is a /24: a size above ~250 needs a larger range first).
+ * Writes section `per-service` of BENCHMARKS.md. Each environment gets its own namespace and stacks, kept
+ * until the end (the control plane is thrown away); a second Service range (ServiceCIDR 10.1.0.0/16) makes
+ * room for every environment's Services at once.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -38,13 +45,15 @@ import { stackValidator } from "../release/cli";
 import { FakeMetrics, HEALTHY } from "../test/unit/release/fakes";
 import { tempProjectSettings } from "../test/support/pulumiProject";
 import { DirectApplier } from "./lib/direct";
+import { cpuMeter, cores } from "./lib/cpu";
 import { memorySampler } from "./lib/memory";
 import { BENCH_TRAFFIC_POLICY, benchConfig, benchServiceName } from "./lib/meshConfig";
 import { benchProject } from "./lib/project";
 import { machineLine, markdownTable, REPO_ROOT, writeSection } from "./lib/report";
 import { formatSummary, summarize } from "./lib/stats";
 
-type Part = "env-up" | "step" | "single" | "releases";
+type Part = "env-up" | "step" | "single" | "releases" | "langhost";
+const PARTS: readonly Part[] = ["env-up", "step", "single", "releases", "langhost"];
 
 interface Args {
     sizes: number[];
@@ -55,13 +64,15 @@ interface Args {
     write: boolean;
     /** Sizes above this run only the highest concurrency (time). Default: every size runs every concurrency. */
     allConcurrencyUpTo: number;
+    /** The single-stack layout runs only at sizes up to this. Default: every size. */
+    singleUpTo: number;
 }
 
 const USAGE =
-    "usage: bash bench/run.sh per-service [--sizes 10,100] [--concurrency 1,4] [--all-concurrency-up-to N] [--steps 5] [--releases 1,2,10] [--parts env-up,step,single,releases] [--no-write]";
+    "usage: bash bench/run.sh per-service [--sizes 10,100] [--concurrency 1,4] [--all-concurrency-up-to N] [--steps 5] [--releases 1,2,10] [--parts env-up,step,single,releases,langhost] [--single-up-to N] [--no-write]";
 
 function parseArgs(argv: readonly string[]): Args {
-    const args: Args = { sizes: [10, 100], concurrency: [1, 4], steps: 5, releases: [1, 2, 10], parts: ["env-up", "step", "single", "releases"], write: true, allConcurrencyUpTo: Number.POSITIVE_INFINITY };
+    const args: Args = { sizes: [10, 100], concurrency: [1, 4], steps: 5, releases: [1, 2, 10], parts: [...PARTS], write: true, allConcurrencyUpTo: Number.POSITIVE_INFINITY, singleUpTo: Number.POSITIVE_INFINITY };
     const ints = (v: string): number[] => v.split(",").map(Number);
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
@@ -72,6 +83,7 @@ function parseArgs(argv: readonly string[]): Args {
         else if (a === "--releases") args.releases = ints(v);
         else if (a === "--parts") args.parts = v.split(",") as Part[];
         else if (a === "--all-concurrency-up-to") args.allConcurrencyUpTo = Number(v);
+        else if (a === "--single-up-to") args.singleUpTo = Number(v);
         else if (a === "--no-write") {
             args.write = false;
             continue;
@@ -79,7 +91,7 @@ function parseArgs(argv: readonly string[]): Args {
         i++;
     }
     const bad = [...args.sizes, ...args.concurrency, ...args.releases, args.steps].some((n) => !Number.isInteger(n) || n < 1);
-    if (bad || args.parts.some((p) => !["env-up", "step", "single", "releases"].includes(p))) {
+    if (bad || args.parts.some((p) => !PARTS.includes(p))) {
         throw new Error(`bad arguments; ${USAGE}`);
     }
     return args;
@@ -127,9 +139,9 @@ async function envUp(workDir: string, env: string, concurrency: number): Promise
 }
 
 /** `steps` weight steps of one service through the release driver (config set + up); ms each. */
-async function weightSteps(driver: PulumiStackDriver, service: string, steps: number): Promise<number[]> {
+async function weightSteps(driver: PulumiStackDriver, service: string, steps: number, first = 0): Promise<number[]> {
     const out: number[] = [];
-    for (let i = 0; i < steps; i++) {
+    for (let i = first; i < first + steps; i++) {
         const t0 = performance.now();
         await driver.write([{ path: ["services", service, "canary", "weight"], value: i % 2 === 0 ? 10 : 20 }]);
         await driver.update({ message: `bench step ${i}` });
@@ -138,72 +150,122 @@ async function weightSteps(driver: PulumiStackDriver, service: string, steps: nu
     return out;
 }
 
-async function freeServices(namespace: string): Promise<void> {
-    const direct = new DirectApplier();
-    const svcs = await direct.list("v1", "Service", namespace).catch(() => []);
-    await Promise.all(svcs.map((o) => direct.remove({ apiVersion: "v1", kind: "Service", metadata: { name: o.metadata.name, namespace } })));
+/** Bytes of the config the CLI hands its Node language host in one environment variable (PULUMI_CONFIG). */
+function langhostConfigBytes(workDir: string, stack: string): number {
+    const doc = parse(fs.readFileSync(path.join(workDir, `Pulumi.${stack}.yaml`), "utf8")) as { config?: Record<string, unknown> };
+    // the CLI passes every value as a string: objects as their JSON
+    const flat = Object.fromEntries(Object.entries(doc.config ?? {}).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+    return Buffer.byteLength(`PULUMI_CONFIG=${JSON.stringify(flat)}`);
 }
+
+/** Linux's limit on one environment string (MAX_ARG_STRLEN, 32 pages of 4 KiB): a longer PULUMI_CONFIG fails the language host's exec with E2BIG. */
+const MAX_ARG_STRLEN = 131_072;
 
 async function main(): Promise<void> {
     const args = parseArgs(process.argv.slice(2));
     const rows: string[][] = [];
     const notes: string[] = [];
     const stepRows: string[][] = [];
+    const langRows: string[][] = [];
     const say = (t: string): void => void process.stderr.write(`[per-service ${new Date().toISOString().slice(11, 19)}] ${t}\n`);
     const id = randomBytes(2).toString("hex");
+    const direct = new DirectApplier();
+    // scripts/local-cluster.sh serves a /24 of cluster IPs (254 Services); a second range (ServiceCIDR, GA since
+    // Kubernetes 1.33) makes room for every environment of the run at once (1,000 services and more).
+    await direct.apply({ apiVersion: "networking.k8s.io/v1", kind: "ServiceCIDR", metadata: { name: "mesh-bench-extra" }, spec: { cidrs: ["10.1.0.0/16"] } });
 
+    /** One driver per mesh size whose weight steps are measured, interleaved so that load drift hits every size alike. */
+    const stepDrivers: { n: number; label: string; driver: PulumiStackDriver }[] = [];
+    const largest: { workDir: string; env: string; n: number } = { workDir: "", env: "", n: 0 };
     for (const n of args.sizes) {
+        if (!args.parts.includes("env-up") && !args.parts.includes("step")) break;
+        const all = args.parts.includes("env-up") && n <= args.allConcurrencyUpTo;
         let stepEnv: { workDir: string; env: string } | undefined;
-        if (args.parts.includes("env-up") || args.parts.includes("step")) {
-            const all = args.parts.includes("env-up") && n <= args.allConcurrencyUpTo;
-            for (const c of all ? args.concurrency : [Math.max(...args.concurrency)]) {
-                const env = `pb${id}-${n}-c${c}`;
-                const workDir = writeEnvironment(env, n);
-                say(`env up: ${n} services, concurrency ${c} (${env})`);
-                const r = await envUp(workDir, env, c);
-                say(`  ${(r.ms / 1000).toFixed(1)} s, peak ${r.peakMiB.toFixed(0)} MiB, ${r.failed.length} failed`);
-                if (r.failed.length > 0) notes.push(`env up ${n} services at concurrency ${c}: ${r.failed.length} stacks failed, e.g. ${r.failed[0]}`);
-                rows.push([String(n), `per-service, fan-out concurrency ${c}`, String(n + 1), (r.ms / 1000).toFixed(1), r.peakMiB.toFixed(0), String(r.failed.length)]);
-                stepEnv = { workDir, env };
+        for (const c of all ? args.concurrency : [Math.max(...args.concurrency)]) {
+            const env = `pb${id}-${n}-c${c}`;
+            const workDir = writeEnvironment(env, n);
+            say(`env up: ${n} services, concurrency ${c} (${env})`);
+            const cpu = cpuMeter();
+            const r = await envUp(workDir, env, c);
+            const cpuS = cpu.stop();
+            say(`  ${(r.ms / 1000).toFixed(1)} s, ${cpuS.toFixed(0)} CPU s, peak ${r.peakMiB.toFixed(0)} MiB, ${r.failed.length} failed`);
+            if (r.failed.length > 0) notes.push(`env up ${n} services at concurrency ${c}: ${r.failed.length} stacks failed, e.g. ${r.failed[0]}`);
+            rows.push([String(n), `per-service, fan-out concurrency ${c}`, String(n + 1), (r.ms / 1000).toFixed(1), ((r.ms / 1000 / (n + 1)) * c).toFixed(2), cpuS.toFixed(0), r.peakMiB.toFixed(0), String(r.failed.length)]);
+            stepEnv = { workDir, env };
+        }
+        if (stepEnv === undefined) continue;
+        if (n >= largest.n) Object.assign(largest, { ...stepEnv, n });
+        const svc = benchServiceName(0);
+        const driver = new PulumiStackDriver({ stackName: `${stepEnv.env}.${svc}`, workDir: stepEnv.workDir, program: programFor("auto", stepEnv.workDir), pulumiRoot: process.env["MESH_TOOLCHAIN_DIR"], envVars: envVars() });
+        stepDrivers.push({ n, label: "per-service (the service's own stack)", driver });
+    }
+    for (const n of args.sizes) {
+        if (!args.parts.includes("single") || n > args.singleUpTo) continue;
+        const namespace = `pb${id}-${n}-single`;
+        say(`single-stack up: ${n} services`);
+        const project = await benchProject({ stackName: namespace, config: benchConfig({ services: n, namespace, weight: 0 }) });
+        const pulumiCommand = await PulumiCommand.get({ root: project.pulumiRoot });
+        const inline = programFor("inline", project.workDir);
+        const stack = await LocalWorkspace.selectStack(
+            { stackName: project.stackName, projectName: "mesh-traffic", program: inline.kind === "inline" ? inline.program : async () => ({}) },
+            { workDir: project.workDir, pulumiCommand, envVars: envVars() },
+        );
+        const mem = memorySampler(true);
+        const cpu = cpuMeter();
+        const t0 = performance.now();
+        let failed = 0;
+        try {
+            await stack.up({ refresh: false });
+        } catch (err) {
+            failed = 1;
+            notes.push(`single-stack up of ${n} services failed: ${String(err).split("\n").find((l) => /error/i.test(l)) ?? String(err).slice(0, 200)}`);
+        }
+        const ms = performance.now() - t0;
+        rows.push([String(n), "single stack (inline program)", "1", (ms / 1000).toFixed(1), "-", cpu.stop().toFixed(0), mem.stop().toFixed(0), String(failed)]);
+        say(`  ${(ms / 1000).toFixed(1)} s`);
+        const bytes = langhostConfigBytes(project.workDir, project.stackName);
+        langRows.push([`single stack of ${n} services`, String(bytes), bytes < MAX_ARG_STRLEN ? "fits" : "exceeds: the language host cannot start", "-"]);
+        if (args.parts.includes("step") && failed === 0) {
+            const driver = new PulumiStackDriver({ stackName: project.stackName, workDir: project.workDir, program: inline, pulumiRoot: project.pulumiRoot, envVars: envVars() });
+            stepDrivers.push({ n, label: "single stack of the whole mesh", driver });
+        }
+    }
+    if (args.parts.includes("step")) {
+        const samples = new Map(stepDrivers.map((d) => [d, [] as number[]]));
+        for (let i = 0; i < args.steps; i++) {
+            // interleaved (10, 100, 1000, 10, ...) and reversed every other round: drift in machine load hits every size
+            for (const d of i % 2 === 0 ? stepDrivers : [...stepDrivers].reverse()) {
+                const [ms] = await weightSteps(d.driver, benchServiceName(0), 1, i);
+                samples.get(d)?.push(ms ?? 0);
+                say(`step ${i + 1}/${args.steps}, ${d.label}, mesh of ${d.n}: ${((ms ?? 0) / 1000).toFixed(2)} s`);
             }
         }
-        if (args.parts.includes("step") && stepEnv !== undefined) {
-            const svc = benchServiceName(0);
-            const base = new PulumiStackDriver({ stackName: `${stepEnv.env}.${svc}`, workDir: stepEnv.workDir, program: programFor("auto", stepEnv.workDir), pulumiRoot: process.env["MESH_TOOLCHAIN_DIR"], envVars: envVars() });
-            const ms = await weightSteps(base, svc, args.steps);
-            say(`step, per-service, mesh of ${n}: ${ms.map((x) => (x / 1000).toFixed(1)).join(", ")} s`);
-            stepRows.push([String(n), "per-service (the service's own stack)", formatSummary(summarize(ms.map((x) => x / 1000)), 2)]);
+        for (const d of stepDrivers) stepRows.push([String(d.n), d.label, formatSummary(summarize((samples.get(d) ?? []).map((x) => x / 1000)), 2)]);
+        const own = stepDrivers.filter((d) => d.label.startsWith("per-service")).map((d) => ({ n: d.n, median: summarize(samples.get(d) ?? [0]).median }));
+        const first = own[0];
+        const last = own[own.length - 1];
+        if (first !== undefined && last !== undefined && last.n !== first.n) {
+            notes.push(`weight step of one service's own stack, mesh of ${last.n} vs mesh of ${first.n}: ${((last.median / first.median - 1) * 100).toFixed(1)} % (medians; the goal is within 10 %)`);
         }
-        if (stepEnv !== undefined) await freeServices(stepEnv.env);
-        if (args.parts.includes("single")) {
-            const namespace = `pb${id}-${n}-single`;
-            say(`single-stack up: ${n} services`);
-            const project = await benchProject({ stackName: namespace, config: benchConfig({ services: n, namespace, weight: 0 }) });
-            const pulumiCommand = await PulumiCommand.get({ root: project.pulumiRoot });
-            const inline = programFor("inline", project.workDir);
-            const stack = await LocalWorkspace.selectStack(
-                { stackName: project.stackName, projectName: "mesh-traffic", program: inline.kind === "inline" ? inline.program : async () => ({}) },
-                { workDir: project.workDir, pulumiCommand, envVars: envVars() },
-            );
-            const mem = memorySampler(true);
+    }
+    if (args.parts.includes("langhost") && largest.n > 0) {
+        // the stacks are up already: these are updates with no changes, run by the CLI's Node language host
+        // (the project's own program, `main` in Pulumi.yaml, compiled by ts-node), not the inline program
+        for (const stack of [largest.env, `${largest.env}.${benchServiceName(largest.n - 1)}`]) {
+            const bytes = langhostConfigBytes(largest.workDir, stack);
+            const driver = new PulumiStackDriver({ stackName: stack, workDir: largest.workDir, program: { kind: "local" }, pulumiRoot: process.env["MESH_TOOLCHAIN_DIR"], envVars: envVars() });
+            say(`language host: up of ${stack} (${bytes} bytes of config)`);
             const t0 = performance.now();
-            let failed = 0;
+            let outcome: string;
             try {
-                await stack.up({ refresh: false });
+                await driver.update({ message: "bench: through the CLI's language host" });
+                outcome = "ok";
             } catch (err) {
-                failed = 1;
-                notes.push(`single-stack up of ${n} services failed: ${String(err).split("\n").find((l) => /error/i.test(l)) ?? String(err).slice(0, 200)}`);
+                outcome = `failed: ${String(err).split("\n").find((l) => /error/i.test(l)) ?? String(err).slice(0, 160)}`;
             }
-            const ms = performance.now() - t0;
-            rows.push([String(n), "single stack (inline program)", "1", (ms / 1000).toFixed(1), mem.stop().toFixed(0), String(failed)]);
-            say(`  ${(ms / 1000).toFixed(1)} s`);
-            if (args.parts.includes("step") && failed === 0) {
-                const driver = new PulumiStackDriver({ stackName: project.stackName, workDir: project.workDir, program: inline, pulumiRoot: project.pulumiRoot, envVars: envVars() });
-                const steps = await weightSteps(driver, benchServiceName(0), args.steps);
-                say(`step, single stack of ${n}: ${steps.map((x) => (x / 1000).toFixed(1)).join(", ")} s`);
-                stepRows.push([String(n), "single stack of the whole mesh", formatSummary(summarize(steps.map((x) => x / 1000)), 2)]);
-            }
-            await freeServices(namespace);
+            const what = stack === largest.env ? `platform stack, ${largest.n} root routes` : "one service stack";
+            langRows.push([`${what} (environment of ${largest.n})`, String(bytes), bytes < MAX_ARG_STRLEN ? "fits" : "exceeds", `${outcome}, ${((performance.now() - t0) / 1000).toFixed(1)} s`]);
+            say(`  ${outcome}`);
         }
     }
 
@@ -216,11 +278,12 @@ async function main(): Promise<void> {
         const up = await envUp(workDir, env, 4);
         if (up.failed.length > 0) throw new Error(`env up for the releases failed: ${up.failed.join("; ")}`);
         let round = 0;
-        let alone: number | undefined;
+        let alone: { ms: number; cpuS: number } | undefined;
         for (const r of args.releases) {
             round++;
             const version = `v${round + 2}`;
             const metrics: MetricsProvider = new FakeMetrics(Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`v${i + 1}`, HEALTHY])));
+            const cpu = cpuMeter();
             const t0 = performance.now();
             const results = await Promise.all(
                 Array.from({ length: r }, (_, i) => {
@@ -231,28 +294,48 @@ async function main(): Promise<void> {
                 }),
             );
             const ms = performance.now() - t0;
+            const cpuS = cpu.stop();
             const outcomes = results.map((x) => x.outcome);
             const promoted = outcomes.filter((o) => o === "promoted").length;
-            alone ??= r === 1 ? ms : undefined;
-            say(`  ${r} concurrent: ${(ms / 1000).toFixed(1)} s, ${promoted}/${r} promoted`);
+            alone ??= r === 1 ? { ms, cpuS } : undefined;
+            say(`  ${r} concurrent: ${(ms / 1000).toFixed(1)} s, ${cpuS.toFixed(0)} CPU s, ${promoted}/${r} promoted`);
             if (promoted < r) notes.push(`${r} concurrent releases: ${results.filter((x) => x.outcome !== "promoted").map((x) => x.message).join("; ").slice(0, 300)}`);
-            releaseRows.push([String(r), (ms / 1000).toFixed(1), `${promoted}/${r}`, alone !== undefined ? `${(ms / alone).toFixed(2)}x` : "-"]);
+            // the floor: r releases need r times one release's CPU, shared by the machine's cores
+            const floor = alone !== undefined ? Math.max(alone.ms / 1000, (r * alone.cpuS) / cores()) : undefined;
+            releaseRows.push([String(r), (ms / 1000).toFixed(1), cpuS.toFixed(0), `${promoted}/${r}`, alone !== undefined ? `${(ms / alone.ms).toFixed(2)}x` : "-", floor !== undefined && alone !== undefined ? `${(floor / (alone.ms / 1000)).toFixed(2)}x` : "-"]);
         }
-        await freeServices(env);
     }
 
     const cmd = `bash bench/run.sh per-service ${process.argv.slice(2).join(" ")}`.trim();
     const body = [
         "## Per-service stacks: environment up, weight step, concurrent releases",
         "",
-        `Command: \`${cmd}\` (file state backend, this package's program inline, local control plane). ${machineLine()}`,
+        `Command: \`${cmd}\` (file state backend, this package's program inline unless said, local control plane with istiod). ${machineLine()}`,
         "",
         ...(rows.length > 0
-            ? ["`up` of a whole environment of N services (wall time; peak memory = this process + every process under it, sampled every 100 ms):", "", markdownTable(["N services", "layout", "stacks", "wall s", "peak MiB", "failed stacks"], rows), ""]
+            ? [
+                  "`up` of a whole environment of N services (wall time; s per stack × concurrency = the time one stack's `up` took; CPU s = this process and every process it reaped; peak memory = this process + every process under it, sampled every 100 ms):",
+                  "",
+                  markdownTable(["N services", "layout", "stacks", "wall s", "s per stack × c", "CPU s", "peak MiB", "failed stacks"], rows),
+                  "",
+              ]
             : []),
-        ...(stepRows.length > 0 ? [`One weight step of one service (config set + \`up\`), median (min–max) of ${args.steps}, seconds:`, "", markdownTable(["mesh of N services", "stack updated", "step s"], stepRows), ""] : []),
+        ...(stepRows.length > 0 ? [`One weight step of one service (config set + \`up\`), median (min–max) of ${args.steps}, interleaved across the sizes, seconds:`, "", markdownTable(["mesh of N services", "stack updated", "step s"], stepRows), ""] : []),
+        ...(langRows.length > 0
+            ? [
+                  `The CLI's Node language host gets a stack's whole config in one environment variable, which Linux caps at ${MAX_ARG_STRLEN} bytes (pulumi/pulumi#8680). Config size per stack and an \`up\` run by the language host (the project's own program, not inline):`,
+                  "",
+                  markdownTable(["stack", "PULUMI_CONFIG bytes", `vs ${MAX_ARG_STRLEN}`, "up through the language host"], langRows),
+                  "",
+              ]
+            : []),
         ...(releaseRows.length > 0
-            ? ["Releases of different services of one environment at the same time (steps 50,100, 1 s interval, healthy metrics from a constant provider):", "", markdownTable(["releases at once", "wall s", "promoted", "vs one alone"], releaseRows), ""]
+            ? [
+                  `Releases of different services of one environment at the same time (steps 50,100, 1 s interval, healthy metrics from a constant provider; floor = max(one alone, N × one release's CPU s / ${cores()} cores), what the cores allow at best):`,
+                  "",
+                  markdownTable(["releases at once", "wall s", "CPU s", "promoted", "vs one alone", "floor vs one alone"], releaseRows),
+                  "",
+              ]
             : []),
         ...(notes.length > 0 ? ["Notes:", "", ...notes.map((n) => `- ${n}`), ""] : []),
     ].join("\n");
