@@ -8,7 +8,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import type { IstioObject } from "./istioSchema";
+import type { IstioObject } from "./istioAnalyzer";
 import type { MockRecorder } from "./mocks";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");

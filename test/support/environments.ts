@@ -1,7 +1,7 @@
 /**
  * Test support: an example environment with the per-service layout (one platform stack, two service stacks),
- * shared by the unit tests (test/unit/stacks/layout.test.ts) and the end-to-end test on the real engine
- * (test/e2e/stack/layouts.test.ts).
+ * shared by the unit tests (test/unit/stacks/layout.test.ts, test/unit/release/fanout.test.ts: `prodEnvironment`)
+ * and the end-to-end test on the real engine (test/e2e/stack/layouts.test.ts).
  */
 type Raw = Record<string, unknown>;
 
@@ -72,3 +72,6 @@ export function exampleEnvironment(env: string, namespace: string): ExampleEnvir
     };
 }
 
+
+/** The example environment `prod` in namespace `shop`, the one the unit tests use (a fresh copy per call). */
+export const prodEnvironment = (): ExampleEnvironment => exampleEnvironment("prod", "shop");

@@ -7,7 +7,7 @@
  * does not exist is refused with nothing created -> destroy, services first.
  *
  * Not proven here: Envoy's view of the merged routes (no istiod in the local control plane); the merge is
- * modelled by test/support/istioSchema.ts after istiod's source.
+ * modelled by test/support/istioAnalyzer.ts after istiod's source.
  */
 import type { OpMap } from "@pulumi/pulumi/automation";
 import { randomBytes } from "node:crypto";
@@ -15,7 +15,7 @@ import * as fs from "node:fs";
 import { expect } from "chai";
 import { connectCluster, resourceVersions, type Cluster, type KubeObject, type OurKind } from "../../support/cluster";
 import { exampleEnvironment } from "../../support/environments";
-import { analyzeMesh } from "../../support/istioSchema";
+import { analyzeMesh } from "../../support/istioAnalyzer";
 import { createProjectDir, projectStack, type PlainConfig, type ProjectStack } from "../../support/pulumiProject";
 import { expectedIstioSpecs, OUR_LABELS } from "./expected";
 

@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { stringify } from "yaml";
 import { environmentCheck } from "../../../release/env/check";
 import { readStackFiles } from "../../../release/target";
-import { environment } from "../stacks/layout.test";
+import { prodEnvironment as environment } from "../../support/environments";
 import { runCli, type CliIO, type EnvConnection } from "../../../release/cli";
 import { planEnv, type DeployedStack, type EnvPlan, type StackOp } from "../../../release/env/plan";
 import { progressLine, renderFanoutSummary } from "../../../release/env/render";

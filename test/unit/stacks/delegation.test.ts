@@ -1,11 +1,11 @@
 /**
- * The analyzer rules of test/support/istioSchema.ts that follow Istio's VirtualService delegation
+ * The analyzer rules of test/support/istioAnalyzer.ts that follow Istio's VirtualService delegation
  * (`istioctl analyze` does not check delegation, so ours must): each rule on a good set and on a set that
  * breaks it, with the merge semantics of istiod (pilot/pkg/model/virtualservice.go: a delegate's match must
  * nest in the root route's, a delegate route inherits the root's timeout/retries/fault, names join with "-").
  */
 import { expect } from "chai";
-import { analyzeMesh, type IstioObject } from "../../support/istioSchema";
+import { analyzeMesh, type IstioObject } from "../../support/istioAnalyzer";
 
 type Spec = IstioObject["spec"];
 const vs = (name: string, namespace: string, spec: Spec): IstioObject => ({
@@ -61,7 +61,7 @@ const find = (objs: IstioObject[], name: string): IstioObject => {
 };
 const routesOf = (o: IstioObject): Spec[] => o.spec["http"] as Spec[];
 
-describe("analyzer: VirtualService delegation (test/support/istioSchema.ts)", () => {
+describe("analyzer: VirtualService delegation (test/support/istioAnalyzer.ts)", () => {
     it("a good root + delegate set passes every rule, mesh and gateway roots included", () => {
         expect(analyzeMesh(good())).to.deep.equal([]);
     });

@@ -11,16 +11,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { committedStackFiles, emitted, istioObjects, rawStackConfig, REPO_ROOT } from "../../support/emitted";
-import { analyzeMesh, loadIstioSchema, mergedVirtualServices, type IstioObject, type IstioSchema } from "../../support/istioSchema";
-import { exampleEnvironment, type ExampleEnvironment } from "../../support/environments";
-import { setupMocks, type MockRecorder } from "../../support/mocks";
+import { analyzeMesh, mergedVirtualServices, type IstioObject } from "../../support/istioAnalyzer";
+import { prodEnvironment as environment } from "../../support/environments";
+import { stacksUnderMocks } from "../../support/stacksUnderMocks";
 import type * as Stacks from "../../../stacks";
 
 type Raw = Record<string, unknown>;
-
-/** The example environment `prod` in namespace `shop`. */
-/** The example environment `prod` in namespace `shop` (test/support/environments.ts; exported for the fan-out tests). */
-export const environment = (): ExampleEnvironment => exampleEnvironment("prod", "shop");
 
 /** Pulumi's flat runtime config map of a raw config (what `pulumi config` stores). */
 const flatConfig = (raw: Raw): Record<string, string> =>
@@ -42,15 +38,7 @@ async function programError(stacks: typeof Stacks, raw: Raw): Promise<unknown> {
 
 describe("stack layouts", function () {
     this.timeout(200_000);
-    let rec: MockRecorder;
-    let stacks: typeof Stacks;
-    let schema: IstioSchema;
-
-    before(async () => {
-        rec = await setupMocks();
-        stacks = await import("../../../stacks");
-        schema = loadIstioSchema();
-    });
+    const mesh = stacksUnderMocks();
 
     describe("single (the default): today's objects, unchanged", () => {
         const files = committedStackFiles();
@@ -61,23 +49,23 @@ describe("stack layouts", function () {
         for (const file of files) {
             const stack = file.slice("Pulumi.".length, -".yaml".length);
             it(`${file}: every registered resource (type, name, parent, inputs) equals the pre-layout snapshot`, async () => {
-                rec.reset();
-                const cfg = stacks.parseStackConfig(stack, rawStackConfig(file));
+                mesh.rec.reset();
+                const cfg = mesh.stacks.parseStackConfig(stack, rawStackConfig(file));
                 expect(cfg.layout).to.equal("single");
-                stacks.buildMeshStack(cfg);
-                await rec.settled();
+                mesh.stacks.buildMeshStack(cfg);
+                await mesh.rec.settled();
                 const before = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "test", "fixtures", "single-layout", `${stack}.json`), "utf8")) as unknown;
-                expect(JSON.parse(JSON.stringify(emitted(rec)))).to.deep.equal(before);
+                expect(JSON.parse(JSON.stringify(emitted(mesh.rec)))).to.deep.equal(before);
             });
         }
         it("the snapshot comparison would catch a change (one changed weight fails it)", async () => {
-            rec.reset();
+            mesh.rec.reset();
             const raw = rawStackConfig("Pulumi.dev.yaml");
             (raw["services"] as Record<string, { canary: { weight: number } }>)["sample-app"]!.canary.weight = 5;
-            stacks.buildMeshStack(stacks.parseStackConfig("dev", raw));
-            await rec.settled();
+            mesh.stacks.buildMeshStack(mesh.stacks.parseStackConfig("dev", raw));
+            await mesh.rec.settled();
             const before = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "test", "fixtures", "single-layout", "dev.json"), "utf8")) as unknown;
-            expect(JSON.parse(JSON.stringify(emitted(rec)))).to.not.deep.equal(before);
+            expect(JSON.parse(JSON.stringify(emitted(mesh.rec)))).to.not.deep.equal(before);
         });
     });
 
@@ -86,17 +74,17 @@ describe("stack layouts", function () {
         let platformOut: Stacks.MeshStackOutputs;
 
         before(async () => {
-            rec.reset();
+            mesh.rec.reset();
             const env = environment();
-            const built = stacks.buildMeshStack(stacks.parseStackConfig("prod", env.platform.config));
+            const built = mesh.stacks.buildMeshStack(mesh.stacks.parseStackConfig("prod", env.platform.config));
             platformOut = built.outputs;
-            await rec.settled();
-            platformObjects = istioObjects(rec);
+            await mesh.rec.settled();
+            platformObjects = istioObjects(mesh.rec);
         });
 
         it("the platform stack: namespace, gateway, egress and a root VirtualService whose routes only delegate; no service objects", () => {
-            expect(rec.byType("kubernetes:core/v1:Namespace").map((r) => r.name)).to.deep.equal(["namespace"]);
-            expect(rec.byType("kubernetes:apps/v1:Deployment")).to.deep.equal([]);
+            expect(mesh.rec.byType("kubernetes:core/v1:Namespace").map((r) => r.name)).to.deep.equal(["namespace"]);
+            expect(mesh.rec.byType("kubernetes:apps/v1:Deployment")).to.deep.equal([]);
             expect(platformObjects.filter((o) => o.kind === "DestinationRule").map((o) => o.metadata.name)).to.deep.equal(["egress-egressgateway"]);
             const root = platformObjects.find((o) => o.kind === "VirtualService" && o.metadata.name === "ingress");
             expect(root?.spec).to.deep.equal({
@@ -107,16 +95,16 @@ describe("stack layouts", function () {
                     { name: "route-1", match: [{ uri: { prefix: "/" } }], delegate: { name: "frontend-delegate", namespace: "shop" } },
                 ],
             });
-            expect(platformObjects.flatMap((o) => schema.validate(o))).to.deep.equal([]);
+            expect(platformObjects.flatMap((o) => mesh.schema.validate(o))).to.deep.equal([]);
         });
 
         it("the platform stack's internal gateway routes delegate too, to the same delegates", async () => {
-            rec.reset();
+            mesh.rec.reset();
             const env = environment();
             env.platform.config["internalGateway"] = { enabled: true, hosts: ["*.shop.svc.cluster.local"], routes: [{ prefix: "/", service: "checkout" }] };
-            const out = stacks.buildMeshStack(stacks.parseStackConfig("prod", env.platform.config)).outputs;
-            await rec.settled();
-            const internal = istioObjects(rec).find((o) => o.kind === "VirtualService" && o.metadata.name === "internal");
+            const out = mesh.stacks.buildMeshStack(mesh.stacks.parseStackConfig("prod", env.platform.config)).outputs;
+            await mesh.rec.settled();
+            const internal = istioObjects(mesh.rec).find((o) => o.kind === "VirtualService" && o.metadata.name === "internal");
             expect(internal?.spec["http"]).to.deep.equal([
                 { name: "route-0", match: [{ uri: { prefix: "/" } }], delegate: { name: "checkout-delegate", namespace: "shop" } },
             ]);
@@ -140,18 +128,18 @@ describe("stack layouts", function () {
 
         it("a service stack through meshProgram: StackReference to its platform, then Workloads, one DR, delegate + mesh root; all valid with the platform", async () => {
             const env = environment();
-            rec.stackOutputs.set("prod", { platform: platformOut.platform });
+            mesh.rec.stackOutputs.set("prod", { platform: platformOut.platform });
             const saved = pulumi.runtime.allConfig();
             const all: IstioObject[] = [...platformObjects];
             const outputs: Record<string, Stacks.MeshStackOutputs> = {};
             try {
                 for (const s of env.services) {
-                    rec.reset();
+                    mesh.rec.reset();
                     pulumi.runtime.setAllConfig(flatConfig(s.config));
-                    outputs[s.stack] = await stacks.meshProgram();
-                    await rec.settled();
-                    const objs = istioObjects(rec);
-                    expect(rec.byType("kubernetes:core/v1:Namespace"), "a service stack creates no namespace").to.deep.equal([]);
+                    outputs[s.stack] = await mesh.stacks.meshProgram();
+                    await mesh.rec.settled();
+                    const objs = istioObjects(mesh.rec);
+                    expect(mesh.rec.byType("kubernetes:core/v1:Namespace"), "a service stack creates no namespace").to.deep.equal([]);
                     expect(objs.every((o) => o.metadata.namespace === "shop"), "objects go to the platform's namespace").to.equal(true);
                     all.push(...objs);
                 }
@@ -164,8 +152,8 @@ describe("stack layouts", function () {
                 "VirtualService/checkout",
                 "VirtualService/checkout-delegate",
             ]);
-            const mesh = checkout.find((o) => o.metadata.name === "checkout" && o.kind === "VirtualService");
-            expect(mesh?.spec).to.deep.equal({ hosts: ["checkout"], http: [{ delegate: { name: "checkout-delegate", namespace: "shop" } }] });
+            const meshRoot = checkout.find((o) => o.metadata.name === "checkout" && o.kind === "VirtualService");
+            expect(meshRoot?.spec).to.deep.equal({ hosts: ["checkout"], http: [{ delegate: { name: "checkout-delegate", namespace: "shop" } }] });
             const delegate = checkout.find((o) => o.metadata.name === "checkout-delegate");
             expect(delegate?.spec["hosts"], "a delegate has no hosts").to.equal(undefined);
             expect(delegate?.spec["gateways"], "a delegate has no gateways").to.equal(undefined);
@@ -189,7 +177,7 @@ describe("stack layouts", function () {
                 ["route-0-catch-all", [{ uri: { prefix: "/api" } }]],
             ]);
             expect(merged.every((r) => r.fault !== undefined && r.timeout === "5s"), "gateway traffic gets faults and timeouts").to.equal(true);
-            expect(all.flatMap((o) => schema.validate(o)), "Istio's schema").to.deep.equal([]);
+            expect(all.flatMap((o) => mesh.schema.validate(o)), "Istio's schema").to.deep.equal([]);
             expect(analyzeMesh(all), "analyzer rules, delegation included").to.deep.equal([]);
             expect(outputs["prod.checkout"]).to.deep.equal({
                 namespace: "shop",
@@ -210,34 +198,34 @@ describe("stack layouts", function () {
         it("a service stack whose platformStack exports no platform output is refused before any object is registered", async () => {
             const env = environment();
             const cfg = { ...env.services[1]!.config, platformStack: "nope" };
-            rec.reset();
-            const err = await programError(stacks, cfg);
-            expect(err).to.be.instanceOf(stacks.StackConfigError);
+            mesh.rec.reset();
+            const err = await programError(mesh.stacks, cfg);
+            expect(err).to.be.instanceOf(mesh.stacks.StackConfigError);
             const msg = (err as Error).message;
             expect(msg).to.contain('stack "unit"');
             expect(msg).to.contain('platformStack is "nope", a stack that exports no platform output');
             expect(msg).to.contain("fix: pulumi config set platformStack <env>");
-            await rec.settled();
-            expect(rec.resources.filter((r) => r.type.startsWith("kubernetes:")), "nothing applied").to.deep.equal([]);
+            await mesh.rec.settled();
+            expect(mesh.rec.resources.filter((r) => r.type.startsWith("kubernetes:")), "nothing applied").to.deep.equal([]);
         });
 
         it("a service stack whose delegate matches a prefix no root route covers is refused by the program", async () => {
             const env = environment();
             const cfg = structuredClone(env.services[0]!.config);
             ((cfg["services"] as Raw)["checkout"] as { uriRoutes: { prefix: string }[] }).uriRoutes[0]!.prefix = "/legacy";
-            rec.stackOutputs.set("prod", { platform: platformOut.platform });
-            rec.reset();
-            const err = await programError(stacks, cfg);
+            mesh.rec.stackOutputs.set("prod", { platform: platformOut.platform });
+            mesh.rec.reset();
+            const err = await programError(mesh.stacks, cfg);
             expect((err as Error).message).to.contain(
                 'services.checkout.uriRoutes[0].prefix is "/legacy", which no root route of the platform stack covers (it routes "/api" to checkout)',
             );
-            await rec.settled();
-            expect(rec.resources.filter((r) => r.type.startsWith("kubernetes:"))).to.deep.equal([]);
+            await mesh.rec.settled();
+            expect(mesh.rec.resources.filter((r) => r.type.startsWith("kubernetes:"))).to.deep.equal([]);
         });
     });
 
     describe("layout keys of one stack", () => {
-        const problems = (raw: Raw): Stacks.StackConfigProblem[] => stacks.checkStackConfig(raw).problems;
+        const problems = (raw: Raw): Stacks.StackConfigProblem[] => mesh.stacks.checkStackConfig(raw).problems;
         const svc = { image: "x:{version}", stable: { version: "v1" } };
 
         it("a service stack with ingress, namespace, two services and no platformStack: each refused with its fix", () => {
@@ -295,7 +283,7 @@ describe("stack layouts", function () {
             const saved = pulumi.runtime.allConfig();
             try {
                 pulumi.runtime.setAllConfig({ "mesh-traffic:layout": "service", "mesh-traffic:platformStack": "2026", "mesh-traffic:services": JSON.stringify({ a: svc }) });
-                const cfg = stacks.readStackConfig();
+                const cfg = mesh.stacks.readStackConfig();
                 expect([cfg.layout, cfg.platformStack]).to.deep.equal(["service", "2026"]);
             } finally {
                 pulumi.runtime.setAllConfig(saved);
@@ -306,13 +294,13 @@ describe("stack layouts", function () {
     describe("checkEnvironment: the rules across an environment's stacks", () => {
         it("a good environment has no problem", () => {
             const env = environment();
-            expect(stacks.checkEnvironment(env.platform, env.services)).to.deep.equal([]);
+            expect(mesh.stacks.checkEnvironment(env.platform, env.services)).to.deep.equal([]);
         });
 
         it("a service claimed by two stacks", () => {
             const env = environment();
             const twin = { stack: "prod.checkout2", config: structuredClone(env.services[0]!.config) };
-            const p = stacks.checkEnvironment(env.platform, [...env.services, twin]);
+            const p = mesh.stacks.checkEnvironment(env.platform, [...env.services, twin]);
             expect(p).to.deep.equal([
                 {
                     stack: "prod.checkout2",
@@ -325,7 +313,7 @@ describe("stack layouts", function () {
 
         it("a root route to a service with no stack", () => {
             const env = environment();
-            const p = stacks.checkEnvironment(env.platform, [env.services[0]!]);
+            const p = mesh.stacks.checkEnvironment(env.platform, [env.services[0]!]);
             expect(p).to.have.length(1);
             expect(p[0]).to.include({ stack: "prod", propertyPath: "ingress.routes[1].service" });
             expect(p[0]?.reason).to.equal(
@@ -338,7 +326,7 @@ describe("stack layouts", function () {
             const env = environment();
             const svc = (env.services[0]!.config["services"] as Raw)["checkout"] as { redirects?: unknown[] };
             svc.redirects = [{ prefix: "/old", uri: "/api/new" }];
-            const p = stacks.checkEnvironment(env.platform, env.services);
+            const p = mesh.stacks.checkEnvironment(env.platform, env.services);
             expect(p.map((x) => [x.stack, x.propertyPath])).to.deep.equal([["prod.checkout", "services.checkout.redirects[0].prefix"]]);
         });
 
@@ -348,7 +336,7 @@ describe("stack layouts", function () {
             env.services[1]!.config = { ...env.services[1]!.config };
             ((env.services[1]!.config["services"] as Raw)["frontend"] as { hosts?: string[] }).hosts = ["frontend", "checkout"];
             const wrong = { stack: "prod.old", config: { layout: "single" } };
-            const p = stacks.checkEnvironment(env.platform, [...env.services, wrong]);
+            const p = mesh.stacks.checkEnvironment(env.platform, [...env.services, wrong]);
             expect(p.map((x) => [x.stack, x.propertyPath])).to.deep.equal([
                 ["prod.checkout", "platformStack"],
                 ["prod.frontend", "services.frontend.hosts[1]"],
@@ -363,7 +351,7 @@ describe("stack layouts", function () {
                 stack: "prod.checkout-delegate",
                 config: { layout: "service", platformStack: "prod", services: { "checkout-delegate": { image: "x:{version}", stable: { version: "v1" } } } },
             };
-            const p = stacks.checkEnvironment(env.platform, [...env.services, twin]);
+            const p = mesh.stacks.checkEnvironment(env.platform, [...env.services, twin]);
             expect(p.map((x) => [x.stack, x.propertyPath])).to.deep.equal([["prod.checkout-delegate", "services.checkout-delegate"]]);
             expect(p[0]?.reason).to.equal(
                 'services.checkout-delegate makes VirtualService "checkout-delegate", which services.checkout (its delegate) of stack "prod.checkout" also makes; each object name of the environment\'s namespace must have one owner',
@@ -373,14 +361,14 @@ describe("stack layouts", function () {
         it("a fully qualified platformStack (organization/mesh-traffic/prod) names the same platform", () => {
             const env = environment();
             env.services[0]!.config["platformStack"] = "organization/mesh-traffic/prod";
-            expect(stacks.checkEnvironment(env.platform, env.services)).to.deep.equal([]);
+            expect(mesh.stacks.checkEnvironment(env.platform, env.services)).to.deep.equal([]);
         });
 
         it("a platform stack that is not layout platform, and each stack's own problems, named with their stack", () => {
             const env = environment();
             env.platform.config["layout"] = "single";
             ((env.services[1]!.config["services"] as Raw)["frontend"] as { replicas?: number }).replicas = -1;
-            const p = stacks.checkEnvironment(env.platform, env.services);
+            const p = mesh.stacks.checkEnvironment(env.platform, env.services);
             expect(p.map((x) => [x.stack, x.propertyPath])).to.deep.include.members([
                 ["prod", "layout"],
                 ["prod.frontend", "services.frontend.replicas"],

@@ -4,20 +4,14 @@
  * name nobody makes and this test fails. Under Pulumi mocks.
  */
 import { expect } from "chai";
-import { setupMocks, type MockRecorder } from "../../support/mocks";
-import type * as Stacks from "../../../stacks";
+import { stacksUnderMocks } from "../../support/stacksUnderMocks";
 
 describe("stackObjects names what the components register (stacks/meshStack.ts)", () => {
-    let rec: MockRecorder;
-    let stacks: typeof Stacks;
-    before(async () => {
-        rec = await setupMocks();
-        stacks = await import("../../../stacks");
-    });
+    const mesh = stacksUnderMocks();
 
     it("every kind and name, for a stack with every component", async () => {
-        rec.reset();
-        const cfg = stacks.parseStackConfig("test", {
+        mesh.rec.reset();
+        const cfg = mesh.stacks.parseStackConfig("test", {
             namespace: "shop",
             createNamespace: false,
             services: {
@@ -29,13 +23,13 @@ describe("stackObjects names what the components register (stacks/meshStack.ts)"
             egress: [{ host: "api.external-service.com" }, { host: "pay.example.org", port: 8443 }],
             egressGateway: { registryOnly: true },
         });
-        stacks.buildMeshStack(cfg);
-        await rec.settled();
-        const registered = rec.resources
+        mesh.stacks.buildMeshStack(cfg);
+        await mesh.rec.settled();
+        const registered = mesh.rec.resources
             .filter((r) => r.custom)
             .map((r) => `${r.type.split(":").pop() ?? ""}/${(r.inputs["metadata"] as { name: string }).name}`)
             .sort();
-        const listed = stacks.stackObjects(cfg).map((o) => `${o.kind}/${o.name}`).sort();
+        const listed = mesh.stacks.stackObjects(cfg).map((o) => `${o.kind}/${o.name}`).sort();
         expect(listed).to.deep.equal(registered);
     });
 });

@@ -1,7 +1,7 @@
 /**
  * Every committed stack (`Pulumi.<stack>.yaml`) run through the program under Pulumi mocks, and every Istio
  * object it emits validated against Istio's CRD OpenAPI schema (the pinned istio.io/api bundle, unknown fields
- * rejected) and the analyzer rules of test/support/istioSchema.ts (subsets and gateways exist, catch-all last,
+ * rejected) and the analyzer rules of test/support/istioAnalyzer.ts (subsets and gateways exist, catch-all last,
  * one DestinationRule per host, gateway routes weighted like the mesh).
  *
  * The seed document's YAML (test/fixtures/seed-istio.yaml) goes through the same validator, which must find
@@ -15,9 +15,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseAllDocuments } from "yaml";
 import { committedStackFiles, istioObjects, rawStackConfig, REPO_ROOT } from "../../support/emitted";
-import { setupMocks, type MockRecorder } from "../../support/mocks";
-import { analyzeMesh, loadIstioSchema, type IstioSchema } from "../../support/istioSchema";
-import type * as Stacks from "../../../stacks";
+import { stacksUnderMocks } from "../../support/stacksUnderMocks";
+import { analyzeMesh } from "../../support/istioAnalyzer";
 
 const stackFiles = committedStackFiles().filter((f) => /^Pulumi\.[a-z0-9-]+\.yaml$/.test(f));
 const rawConfig = (file: string): Record<string, unknown> => rawStackConfig(file);
@@ -25,15 +24,7 @@ const rawConfig = (file: string): Record<string, unknown> => rawStackConfig(file
 describe("every stack under mocks: Istio CRD schema and analyzer rules", function () {
     // The first call may fetch the pinned CRDs with `go mod download` (cached afterwards).
     this.timeout(200_000);
-    let rec: MockRecorder;
-    let stacks: typeof Stacks;
-    let schema: IstioSchema;
-
-    before(async () => {
-        rec = await setupMocks();
-        stacks = await import("../../../stacks");
-        schema = loadIstioSchema();
-    });
+    const mesh = stacksUnderMocks();
 
     it("finds the three environments", () => {
         expect(stackFiles).to.include.members(["Pulumi.dev.yaml", "Pulumi.staging.yaml", "Pulumi.production.yaml"]);
@@ -42,34 +33,34 @@ describe("every stack under mocks: Istio CRD schema and analyzer rules", functio
     for (const file of stackFiles) {
         const stack = file.slice("Pulumi.".length, -".yaml".length);
         it(`${file}: every emitted Istio object is valid for Istio's schema and the mesh passes the analyzer rules`, async () => {
-            rec.reset();
-            const cfg = stacks.parseStackConfig(stack, rawConfig(file));
-            stacks.buildMeshStack(cfg);
-            await rec.settled();
-            const objects = istioObjects(rec);
+            mesh.rec.reset();
+            const cfg = mesh.stacks.parseStackConfig(stack, rawConfig(file));
+            mesh.stacks.buildMeshStack(cfg);
+            await mesh.rec.settled();
+            const objects = istioObjects(mesh.rec);
             const kinds = new Set(objects.map((o) => o.kind));
             expect([...kinds], "a stack emits at least a VirtualService and a DestinationRule").to.include.members(["VirtualService", "DestinationRule"]);
             for (const o of objects) {
                 expect(o.apiVersion, `${o.kind}/${o.metadata.name}`).to.equal("networking.istio.io/v1");
                 expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).to.equal(cfg.namespace);
             }
-            const problems = objects.flatMap((o) => schema.validate(o));
+            const problems = objects.flatMap((o) => mesh.schema.validate(o));
             expect(problems, JSON.stringify(problems, null, 2)).to.deep.equal([]);
             expect(analyzeMesh(objects)).to.deep.equal([]);
         });
     }
 
     it("a canary at 25 % in production: gateway and mesh routes carry the same split, still valid", async () => {
-        rec.reset();
+        mesh.rec.reset();
         const raw = rawConfig("Pulumi.production.yaml");
         const services = raw["services"] as Record<string, { canary?: { version?: string; weight?: number } }>;
         const [name, svc] = Object.entries(services).find(([, s]) => s.canary?.version !== undefined) ?? [];
         expect(svc, "production has a service with a canary version").to.not.equal(undefined);
         (svc as { canary: { weight: number } }).canary.weight = 25;
-        stacks.buildMeshStack(stacks.parseStackConfig("production", raw));
-        await rec.settled();
-        const objects = istioObjects(rec);
-        expect(objects.flatMap((o) => schema.validate(o))).to.deep.equal([]);
+        mesh.stacks.buildMeshStack(mesh.stacks.parseStackConfig("production", raw));
+        await mesh.rec.settled();
+        const objects = istioObjects(mesh.rec);
+        expect(objects.flatMap((o) => mesh.schema.validate(o))).to.deep.equal([]);
         expect(analyzeMesh(objects)).to.deep.equal([]);
         const weights = objects
             .filter((o) => o.kind === "VirtualService")
@@ -86,7 +77,7 @@ describe("every stack under mocks: Istio CRD schema and analyzer rules", functio
             .filter((d): d is Record<string, unknown> => d !== null && typeof d === "object");
         expect(docs.length).to.equal(13);
         const unknown = docs
-            .flatMap((d) => schema.validate(d))
+            .flatMap((d) => mesh.schema.validate(d))
             .filter((p) => p.message.startsWith("unknown field"))
             .map((p) => `${p.object} ${p.path} ${p.message}`)
             .sort();

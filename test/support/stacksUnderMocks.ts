@@ -1,0 +1,49 @@
+/**
+ * Test support: the mocha setup of a suite that runs the Pulumi program (stacks/) under Pulumi's runtime
+ * mocks. Call it once inside the suite's `describe`: it registers a `before` hook that sets up the mocks
+ * first (test/support/mocks.ts) and only then imports the stacks module, as the mocks require. The Istio
+ * schema (test/support/istioSchema.ts) is loaded the first time a test reads `schema` (the first load may
+ * fetch the pinned CRDs), so a suite that never validates never pays for it.
+ *
+ *   const mesh = stacksUnderMocks();
+ *   it("...", async () => { mesh.rec.reset(); mesh.stacks.buildMeshStack(cfg); await mesh.rec.settled(); ... });
+ */
+import type * as Stacks from "../../stacks";
+import { loadIstioSchema, type IstioSchema } from "./istioSchema";
+import { setupMocks, type MockRecorder } from "./mocks";
+
+export interface StacksUnderMocks {
+    /** The resource recorder (reset it per test). */
+    readonly rec: MockRecorder;
+    /** The stacks module, imported after the mocks. */
+    readonly stacks: typeof Stacks;
+    /** Istio's CRD schema validator, loaded on first use. */
+    readonly schema: IstioSchema;
+}
+
+export function stacksUnderMocks(): StacksUnderMocks {
+    let loaded: { rec: MockRecorder; stacks: typeof Stacks } | undefined;
+    let schema: IstioSchema | undefined;
+    before(async () => {
+        const rec = await setupMocks();
+        loaded = { rec, stacks: await import("../../stacks") };
+    });
+    const get = (): { rec: MockRecorder; stacks: typeof Stacks } => {
+        if (loaded === undefined) {
+            throw new Error("stacksUnderMocks: read rec/stacks inside a test or hook of the suite that called it (its before hook sets them)");
+        }
+        return loaded;
+    };
+    return {
+        get rec() {
+            return get().rec;
+        },
+        get stacks() {
+            return get().stacks;
+        },
+        get schema() {
+            schema ??= loadIstioSchema();
+            return schema;
+        },
+    };
+}
