@@ -41,7 +41,7 @@ import { runFanout } from "../release/env/run";
 import type { MetricsProvider } from "../release/metrics/provider";
 import { runRollout } from "../release/rollout";
 import { readStackFiles } from "../release/target";
-import { stackValidator } from "../release/cli";
+import { stackValidator } from "../release/env/check";
 import { FakeMetrics, HEALTHY } from "../test/unit/release/fakes";
 import { tempProjectSettings } from "../test/support/pulumiProject";
 import { DirectApplier } from "./lib/direct";

@@ -8,7 +8,8 @@ import { DestinationRuleClaims } from "./destinationRuleClaims";
 import { DestinationRuleSpec, IstioResource } from "./istio/types";
 import { objectMeta } from "./meta";
 import { buildSubsets, buildTrafficPolicy, SubsetArgs, TrafficPolicyArgs } from "./trafficPolicy";
-import { checkDnsLabel, checkHosts, Problem, throwIfProblems } from "./validation";
+import { throwIfProblems } from "./meshValidationError";
+import { checkDnsLabel, checkHosts, Problem } from "./validation";
 
 export const CIRCUIT_BREAKER_TOKEN = "mesh-traffic:index:CircuitBreaker";
 

@@ -7,12 +7,11 @@
  * `outboundTrafficPolicy.mode: REGISTRY_ONLY`, so only registered hosts are reachable.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { EGRESS_GATEWAY_TOKEN, hostSlug, planEgressGateway } from "./egressGatewayPlan";
 import { DestinationRuleClaims } from "./destinationRuleClaims";
-import { DestinationRuleSpec, GatewaySpec, IstioResource, ServiceEntrySpec, SidecarSpec, VirtualServiceSpec } from "./istio/types";
+import { IstioResource } from "./istio/types";
 import { objectMeta } from "./meta";
-import { checkDnsLabel, checkHosts, checkNoControlChars, checkSelector, checkPort, checkUnique, Problem, show, throwIfProblems } from "./validation";
-
-export const EGRESS_GATEWAY_TOKEN = "mesh-traffic:index:EgressGateway";
+import { throwIfProblems } from "./meshValidationError";
 
 /** One external host reached through the egress gateway (TLS passthrough: the app speaks TLS itself). */
 export interface ExternalHostArgs {
@@ -38,94 +37,6 @@ export interface EgressGatewayArgs {
     claims?: DestinationRuleClaims;
     /** Extra labels. Default none. */
     labels?: Record<string, string>;
-}
-
-/** Everything an EgressGateway emits, computed without creating anything. */
-export interface EgressPlan {
-    problems: Problem[];
-    gateway: GatewaySpec;
-    destinationRule: DestinationRuleSpec;
-    serviceEntries: Array<{ host: string; spec: ServiceEntrySpec }>;
-    virtualServices: Array<{ host: string; spec: VirtualServiceSpec }>;
-    sidecar: SidecarSpec | undefined;
-}
-
-export const EGRESS_SUBSET = "external";
-const DEFAULT_EGRESS_SERVICE = "istio-egressgateway.istio-system.svc.cluster.local";
-
-/** Pure: validates EgressGatewayArgs and computes every spec. */
-export function planEgressGateway(name: string, args: EgressGatewayArgs): EgressPlan {
-    const gatewayService = args.gatewayService ?? DEFAULT_EGRESS_SERVICE;
-    const hostNames = args.hosts.map((h) => h.host);
-    const problems: Problem[] = [
-        ...checkSelector("selector", args.selector, "istio: egressgateway"),
-        ...Object.entries(args.selector ?? {}).flatMap(([k, v]) => [...checkNoControlChars(`selector.${k}`, k), ...checkNoControlChars(`selector.${k}`, v)]),
-        ...checkDnsLabel("name", name),
-        ...checkDnsLabel("namespace", args.namespace),
-        ...checkHosts("gatewayService", [gatewayService], false).map((p) => ({ ...p, propertyPath: "gatewayService", reason: p.reason.replace("gatewayService[0]", "gatewayService") })),
-    ];
-    if (args.hosts.length === 0) {
-        problems.push(...checkHosts("hosts", [], false));
-    }
-    args.hosts.forEach((h, i) => {
-        problems.push(...checkHosts(`hosts[${i}].host`, [h.host], false).map((p) => ({ ...p, propertyPath: `hosts[${i}].host`, reason: p.reason.replace(`hosts[${i}].host[0]`, `hosts[${i}].host`) })));
-        if (h.host.startsWith("*")) {
-            problems.push({ propertyPath: `hosts[${i}].host`, reason: `hosts[${i}].host is ${show(h.host)}; it must be a DNS name without wildcard (resolution DNS needs a real name)` });
-        }
-        problems.push(...checkPort(`hosts[${i}].port`, h.port));
-    });
-    problems.push(...checkUnique("hosts", hostNames, "external host"));
-    if (problems.length === 0) {
-        const claims = args.claims ?? DestinationRuleClaims.global;
-        problems.push(...claims.claim(gatewayService, args.namespace, `${EGRESS_GATEWAY_TOKEN} ${JSON.stringify(name)}`, "gatewayService"));
-    }
-
-    const gatewayRef = `${args.namespace}/${name}`;
-    const ports = [...new Set(args.hosts.map((h) => h.port ?? 443))];
-    const gateway: GatewaySpec = {
-        selector: { ...(args.selector ?? { istio: "egressgateway" }) },
-        servers: ports.map((port) => ({
-            port: { number: port, name: `tls-${port}`, protocol: "TLS" },
-            hosts: args.hosts.filter((h) => (h.port ?? 443) === port).map((h) => h.host),
-            tls: { mode: "PASSTHROUGH" },
-        })),
-    };
-    const destinationRule: DestinationRuleSpec = { host: gatewayService, subsets: [{ name: EGRESS_SUBSET }] };
-    const serviceEntries = args.hosts.map((h) => {
-        const port = h.port ?? 443;
-        const spec: ServiceEntrySpec = {
-            hosts: [h.host],
-            ports: [{ number: port, name: `tls-${port}`, protocol: "TLS" }],
-            location: "MESH_EXTERNAL",
-            resolution: "DNS",
-        };
-        return { host: h.host, spec };
-    });
-    const virtualServices = args.hosts.map((h) => {
-        const port = h.port ?? 443;
-        const spec: VirtualServiceSpec = {
-            hosts: [h.host],
-            gateways: ["mesh", gatewayRef],
-            tls: [
-                {
-                    match: [{ gateways: ["mesh"], port, sniHosts: [h.host] }],
-                    route: [{ destination: { host: gatewayService, subset: EGRESS_SUBSET, port: { number: port } } }],
-                },
-                {
-                    match: [{ gateways: [gatewayRef], port, sniHosts: [h.host] }],
-                    route: [{ destination: { host: h.host, port: { number: port } } }],
-                },
-            ],
-        };
-        return { host: h.host, spec };
-    });
-    const sidecar: SidecarSpec | undefined = args.registryOnly === true ? { outboundTrafficPolicy: { mode: "REGISTRY_ONLY" } } : undefined;
-    return { problems, gateway, destinationRule, serviceEntries, virtualServices, sidecar };
-}
-
-/** A child-name-safe form of a DNS name ("api.example.com" -> "api-example-com"). */
-export function hostSlug(host: string): string {
-    return host.replace(/[^a-z0-9-]/g, "-");
 }
 
 export class EgressGateway extends pulumi.ComponentResource {

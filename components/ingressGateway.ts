@@ -5,10 +5,11 @@
  * traffic (analyzer IST0140).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { GatewaySpec, IstioResource, VirtualServiceSpec } from "./istio/types";
+import { planIngressGateway } from "./ingressGatewayPlan";
+import { IstioResource } from "./istio/types";
 import { objectMeta } from "./meta";
-import { checkGatewayRoutes, GatewayRouteArgs, gatewayHttpRoutes } from "./routes";
-import { checkDnsLabel, checkHosts, checkNoControlChars, checkSelector, checkNonEmpty, checkPort, Problem, show, throwIfProblems } from "./validation";
+import { GatewayRouteArgs } from "./routes";
+import { throwIfProblems } from "./meshValidationError";
 
 export const INGRESS_GATEWAY_TOKEN = "mesh-traffic:index:IngressGateway";
 
@@ -74,48 +75,4 @@ export class IngressGateway extends pulumi.ComponentResource {
         );
         this.registerOutputs({ gateway: this.gateway, virtualService: this.virtualService, gatewayRef: this.gatewayRef, hosts: this.hosts });
     }
-}
-
-/** Pure: validates IngressGatewayArgs and computes the Gateway and VirtualService specs. */
-export function planIngressGateway(name: string, args: IngressGatewayArgs): { problems: Problem[]; gateway: GatewaySpec; virtualService: VirtualServiceSpec } {
-    const httpPort = args.httpPort ?? 80;
-    const httpsPort = args.httpsPort ?? 443;
-    const problems: Problem[] = [
-        ...checkSelector("selector", args.selector, "istio: ingressgateway"),
-        ...Object.entries(args.selector ?? {}).flatMap(([k, v]) => [...checkNoControlChars(`selector.${k}`, k), ...checkNoControlChars(`selector.${k}`, v)]),
-        ...checkDnsLabel("name", name),
-        ...checkDnsLabel("namespace", args.namespace),
-        ...checkHosts("hosts", args.hosts, true),
-        ...checkPort("httpPort", httpPort),
-        ...checkPort("httpsPort", httpsPort),
-        ...checkGatewayRoutes("routes", args.routes),
-    ];
-    if (args.tls.mode !== "SIMPLE" && args.tls.mode !== "MUTUAL") {
-        problems.push({ propertyPath: "tls.mode", reason: `tls.mode is ${show(args.tls.mode)}; it must be SIMPLE or MUTUAL` });
-    }
-    if (args.tls.credentialName === undefined || args.tls.credentialName.length === 0) {
-        problems.push({
-            propertyPath: "tls.credentialName",
-            reason: `tls.credentialName is ${args.tls.credentialName === undefined ? "missing" : show(args.tls.credentialName)}; ${args.tls.mode} TLS needs the name of the Secret with the certificate, such as "sample-app-tls"`,
-        });
-    } else {
-        problems.push(...checkNonEmpty("tls.credentialName", args.tls.credentialName));
-    }
-    if (httpPort === httpsPort) {
-        problems.push({ propertyPath: "httpsPort", reason: `httpsPort is ${httpsPort}, the same as httpPort; use two different ports` });
-    }
-    const hosts = [...args.hosts];
-    const gateway: GatewaySpec = {
-        selector: { ...(args.selector ?? { istio: "ingressgateway" }) },
-        servers: [
-            { port: { number: httpPort, name: "http", protocol: "HTTP" }, hosts, tls: { httpsRedirect: true } },
-            {
-                port: { number: httpsPort, name: "https", protocol: "HTTPS" },
-                hosts,
-                tls: { mode: args.tls.mode, credentialName: args.tls.credentialName },
-            },
-        ],
-    };
-    const virtualService: VirtualServiceSpec = { hosts, gateways: [`${args.namespace}/${name}`], http: gatewayHttpRoutes(args.routes) };
-    return { problems, gateway, virtualService };
 }

@@ -3,10 +3,11 @@
  * and, when routes are given, the VirtualService bound to it.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { GatewaySpec, IstioResource, VirtualServiceSpec } from "./istio/types";
+import { planInternalGateway } from "./internalGatewayPlan";
+import { IstioResource } from "./istio/types";
 import { objectMeta } from "./meta";
-import { checkGatewayRoutes, GatewayRouteArgs, gatewayHttpRoutes } from "./routes";
-import { checkDnsLabel, checkHosts, checkNoControlChars, checkSelector, checkPort, Problem, throwIfProblems } from "./validation";
+import { GatewayRouteArgs } from "./routes";
+import { throwIfProblems } from "./meshValidationError";
 
 export const INTERNAL_GATEWAY_TOKEN = "mesh-traffic:index:InternalGateway";
 
@@ -57,29 +58,4 @@ export class InternalGateway extends pulumi.ComponentResource {
                   );
         this.registerOutputs({ gateway: this.gateway, virtualService: this.virtualService, gatewayRef: this.gatewayRef, hosts: this.hosts });
     }
-}
-
-/** Pure: validates InternalGatewayArgs and computes the specs. */
-export function planInternalGateway(
-    name: string,
-    args: InternalGatewayArgs,
-): { problems: Problem[]; gateway: GatewaySpec; virtualService: VirtualServiceSpec | undefined } {
-    const port = args.port ?? 80;
-    const routes = args.routes ?? [];
-    const problems: Problem[] = [
-        ...checkSelector("selector", args.selector, "istio: internalgateway"),
-        ...Object.entries(args.selector ?? {}).flatMap(([k, v]) => [...checkNoControlChars(`selector.${k}`, k), ...checkNoControlChars(`selector.${k}`, v)]),
-        ...checkDnsLabel("name", name),
-        ...checkDnsLabel("namespace", args.namespace),
-        ...checkHosts("hosts", args.hosts, false),
-        ...checkPort("port", port),
-        ...(routes.length > 0 ? checkGatewayRoutes("routes", routes) : []),
-    ];
-    const hosts = [...args.hosts];
-    const gateway: GatewaySpec = {
-        selector: { ...(args.selector ?? { istio: "internalgateway" }) },
-        servers: [{ port: { number: port, name: "http", protocol: "HTTP" }, hosts }],
-    };
-    const virtualService = routes.length > 0 ? { hosts, gateways: [`${args.namespace}/${name}`], http: gatewayHttpRoutes(routes) } : undefined;
-    return { problems, gateway, virtualService };
 }

@@ -2,9 +2,9 @@
  * Pure validation helpers shared by every component. Each check returns the problems it found as
  * `{ propertyPath, reason }` (never throws), so a component can collect every problem and throw once with
  * {@link MeshValidationError}. A reason names the value, the rule and the fix:
- * `canary.weight is 120; it must be an integer from 0 to 100`.
+ * `canary.weight is 120; it must be an integer from 0 to 100`. Loads no Pulumi SDK (the error a component throws is
+ * in meshValidationError.ts), so checking a config with these rules does not either.
  */
-import * as pulumi from "@pulumi/pulumi";
 import { RE2 } from "re2-wasm";
 
 /** One invalid input: where it is and what is wrong with it. Same shape as Pulumi's `InputPropertyErrorDetails`. */
@@ -41,7 +41,11 @@ const GO_UNIT_NANOS: Record<string, number> = {
     h: 3600e9,
 };
 
+/** One `<number><unit>` of a Go duration: the one grammar of every duration in the config (Istio's and the release policy's). */
 const GO_DURATION_PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
+
+/** A whole Go duration as one regex (for schemas): "0" or one or more parts, e.g. "1m30s", "250ms", ".5s". */
+export const GO_DURATION = new RegExp(`^(?:0|(?:${GO_DURATION_PART.source})+)$`);
 
 /**
  * Parses a Go duration (`time.ParseDuration` syntax without a sign: "1h2m3.5s", "250ms") to nanoseconds.
@@ -71,6 +75,12 @@ export function parseGoDuration(value: string): number | undefined {
         at = GO_DURATION_PART.lastIndex;
     }
     return total;
+}
+
+/** Milliseconds of a Go duration, rounded to whole milliseconds ("1m30s" -> 90000); undefined when it is not one. */
+export function durationMs(value: string): number | undefined {
+    const nanos = parseGoDuration(value);
+    return nanos === undefined ? undefined : Math.round(nanos / 1e6);
 }
 
 /** Istio's rule for every duration field: `duration(self) >= duration('1ms')`. */
@@ -310,42 +320,4 @@ export function checkUnique(path: string, names: readonly string[], what: string
         seen.add(n);
     });
     return problems;
-}
-
-// ---------------------------------------------------------------------------------------------------
-// The error
-// ---------------------------------------------------------------------------------------------------
-
-/**
- * Thrown once by a component with every problem it found, before any child resource exists.
- * A `pulumi.InputPropertiesError`, so the engine pretty-prints `errors`; plus pnpm-style `code` and `hint`.
- */
-export class MeshValidationError extends pulumi.InputPropertiesError {
-    /** Stable machine-readable code. */
-    public readonly code = "MESH_INVALID_ARGS";
-    /** What to do about it. */
-    public readonly hint: string;
-    /** The component type token. */
-    public readonly component: string;
-    /** The component's logical name. */
-    public readonly resourceName: string;
-
-    constructor(component: string, resourceName: string, errors: Problem[]) {
-        const lines = errors.map((e) => `  - ${e.reason}`).join("\n");
-        super({
-            message: `${component} "${resourceName}" has ${errors.length} invalid argument${errors.length === 1 ? "" : "s"}:\n${lines}`,
-            errors,
-        });
-        this.name = "MeshValidationError";
-        this.component = component;
-        this.resourceName = resourceName;
-        this.hint = "Fix the values named above (stack config or component args); nothing was registered.";
-    }
-}
-
-/** Throws a {@link MeshValidationError} when there is any problem. */
-export function throwIfProblems(component: string, resourceName: string, problems: Problem[]): void {
-    if (problems.length > 0) {
-        throw new MeshValidationError(component, resourceName, problems);
-    }
 }

@@ -5,8 +5,9 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { planWorkloads } from "./workloadsPlan";
 import { BASE_LABELS } from "./meta";
-import { checkCount, checkDnsLabel, checkNoControlChars, checkNonEmpty, checkPort, checkUnique, Problem, throwIfProblems } from "./validation";
+import { throwIfProblems } from "./meshValidationError";
 
 export const WORKLOADS_TOKEN = "mesh-traffic:index:Workloads";
 
@@ -88,32 +89,4 @@ export class Workloads extends pulumi.ComponentResource {
         );
         this.registerOutputs({ deployments: this.deployments, service: this.service, versions: this.versions });
     }
-}
-
-/** Pure: validates WorkloadsArgs and resolves the ports. */
-export function planWorkloads(args: WorkloadsArgs): { problems: Problem[]; port: number; targetPort: number } {
-    const port = args.port ?? 8080;
-    const targetPort = args.targetPort ?? port;
-    const problems: Problem[] = [
-        ...checkDnsLabel("namespace", args.namespace),
-        ...checkDnsLabel("app", args.app),
-        ...checkPort("port", port),
-        ...checkPort("targetPort", targetPort),
-        ...checkUnique("versions", args.versions.map((v) => v.version), "version"),
-    ];
-    if (args.versions.length === 0) {
-        problems.push({ propertyPath: "versions", reason: 'versions is []; it must list at least one version, such as [{ version: "v1", image: "..." }]' });
-    }
-    args.versions.forEach((v, i) => {
-        problems.push(
-            ...checkDnsLabel(`versions[${i}].version`, v.version),
-            ...checkNonEmpty(`versions[${i}].image`, v.image),
-            ...checkNoControlChars(`versions[${i}].image`, v.image),
-            ...checkCount(`versions[${i}].replicas`, v.replicas, 0),
-        );
-        if (`${args.app}-${v.version}`.length > 63) {
-            problems.push({ propertyPath: `versions[${i}].version`, reason: `versions[${i}].version makes the Deployment name "${args.app}-${v.version}" longer than 63 characters; shorten app or version` });
-        }
-    });
-    return { problems, port, targetPort };
 }

@@ -15,7 +15,7 @@
 import * as path from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { type Clock } from "./clock";
-import { GO_DURATION } from "./config";
+import { durationMs } from "../components/validation";
 import type { TrafficDriver } from "./driver/driver";
 import { ExitCode, Redactor, ReleaseError, errorMessage } from "./errors";
 import { readStackFiles, resolveTarget, type StackFile, type Target } from "./target";
@@ -32,8 +32,6 @@ import { renderSummary } from "./reporters/summary";
 import { TerminalReporter } from "./reporters/terminal";
 import type { CliEvent, CliSink, Write } from "./reporters/types";
 import { runRollout, type ConfigValidator, type ReleaseDeps, type RolloutRequest } from "./rollout";
-import { checkStackConfig } from "../stacks/config";
-import { rawStackConfig } from "./env/check";
 import { PROGRAM_CHOICES, type ProgramChoice } from "./driver/program";
 import { runAbTest, runFault, runStatus, type AbTestRequest, type OneShotDeps, type FaultRequest, type StatusRequest } from "./oneShot";
 
@@ -93,7 +91,7 @@ function percentArg(flag: string, int: boolean): (text: string) => number {
 
 function durationArg(flag: string): (text: string) => string {
     return (text) => {
-        if (!GO_DURATION.test(text)) {
+        if (durationMs(text) === undefined) {
             throw new InvalidArgumentError(`${flag} is ${JSON.stringify(text)}; it must be a Go-style duration such as 500ms, 5s or 1m30s`);
         }
         return text;
@@ -420,14 +418,6 @@ export interface CliIO extends ParseEnv {
     /** Redraw period of the live view, ms (0 in tests). */
     tickMs?: number;
 }
-
-/**
- * The stack schema and rules (stacks/config.ts) as the release's {@link ConfigValidator}: the config a command
- * is about to write must be one the Pulumi program accepts. Top-level values are typed the way the program
- * reads them (Pulumi hands plain keys over as text: `createNamespace: "true"`).
- */
-export const stackValidator: ConfigValidator = (config) =>
-    checkStackConfig(rawStackConfig(config)).problems.map((p) => ({ propertyPath: p.propertyPath, reason: `${p.reason} (fix: ${p.fix})` }));
 
 /** A driver that hands the secrets it reads to `redactor` (the CLI's own second line of defence). */
 export function observeSecrets(driver: TrafficDriver, redactor: Redactor): TrafficDriver {

@@ -6,7 +6,7 @@
  * field's type. {@link typedByPulumi} finds string values that would be mistyped, so callers refuse them
  * before anything is written.
  */
-import type { RolloutState } from "./config";
+import type { RolloutState } from "../contract/release";
 import type { ConfigEdit, ConfigPath } from "./driver/driver";
 
 const service = (svc: string, ...rest: string[]): ConfigPath => ["services", svc, ...rest];

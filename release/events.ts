@@ -8,7 +8,7 @@
  * Every time is an RFC 3339 string (`at`). Percentages are 0..100, latencies milliseconds.
  * No event ever carries a secret (credentials of Prometheus or of webhooks).
  */
-import type { RolloutState } from "./config";
+import type { RolloutState } from "../contract/release";
 
 export type Verdict = "Successful" | "Failed" | "Error" | "Inconclusive";
 

@@ -17,7 +17,7 @@
  *   Prometheus outage that heals resets it, like Argo's `consecutiveErrorLimit`). A counter above its
  *   limit rolls back.
  */
-import type { RolloutState } from "./config";
+import type { RolloutState } from "../contract/release";
 import type { Outcome, Verdict } from "./events";
 
 /** The parts of the policy the machine needs. */

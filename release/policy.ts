@@ -7,11 +7,12 @@
  * fix. Secret values (Prometheus credentials) are never echoed.
  */
 import { z } from "zod";
-import { parseDuration, releaseSchema, rolloutStateSchema, type RolloutState } from "./config";
+import { durationMs } from "../components/validation";
+import { releaseSchema, rolloutStateSchema, type RolloutState } from "../contract/release";
 import { configError, ReleaseError, type ConfigProblem } from "./errors";
 import type { MachinePolicy } from "./machine";
 import { LABEL_VALUE } from "./metrics/promql";
-import { plainSecretProblems, PROMETHEUS_CREDENTIALS_ADVICE, PROMETHEUS_URL_EXAMPLE, releaseRules, urlProblems } from "./rules";
+import { plainSecretProblems, PROMETHEUS_CREDENTIALS_ADVICE, PROMETHEUS_URL_EXAMPLE, releaseRules, urlProblems } from "../contract/releaseRules";
 import type { WebhookSpec } from "./webhooks";
 import type { AnalysisThresholds } from "./analysis";
 import { typedByPulumi, valueAt } from "./edits";
@@ -127,7 +128,7 @@ function parseOverrides(
     }
     let intervalMs: number | undefined;
     if (overrides.interval !== undefined) {
-        intervalMs = parseDuration(overrides.interval);
+        intervalMs = durationMs(overrides.interval);
         if (intervalMs === undefined || intervalMs < 1000) {
             problems.push({
                 propertyPath: "--interval",
@@ -197,8 +198,8 @@ export function resolvePolicy(stack: string, rawRelease: unknown, overrides: Pol
     const a = r.analysis;
     return {
         steps: steps ?? r.steps,
-        intervalMs: intervalMs ?? parseDuration(r.interval) ?? 60_000,
-        analysis: { mode: a.mode, alpha: a.alpha, lookIntervalMs: parseDuration(r.prometheus.scrapeInterval) ?? 15_000 },
+        intervalMs: intervalMs ?? durationMs(r.interval) ?? 60_000,
+        analysis: { mode: a.mode, alpha: a.alpha, lookIntervalMs: durationMs(r.prometheus.scrapeInterval) ?? 15_000 },
         machine: {
             steps: steps ?? r.steps,
             failureLimit: a.failureLimit,
@@ -216,12 +217,12 @@ export function resolvePolicy(stack: string, rawRelease: unknown, overrides: Pol
         customQueries: a.metrics.map((m) => ({ name: m.name, query: m.query })),
         prometheus: {
             url: prometheusUrl ?? r.prometheus.url,
-            timeoutMs: parseDuration(r.prometheus.timeout) ?? 5000,
+            timeoutMs: durationMs(r.prometheus.timeout) ?? 5000,
             bearerToken: r.prometheus.bearerToken,
             basicAuth: r.prometheus.basicAuth,
         },
-        webhooks: r.webhooks.map((h) => ({ name: h.name, type: h.type, url: h.url, timeoutMs: parseDuration(h.timeout) ?? 10_000, retries: h.retries })),
-        update: { retries: r.update.retries, backoffMs: parseDuration(r.update.backoff) ?? 5000 },
+        webhooks: r.webhooks.map((h) => ({ name: h.name, type: h.type, url: h.url, timeoutMs: durationMs(h.timeout) ?? 10_000, retries: h.retries })),
+        update: { retries: r.update.retries, backoffMs: durationMs(r.update.backoff) ?? 5000 },
     };
 }
 

@@ -11,7 +11,7 @@
  */
 import { assessAnalysis, type AnalysisResult } from "./analysis";
 import { isAborted, systemClock, type Clock } from "./clock";
-import type { RolloutState } from "./config";
+import type { RolloutState } from "../contract/release";
 import { DriverError, type ConfigEdit, type TrafficDriver } from "./driver/driver";
 import { appliedShares, handEditOf, handEditText, liveSplitOf, liveSplitProblems, observedShare, type LiveReader, type LiveSplit } from "./live";
 import { promoteFinalizeEdits, promoteRouteEdits, rollbackEdits, shiftEdits, stateEdit, applyEdits, versionsOf, cannotRestore, stableToRestore, valueAt } from "./edits";

@@ -17,10 +17,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { serviceStackName, shortStackName } from "../stacks/layout";
+import { serviceStackName, shortStackName } from "../contract/project";
 import { ExitCode, ReleaseError } from "./errors";
 
-export { serviceStackName, shortStackName };
 
 /** The project's config namespace (Pulumi.yaml `name`). */
 const PREFIX = "mesh-traffic:";

@@ -1,6 +1,6 @@
 /**
- * Generates docs/config.md, the reference of every stack config key, from the zod schema (stacks/schema.ts,
- * with `release` and `rollouts` from release/config.ts): `z.toJSONSchema(stackConfigSchema, { io: "input" })`
+ * Generates docs/config.md, the reference of every stack config key, from the zod schema (contract/schema.ts,
+ * with `release` and `rollouts` from contract/release.ts): `z.toJSONSchema(stackConfigSchema, { io: "input" })`
  * gives each key's type, range, default and `.meta({ description })`; one table row per config path.
  *
  *   node -r ts-node/register/transpile-only scripts/config-docs.ts           write docs/config.md
@@ -12,7 +12,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
-import { stackConfigSchema } from "../stacks/schema";
+import { stackConfigSchema } from "../contract/schema";
 
 type JsonSchema = z.core.JSONSchema.JSONSchema;
 
@@ -207,7 +207,7 @@ const cell = (text: string): string => text.replace(/\s+/g, " ").replace(/\|/g, 
 
 const INTRO = `# Stack config reference
 
-<!-- Generated from stacks/schema.ts and release/config.ts by scripts/config-docs.ts; do not edit by hand.
+<!-- Generated from contract/schema.ts and contract/release.ts by scripts/config-docs.ts; do not edit by hand.
      Regenerate with: ${REGENERATE_COMMAND} -->
 
 Every key below lives in the project namespace \`mesh-traffic:\`, so the prefix is optional
@@ -222,7 +222,7 @@ pulumi config set --secret --path 'release.prometheus.bearerToken' <token>
 \`\`\`
 
 Or edit \`Pulumi.<stack>.yaml\` directly. The program parses the whole namespace with the zod schema in
-\`stacks/schema.ts\` and reports every problem at once, each with its path, value, rule and a fix. Unknown
+\`contract/schema.ts\` and reports every problem at once, each with its path, value, rule and a fix. Unknown
 keys are rejected, with a "did you mean" hint for a likely typo (\`wieght\` -> \`weight\`) or a field name
 that Istio does not use (\`circuitBreaker\` -> \`outlierDetection\`). Rules across keys (for example: an
 enabled ingress needs \`tls\`, an unrouted canary has weight 0) and Istio's value rules (Go durations of at
@@ -299,7 +299,7 @@ export function main(args: readonly string[], io: MainIo = processIo): number {
     if (missing.length > 0) {
         io.err(
             `config-docs: ${missing.length} path(s) have no description; add .meta({ description: "..." }) ` +
-                `in stacks/schema.ts or release/config.ts: ${missing.join(", ")}\n`,
+                `in contract/schema.ts or contract/release.ts: ${missing.join(", ")}\n`,
         );
         return 1;
     }

@@ -25,8 +25,7 @@ import { execFile } from "node:child_process";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { Command } from "commander";
-import { configFromPulumiMap, PROJECT } from "../stacks/config";
-import { serviceStackName } from "../stacks/layout";
+import { configFromPulumiMap, PROJECT, serviceStackName } from "../contract/project";
 
 const run = promisify(execFile);
 

@@ -17,7 +17,7 @@
  */
 import { Command, InvalidArgumentError } from "commander";
 import * as fs from "node:fs";
-import { parseDuration } from "../release/config";
+import { durationMs } from "../components/validation";
 import { kubeMeshReader } from "./kube";
 import { behaviorPatchSchema, type BehaviorPatch } from "./model";
 import type { RequestClass } from "./routing";
@@ -71,9 +71,9 @@ export function parseHeaderMix(text: string): RequestClass {
     return { share: Number(m[3]), headers: { [(m[1] ?? "").toLowerCase()]: m[2] ?? "" } };
 }
 
-function durationMs(flag: string): (text: string) => number {
+function durationArg(flag: string): (text: string) => number {
     return (text) => {
-        const ms = parseDuration(text);
+        const ms = durationMs(text);
         if (ms === undefined || ms <= 0) {
             throw new InvalidArgumentError(`${flag} ${JSON.stringify(text)} is not a positive duration such as 500ms, 30s or 15m`);
         }
@@ -127,8 +127,8 @@ export function buildCommand(): Command {
         .option("--seed <n>", "RNG seed", number("--seed"), 1)
         .option("--port <n>", "port on the loopback address, 0 = free port", number("--port"), 0)
         .option("--host <addr>", "loopback address to bind", "127.0.0.1")
-        .option("--max-duration <d>", "stop after this long", durationMs("--max-duration"), 900_000)
-        .option("--poll-interval <d>", "API server poll period", durationMs("--poll-interval"), 500)
+        .option("--max-duration <d>", "stop after this long", durationArg("--max-duration"), 900_000)
+        .option("--poll-interval <d>", "API server poll period", durationArg("--poll-interval"), 500)
         .option("--default-version <v>", "version for routes without a subset (default: the stable subset's)")
         .option(
             "--behavior <spec>",

@@ -15,16 +15,17 @@ import { isDeepStrictEqual } from "node:util";
 import type { z } from "zod";
 import { setOwn } from "../components/ownKeys";
 import { CONTROL_CHARS, CONTROL_CHARS_RULE, show } from "../components/validation";
-import { plainSecretProblems } from "../release/rules";
-import { stackConfigSchema, type StackConfig } from "./schema";
+import { didYouMean } from "../contract/didYouMean";
+import { formatPath, isUnder, setFix, valueAt } from "../contract/paths";
+import { configFromPulumiMap, PROJECT } from "../contract/project";
+import { plainSecretProblems } from "../contract/releaseRules";
+import { stackConfigSchema, type StackConfig } from "../contract/schema";
+import { isSecretKeyPath, isSecretPath } from "../contract/secrets";
 import { checkLayout } from "./layout";
-import { checkMeshPlan, checkObjectOwners } from "./meshStack";
+import { checkMeshPlan, checkObjectOwners } from "./meshPlan";
 import { checkStackRules, type RuleProblem } from "./rules";
 
-export type { StackConfig } from "./schema";
-
-/** The config namespace: `pulumi config set --path 'services.sample-app.canary.weight' 25` needs no prefix. */
-export const PROJECT = "mesh-traffic";
+export type { StackConfig } from "../contract/schema";
 
 /** One problem in the stack config. */
 export interface StackConfigProblem {
@@ -65,17 +66,6 @@ export class StackConfigError extends pulumi.RunError {
 // ---------------------------------------------------------------------------------------------
 // Secrets.
 
-/** Config paths whose values are secret wherever they appear. */
-const SECRET_PATHS: readonly RegExp[] = [
-    /^release\.prometheus\.bearerToken$/,
-    /^release\.prometheus\.basicAuth\.password$/,
-    // TLS material is never a config key (gateways take a credentialName), but refuse to echo one anyway.
-    /(^|\.)(privateKey|key|cert|certificate|password|token|secret)$/i,
-];
-
-const isSecretPath = (path: string, secretKeys: ReadonlySet<string>): boolean =>
-    secretKeys.has(path.split(/[.[]/, 1)[0] ?? "") || SECRET_PATHS.some((re) => re.test(path));
-
 /** Every string value at a secret path of `raw`, longest first (so a prefix never hides the rest). */
 function secretValues(raw: unknown, secretKeys: ReadonlySet<string>, path = ""): string[] {
     if (typeof raw === "string") {
@@ -96,66 +86,6 @@ function scrubSecrets(text: string, secrets: readonly string[]): string {
 
 // ---------------------------------------------------------------------------------------------
 // Paths and "did you mean".
-
-/** `["services", "sample-app", "hosts", 0]` -> `services.sample-app.hosts[0]`. */
-export function formatPath(path: readonly PropertyKey[]): string {
-    return path.reduce<string>(
-        (acc, seg) => (typeof seg === "number" ? `${acc}[${seg}]` : acc === "" ? String(seg) : `${acc}.${String(seg)}`),
-        "",
-    );
-}
-
-/** The value at `path` of `raw`, through own properties only (`constructor` is not a key of `{}`). */
-function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
-    let cur: unknown = raw;
-    for (const seg of path) {
-        if (cur === null || typeof cur !== "object" || !Object.hasOwn(cur, seg)) {
-            return undefined;
-        }
-        cur = (cur as Record<PropertyKey, unknown>)[seg];
-    }
-    return cur;
-}
-
-/** Levenshtein distance (insert, delete, substitute), O(a*b) with one row. */
-export function levenshtein(a: string, b: string): number {
-    let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-        const row = [i];
-        for (let j = 1; j <= b.length; j++) {
-            const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-            row.push(Math.min((prev[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost));
-        }
-        prev = row;
-    }
-    return prev[b.length] ?? 0;
-}
-
-/** Field names that circulate in Istio examples (the seed doc among them) but are not Istio's. */
-const ISTIO_RENAMES: Readonly<Record<string, string>> = {
-    circuitBreaker: "outlierDetection",
-    keepAlive: "tcpKeepalive",
-    consecutiveErrors: "consecutive5xxErrors",
-};
-
-/**
- * The allowed key closest to `key`, if it is close enough to be a typo: distance at most 2, or at most a
- * third of the key's length for long keys; a case-only difference always counts.
- */
-export function didYouMean(key: string, allowed: readonly string[]): string | undefined {
-    const renamed = Object.hasOwn(ISTIO_RENAMES, key) ? ISTIO_RENAMES[key] : undefined;
-    if (renamed !== undefined && allowed.includes(renamed)) {
-        return renamed;
-    }
-    let best: { k: string; d: number } | undefined;
-    for (const k of allowed) {
-        const d = k.toLowerCase() === key.toLowerCase() ? 0 : levenshtein(key, k);
-        if (best === undefined || d < best.d) {
-            best = { k, d };
-        }
-    }
-    return best !== undefined && best.d <= Math.max(2, Math.floor(key.length / 3)) ? best.k : undefined;
-}
 
 type AnyZod = z.core.$ZodType;
 
@@ -197,10 +127,6 @@ export function allowedKeysAt(path: readonly PropertyKey[], root: AnyZod = stack
 // ---------------------------------------------------------------------------------------------
 // Zod issues -> problems.
 
-function setFix(path: string, secret: boolean): string {
-    return `pulumi config set${secret ? " --secret" : ""} --path '${path}' <valid value>`;
-}
-
 function issueProblems(issue: z.core.$ZodIssue, raw: unknown, secretKeys: ReadonlySet<string>): StackConfigProblem[] {
     if (issue.code === "unrecognized_keys") {
         const allowed = allowedKeysAt(issue.path);
@@ -231,14 +157,14 @@ function issueProblems(issue: z.core.$ZodIssue, raw: unknown, secretKeys: Readon
         {
             propertyPath: path,
             reason: value === undefined ? `${label} is missing; it is required` : `${label} is ${shown}; ${rule}`,
-            fix: setFix(path, secret),
+            fix: setFix(path, { secret }),
         },
     ];
 }
 
 /**
  * Messages for zod's built-in checks, phrased as rules ("must be ..."), for this parse only: a message a
- * schema sets itself (stacks/schema.ts, release/config.ts) wins over these.
+ * schema sets itself (contract/schema.ts, contract/release.ts) wins over these.
  */
 function ruleMessage(issue: z.core.$ZodRawIssue): string | undefined {
     const a = (word: string): string => `${/^[aeiou]/.test(word) ? "an" : "a"} ${word}`;
@@ -286,12 +212,9 @@ function semanticProblems(cfg: StackConfig, secretKeys: ReadonlySet<string> | un
     const plain =
         secretKeys === undefined
             ? []
-            : plainSecretProblems(cfg.release, (path) => isSecretKeyPath(path, secretKeys)).map((p) => ({ ...p, fix: p.fix ?? setFix(p.propertyPath, true) }));
+            : plainSecretProblems(cfg.release, (path) => isSecretKeyPath(path, secretKeys)).map((p) => ({ ...p, fix: p.fix ?? setFix(p.propertyPath, { secret: true }) }));
     return [...checkLayout(present, cfg), ...checkStackRules(cfg), ...checkMeshPlan(cfg), ...checkObjectOwners(cfg), ...plain];
 }
-
-/** `path` is under a top-level key Pulumi holds as a secret. */
-const isSecretKeyPath = (path: string, secretKeys: ReadonlySet<string>): boolean => secretKeys.has(path.split(/[.[]/, 1)[0] ?? "");
 
 /** A key no config may use: JavaScript gives it a meaning of its own (parsers drop it or change the prototype). */
 const RESERVED_KEY = "__proto__";
@@ -320,7 +243,7 @@ function rawProblems(raw: unknown, secretKeys: ReadonlySet<string>): { cleaned: 
                 return value;
             }
             const secret = isSecretPath(p, secretKeys);
-            problems.push({ propertyPath: p, reason: `${p} is ${secret ? "[secret]" : show(value)}; ${CONTROL_CHARS_RULE}`, fix: setFix(p, secret) });
+            problems.push({ propertyPath: p, reason: `${p} is ${secret ? "[secret]" : show(value)}; ${CONTROL_CHARS_RULE}`, fix: setFix(p, { secret }) });
             touched.push(p);
             return value.replace(CONTROL_CHARS_ALL, "");
         }
@@ -360,9 +283,6 @@ function rawProblems(raw: unknown, secretKeys: ReadonlySet<string>): { cleaned: 
     const cleaned = walk(raw, []);
     return { cleaned, problems, touched };
 }
-
-const isUnder = (path: string, prefix: string): boolean =>
-    path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`);
 
 /** Removes `path` from `obj` (own properties only); true when something was there. */
 function removeAt(obj: unknown, path: readonly PropertyKey[]): boolean {
@@ -509,43 +429,6 @@ export function parseStackConfig(stack: string, raw: unknown, options: ParseOpti
 
 // ---------------------------------------------------------------------------------------------
 // The I/O edge.
-
-/** Top-level keys whose plain-string value is the value itself (not JSON). */
-const STRING_KEYS: ReadonlySet<string> = new Set(["layout", "platformStack", "namespace"]);
-
-/**
- * Turns Pulumi's flat config map (`"mesh-traffic:services": "<json>"`) into a plain object. Structured values
- * arrive as JSON, booleans and numbers as their text. Keys of a namespace one or two edits away from
- * `mesh-traffic` (a typo that Pulumi would silently keep) are returned in `strayKeys`.
- */
-export function configFromPulumiMap(all: Readonly<Record<string, string>>): {
-    raw: Record<string, unknown>;
-    strayKeys: string[];
-} {
-    const raw: Record<string, unknown> = {};
-    const strayKeys: string[] = [];
-    for (const [fullKey, text] of Object.entries(all)) {
-        const colon = fullKey.indexOf(":");
-        const ns = fullKey.slice(0, colon);
-        const key = fullKey.slice(colon + 1);
-        if (ns !== PROJECT) {
-            if (colon > 0 && ns !== "pulumi" && levenshtein(ns, PROJECT) <= 2) {
-                strayKeys.push(fullKey);
-            }
-            continue;
-        }
-        if (STRING_KEYS.has(key)) {
-            setOwn(raw, key, text);
-            continue;
-        }
-        try {
-            setOwn(raw, key, JSON.parse(text) as unknown);
-        } catch {
-            setOwn(raw, key, text); // the schema reports the type mismatch with the value
-        }
-    }
-    return { raw, strayKeys };
-}
 
 /** Reads and parses the current stack's config from the Pulumi runtime. The only place config is read. */
 export function readStackConfig(): StackConfig {

@@ -6,10 +6,11 @@
  */
 import { show } from "../components/validation";
 import { checkStackConfig, type StackConfigProblem } from "./config";
-import { checkDelegateNesting, rootRoutes, serviceStackName, shortStackName } from "./layout";
-import { stackObjects } from "./meshStack";
+import { serviceStackName, shortStackName } from "../contract/project";
+import { checkDelegateNesting, rootRoutes } from "./layout";
+import { stackObjects } from "./meshPlan";
 import { serviceHosts } from "./rules";
-import type { StackConfig } from "./schema";
+import type { StackConfig } from "../contract/schema";
 
 /** One problem of an environment: the stack it is in, and the problem at that stack's config path. */
 export interface EnvironmentProblem extends StackConfigProblem {

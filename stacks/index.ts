@@ -9,11 +9,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { readStackConfig, StackConfigError } from "./config";
 import { checkServiceAgainstPlatform, type PlatformOutputs } from "./layout";
-import { buildMeshStack, type MeshStackOutputs } from "./meshStack";
+import { type MeshStackOutputs } from "./meshPlan";
+import { buildMeshStack } from "./meshStack";
 
-export * from "./schema";
+export * from "../contract/schema";
 export * from "./config";
 export * from "./rules";
+export * from "./meshPlan";
 export * from "./meshStack";
 export * from "./layout";
 export * from "./environment";

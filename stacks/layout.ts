@@ -21,7 +21,7 @@
  */
 import { show } from "../components/validation";
 import type { RuleProblem } from "./rules";
-import type { Layout, ServiceConfig, StackConfig } from "./schema";
+import type { Layout, ServiceConfig, StackConfig } from "../contract/schema";
 
 /** Top-level keys each layout may set (a key not listed is refused when present in the stack's config). */
 export const LAYOUT_KEYS: Readonly<Record<Layout, readonly (keyof StackConfig)[]>> = {
@@ -45,12 +45,6 @@ const BELONGS: Readonly<Partial<Record<keyof StackConfig, string>>> = {
 
 /** Name of the delegate VirtualService of a service (in the platform stack's namespace). */
 export const delegateName = (service: string): string => `${service}-delegate`;
-
-/** The conventional service stack name of a service in an environment: `<env>.<svc>`. */
-export const serviceStackName = (env: string, service: string): string => `${env}.${service}`;
-
-/** The last segment of a stack name as `pulumi stack` prints it (`org/project/dev` -> `dev`). */
-export const shortStackName = (stack: string): string => stack.slice(stack.lastIndexOf("/") + 1);
 
 /** One gateway root route as the platform stack exports it. */
 export interface RootRoute {

@@ -10,8 +10,9 @@
 import { qualifyHost } from "../components/destinationRuleClaims";
 import { own } from "../components/ownKeys";
 import { show, type Problem } from "../components/validation";
-import { releaseRules } from "../release/rules";
-import type { IngressConfig, InternalGatewayConfig, ServiceConfig, StackConfig, TrafficPolicyConfig } from "./schema";
+import { setFix } from "../contract/paths";
+import { releaseRules } from "../contract/releaseRules";
+import type { IngressConfig, InternalGatewayConfig, ServiceConfig, StackConfig, TrafficPolicyConfig } from "../contract/schema";
 
 /** A problem with the fix to print under it. */
 export interface RuleProblem extends Problem {
@@ -23,9 +24,6 @@ export interface RuleProblem extends Problem {
     about?: readonly string[];
 }
 
-
-/** `pulumi config set --path '<path>' <what>`. */
-export const setFix = (path: string, what = "<valid value>"): string => `pulumi config set --path '${path}' ${what}`;
 
 const rule = (propertyPath: string, reason: string, fix: string): RuleProblem => ({ propertyPath, reason, fix });
 
@@ -100,7 +98,7 @@ function checkRoutedReplicas(name: string, svc: ServiceConfig): RuleProblem[] {
                 at,
                 `${at} is 0 but ${why} ${role} version ${show(svc[role].version)}: its subset would select no endpoint ` +
                     "(istiod: cluster without instances) and Envoy answers that traffic with 503 (no healthy upstream)",
-                `${setFix(`${p}.${role}.replicas`, "1")}${role === "canary" ? `, or route nothing to it: ${setFix(`${p}.canary.routed`, "false")} and weight 0` : ""}`,
+                `${setFix(`${p}.${role}.replicas`, { value: "1" })}${role === "canary" ? `, or route nothing to it: ${setFix(`${p}.canary.routed`, { value: "false" })} and weight 0` : ""}`,
             ),
         );
     };
@@ -135,7 +133,7 @@ function checkService(name: string, svc: ServiceConfig): RuleProblem[] {
                 `${p}.canary.weight`,
                 `${p}.canary.weight is ${c.weight} but ${p}.canary.routed is false; an unrouted canary takes no traffic, ` +
                     `so its weight must be 0`,
-                setFix(`${p}.canary.weight`, "0"),
+                setFix(`${p}.canary.weight`, { value: "0" }),
             ),
         );
     }
@@ -159,7 +157,7 @@ function checkGatewayServices(
                           `${key}.routes[${i}].service`,
                           `${key}.routes[${i}].service is ${show(r.service)}, which is not a key of services; it must name ` +
                               `a service of this stack (${Object.keys(services).map((s) => show(s)).join(", ") || "none defined"})`,
-                          setFix(`${key}.routes[${i}].service`, "<one of services>"),
+                          setFix(`${key}.routes[${i}].service`, { value: "<one of services>" }),
                       ),
                       about: [`services.${r.service}`],
                   },
@@ -176,7 +174,7 @@ function checkIngressTls(ingress: IngressConfig): RuleProblem[] {
             "ingress.tls",
             "ingress.tls is missing; an enabled ingress serves HTTPS on httpsPort and must set tls.mode (SIMPLE or MUTUAL) " +
                 "and tls.credentialName (the Kubernetes TLS Secret)",
-            `${setFix("ingress.tls.mode", "SIMPLE")} && ${setFix("ingress.tls.credentialName", "<secret name>")}`,
+            `${setFix("ingress.tls.mode", { value: "SIMPLE" })} && ${setFix("ingress.tls.credentialName", { value: "<secret name>" })}`,
         ),
     ];
 }
@@ -215,7 +213,7 @@ function checkHostOwners(cfg: StackConfig): RuleProblem[] {
     return out;
 }
 
-/** The release policy's rules (release/rules.ts), the same ones mesh-release applies. */
+/** The release policy's rules (contract/releaseRules.ts), the same ones mesh-release applies. */
 function checkReleasePolicy(cfg: StackConfig): RuleProblem[] {
     return releaseRules(cfg.release).map((p) => ({ propertyPath: p.propertyPath, reason: p.reason, fix: p.fix ?? setFix(p.propertyPath) }));
 }

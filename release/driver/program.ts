@@ -12,7 +12,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { meshProgram } from "../../stacks";
 import type { ProgramSource } from "./pulumiStack";
 
 export type ProgramChoice = "auto" | "local" | "inline";
@@ -55,8 +54,15 @@ export function isOwnProgram(workDir: string, root: string = packageRoot()): boo
 
 /** The program source for a choice; see the file comment. */
 export function programFor(choice: ProgramChoice, workDir: string): ProgramSource {
-    // spread: an interface has no index signature, the Automation API wants a plain record
-    const inline: ProgramSource = { kind: "inline", program: async () => ({ ...(await meshProgram()) }) };
+    // Loaded when an update runs it: the program (and the Kubernetes provider) stays out of every command that
+    // only reads or checks config. Spread: an interface has no index signature, the Automation API wants a plain record.
+    const inline: ProgramSource = {
+        kind: "inline",
+        program: async () => {
+            const { meshProgram } = await import("../../stacks");
+            return { ...(await meshProgram()) };
+        },
+    };
     switch (choice) {
         case "inline":
             return inline;

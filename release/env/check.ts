@@ -1,5 +1,7 @@
 /**
- * The fan-out's check before it applies anything: every stack of the environment, read from the project's
+ * The Pulumi program's own checks, run by mesh-release (release/'s one edge into stacks/ besides running the
+ * program, driver/program.ts): {@link stackValidator}, the config a command is about to write, and the fan-out's
+ * check before it applies anything: every stack of the environment, read from the project's
  * `Pulumi.<stack>.yaml` files, through the program side's `checkEnvironment` (stacks/environment.ts: each
  * stack's schema and rules, the layouts, one stack per service, every root route to a service stack,
  * delegate matches nested in the root's). Secure values are not decrypted: the check sees `[secret]` in
@@ -8,9 +10,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { configFromPulumiMap, PROJECT } from "../../stacks/config";
+import { configFromPulumiMap, PROJECT } from "../../contract/project";
+import { checkStackConfig } from "../../stacks/config";
 import { checkEnvironment, type StackConfigInput } from "../../stacks/environment";
 import type { ConfigProblem } from "../errors";
+import type { ConfigValidator } from "../rollout";
 import type { StackFile } from "../target";
 import { serviceStacksOf } from "./plan";
 
@@ -22,6 +26,14 @@ export function rawStackConfig(config: Readonly<Record<string, unknown>>): Recor
     }
     return configFromPulumiMap(map).raw;
 }
+
+/**
+ * The stack schema and rules (stacks/config.ts) as the release's {@link ConfigValidator}: the config a command
+ * is about to write must be one the Pulumi program accepts. Top-level values are typed the way the program
+ * reads them (Pulumi hands plain keys over as text: `createNamespace: "true"`).
+ */
+export const stackValidator: ConfigValidator = (config) =>
+    checkStackConfig(rawStackConfig(config)).problems.map((p) => ({ propertyPath: p.propertyPath, reason: `${p.reason} (fix: ${p.fix})` }));
 
 /** `{secure: "v1:..."}` leaves become "[secret]" (a copy). */
 function withoutCiphertexts(value: unknown): unknown {

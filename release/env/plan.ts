@@ -16,7 +16,8 @@
  * Within a phase the stacks run with bounded concurrency; phases run one after the other.
  */
 import { ExitCode, ReleaseError } from "../errors";
-import { shortStackName, type StackFile } from "../target";
+import { shortStackName } from "../../contract/project";
+import type { StackFile } from "../target";
 
 export type EnvOp = "up" | "preview" | "status";
 export const ENV_OPS: readonly EnvOp[] = ["up", "preview", "status"];

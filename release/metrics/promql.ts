@@ -6,7 +6,8 @@
  * double-quoted PromQL string anyway; the window is rendered from a number of milliseconds, never copied
  * from the input. A service name such as `x"} or vector(1) #` is rejected before any query is sent.
  */
-import { parseDuration } from "../config";
+import { durationMs } from "../../components/validation";
+import { TEMPLATE_VARIABLES, templateVariableProblems } from "../../contract/releaseRules";
 
 /** Kubernetes label value (also what Istio puts in `destination_service_name` and `destination_version`). */
 export const LABEL_VALUE = /^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/;
@@ -39,8 +40,6 @@ export interface QueryVariables {
     interval: string;
 }
 
-export const TEMPLATE_VARIABLES = ["service", "namespace", "version", "interval"] as const;
-
 export type RenderResult = { ok: true; query: string } | { ok: false; problems: string[] };
 
 /**
@@ -58,19 +57,16 @@ export function renderTemplate(template: string, vars: QueryVariables): RenderRe
             values.set(name, escapePromqlString(vars[name]));
         }
     }
-    const ms = parseDuration(vars.interval);
+    const ms = durationMs(vars.interval);
     if (ms === undefined || ms <= 0) {
         problems.push(`interval ${JSON.stringify(vars.interval)} is not a positive Go duration such as 30s or 1m`);
     } else {
         values.set("interval", promqlRange(ms));
     }
-    const query = template.replace(/\{\{\s*([^}]*?)\s*\}\}/g, (whole, name: string) => {
-        if (!(TEMPLATE_VARIABLES as readonly string[]).includes(name)) {
-            problems.push(`unknown variable {{${name}}}; use one of ${TEMPLATE_VARIABLES.map((v) => `{{${v}}}`).join(", ")}`);
-            return whole;
-        }
-        return values.get(name) ?? whole;
-    });
+    problems.push(...templateVariableProblems(template));
+    const query = template.replace(/\{\{\s*([^}]*?)\s*\}\}/g, (whole, name: string) =>
+        (TEMPLATE_VARIABLES as readonly string[]).includes(name) ? (values.get(name) ?? whole) : whole,
+    );
     return problems.length > 0 ? { ok: false, problems } : { ok: true, query };
 }
 

@@ -7,7 +7,7 @@
  * judged canary metrics (`request-success-rate` min, `latency-p95` max, `request-count` min), and
  * fall back to the given defaults (the seed's 95 % / 1000 ms) until an analysis has run.
  */
-import type { RolloutState } from "../config";
+import type { RolloutState } from "../../contract/release";
 import type { EventSink, MetricResult, ReleaseEvent, ReportSample, RolloutReport } from "../events";
 
 export interface CollectOptions {

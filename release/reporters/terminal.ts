@@ -12,7 +12,7 @@
  * Every text written passes through the {@link Redactor} (events carry no secrets; this is the second line
  * of defence).
  */
-import type { RolloutState } from "../config";
+import type { RolloutState } from "../../contract/release";
 import { Redactor } from "../errors";
 import type { ReleaseEvent, UpdatePurpose } from "../events";
 import { formatEvidence } from "../sequential/describe";

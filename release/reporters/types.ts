@@ -2,7 +2,7 @@
  * What the reporters consume: the rollout's {@link ReleaseEvent}s plus the two lines the one-shot commands
  * (`ab-test`, `fault`, `status`) end with. `--json` prints exactly these objects, one per line.
  */
-import type { RolloutState } from "../config";
+import type { RolloutState } from "../../contract/release";
 import type { MetricResult, ReleaseEvent, Verdict } from "../events";
 
 /** The one-shot commands (no rollout loop): one config change + one update, or a read. */

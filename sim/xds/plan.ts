@@ -52,7 +52,7 @@ function percent(p: Resource | undefined): number {
     return n / den;
 }
 
-function durationMs(d: unknown): number | undefined {
+function protoDurationMs(d: unknown): number | undefined {
     if (typeof d !== "string" || !d.endsWith("s")) return undefined;
     return Math.round(Number(d.slice(0, -1)) * 1000);
 }
@@ -64,7 +64,7 @@ export function routeFault(route: Resource): RouteFault | undefined {
     const out: RouteFault = {};
     const delay = f["delay"] as Resource | undefined;
     if (delay !== undefined) {
-        out.delayMs = durationMs(delay["fixedDelay"]);
+        out.delayMs = protoDurationMs(delay["fixedDelay"]);
         out.delayShare = percent(delay["percentage"] as Resource | undefined);
     }
     const abort = f["abort"] as Resource | undefined;

@@ -64,7 +64,7 @@ describe("README.md component example", () => {
     });
 
     it("names every top-level config key of the schema in its table", async () => {
-        const { STACK_CONFIG_KEYS } = await import("../../stacks/schema");
+        const { STACK_CONFIG_KEYS } = await import("../../contract/schema");
         const text = fs.readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
         const rows = [...text.matchAll(/^\| `([A-Za-z]+)` \|/gm)].map((m) => m[1]);
         expect(rows).to.deep.equal([...STACK_CONFIG_KEYS]);

@@ -16,7 +16,7 @@ import { PulumiStackDriver } from "../../../release/driver/pulumiStack";
 import { programFor } from "../../../release/driver/program";
 import type { ReleaseEvent } from "../../../release/events";
 import { prometheusForPolicy } from "../../../release/metrics/prometheus";
-import { stackValidator } from "../../../release/cli";
+import { stackValidator } from "../../../release/env/check";
 import { collectReport } from "../../../release/report/collect";
 import { writeReportFiles } from "../../../release/report/file";
 import { runCanary, type ReleaseDeps, type RolloutResult, type RoutingStep } from "../../../release/rollout";

@@ -9,10 +9,9 @@ import {
     checkRe2,
     checkWeight,
     checkWeightsSum,
-    MeshValidationError,
     parseGoDuration,
-    throwIfProblems,
 } from "../../../components/validation";
+import { MeshValidationError, throwIfProblems } from "../../../components/meshValidationError";
 
 describe("validation (pure)", () => {
     describe("parseGoDuration", () => {

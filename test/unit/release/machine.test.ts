@@ -4,7 +4,7 @@
  * skip analysis after a resume) are pinned here.
  */
 import { expect } from "chai";
-import type { RolloutState } from "../../../release/config";
+import type { RolloutState } from "../../../contract/release";
 import {
     InvalidTransitionError,
     currentWeight,

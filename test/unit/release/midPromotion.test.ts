@@ -7,7 +7,7 @@
 import { expect } from "chai";
 import { valueAt } from "../../../release/edits";
 import { planPromote, planRollback, initialState, type MachinePolicy } from "../../../release/machine";
-import type { RolloutState } from "../../../release/config";
+import type { RolloutState } from "../../../contract/release";
 import { runRollout } from "../../../release/rollout";
 import { harness, SVC, type Harness } from "./fakes";
 

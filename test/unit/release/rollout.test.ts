@@ -4,11 +4,12 @@
  * signals (the e2e suite and the CLI tests cover those).
  */
 import { expect } from "chai";
-import { parseDuration, type RolloutState } from "../../../release/config";
+import { durationMs } from "../../../components/validation";
+import type { RolloutState } from "../../../contract/release";
 import { valueAt } from "../../../release/edits";
 import { MemoryStack } from "../../../release/driver/memory";
 import { runCanary } from "../../../release/rollout";
-import { stackValidator } from "../../../release/cli";
+import { stackValidator } from "../../../release/env/check";
 import { HEALTHY, SVC, failAttempts, harness, ofType, stackConfig } from "./fakes";
 
 const recorded = (store: MemoryStack): RolloutState => JSON.parse(String(valueAt(store.config, ["rollouts", SVC]))) as RolloutState;
@@ -353,7 +354,7 @@ describe("release/rollout runCanary", () => {
         const h = harness();
         const r = await runCanary({ service: SVC, version: "v2", overrides: { steps: "25,100", interval: "5s" } }, h.deps);
         expect(r.outcome).to.equal("promoted");
-        expect(ofType(h.events, "rollout-started")[0]).to.deep.include({ steps: [25, 100], intervalMs: parseDuration("5s") });
+        expect(ofType(h.events, "rollout-started")[0]).to.deep.include({ steps: [25, 100], intervalMs: durationMs("5s") });
         expect(h.clock.sleeps).to.deep.equal([5000, 5000]);
     });
 

@@ -1,6 +1,6 @@
 /** The rollout actions promote / rollback / abort through runRollout (release/rollout.ts), and webhook gates in the canary loop. */
 import { expect } from "chai";
-import type { RolloutState } from "../../../release/config";
+import type { RolloutState } from "../../../contract/release";
 import { valueAt } from "../../../release/edits";
 import { MemoryStack } from "../../../release/driver/memory";
 import { runCanary, runRollout } from "../../../release/rollout";

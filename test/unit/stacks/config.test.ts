@@ -6,7 +6,8 @@
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import { baseStackConfig, sampleApp, type RawStack } from "../../support/stackFixtures";
-import { checkStackConfig, didYouMean, parseStackConfig, readStackConfig, StackConfigError, type StackConfigProblem } from "../../../stacks/config";
+import { didYouMean } from "../../../contract/didYouMean";
+import { checkStackConfig, parseStackConfig, readStackConfig, StackConfigError, type StackConfigProblem } from "../../../stacks/config";
 
 type Raw = RawStack;
 

@@ -21,7 +21,7 @@ import {
     type ConfigRow,
 } from "../../../scripts/config-docs";
 import { allowedKeysAt } from "../../../stacks/config";
-import { STACK_CONFIG_KEYS, stackConfigSchema } from "../../../stacks/schema";
+import { STACK_CONFIG_KEYS, stackConfigSchema } from "../../../contract/schema";
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
 const read = (file: string): string => fs.readFileSync(path.join(ROOT, file), "utf8");
@@ -68,7 +68,7 @@ describe("config docs (docs/config.md, Pulumi.yaml, scripts/config-docs.ts)", ()
             const i = b.findIndex((line, n) => a[n] !== line);
             const at = i === -1 ? a.length : i;
             expect.fail(
-                `${DOCS_FILE} is out of date with stacks/schema.ts and release/config.ts; regenerate it with: ` +
+                `${DOCS_FILE} is out of date with contract/schema.ts and contract/release.ts; regenerate it with: ` +
                     `${REGENERATE_COMMAND}\nfirst difference, line ${at + 1}:\n  file:      ${a[at] ?? "(end of file)"}\n` +
                     `  generated: ${b[at] ?? "(end of file)"}`,
             );

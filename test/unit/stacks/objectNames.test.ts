@@ -1,12 +1,12 @@
 /**
- * stacks/meshStack.ts `stackObjects` (what the name-collision rule checks) lists exactly the objects the
+ * stacks/meshPlan.ts `stackObjects` (what the name-collision rule checks) lists exactly the objects the
  * components register, by kind and name: if a component renames a child, the collision rule would check a
  * name nobody makes and this test fails. Under Pulumi mocks.
  */
 import { expect } from "chai";
 import { stacksUnderMocks } from "../../support/stacksUnderMocks";
 
-describe("stackObjects names what the components register (stacks/meshStack.ts)", () => {
+describe("stackObjects names what the components register (stacks/meshPlan.ts)", () => {
     const mesh = stacksUnderMocks();
 
     it("every kind and name, for a stack with every component", async () => {

@@ -6,7 +6,8 @@
  * follow-on messages. Pure: checkStackConfig and resolvePolicy only.
  */
 import { expect } from "chai";
-import { checkStackConfig, configFromPulumiMap, type StackConfigProblem } from "../../../stacks/config";
+import { configFromPulumiMap } from "../../../contract/project";
+import { checkStackConfig, type StackConfigProblem } from "../../../stacks/config";
 import { resolvePolicy, serviceContext } from "../../../release/policy";
 import { configFromJsonMap } from "../../../release/driver/pulumiStack";
 import type { ConfigProblem } from "../../../release/errors";

@@ -1,13 +1,34 @@
 /**
  * The rules of the `release` policy across its fields, one set for both programs: the Pulumi program's
- * stack-config check (stacks/rules.ts) and `mesh-release`'s policy (policy.ts) run these same functions on
- * the same schema (config.ts), so `pulumi up` refuses exactly what `mesh-release` would. Pure.
+ * stack-config check (stacks/rules.ts) and `mesh-release`'s policy (release/policy.ts) run these same functions
+ * on the same schema (contract/release.ts), so `pulumi up` refuses exactly what `mesh-release` would. Pure.
  *
  * No rule echoes a credential: a URL with a user or password is shown as `scheme://[secret]@host`, and a
  * plain-text token as `[secret]`.
  */
-import { parseDuration, type ReleaseConfig } from "./config";
-import { renderTemplate } from "./metrics/promql";
+import { durationMs } from "../components/validation";
+import type { ReleaseConfig } from "./release";
+import { setFix } from "./paths";
+import { credentialsOf } from "./secrets";
+
+/** Variables a custom metric's query template may use (`{{service}}`, ...). */
+export const TEMPLATE_VARIABLES = ["service", "namespace", "version", "interval"] as const;
+
+/** A problem for each `{{name}}` in `template` that is not one of {@link TEMPLATE_VARIABLES}. */
+export function templateVariableProblems(template: string): string[] {
+    return [...template.matchAll(/\{\{\s*([^}]*?)\s*\}\}/g)]
+        .map((m) => m[1] ?? "")
+        .filter((name) => !(TEMPLATE_VARIABLES as readonly string[]).includes(name))
+        .map((name) => `unknown variable {{${name}}}; use one of ${TEMPLATE_VARIABLES.map((v) => `{{${v}}}`).join(", ")}`);
+}
+
+/** Weights that do not increase strictly: each with the weight before it. */
+export function stepsNotIncreasing(steps: readonly number[]): { index: number; weight: number; previous: number }[] {
+    return steps.flatMap((weight, index) => {
+        const previous = steps[index - 1];
+        return previous !== undefined && weight <= previous ? [{ index, weight, previous }] : [];
+    });
+}
 
 /** One problem of the release policy; `fix` when there is a command to give. */
 export interface ReleaseRuleProblem {
@@ -46,18 +67,6 @@ export const PROMETHEUS_URL_EXAMPLE = "http://127.0.0.1:9090";
 export const PROMETHEUS_CREDENTIALS_ADVICE =
     "put them in release.prometheus.basicAuth as a secret (pulumi config set --secret --path 'release.prometheus.basicAuth.password' <password>)";
 
-/** The config paths of the release policy's credentials, with their values in `release`. */
-export function credentialsOf(release: ReleaseConfig): { path: string; value: string }[] {
-    const out: { path: string; value: string }[] = [];
-    if (release.prometheus.bearerToken !== undefined) {
-        out.push({ path: "release.prometheus.bearerToken", value: release.prometheus.bearerToken });
-    }
-    if (release.prometheus.basicAuth !== undefined) {
-        out.push({ path: "release.prometheus.basicAuth.password", value: release.prometheus.basicAuth.password });
-    }
-    return out;
-}
-
 /**
  * Credentials given as plain config instead of Pulumi secrets: `isSecret(path, value)` says whether the
  * stack holds that value as a secret (the program knows which keys are secret, mesh-release which values).
@@ -68,28 +77,25 @@ export function plainSecretProblems(release: ReleaseConfig, isSecret: (path: str
         .map((c) => ({
             propertyPath: c.path,
             reason: `${c.path} is [secret] in plain text; a credential must be a Pulumi secret`,
-            fix: `pulumi config set --secret --path '${c.path}' <value>`,
+            fix: setFix(c.path, { value: "<value>", secret: true }),
         }));
 }
 
 /** Cross-field rules of a schema-valid release config. */
 export function releaseRules(release: ReleaseConfig): ReleaseRuleProblem[] {
     const problems: ReleaseRuleProblem[] = [];
-    release.steps.forEach((w, i) => {
-        const prev = release.steps[i - 1];
-        if (prev !== undefined && w <= prev) {
-            problems.push({
-                propertyPath: `release.steps[${i}]`,
-                reason: `release.steps[${i}] is ${w}; steps must increase strictly (${prev} comes before it); list the canary weights in ascending order`,
-            });
-        }
-    });
-    const intervalMs = parseDuration(release.interval) ?? 0;
+    for (const { index: i, weight: w, previous: prev } of stepsNotIncreasing(release.steps)) {
+        problems.push({
+            propertyPath: `release.steps[${i}]`,
+            reason: `release.steps[${i}] is ${w}; steps must increase strictly (${prev} comes before it); list the canary weights in ascending order`,
+        });
+    }
+    const intervalMs = durationMs(release.interval) ?? 0;
     if (intervalMs < 1000) {
         problems.push({ propertyPath: "release.interval", reason: `release.interval is ${JSON.stringify(release.interval)}; it must be at least 1s (the analysis window)` });
     }
     problems.push(...urlProblems("release.prometheus.url", release.prometheus.url, PROMETHEUS_URL_EXAMPLE, PROMETHEUS_CREDENTIALS_ADVICE));
-    if ((parseDuration(release.prometheus.scrapeInterval) ?? 0) < 100) {
+    if ((durationMs(release.prometheus.scrapeInterval) ?? 0) < 100) {
         problems.push({
             propertyPath: "release.prometheus.scrapeInterval",
             reason: `release.prometheus.scrapeInterval is ${JSON.stringify(release.prometheus.scrapeInterval)}; it must be at least 100ms`,
@@ -112,11 +118,8 @@ export function releaseRules(release: ReleaseConfig): ReleaseRuleProblem[] {
             problems.push({ propertyPath: `${p}.name`, reason: `${p}.name is ${JSON.stringify(m.name)}, used twice; metric names must be unique` });
         }
         names.add(m.name);
-        const rendered = renderTemplate(m.query, { service: "svc", namespace: "ns", version: "v1", interval: "1m" });
-        if (!rendered.ok) {
-            for (const problem of rendered.problems) {
-                problems.push({ propertyPath: `${p}.query`, reason: `${p}.query: ${problem}` });
-            }
+        for (const problem of templateVariableProblems(m.query)) {
+            problems.push({ propertyPath: `${p}.query`, reason: `${p}.query: ${problem}` });
         }
     });
     const hooks = new Set<string>();

@@ -11,13 +11,14 @@
  * Shared building blocks (`duration`, `port`, `version`, ...) carry no description on purpose: a field that
  * uses one must say what it is.
  *
- * This file is the shape and the per-field ranges only. Rules across fields live in stacks/rules.ts (the release
- * policy's in release/rules.ts, shared with mesh-release); Istio's value rules (durations of at least 1ms, RE2
+ * This file is the shape and the per-field ranges only, part of the contract between the two programs (contract/:
+ * no I/O, no Pulumi SDK). Rules across fields live in stacks/rules.ts (the release policy's in
+ * contract/releaseRules.ts, shared with mesh-release); Istio's value rules (durations of at least 1ms, RE2
  * regexes, hosts, retry conditions) live in the components' pure plans (components/validation.ts, routes.ts),
  * which stacks/config.ts runs and reports at config paths.
  */
 import { z } from "zod";
-import { releaseSchema, rolloutsSchema } from "../release/config";
+import { releaseSchema, rolloutsSchema } from "./release";
 
 const intRange = (min: number, max: number) =>
     z

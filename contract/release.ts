@@ -3,38 +3,16 @@
  * `mesh-traffic:release` (the rollout policy, written by people) and
  * `mesh-traffic:rollouts` (the recorded rollout state, written only by `mesh-release`).
  *
- * The Pulumi program's stack-config parser (stacks/config.ts) embeds these schemas, so one
- * definition validates both sides. Durations are Go-style strings ("30s", "1m30s").
+ * The stack config schema (contract/schema.ts) embeds these schemas, so one definition validates both
+ * programs. Durations are Go-style strings ("30s", "1m30s"), Go's grammar (components/validation.ts).
  */
 import { z } from "zod";
-
-/** Go-style duration as Istio and Prometheus accept it: one or more <number><unit>, units h, m, s, ms. */
-export const GO_DURATION = /^(\d+(\.\d+)?(h|m|s|ms))+$/;
+import { GO_DURATION } from "../components/validation";
+import { jsonOrText } from "./project";
 
 const duration = z.string().regex(GO_DURATION, {
     message: "must be a Go-style duration such as 500ms, 30s or 1m30s",
 });
-
-const DURATION_UNIT_MS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
-
-/**
- * Milliseconds of a Go-style duration ("1m30s" -> 90000). Returns undefined when the text is not one.
- * Fractions are kept and the result is rounded to whole milliseconds.
- */
-export function parseDuration(text: string): number | undefined {
-    if (!GO_DURATION.test(text)) {
-        return undefined;
-    }
-    let total = 0;
-    for (const m of text.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)) {
-        const unit = DURATION_UNIT_MS[m[2] ?? ""];
-        if (unit === undefined) {
-            return undefined;
-        }
-        total += Number(m[1]) * unit;
-    }
-    return Math.round(total);
-}
 
 export const webhookSchema = z
     .strictObject({
@@ -262,16 +240,8 @@ export type RolloutState = z.infer<typeof rolloutStateSchema>;
  * YAML object is accepted too.
  */
 export const recordedRolloutStateSchema = z
-    .preprocess((value) => {
-        if (typeof value !== "string") {
-            return value;
-        }
-        try {
-            return JSON.parse(value) as unknown;
-        } catch {
-            return value; // the object schema then reports "expected object, received string"
-        }
-    }, rolloutStateSchema)
+    // a string that is not JSON stays a string: the object schema then reports "expected object, received string"
+    .preprocess((value) => (typeof value === "string" ? jsonOrText(value) : value), rolloutStateSchema)
     .meta({
         description:
             "Recorded state of one service's rollout, read on resume: one JSON string written by mesh-release " +

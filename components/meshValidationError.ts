@@ -1,0 +1,37 @@
+/** The error a component throws once with every problem of its args (components/validation.ts finds them). */
+import * as pulumi from "@pulumi/pulumi";
+import type { Problem } from "./validation";
+
+/**
+ * Thrown once by a component with every problem it found, before any child resource exists.
+ * A `pulumi.InputPropertiesError`, so the engine pretty-prints `errors`; plus pnpm-style `code` and `hint`.
+ */
+export class MeshValidationError extends pulumi.InputPropertiesError {
+    /** Stable machine-readable code. */
+    public readonly code = "MESH_INVALID_ARGS";
+    /** What to do about it. */
+    public readonly hint: string;
+    /** The component type token. */
+    public readonly component: string;
+    /** The component's logical name. */
+    public readonly resourceName: string;
+
+    constructor(component: string, resourceName: string, errors: Problem[]) {
+        const lines = errors.map((e) => `  - ${e.reason}`).join("\n");
+        super({
+            message: `${component} "${resourceName}" has ${errors.length} invalid argument${errors.length === 1 ? "" : "s"}:\n${lines}`,
+            errors,
+        });
+        this.name = "MeshValidationError";
+        this.component = component;
+        this.resourceName = resourceName;
+        this.hint = "Fix the values named above (stack config or component args); nothing was registered.";
+    }
+}
+
+/** Throws a {@link MeshValidationError} when there is any problem. */
+export function throwIfProblems(component: string, resourceName: string, problems: Problem[]): void {
+    if (problems.length > 0) {
+        throw new MeshValidationError(component, resourceName, problems);
+    }
+}

@@ -1,0 +1,425 @@
+/**
+ * The stack's plan: typed config in, the args of every component and the stack outputs out. Environments differ
+ * by config only. Pure, and loads no Pulumi SDK: the config check (stacks/config.ts) runs it to report every
+ * component's problem at the config key that caused it, and stacks/meshStack.ts builds the components from it.
+ *
+ * {@link planMeshStack} turns a {@link StackConfig} into the args of every component (and the config path each
+ * component's args came from, so the config layer can report a component's problem at the config key that caused
+ * it).
+ */
+import type { CanaryArgs } from "../components/canary";
+import { planCanary } from "../components/canaryPlan";
+import { DestinationRuleClaims } from "../components/destinationRuleClaims";
+import type { EgressGatewayArgs } from "../components/egressGateway";
+import { hostSlug, planEgressGateway } from "../components/egressGatewayPlan";
+import type { IngressGatewayArgs } from "../components/ingressGateway";
+import { planIngressGateway } from "../components/ingressGatewayPlan";
+import type { InternalGatewayArgs } from "../components/internalGateway";
+import { planInternalGateway } from "../components/internalGatewayPlan";
+import { own } from "../components/ownKeys";
+import { liveWeights, type CanaryPin, type GatewayRouteArgs, type Weights } from "../components/routes";
+import type { LoadBalancerArgs, TrafficPolicyArgs } from "../components/trafficPolicy";
+import { show, type Problem } from "../components/validation";
+import type { WorkloadsArgs } from "../components/workloads";
+import { planWorkloads } from "../components/workloadsPlan";
+import { isUnder, setFix } from "../contract/paths";
+import type { ServiceConfig, StackConfig, TrafficPolicyConfig } from "../contract/schema";
+import { delegateName, platformOutputs, type PlatformOutputs } from "./layout";
+import type { RuleProblem } from "./rules";
+
+/** Component names: fixed, so URNs never depend on config order. */
+export const INGRESS_NAME = "ingress";
+export const INTERNAL_GATEWAY_NAME = "internal";
+export const EGRESS_NAME = "egress";
+
+/** Args of every component of a stack, with where in config each came from. */
+export interface MeshPlan {
+    namespace: string;
+    createNamespace: boolean;
+    skipAwait: boolean;
+    /** One per service: Deployments per version and the Service. */
+    workloads: { service: string; args: WorkloadsArgs }[];
+    /** One per service: its DestinationRule (subsets + circuit breaker) and mesh VirtualService. */
+    canaries: { service: string; args: CanaryArgs }[];
+    ingress: IngressGatewayArgs | undefined;
+    internalGateway: InternalGatewayArgs | undefined;
+    egress: EgressGatewayArgs | undefined;
+}
+
+/** `{ simple, consistentHash }` config -> the components' one-of union (rules.ts checks exactly one). */
+export function toTrafficPolicyArgs(tp: TrafficPolicyConfig | undefined): TrafficPolicyArgs | undefined {
+    if (tp === undefined) {
+        return undefined;
+    }
+    const { loadBalancer, ...rest } = tp;
+    const lb: LoadBalancerArgs | undefined =
+        loadBalancer?.simple !== undefined
+            ? { simple: loadBalancer.simple }
+            : loadBalancer?.consistentHash !== undefined
+              ? // The component checks that exactly one hash key is set; the cast only narrows the union.
+                { consistentHash: loadBalancer.consistentHash as Extract<LoadBalancerArgs, { consistentHash: unknown }>["consistentHash"] }
+              : undefined;
+    return { ...rest, ...(lb === undefined ? {} : { loadBalancer: lb }) };
+}
+
+/** A pin from config: a cookie pin when `cookie` is set, else a header pin. */
+function toPin(p: ServiceConfig["pins"][number]): CanaryPin {
+    if (p.cookie !== undefined) {
+        return { cookie: p.cookie, value: p.value ?? "" };
+    }
+    return {
+        header: p.header ?? "",
+        ...(p.exact === undefined ? {} : { exact: p.exact }),
+        ...(p.prefix === undefined ? {} : { prefix: p.prefix }),
+        ...(p.regex === undefined ? {} : { regex: p.regex }),
+    };
+}
+
+const imageOf = (svc: ServiceConfig, version: string, image: string | undefined): string =>
+    image ?? svc.image.split("{version}").join(version);
+
+function workloadsArgs(name: string, svc: ServiceConfig, cfg: StackConfig, namespace: string): WorkloadsArgs {
+    const versions = [{ version: svc.stable.version, image: imageOf(svc, svc.stable.version, svc.stable.image), replicas: svc.stable.replicas ?? svc.replicas }];
+    const cv = svc.canary.version;
+    if (cv !== undefined) {
+        versions.push({ version: cv, image: imageOf(svc, cv, svc.canary.image), replicas: svc.canary.replicas ?? svc.replicas });
+    }
+    return {
+        namespace,
+        app: name,
+        versions,
+        port: svc.port,
+        ...(svc.targetPort === undefined ? {} : { targetPort: svc.targetPort }),
+        skipAwait: cfg.skipAwait,
+    };
+}
+
+function canaryArgs(name: string, svc: ServiceConfig, namespace: string, claims: DestinationRuleClaims, delegate: boolean): CanaryArgs {
+    const stablePolicy = toTrafficPolicyArgs(svc.stable.trafficPolicy);
+    const canaryPolicy = toTrafficPolicyArgs(svc.canary.trafficPolicy);
+    const trafficPolicy = toTrafficPolicyArgs(svc.trafficPolicy);
+    return {
+        namespace,
+        service: name,
+        port: svc.port,
+        ...(svc.hosts === undefined ? {} : { hosts: svc.hosts }),
+        stable: { version: svc.stable.version, ...(stablePolicy === undefined ? {} : { trafficPolicy: stablePolicy }) },
+        canary: {
+            ...(svc.canary.version === undefined ? {} : { version: svc.canary.version }),
+            weight: svc.canary.weight,
+            routed: svc.canary.routed,
+            ...(canaryPolicy === undefined ? {} : { trafficPolicy: canaryPolicy }),
+        },
+        ...(trafficPolicy === undefined ? {} : { trafficPolicy }),
+        pins: svc.pins.map(toPin),
+        ...(svc.abTest === undefined ? {} : { abTest: svc.abTest }),
+        redirects: svc.redirects,
+        uriRoutes: svc.uriRoutes,
+        ...(svc.mirror === undefined ? {} : { mirror: svc.mirror }),
+        ...(svc.timeout === undefined ? {} : { timeout: svc.timeout }),
+        ...(svc.retries === undefined ? {} : { retries: svc.retries }),
+        ...(svc.faults === undefined ? {} : { faults: svc.faults }),
+        claims,
+        ...(delegate ? { delegate: { name: delegateName(name) } } : {}),
+    };
+}
+
+/** The catch-all weights of a service, as its mesh VirtualService and gateway routes split traffic. */
+export function serviceWeights(svc: ServiceConfig): Weights {
+    return liveWeights(svc.canary);
+}
+
+/**
+ * Gateway routes to services: each goes to the service's port, split like the service's catch-all (IST0140).
+ * In a platform stack each is a root route delegating to the service's delegate VirtualService instead.
+ */
+function gatewayRoutes(routes: readonly { prefix: string; service: string }[], cfg: StackConfig): GatewayRouteArgs[] {
+    if (cfg.layout === "platform") {
+        return routes.map((r) => ({ prefix: r.prefix, host: r.service, delegate: { name: delegateName(r.service), namespace: cfg.namespace } }));
+    }
+    return routes.map((r) => {
+        const svc = own(cfg.services, r.service);
+        // An unknown service is reported by rules.ts; route to the name as given so the plan stays total.
+        return svc === undefined
+            ? { prefix: r.prefix, host: r.service }
+            : { prefix: r.prefix, host: r.service, port: svc.port, weights: serviceWeights(svc) };
+    });
+}
+
+/**
+ * Pure: the args of every component of a stack. `claims` is the stack's one-DestinationRule-per-host registry.
+ * A service stack's objects go to its platform stack's namespace (`platform`, from the StackReference; the
+ * config's own `namespace` when absent, as in the checks that run before the platform is read). A service
+ * stack has no namespace, gateways or egress of its own; a platform stack has no services.
+ */
+export function planMeshStack(
+    cfg: StackConfig,
+    claims: DestinationRuleClaims = new DestinationRuleClaims(),
+    platform?: Pick<PlatformOutputs, "namespace">,
+): MeshPlan {
+    const layout = cfg.layout;
+    const namespace = layout === "service" ? (platform?.namespace ?? cfg.namespace) : cfg.namespace;
+    const services = layout === "platform" ? [] : Object.entries(cfg.services);
+    const ing = cfg.ingress;
+    const internal = cfg.internalGateway;
+    if (layout === "service") {
+        return {
+            namespace,
+            createNamespace: false,
+            skipAwait: cfg.skipAwait,
+            workloads: services.map(([name, svc]) => ({ service: name, args: workloadsArgs(name, svc, cfg, namespace) })),
+            canaries: services.map(([name, svc]) => ({ service: name, args: canaryArgs(name, svc, namespace, claims, true) })),
+            ingress: undefined,
+            internalGateway: undefined,
+            egress: undefined,
+        };
+    }
+    return {
+        namespace: cfg.namespace,
+        createNamespace: cfg.createNamespace,
+        skipAwait: cfg.skipAwait,
+        workloads: services.map(([name, svc]) => ({ service: name, args: workloadsArgs(name, svc, cfg, namespace) })),
+        canaries: services.map(([name, svc]) => ({ service: name, args: canaryArgs(name, svc, namespace, claims, false) })),
+        ingress: !ing.enabled
+            ? undefined
+            : {
+                  namespace: cfg.namespace,
+                  hosts: ing.hosts,
+                  selector: ing.selector,
+                  // A missing tls is reported by rules.ts at ingress.tls; the component needs a mode to plan.
+                  tls: { mode: ing.tls?.mode ?? "SIMPLE", ...(ing.tls?.credentialName === undefined ? {} : { credentialName: ing.tls.credentialName }) },
+                  httpPort: ing.httpPort,
+                  httpsPort: ing.httpsPort,
+                  routes: gatewayRoutes(ing.routes, cfg),
+              },
+        internalGateway: !internal.enabled
+            ? undefined
+            : {
+                  namespace: cfg.namespace,
+                  hosts: internal.hosts,
+                  selector: internal.selector,
+                  port: internal.port,
+                  routes: gatewayRoutes(internal.routes, cfg),
+              },
+        egress:
+            cfg.egress.length === 0 && !cfg.egressGateway.registryOnly
+                ? undefined
+                : {
+                      namespace: cfg.namespace,
+                      hosts: cfg.egress,
+                      selector: cfg.egressGateway.selector,
+                      gatewayService: cfg.egressGateway.gatewayService,
+                      registryOnly: cfg.egressGateway.registryOnly,
+                      claims,
+                  },
+    };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The components' own checks, reported at config paths.
+
+/** Rewrites a component's property path to the config path it came from: first matching `[from, to]` wins. */
+type PathMap = ReadonlyArray<readonly [from: string, to: string]>;
+
+/** The config path of a component property path; `fallback` prefixes paths no rule maps. */
+export function configPathOf(path: string, map: PathMap, fallback: string): string {
+    for (const [from, to] of map) {
+        if (isUnder(path, from)) {
+            return to + path.slice(from.length);
+        }
+    }
+    return path === "" ? fallback : `${fallback}.${path}`;
+}
+
+const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+function atConfig(problems: readonly Problem[], map: PathMap, fallback: string): RuleProblem[] {
+    return problems.map((p) => {
+        const propertyPath = configPathOf(p.propertyPath, map, fallback);
+        // The component names its own path in the reason ("canary.weight is 120; ..."): name the config path.
+        const own = new RegExp(`(^|[\\s(])${escapeRegExp(p.propertyPath)}(?=[\\s;:,)]|$)`, "g");
+        const reason = p.propertyPath !== "" && own.test(p.reason) ? p.reason.replace(own, `$1${propertyPath}`) : `${propertyPath}: ${p.reason}`;
+        return { propertyPath, reason, fix: setFix(propertyPath) };
+    });
+}
+
+/**
+ * Every problem the components would throw for this config, at the config path that caused it: runs their
+ * pure plans (nothing is registered), so Istio's value rules live in one place, components/. Duplicate
+ * reports of one shared key (e.g. `namespace`, checked by every component) are dropped.
+ */
+export function checkMeshPlan(cfg: StackConfig): RuleProblem[] {
+    const plan = planMeshStack(cfg);
+    const ns: readonly [string, string] = ["namespace", "namespace"];
+    const out: RuleProblem[] = [];
+    for (const w of plan.workloads) {
+        const p = `services.${w.service}`;
+        const [stable, canary] = w.args.versions;
+        if (canary !== undefined && canary.version === stable?.version) {
+            continue; // rules.ts reports canary.version == stable.version with a better message
+        }
+        const versions: [string, string][] = [["versions[0]", `${p}.stable`], ["versions[1]", `${p}.canary`], ["versions", p]];
+        out.push(...atConfig(planWorkloads(w.args).problems, [ns, ["app", p], ...versions], p));
+    }
+    for (const c of plan.canaries) {
+        const p = `services.${c.service}`;
+        out.push(...atConfig(planCanary(c.service, c.args).problems, [ns, ["service", p]], p));
+    }
+    if (plan.ingress !== undefined && cfg.ingress.tls !== undefined) {
+        // A missing ingress.tls is reported once, by rules.ts.
+        out.push(...atConfig(planIngressGateway(INGRESS_NAME, plan.ingress).problems, [ns], "ingress"));
+    }
+    if (plan.internalGateway !== undefined) {
+        out.push(...atConfig(planInternalGateway(INTERNAL_GATEWAY_NAME, plan.internalGateway).problems, [ns], "internalGateway"));
+    }
+    if (plan.egress !== undefined) {
+        const map: PathMap = [ns, ["hosts", "egress"], ["gatewayService", "egressGateway.gatewayService"], ["selector", "egressGateway.selector"]];
+        out.push(...atConfig(planEgressGateway(EGRESS_NAME, plan.egress).problems, map, "egress"));
+    }
+    const seen = new Set<string>();
+    return out.filter((p) => {
+        const key = `${p.propertyPath}\n${p.reason}`;
+        const fresh = !seen.has(key);
+        seen.add(key);
+        return fresh;
+    });
+}
+
+/** One Kubernetes object a stack makes, and the config key that makes it. */
+export interface StackObject {
+    kind: string;
+    name: string;
+    /** Config path of the owner, e.g. `services.sample-app.stable` or `ingress`. */
+    owner: string;
+    /** How to name the owner in a message, e.g. `ingress (the ingress gateway)`. */
+    label: string;
+    /** What to change when this owner clashes. */
+    fix: string;
+}
+
+/**
+ * Every object a stack makes, named as the components name them (a unit test compares this list with the
+ * objects the components register under mocks). Gateways and egress first: a service that takes one of
+ * their names is the one reported.
+ */
+export function stackObjects(cfg: StackConfig): StackObject[] {
+    const plan = planMeshStack(cfg, new DestinationRuleClaims());
+    const out: StackObject[] = [];
+    const add = (kind: string, name: string, owner: string, label: string, fix: string): void => {
+        out.push({ kind, name, owner, label, fix });
+    };
+    if (plan.ingress !== undefined) {
+        for (const kind of ["Gateway", "VirtualService"]) add(kind, INGRESS_NAME, "ingress", "ingress (the ingress gateway)", "disable the ingress");
+    }
+    if (plan.internalGateway !== undefined) {
+        const label = "internalGateway (the internal gateway)";
+        add("Gateway", INTERNAL_GATEWAY_NAME, "internalGateway", label, "disable the internal gateway");
+        if (plan.internalGateway.routes !== undefined && plan.internalGateway.routes.length > 0) {
+            add("VirtualService", INTERNAL_GATEWAY_NAME, "internalGateway", label, "disable the internal gateway");
+        }
+    }
+    if (plan.egress !== undefined) {
+        add("Gateway", EGRESS_NAME, "egressGateway", "egressGateway (the egress gateway)", "remove the egress hosts");
+        add("DestinationRule", `${EGRESS_NAME}-egressgateway`, "egressGateway", "egressGateway (the egress gateway)", "remove the egress hosts");
+        plan.egress.hosts.forEach((h, i) => {
+            for (const kind of ["ServiceEntry", "VirtualService"]) add(kind, `${EGRESS_NAME}-${hostSlug(h.host)}`, `egress[${i}]`, `egress[${i}]`, "remove one of the egress hosts");
+        });
+        if (plan.egress.registryOnly === true) add("Sidecar", "default", "egressGateway.registryOnly", "egressGateway.registryOnly", "turn registryOnly off");
+    }
+    for (const w of plan.workloads) {
+        const p = `services.${w.service}`;
+        for (const kind of ["Service", "DestinationRule", "VirtualService"]) add(kind, w.service, p, p, "rename the service");
+        if (cfg.layout === "service") add("VirtualService", delegateName(w.service), p, `${p} (its delegate)`, "rename the service");
+        w.args.versions.forEach((v, i) => {
+            const owner = `${p}.${i === 0 ? "stable" : "canary"}`;
+            add("Deployment", `${w.service}-${v.version}`, owner, owner, "rename the service or the version");
+        });
+    }
+    return out;
+}
+
+/** Every object name has one owner: a second claimant is reported with both names. */
+export function checkObjectOwners(cfg: StackConfig): RuleProblem[] {
+    const first = new Map<string, StackObject>();
+    const out: RuleProblem[] = [];
+    const service = (path: string): string => path.split(".").slice(0, 2).join(".");
+    for (const o of stackObjects(cfg)) {
+        const key = `${o.kind}/${o.name}`;
+        const holder = first.get(key);
+        if (holder === undefined) {
+            first.set(key, o);
+            continue;
+        }
+        if (holder.owner.startsWith("services.") && service(holder.owner) === service(o.owner)) {
+            continue; // one service's stable and canary with one version: rules.ts says so with a better message
+        }
+        if (holder.owner.startsWith("egress[") && o.owner.startsWith("egress[")) {
+            continue; // two egress hosts with one name: the EgressGateway's own check names them
+        }
+        out.push({
+            propertyPath: o.owner,
+            reason: `${o.owner} makes ${o.kind} ${show(o.name)}, which ${holder.label} also makes; each object name must have one owner: ${o.fix}`,
+            fix: `${o.fix} (${o.owner})`,
+            about: [holder.owner],
+        });
+    }
+    return out;
+}
+
+/** What a stack exports for one service (release tooling and people read these). */
+export interface ServiceOutputs {
+    /** Live catch-all weights, percent: `{ stable: 100 - w, canary: w }` (canary 0 when unrouted). */
+    weights: Weights;
+    /** Subsets the DestinationRule defines (`stable`, and `canary` when canary.version is set). */
+    subsets: string[];
+    /** Version label of each subset. */
+    versions: { stable: string; canary?: string };
+    /** Mesh hosts of the VirtualService. */
+    hosts: string[];
+    /** External/internal gateway hosts that route to this service. */
+    gatewayHosts: string[];
+}
+
+/** Stack outputs. */
+export interface MeshStackOutputs {
+    namespace: string;
+    services: Record<string, ServiceOutputs>;
+    ingressHosts: string[];
+    egressHosts: string[];
+    /** A platform stack only: what its service stacks read through a StackReference. */
+    platform?: PlatformOutputs;
+}
+
+/**
+ * Pure: the stack outputs of a config (the same values the components expose). A service stack's gateway
+ * hosts and namespace come from its platform stack's outputs (`platform`).
+ */
+export function meshStackOutputs(cfg: StackConfig, platform?: PlatformOutputs): MeshStackOutputs {
+    const own = cfg.layout === "platform" ? platformOutputs(cfg) : undefined;
+    const view: PlatformOutputs = cfg.layout === "service" && platform !== undefined ? platform : (own ?? platformOutputs(cfg));
+    const gatewayHostsOf = (name: string): string[] =>
+        (["ingress", "internalGateway"] as const).flatMap((g) =>
+            view.routes.some((r) => r.gateway === g && r.service === name) ? view.gatewayHosts[g] : [],
+        );
+    const services: Record<string, ServiceOutputs> = {};
+    for (const [name, svc] of Object.entries(cfg.layout === "platform" ? {} : cfg.services)) {
+        const canary = svc.canary.version;
+        services[name] = {
+            weights: serviceWeights(svc),
+            subsets: canary === undefined ? ["stable"] : ["stable", "canary"],
+            versions: canary === undefined ? { stable: svc.stable.version } : { stable: svc.stable.version, canary },
+            hosts: svc.hosts ?? [name],
+            gatewayHosts: [...new Set(gatewayHostsOf(name))],
+        };
+    }
+    if (cfg.layout === "service") {
+        return { namespace: platform?.namespace ?? cfg.namespace, services, ingressHosts: [], egressHosts: [] };
+    }
+    return {
+        namespace: cfg.namespace,
+        services,
+        ingressHosts: cfg.ingress.enabled ? cfg.ingress.hosts : [],
+        egressHosts: cfg.egress.map((e) => e.host),
+        ...(own === undefined ? {} : { platform: own }),
+    };
+}

@@ -1,0 +1,146 @@
+/**
+ * The import graph between the two programs, read with the TypeScript compiler API (static imports, re-exports,
+ * `import()` and `require()`): the Pulumi program (`stacks/`) and the release program (`release/`) meet only in
+ * `contract/`, which imports neither; release/ reaches into stacks/ only where it runs the program or the
+ * program's own checks (the allowed list below, each with its reason). And each shared helper has one home: it
+ * is declared at the top level of one file only, so a second copy under the same name fails here.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { expect } from "chai";
+import * as ts from "typescript";
+
+const ROOT = path.resolve(__dirname, "../../..");
+const SOURCE_DIRS = ["components", "contract", "stacks", "release", "bin", "scripts", "sim", "bench"];
+
+function sourceFiles(dir: string): string[] {
+    const abs = path.join(ROOT, dir);
+    if (!fs.existsSync(abs)) return [];
+    return fs.readdirSync(abs, { withFileTypes: true }).flatMap((e) => {
+        const rel = path.join(dir, e.name);
+        if (e.isDirectory()) return sourceFiles(rel);
+        return e.name.endsWith(".ts") && !e.name.endsWith(".d.ts") ? [rel.split(path.sep).join("/")] : [];
+    });
+}
+
+const parse = (file: string): ts.SourceFile => ts.createSourceFile(file, fs.readFileSync(path.join(ROOT, file), "utf8"), ts.ScriptTarget.ES2022, true);
+
+/** Every module specifier `file` imports: import/export declarations, `import("...")`, `require("...")`. */
+export function importsOf(source: ts.SourceFile): string[] {
+    const out: string[] = [];
+    const visit = (node: ts.Node): void => {
+        if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier !== undefined && ts.isStringLiteral(node.moduleSpecifier)) {
+            out.push(node.moduleSpecifier.text);
+        } else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference) && ts.isStringLiteral(node.moduleReference.expression)) {
+            out.push(node.moduleReference.expression.text);
+        } else if (ts.isCallExpression(node)) {
+            const arg = node.arguments[0];
+            const isImport = node.expression.kind === ts.SyntaxKind.ImportKeyword;
+            const isRequire = ts.isIdentifier(node.expression) && node.expression.text === "require";
+            if ((isImport || isRequire) && arg !== undefined && ts.isStringLiteral(arg)) out.push(arg.text);
+        }
+        ts.forEachChild(node, visit);
+    };
+    visit(source);
+    return out;
+}
+
+/** A relative specifier of `file` as a repo path (`../contract/paths` from `stacks/config.ts` -> `contract/paths`). */
+const resolveFrom = (file: string, spec: string): string =>
+    spec.startsWith(".") ? path.posix.normalize(path.posix.join(path.posix.dirname(file), spec)) : spec;
+
+const topFolder = (repoPath: string): string => repoPath.split("/")[0] ?? "";
+
+/** Edges from release/ into stacks/ that stay, and why. Anything else is a failure. */
+const ALLOWED_RELEASE_TO_STACKS: Readonly<Record<string, { targets: readonly string[]; reason: string }>> = {
+    "release/driver/program.ts": {
+        targets: ["stacks"],
+        reason: "runs the Pulumi program inline for an update (loaded lazily, only when an update runs)",
+    },
+    "release/env/check.ts": {
+        targets: ["stacks/config", "stacks/environment"],
+        reason: "runs the program's own checks (a stack's config before a command writes it, every stack before the fan-out), so release refuses exactly what `pulumi up` would",
+    },
+};
+
+describe("contract: one module between the two programs (import graph)", () => {
+    const files = SOURCE_DIRS.flatMap(sourceFiles);
+    const edges = files.flatMap((file) => importsOf(parse(file)).map((spec) => ({ file, target: resolveFrom(file, spec) })));
+
+    it("reads the graph (the parser sees static, dynamic and type imports)", () => {
+        expect(files).to.include.members(["contract/schema.ts", "stacks/config.ts", "release/cli.ts"]);
+        const fromConfig = edges.filter((e) => e.file === "stacks/config.ts").map((e) => e.target);
+        expect(fromConfig).to.include.members(["contract/schema", "contract/paths"]);
+        expect(edges.filter((e) => e.file === "release/driver/program.ts").map((e) => e.target)).to.include("stacks");
+    });
+
+    it("no file under stacks/ imports from release/", () => {
+        expect(edges.filter((e) => topFolder(e.file) === "stacks" && topFolder(e.target) === "release")).to.deep.equal([]);
+    });
+
+    it("no file under release/ imports from stacks/ except the allowed list", () => {
+        const bad = edges.filter((e) => {
+            if (topFolder(e.file) !== "release" || topFolder(e.target) !== "stacks") return false;
+            const allowed = ALLOWED_RELEASE_TO_STACKS[e.file];
+            return allowed === undefined || !allowed.targets.includes(e.target);
+        });
+        expect(bad).to.deep.equal([]);
+        for (const [file, { reason }] of Object.entries(ALLOWED_RELEASE_TO_STACKS)) {
+            expect(files, file).to.include(file);
+            expect(reason.length, `${file} needs a reason`).to.be.greaterThan(20);
+        }
+    });
+
+    it("contract/ imports neither program, nor the Pulumi SDK or a provider (no I/O either)", () => {
+        const bad = edges.filter(
+            (e) =>
+                topFolder(e.file) === "contract" &&
+                (["stacks", "release", "bin", "scripts"].includes(topFolder(e.target)) || e.target.startsWith("@pulumi/") || e.target.startsWith("node:")),
+        );
+        expect(bad).to.deep.equal([]);
+    });
+
+    it("the config parser's files and the components' plans import no Kubernetes provider", () => {
+        const pure = ["stacks/config.ts", "stacks/meshPlan.ts", "stacks/rules.ts", "stacks/layout.ts", "stacks/environment.ts"];
+        const plans = files.filter((f) => /^components\/\w+Plan\.ts$/.test(f));
+        expect(plans).to.have.length(5);
+        const bad = edges.filter((e) => [...pure, ...plans].includes(e.file) && e.target.startsWith("@pulumi/kubernetes"));
+        expect(bad).to.deep.equal([]);
+    });
+
+    describe("one home per helper", () => {
+        /** Names declared at the top level of each file (functions, classes, consts). */
+        const declared = files.flatMap((file) =>
+            parse(file).statements.flatMap((st) => {
+                if ((ts.isFunctionDeclaration(st) || ts.isClassDeclaration(st)) && st.name !== undefined) return [{ file, name: st.name.text }];
+                if (ts.isVariableStatement(st)) {
+                    return st.declarationList.declarations.flatMap((d) => (ts.isIdentifier(d.name) ? [{ file, name: d.name.text }] : []));
+                }
+                return [];
+            }),
+        );
+        const HOMES: Readonly<Record<string, string>> = {
+            PROJECT: "contract/project.ts",
+            configFromPulumiMap: "contract/project.ts",
+            jsonOrText: "contract/project.ts",
+            serviceStackName: "contract/project.ts",
+            shortStackName: "contract/project.ts",
+            isUnder: "contract/paths.ts",
+            setFix: "contract/paths.ts",
+            isSecretPath: "contract/secrets.ts",
+            credentialsOf: "contract/secrets.ts",
+            levenshtein: "contract/didYouMean.ts",
+            didYouMean: "contract/didYouMean.ts",
+            stepsNotIncreasing: "contract/releaseRules.ts",
+            TEMPLATE_VARIABLES: "contract/releaseRules.ts",
+            parseGoDuration: "components/validation.ts",
+            durationMs: "components/validation.ts",
+            GO_DURATION: "components/validation.ts",
+        };
+        for (const [name, home] of Object.entries(HOMES)) {
+            it(`${name} is declared once, in ${home}`, () => {
+                expect(declared.filter((d) => d.name === name).map((d) => d.file)).to.deep.equal([home]);
+            });
+        }
+    });
+});
