@@ -52,11 +52,13 @@ const VARIANTS: readonly Variant[] = [
     { id: "inline-target", label: "inline program + `up --target`", program: "inline", via: "automation", target: true },
     {
         id: "inline-target-nockpt",
-        label: "inline program + `up --target` + `PULUMI_SKIP_CHECKPOINTS=true` (+ `PULUMI_EXPERIMENTAL=true`, which it needs: state written once at the end)",
+        label: "inline program + `up --target` + `PULUMI_SKIP_CHECKPOINTS=true` (state written once at the end; `PULUMI_EXPERIMENTAL=true` also set, which the pinned CLI v3.260.0 does not need for it: `SkipCheckpoints` in pulumi/pulumi `sdk/go/common/env/env.go` has no `env.Needs(Experimental)`, read by `pkg/backend/snapshot.go` and `journal.go`)",
         program: "inline",
         via: "automation",
         target: true,
-        // PULUMI_SKIP_CHECKPOINTS is ignored unless PULUMI_EXPERIMENTAL is set (pulumi sdk/go/common/env: env.Needs(Experimental)).
+        // The pinned CLI (scripts/toolchain.pins, PULUMI_VERSION=v3.260.0) reads PULUMI_SKIP_CHECKPOINTS without
+        // PULUMI_EXPERIMENTAL: its sdk/go/common/env/env.go declares SkipCheckpoints with no env.Needs(Experimental) (v3.68.0's
+        // still had it). PULUMI_EXPERIMENTAL stays set so the row measures what the recorded numbers measured.
         env: { PULUMI_SKIP_CHECKPOINTS: "true", PULUMI_EXPERIMENTAL: "true" },
     },
 ];
