@@ -17,7 +17,8 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { type Clock } from "./clock";
 import { durationMs } from "../components/validation";
 import type { TrafficDriver } from "./driver/driver";
-import { ExitCode, Redactor, ReleaseError, errorMessage } from "./errors";
+import { Redactor } from "../contract/redact";
+import { ExitCode, ReleaseError, errorMessage } from "./errors";
 import { readStackFiles, resolveTarget, type StackFile, type Target } from "./target";
 import { ENV_OPS, planEnv, type DeployedStack, type EnvOp, type EnvPlan } from "./env/plan";
 import { progressLine, renderFanoutSummary } from "./env/render";
@@ -553,8 +554,9 @@ export async function execute(request: CliRequest, io: CliIO): Promise<ExitCode>
             }
         }
     } catch (e) {
-        // Only the CLI's own I/O can get here (the library never throws): e.g. the report file.
-        err(`mesh-release: ${errorMessage(e)}\n`);
+        // Only the CLI's own I/O can get here (the library never throws): e.g. the report file. With its causes,
+        // redacted as one text (a secret split between the message and a cause is masked on both sides).
+        err(`mesh-release: ${redactor.describeError(e)}\n`);
         return ExitCode.Infrastructure;
     } finally {
         if (reporter instanceof TerminalReporter) {

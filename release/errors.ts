@@ -1,7 +1,8 @@
 /**
  * Errors of the release program. Every error carries a `code` (stable, for tooling), a `hint` (what to do)
  * and the process exit code it maps to (pnpm's PnpmError shape). Messages never contain secrets: the
- * reporters pass every string through a {@link Redactor} as a second line of defence.
+ * reporters pass every string through the one redaction mechanism (contract/redact.ts `Redactor`) as a
+ * second line of defence.
  */
 
 /** Exit codes of `mesh-release`. */
@@ -80,37 +81,4 @@ export function errorMessage(err: unknown): string {
         return err.message;
     }
     return String(err);
-}
-
-/**
- * Replaces every known secret in a string with `[secret]`. Secrets shorter than 4 characters are still
- * replaced; an empty secret is ignored (it would match everywhere).
- */
-export class Redactor {
-    private readonly secrets = new Set<string>();
-
-    add(...values: (string | undefined)[]): void {
-        for (const v of values) {
-            if (v !== undefined && v.length > 0) {
-                this.secrets.add(v);
-                // The Basic auth header and URL-encoded forms leak the same secret in another spelling.
-                this.secrets.add(encodeURIComponent(v));
-            }
-        }
-    }
-
-    redact(text: string): string {
-        let out = text;
-        // Longest first, so a secret that contains another is replaced whole.
-        const ordered = [...this.secrets].sort((a, b) => b.length - a.length);
-        for (const s of ordered) {
-            out = out.split(s).join("[secret]");
-        }
-        return out;
-    }
-
-    /** Redacts every string inside a JSON-like value (returns a copy). */
-    redactValue<T>(value: T): T {
-        return JSON.parse(this.redact(JSON.stringify(value))) as T;
-    }
 }

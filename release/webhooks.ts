@@ -8,7 +8,8 @@
  * errors are redacted.
  */
 import { defaultSleep, isAborted } from "./clock";
-import { Redactor, errorMessage } from "./errors";
+import { Redactor } from "../contract/redact";
+import { errorMessage } from "./errors";
 
 export type WebhookType = "pre-rollout" | "pre-step" | "confirm-promotion" | "post-rollout" | "rollback";
 

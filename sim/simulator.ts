@@ -15,6 +15,7 @@
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { z } from "zod";
+import { Redactor } from "../contract/redact";
 import type { MeshReader } from "./kube";
 import { controlSchema, type BehaviorPatch, TrafficModel, type TrafficStats, type VersionBehavior } from "./model";
 import { mulberry32 } from "./rng";
@@ -155,13 +156,15 @@ function zodProblems(root: string, r: z.ZodSafeParseResult<unknown>): string[] {
     return r.error.issues.map((i) => `${[root, ...i.path.map(String)].join(".")}: ${i.message}`);
 }
 
-/** Keep poll errors short and free of credentials (a kubeconfig token must never reach /stats). */
-export function redactError(e: unknown): string {
-    const raw = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-    return raw
-        .replace(/\b(bearer|basic)\s+[^\s,;"']+/gi, "$1 [redacted]")
-        .replace(/\b(authorization|token|password|secret)([\s:="']+)(?!bearer\b|basic\b|\[redacted\])[^\s,;"']+/gi, "$1$2[redacted]")
-        .slice(0, 300);
+/** The poll errors' redactor: their secrets are not known here, so credential-shaped text is masked. */
+const pollRedactor = new Redactor({ credentialShapes: true });
+
+/**
+ * A poll error for /stats: free of credentials (a kubeconfig token must never reach /stats), with its causes,
+ * redacted before it is cut to 300 characters.
+ */
+export function pollErrorText(e: unknown): string {
+    return pollRedactor.describeError(e, { name: true }).slice(0, 300);
 }
 
 export async function startSimulator(opts: SimulatorOptions): Promise<Simulator> {
@@ -212,7 +215,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
             routing.polls += 1;
         } catch (e) {
             routing.pollErrors += 1;
-            routing.lastPollError = redactError(e);
+            routing.lastPollError = pollErrorText(e);
         }
     };
 
@@ -267,7 +270,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
                     : {
                           xds: {
                               received: { ...xdsClient.received },
-                              ...(xdsClient.error === undefined ? {} : { error: redactError(xdsClient.error) }),
+                              ...(xdsClient.error === undefined ? {} : { error: pollErrorText(xdsClient.error) }),
                               ...(xdsLastUpdate === undefined ? {} : { lastUpdateAt: new Date(xdsLastUpdate).toISOString() }),
                           },
                       }),

@@ -7,8 +7,8 @@
  * runtime config. Components never read config: the stack layer passes them typed args.
  *
  * Secrets (`release.prometheus.bearerToken`, `release.prometheus.basicAuth.password`, any value under a key
- * Pulumi marks secret) never appear in a message: values at secret paths render as `[secret]`, and the final
- * message is scrubbed of every secret string as a second line of defence.
+ * Pulumi marks secret) never appear in a message: values at secret paths render as `[secret]`, and every
+ * secret string is redacted from the problems (contract/redact.ts, in any spelling) as a second line of defence.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { isDeepStrictEqual } from "node:util";
@@ -20,6 +20,7 @@ import { formatPath, isUnder, setFix, valueAt } from "../contract/paths";
 import { configFromPulumiMap, PROJECT } from "../contract/project";
 import { plainSecretProblems } from "../contract/releaseRules";
 import { stackConfigSchema, type StackConfig } from "../contract/schema";
+import { Redactor } from "../contract/redact";
 import { isSecretKeyPath, isSecretPath } from "../contract/secrets";
 import { checkLayout } from "./layout";
 import { checkMeshPlan, checkObjectOwners } from "./meshPlan";
@@ -49,8 +50,8 @@ export class StackConfigError extends pulumi.RunError {
     readonly problems: readonly StackConfigProblem[];
 
     constructor(stack: string, problems: readonly StackConfigProblem[], secrets: readonly string[] = []) {
-        const scrub = (text: string): string => scrubSecrets(text, secrets);
-        const safe = problems.map((p) => ({ propertyPath: p.propertyPath, reason: scrub(p.reason), fix: scrub(p.fix) }));
+        const redactor = new Redactor().add(...secrets);
+        const safe = problems.map((p) => ({ propertyPath: p.propertyPath, reason: redactor.redact(p.reason), fix: redactor.redact(p.fix) }));
         const lines = safe.map((p) => `  - ${p.reason}\n    fix: ${p.fix}`).join("\n");
         super(
             `stack "${stack}": ${safe.length} problem${safe.length === 1 ? "" : "s"} in the ${PROJECT} config ` +
@@ -78,10 +79,6 @@ function secretValues(raw: unknown, secretKeys: ReadonlySet<string>, path = ""):
         ? raw.map((v, i): [string, unknown] => [`${path}[${i}]`, v])
         : Object.entries(raw).map(([k, v]): [string, unknown] => [path === "" ? k : `${path}.${k}`, v]);
     return entries.flatMap(([p, v]) => secretValues(v, secretKeys, p)).sort((a, b) => b.length - a.length);
-}
-
-function scrubSecrets(text: string, secrets: readonly string[]): string {
-    return secrets.reduce((t, s) => t.split(s).join("[secret]"), text);
 }
 
 // ---------------------------------------------------------------------------------------------

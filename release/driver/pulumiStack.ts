@@ -23,7 +23,7 @@ import {
     StackNotFoundError,
 } from "@pulumi/pulumi/automation";
 import { setOwn } from "../../components/ownKeys";
-import { Redactor } from "../errors";
+import { Redactor } from "../../contract/redact";
 import { linkedSignal } from "../clock";
 import { clearLockCommand, isStale, lockOwner, parseStackLocks, thisHost, type StackLock } from "./stackLock";
 import { takeLock } from "./lock";
@@ -340,9 +340,9 @@ export class PulumiStackDriver implements TrafficDriver {
         };
     }
 
-    /** The useful part of a CLI error: the `error:` lines of stderr, redacted, at most 600 characters. */
+    /** The useful part of a CLI error: the `error:` lines of stderr, redacted. */
     private clean(err: unknown): string {
-        return this.redactor.redact(cliErrorSummary(err instanceof CommandError || err instanceof Error ? err.message : String(err)));
+        return redactedCliError(err instanceof CommandError || err instanceof Error ? err.message : String(err), this.redactor);
     }
 }
 
@@ -368,6 +368,14 @@ export function cliErrorSummary(text: string, max = 1200): string {
     const unique = [...new Set(picked)];
     const fallback = lines.filter((l) => /error:|^stderr:|failed|conflict|locked/i.test(l) && !/^stdout:$/.test(l));
     return (unique.length > 0 ? unique : fallback.length > 0 ? fallback : [text]).join(" | ").slice(0, max);
+}
+
+/**
+ * {@link cliErrorSummary} of a CLI error's text, redacted before it is cut short: a secret cut in two by the
+ * cut would no longer be found, and its first half would be printed. Pure.
+ */
+export function redactedCliError(text: string, redactor: Redactor, max?: number): string {
+    return cliErrorSummary(redactor.redact(text), max);
 }
 
 /** `{ update: 2, same: 10 }` -> "2 update, 10 same"; "no changes" when empty. */

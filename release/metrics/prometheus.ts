@@ -5,7 +5,7 @@
  * Credentials live only in the request headers: never in the description, in errors or in events. Every
  * error message is passed through a redactor that knows them, in case a lower layer echoes a header.
  */
-import { Redactor } from "../errors";
+import { Redactor } from "../../contract/redact";
 import { InstantValue, MetricsError, MetricsProvider, type SeriesSample } from "./provider";
 
 export interface PrometheusOptions {

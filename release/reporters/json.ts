@@ -2,7 +2,7 @@
  * `--json`: one event per line on stdout, exactly the {@link CliEvent} objects (release/events.ts and
  * ./types.ts), for pipelines (`mesh-release canary ... --json | jq`). Every line is redacted.
  */
-import { Redactor } from "../errors";
+import { Redactor } from "../../contract/redact";
 import type { CliEvent, Write } from "./types";
 
 /** One event as one line of JSON (newline-terminated, no newline inside). Pure. */

@@ -13,7 +13,7 @@
  * of defence).
  */
 import type { RolloutState } from "../../contract/release";
-import { Redactor } from "../errors";
+import { Redactor } from "../../contract/redact";
 import type { ReleaseEvent, UpdatePurpose } from "../events";
 import { formatEvidence } from "../sequential/describe";
 import { clockTime, duration, metricRows, purposeText, stepText } from "./format";

@@ -15,6 +15,7 @@ import { MemoryDriver, MemoryStack } from "../../../release/driver/memory";
 import { runCanary } from "../../../release/rollout";
 import type { CliEvent } from "../../../release/reporters/types";
 import { HEALTHY, SVC, harness, stackConfig, type Harness } from "../release/fakes";
+import { AWKWARD_SECRET, expectNoSecret } from "../../support/secrets";
 
 const REPO = path.resolve(__dirname, "../../..");
 const BAD = { successRate: 80, p95: 50, requests: 100 };
@@ -236,6 +237,50 @@ describe("mesh-release CLI", () => {
                 expect(r.stdout + r.stderr).not.to.include(token);
                 expect(r.stdout).to.include("Bearer [secret]");
             }
+        });
+    });
+
+    describe("secrets in any spelling never reach what the CLI prints or writes (contract/redact.ts)", () => {
+        const secretStore = (): MemoryStack => {
+            const store = new MemoryStack(stackConfig({ prometheus: { url: "http://127.0.0.1:9090", bearerToken: AWKWARD_SECRET } }));
+            store.secrets = [AWKWARD_SECRET];
+            return store;
+        };
+
+        it("echoed URL-encoded, form-encoded and JSON-escaped by a lower layer: not on stdout, stderr, --json or the --report files", async () => {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mesh-release-redact-"));
+            try {
+                for (const json of [false, true]) {
+                    const h = harness({ store: secretStore() });
+                    h.metrics.down = true;
+                    h.metrics.downMessage = `401 for ?token=${encodeURIComponent(AWKWARD_SECRET)} q=${new URLSearchParams({ q: AWKWARD_SECRET }).toString()} body {"auth":${JSON.stringify(AWKWARD_SECRET)}}`;
+                    const report = path.join(dir, `report-${String(json)}.html`);
+                    const r = await run(["canary", "--stack", "dev", "--service", SVC, "--version", "v2", "--report", report, ...(json ? ["--json"] : [])], h);
+                    expect(r.code).to.equal(1);
+                    expect(r.stdout).to.include("?token=[secret]");
+                    expectNoSecret(r.stdout + r.stderr);
+                    expectNoSecret(fs.readFileSync(report, "utf8"));
+                    expectNoSecret(fs.readFileSync(report.replace(/\.html$/, ".json"), "utf8"));
+                }
+            } finally {
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
+        });
+
+        it("split between a thrown error's message and its cause (stdout fails with EPIPE on the summary): neither half on stderr, exit 3", async () => {
+            const h = harness({ store: secretStore() });
+            const cio = io({ h });
+            const capture = cio.stdout;
+            cio.stdout = (s) => {
+                if (s.includes("Summary")) {
+                    throw new Error(`write EPIPE (last line: ${AWKWARD_SECRET.slice(0, 8)}`, { cause: new Error(`${AWKWARD_SECRET.slice(8)})`) });
+                }
+                capture(s);
+            };
+            const code = await runCli(["canary", "--stack", "dev", "--service", SVC, "--version", "v2"], cio);
+            expect(code).to.equal(3);
+            expect(cio.out.stderr).to.equal("mesh-release: write EPIPE (last line: [secret]; cause: [secret])\n");
+            expectNoSecret(cio.out.stderr);
         });
     });
 

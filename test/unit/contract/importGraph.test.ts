@@ -129,6 +129,8 @@ describe("contract: one module between the two programs (import graph)", () => {
             setFix: "contract/paths.ts",
             isSecretPath: "contract/secrets.ts",
             credentialsOf: "contract/secrets.ts",
+            Redactor: "contract/redact.ts",
+            SECRET_MARK: "contract/redact.ts",
             levenshtein: "contract/didYouMean.ts",
             didYouMean: "contract/didYouMean.ts",
             stepsNotIncreasing: "contract/releaseRules.ts",

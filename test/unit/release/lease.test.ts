@@ -4,7 +4,9 @@
  * under the backend's update lock) is the e2e suite's (test/e2e/release/perService.test.ts).
  */
 import { expect } from "chai";
-import { cliErrorSummary } from "../../../release/driver/pulumiStack";
+import { cliErrorSummary, redactedCliError } from "../../../release/driver/pulumiStack";
+import { Redactor } from "../../../contract/redact";
+import { AWKWARD_SECRET, expectNoSecret } from "../../support/secrets";
 import { decideLease, leaseIsLive, leaseTtl, parseLease, type Lease, type LeaseClaim, type LeaseContext, type LeaseDecision } from "../../../release/driver/lease";
 
 const NOW = new Date("2026-01-01T12:00:00.000Z");
@@ -104,6 +106,14 @@ describe("release lease rules (backend lease of a rollout)", () => {
 });
 
 describe("a failed CLI command's text, as the release and the fan-out report it (cliErrorSummary)", () => {
+    it("redacted before it is cut short: a secret the cut would split leaks neither half", () => {
+        const max = 60;
+        const text = `error: ${"x".repeat(max - 7 - 5)}${AWKWARD_SECRET} was rejected`;
+        expect(cliErrorSummary(text, max), "cut first, the first half would be left").to.include(AWKWARD_SECRET.slice(0, 5));
+        const out = redactedCliError(text, new Redactor().add(AWKWARD_SECRET), max);
+        expectNoSecret(out);
+        expect(out).to.equal(`error: ${"x".repeat(max - 12)}[secr`);
+    });
     it("keeps the engine's diagnostics and a config error's problem lines once; drops the command line and progress lines", () => {
         const text = [
             "Command failed with exit code 1: /x/bin/pulumi up --yes --skip-preview --stack e2e-x --non-interactive",

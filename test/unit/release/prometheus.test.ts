@@ -7,6 +7,7 @@ import { expect } from "chai";
 import { MetricsError } from "../../../release/metrics/provider";
 import { PrometheusProvider, parseInstant, parseSeries } from "../../../release/metrics/prometheus";
 import { startServer, type TestServer } from "./http";
+import { AWKWARD_SECRET, expectNoSecret } from "../../support/secrets";
 
 const vector = (...values: string[]): string =>
     JSON.stringify({ status: "success", data: { resultType: "vector", result: values.map((v) => ({ metric: {}, value: [1700000000, v] })) } });
@@ -95,6 +96,18 @@ describe("release/metrics/prometheus", () => {
         expect(server.requests[0]?.headers.authorization).to.equal(`Basic ${encoded}`);
         expect(err.message).to.not.include(encoded);
         expect(err.message).to.not.include("pw-77c1d0");
+    });
+
+    it("a token with quotes, backslashes and %-signs echoed JSON-escaped or URL-encoded by the server: redacted", async () => {
+        // The server quotes the header it got inside a JSON error text (escaped twice) and URL-encoded.
+        server = await startServer((req) => {
+            const header = String(req.headers.authorization);
+            return { status: 401, body: JSON.stringify({ status: "error", errorType: "auth", error: `got ${JSON.stringify({ header })} (${encodeURIComponent(header)})` }) };
+        });
+        const err = await rejection(new PrometheusProvider({ url: server.url, bearerToken: AWKWARD_SECRET }).instant("x"));
+        expect(server.requests[0]?.headers.authorization).to.equal(`Bearer ${AWKWARD_SECRET}`);
+        expectNoSecret(err.message);
+        expect(err.message).to.equal(`prometheus ${server.url}: HTTP 401 auth: got {"header":"Bearer [secret]"} (Bearer%20[secret])`);
     });
 
     it("refuses a URL with credentials in it", () => {

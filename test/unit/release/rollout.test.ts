@@ -4,6 +4,7 @@
  * signals (the e2e suite and the CLI tests cover those).
  */
 import { expect } from "chai";
+import { AWKWARD_SECRET, expectNoSecret } from "../../support/secrets";
 import { durationMs } from "../../../components/validation";
 import type { RolloutState } from "../../../contract/release";
 import { valueAt } from "../../../release/edits";
@@ -369,6 +370,19 @@ describe("release/rollout runCanary", () => {
         const everything = JSON.stringify(h.events) + JSON.stringify(r) + JSON.stringify(h.store.config.rollouts);
         expect(everything).to.not.include(token);
         expect(everything).to.include("Bearer [secret]");
+    });
+
+    it("secrets in any spelling (URL-encoded, JSON-escaped once and twice) never reach events, results or the recorded state", async () => {
+        const h = harness({ config: stackConfig({ prometheus: { url: "http://127.0.0.1:9", bearerToken: AWKWARD_SECRET } }) });
+        h.store.secrets = [AWKWARD_SECRET];
+        h.metrics.down = true;
+        h.metrics.downMessage = `proxy: ${encodeURIComponent(AWKWARD_SECRET)} ${JSON.stringify({ token: AWKWARD_SECRET })} ${JSON.stringify(JSON.stringify(AWKWARD_SECRET))}`;
+        const r = await runCanary({ service: SVC, version: "v2" }, h.deps);
+        expect(r.outcome).to.equal("rolled-back");
+        const everything = JSON.stringify(h.events) + JSON.stringify(r) + JSON.stringify(h.store.config.rollouts);
+        expectNoSecret(everything);
+        expectNoSecret(h.events.map((e) => JSON.stringify(e)).join("\n"));
+        expect(JSON.stringify(h.events)).to.include("proxy: [secret]");
     });
 
     it("an already promoted version is a no-op (exit 0, no update)", async () => {

@@ -4,7 +4,7 @@
  */
 import { expect } from "chai";
 import type { MeshObjects, MeshReader } from "../../../sim/kube";
-import { redactError, startSimulator, validateSimulatorOptions, type Simulator, type SimulatorStats } from "../../../sim/simulator";
+import { pollErrorText, startSimulator, validateSimulatorOptions, type Simulator, type SimulatorStats } from "../../../sim/simulator";
 
 const service = { name: "sample-app", namespace: "shop" };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -95,12 +95,15 @@ describe("sim/simulator", () => {
         });
     });
 
-    it("redactError keeps tokens out of /stats", () => {
-        const msg = redactError(new Error("401 Unauthorized: Authorization: Bearer abc.def-SECRET token=s3cr3t"));
+    it("pollErrorText keeps tokens out of /stats (the one Redactor, credential shapes on), causes included", () => {
+        const msg = pollErrorText(new Error("401 Unauthorized: Authorization: Bearer abc.def-SECRET token=s3cr3t"));
         expect(msg).to.not.include("SECRET");
         expect(msg).to.not.include("s3cr3t");
-        expect(msg).to.equal("Error: 401 Unauthorized: Authorization: Bearer [redacted] token=[redacted]");
-        expect(redactError("password: hunter2, basic dXNlcjpwYXNz")).to.equal("password: [redacted], basic [redacted]");
+        expect(msg).to.equal("Error: 401 Unauthorized: Authorization: Bearer [secret] token=[secret]");
+        expect(pollErrorText("password: hunter2, basic dXNlcjpwYXNz")).to.equal("password: [secret], basic [secret]");
+        const withCause = pollErrorText(new TypeError("fetch failed", { cause: new Error("proxy said: token=s3cr3t") }));
+        expect(withCause).to.equal("TypeError: fetch failed; cause: proxy said: token=[secret]");
+        expect(pollErrorText(new Error(`${"x".repeat(400)} token=s3cr3t`)), "cut to 300 characters after redaction").to.have.length(300);
     });
 
     it("serves metrics, stats and the control endpoint on 127.0.0.1 in fixed mode", async () => {
@@ -151,11 +154,12 @@ describe("sim/simulator", () => {
         const served = sim.stats().versions["v2"]?.served ?? 0;
         expect(served).to.be.greaterThan(0);
 
-        current = new Error("connect ECONNREFUSED; Authorization: Bearer top-secret");
+        current = new Error("connect ECONNREFUSED", { cause: new Error("Authorization: Bearer top-secret") });
         await sleep(100);
         const stats = sim.stats();
         expect(stats.routing.pollErrors).to.be.greaterThan(0);
         expect(stats.routing.lastPollError).to.not.include("top-secret");
+        expect(stats.routing.lastPollError, "the cause is shown, redacted").to.equal("Error: connect ECONNREFUSED; cause: Authorization: Bearer [secret]");
         expect(stats.versions["v2"]?.served).to.be.greaterThan(served);
         expect(stats.routing.source).to.equal("VirtualService sample-app");
 

@@ -4,6 +4,7 @@
  * and secrets never in a message. Pure: no Pulumi runtime except the readStackConfig edge at the end.
  */
 import { expect } from "chai";
+import { AWKWARD_SECRET, expectNoSecret } from "../../support/secrets";
 import * as pulumi from "@pulumi/pulumi";
 import { baseStackConfig, sampleApp, type RawStack } from "../../support/stackFixtures";
 import { didYouMean } from "../../../contract/didYouMean";
@@ -318,6 +319,16 @@ describe("stack config (stacks/config.ts)", () => {
                 "release.prometheus.basicAuth.password",
             ]);
             expect(err.problems[0]?.reason).to.equal("release.interval is \"[secret]\"; it must be a Go-style duration such as 500ms, 30s or 1m30s");
+        });
+
+        it("a secret with quotes, backslashes and %-signs echoed by another key's problem (shown JSON-escaped) is redacted too", () => {
+            const err = errorFor((r) => {
+                r.release = { interval: AWKWARD_SECRET, prometheus: { bearerToken: AWKWARD_SECRET } };
+                svc(r).timeout = encodeURIComponent(AWKWARD_SECRET);
+            });
+            expectNoSecret(JSON.stringify({ message: err.message, problems: err.problems, hint: err.hint }));
+            expectNoSecret(err.message);
+            expect(err.problems[0]?.reason).to.equal('release.interval is "[secret]"; it must be a Go-style duration such as 500ms, 30s or 1m30s');
         });
 
         it("every value of a key Pulumi marks secret is shown as [secret]", () => {
