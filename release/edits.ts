@@ -6,6 +6,7 @@
  * field's type. {@link typedByPulumi} finds string values that would be mistyped, so callers refuse them
  * before anything is written.
  */
+import { valueAt } from "../contract/paths";
 import type { RolloutState } from "../contract/release";
 import type { ConfigEdit, ConfigPath } from "./driver/driver";
 
@@ -215,17 +216,4 @@ export function applyEdits(config: Readonly<Record<string, unknown>>, edits: rea
         }
     }
     return root;
-}
-
-/** Reads a value at a path of a plain config object. */
-export function valueAt(config: unknown, path: ConfigPath): unknown {
-    let cur: unknown = config;
-    for (const seg of path) {
-        // Own properties only: `--service constructor` must not find Object.prototype.constructor.
-        if (cur === null || typeof cur !== "object" || !Object.hasOwn(cur, seg)) {
-            return undefined;
-        }
-        cur = (cur as Record<string | number, unknown>)[seg];
-    }
-    return cur;
 }

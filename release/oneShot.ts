@@ -8,7 +8,8 @@
 import { assessAnalysis } from "./analysis";
 import { systemClock, type Clock } from "./clock";
 import type { ConfigEdit } from "./driver/driver";
-import { abTestEdits, applyEdits, clearFaultEdits, faultEdits, typedByPulumi, valueAt, type AbFlag, type FaultSpec } from "./edits";
+import { abTestEdits, applyEdits, clearFaultEdits, faultEdits, typedByPulumi, type AbFlag, type FaultSpec } from "./edits";
+import { valueAt } from "../contract/paths";
 import { Redactor } from "../contract/redact";
 import { ExitCode, ReleaseError, configError, errorMessage, type ConfigProblem } from "./errors";
 import { liveSplitOf } from "./live";

@@ -8,14 +8,18 @@
  */
 import { z } from "zod";
 import { durationMs } from "../components/validation";
-import { releaseSchema, rolloutStateSchema, type RolloutState } from "../contract/release";
+import { issueProblems, ruleMessage, type StackConfigProblem } from "../contract/problems";
+import { jsonOrText } from "../contract/project";
+import { recordedRolloutStateSchema, releaseSchema, type RolloutState } from "../contract/release";
 import { configError, ReleaseError, type ConfigProblem } from "./errors";
 import type { MachinePolicy } from "./machine";
 import { LABEL_VALUE } from "./metrics/promql";
-import { plainSecretProblems, PROMETHEUS_CREDENTIALS_ADVICE, PROMETHEUS_URL_EXAMPLE, releaseRules, urlProblems } from "../contract/releaseRules";
+import { plainSecretProblems, PROMETHEUS_CREDENTIALS_ADVICE, PROMETHEUS_URL_EXAMPLE, releaseRules, stepsNotIncreasing, urlProblems } from "../contract/releaseRules";
 import type { WebhookSpec } from "./webhooks";
 import type { AnalysisThresholds } from "./analysis";
-import { typedByPulumi, valueAt } from "./edits";
+import { typedByPulumi } from "./edits";
+import { valueAt } from "../contract/paths";
+import { show } from "../components/validation";
 
 /** Command-line overrides, as typed (strings are parsed and validated here). */
 export interface PolicyOverrides {
@@ -52,28 +56,13 @@ export interface ReleasePolicy {
     update: { retries: number; backoffMs: number };
 }
 
-const SECRET_PATHS = new Set(["release.prometheus.bearerToken", "release.prometheus.basicAuth.password"]);
-
-/** `release.steps[1]` from a zod issue path. */
-function formatPath(base: string, path: readonly PropertyKey[]): string {
-    return path.reduce<string>((acc, seg) => (typeof seg === "number" ? `${acc}[${seg}]` : `${acc}.${String(seg)}`), base);
-}
-
-function show(path: string, value: unknown): string {
-    if (SECRET_PATHS.has(path)) {
-        return "[secret]";
-    }
-    return value === undefined ? "missing" : JSON.stringify(value);
-}
-
-/** Zod issues as problems: `release.steps[1] is 120; Too big: expected number to be <=100`. */
-export function zodProblems(base: string, raw: unknown, error: z.ZodError): ConfigProblem[] {
-    return error.issues.map((issue) => {
-        const propertyPath = formatPath(base, issue.path);
-        const value = valueAt(raw, issue.path.map((s) => (typeof s === "number" ? s : String(s))));
-        const rule = issue.message.startsWith("must") ? `it ${issue.message}` : issue.message;
-        return { propertyPath, reason: `${propertyPath} is ${show(propertyPath, value)}; ${rule}` };
-    });
+/**
+ * Zod issues of the part of the config at `base` (`["release"]`, `["rollouts", svc]`) as problems, the way the
+ * Pulumi program reports them (contract/problems.ts): path, value (never a secret), rule, and the fix.
+ */
+export function zodProblems(base: readonly PropertyKey[], raw: unknown, error: z.core.$ZodError): StackConfigProblem[] {
+    const root: unknown = base.reduceRight<unknown>((inner, key) => ({ [key]: inner }), raw);
+    return error.issues.flatMap((issue) => issueProblems({ ...issue, path: [...base, ...issue.path] } as z.core.$ZodIssue, root));
 }
 
 function parseNumber(flag: string, text: string, problems: ConfigProblem[], rule: { min: number; max: number; int?: boolean }): number | undefined {
@@ -119,12 +108,9 @@ function parseOverrides(
     let steps: number[] | undefined;
     if (overrides.steps !== undefined) {
         steps = parseStepsFlag(overrides.steps, problems);
-        steps?.forEach((w, i) => {
-            const prev = steps?.[i - 1];
-            if (prev !== undefined && w <= prev) {
-                problems.push({ propertyPath: "--steps", reason: `--steps is ${JSON.stringify(overrides.steps)}; weights must increase strictly (${prev} then ${w})` });
-            }
-        });
+        for (const { weight, previous } of stepsNotIncreasing(steps ?? [])) {
+            problems.push({ propertyPath: "--steps", reason: `--steps is ${JSON.stringify(overrides.steps)}; weights must increase strictly (${previous} then ${weight})` });
+        }
     }
     let intervalMs: number | undefined;
     if (overrides.interval !== undefined) {
@@ -179,9 +165,10 @@ export function requestProblems(req: { service: string; version?: string; overri
  */
 export function resolvePolicy(stack: string, rawRelease: unknown, overrides: PolicyOverrides = {}, options: { secrets?: readonly string[] } = {}): ReleasePolicy {
     const problems: ConfigProblem[] = [];
-    const parsed = releaseSchema.safeParse(rawRelease ?? {});
+    const parsed = releaseSchema.safeParse(rawRelease ?? {}, { error: ruleMessage });
     if (!parsed.success) {
-        problems.push(...zodProblems("release", rawRelease, parsed.error));
+        // The same reasons `pulumi up` gives for these values (without its fix: the lines here name the config path).
+        problems.push(...zodProblems(["release"], rawRelease, parsed.error).map(({ propertyPath, reason }) => ({ propertyPath, reason })));
     }
     const { steps, intervalMs, successRate, latency, minRequests, prometheusUrl } = parseOverrides(overrides, problems);
     if (parsed.success) {
@@ -307,7 +294,7 @@ export function serviceContext(
     }
     const stableVersion = valueAt(raw, ["stable", "version"]);
     if (typeof stableVersion !== "string" || stableVersion === "") {
-        problems.push({ propertyPath: `services.${svc}.stable.version`, reason: `services.${svc}.stable.version is ${show("", stableVersion)}; the service needs a stable version label such as v1` });
+        problems.push({ propertyPath: `services.${svc}.stable.version`, reason: `services.${svc}.stable.version is ${stableVersion === undefined ? "missing" : show(stableVersion)}; the service needs a stable version label such as v1` });
         return undefined;
     }
     const canaryVersion = valueAt(raw, ["canary", "version"]);
@@ -318,12 +305,14 @@ export function serviceContext(
     let state: RolloutState | undefined;
     const rawState = valueAt(config, ["rollouts", svc]);
     if (rawState !== undefined) {
-        const parsed = rolloutStateSchema.safeParse(typeof rawState === "string" ? safeJson(rawState) : rawState);
+        const parsed = recordedRolloutStateSchema.safeParse(rawState, { error: ruleMessage });
         if (parsed.success) {
             state = parsed.data;
         } else {
-            problems.push(...zodProblems(`rollouts.${svc}`, rawState, parsed.error).map((p) => ({
-                ...p,
+            // The values inside the JSON string mesh-release wrote, so that a message shows the bad one.
+            const recorded = typeof rawState === "string" ? jsonOrText(rawState) : rawState;
+            problems.push(...zodProblems(["rollouts", svc], recorded, parsed.error).map((p) => ({
+                propertyPath: p.propertyPath,
                 reason: `${p.reason} (the recorded rollout state is damaged; remove it with: pulumi config rm --path rollouts.${svc})`,
             })));
         }
@@ -336,14 +325,6 @@ export function serviceContext(
         routed: typeof routed === "boolean" ? routed : true,
         state,
     };
-}
-
-function safeJson(text: string): unknown {
-    try {
-        return JSON.parse(text) as unknown;
-    } catch {
-        return text;
-    }
 }
 
 /**

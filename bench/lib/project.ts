@@ -13,7 +13,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
-import { environmentProblem, PROJECT_NAME, tempProjectSettings, tempStackSettings } from "../../test/support/pulumiProject";
+import { PROJECT } from "../../contract/project";
+import { environmentProblem, tempProjectSettings, tempStackSettings } from "../../test/support/pulumiProject";
 import { REPO_ROOT } from "./report";
 
 /** How the language host runs the program. */
@@ -113,7 +114,7 @@ export async function benchProject(opts: { stackName: string; config: Record<str
     const pulumiCommand = await PulumiCommand.get({ root: pulumiRoot });
     const stack = await LocalWorkspace.createOrSelectStack({ stackName: opts.stackName, workDir }, { workDir, pulumiCommand, envVars: use("ts-transpile") });
     if (!(stack.workspace instanceof LocalWorkspace)) {
-        throw new Error(`${PROJECT_NAME}: expected a LocalWorkspace for the bench stack in ${workDir}`);
+        throw new Error(`${PROJECT}: expected a LocalWorkspace for the bench stack in ${workDir}`);
     }
     ws.current = stack.workspace;
     return {

@@ -23,15 +23,13 @@ import {
     StackNotFoundError,
 } from "@pulumi/pulumi/automation";
 import { setOwn } from "../../components/ownKeys";
+import { jsonOrText, PROJECT } from "../../contract/project";
 import { Redactor } from "../../contract/redact";
 import { linkedSignal } from "../clock";
 import { clearLockCommand, isStale, lockOwner, parseStackLocks, thisHost, type StackLock } from "./stackLock";
 import { takeLock } from "./lock";
 import { decideLease, LEASE_ENV, LEASE_HELD, LEASE_OUTPUT, leasedProgram, leaseTtl, localLeaseContext, newOwnerId, parseLease, type LeaseClaim } from "./lease";
 import { ConfigPath, DriverError, type ConfigEdit, type StackSnapshot, type TrafficDriver, type UpdateOptions, type UpdateResult } from "./driver";
-
-/** The Pulumi project name, also the config namespace. */
-export const PROJECT_NAME = "mesh-traffic";
 
 export type ProgramSource =
     /** The project directory's own program (`Pulumi.yaml` `main`), run by the CLI's language host. */
@@ -84,7 +82,7 @@ export function pulumiConfigPath(p: ConfigPath): string {
 export function configFromJsonMap(map: Record<string, { value?: string; secret?: boolean; objectValue?: unknown }>): StackSnapshot {
     const config: Record<string, unknown> = {};
     const secrets: string[] = [];
-    const prefix = `${PROJECT_NAME}:`;
+    const prefix = `${PROJECT}:`;
     for (const [fullKey, entry] of Object.entries(map)) {
         if (!fullKey.startsWith(prefix)) {
             continue;
@@ -94,11 +92,7 @@ export function configFromJsonMap(map: Record<string, { value?: string; secret?:
         if (value === undefined && entry.value !== undefined) {
             value = entry.value;
             if (/^[[{]/.test(entry.value)) {
-                try {
-                    value = JSON.parse(entry.value) as unknown;
-                } catch {
-                    // a plain string that starts with a bracket
-                }
+                value = jsonOrText(entry.value); // a plain string that starts with a bracket stays one
             }
         }
         setOwn(config, key, value);
@@ -160,7 +154,7 @@ export class PulumiStackDriver implements TrafficDriver {
                 case "inline": {
                     // The lease is checked and written by the update itself (lease.ts), under the backend's update lock.
                     const leased = leasedProgram(async () => ({ ...((await program.program()) as Record<string, unknown> | undefined) }), () => this.claim);
-                    const args = { stackName, projectName: PROJECT_NAME, program: leased };
+                    const args = { stackName, projectName: PROJECT, program: leased };
                     return this.opts.create === true ? await LocalWorkspace.createOrSelectStack(args, wsOpts) : await LocalWorkspace.selectStack(args, wsOpts);
                 }
                 default: {

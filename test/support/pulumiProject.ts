@@ -27,12 +27,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
+import { PROJECT } from "../../contract/project";
 
 /** The repository root (this file is test/support/pulumiProject.ts). */
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 
-/** The config namespace of the project (Pulumi.yaml `name`). */
-export const PROJECT_NAME = "mesh-traffic";
 
 /** Config of a stack as plain data: keys without the `mesh-traffic:` prefix; other namespaces keep theirs. */
 export type PlainConfig = Record<string, unknown>;
@@ -123,7 +122,7 @@ export function tempStackSettings(
 ): Record<string, unknown> {
     const copy = structuredClone(base);
     const config = (copy["config"] ?? {}) as Record<string, unknown>;
-    const prefix = `${PROJECT_NAME}:`;
+    const prefix = `${PROJECT}:`;
     const plain: PlainConfig = {};
     const others: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(config)) {
@@ -171,8 +170,8 @@ export function programEnv(): Record<string, string> {
  */
 export function createProjectDir(): string {
     const project = readYaml(path.join(REPO_ROOT, "Pulumi.yaml"));
-    if (project["name"] !== PROJECT_NAME) {
-        throw new Error(`Pulumi.yaml name is ${JSON.stringify(project["name"])}; the config contract needs "${PROJECT_NAME}"`);
+    if (project["name"] !== PROJECT) {
+        throw new Error(`Pulumi.yaml name is ${JSON.stringify(project["name"])}; the config contract needs "${PROJECT}"`);
     }
     const workDir = fs.mkdtempSync(path.join(process.env["MESH_E2E_WORK"] ?? os.tmpdir(), "mesh-project-"));
     fs.writeFileSync(path.join(workDir, "Pulumi.yaml"), stringify(tempProjectSettings(project, workDir)));
@@ -213,7 +212,7 @@ export async function projectStack(opts: ProjectStackOptions = {}): Promise<Proj
         workDir,
         log,
         output: () => out,
-        setConfigPath: (key, value) => stack.setConfig(`${PROJECT_NAME}:${key}`, { value: String(value) }, true),
+        setConfigPath: (key, value) => stack.setConfig(`${PROJECT}:${key}`, { value: String(value) }, true),
         dispose: async () => {
             if (disposed) {
                 return;

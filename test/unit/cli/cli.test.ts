@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { stackValidator } from "../../../release/env/check";
 import { parseArgs, runCli, type CliIO, type CliRequest, type Connection } from "../../../release/cli";
-import { valueAt } from "../../../release/edits";
+import { valueAt } from "../../../contract/paths";
 import { MemoryDriver, MemoryStack } from "../../../release/driver/memory";
 import { runCanary } from "../../../release/rollout";
 import type { CliEvent } from "../../../release/reporters/types";

@@ -5,7 +5,7 @@
  * tests of the two pure planners, `planPromote` and `planRollback` (release/machine.ts).
  */
 import { expect } from "chai";
-import { valueAt } from "../../../release/edits";
+import { valueAt } from "../../../contract/paths";
 import { planPromote, planRollback, initialState, type MachinePolicy } from "../../../release/machine";
 import type { RolloutState } from "../../../contract/release";
 import { runRollout } from "../../../release/rollout";

@@ -7,7 +7,7 @@ import { expect } from "chai";
 import { AWKWARD_SECRET, expectNoSecret } from "../../support/secrets";
 import { durationMs } from "../../../components/validation";
 import type { RolloutState } from "../../../contract/release";
-import { valueAt } from "../../../release/edits";
+import { valueAt } from "../../../contract/paths";
 import { MemoryStack } from "../../../release/driver/memory";
 import { runCanary } from "../../../release/rollout";
 import { stackValidator } from "../../../release/env/check";

@@ -1,7 +1,7 @@
 /** The rollout actions promote / rollback / abort through runRollout (release/rollout.ts), and webhook gates in the canary loop. */
 import { expect } from "chai";
 import type { RolloutState } from "../../../contract/release";
-import { valueAt } from "../../../release/edits";
+import { valueAt } from "../../../contract/paths";
 import { MemoryStack } from "../../../release/driver/memory";
 import { runCanary, runRollout } from "../../../release/rollout";
 import { HEALTHY, SVC, harness, ofType, stackConfig } from "./fakes";

@@ -20,7 +20,7 @@ import {
     undocumentedPaths,
     type ConfigRow,
 } from "../../../scripts/config-docs";
-import { allowedKeysAt } from "../../../stacks/config";
+import { allowedKeysAt } from "../../../contract/problems";
 import { STACK_CONFIG_KEYS, stackConfigSchema } from "../../../contract/schema";
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
