@@ -48,7 +48,7 @@ async function childMocks(n: number): Promise<void> {
     // The shared mocks helper of the unit tests: records every registration, so we can count them.
     const { setupMocks } = await import("../test/support/mocks");
     const rec = await setupMocks("mesh-traffic", "bench");
-    const { parseStackConfig } = await import("../stacks/config");
+    const { parseStackConfig } = await import("../stacks/readConfig");
     const { buildMeshStack } = await import("../stacks/meshStack");
     // @pulumi/kubernetes loads each API group on first use: load them here so *construct* is not module load.
     const k8s = await import("@pulumi/kubernetes");

@@ -7,13 +7,14 @@
  *   reads this stack's `mesh-traffic:` config, builds the stack and returns its outputs.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { readStackConfig, StackConfigError } from "./config";
+import { readStackConfig, StackConfigError } from "./readConfig";
 import { checkServiceAgainstPlatform, type PlatformOutputs } from "./layout";
 import { type MeshStackOutputs } from "./meshPlan";
 import { buildMeshStack } from "./meshStack";
 
 export * from "../contract/schema";
 export * from "./config";
+export * from "./readConfig";
 export * from "./rules";
 export * from "./meshPlan";
 export * from "./meshStack";

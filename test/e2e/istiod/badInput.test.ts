@@ -9,7 +9,7 @@
  */
 import { expect } from "chai";
 import { randomBytes } from "node:crypto";
-import { parseStackConfig, StackConfigError } from "../../../stacks/config";
+import { parseStackConfig, StackConfigError } from "../../../stacks/readConfig";
 import { sidecarNode, TYPE, XdsClient, type Resource } from "../../../sim/xds/client";
 import { endpointVersions, findVirtualHost } from "../../../sim/xds/plan";
 import { connectCluster } from "../../support/cluster";

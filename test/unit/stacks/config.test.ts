@@ -8,7 +8,8 @@ import { AWKWARD_SECRET, expectNoSecret } from "../../support/secrets";
 import * as pulumi from "@pulumi/pulumi";
 import { baseStackConfig, sampleApp, type RawStack } from "../../support/stackFixtures";
 import { didYouMean } from "../../../contract/didYouMean";
-import { checkStackConfig, parseStackConfig, readStackConfig, StackConfigError, type StackConfigProblem } from "../../../stacks/config";
+import { checkStackConfig, type StackConfigProblem } from "../../../stacks/config";
+import { parseStackConfig, readStackConfig, StackConfigError } from "../../../stacks/readConfig";
 
 type Raw = RawStack;
 

@@ -4,7 +4,8 @@
  * of each case on a real istiod.
  */
 import { expect } from "chai";
-import { parseStackConfig, StackConfigError, type StackConfigProblem } from "../../../stacks/config";
+import type { StackConfigProblem } from "../../../stacks/config";
+import { parseStackConfig, StackConfigError } from "../../../stacks/readConfig";
 import { baseStackConfig, sampleApp, type RawStack } from "../../support/stackFixtures";
 
 function problemsFor(edit: (raw: RawStack) => void): readonly StackConfigProblem[] {
