@@ -29,6 +29,17 @@ export function isUnder(path: string, prefix: string): boolean {
     return path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`);
 }
 
+/** `text` with every regular-expression metacharacter escaped. */
+export const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * Where a message names one of `paths` as a word of its own (`canary.version is not set`, `(canary.weight)`), not
+ * as part of a longer path. Group 1 is what precedes the path, so `reason.replace(re, "$1<other path>")` renames it.
+ */
+export function mentionOf(paths: readonly string[], flags = ""): RegExp {
+    return new RegExp(`(^|[\\s(])(?:${paths.map(escapeRegExp).join("|")})(?=[\\s;:,)]|$)`, flags);
+}
+
 /** The `pulumi config set` command that sets `path`: `value` is what to type (a placeholder by default). */
 export function setFix(path: string, options: { value?: string; secret?: boolean } = {}): string {
     return `pulumi config set${options.secret === true ? " --secret" : ""} --path '${path}' ${options.value ?? "<valid value>"}`;

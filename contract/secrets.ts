@@ -3,12 +3,10 @@
  * messages render them as `[secret]`, `mesh-release` never echoes them, and both refuse them as plain text.
  * Pure.
  */
-import { valueAt } from "./paths";
+import { escapeRegExp, valueAt } from "./paths";
 
 /** The credentials of the release policy: each must be a Pulumi secret (`pulumi config set --secret`). */
 export const CREDENTIAL_PATHS = ["release.prometheus.bearerToken", "release.prometheus.basicAuth.password"] as const;
-
-const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** Config paths whose values are secret wherever they appear. */
 export const SECRET_PATHS: readonly RegExp[] = [

@@ -17,7 +17,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { serviceStackName, shortStackName } from "../contract/project";
+import { serviceOfStackName, serviceStackName, shortStackName } from "../contract/project";
 import { ExitCode, ReleaseError } from "./errors";
 
 
@@ -97,7 +97,7 @@ export function resolveTarget(req: TargetRequest, files: readonly StackFile[]): 
     if (envFile !== undefined && envFile.layout === "single" && envFile.services.includes(service)) {
         return targetOf(envFile, env, `stack ${own} does not exist; using stack ${env} (single-stack layout), which holds service ${service}`);
     }
-    const siblings = files.filter((f) => f.name.startsWith(`${env}.`)).map((f) => f.name);
+    const siblings = files.filter((f) => serviceOfStackName(env, f.name) !== undefined).map((f) => f.name);
     const found =
         envFile === undefined
             ? `the project has neither Pulumi.${own}.yaml nor Pulumi.${env}.yaml`

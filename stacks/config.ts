@@ -14,7 +14,7 @@ import type { z } from "zod";
 import { setOwn } from "../components/ownKeys";
 import { CONTROL_CHARS, CONTROL_CHARS_RULE, show } from "../components/validation";
 import { issueProblems, ruleMessage, type StackConfigProblem } from "../contract/problems";
-import { formatPath, isUnder, setFix, valueAt } from "../contract/paths";
+import { formatPath, isUnder, mentionOf, setFix, valueAt } from "../contract/paths";
 import { plainSecretProblems } from "../contract/releaseRules";
 import { stackConfigSchema, type StackConfig } from "../contract/schema";
 import { isSecretKeyPath, isSecretPath } from "../contract/secrets";
@@ -176,8 +176,6 @@ const ownerOf = (path: string): string => {
     return segs[0] === "services" && segs.length > 1 ? `services.${(segs[1] ?? "").split("[")[0] ?? ""}` : (path.split(/[.[]/, 1)[0] ?? path);
 };
 
-const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-
 /**
  * A semantic problem that only follows from a value the schema rejected (and that was removed to run the
  * semantic checks): it lies under or above a removed path, is about one (`about`), or names one in its reason
@@ -197,7 +195,7 @@ function isFollowOn(p: RuleProblem, removed: readonly string[], unknownKeys: rea
             return false;
         }
         const relative = r.slice(owner.length + 1);
-        return new RegExp(`(^|[\\s(])(${escapeRegExp(r)}|${escapeRegExp(relative)})(?=[\\s;:,)]|$)`).test(p.reason);
+        return mentionOf([r, relative]).test(p.reason);
     });
 }
 

@@ -22,7 +22,7 @@ import type { LoadBalancerArgs, TrafficPolicyArgs } from "../components/trafficP
 import { show, type Problem } from "../components/validation";
 import type { WorkloadsArgs } from "../components/workloads";
 import { planWorkloads } from "../components/workloadsPlan";
-import { isUnder, setFix } from "../contract/paths";
+import { isUnder, mentionOf, setFix } from "../contract/paths";
 import type { ServiceConfig, StackConfig, TrafficPolicyConfig } from "../contract/schema";
 import { delegateName, platformOutputs, type PlatformOutputs } from "./layout";
 import type { RuleProblem } from "./rules";
@@ -231,13 +231,11 @@ export function configPathOf(path: string, map: PathMap, fallback: string): stri
     return path === "" ? fallback : `${fallback}.${path}`;
 }
 
-const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-
 function atConfig(problems: readonly Problem[], map: PathMap, fallback: string): RuleProblem[] {
     return problems.map((p) => {
         const propertyPath = configPathOf(p.propertyPath, map, fallback);
         // The component names its own path in the reason ("canary.weight is 120; ..."): name the config path.
-        const own = new RegExp(`(^|[\\s(])${escapeRegExp(p.propertyPath)}(?=[\\s;:,)]|$)`, "g");
+        const own = mentionOf([p.propertyPath], "g");
         const reason = p.propertyPath !== "" && own.test(p.reason) ? p.reason.replace(own, `$1${propertyPath}`) : `${propertyPath}: ${p.reason}`;
         return { propertyPath, reason, fix: setFix(propertyPath) };
     });

@@ -16,7 +16,7 @@
  * Within a phase the stacks run with bounded concurrency; phases run one after the other.
  */
 import { ExitCode, ReleaseError } from "../errors";
-import { shortStackName } from "../../contract/project";
+import { serviceOfStackName, shortStackName } from "../../contract/project";
 import type { StackFile } from "../target";
 
 export type EnvOp = "up" | "preview" | "status";
@@ -56,10 +56,6 @@ export function serviceStacksOf(env: string, files: readonly StackFile[]): Stack
     return files.filter((f) => f.layout === "service" && f.platformStack !== undefined && shortStackName(f.platformStack) === env);
 }
 
-function serviceOfName(env: string, stack: string): string {
-    return stack.startsWith(`${env}.`) ? stack.slice(env.length + 1) : stack;
-}
-
 /** The fan-out plan; throws a USAGE ReleaseError when `env` has no platform stack in the project. */
 export function planEnv(env: string, op: EnvOp, files: readonly StackFile[], deployed: readonly DeployedStack[]): EnvPlan {
     const platform = files.find((f) => f.name === env);
@@ -78,9 +74,9 @@ export function planEnv(env: string, op: EnvOp, files: readonly StackFile[], dep
     const services = serviceStacksOf(env, files);
     const live = new Map(deployed.map((d) => [shortStackName(d.name), d.resourceCount]));
     const isLive = (stack: string): boolean => (live.get(stack) ?? 0) > 0;
-    const svc = (f: StackFile, stackOp: StackOp): PlannedStack => ({ stack: f.name, service: f.services[0] ?? serviceOfName(env, f.name), op: stackOp });
+    const svc = (f: StackFile, stackOp: StackOp): PlannedStack => ({ stack: f.name, service: f.services[0] ?? serviceOfStackName(env, f.name) ?? f.name, op: stackOp });
     const declared = new Set(services.map((f) => f.name));
-    const removed = [...live.keys()].filter((name) => name.startsWith(`${env}.`) && isLive(name) && !declared.has(name)).sort();
+    const removed = [...live.keys()].filter((name) => serviceOfStackName(env, name) !== undefined && isLive(name) && !declared.has(name)).sort();
 
     if (op === "status") {
         return {
@@ -100,7 +96,7 @@ export function planEnv(env: string, op: EnvOp, files: readonly StackFile[], dep
         { name: "make", stacks: fresh.map((f) => svc(f, apply)) },
         { name: "platform", stacks: [{ stack: env, op: apply }] },
         { name: "update", stacks: rest.map((f) => svc(f, apply)) },
-        { name: "break", stacks: removed.map((name) => ({ stack: name, service: serviceOfName(env, name), op: op === "up" ? "destroy" : "preview-destroy" })) },
+        { name: "break", stacks: removed.map((name) => ({ stack: name, service: serviceOfStackName(env, name) ?? name, op: op === "up" ? "destroy" : "preview-destroy" })) },
     ];
     return { env, op, phases: phases.filter((p) => p.stacks.length > 0) };
 }

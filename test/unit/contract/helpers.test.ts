@@ -4,8 +4,8 @@
  */
 import { expect } from "chai";
 import { durationMs, GO_DURATION, parseGoDuration, show } from "../../../components/validation";
-import { formatPath, isUnder, setFix, valueAt } from "../../../contract/paths";
-import { configFromPulumiMap, jsonOrText } from "../../../contract/project";
+import { escapeRegExp, formatPath, isUnder, mentionOf, setFix, valueAt } from "../../../contract/paths";
+import { configFromPulumiMap, jsonOrText, serviceOfStackName, serviceStackName } from "../../../contract/project";
 import { recordedRolloutStateSchema, releaseSchema } from "../../../contract/release";
 import { releaseRules, stepsNotIncreasing } from "../../../contract/releaseRules";
 import { credentialsOf, isSecretPath } from "../../../contract/secrets";
@@ -76,6 +76,26 @@ describe("contract: the shared helpers", () => {
         for (const [path, prefix, expected] of table) {
             it(`${path} under ${prefix}: ${String(expected)}`, () => expect(isUnder(path, prefix)).to.equal(expected));
         }
+    });
+
+    it("mentionOf: a path named as a word of its own, not inside a longer path; escapeRegExp", () => {
+        const re = mentionOf(["canary.version", "services.a.canary.version"]);
+        expect(re.test("canary.version is not set; set it")).to.equal(true);
+        expect(re.test("the weight (services.a.canary.version) is 0")).to.equal(true);
+        expect(re.test("canary.versions is not set")).to.equal(false);
+        expect(re.test("x.canary.version is not set")).to.equal(false);
+        expect("canary.weight is 120; it must be".replace(mentionOf(["canary.weight"], "g"), "$1services.a.canary.weight")).to.equal(
+            "services.a.canary.weight is 120; it must be",
+        );
+        expect(new RegExp(`^${escapeRegExp("a.b[0]+(c)")}$`).test("a.b[0]+(c)")).to.equal(true);
+    });
+
+    it("serviceOfStackName: the inverse of serviceStackName", () => {
+        expect(serviceOfStackName("production", serviceStackName("production", "checkout"))).to.equal("checkout");
+        expect(serviceOfStackName("production", "production")).to.equal(undefined);
+        expect(serviceOfStackName("production", "production.")).to.equal(undefined);
+        expect(serviceOfStackName("prod", "production.checkout")).to.equal(undefined);
+        expect(serviceOfStackName("production", "production.a.b")).to.equal("a.b");
     });
 
     it("setFix: the placeholder, a value, a secret", () => {
