@@ -58,6 +58,17 @@ export function allowedKeysAt(path: readonly PropertyKey[], root: AnyZod = stack
     return def?.type === "object" ? Object.keys(def.shape ?? {}) : [];
 }
 
+/** `problems` with each (path, reason) once, in their first order: one value checked by two rules, one key by two components. */
+export function uniqueProblems<P extends { propertyPath: string; reason: string }>(problems: readonly P[]): P[] {
+    const seen = new Set<string>();
+    return problems.filter((p) => {
+        const key = `${p.propertyPath}\n${p.reason}`;
+        const fresh = !seen.has(key);
+        seen.add(key);
+        return fresh;
+    });
+}
+
 /**
  * The problems of one zod issue of the stack config schema (or of a part of it, with `issue.path` from the config's
  * root): an unknown key with a "did you mean", else `<path> is <value>; <rule>` (`[secret]` at a secret path,

@@ -8,7 +8,7 @@
  */
 import { z } from "zod";
 import { durationMs } from "../components/validation";
-import { issueProblems, ruleMessage, type StackConfigProblem } from "../contract/problems";
+import { issueProblems, ruleMessage, uniqueProblems, type StackConfigProblem } from "../contract/problems";
 import { jsonOrText } from "../contract/project";
 import { recordedRolloutStateSchema, releaseSchema, type RolloutState } from "../contract/release";
 import { configError, ReleaseError, type ConfigProblem } from "./errors";
@@ -254,13 +254,7 @@ export async function flagRefusal(
         (snapshot) => stackPreflight(stack, snapshot, req.service, req.overrides).problems,
         () => [],
     );
-    const seen = new Set<string>();
-    return [...flags, ...more].filter((p) => {
-        const key = `${p.propertyPath}\n${p.reason}`;
-        const fresh = !seen.has(key);
-        seen.add(key);
-        return fresh;
-    });
+    return uniqueProblems([...flags, ...more]);
 }
 
 /** What the rollout needs to know about the service from the stack config. */

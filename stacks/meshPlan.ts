@@ -23,6 +23,7 @@ import { show, type Problem } from "../components/validation";
 import type { WorkloadsArgs } from "../components/workloads";
 import { planWorkloads } from "../components/workloadsPlan";
 import { isUnder, mentionOf, setFix } from "../contract/paths";
+import { uniqueProblems } from "../contract/problems";
 import type { ServiceConfig, StackConfig, TrafficPolicyConfig } from "../contract/schema";
 import { delegateName, platformOutputs, type PlatformOutputs } from "./layout";
 import type { RuleProblem } from "./rules";
@@ -274,13 +275,7 @@ export function checkMeshPlan(cfg: StackConfig): RuleProblem[] {
         const map: PathMap = [ns, ["hosts", "egress"], ["gatewayService", "egressGateway.gatewayService"], ["selector", "egressGateway.selector"]];
         out.push(...atConfig(planEgressGateway(EGRESS_NAME, plan.egress).problems, map, "egress"));
     }
-    const seen = new Set<string>();
-    return out.filter((p) => {
-        const key = `${p.propertyPath}\n${p.reason}`;
-        const fresh = !seen.has(key);
-        seen.add(key);
-        return fresh;
-    });
+    return uniqueProblems(out);
 }
 
 /** One Kubernetes object a stack makes, and the config key that makes it. */

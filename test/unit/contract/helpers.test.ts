@@ -6,6 +6,7 @@ import { expect } from "chai";
 import { durationMs, GO_DURATION, parseGoDuration, show } from "../../../components/validation";
 import { escapeRegExp, formatPath, isUnder, mentionOf, setFix, valueAt } from "../../../contract/paths";
 import { configFromPulumiMap, jsonOrText, serviceOfStackName, serviceStackName } from "../../../contract/project";
+import { uniqueProblems } from "../../../contract/problems";
 import { recordedRolloutStateSchema, releaseSchema } from "../../../contract/release";
 import { releaseRules, stepsNotIncreasing } from "../../../contract/releaseRules";
 import { credentialsOf, isSecretPath } from "../../../contract/secrets";
@@ -229,6 +230,14 @@ describe("contract: the shared helpers", () => {
             expect(reason).to.match(/^rollouts\.app\.phase is "Flying"; it must be one of "Progressing", /);
             expect(reason).to.contain("(the recorded rollout state is damaged; remove it with: pulumi config rm --path rollouts.app)");
         });
+    });
+
+    it("uniqueProblems: each (path, reason) once, first order kept, a different reason or path kept", () => {
+        const a = { propertyPath: "namespace", reason: "namespace is \"X\"; bad", fix: "f1" };
+        const b = { propertyPath: "namespace", reason: "namespace is \"X\"; worse", fix: "f2" };
+        const c = { propertyPath: "services.a", reason: "namespace is \"X\"; bad", fix: "f3" };
+        expect(uniqueProblems([a, b, { ...a, fix: "other" }, c, b])).to.deep.equal([a, b, c]);
+        expect(uniqueProblems([])).to.deep.equal([]);
     });
 
     describe("zod issues: one way to report them, the same reason from both programs", () => {

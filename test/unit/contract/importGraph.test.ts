@@ -147,6 +147,7 @@ describe("contract: one module between the two programs (import graph)", () => {
             issueProblems: "contract/problems.ts",
             ruleMessage: "contract/problems.ts",
             allowedKeysAt: "contract/problems.ts",
+            uniqueProblems: "contract/problems.ts",
             safeJson: "(none: contract/project.ts jsonOrText)",
             PROJECT_NAME: "(none: contract/project.ts PROJECT)",
             parseDuration: "(none: components/validation.ts durationMs)",
