@@ -69,6 +69,18 @@ export interface Cluster {
      * it, rejects with the server's message (e.g. `unknown field "spec.http[0].foo"`) when not. Nothing is stored.
      */
     dryRunCreateStrict(obj: KubeObject): Promise<void>;
+    /**
+     * A JSON patch (RFC 6902) of one Istio object, as a person would apply it with `kubectl patch --type json`
+     * (field manager `kubectl-patch`); resolves to the object as the API server stored it.
+     */
+    patchIstio(kind: IstioKind, namespace: string, name: string, ops: JsonPatchOp[]): Promise<KubeObject>;
+}
+
+/** One operation of a JSON patch (RFC 6902). */
+export interface JsonPatchOp {
+    op: "add" | "remove" | "replace" | "test";
+    path: string;
+    value?: unknown;
 }
 
 /** The status code of an ApiException-like error, or undefined. */
@@ -214,7 +226,13 @@ export function connectCluster(kubeconfigPath: string | undefined = process.env[
         }
     };
 
-    return { kubeConfig: kc, server, getIstio, listIstio, listCore, listOurs, namespaceExists, dryRunCreateStrict };
+    const patchIstio = async (kind: IstioKind, namespace: string, name: string, ops: JsonPatchOp[]): Promise<KubeObject> =>
+        (await custom.patchNamespacedCustomObject(
+            { group: ISTIO_GROUP, version: ISTIO_VERSION, namespace, plural: PLURAL[kind], name, body: ops, fieldManager: "kubectl-patch" },
+            k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.JsonPatch),
+        )) as KubeObject;
+
+    return { kubeConfig: kc, server, getIstio, listIstio, listCore, listOurs, namespaceExists, dryRunCreateStrict, patchIstio };
 }
 
 /** "networking.istio.io/v1" -> ["networking.istio.io", "v1"]; "v1" -> ["", "v1"]. */

@@ -16,10 +16,13 @@ export function readmeReleaseCommands(readme = fs.readFileSync(path.join(REPO_RO
         .filter((l) => l.startsWith("npx mesh-release "));
 }
 
-/** The argv of a README line (after `npx mesh-release`), with every optional `[...]` part given. */
-export function argvOf(line: string): string[] {
+/**
+ * The argv of a README line (after `npx mesh-release`), with the optional `[...]` parts `keep` accepts (default:
+ * every one given).
+ */
+export function argvOf(line: string, keep: (optional: string) => boolean = () => true): string[] {
     return line
-        .replace(/[[\]]/g, " ")
+        .replace(/\[([^\]]*)\]/g, (_all, part: string) => (keep(part.trim()) ? ` ${part} ` : " "))
         .split(/\s+/)
         .filter((w) => w !== "")
         .slice(2);

@@ -10,6 +10,7 @@
  *
  * Needs the environment scripts/e2e.sh sets up (toolchain, KUBECONFIG, PULUMI_*).
  */
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as path from "node:path";
 import { PulumiStackDriver } from "../../../release/driver/pulumiStack";
@@ -78,6 +79,10 @@ export interface ReleaseEnvOptions {
     release: (prometheusUrl: string) => Record<string, unknown>;
     /** Namespace prefix (a random suffix is added). Default "mesh-rel". */
     namespacePrefix?: string;
+    /** The namespace as it is (no suffix), e.g. the dev stack's own `mesh-dev`. Default: {@link namespacePrefix} + suffix. */
+    namespace?: string;
+    /** Stack name. Default `e2e-<8 hex>` (test/support/pulumiProject.ts). */
+    stackName?: string;
     /** Simulator seed. Default 4. */
     seed?: number;
     /** The simulator stops by itself after this long, ms. Default 20 minutes. */
@@ -141,7 +146,7 @@ export interface Run {
 }
 
 export async function startReleaseEnv(opts: ReleaseEnvOptions): Promise<ReleaseEnv> {
-    const namespace = `${opts.namespacePrefix ?? "mesh-rel"}-${randomBytes(4).toString("hex")}`;
+    const namespace = opts.namespace ?? `${opts.namespacePrefix ?? "mesh-rel"}-${randomBytes(4).toString("hex")}`;
     const istiod = await ensureIstiod();
     const debug = new IstiodDebug(istiod);
     const cluster = connectCluster();
@@ -178,6 +183,7 @@ export async function startReleaseEnv(opts: ReleaseEnvOptions): Promise<ReleaseE
         prom = await startPrometheus({ targets: [sim.target], scrapeIntervalMs: opts.scrapeIntervalMs });
         const promUrl = prom.url;
         project = await projectStack({
+            ...(opts.stackName !== undefined ? { stackName: opts.stackName } : {}),
             namespace,
             edit: (c) => {
                 c["release"] = opts.release(promUrl);
@@ -254,4 +260,29 @@ export function keepReport(name: string, events: readonly ReleaseEvent[]): strin
         return undefined;
     }
     return writeReportFiles(report, path.join(dir, `${name}.html`)).html;
+}
+
+export interface CliRun {
+    /** Exit code (null when killed by a signal). */
+    code: number | null;
+    stdout: string;
+    stderr: string;
+}
+
+/**
+ * `npx mesh-release <args>` in the project dir `cwd`, as a user types it there (the project's node_modules link
+ * the package's bin), with this process's environment (scripts/e2e.sh's: MESH_TOOLCHAIN_DIR, PULUMI_BACKEND_URL,
+ * the passphrase, KUBECONFIG). `--no-install` only forbids npx a registry download should the bin be missing.
+ * Asynchronous: the simulator and istiod's client run in this process and must keep running meanwhile.
+ */
+export function meshRelease(cwd: string, args: readonly string[]): Promise<CliRun> {
+    return new Promise((resolve, reject) => {
+        const child = spawn("npx", ["--no-install", "mesh-release", ...args], { cwd, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+        child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+        child.once("error", reject);
+        child.once("close", (code) => resolve({ code, stdout, stderr }));
+    });
 }
