@@ -3,7 +3,7 @@
  * directory after `npm ci` (the package's self-reference links its bin; the bin runs the TypeScript source,
  * no build step), and every `npx mesh-release ...` line of the README's bash blocks is a command the CLI
  * accepts, optional `[...]` parts included. What this does not prove: the commands against a live stack
- * (test/e2e/release/readme.test.ts runs the dev stack's commands on the real engine).
+ * (test/e2e/release/readme.test.ts runs the dev stack's commands on the real engine; the --env production lines are not run there).
  */
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
@@ -22,6 +22,12 @@ describe("README release commands as typed", function () {
         expect(commands.length).to.be.greaterThan(10);
         const readme = fs.readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
         expect(readme, "a bare mesh-release command line would not be found in the project directory").not.to.match(/^mesh-release /m);
+    });
+
+    it("argvOf gives every optional [...] part, or the ones asked for (the e2e run leaves out the canary's 60 s interval)", () => {
+        const line = "npx mesh-release canary --stack dev [--steps 10,100] [--interval 60s] [--json]";
+        expect(argvOf(line)).to.deep.equal(["canary", "--stack", "dev", "--steps", "10,100", "--interval", "60s", "--json"]);
+        expect(argvOf(line, (p) => !p.startsWith("--interval"))).to.deep.equal(["canary", "--stack", "dev", "--steps", "10,100", "--json"]);
     });
 
     it("every npx mesh-release line parses as the CLI's command (exit 0 or a request, never a usage error)", () => {
