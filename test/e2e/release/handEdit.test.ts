@@ -2,17 +2,25 @@
  * Hand edits of the live VirtualService on the real engine (issue 10): a rollout is running its first step
  * (25 %) and, during the step's analysis window, a person patches the VirtualService with the Kubernetes
  * client as `kubectl patch --type json` would. The rollout must stop with exit 3 naming the object and both
- * values, no later `pulumi up` may overwrite the patch, and a `mesh-release rollback` run afterwards (the CLI,
- * through npx in the project dir) must name the hand edit it overwrites before its update and end at 0 %.
- * Both directions: a patch to 100 % canary (the rollback reverts a traffic change: a warning) and a manual kill
- * switch to 0 % canary (the rollback keeps the split: a note).
+ * values, no later `pulumi up` may overwrite the patch, and a `mesh-release rollback` run afterwards must name
+ * the hand edit it overwrites before its update and end at 0 %. Both directions: a patch to 100 % canary (the
+ * rollback reverts a traffic change: a warning) and a manual kill switch to 0 % canary (the rollback keeps the
+ * split: a note). Both commands run as the CLI (`npx mesh-release` in the project dir, a process each; no step
+ * waits for istiod, as none does for a user).
  *
  * Not proven here: real Envoy behaviour (the simulator follows istiod's routes, as in release.test.ts).
  */
 import { expect } from "chai";
 import { liveSplitOf, type LiveVirtualService } from "../../../release/live";
 import { connectCluster, type JsonPatchOp, type KubeObject } from "../../support/cluster";
-import { e2eRelease, meshRelease, SERVICE, simShare, startReleaseEnv, type ReleaseEnv, type Run } from "./harness";
+import type { ReleaseEvent } from "../../../release/events";
+import { e2eRelease, meshRelease, SERVICE, simShare, startReleaseEnv, type ReleaseEnv } from "./harness";
+
+/** What a CLI run of the canary gave: its exit code, its final message and its events (--json). */
+interface Run {
+    result: { exitCode: number | null; message: string };
+    events: ReleaseEvent[];
+}
 
 const STEPS = [25, 100];
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -33,8 +41,11 @@ describe("hand edits of the live VirtualService mid-step (real engine, istiod, s
     const started = Date.now();
 
     before(async function () {
-        this.timeout(240_000);
+        // On a cold machine, startReleaseEnv waits for the background pilot-discovery build (scripts/e2e.sh).
+        this.timeout(process.env["MESH_ISTIOD_BUILD_RC_FILE"] !== undefined ? 1_900_000 : 240_000);
+        const t0 = Date.now();
         env = await startReleaseEnv({ rps: 200, release: e2eRelease(STEPS, "4s"), namespacePrefix: "mesh-hand" });
+        console.log(`      environment up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     });
 
     after(async () => {
@@ -45,10 +56,18 @@ describe("hand edits of the live VirtualService mid-step (real engine, istiod, s
     const liveCanary = async (): Promise<number | undefined> =>
         liveSplitOf((await cluster.listIstio("VirtualService", env.namespace)) as LiveVirtualService[], env.namespace, SERVICE)?.canary;
 
-    /** Runs a canary of `version`; at the start of step 1's window, patches the catch-all to `subset`. */
+    /**
+     * `npx mesh-release canary --version <version> --json` (a process of its own, as a person or CI runs it: its
+     * lease on the stack is freed when it exits, so the rollback after it can run); at the start of step 1's
+     * window, the catch-all is patched to `subset`.
+     */
     async function canaryPatchedTo(version: string, subset: "canary" | "stable"): Promise<{ run: Run; patched: KubeObject }> {
         let patching: Promise<KubeObject> | undefined;
-        const run = await env.canary(version, {}, (e) => {
+        const events: ReleaseEvent[] = [];
+        const t0 = Date.now();
+        const cli = await meshRelease(env.workDir, ["canary", "--stack", env.stackName, "--service", SERVICE, "--version", version, "--json"], (line) => {
+            const e = JSON.parse(line) as ReleaseEvent;
+            events.push(e);
             if (e.type === "analysis-waiting" && e.stepIndex === 0 && patching === undefined) {
                 patching = (async () => {
                     const vs = await cluster.getIstio("VirtualService", env.namespace, SERVICE);
@@ -57,8 +76,12 @@ describe("hand edits of the live VirtualService mid-step (real engine, istiod, s
                 })();
             }
         });
-        expect(patching, "the rollout never reached step 1's window").to.not.equal(undefined);
-        return { run, patched: await patching! };
+        expect(patching, `the rollout never reached step 1's window:\n${cli.stdout}${cli.stderr}`).to.not.equal(undefined);
+        const ups = events.flatMap((e) => (e.type === "update-finished" ? [`${e.purpose} ${(e.durationMs / 1000).toFixed(1)} s`] : []));
+        console.log(`      canary ${version}: exit ${cli.code} in ${((Date.now() - t0) / 1000).toFixed(1)} s (pulumi up: ${ups.join(", ")})`);
+        const end = events[events.length - 1];
+        const result = end?.type === "rollout-finished" ? { exitCode: cli.code, message: end.message } : { exitCode: cli.code, message: `${cli.stdout}${cli.stderr}` };
+        return { run: { result, events }, patched: await patching! };
     }
 
     /** The stop, then nothing more: exit 3 naming the object and both values, one update only, the patch still live. */
@@ -77,15 +100,17 @@ describe("hand edits of the live VirtualService mid-step (real engine, istiod, s
 
     /** `npx mesh-release rollback`: exit 0, the hand edit named before the update, 0 % canary at the end. */
     async function rollbackNaming(version: string, expected: string): Promise<void> {
+        const t0 = Date.now();
         const r = await meshRelease(env.workDir, ["rollback", "--stack", env.stackName, "--service", SERVICE]);
+        console.log(`      rollback: exit ${r.code} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
         const out = r.stdout + r.stderr;
         expect(r.code, out).to.equal(0);
         expect(out).to.include(expected);
         expect(out.indexOf(expected), "named before the rollback's update").to.be.lessThan(out.indexOf("pulumi up: "));
         expect(out).to.include(`  hand edit: ${expected.replace(/^(warning|note): /, "")}`);
         expect(await liveCanary()).to.equal(0);
-        const t0 = Date.now();
-        while (simShare(env.sim, version) !== 0 && Date.now() - t0 < 15_000) await sleep(50);
+        const t1 = Date.now();
+        while (simShare(env.sim, version) !== 0 && Date.now() - t1 < 15_000) await sleep(50);
         expect(simShare(env.sim, version), "the simulator still routes to the canary").to.equal(0);
     }
 

@@ -274,13 +274,21 @@ export interface CliRun {
  * the package's bin), with this process's environment (scripts/e2e.sh's: MESH_TOOLCHAIN_DIR, PULUMI_BACKEND_URL,
  * the passphrase, KUBECONFIG). `--no-install` only forbids npx a registry download should the bin be missing.
  * Asynchronous: the simulator and istiod's client run in this process and must keep running meanwhile.
+ * `onLine` sees each line of stdout as it comes (with `--json`, one event a line).
  */
-export function meshRelease(cwd: string, args: readonly string[]): Promise<CliRun> {
+export function meshRelease(cwd: string, args: readonly string[], onLine?: (line: string) => void): Promise<CliRun> {
     return new Promise((resolve, reject) => {
         const child = spawn("npx", ["--no-install", "mesh-release", ...args], { cwd, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
         let stdout = "";
         let stderr = "";
-        child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+        let pending = "";
+        child.stdout.on("data", (c: Buffer) => {
+            stdout += c.toString();
+            pending += c.toString();
+            const lines = pending.split("\n");
+            pending = lines.pop() ?? "";
+            lines.forEach((l) => onLine?.(l));
+        });
         child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
         child.once("error", reject);
         child.once("close", (code) => resolve({ code, stdout, stderr }));

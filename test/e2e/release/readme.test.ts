@@ -46,8 +46,11 @@ describe("the README's mesh-release commands as typed, against a live dev stack 
     const started = Date.now();
 
     before(async function () {
-        this.timeout(240_000);
+        // On a cold machine, startReleaseEnv waits for the background pilot-discovery build (scripts/e2e.sh).
+        this.timeout(process.env["MESH_ISTIOD_BUILD_RC_FILE"] !== undefined ? 1_900_000 : 240_000);
+        const t0 = Date.now();
         env = await startReleaseEnv({ rps: 200, stackName: "dev", namespace: "mesh-dev", release: devRelease });
+        console.log(`      dev stack up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     });
 
     after(async () => {
@@ -60,7 +63,9 @@ describe("the README's mesh-release commands as typed, against a live dev stack 
         const line = lines.find((l) => argvOf(l).join(" ").startsWith(`${command} `));
         expect(line, `the README shows no 'npx mesh-release ${command} ... --stack dev' line`).to.not.equal(undefined);
         ran.add(line!);
+        const t0 = Date.now();
         const r = await meshRelease(env.workDir, argvOf(line!, keep));
+        console.log(`      ${command}: exit ${r.code} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
         return { ...r, line: line! };
     }
 
