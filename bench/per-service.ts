@@ -310,7 +310,7 @@ async function main(): Promise<void> {
     const body = [
         "## Per-service stacks: environment up, weight step, concurrent releases",
         "",
-        `Command: \`${cmd}\` (file state backend, this package's program inline unless said, local control plane with istiod). ${machineLine()}`,
+        `Command: \`${cmd}\` (file state backend, this package's program inline unless said, local control plane ${process.env["MESH_ISTIOD_XDS_ADDRESS"] !== undefined ? "with" : "without"} istiod). ${machineLine()}`,
         "",
         ...(rows.length > 0
             ? [

@@ -30,8 +30,12 @@ case $BENCH in
 esac
 
 T0=$(date +%s)
-# pilot-discovery: the release environment (safety) runs istiod; the simulator follows its routes.
-REQUIRED=(pulumi langhost k8s-provider kube etcd crds prometheus pilot-discovery)
+# pilot-discovery: the release environment (safety) runs istiod; the simulator follows its routes. per-service
+# measures Pulumi and the API server only and runs without istiod unless MESH_BENCH_ISTIOD=1.
+NEED_ISTIOD=1
+[ "$BENCH" = per-service ] && NEED_ISTIOD=${MESH_BENCH_ISTIOD:-}
+REQUIRED=(pulumi langhost k8s-provider kube etcd crds prometheus)
+[ -n "$NEED_ISTIOD" ] && REQUIRED+=(pilot-discovery)
 if ! scripts/toolchain.sh --check "${REQUIRED[@]}" >/dev/null 2>"${TMPDIR:-/tmp}/mesh-bench-check.$$"; then
   MSG=$(cat "${TMPDIR:-/tmp}/mesh-bench-check.$$"); rm -f "${TMPDIR:-/tmp}/mesh-bench-check.$$"
   die "the toolchain is not ready: ${MSG:-scripts/toolchain.sh --check failed}
@@ -54,7 +58,9 @@ trap 'exit 143' TERM
 
 say "control plane: starting etcd + kube-apiserver + Istio CRDs in $WORK/cluster"
 throwaway_start_cluster "$WORK/cluster" "${MESH_BENCH_KEEP:-}"
-eval "$(scripts/local-cluster.sh start-istiod --dir "$MESH_CLUSTER_DIR")" || die "istiod did not start (log $MESH_CLUSTER_DIR/istiod.log)"
+if [ -n "$NEED_ISTIOD" ]; then
+  eval "$(scripts/local-cluster.sh start-istiod --dir "$MESH_CLUSTER_DIR")" || die "istiod did not start (log $MESH_CLUSTER_DIR/istiod.log)"
+fi
 # The file backend unless MESH_PULUMI_BACKEND says otherwise: BENCHMARKS.md's figures name their backend.
 export MESH_PULUMI_BACKEND=${MESH_PULUMI_BACKEND:-file}
 throwaway_pulumi_env "$WORK/state"
