@@ -19,7 +19,10 @@
  *
  *   bash bench/run.sh per-service [--sizes 10,100] [--concurrency 1,4] [--all-concurrency-up-to N] [--steps 5]
  *                                 [--releases 1,2,10] [--parts env-up,step,single,releases,langhost]
- *                                 [--single-up-to N] [--no-write]
+ *                                 [--single-up-to N] [--deployed-up-to K] [--no-write]
+ *   --deployed-up-to K: above K services an environment declares all N (root routes to every one) but deploys
+ *   only the platform and K service stacks (the env-up row says so): the weight step and the language host see
+ *   the platform at full size without N stack updates, which at ~8 CPU s each do not fit a session on 2 cores.
  *
  * Writes section `per-service` of BENCHMARKS.md. Each environment gets its own namespace and stacks, kept
  * until the end (the control plane is thrown away); a second Service range (ServiceCIDR 10.1.0.0/16) makes
@@ -66,13 +69,19 @@ interface Args {
     allConcurrencyUpTo: number;
     /** The single-stack layout runs only at sizes up to this. Default: every size. */
     singleUpTo: number;
+    /**
+     * Above this many services, an environment declares all N (the platform's root routes delegate to every one)
+     * but only the platform and this many service stacks are deployed: what a weight step or the language host
+     * depends on (the platform's output, the root routes) is at full size without N stack updates. Default: all.
+     */
+    deployedUpTo: number;
 }
 
 const USAGE =
-    "usage: bash bench/run.sh per-service [--sizes 10,100] [--concurrency 1,4] [--all-concurrency-up-to N] [--steps 5] [--releases 1,2,10] [--parts env-up,step,single,releases,langhost] [--single-up-to N] [--no-write]";
+    "usage: bash bench/run.sh per-service [--sizes 10,100] [--concurrency 1,4] [--all-concurrency-up-to N] [--steps 5] [--releases 1,2,10] [--parts env-up,step,single,releases,langhost] [--single-up-to N] [--deployed-up-to K] [--no-write]";
 
 function parseArgs(argv: readonly string[]): Args {
-    const args: Args = { sizes: [10, 100], concurrency: [1, 4], steps: 5, releases: [1, 2, 10], parts: [...PARTS], write: true, allConcurrencyUpTo: Number.POSITIVE_INFINITY, singleUpTo: Number.POSITIVE_INFINITY };
+    const args: Args = { sizes: [10, 100], concurrency: [1, 4], steps: 5, releases: [1, 2, 10], parts: [...PARTS], write: true, allConcurrencyUpTo: Number.POSITIVE_INFINITY, singleUpTo: Number.POSITIVE_INFINITY, deployedUpTo: Number.POSITIVE_INFINITY };
     const ints = (v: string): number[] => v.split(",").map(Number);
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
@@ -84,6 +93,7 @@ function parseArgs(argv: readonly string[]): Args {
         else if (a === "--parts") args.parts = v.split(",") as Part[];
         else if (a === "--all-concurrency-up-to") args.allConcurrencyUpTo = Number(v);
         else if (a === "--single-up-to") args.singleUpTo = Number(v);
+        else if (a === "--deployed-up-to") args.deployedUpTo = Number(v);
         else if (a === "--no-write") {
             args.write = false;
             continue;
@@ -128,9 +138,12 @@ function writeEnvironment(env: string, n: number): string {
 
 const envVars = (): Record<string, string> => ({ PULUMI_SKIP_UPDATE_CHECK: "true", PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true" });
 
-async function envUp(workDir: string, env: string, concurrency: number): Promise<{ ms: number; peakMiB: number; failed: string[] }> {
+async function envUp(workDir: string, env: string, concurrency: number, deployed = Number.POSITIVE_INFINITY): Promise<{ ms: number; peakMiB: number; failed: string[] }> {
     const driver = new PulumiEnvDriver({ workDir, program: programFor("auto", workDir), pulumiRoot: process.env["MESH_TOOLCHAIN_DIR"], envVars: envVars() });
-    const plan = planEnv(env, "up", readStackFiles(workDir), []);
+    const full = planEnv(env, "up", readStackFiles(workDir), []);
+    // --deployed-up-to: the platform and the first K service stacks only
+    const keep = new Set([env, ...Array.from({ length: Math.min(deployed, 1e6) }, (_, i) => `${env}.${benchServiceName(i)}`)]);
+    const plan = { ...full, phases: full.phases.map((p) => ({ ...p, stacks: p.stacks.filter((s) => keep.has(s.stack)) })) };
     const mem = memorySampler(true);
     const t0 = performance.now();
     const result = await runFanout(plan, driver, { concurrency });
@@ -186,18 +199,21 @@ async function main(): Promise<void> {
             const workDir = writeEnvironment(env, n);
             say(`env up: ${n} services, concurrency ${c} (${env})`);
             const cpu = cpuMeter();
-            const r = await envUp(workDir, env, c);
+            const deployed = Math.min(n, args.deployedUpTo);
+            const r = await envUp(workDir, env, c, deployed);
             const cpuS = cpu.stop();
             say(`  ${(r.ms / 1000).toFixed(1)} s, ${cpuS.toFixed(0)} CPU s, peak ${r.peakMiB.toFixed(0)} MiB, ${r.failed.length} failed`);
             if (r.failed.length > 0) notes.push(`env up ${n} services at concurrency ${c}: ${r.failed.length} stacks failed, e.g. ${r.failed[0]}`);
-            rows.push([String(n), `per-service, fan-out concurrency ${c}`, String(n + 1), (r.ms / 1000).toFixed(1), ((r.ms / 1000 / (n + 1)) * c).toFixed(2), cpuS.toFixed(0), r.peakMiB.toFixed(0), String(r.failed.length)]);
+            const layout = deployed < n ? `per-service, fan-out concurrency ${c}; ${n} declared, the platform + ${deployed} service stacks deployed` : `per-service, fan-out concurrency ${c}`;
+            rows.push([String(n), layout, String(deployed + 1), (r.ms / 1000).toFixed(1), ((r.ms / 1000 / (deployed + 1)) * c).toFixed(2), cpuS.toFixed(0), r.peakMiB.toFixed(0), String(r.failed.length)]);
             stepEnv = { workDir, env };
         }
         if (stepEnv === undefined) continue;
         if (n >= largest.n) Object.assign(largest, { ...stepEnv, n });
         const svc = benchServiceName(0);
         const driver = new PulumiStackDriver({ stackName: `${stepEnv.env}.${svc}`, workDir: stepEnv.workDir, program: programFor("auto", stepEnv.workDir), pulumiRoot: process.env["MESH_TOOLCHAIN_DIR"], envVars: envVars() });
-        stepDrivers.push({ n, label: "per-service (the service's own stack)", driver });
+        const partial = Math.min(n, args.deployedUpTo) < n ? ` (${Math.min(n, args.deployedUpTo)} of ${n} service stacks deployed)` : "";
+        stepDrivers.push({ n, label: `per-service (the service's own stack)${partial}`, driver });
     }
     for (const n of args.sizes) {
         if (!args.parts.includes("single") || n > args.singleUpTo) continue;
@@ -251,7 +267,7 @@ async function main(): Promise<void> {
     if (args.parts.includes("langhost") && largest.n > 0) {
         // the stacks are up already: these are updates with no changes, run by the CLI's Node language host
         // (the project's own program, `main` in Pulumi.yaml, compiled by ts-node), not the inline program
-        for (const stack of [largest.env, `${largest.env}.${benchServiceName(largest.n - 1)}`]) {
+        for (const stack of [largest.env, `${largest.env}.${benchServiceName(Math.min(largest.n, args.deployedUpTo) - 1)}`]) {
             const bytes = langhostConfigBytes(largest.workDir, stack);
             const driver = new PulumiStackDriver({ stackName: stack, workDir: largest.workDir, program: { kind: "local" }, pulumiRoot: process.env["MESH_TOOLCHAIN_DIR"], envVars: envVars() });
             say(`language host: up of ${stack} (${bytes} bytes of config)`);
