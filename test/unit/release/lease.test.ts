@@ -7,7 +7,8 @@ import { expect } from "chai";
 import { cliErrorSummary, redactedCliError } from "../../../release/driver/pulumiStack";
 import { Redactor } from "../../../contract/redact";
 import { AWKWARD_SECRET, expectNoSecret } from "../../support/secrets";
-import { decideLease, leaseIsLive, leaseTtl, parseLease, type Lease, type LeaseClaim, type LeaseContext, type LeaseDecision } from "../../../release/driver/lease";
+import { decideLease, keepLease, LEASE_OUTPUT, leasedProgram, leaseIsLive, leaseTtl, parseLease, type Lease, type LeaseClaim, type LeaseContext, type LeaseDecision } from "../../../release/driver/lease";
+import { setupMocks, type MockRecorder } from "../../support/mocks";
 
 const NOW = new Date("2026-01-01T12:00:00.000Z");
 const at = (offsetS: number): string => new Date(NOW.getTime() + offsetS * 1000).toISOString();
@@ -135,5 +136,58 @@ describe("a failed CLI command's text, as the release and the fan-out report it 
         );
         expect(cliErrorSummary("stderr: error: the stack is currently locked by 1 lock(s)")).to.equal("stderr: error: the stack is currently locked by 1 lock(s)");
         expect(cliErrorSummary("plain text")).to.equal("plain text");
+    });
+});
+
+// A person's `pulumi up` (no release claim) during a release: the live lease is carried over unchanged (so a second
+// runner cannot start a release of the same service meanwhile) with a warning; a released or stale one is dropped.
+describe("a plain pulumi up keeps a live release lease (keepLease)", () => {
+    const table: [string, Lease | undefined, boolean][] = [
+        ["no lease: nothing to keep", undefined, false],
+        ["another runner's live lease: kept", lease(), true],
+        ["a released lease: dropped", lease({ released: at(-5) }), false],
+        ["an expired lease (past expiry + skew): dropped", lease({ expires: at(-31) }), false],
+        ["a lease of this host whose process is gone: dropped", lease({ host: "runner-a", pid: 999 }), false],
+        ["a lease of this host whose process runs: kept", lease({ host: "runner-a", pid: 111 }), true],
+    ];
+    for (const [name, prev, kept] of table) {
+        it(name, () => {
+            const r = keepLease(prev, NOW, ctx());
+            expect(r.lease).to.deep.equal(kept ? prev : undefined);
+            expect(r.warning !== undefined).to.equal(kept);
+        });
+    }
+
+    it("the warning names the holder, owner, host and pid, and how to end that release", () => {
+        const w = keepLease(lease(), NOW, ctx()).warning ?? "";
+        for (const part of ["mesh-release canary checkout v2 (pid 222)", "owner other", "pid 222 on runner-b", "is not part of it", "mesh-release rollback"]) {
+            expect(w).to.include(part);
+        }
+    });
+});
+
+describe("leasedProgram without a claim, under Pulumi's runtime mocks", () => {
+    let rec: MockRecorder;
+    const self = "organization/mesh-traffic/unit";
+    before(async () => {
+        rec = await setupMocks();
+    });
+    afterEach(() => rec.stackOutputs.delete(self));
+
+    const live = lease({ heartbeat: new Date().toISOString(), expires: new Date(Date.now() + 300_000).toISOString() });
+    const run = (): Promise<Record<string, unknown>> => leasedProgram(async () => ({ namespace: "prod" }), () => undefined, () => ctx())();
+
+    it("carries a live lease over with the program's outputs", async () => {
+        rec.stackOutputs.set(self, { namespace: "prod", [LEASE_OUTPUT]: live });
+        expect(await run()).to.deep.equal({ namespace: "prod", [LEASE_OUTPUT]: live });
+    });
+
+    it("drops a released lease and exports only the program's outputs", async () => {
+        rec.stackOutputs.set(self, { [LEASE_OUTPUT]: { ...live, released: new Date().toISOString() } });
+        expect(await run()).to.deep.equal({ namespace: "prod" });
+    });
+
+    it("with no lease on the stack, the program's outputs as they are", async () => {
+        expect(await run()).to.deep.equal({ namespace: "prod" });
     });
 });
