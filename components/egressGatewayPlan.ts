@@ -2,7 +2,7 @@
 import { DestinationRuleClaims } from "./destinationRuleClaims";
 import type { EgressGatewayArgs } from "./egressGateway";
 import type { DestinationRuleSpec, GatewaySpec, ServiceEntrySpec, SidecarSpec, VirtualServiceSpec } from "./istio/types";
-import { checkDnsLabel, checkHosts, checkNoControlChars, checkPort, checkSelector, checkUnique, show, type Problem } from "./validation";
+import { checkDnsLabel, checkHosts, checkPort, checkSelector, checkUnique, show, type Problem } from "./validation";
 
 export const EGRESS_GATEWAY_TOKEN = "mesh-traffic:index:EgressGateway";
 
@@ -25,7 +25,6 @@ export function planEgressGateway(name: string, args: EgressGatewayArgs): Egress
     const hostNames = args.hosts.map((h) => h.host);
     const problems: Problem[] = [
         ...checkSelector("selector", args.selector, "istio: egressgateway"),
-        ...Object.entries(args.selector ?? {}).flatMap(([k, v]) => [...checkNoControlChars(`selector.${k}`, k), ...checkNoControlChars(`selector.${k}`, v)]),
         ...checkDnsLabel("name", name),
         ...checkDnsLabel("namespace", args.namespace),
         ...checkHosts("gatewayService", [gatewayService], false).map((p) => ({ ...p, propertyPath: "gatewayService", reason: p.reason.replace("gatewayService[0]", "gatewayService") })),

@@ -2,7 +2,7 @@
 import type { IngressGatewayArgs } from "./ingressGateway";
 import type { GatewaySpec, VirtualServiceSpec } from "./istio/types";
 import { checkGatewayRoutes, gatewayHttpRoutes } from "./routes";
-import { checkDnsLabel, checkHosts, checkNoControlChars, checkNonEmpty, checkPort, checkSelector, show, type Problem } from "./validation";
+import { checkDnsLabel, checkHosts, checkNonEmpty, checkPort, checkSelector, show, type Problem } from "./validation";
 
 /** Pure: validates IngressGatewayArgs and computes the Gateway and VirtualService specs. */
 export function planIngressGateway(name: string, args: IngressGatewayArgs): { problems: Problem[]; gateway: GatewaySpec; virtualService: VirtualServiceSpec } {
@@ -10,7 +10,6 @@ export function planIngressGateway(name: string, args: IngressGatewayArgs): { pr
     const httpsPort = args.httpsPort ?? 443;
     const problems: Problem[] = [
         ...checkSelector("selector", args.selector, "istio: ingressgateway"),
-        ...Object.entries(args.selector ?? {}).flatMap(([k, v]) => [...checkNoControlChars(`selector.${k}`, k), ...checkNoControlChars(`selector.${k}`, v)]),
         ...checkDnsLabel("name", name),
         ...checkDnsLabel("namespace", args.namespace),
         ...checkHosts("hosts", args.hosts, true),

@@ -2,7 +2,7 @@
 import type { InternalGatewayArgs } from "./internalGateway";
 import type { GatewaySpec, VirtualServiceSpec } from "./istio/types";
 import { checkGatewayRoutes, gatewayHttpRoutes } from "./routes";
-import { checkDnsLabel, checkHosts, checkNoControlChars, checkPort, checkSelector, type Problem } from "./validation";
+import { checkDnsLabel, checkHosts, checkPort, checkSelector, type Problem } from "./validation";
 
 /** Pure: validates InternalGatewayArgs and computes the specs. */
 export function planInternalGateway(
@@ -13,7 +13,6 @@ export function planInternalGateway(
     const routes = args.routes ?? [];
     const problems: Problem[] = [
         ...checkSelector("selector", args.selector, "istio: internalgateway"),
-        ...Object.entries(args.selector ?? {}).flatMap(([k, v]) => [...checkNoControlChars(`selector.${k}`, k), ...checkNoControlChars(`selector.${k}`, v)]),
         ...checkDnsLabel("name", name),
         ...checkDnsLabel("namespace", args.namespace),
         ...checkHosts("hosts", args.hosts, false),

@@ -228,11 +228,16 @@ export function checkHosts(path: string, hosts: readonly string[] | undefined, a
 
 /**
  * A gateway's workload selector: at least one label. An empty selector is not "the default gateway": Istio
- * applies the Gateway to every workload a selector matches, which no one means.
+ * applies the Gateway to every workload a selector matches, which no one means. No label key or value holds a
+ * control character.
  */
 export function checkSelector(path: string, selector: Readonly<Record<string, string>> | undefined, example: string): Problem[] {
-    if (selector === undefined || Object.keys(selector).length > 0) {
+    if (selector === undefined) {
         return [];
+    }
+    if (Object.keys(selector).length > 0) {
+        // each label's key and value: no control characters
+        return Object.entries(selector).flatMap(([k, v]) => [...checkNoControlChars(`${path}.${k}`, k), ...checkNoControlChars(`${path}.${k}`, v)]);
     }
     return [
         {
