@@ -140,7 +140,8 @@ const envVars = (): Record<string, string> => ({ PULUMI_SKIP_UPDATE_CHECK: "true
 
 async function envUp(workDir: string, env: string, concurrency: number, deployed = Number.POSITIVE_INFINITY): Promise<{ ms: number; peakMiB: number; failed: string[] }> {
     const driver = new PulumiEnvDriver({ workDir, program: programFor("auto", workDir), pulumiRoot: process.env["MESH_TOOLCHAIN_DIR"], envVars: envVars() });
-    const full = planEnv(env, "up", readStackFiles(workDir), []);
+    // as `mesh-release env up` does (release/cli.ts): the stacks the backend holds, so a new one is created with `stack init` alone
+    const full = planEnv(env, "up", readStackFiles(workDir), await driver.deployed());
     // --deployed-up-to: the platform and the first K service stacks only
     const keep = new Set([env, ...Array.from({ length: Math.min(deployed, 1e6) }, (_, i) => `${env}.${benchServiceName(i)}`)]);
     const plan = { ...full, phases: full.phases.map((p) => ({ ...p, stacks: p.stacks.filter((s) => keep.has(s.stack)) })) };

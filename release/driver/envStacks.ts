@@ -4,11 +4,11 @@
  * takes and releases the stack's backend lease in that one update (lease.ts): a service whose release is in
  * progress (on any runner) is refused and named in the summary, never overwritten.
  */
-import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
+import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import type { DeployedStack, StackOp } from "../env/plan";
 import type { EnvDriver, StackOpResult } from "../env/run";
 import { LEASE_OUTPUT, parseLease } from "./lease";
-import { changeSummary, PulumiStackDriver, type ProgramSource } from "./pulumiStack";
+import { changeSummary, PulumiStackDriver, pulumiCommandFor, type ProgramSource } from "./pulumiStack";
 
 export interface PulumiEnvDriverOptions {
     workDir: string;
@@ -19,22 +19,29 @@ export interface PulumiEnvDriverOptions {
 }
 
 export class PulumiEnvDriver implements EnvDriver {
+    /** The stacks the backend held at the last {@link deployed}: a stack not among them is created with `stack init` alone. */
+    private known: Set<string> | undefined;
+
     constructor(private readonly opts: PulumiEnvDriverOptions) {}
 
     /** Stacks the backend holds for this project. */
     async deployed(): Promise<DeployedStack[]> {
-        const pulumiCommand = await PulumiCommand.get(this.opts.pulumiRoot !== undefined ? { root: this.opts.pulumiRoot } : undefined);
+        const pulumiCommand = await pulumiCommandFor(this.opts.pulumiRoot);
         const ws = await LocalWorkspace.create({ workDir: this.opts.workDir, pulumiCommand, envVars: this.opts.envVars });
-        return (await ws.listStacks()).map((s) => ({ name: s.name, resourceCount: s.resourceCount ?? 0 }));
+        const stacks = (await ws.listStacks()).map((s) => ({ name: s.name, resourceCount: s.resourceCount ?? 0 }));
+        this.known = new Set(stacks.map((s) => s.name));
+        return stacks;
     }
 
-    private driver(stackName: string, create: boolean): PulumiStackDriver {
+    private driver(stackName: string, create: boolean | "new"): PulumiStackDriver {
         return new PulumiStackDriver({ stackName, workDir: this.opts.workDir, program: this.opts.program, pulumiRoot: this.opts.pulumiRoot, envVars: this.opts.envVars, onOutput: this.opts.onOutput, create });
     }
 
     async run(stackName: string, op: StackOp, signal?: AbortSignal): Promise<StackOpResult> {
         // A stack the project declares but the backend does not hold yet is created by its first up or preview.
-        const driver = this.driver(stackName, op === "up" || op === "preview");
+        // One CLI process less per new stack: `stack init` without a `stack select` that is known to fail.
+        const creates = op === "up" || op === "preview";
+        const driver = this.driver(stackName, creates && this.known !== undefined && !this.known.has(stackName) ? "new" : creates);
         switch (op) {
             case "up": {
                 const unlock = await driver.lock(`mesh-release env up (pid ${process.pid})`);

@@ -10,17 +10,23 @@
  * PULUMI_HOME, PULUMI_BACKEND_URL and PULUMI_CONFIG_PASSPHRASE come from the environment. The CLI is the
  * one under `pulumiRoot` (`<root>/bin/pulumi`) when given, else the one on PATH; it is never downloaded.
  */
+import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import {
     CommandError,
     ConcurrentUpdateError,
+    type EngineEvent,
     LocalWorkspace,
+    type OpMap,
     PulumiCommand,
     type PulumiFn,
     type Stack,
+    StackAlreadyExistsError,
     StackNotFoundError,
+    type UpOptions,
 } from "@pulumi/pulumi/automation";
 import { setOwn } from "../../components/ownKeys";
 import { jsonOrText, PROJECT } from "../../contract/project";
@@ -28,6 +34,7 @@ import { Redactor } from "../../contract/redact";
 import { linkedSignal } from "../clock";
 import { clearLockCommand, isStale, lockOwner, parseStackLocks, thisHost, type StackLock } from "./stackLock";
 import { takeLock } from "./lock";
+import { stackFileFor, writeStackFile } from "./stackFile";
 import { decideLease, LEASE_ENV, LEASE_HELD, LEASE_OUTPUT, leasedProgram, leaseTtl, localLeaseContext, newOwnerId, parseLease, type LeaseClaim } from "./lease";
 import { ConfigPath, DriverError, type ConfigEdit, type StackSnapshot, type TrafficDriver, type UpdateOptions, type UpdateResult } from "./driver";
 
@@ -56,9 +63,55 @@ export interface PulumiStackDriverOptions {
     lockDir?: string;
     /** Minimum lease TTL, ms (lease.ts). Default {@link DEFAULT_LEASE_TTL_MS}. */
     leaseTtlMs?: number;
-    /** Create the stack on the backend when it does not exist (the environment fan-out's new stacks). Default false. */
-    create?: boolean;
+    /**
+     * Create the stack on the backend when it does not exist (the environment fan-out's new stacks). `"new"`: the
+     * caller knows the backend does not hold it (`pulumi stack init` first, select when it appeared meanwhile).
+     * Default false.
+     */
+    create?: boolean | "new";
 }
+
+/**
+ * One {@link PulumiCommand} per CLI installation for the whole process: `PulumiCommand.get` runs `pulumi version`
+ * (a CLI process, ~0.45 CPU s: the CLI's start-up alone, BENCHMARKS.md) and every driver of a run uses the same CLI.
+ */
+const commands = new Map<string, Promise<PulumiCommand>>();
+export function pulumiCommandFor(root: string | undefined): Promise<PulumiCommand> {
+    const key = root ?? "";
+    let command = commands.get(key);
+    if (command === undefined) {
+        command = PulumiCommand.get(root !== undefined ? { root } : undefined);
+        commands.set(key, command);
+        command.catch(() => commands.delete(key)); // a failure is not cached: the next driver tries again
+    }
+    return command;
+}
+
+/**
+ * `stack.up(opts)` without the Automation API's read-back. After every update `Stack.up` runs `pulumi stack
+ * output --json` twice (masked and with secrets) and `pulumi stack history --page-size 1`: three more CLI
+ * processes, each ~0.45 CPU s of the CLI's start-up, for outputs and a summary no caller here reads from them
+ * (a weight step is one update; bench/per-service.ts counts). The change summary comes from the engine's own
+ * summary event instead (`onEvent`, streamed during the update). `Stack.up` reads back through `this.outputs()`
+ * and `this.info()`: a view of `stack` whose two methods return nothing runs exactly the update
+ * (`test/unit/release/pulumiStackCalls.test.ts` holds the CLI calls to `up` alone, with the pinned SDK).
+ */
+export async function upWithoutReadBack(stack: Stack, opts: Omit<UpOptions, "onEvent">): Promise<{ resourceChanges: OpMap | undefined }> {
+    let resourceChanges: OpMap | undefined;
+    const onEvent = (event: EngineEvent): void => {
+        if (event.summaryEvent !== undefined) {
+            resourceChanges = event.summaryEvent.resourceChanges;
+        }
+    };
+    const view = Object.create(stack, {
+        outputs: { value: async () => ({}) },
+        info: { value: async () => undefined },
+    }) as Stack;
+    await view.up({ ...opts, onEvent });
+    return { resourceChanges };
+}
+
+const execFileAsync = promisify(execFile);
 
 /** Pulumi's `--path` syntax: `services.sample-app.canary.abRules[0].header`; odd keys are quoted. */
 export function pulumiConfigPath(p: ConfigPath): string {
@@ -122,6 +175,8 @@ export class PulumiStackDriver implements TrafficDriver {
     private leaseHolder: Omit<LeaseClaim, "ttlMs" | "release"> | undefined;
     /** The claim of the update running now (read by the leased program). */
     private claim: LeaseClaim | undefined;
+    /** True when this driver created the stack (`create: "new"`): it has no outputs, so no lease to read. */
+    private created = false;
 
     constructor(opts: PulumiStackDriverOptions) {
         this.opts = opts;
@@ -138,27 +193,41 @@ export class PulumiStackDriver implements TrafficDriver {
         const { stackName, workDir } = this.opts;
         let pulumiCommand: PulumiCommand;
         try {
-            pulumiCommand = await PulumiCommand.get(this.opts.pulumiRoot !== undefined ? { root: this.opts.pulumiRoot } : undefined);
+            pulumiCommand = await pulumiCommandFor(this.opts.pulumiRoot);
         } catch (err) {
             const where = this.opts.pulumiRoot !== undefined ? `${path.join(this.opts.pulumiRoot, "bin", "pulumi")}` : "pulumi on PATH";
             throw new DriverError("unavailable", `cannot run the Pulumi CLI (${where}): ${firstLine(err)}`);
         }
         const wsOpts = { workDir, pulumiCommand, envVars: this.opts.envVars };
         const program = this.opts.program ?? { kind: "local" };
+        // The lease is checked and written by the update itself (lease.ts), under the backend's update lock.
+        const leased = program.kind === "inline" ? leasedProgram(async () => ({ ...((await program.program()) as Record<string, unknown> | undefined) }), () => this.claim) : undefined;
+        const via = (how: "create" | "select" | "createOrSelect"): Promise<Stack> => {
+            if (leased !== undefined) {
+                const inline = { stackName, projectName: PROJECT, program: leased };
+                return how === "create" ? LocalWorkspace.createStack(inline, wsOpts) : how === "select" ? LocalWorkspace.selectStack(inline, wsOpts) : LocalWorkspace.createOrSelectStack(inline, wsOpts);
+            }
+            const local = { stackName, workDir };
+            return how === "create" ? LocalWorkspace.createStack(local, wsOpts) : how === "select" ? LocalWorkspace.selectStack(local, wsOpts) : LocalWorkspace.createOrSelectStack(local, wsOpts);
+        };
         try {
-            switch (program.kind) {
-                case "local":
-                    return this.opts.create === true
-                        ? await LocalWorkspace.createOrSelectStack({ stackName, workDir }, wsOpts)
-                        : await LocalWorkspace.selectStack({ stackName, workDir }, wsOpts);
-                case "inline": {
-                    // The lease is checked and written by the update itself (lease.ts), under the backend's update lock.
-                    const leased = leasedProgram(async () => ({ ...((await program.program()) as Record<string, unknown> | undefined) }), () => this.claim);
-                    const args = { stackName, projectName: PROJECT, program: leased };
-                    return this.opts.create === true ? await LocalWorkspace.createOrSelectStack(args, wsOpts) : await LocalWorkspace.selectStack(args, wsOpts);
-                }
+            switch (this.opts.create) {
+                case "new":
+                    try {
+                        const created = await via("create");
+                        this.created = true;
+                        return created;
+                    } catch (err) {
+                        if (!(err instanceof StackAlreadyExistsError)) throw err;
+                        return await via("select"); // another runner created it meanwhile
+                    }
+                case true:
+                    return await via("createOrSelect");
+                case false:
+                case undefined:
+                    return await via("select");
                 default: {
-                    const never: never = program;
+                    const never: never = this.opts.create;
                     return never;
                 }
             }
@@ -186,6 +255,16 @@ export class PulumiStackDriver implements TrafficDriver {
 
     async write(edits: readonly ConfigEdit[]): Promise<void> {
         const stack = await this.stack();
+        // Plain values straight into Pulumi.<stack>.yaml, as the CLI writes them, without a CLI process (stackFile.ts).
+        const file = stackFileFor(this.opts.workDir, this.stackName);
+        if (file !== undefined) {
+            try {
+                writeStackFile(file, edits);
+                return;
+            } catch {
+                // left untouched (replaced atomically or not at all): the CLI writes them below and says what is wrong
+            }
+        }
         // Removals first (a list is cleared before it is written again), then every set in one CLI call.
         const removals = edits.filter((e): e is Extract<ConfigEdit, { remove: true }> => "remove" in e).map((e) => pulumiConfigPath(e.path));
         const sets: Record<string, { value: string; secret: false }> = {};
@@ -229,14 +308,14 @@ export class PulumiStackDriver implements TrafficDriver {
         // command and never removes it (MaxListenersExceededWarning after ten steps on one signal).
         const linked = linkedSignal(opts.signal);
         try {
-            const result = await stack.up({
+            const result = await upWithoutReadBack(stack, {
                 message: opts.message,
                 signal: linked.signal,
                 onOutput: this.opts.onOutput,
                 // Same stack config, same program: nothing to refresh first. Kept explicit for reviewers.
                 refresh: false,
             });
-            return { durationMs: Date.now() - started, summary: changeSummary(result.summary.resourceChanges) };
+            return { durationMs: Date.now() - started, summary: changeSummary(result.resourceChanges) };
         } catch (err) {
             if (opts.signal?.aborted === true) {
                 throw new DriverError("cancelled", `the update of stack ${this.stackName} was cancelled`);
@@ -317,8 +396,8 @@ export class PulumiStackDriver implements TrafficDriver {
         const me = { owner: newOwnerId(), holder, host: localLeaseContext().host, pid: process.pid };
         try {
             const stack = await this.stack();
-            const outputs = await stack.outputs().catch(() => ({}) as Record<string, { value: unknown }>);
-            const decision = decideLease(parseLease(outputs[LEASE_OUTPUT]?.value), { ...me, ttlMs: 0, release: false }, new Date(), localLeaseContext());
+            const lease = this.created ? undefined : await this.leaseOutput(stack);
+            const decision = decideLease(parseLease(lease), { ...me, ttlMs: 0, release: false }, new Date(), localLeaseContext());
             if (decision.kind === "refuse") {
                 throw new DriverError("concurrent", `stack ${this.stackName}: ${decision.reason.slice(LEASE_HELD.length + 2)}`);
             }
@@ -332,6 +411,27 @@ export class PulumiStackDriver implements TrafficDriver {
             this.claim = undefined;
             await unlockFile();
         };
+    }
+
+    /**
+     * The stack's lease output, by one `pulumi stack output --json` (the Automation API's `outputs()` runs two: masked
+     * and with secrets; the lease is never secret). Undefined when the stack has no outputs or they cannot be read.
+     */
+    private async leaseOutput(stack: Stack): Promise<unknown> {
+        const ws = stack.workspace;
+        const env: Record<string, string> = { ...(ws.pulumiHome !== undefined ? { PULUMI_HOME: ws.pulumiHome } : {}), ...ws.envVars };
+        try {
+            const pulumiCommand = await pulumiCommandFor(this.opts.pulumiRoot);
+            const { stdout } = await execFileAsync(pulumiCommand.command, ["stack", "output", "--json", "--non-interactive", "--stack", stack.name], {
+                cwd: ws.workDir,
+                env: { ...process.env, ...env },
+                maxBuffer: 64 * 1024 * 1024,
+            });
+            const outputs = JSON.parse(stdout) as Record<string, unknown> | null;
+            return outputs !== null && Object.hasOwn(outputs, LEASE_OUTPUT) ? outputs[LEASE_OUTPUT] : undefined;
+        } catch {
+            return undefined; // as before: an unreadable output is no lease; the binding check runs inside the update
+        }
     }
 
     /** The useful part of a CLI error: the `error:` lines of stderr, redacted. */
