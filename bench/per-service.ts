@@ -13,13 +13,16 @@
  *   CLI's Node language host (the project's own program, not inline), with the size of the config the CLI
  *   hands it in one environment variable (Linux caps one at 128 KiB: pulumi/pulumi#8680).
  * - `releases`: 1, 2 and 10 releases of different services of one environment at the same time (the release
- *   library, runRollout with the Pulumi driver and the platform policy overlay; steps 50,100, 1 s interval,
- *   metrics from a constant healthy provider, so the time is the engine's): wall time and CPU time of all
- *   against one alone, and the floor the cores set (N releases need N times one's CPU).
+ *   library, runRollout with the Pulumi driver and the platform policy overlay; steps --release-steps (50,100),
+ *   analysis interval --release-interval (1s), metrics from a constant healthy provider, so the time is the
+ *   engine's): wall time and CPU time of all against one alone, and the floor the cores set (N releases need N
+ *   times one's CPU). At 1 s the releases are CPU-bound (the cores decide); at an interval like Flagger's
+ *   default (1m) they mostly wait, as real rollouts do.
  *
  *   bash bench/run.sh per-service [--sizes 10,100] [--concurrency 1,4] [--all-concurrency-up-to N] [--steps 5]
  *                                 [--releases 1,2,10] [--parts env-up,step,single,releases,langhost]
- *                                 [--single-up-to N] [--deployed-up-to K] [--no-write]
+ *                                 [--single-up-to N] [--deployed-up-to K] [--release-steps 50,100]
+ *                                 [--release-interval 1s] [--no-write]
  *   --deployed-up-to K: above K services an environment declares all N (root routes to every one) but deploys
  *   only the platform and K service stacks (the env-up row says so): the weight step and the language host see
  *   the platform at full size without N stack updates, which at ~8 CPU s each do not fit a session on 2 cores.
@@ -75,13 +78,16 @@ interface Args {
      * depends on (the platform's output, the root routes) is at full size without N stack updates. Default: all.
      */
     deployedUpTo: number;
+    /** The release policy's steps and interval for the `releases` part (and every environment's platform stack). */
+    releaseSteps: number[];
+    releaseInterval: string;
 }
 
 const USAGE =
-    "usage: bash bench/run.sh per-service [--sizes 10,100] [--concurrency 1,4] [--all-concurrency-up-to N] [--steps 5] [--releases 1,2,10] [--parts env-up,step,single,releases,langhost] [--single-up-to N] [--deployed-up-to K] [--no-write]";
+    "usage: bash bench/run.sh per-service [--sizes 10,100] [--concurrency 1,4] [--all-concurrency-up-to N] [--steps 5] [--releases 1,2,10] [--parts env-up,step,single,releases,langhost] [--single-up-to N] [--deployed-up-to K] [--release-steps 50,100] [--release-interval 1s] [--no-write]";
 
 function parseArgs(argv: readonly string[]): Args {
-    const args: Args = { sizes: [10, 100], concurrency: [1, 4], steps: 5, releases: [1, 2, 10], parts: [...PARTS], write: true, allConcurrencyUpTo: Number.POSITIVE_INFINITY, singleUpTo: Number.POSITIVE_INFINITY, deployedUpTo: Number.POSITIVE_INFINITY };
+    const args: Args = { sizes: [10, 100], concurrency: [1, 4], steps: 5, releases: [1, 2, 10], parts: [...PARTS], write: true, allConcurrencyUpTo: Number.POSITIVE_INFINITY, singleUpTo: Number.POSITIVE_INFINITY, deployedUpTo: Number.POSITIVE_INFINITY, releaseSteps: [50, 100], releaseInterval: "1s" };
     const ints = (v: string): number[] => v.split(",").map(Number);
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
@@ -94,23 +100,31 @@ function parseArgs(argv: readonly string[]): Args {
         else if (a === "--all-concurrency-up-to") args.allConcurrencyUpTo = Number(v);
         else if (a === "--single-up-to") args.singleUpTo = Number(v);
         else if (a === "--deployed-up-to") args.deployedUpTo = Number(v);
+        else if (a === "--release-steps") args.releaseSteps = ints(v);
+        else if (a === "--release-interval") args.releaseInterval = v;
         else if (a === "--no-write") {
             args.write = false;
             continue;
         } else throw new Error(`unknown argument ${a}; ${USAGE}`);
         i++;
     }
-    const bad = [...args.sizes, ...args.concurrency, ...args.releases, args.steps].some((n) => !Number.isInteger(n) || n < 1);
+    const bad = [...args.sizes, ...args.concurrency, ...args.releases, ...args.releaseSteps, args.steps].some((n) => !Number.isInteger(n) || n < 1) || !/^\d+(ms|s|m)$/.test(args.releaseInterval);
     if (bad || args.parts.some((p) => !PARTS.includes(p))) {
         throw new Error(`bad arguments; ${USAGE}`);
     }
     return args;
 }
 
-const BENCH_RELEASE = { steps: [50, 100], interval: "1s", analysis: { minRequests: 10 }, update: { retries: 0, backoff: "1s" } };
+/** The platform's release policy: the bench's steps and interval (--release-steps, --release-interval). */
+const benchRelease = (args: Pick<Args, "releaseSteps" | "releaseInterval">): Record<string, unknown> => ({
+    steps: args.releaseSteps,
+    interval: args.releaseInterval,
+    analysis: { minRequests: 10 },
+    update: { retries: 0, backoff: "1s" },
+});
 
 /** A project dir with a platform stack `env` and N service stacks `env.svc-0000`... (files only). */
-function writeEnvironment(env: string, n: number): string {
+function writeEnvironment(env: string, n: number, release: Record<string, unknown>): string {
     const workDir = fs.mkdtempSync(path.join(process.env["MESH_BENCH_WORK"] ?? os.tmpdir(), "mesh-bench-env-"));
     fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(workDir, "node_modules"), "dir");
     const repoProject = parse(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8")) as Record<string, unknown>;
@@ -123,7 +137,7 @@ function writeEnvironment(env: string, n: number): string {
         namespace: env,
         skipAwait: true,
         ingress: { enabled: true, hosts: [`${env}.bench.local`], tls: { mode: "SIMPLE", credentialName: "bench-tls" }, routes: names.map((s) => ({ prefix: `/${s}`, service: s })) },
-        release: BENCH_RELEASE,
+        release,
     });
     for (const s of names) {
         file(`${env}.${s}`, {
@@ -197,7 +211,7 @@ async function main(): Promise<void> {
         let stepEnv: { workDir: string; env: string } | undefined;
         for (const c of all ? args.concurrency : [Math.max(...args.concurrency)]) {
             const env = `pb${id}-${n}-c${c}`;
-            const workDir = writeEnvironment(env, n);
+            const workDir = writeEnvironment(env, n, benchRelease(args));
             say(`env up: ${n} services, concurrency ${c} (${env})`);
             const cpu = cpuMeter();
             const deployed = Math.min(n, args.deployedUpTo);
@@ -290,7 +304,7 @@ async function main(): Promise<void> {
     if (args.parts.includes("releases")) {
         const max = Math.max(...args.releases);
         const env = `pb${id}-rel`;
-        const workDir = writeEnvironment(env, max);
+        const workDir = writeEnvironment(env, max, benchRelease(args));
         say(`releases: environment of ${max} services`);
         const up = await envUp(workDir, env, 4);
         if (up.failed.length > 0) throw new Error(`env up for the releases failed: ${up.failed.join("; ")}`);
@@ -348,7 +362,7 @@ async function main(): Promise<void> {
             : []),
         ...(releaseRows.length > 0
             ? [
-                  `Releases of different services of one environment at the same time (steps 50,100, 1 s interval, healthy metrics from a constant provider; floor = max(one alone, N × one release's CPU s / ${cores()} cores), what the cores allow at best):`,
+                  `Releases of different services of one environment at the same time (steps ${args.releaseSteps.join(",")}, ${args.releaseInterval} interval, healthy metrics from a constant provider; floor = max(one alone, N × one release's CPU s / ${cores()} cores), what the cores allow at best):`,
                   "",
                   markdownTable(["releases at once", "wall s", "CPU s", "promoted", "vs one alone", "floor vs one alone"], releaseRows),
                   "",
