@@ -7,7 +7,7 @@
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import type { DeployedStack, StackOp } from "../env/plan";
 import type { EnvDriver, StackOpResult } from "../env/run";
-import { LEASE_OUTPUT, parseLease } from "./lease";
+import { parseLease } from "./lease";
 import { changeSummary, PulumiStackDriver, pulumiCommandFor, type ProgramSource } from "./pulumiStack";
 
 export interface PulumiEnvDriverOptions {
@@ -71,9 +71,10 @@ export class PulumiEnvDriver implements EnvDriver {
             }
             case "status": {
                 const stack = await driver.stack();
-                const [outputs, history] = await Promise.all([stack.outputs(), stack.history(1)]);
+                // the lease by one `stack output` (the Automation API's outputs() runs two), the last update by one `stack history`
+                const [leaseValue, history] = await Promise.all([driver.leaseOutput(), stack.history(1, 1, false)]);
                 const last = history[0];
-                const lease = parseLease(outputs[LEASE_OUTPUT]?.value);
+                const lease = parseLease(leaseValue);
                 const leaseText = lease === undefined || lease.released !== undefined ? "no release running" : `release running: ${lease.holder} since ${lease.started}, heartbeat ${lease.heartbeat}`;
                 const lastText = last === undefined ? "never updated" : `last ${last.kind} ${last.result} at ${last.endTime ?? last.startTime}`;
                 return { summary: `${lastText}; ${leaseText}` };

@@ -395,8 +395,8 @@ export class PulumiStackDriver implements TrafficDriver {
         const unlockFile = await takeLock(dir, this.stackName.replace(/[^A-Za-z0-9._-]/g, "_"), holder);
         const me = { owner: newOwnerId(), holder, host: localLeaseContext().host, pid: process.pid };
         try {
-            const stack = await this.stack();
-            const lease = this.created ? undefined : await this.leaseOutput(stack);
+            await this.stack(); // selected, or created (this.created) first
+            const lease = this.created ? undefined : await this.leaseOutput();
             const decision = decideLease(parseLease(lease), { ...me, ttlMs: 0, release: false }, new Date(), localLeaseContext());
             if (decision.kind === "refuse") {
                 throw new DriverError("concurrent", `stack ${this.stackName}: ${decision.reason.slice(LEASE_HELD.length + 2)}`);
@@ -417,7 +417,8 @@ export class PulumiStackDriver implements TrafficDriver {
      * The stack's lease output, by one `pulumi stack output --json` (the Automation API's `outputs()` runs two: masked
      * and with secrets; the lease is never secret). Undefined when the stack has no outputs or they cannot be read.
      */
-    private async leaseOutput(stack: Stack): Promise<unknown> {
+    async leaseOutput(): Promise<unknown> {
+        const stack = await this.stack();
         const ws = stack.workspace;
         const env: Record<string, string> = { ...(ws.pulumiHome !== undefined ? { PULUMI_HOME: ws.pulumiHome } : {}), ...ws.envVars };
         try {

@@ -22,7 +22,7 @@ printf '%s\\n' "$*" >> ${JSON.stringify(log)}
 case "$1 $2" in
   "version "*) echo v3.260.0 ;;
   "stack output") printf '%s' ${JSON.stringify(outputs)} ;;
-  "stack ls") echo '[]' ;;
+  "stack ls"|"stack history") echo '[]' ;;
 esac
 exit 0
 `;
@@ -92,6 +92,13 @@ describe("CLI processes per driver operation (release/driver/pulumiStack.ts, env
         const env = new PulumiEnvDriver({ workDir: dir, pulumiRoot: root, program: { kind: "inline", program: async () => ({}) } });
         await env.run("dev.checkout", "up"); // deployed() not asked: whether it exists is unknown, `stack select` decides
         expect(calls(log)).to.deep.equal(["version", "stack select", "stack output", "up"]);
+    });
+
+    it("env status of a stack: the lease by one `stack output`, the last update by one `stack history`", async () => {
+        const env = new PulumiEnvDriver({ workDir: dir, pulumiRoot: root, program: { kind: "inline", program: async () => ({}) } });
+        const r = await env.run("dev.checkout", "status");
+        expect(r.summary).to.equal("never updated; no release running");
+        expect(calls(log).sort()).to.deep.equal(["stack history", "stack output", "stack select", "version"]);
     });
 
     it("a live lease in the one `stack output` read refuses the release before any update", async () => {
