@@ -25,7 +25,7 @@
  *                                 [--release-interval 1s] [--no-write]
  *   --deployed-up-to K: above K services an environment declares all N (root routes to every one) but deploys
  *   only the platform and K service stacks (the env-up row says so): the weight step and the language host see
- *   the platform at full size without N stack updates, which at ~8 CPU s each do not fit a session on 2 cores.
+ *   the platform at full size without N stack updates (about 3-4 CPU s each: 1,000 take about 35 minutes of 2 cores).
  *
  * Writes section `per-service` of BENCHMARKS.md. Each environment gets its own namespace and stacks, kept
  * until the end (the control plane is thrown away); a second Service range (ServiceCIDR 10.1.0.0/16) makes
