@@ -34,7 +34,7 @@ import { Redactor } from "../../contract/redact";
 import { linkedSignal } from "../clock";
 import { clearLockCommand, isStale, lockOwner, parseStackLocks, thisHost, type StackLock } from "./stackLock";
 import { takeLock } from "./lock";
-import { stackFileFor, writeStackFile } from "./stackFile";
+import { openStackFile, writeStackFile } from "./stackFile";
 import { decideLease, LEASE_ENV, LEASE_HELD, LEASE_OUTPUT, leasedProgram, leaseTtl, localLeaseContext, newOwnerId, parseLease, type LeaseClaim } from "./lease";
 import { ConfigPath, DriverError, type ConfigEdit, type StackSnapshot, type TrafficDriver, type UpdateOptions, type UpdateResult } from "./driver";
 
@@ -256,10 +256,10 @@ export class PulumiStackDriver implements TrafficDriver {
     async write(edits: readonly ConfigEdit[]): Promise<void> {
         const stack = await this.stack();
         // Plain values straight into Pulumi.<stack>.yaml, as the CLI writes them, without a CLI process (stackFile.ts).
-        const file = stackFileFor(this.opts.workDir, this.stackName);
-        if (file !== undefined) {
+        const opened = openStackFile(this.opts.workDir, this.stackName);
+        if (opened !== undefined) {
             try {
-                writeStackFile(file, edits);
+                writeStackFile(opened.file, edits, opened.doc); // the file as checked, parsed once
                 return;
             } catch {
                 // left untouched (replaced atomically or not at all): the CLI writes them below and says what is wrong

@@ -21,13 +21,13 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { isMap, isSeq, parseDocument, type Document } from "yaml";
+import { isMap, isScalar, isSeq, parseDocument, type Document } from "yaml";
 import { PROJECT } from "../../contract/project";
 import { typedByPulumi } from "../edits";
 import type { ConfigEdit } from "./driver";
 
-/** The stack's settings file when edits can go to it directly, else undefined (the CLI writes them). */
-export function stackFileFor(workDir: string, stackName: string): string | undefined {
+/** The stack's settings file, parsed, when edits can go to it directly, else undefined (the CLI writes them). */
+export function openStackFile(workDir: string, stackName: string): { file: string; doc: Document } | undefined {
     const project = path.join(workDir, "Pulumi.yaml");
     const name = stackName.split("/").pop() ?? stackName;
     const file = path.join(workDir, `Pulumi.${name}.yaml`);
@@ -44,11 +44,16 @@ export function stackFileFor(workDir: string, stackName: string): string | undef
             return undefined;
         }
         // a key written without its namespace is the project's too: written here it would be a second key
-        const bare = isMap(config) ? config.items.some((pair) => typeof (pair.key as { value?: unknown } | null)?.value === "string" && !String((pair.key as { value: unknown }).value).includes(":")) : false;
-        return bare ? undefined : file;
+        const bare = isMap(config) && config.items.some((pair) => isScalar(pair.key) && typeof pair.key.value === "string" && !pair.key.value.includes(":"));
+        return bare ? undefined : { file, doc };
     } catch {
         return undefined;
     }
+}
+
+/** The path of {@link openStackFile}'s file, or undefined. */
+export function stackFileFor(workDir: string, stackName: string): string | undefined {
+    return openStackFile(workDir, stackName)?.file;
 }
 
 /** The value `pulumi config set --path` stores for a plain value. */
@@ -88,9 +93,8 @@ export function applyToDocument(doc: Document, edits: readonly ConfigEdit[]): vo
     }
 }
 
-/** Writes the edits into `file` (see the file comment), replacing it atomically. */
-export function writeStackFile(file: string, edits: readonly ConfigEdit[]): void {
-    const doc = parseDocument(fs.readFileSync(file, "utf8"));
+/** Writes the edits into `file` (see the file comment), replacing it atomically; `doc` is the file parsed, when the caller has it. */
+export function writeStackFile(file: string, edits: readonly ConfigEdit[], doc: Document = parseDocument(fs.readFileSync(file, "utf8"))): void {
     applyToDocument(doc, edits);
     const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
     try {

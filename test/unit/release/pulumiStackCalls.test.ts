@@ -75,6 +75,15 @@ describe("CLI processes per driver operation (release/driver/pulumiStack.ts, env
         expect(calls(log)).to.deep.equal(["version", "stack select", "stack output", "up", "up", "stack select", "up"]);
     });
 
+    it("a config write goes into Pulumi.<stack>.yaml without a CLI process", async () => {
+        fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), "# kept\nconfig:\n  mesh-traffic:namespace: dev\n");
+        const d = driver("dev");
+        await d.stack();
+        await d.write([{ path: ["services", "checkout", "canary", "weight"], value: 25 }]);
+        expect(calls(log)).to.deep.equal(["version", "stack select"]);
+        expect(fs.readFileSync(path.join(dir, "Pulumi.dev.yaml"), "utf8")).to.equal("# kept\nconfig:\n  mesh-traffic:namespace: dev\n  mesh-traffic:services:\n    checkout:\n      canary:\n        weight: 25\n");
+    });
+
     it("an update's summary comes from the engine's events: with none (this fake CLI sends none) it says no changes, and no `stack history` runs for it", async () => {
         const r = await driver("dev").update({ message: "m" });
         expect(r.summary).to.equal("no changes");
