@@ -21,25 +21,64 @@ export * from "./meshStack";
 export * from "./layout";
 export * from "./environment";
 
-/** Name of the StackReference a service stack reads its platform stack through. */
-export const PLATFORM_REFERENCE = "platform";
+/** The engine's builtin invoke that reads a stack's outputs from the backend (what a StackReference reads). */
+export const READ_STACK_OUTPUTS = "pulumi:pulumi:readStackOutputs";
 
 /**
  * The Pulumi program: read and check the stack config, build the stack, return the stack outputs. A service
- * stack first reads its platform stack's `platform` output through a StackReference and checks itself against
- * it; any problem is thrown before a Kubernetes object is registered.
+ * stack first reads its platform stack's `platform` output ({@link readPlatformOutput}) and checks itself
+ * against it; any problem is thrown before a Kubernetes object is registered.
  */
 export async function meshProgram(): Promise<MeshStackOutputs> {
     const cfg = readStackConfig();
     if (cfg.layout !== "service") {
         return buildMeshStack(cfg).outputs;
     }
-    const ref = new pulumi.StackReference(PLATFORM_REFERENCE, { name: cfg.platformStack });
-    const platform: unknown = (await ref.getOutputDetails("platform")).value;
+    const platform = await readPlatformOutput(cfg.platformStack);
     const problems = checkServiceAgainstPlatform(cfg, platform);
     if (problems.length > 0) {
         throw new StackConfigError(pulumi.getStack(), problems);
     }
     // checkServiceAgainstPlatform checked the shape this cast names.
     return buildMeshStack(cfg, platform as PlatformOutputs).outputs;
+}
+
+/**
+ * A service stack's read of its platform stack's `platform` output, through the engine's builtin
+ * `pulumi:pulumi:readStackOutputs` invoke: the same backend read a `pulumi.StackReference` makes (same name
+ * resolution: `production` in this project and backend, or fully qualified), but not a resource, so the
+ * service stack's own state does not keep a copy of every platform output. That copy grew with the mesh
+ * (the platform's root routes list every service: 108 KB of a service stack's checkpoint at 1,000 services)
+ * and was written again and diffed on every weight step. A platform stack the backend does not hold is a
+ * config problem named at `platformStack`, before anything is registered; any other failure of the read
+ * (the backend unreachable) is thrown as the engine gave it.
+ */
+export async function readPlatformOutput(platformStack: string): Promise<unknown> {
+    let result: { outputs?: Record<string, unknown> } | undefined;
+    try {
+        result = (await pulumi.runtime.invoke(READ_STACK_OUTPUTS, { name: platformStack })) as typeof result;
+    } catch (err) {
+        const text = err instanceof Error ? err.message : String(err);
+        if (!/unknown stack|no stack named|stack .*not found|does not exist/i.test(text)) {
+            throw err;
+        }
+        throw new StackConfigError(pulumi.getStack(), [
+            {
+                propertyPath: "platformStack",
+                reason:
+                    `platformStack is "${platformStack}", a stack this backend does not hold (the engine: ${oneLine(text)}); ` +
+                    `a service stack reads its environment's platform stack, which must be brought up first`,
+                fix:
+                    `pulumi config set platformStack <env> (the platform stack's name, or organization/<project>/<env> on a ` +
+                    `self-managed backend), and bring that stack up first (mesh-release env up --env <env> brings both up in order)`,
+            },
+        ]);
+    }
+    return result?.outputs?.["platform"];
+}
+
+/** The first line of an engine error, without the invoke's wrapping. */
+function oneLine(text: string): string {
+    const line = text.split("\n").map((l) => l.trim()).find((l) => /unknown stack|no stack named|not found|does not exist/i.test(l)) ?? text.split("\n")[0] ?? text;
+    return line.trim();
 }

@@ -41,10 +41,12 @@ export interface MockRecorder {
     /** The single record with this name (and type, when given); throws when there is not exactly one. */
     one(name: string, type?: string): RecordedResource;
     /**
-     * Outputs of the stacks a `pulumi.StackReference` may read, by stack name (set per test; a stack not
-     * listed reads as a stack without outputs). Not cleared by `reset`.
+     * Outputs of the stacks a `pulumi.StackReference` or the engine's `pulumi:pulumi:readStackOutputs` may read,
+     * by stack name (set per test; a stack not listed reads as a stack without outputs). Not cleared by `reset`.
      */
     readonly stackOutputs: Map<string, Record<string, unknown>>;
+    /** Stack names the backend does not hold: reading one fails as the engine does (`unknown stack "<name>"`). Not cleared by `reset`. */
+    readonly missingStacks: Set<string>;
 }
 
 /** Last URN segment's type and name: `urn:pulumi:stack::project::a$b$T::name` -> [T, name]. */
@@ -83,6 +85,7 @@ export async function setupMocks(project = "mesh-traffic", stack = "unit"): Prom
     const pending = new Set<Promise<void>>();
     const inputsByKey = new Map<string, Record<string, unknown>>();
     const stackOutputs = new Map<string, Record<string, unknown>>();
+    const missingStacks = new Set<string>();
 
     await pulumi.runtime.setMocks(
         {
@@ -95,10 +98,18 @@ export async function setupMocks(project = "mesh-traffic", stack = "unit"): Prom
                 return { id: args.custom === false ? undefined : `${args.name}-id`, state: args.inputs as Record<string, unknown> };
             },
             // the engine's builtin readStackOutputs (release/driver/lease.ts reads its own stack's lease with it)
-            call: (args: pulumi.runtime.MockCallArgs) =>
-                args.token === "pulumi:pulumi:readStackOutputs"
-                    ? { name: String((args.inputs as { name?: unknown }).name), outputs: stackOutputs.get(String((args.inputs as { name?: unknown }).name)) ?? {} }
-                    : (args.inputs as Record<string, unknown>),
+            call: (args: pulumi.runtime.MockCallArgs) => {
+                if (args.token !== "pulumi:pulumi:readStackOutputs") {
+                    return args.inputs as Record<string, unknown>;
+                }
+                const name = String((args.inputs as { name?: unknown }).name);
+                if (missingStacks.has(name)) {
+                    // the engine's answer for a stack the backend does not hold; the SDK reads a failed invoke's gRPC `details`
+                    const message = `invocation of pulumi:pulumi:readStackOutputs returned an error: unknown stack "${name}"`;
+                    throw Object.assign(new Error(message), { details: message });
+                }
+                return { name, outputs: stackOutputs.get(name) ?? {} };
+            },
         },
         project,
         stack,
@@ -140,6 +151,7 @@ export async function setupMocks(project = "mesh-traffic", stack = "unit"): Prom
     const recorder: MockRecorder = {
         resources,
         stackOutputs,
+        missingStacks,
         reset() {
             resources.length = 0;
             inputsByKey.clear();

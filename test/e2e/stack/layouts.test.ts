@@ -1,7 +1,7 @@
 /**
  * Per-service stacks on the real engine (built CLI, Node language host, Kubernetes provider, local
  * kube-apiserver): a platform stack and two service stacks of one project (test/support/environments.ts),
- * in order: platform up -> service stacks up (each reads the platform through a StackReference) -> every
+ * in order: platform up -> service stacks up (each reads the platform's outputs through the engine) -> every
  * live Istio spec equals the hand-written one below and the live set passes the analyzer's delegation
  * rules -> a weight step of one service touches only its delegate -> a service stack whose platform stack
  * does not exist is refused with nothing created -> destroy, services first.
@@ -105,7 +105,7 @@ function expectedSpecs(ns: string, weight: number): Record<string, unknown> {
     };
 }
 
-describe("per-service stacks end to end (platform + two service stacks, StackReference, delegation)", function () {
+describe("per-service stacks end to end (platform + two service stacks, the platform read through the engine, delegation)", function () {
     this.timeout(600_000);
     this.slow(60_000);
     const started = Date.now();
@@ -174,10 +174,14 @@ describe("per-service stacks end to end (platform + two service stacks, StackRef
         expect(out["services"]?.value).to.deep.equal({});
     });
 
-    it("the service stacks: each reads the platform through a StackReference and creates its Workloads, one DestinationRule, its delegate and its mesh root; every live spec is the hand-written one", async () => {
+    it("the service stacks: each reads the platform's outputs (no StackReference kept in its state) and creates its Workloads, one DestinationRule, its delegate and its mesh root; every live spec is the hand-written one", async () => {
         for (const s of services) {
             const res = await s.stack.up({ onOutput: s.log });
             expect(res.summary.result, res.stdout).to.equal("succeeded");
+            const state = (await s.stack.exportStack()).deployment as { resources?: { type: string }[] };
+            const types = (state.resources ?? []).map((r) => r.type);
+            expect(types, "the service stack's state").to.include("kubernetes:networking.istio.io/v1:VirtualService");
+            expect(types, "no copy of the platform's outputs in the service stack's state").to.not.include("pulumi:pulumi:StackReference");
         }
         deployed = true;
         const objs = await live();
@@ -223,7 +227,7 @@ describe("per-service stacks end to end (platform + two service stacks, StackRef
         expect((await live()).get("VirtualService/checkout-delegate")?.spec).to.deep.equal(expectedSpecs(ns, 50)["VirtualService/checkout-delegate"]);
     });
 
-    it("a service stack whose platformStack does not exist is refused by the engine before anything is created", async () => {
+    it("a service stack whose platformStack does not exist is refused at platformStack before anything is created", async () => {
         requireDeployed();
         const orphan = await projectStack({
             projectDir,
@@ -245,8 +249,11 @@ describe("per-service stacks end to end (platform + two service stacks, StackRef
             err = e;
         }
         expect(err, "up of a service stack without a platform").to.be.instanceOf(Error);
-        // The engine refuses the StackReference read itself, naming the stack, before the program goes on.
-        expect(String(err)).to.include(`StackReference platform  error: unknown stack "${env}-nope"`);
+        // The engine's read of the platform's outputs fails; the program names the config path, the value, the engine's answer and the fix.
+        expect(String(err)).to.include(`stack "${env}.orphan": 1 problem in the mesh-traffic config (nothing was deployed)`);
+        expect(String(err)).to.include(`platformStack is "${env}-nope", a stack this backend does not hold (the engine: `);
+        expect(String(err)).to.include(`unknown stack "${env}-nope"`);
+        expect(String(err)).to.include("fix: pulumi config set platformStack <env>");
         expect([...(await live()).keys()]).to.deep.equal(before);
     });
 

@@ -126,7 +126,7 @@ describe("stack layouts", function () {
             expect(platformOut.ingressHosts).to.deep.equal(["shop.example.com"]);
         });
 
-        it("a service stack through meshProgram: StackReference to its platform, then Workloads, one DR, delegate + mesh root; all valid with the platform", async () => {
+        it("a service stack through meshProgram: reads its platform's output (no StackReference resource kept in its state), then Workloads, one DR, delegate + mesh root; all valid with the platform", async () => {
             const env = environment();
             mesh.rec.stackOutputs.set("prod", { platform: platformOut.platform });
             const saved = pulumi.runtime.allConfig();
@@ -140,6 +140,9 @@ describe("stack layouts", function () {
                     await mesh.rec.settled();
                     const objs = istioObjects(mesh.rec);
                     expect(mesh.rec.byType("kubernetes:core/v1:Namespace"), "a service stack creates no namespace").to.deep.equal([]);
+                    // the platform's outputs list every service's routes: a StackReference would keep a copy of them in
+                    // every service stack's state, written on every weight step
+                    expect(mesh.rec.byType("pulumi:pulumi:StackReference"), "no StackReference in the state").to.deep.equal([]);
                     expect(objs.every((o) => o.metadata.namespace === "shop"), "objects go to the platform's namespace").to.equal(true);
                     all.push(...objs);
                 }
@@ -207,6 +210,27 @@ describe("stack layouts", function () {
             expect(msg).to.contain("fix: pulumi config set platformStack <env>");
             await mesh.rec.settled();
             expect(mesh.rec.resources.filter((r) => r.type.startsWith("kubernetes:")), "nothing applied").to.deep.equal([]);
+        });
+
+        it("a service stack whose platformStack the backend does not hold is refused at platformStack, naming the engine's answer, before any object is registered", async () => {
+            const env = environment();
+            const cfg = { ...env.services[1]!.config, platformStack: "prod-nope" };
+            mesh.rec.missingStacks.add("prod-nope");
+            try {
+                mesh.rec.reset();
+                const err = await programError(mesh.stacks, cfg);
+                expect(err).to.be.instanceOf(mesh.stacks.StackConfigError);
+                const e = err as InstanceType<typeof mesh.stacks.StackConfigError>;
+                expect(e.problems.map((p) => p.propertyPath)).to.deep.equal(["platformStack"]);
+                expect(e.message).to.contain('stack "unit"');
+                expect(e.message).to.contain('platformStack is "prod-nope", a stack this backend does not hold (the engine: ');
+                expect(e.message).to.contain('unknown stack "prod-nope"');
+                expect(e.message).to.contain("fix: pulumi config set platformStack <env>");
+                await mesh.rec.settled();
+                expect(mesh.rec.resources.filter((r) => r.type.startsWith("kubernetes:")), "nothing applied").to.deep.equal([]);
+            } finally {
+                mesh.rec.missingStacks.delete("prod-nope");
+            }
         });
 
         it("a service stack whose delegate matches a prefix no root route covers is refused by the program", async () => {
