@@ -484,8 +484,8 @@ export const stackConfigSchema = z.strictObject({
         .default("")
         .meta({
             description:
-                "layout service only (required there; empty elsewhere): the platform stack of this environment, read through a " +
-                "StackReference: its name (`production`, same project and backend) or fully qualified " +
+                "layout service only (required there; empty elsewhere): the platform stack of this environment, whose outputs are read " +
+                "as a StackReference reads them: its name (`production`, same project and backend) or fully qualified " +
                 "(`organization/mesh-traffic/production` on a self-managed backend, `<org>/mesh-traffic/production` on Pulumi Cloud).",
         }),
     namespace: dnsLabel.default("mesh-traffic").meta({ description: "Namespace of every object." }),

@@ -149,7 +149,7 @@ function gatewayRoutes(routes: readonly { prefix: string; service: string }[], c
 
 /**
  * Pure: the args of every component of a stack. `claims` is the stack's one-DestinationRule-per-host registry.
- * A service stack's objects go to its platform stack's namespace (`platform`, from the StackReference; the
+ * A service stack's objects go to its platform stack's namespace (`platform`, read from the platform stack; the
  * config's own `namespace` when absent, as in the checks that run before the platform is read). A service
  * stack has no namespace, gateways or egress of its own; a platform stack has no services.
  */
@@ -379,7 +379,7 @@ export interface MeshStackOutputs {
     services: Record<string, ServiceOutputs>;
     ingressHosts: string[];
     egressHosts: string[];
-    /** A platform stack only: what its service stacks read through a StackReference. */
+    /** A platform stack only: what its service stacks read of it (stacks/index.ts readPlatformOutput). */
     platform?: PlatformOutputs;
 }
 

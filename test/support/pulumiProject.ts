@@ -52,7 +52,7 @@ export interface ProjectStackOptions {
     envVars?: Record<string, string>;
     /**
      * A project dir from {@link createProjectDir} to add this stack to (stacks of one project can read each
-     * other through a StackReference by stack name). Default: a new temp project dir of its own, removed by
+     * other's outputs by stack name). Default: a new temp project dir of its own, removed by
      * `dispose`; a given one is left to its creator.
      */
     projectDir?: string;
