@@ -415,7 +415,10 @@ export class PulumiStackDriver implements TrafficDriver {
 
     /**
      * The stack's lease output, by one `pulumi stack output --json` (the Automation API's `outputs()` runs two: masked
-     * and with secrets; the lease is never secret). Undefined when the stack has no outputs or they cannot be read.
+     * and with secrets; the lease is never secret), with the environment the Automation API gives each command it
+     * runs (its `PulumiCommand.run` is not public): the workspace's PULUMI_HOME and env vars, the CLI's own directory
+     * first on PATH (so the plugins beside that CLI are the ones found), PULUMI_AUTOMATION_API=true. Undefined when
+     * the stack has no outputs or they cannot be read.
      */
     async leaseOutput(): Promise<unknown> {
         const stack = await this.stack();
@@ -423,9 +426,11 @@ export class PulumiStackDriver implements TrafficDriver {
         const env: Record<string, string> = { ...(ws.pulumiHome !== undefined ? { PULUMI_HOME: ws.pulumiHome } : {}), ...ws.envVars };
         try {
             const pulumiCommand = await pulumiCommandFor(this.opts.pulumiRoot);
-            const { stdout } = await execFileAsync(pulumiCommand.command, ["stack", "output", "--json", "--non-interactive", "--stack", stack.name], {
+            const cli = pulumiCommand.command;
+            const pathVar = path.isAbsolute(cli) ? { PATH: `${path.dirname(cli)}${path.delimiter}${env["PATH"] ?? process.env["PATH"] ?? ""}` } : {};
+            const { stdout } = await execFileAsync(cli, ["stack", "output", "--json", "--non-interactive", "--stack", stack.name], {
                 cwd: ws.workDir,
-                env: { ...process.env, ...env },
+                env: { ...process.env, ...env, ...pathVar, PULUMI_AUTOMATION_API: "true" },
                 maxBuffer: 64 * 1024 * 1024,
             });
             const outputs = JSON.parse(stdout) as Record<string, unknown> | null;

@@ -21,7 +21,7 @@ function fakeCli(root: string, log: string, outputs: string): void {
 printf '%s\\n' "$*" >> ${JSON.stringify(log)}
 case "$1 $2" in
   "version "*) echo v3.260.0 ;;
-  "stack output") printf '%s' ${JSON.stringify(outputs)} ;;
+  "stack output") printf '%s %s %s\\n' "\${PULUMI_AUTOMATION_API:-unset}" "\${PATH%%:*}" "$PWD" >> ${JSON.stringify(log + ".env")}; printf '%s' ${JSON.stringify(outputs)} ;;
   "stack ls"|"stack history") echo '[]' ;;
 esac
 exit 0
@@ -73,6 +73,12 @@ describe("CLI processes per driver operation (release/driver/pulumiStack.ts, env
         const second = driver("dev");
         await second.update({ message: "platform" });
         expect(calls(log)).to.deep.equal(["version", "stack select", "stack output", "up", "up", "stack select", "up"]);
+    });
+
+    it("the lease read runs as the Automation API runs a command: in the project dir, PULUMI_AUTOMATION_API set, the CLI's own dir first on PATH", async () => {
+        const unlock = await driver("dev.checkout").lock("test");
+        await unlock();
+        expect(fs.readFileSync(log + ".env", "utf8").trim().split("\n")).to.deep.equal([`true ${path.join(root, "bin")} ${fs.realpathSync(dir)}`]);
     });
 
     it("a config write goes into Pulumi.<stack>.yaml without a CLI process", async () => {
