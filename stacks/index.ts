@@ -22,7 +22,10 @@ export * from "./layout";
 export * from "./environment";
 
 /** The engine's builtin invoke that reads a stack's outputs from the backend (what a StackReference reads). */
-export const READ_STACK_OUTPUTS = "pulumi:pulumi:readStackOutputs";
+const READ_STACK_OUTPUTS = "pulumi:pulumi:readStackOutputs";
+
+/** How the engine says the backend holds no stack of that name (`unknown stack "<name>"`, and other backends' words). */
+const MISSING_STACK = /unknown stack|no stack named|stack .*not found|does not exist/i;
 
 /**
  * The Pulumi program: read and check the stack config, build the stack, return the stack outputs. A service
@@ -59,14 +62,16 @@ export async function readPlatformOutput(platformStack: string): Promise<unknown
         result = (await pulumi.runtime.invoke(READ_STACK_OUTPUTS, { name: platformStack })) as typeof result;
     } catch (err) {
         const text = err instanceof Error ? err.message : String(err);
-        if (!/unknown stack|no stack named|stack .*not found|does not exist/i.test(text)) {
+        // the line that says so (the pattern matches within one line)
+        const said = text.split("\n").find((l) => MISSING_STACK.test(l))?.trim();
+        if (said === undefined) {
             throw err;
         }
         throw new StackConfigError(pulumi.getStack(), [
             {
                 propertyPath: "platformStack",
                 reason:
-                    `platformStack is "${platformStack}", a stack this backend does not hold (the engine: ${oneLine(text)}); ` +
+                    `platformStack is "${platformStack}", a stack this backend does not hold (the engine: ${said}); ` +
                     `a service stack reads its environment's platform stack, which must be brought up first`,
                 fix:
                     `pulumi config set platformStack <env> (the platform stack's name, or organization/<project>/<env> on a ` +
@@ -75,10 +80,4 @@ export async function readPlatformOutput(platformStack: string): Promise<unknown
         ]);
     }
     return result?.outputs?.["platform"];
-}
-
-/** The first line of an engine error, without the invoke's wrapping. */
-function oneLine(text: string): string {
-    const line = text.split("\n").map((l) => l.trim()).find((l) => /unknown stack|no stack named|not found|does not exist/i.test(l)) ?? text.split("\n")[0] ?? text;
-    return line.trim();
 }

@@ -16,7 +16,7 @@
  * test/e2e/stack/stackFile.test.ts writes the same edits both ways on the real CLI and compares the files.
  *
  * When the file is not where this expects it (`stackConfigDir` in Pulumi.yaml, a `.yml` or `.json` file, no
- * file yet, the project's keys written without their `mesh-traffic:` namespace), {@link stackFileFor} says so
+ * file yet, the project's keys written without their `mesh-traffic:` namespace), {@link openStackFile} says so
  * and the driver writes through the CLI as before.
  */
 import * as fs from "node:fs";
@@ -49,11 +49,6 @@ export function openStackFile(workDir: string, stackName: string): { file: strin
     } catch {
         return undefined;
     }
-}
-
-/** The path of {@link openStackFile}'s file, or undefined. */
-export function stackFileFor(workDir: string, stackName: string): string | undefined {
-    return openStackFile(workDir, stackName)?.file;
 }
 
 /** The value `pulumi config set --path` stores for a plain value. */

@@ -41,8 +41,8 @@ export interface MockRecorder {
     /** The single record with this name (and type, when given); throws when there is not exactly one. */
     one(name: string, type?: string): RecordedResource;
     /**
-     * Outputs of the stacks a `pulumi.StackReference` or the engine's `pulumi:pulumi:readStackOutputs` may read,
-     * by stack name (set per test; a stack not listed reads as a stack without outputs). Not cleared by `reset`.
+     * Outputs of the stacks the engine's `pulumi:pulumi:readStackOutputs` may read (a service stack's platform,
+     * a stack's own lease), by stack name (set per test; a stack not listed reads as a stack without outputs). Not cleared by `reset`.
      */
     readonly stackOutputs: Map<string, Record<string, unknown>>;
     /** Stack names the backend does not hold: reading one fails as the engine does (`unknown stack "<name>"`). Not cleared by `reset`. */
@@ -91,13 +91,9 @@ export async function setupMocks(project = "mesh-traffic", stack = "unit"): Prom
         {
             newResource: (args: pulumi.runtime.MockResourceArgs) => {
                 inputsByKey.set(`${args.type}::${args.name}`, args.inputs as Record<string, unknown>);
-                if (args.type === "pulumi:pulumi:StackReference") {
-                    const name = String((args.inputs as { name?: unknown }).name ?? args.name);
-                    return { id: name, state: { name, outputs: stackOutputs.get(name) ?? {}, secretOutputNames: [] } };
-                }
                 return { id: args.custom === false ? undefined : `${args.name}-id`, state: args.inputs as Record<string, unknown> };
             },
-            // the engine's builtin readStackOutputs (release/driver/lease.ts reads its own stack's lease with it)
+            // the engine's builtin readStackOutputs (stacks/index.ts reads the platform with it, release/driver/lease.ts a stack's own lease)
             call: (args: pulumi.runtime.MockCallArgs) => {
                 if (args.token !== "pulumi:pulumi:readStackOutputs") {
                     return args.inputs as Record<string, unknown>;

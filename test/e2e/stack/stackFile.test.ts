@@ -13,7 +13,7 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import type { ConfigEdit } from "../../../release/driver/driver";
 import { pulumiConfigPath } from "../../../release/driver/pulumiStack";
-import { stackFileFor, writeStackFile } from "../../../release/driver/stackFile";
+import { openStackFile, writeStackFile } from "../../../release/driver/stackFile";
 import { createProjectDir, programEnv } from "../../support/pulumiProject";
 
 const EDITS: ConfigEdit[] = [
@@ -71,7 +71,7 @@ describe("config edits into Pulumi.<stack>.yaml directly = what the real CLI wri
         const byCli = fs.readFileSync(file, "utf8");
 
         fs.writeFileSync(file, base);
-        expect(stackFileFor(workDir, stack.name), "the direct path applies to this project").to.equal(file);
+        expect(openStackFile(workDir, stack.name)?.file, "the direct path applies to this project").to.equal(file);
         writeStackFile(file, EDITS);
         const direct = fs.readFileSync(file, "utf8");
 

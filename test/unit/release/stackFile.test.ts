@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseDocument } from "yaml";
-import { applyToDocument, pulumiTyped, stackFileFor, writeStackFile } from "../../../release/driver/stackFile";
+import { applyToDocument, openStackFile, pulumiTyped, writeStackFile } from "../../../release/driver/stackFile";
 
 describe("config edits into the stack's file (release/driver/stackFile.ts)", () => {
     const table: Array<[string | number | boolean, string | number | boolean]> = [
@@ -72,8 +72,8 @@ describe("config edits into the stack's file (release/driver/stackFile.ts)", () 
         afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
         it("Pulumi.<stack>.yaml of the project directory, for a short or fully qualified stack name", () => {
-            expect(stackFileFor(dir, "dev")).to.equal(path.join(dir, "Pulumi.dev.yaml"));
-            expect(stackFileFor(dir, "organization/mesh-traffic/dev")).to.equal(path.join(dir, "Pulumi.dev.yaml"));
+            expect(openStackFile(dir, "dev")?.file).to.equal(path.join(dir, "Pulumi.dev.yaml"));
+            expect(openStackFile(dir, "organization/mesh-traffic/dev")?.file).to.equal(path.join(dir, "Pulumi.dev.yaml"));
         });
         const fallbacks: Array<[string, () => void, string]> = [
             ["no file for the stack yet", () => undefined, "other"],
@@ -86,7 +86,7 @@ describe("config edits into the stack's file (release/driver/stackFile.ts)", () 
         for (const [what, arrange, stack] of fallbacks) {
             it(`${what}: the CLI writes`, () => {
                 arrange();
-                expect(stackFileFor(dir, stack)).to.equal(undefined);
+                expect(openStackFile(dir, stack)).to.equal(undefined);
             });
         }
 
