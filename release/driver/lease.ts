@@ -18,7 +18,8 @@
  * owner's updates renews it) and expires. Stale-lease rule ({@link leaseIsLive}): a lease is taken over
  * only when its expiry (heartbeat + TTL, chosen by the owner as at least three times its wait between
  * updates) has passed by more than the clock-skew allowance, or when it was written on this host by a
- * process that is gone (the SIGKILL case, as lock.ts). A live owner renews long before expiry, so it is never
+ * process that is gone (the SIGKILL case): its pid runs no process, or another process than the one that wrote
+ * it (pids are reused; lock.ts `ownerAlive` tells them apart by the process's identity token and start time). A live owner renews long before expiry, so it is never
  * taken over; an owner that stalled past its expiry finds, at its next update, a lease that is not its own and
  * stops (its update is refused like anyone else's).
  *
@@ -28,7 +29,7 @@ import { randomBytes } from "node:crypto";
 import * as os from "node:os";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { processAlive } from "./lock";
+import { ownerAlive, type ProcessRef } from "./lock";
 
 /** The stack output holding the lease. */
 export const LEASE_OUTPUT = "meshReleaseLease";
@@ -50,6 +51,8 @@ export const leaseSchema = z.object({
     holder: z.string(),
     host: z.string(),
     pid: z.number().int(),
+    /** lock.ts `processToken` of the owner's process (absent where there is no /proc, and in earlier versions' leases). */
+    pidToken: z.string().optional(),
     started: z.string(),
     heartbeat: z.string(),
     expires: z.string(),
@@ -65,6 +68,8 @@ export interface LeaseClaim {
     holder: string;
     host: string;
     pid: number;
+    /** lock.ts `processToken` of that process, where there is one. */
+    pidToken?: string;
     /** How long the lease holds after this update, ms. */
     ttlMs: number;
     /** This update ends the owner's run: the lease is written released. */
@@ -74,8 +79,8 @@ export interface LeaseClaim {
 export interface LeaseContext {
     /** This runner's host name. */
     host: string;
-    /** Whether a process of this host runs. */
-    pidAlive: (pid: number) => boolean;
+    /** Whether the process of this host that wrote a lease still runs (not merely its pid: pids are reused). */
+    ownerAlive: (owner: ProcessRef) => boolean;
     skewMs: number;
 }
 
@@ -104,11 +109,23 @@ export function leaseIsLive(lease: Lease, now: Date, ctx: LeaseContext): { live:
     if (lease.released !== undefined) {
         return { live: false, why: `released at ${lease.released}` };
     }
-    const expires = Date.parse(lease.expires);
-    if (!Number.isFinite(expires) || now.getTime() > expires + ctx.skewMs) {
-        return { live: false, why: `expired at ${lease.expires} (last heartbeat ${lease.heartbeat})` };
+    // An expiry that is no time (a hand-edited or damaged output) does not make the lease free at once: it then
+    // lasts the minimum TTL from its last heartbeat (or start); only when neither is a time is it judged by its process.
+    const written = Date.parse(lease.expires);
+    const fallback = [lease.heartbeat, lease.started].map((t) => Date.parse(t)).find((t) => Number.isFinite(t));
+    const expires = Number.isFinite(written) ? written : fallback !== undefined ? fallback + DEFAULT_LEASE_TTL_MS : undefined;
+    if (expires !== undefined && now.getTime() > expires + ctx.skewMs) {
+        return { live: false, why: `expired at ${Number.isFinite(written) ? lease.expires : new Date(expires).toISOString()} (last heartbeat ${lease.heartbeat})` };
     }
-    if (lease.host === ctx.host && !ctx.pidAlive(lease.pid)) {
+    const started = new Date(lease.started);
+    if (
+        lease.host === ctx.host &&
+        !ctx.ownerAlive({
+            pid: lease.pid,
+            ...(lease.pidToken !== undefined ? { token: lease.pidToken } : {}),
+            ...(Number.isFinite(started.getTime()) ? { runningAt: started } : {}),
+        })
+    ) {
         return { live: false, why: `its process ${lease.pid} on ${lease.host} is gone` };
     }
     return { live: true, why: `last heartbeat ${lease.heartbeat}, expires ${lease.expires}` };
@@ -122,6 +139,7 @@ export function decideLease(prev: Lease | undefined, claim: LeaseClaim, now: Dat
         holder: claim.holder,
         host: claim.host,
         pid: claim.pid,
+        ...(claim.pidToken !== undefined ? { pidToken: claim.pidToken } : {}),
         started,
         heartbeat: at,
         expires: new Date(now.getTime() + claim.ttlMs).toISOString(),
@@ -153,7 +171,7 @@ export function decideLease(prev: Lease | undefined, claim: LeaseClaim, now: Dat
 
 /** This process's view: its host, a live-pid check, the default skew. */
 export function localLeaseContext(skewMs: number = DEFAULT_SKEW_MS): LeaseContext {
-    return { host: os.hostname(), pidAlive: processAlive, skewMs };
+    return { host: os.hostname(), ownerAlive: (owner) => ownerAlive(owner), skewMs };
 }
 
 /**
@@ -166,13 +184,46 @@ export async function readOwnLease(): Promise<Lease | undefined> {
     return parseLease(result?.outputs?.[LEASE_OUTPUT]);
 }
 
-/** The claim a project's own program gets through {@link LEASE_ENV}. */
+const claimSchema = z.object({
+    owner: z.string().min(1),
+    holder: z.string(),
+    host: z.string(),
+    pid: z.number().int().positive(),
+    pidToken: z.string().optional(),
+    ttlMs: z.number().int().positive(),
+    release: z.boolean(),
+});
+
+/**
+ * The claim a project's own program gets through {@link LEASE_ENV} (mesh-release writes it). Anything else there
+ * fails the update before anything is registered, with a {@link pulumi.RunError} (the engine prints its message
+ * without a stack trace) naming the variable, what is wrong and the fix.
+ */
 export function claimFromEnv(env: NodeJS.ProcessEnv = process.env): LeaseClaim | undefined {
     const text = env[LEASE_ENV];
     if (text === undefined || text === "") {
         return undefined;
     }
-    return JSON.parse(text) as LeaseClaim;
+    const fix = `mesh-release sets ${LEASE_ENV} for the updates it runs; unset it for any other update (unset ${LEASE_ENV})`;
+    const shown = text.length > 80 ? `${JSON.stringify(text.slice(0, 80))}... (${text.length} characters)` : JSON.stringify(text);
+    let value: unknown;
+    try {
+        value = JSON.parse(text);
+    } catch (err) {
+        throw new pulumi.RunError(`${LEASE_ENV} is not JSON (${(err as Error).message}): ${shown}; ${fix}`);
+    }
+    const parsed = claimSchema.safeParse(value);
+    if (!parsed.success) {
+        const issues = parsed.error.issues;
+        const problems =
+            issues
+                .slice(0, 3)
+                .map((i) => `${i.path.length > 0 ? i.path.join(".") : "(the value)"}: ${i.message}`)
+                .join("; ") + (issues.length > 3 ? `; and ${issues.length - 3} more` : "");
+        throw new pulumi.RunError(`${LEASE_ENV} is not a lease claim (${problems}): ${shown}; ${fix}`);
+    }
+    const { pidToken, ...rest } = parsed.data;
+    return { ...rest, ...(pidToken !== undefined ? { pidToken } : {}) };
 }
 
 /**
@@ -217,7 +268,7 @@ export function leasedProgram<T extends Record<string, unknown>>(
         }
         const decision = decideLease(await readOwnLease(), c, new Date(), ctx());
         if (decision.kind === "refuse") {
-            throw new Error(decision.reason);
+            throw new pulumi.RunError(decision.reason); // a refusal, not a bug: the engine prints it without a stack trace
         }
         if (decision.note !== undefined) {
             void pulumi.log.warn(`mesh-release: ${decision.note}`);

@@ -33,7 +33,7 @@ import { jsonOrText, PROJECT } from "../../contract/project";
 import { Redactor } from "../../contract/redact";
 import { linkedSignal } from "../clock";
 import { clearLockCommand, isStale, lockOwner, parseStackLocks, thisHost, type StackLock } from "./stackLock";
-import { takeLock } from "./lock";
+import { processToken, takeLock } from "./lock";
 import { openStackFile, writeStackFile } from "./stackFile";
 import { decideLease, LEASE_ENV, LEASE_HELD, LEASE_OUTPUT, leasedProgram, leaseTtl, localLeaseContext, newOwnerId, parseLease, type LeaseClaim } from "./lease";
 import { ConfigPath, DriverError, type ConfigEdit, type StackSnapshot, type TrafficDriver, type UpdateOptions, type UpdateResult } from "./driver";
@@ -351,7 +351,10 @@ export class PulumiStackDriver implements TrafficDriver {
         try {
             const files = locks.filter((l) => l.url.startsWith("file://"));
             for (const lock of files) {
-                await fs.promises.rm(fileURLToPath(lock.url), { force: true });
+                // The file backend (gocloud's fileblob) keeps each blob's attributes beside it in `<file>.attrs`.
+                const file = fileURLToPath(lock.url);
+                await fs.promises.rm(file, { force: true });
+                await fs.promises.rm(`${file}.attrs`, { force: true });
             }
             if (files.length < locks.length) {
                 await stack.cancel(); // object-store backends: `pulumi cancel` deletes the stack's lock files
@@ -361,7 +364,7 @@ export class PulumiStackDriver implements TrafficDriver {
         }
         for (const lock of locks) {
             this.opts.onNotice?.(
-                `stack ${this.stackName}: cleared Pulumi's stack lock left by ${lockOwner(lock)}, a process of this host that is gone (${lock.url})`,
+                `stack ${this.stackName}: cleared Pulumi's stack lock left by ${lockOwner(lock)}, a process of this host that is gone (its pid runs no process, or one that started after the lock or is no pulumi) (${lock.url})`,
             );
         }
         return true;
@@ -393,7 +396,8 @@ export class PulumiStackDriver implements TrafficDriver {
     async lock(holder: string): Promise<() => Promise<void>> {
         const dir = this.opts.lockDir ?? path.join(this.opts.workDir, ".mesh-release");
         const unlockFile = await takeLock(dir, this.stackName.replace(/[^A-Za-z0-9._-]/g, "_"), holder);
-        const me = { owner: newOwnerId(), holder, host: localLeaseContext().host, pid: process.pid };
+        const token = processToken();
+        const me = { owner: newOwnerId(), holder, host: localLeaseContext().host, pid: process.pid, ...(token !== undefined ? { pidToken: token } : {}) };
         try {
             await this.stack(); // selected, or created (this.created) first
             const lease = this.created ? undefined : await this.leaseOutput();

@@ -4,12 +4,14 @@
  * killed with SIGKILL (or orphaned when mesh-release is killed) dies holding it, and every later update of
  * the stack fails with "the stack is currently locked" although nothing runs.
  *
- * A lock whose owner is provably gone (this host, a pid that no longer exists) is stale: the driver clears
- * it with a visible message and runs the update. Any other lock is left alone and the error gives the
- * exact command that clears it. Pure apart from {@link thisHost} (lock.ts `processAlive`, the same check as the release's own lock).
+ * A lock whose owner is provably gone is stale: taken on this host, and its pid runs no process, or runs one
+ * that is not the lock's owner (pids are reused): one that started after the lock was created, or that is not
+ * a `pulumi` executable. The driver clears a stale lock with a visible message and runs the update. Any other
+ * lock is left alone and the error gives the exact command that clears it. Pure apart from {@link thisHost}
+ * (lock.ts `ownerAlive`, the same probe as the release's own lock and lease).
  */
 import * as os from "node:os";
-import { processAlive } from "./lock";
+import { ownerAlive, type ProcessRef } from "./lock";
 
 /** One lock named in Pulumi's error text. */
 export interface StackLock {
@@ -33,14 +35,24 @@ export function parseStackLocks(text: string): StackLock[] {
 /** Where the locks are judged: this machine's name and a liveness check of its pids. */
 export interface LockHost {
     host: string;
-    alive: (pid: number) => boolean;
+    alive: (owner: ProcessRef) => boolean;
 }
 
-export const thisHost = (): LockHost => ({ host: os.hostname(), alive: processAlive });
+export const thisHost = (): LockHost => ({ host: os.hostname(), alive: (owner) => ownerAlive(owner) });
 
-/** The lock's owner is provably gone: it was taken on this machine by a process that no longer exists. */
+/** The executable that takes Pulumi's stack lock: the CLI (`comm` of the process holding the lock's pid). */
+export const PULUMI_PROCESS_NAME = "pulumi";
+
+/**
+ * The lock's owner is provably gone: it was taken on this machine, and its pid runs no process, or a process
+ * that started after the lock was created or is no `pulumi`.
+ */
 export function isStale(lock: StackLock, here: LockHost): boolean {
-    return lock.host === here.host && Number.isInteger(lock.pid) && lock.pid > 0 && !here.alive(lock.pid);
+    if (lock.host !== here.host || !Number.isInteger(lock.pid) || lock.pid <= 0) {
+        return false;
+    }
+    const at = new Date(lock.at);
+    return !here.alive({ pid: lock.pid, name: PULUMI_PROCESS_NAME, ...(Number.isFinite(at.getTime()) ? { runningAt: at } : {}) });
 }
 
 /** `root@host (pid 42) since 2026-…`. */

@@ -21,6 +21,7 @@
  *   ...
  *   await p.dispose();            // destroy (if anything is left), remove the stack and the temp dir
  */
+import { destroyStack, sweepNamespace } from "./teardown";
 import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
@@ -218,15 +219,24 @@ export async function projectStack(opts: ProjectStackOptions = {}): Promise<Proj
                 return;
             }
             disposed = true;
+            // Every part runs whatever failed before it (teardown.ts): destroy (a stack a killed update left locked
+            // is cancelled first), then the namespace swept through the API server, then the stack and the dir removed.
+            const problems: string[] = [];
             try {
                 const summary = await stack.exportStack();
                 const resources = (summary.deployment as { resources?: unknown[] } | undefined)?.resources ?? [];
                 if (resources.length > 0) {
-                    await stack.destroy({ onOutput: log });
+                    const failed = await destroyStack(stack, log);
+                    if (failed !== undefined) problems.push(`destroy: ${failed}`);
                 }
-                await stack.workspace.removeStack(stackName);
-            } finally {
-                if (ownDir) fs.rmSync(workDir, { recursive: true, force: true });
+            } catch (err) {
+                problems.push(`export: ${(err as Error).message}`);
+            }
+            problems.push(...(await sweepNamespace(namespace).catch((err: Error) => [`sweep of ${namespace}: ${err.message}`])));
+            await stack.workspace.removeStack(stackName, { force: true }).catch((err: Error) => problems.push(`stack rm: ${err.message}`));
+            if (ownDir) fs.rmSync(workDir, { recursive: true, force: true });
+            if (problems.length > 0) {
+                throw new Error(`teardown of stack ${stackName} (namespace ${namespace}): ${problems.join("; ")}`);
             }
         },
     };

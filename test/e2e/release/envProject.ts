@@ -15,6 +15,7 @@ import * as readline from "node:readline";
 import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
 import { parse, stringify } from "yaml";
 import { environmentProblem, REPO_ROOT, tempProjectSettings, tempStackSettings, type PlainConfig } from "../../support/pulumiProject";
+import { destroyStack, sweepNamespace } from "../../support/teardown";
 import { pulumiEnv } from "./harness";
 
 export interface EnvStackSpec {
@@ -82,11 +83,19 @@ export async function envProject(stacks: readonly EnvStackSpec[]): Promise<EnvPr
         },
         dispose: async () => {
             try {
-                // Service stacks first: they read the platform stack (reverse order of creation).
+                // Service stacks first: they read the platform stack (reverse order of creation). Each part runs
+                // whatever failed before it (test/support/teardown.ts); what destroy left is swept from the namespaces.
+                const namespaces = new Set<string>();
                 for (const s of [...stacks].reverse()) {
-                    const stack = await stackOf(s.name);
-                    await stack.destroy().catch(() => undefined);
+                    const ns = (readYaml(path.join(workDir, `Pulumi.${s.name}.yaml`))["config"] as Record<string, unknown> | undefined)?.["mesh-traffic:namespace"];
+                    if (typeof ns === "string") namespaces.add(ns);
+                    const stack = await stackOf(s.name).catch(() => undefined);
+                    if (stack === undefined) continue;
+                    await destroyStack(stack);
                     await stack.workspace.removeStack(s.name, { force: true }).catch(() => undefined);
+                }
+                for (const ns of namespaces) {
+                    await sweepNamespace(ns).catch(() => undefined);
                 }
             } finally {
                 for (const d of dirs) {

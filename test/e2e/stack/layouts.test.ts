@@ -143,8 +143,12 @@ describe("per-service stacks end to end (platform + two service stacks, the plat
     after(async function () {
         this.timeout(600_000);
         try {
-            for (const s of [...extra, ...services.reverse()]) await s.dispose();
-            await platform?.dispose();
+            // Every stack's teardown runs, whatever failed before it; the failures are reported together.
+            const failed: string[] = [];
+            for (const s of [...extra, ...services.reverse(), ...(platform !== undefined ? [platform] : [])]) {
+                await s.dispose().catch((err: Error) => failed.push(err.message));
+            }
+            if (failed.length > 0) throw new Error(failed.join("\n"));
         } finally {
             fs.rmSync(projectDir, { recursive: true, force: true });
             console.log(`    layouts e2e: ${Math.round((Date.now() - started) / 1000)} s in all (namespace ${ns})`);

@@ -3,17 +3,18 @@
  * lease, and that a live lease is never taken over. The atomicity (the decision runs inside the update,
  * under the backend's update lock) is the e2e suite's (test/e2e/release/perService.test.ts).
  */
+import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { cliErrorSummary, redactedCliError } from "../../../release/driver/pulumiStack";
 import { Redactor } from "../../../contract/redact";
 import { AWKWARD_SECRET, expectNoSecret } from "../../support/secrets";
-import { decideLease, keepLease, LEASE_OUTPUT, leasedProgram, leaseIsLive, leaseTtl, parseLease, type Lease, type LeaseClaim, type LeaseContext, type LeaseDecision } from "../../../release/driver/lease";
+import { claimFromEnv, decideLease, keepLease, LEASE_OUTPUT, leasedProgram, leaseIsLive, leaseTtl, parseLease, type Lease, type LeaseClaim, type LeaseContext, type LeaseDecision } from "../../../release/driver/lease";
 import { setupMocks, type MockRecorder } from "../../support/mocks";
 
 const NOW = new Date("2026-01-01T12:00:00.000Z");
 const at = (offsetS: number): string => new Date(NOW.getTime() + offsetS * 1000).toISOString();
 const HOST = "runner-a";
-const ctx = (alive: number[] = [111, 222]): LeaseContext => ({ host: HOST, pidAlive: (pid) => alive.includes(pid), skewMs: 30_000 });
+const ctx = (alive: number[] = [111, 222]): LeaseContext => ({ host: HOST, ownerAlive: (o) => alive.includes(o.pid), skewMs: 30_000 });
 
 const lease = (o: Partial<Lease> = {}): Lease => ({
     owner: "other",
@@ -39,13 +40,37 @@ describe("release lease rules (backend lease of a rollout)", () => {
         ["a lease of this host whose process is gone (SIGKILL): take over at once", lease({ host: HOST, pid: 999 }), claim(), ctx(), "takeover"],
         ["a lease of this host whose process runs: refuse", lease({ host: HOST, pid: 222 }), claim(), ctx(), "refuse"],
         ["another host's lease with a pid that is dead here: refuse (a pid means nothing across hosts)", lease({ pid: 999 }), claim(), ctx(), "refuse"],
-        ["an unreadable expiry is treated as expired", lease({ expires: "soon" }), claim(), ctx(), "takeover"],
+        ["an expiry that is no time lasts the minimum TTL from the last heartbeat: still live", lease({ expires: "soon" }), claim(), ctx(), "refuse"],
+        ["an expiry that is no time, heartbeat past the minimum TTL + skew: take over", lease({ expires: "soon", heartbeat: at(-331) }), claim(), ctx(), "takeover"],
+        [
+            "a lease of this host whose pid now runs another process (pid reused: another identity token): take over",
+            lease({ host: HOST, pid: 222, pidToken: "boot-1/500" }),
+            claim(),
+            { ...ctx(), ownerAlive: (o) => o.pid === 222 && o.token === "boot-1/777" },
+            "takeover",
+        ],
+        [
+            "a lease of this host whose pid runs its own process (same token): refuse",
+            lease({ host: HOST, pid: 222, pidToken: "boot-1/777" }),
+            claim(),
+            { ...ctx(), ownerAlive: (o) => o.pid === 222 && o.token === "boot-1/777" },
+            "refuse",
+        ],
     ];
     for (const [name, prev, c, context, want] of table) {
         it(name, () => {
             expect(decideLease(prev, c, NOW, context).kind).to.equal(want);
         });
     }
+
+    it("the owner is judged by its pid, its identity token and the lease's start (what lock.ts ownerAlive needs)", () => {
+        const seen: unknown[] = [];
+        const spy: LeaseContext = { ...ctx(), ownerAlive: (o) => (seen.push(o), true) };
+        leaseIsLive(lease({ host: HOST, pidToken: "boot-1/5" }), NOW, spy);
+        expect(seen).to.deep.equal([{ pid: 222, token: "boot-1/5", runningAt: new Date(at(-600)) }]);
+        const took = decideLease(undefined, claim({ pidToken: "boot-1/9" }), NOW, ctx());
+        expect(took.kind !== "refuse" && took.lease.pidToken).to.equal("boot-1/9");
+    });
 
     it("a granted lease: heartbeat now, expires after the TTL, started kept on renew and set on take", () => {
         const took = decideLease(undefined, claim(), NOW, ctx());
@@ -103,6 +128,36 @@ describe("release lease rules (backend lease of a rollout)", () => {
         expect(parseLease(undefined)).to.equal(undefined);
         expect(parseLease({ owner: "x" })).to.equal(undefined);
         expect(parseLease("text")).to.equal(undefined);
+    });
+});
+
+describe("the lease claim in MESH_RELEASE_LEASE (claimFromEnv)", () => {
+    const env = (v: string): NodeJS.ProcessEnv => ({ MESH_RELEASE_LEASE: v });
+    it("absent or empty: no claim; a claim mesh-release wrote: read back", () => {
+        expect(claimFromEnv({})).to.equal(undefined);
+        expect(claimFromEnv(env(""))).to.equal(undefined);
+        expect(claimFromEnv(env(JSON.stringify(claim({ pidToken: "b/1" }))))).to.deep.equal(claim({ pidToken: "b/1" }));
+    });
+    it("not JSON, or not a claim: a RunError (no stack trace) naming the variable, what is wrong, the value cut short and the fix", () => {
+        const cases: Array<[string, RegExp]> = [
+            ["{not json", /^MESH_RELEASE_LEASE is not JSON \(.+\): "\{not json"; mesh-release sets MESH_RELEASE_LEASE .*unset MESH_RELEASE_LEASE/],
+            [JSON.stringify({ ...claim(), pid: -1 }), /^MESH_RELEASE_LEASE is not a lease claim \(pid: .+\)/],
+            [JSON.stringify({ owner: "x" }), /^MESH_RELEASE_LEASE is not a lease claim \(.*holder.*\)/],
+            ["1e999", /^MESH_RELEASE_LEASE is not a lease claim \(\(the value\): /],
+            [`"${"x".repeat(500)}"`, /\.\.\. \(502 characters\)/],
+        ];
+        for (const [text, want] of cases) {
+            let caught: unknown;
+            try {
+                claimFromEnv(env(text));
+            } catch (err) {
+                caught = err;
+            }
+            expect(caught, text).to.be.instanceOf(Error);
+            expect(pulumi.RunError.isInstance(caught), text).to.equal(true);
+            expect((caught as Error).message, text).to.match(want);
+            expect((caught as Error).message.length, text).to.be.below(400);
+        }
     });
 });
 

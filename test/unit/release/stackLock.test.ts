@@ -4,8 +4,9 @@
  * others. The driver's use of it runs on the real engine (test/e2e/release/kill.test.ts).
  */
 import { expect } from "chai";
-import { processAlive } from "../../../release/driver/lock";
-import { clearLockCommand, isStale, lockOwner, parseStackLocks } from "../../../release/driver/stackLock";
+import { spawn } from "node:child_process";
+import { ownerAlive, processAlive, processFacts, processToken, type ProcessFacts } from "../../../release/driver/lock";
+import { clearLockCommand, isStale, lockOwner, parseStackLocks, thisHost } from "../../../release/driver/stackLock";
 
 const MESSAGE =
     "error: the stack is currently locked by 2 lock(s). Either wait for the other process(es) to end or delete the lock file with `pulumi cancel`.\n" +
@@ -41,6 +42,48 @@ describe("Pulumi stack locks (release/driver/stackLock.ts)", () => {
     it("processAlive: this process is alive, a pid past the kernel's limit is not", () => {
         expect(processAlive(process.pid)).to.equal(true);
         expect(processAlive(2 ** 22 + 1)).to.equal(false);
+    });
+
+    // Pids are reused (a cold build wraps pid_max = 32768 in minutes): a live pid is not a live owner.
+    const lockAt = (pid: number, at: string): Parameters<typeof isStale>[0] => ({ url: "file:///l.json", user: "root", host: "ci-7", pid, at });
+    const facts = (f: Partial<ProcessFacts>): (() => ProcessFacts) => () => ({ token: "boot/100", startedMs: Date.parse("2026-12-01T05:39:59Z"), name: "pulumi", ...f });
+    const hostWith = (f: Partial<ProcessFacts>): Parameters<typeof isStale>[1] => ({ host: "ci-7", alive: (o) => ownerAlive(o, facts(f), () => true) });
+    const reuse: Array<[string, Partial<ProcessFacts>, boolean]> = [
+        ["its pid runs a pulumi that started before the lock: held", {}, false],
+        ["its pid runs a process that started 2 s after the lock (the clock's slack): held", { startedMs: Date.parse("2026-12-01T05:40:02Z") }, false],
+        ["its pid runs a process that started after the lock was created: stale (pid reused)", { startedMs: Date.parse("2026-12-01T05:41:00Z") }, true],
+        ["its pid runs something that is no pulumi: stale (pid reused)", { name: "go" }, true],
+    ];
+    for (const [what, f, want] of reuse) {
+        it(`this host, ${what}`, () => {
+            expect(isStale(lockAt(4242, "2026-12-01T05:40:00Z"), hostWith(f))).to.equal(want);
+        });
+    }
+    it("this host, a lock time that is no time: judged by the process's name alone", () => {
+        expect(isStale(lockAt(4242, "yesterday"), hostWith({ startedMs: Date.parse("2026-12-04T00:00:00Z") }))).to.equal(false);
+        expect(isStale(lockAt(4242, "yesterday"), hostWith({ name: "bash" }))).to.equal(true);
+    });
+
+    it("ownerAlive on this machine's /proc: this process by its token; a process that started after the owner's time, or another token, is not the owner", async () => {
+        // Linux has /proc; elsewhere only the pid can be checked (the fake-facts cases above hold the rules there).
+        expect(processFacts(process.pid) !== undefined, "/proc is read").to.equal(process.platform === "linux");
+        const me = processToken();
+        expect(me).to.match(/^[0-9a-f-]{36}\/\d+$/);
+        expect(ownerAlive({ pid: process.pid, token: me as string })).to.equal(true);
+        expect(ownerAlive({ pid: process.pid, token: `${me as string}0` })).to.equal(false);
+        expect(ownerAlive({ pid: process.pid, runningAt: new Date() })).to.equal(true);
+        const child = spawn("sleep", ["30"], { stdio: "ignore" });
+        try {
+            const pid = child.pid as number;
+            await new Promise((r) => setTimeout(r, 100)); // exec'd: comm is sleep
+            expect(ownerAlive({ pid, runningAt: new Date() }), "started now: may be the owner").to.equal(true);
+            expect(ownerAlive({ pid, runningAt: new Date(Date.now() - 60_000) }), "started a minute after the owner's time").to.equal(false);
+            expect(ownerAlive({ pid, name: "sleep" })).to.equal(true);
+            expect(ownerAlive({ pid, name: "pulumi" })).to.equal(false);
+            expect(isStale(lockAt(pid, new Date().toISOString()), { ...thisHost(), host: "ci-7" }), "a sleep holds no Pulumi lock").to.equal(true);
+        } finally {
+            child.kill("SIGKILL");
+        }
     });
 
     it("names the owner and the exact command for a lock that is not stale", () => {
