@@ -26,9 +26,12 @@ die() { say "ERROR: $*"; exit 1; }
 . scripts/throwaway.sh
 
 T0=$(date +%s)
-# Tools the suites need. pilot-discovery and istioctl are the slowest; on a cold machine they build in the background.
-REQUIRED=(pulumi langhost k8s-provider kube etcd crds prometheus)
-OPTIONAL=(istioctl)
+# Tools the suites need (scripts/e2e-tools.sh). pilot-discovery and istioctl are the slowest; on a cold machine they
+# build in the background.
+# shellcheck source=e2e-tools.sh
+. scripts/e2e-tools.sh
+REQUIRED=("${E2E_REQUIRED[@]}")
+OPTIONAL=("${E2E_OPTIONAL[@]}")
 
 say "1/4 toolchain: building what is missing (scripts/toolchain.sh; progress below)"
 if ! scripts/toolchain.sh build "${REQUIRED[@]}" >/dev/null; then
