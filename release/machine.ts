@@ -48,6 +48,9 @@ export type MachineEvent =
     /** An update kept failing after its retries (a shift; promotion failures are not rolled back). */
     | { type: "update-failed"; message: string }
     | { type: "verdict"; verdict: Verdict; reason: string }
+    /** The step's window measured harm while the live split was not the step's (a hand edit sent more users to the
+     * canary than the step): roll back now, whatever the failure limit, since every extra request is at risk. */
+    | { type: "harm"; reason: string }
     /** A webhook gate answered. `confirm-promotion` ok starts promotion; any gate not ok rolls back. */
     | { type: "gate"; hookType: "pre-rollout" | "pre-step" | "confirm-promotion"; ok: boolean; reason: string }
     | { type: "promoted"; stage: 0 | 1 }
@@ -182,6 +185,10 @@ export function transition(state: RolloutState, event: MachineEvent, policy: Mac
             return progressing ? rollBack(`update failed: ${event.message}`) : invalid();
         case "verdict":
             return progressing && state.stepApplied && !state.stepAnalyzed ? applyVerdict(state, event, policy, now) : invalid();
+        case "harm":
+            return progressing && state.stepApplied && !state.stepAnalyzed
+                ? { ...rollBack(event.reason), failedChecks: state.failedChecks + 1, errorChecks: 0 }
+                : invalid();
         case "gate":
             if (!progressing) {
                 return invalid();

@@ -432,8 +432,8 @@ class RolloutRun {
     }
 
     private async recordVerdict(stepIndex: number, weight: number, result: AnalysisResult): Promise<void> {
-        await this.checkLiveSplit(stepIndex, weight, result);
-        const next = await this.apply({ type: "verdict", verdict: result.verdict, reason: result.reason });
+        const harm = await this.checkLiveSplit(stepIndex, weight, result);
+        const next = await this.apply(harm ?? { type: "verdict", verdict: result.verdict, reason: result.reason });
         const m = this.policy.machine;
         this.emit({
             type: "analysis",
@@ -447,13 +447,16 @@ class RolloutRun {
     }
 
     /**
-     * Stops the rollout (nothing judged, nothing written) when the live split is not the step's: a hand edit
-     * of the VirtualService would otherwise be judged as the step, and overwritten by the next update.
+     * When the live split is not the step's (a hand edit of the VirtualService, which would otherwise be judged as the
+     * step and overwritten by the next update): if the window measured the canary failing, that is evidence of harm to
+     * the users the edit sent to it, so the rollout rolls back at once (returns the `harm` event; the rollback names the
+     * edit it overwrites). Otherwise the edit is respected: the rollout stops, nothing judged or written, and the error
+     * gives the window's measurement.
      */
-    private async checkLiveSplit(stepIndex: number, weight: number, result: AnalysisResult): Promise<void> {
+    private async checkLiveSplit(stepIndex: number, weight: number, result: AnalysisResult): Promise<Extract<MachineEvent, { type: "harm" }> | undefined> {
         const live = this.deps.live;
         if (live === undefined) {
-            return;
+            return undefined;
         }
         const { service } = this.req;
         let split: LiveSplit | undefined;
@@ -468,16 +471,25 @@ class RolloutRun {
         const extraCanaryRoutes = (Array.isArray(pins) && pins.length > 0) || valueAt(this.config, ["services", service, "abTest"]) !== undefined;
         const problems = liveSplitProblems({ weight, live: split, observed: observedShare(result.metrics), minRequests: this.policy.thresholds.minRequests, extraCanaryRoutes });
         if (problems.length === 0) {
-            return;
+            return undefined;
         }
         const stack = this.deps.driver.stackName;
+        const where = `stack ${stack}, service ${service}, step ${stepIndex + 1} (${weight}%)`;
+        const measured = `the window measured ${result.verdict}: ${result.reason}`;
+        if (result.verdict === "Failed") {
+            this.emit({
+                type: "warning",
+                message: `${where}: the live split is not the step's (${problems.join("; ")}) and ${measured}; rolling back now, overwriting the live change`,
+            });
+            return { type: "harm", reason: `${where}: the canary failed its analysis while the live split was not the step's (${problems.join("; ")}): ${result.reason}` };
+        }
         throw new ReleaseError({
             code: "LIVE_SPLIT_MISMATCH",
-            message: `stack ${stack}, service ${service}, step ${stepIndex + 1} (${weight}%): the live split is not the step's: ${problems.join("; ")}`,
+            message: `${where}: the live split is not the step's: ${problems.join("; ")}; ${measured}`,
             hint:
-                `nothing was judged or written, and the live change was left as it is. Undo the manual change, or let Pulumi put the ` +
-                `configured split back (pulumi up --stack ${stack}); then run the same command again (it resumes at this step). ` +
-                `To stop instead: mesh-release rollback --stack ${stack} --service ${service} (its update replaces the manual change, and names it first)`,
+                `the canary did not fail in this window, so the live change was left as it is and nothing was judged or written. ` +
+                `To stop the release: mesh-release rollback --stack ${stack} --service ${service} (its update replaces the manual change, and names it first). ` +
+                `To go on: undo the manual change, or let Pulumi put the configured split back (pulumi up --stack ${stack}), then run the same command again (it resumes at this step)`,
             exitCode: ExitCode.Infrastructure,
         });
     }

@@ -109,10 +109,45 @@ describe("a hand-edited live split stops the rollout (release/rollout.ts)", () =
         expect(r.exitCode, r.message).to.equal(3);
         expect(r.message).to.include("VirtualService shop/sample-app sends 100% to the canary, but this step applied 10% (was it edited by hand?)");
         expect(r.hint).to.include("nothing was judged or written");
+        expect(r.hint, "a healthy canary: the edit is respected, and the hint says why").to.match(/^the canary did not fail in this window/);
+        expect(r.message, "the window's measurement is in the message").to.include("the window measured Successful");
         expect(h.store.updates.map((u) => u.message)).to.deep.equal(["mesh-release: sample-app v2 step 1 weight 10%"]);
         expect(h.events.filter((e: ReleaseEvent) => e.type === "analysis")).to.have.length(0);
         expect(r.state?.phase).to.equal("Progressing");
         liveWeight = 10;
+    });
+
+    it("a failing canary hand-edited to 100 % during a step: evidence of harm, so it rolls back at once, naming the edit it overwrites", async () => {
+        const h = harness();
+        let liveWeight = 100;
+        h.metrics.versions["v1"] = { ...HEALTHY, requests: 0 };
+        const orig = h.metrics.instant.bind(h.metrics);
+        h.metrics.instant = (q: string) => {
+            // 20 % errors on the canary, which the hand edit sends every request to
+            h.metrics.versions["v2"] = { successRate: 80, p95: 80, requests: 10 * liveWeight };
+            h.metrics.versions["v1"] = { ...HEALTHY, requests: 10 * (100 - liveWeight) };
+            return orig(q);
+        };
+        h.deps.live = { read: () => Promise.resolve([vs(liveWeight)]) };
+        h.deps.emit = (e) => {
+            h.events.push(e);
+            if (e.type === "update-finished" && e.purpose === "rollback") liveWeight = 0;
+        };
+        const r = await runCanary({ service: SVC, version: "v2" }, h.deps);
+        expect(r.outcome, r.message).to.equal("rolled-back");
+        expect(r.exitCode).to.equal(1);
+        expect(r.state?.phase).to.equal("RolledBack");
+        const analysis = h.events.filter((e: ReleaseEvent) => e.type === "analysis");
+        expect(analysis.map((e) => e.type === "analysis" && e.verdict), "the failing window is an analysis event").to.deep.equal(["Failed"]);
+        const warning = ofType(h.events, "warning").map((e) => e.message).join("\n");
+        expect(warning).to.include("the live split is not the step's");
+        expect(warning).to.include("the window measured Failed");
+        expect(warning).to.include("rolling back now, overwriting the live change");
+        const edit = ofType(h.events, "hand-edit");
+        expect(edit, "the rollback names the edit it overwrites").to.have.length(1);
+        expect(edit[0]?.message).to.include("100%");
+        expect(h.store.updates.at(-1)?.message, "the rollback's update is the last write").to.match(/rollback|rolled back|roll back/i);
+        expect(r.state?.message).to.include("the canary failed its analysis while the live split was not the step's");
     });
 
     it("a manual kill switch to stable with no API server readable: the observed share stops it", async () => {
