@@ -31,7 +31,7 @@ stop_bg() {
     kill_tree "$BG"
   fi
 }
-trap stop_bg EXIT
+trap 'stop_bg; rm -f "$BG_LOG"' EXIT
 
 npm run typecheck
 npm run lint
