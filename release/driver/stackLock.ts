@@ -27,9 +27,15 @@ export interface StackLock {
 // The URL may carry a query (`azblob://state/.pulumi/locks/…/<id>.json?storage_account=…`).
 const LOCK_LINE = /(\S+): created by (.+?)@(\S+) \(pid (\d+)\) at (\S+)/g;
 
-/** Every lock named in a `ConcurrentUpdateError` message. */
+/** Every lock named in a `ConcurrentUpdateError` message, once each (the CLI's error text can repeat a lock's line:
+ * the Automation API's message holds both the command's stdout and its stderr). */
 export function parseStackLocks(text: string): StackLock[] {
-    return [...text.matchAll(LOCK_LINE)].map((m) => ({ url: m[1] ?? "", user: m[2] ?? "", host: m[3] ?? "", pid: Number(m[4]), at: m[5] ?? "" }));
+    const byUrl = new Map<string, StackLock>();
+    for (const m of text.matchAll(LOCK_LINE)) {
+        const lock = { url: m[1] ?? "", user: m[2] ?? "", host: m[3] ?? "", pid: Number(m[4]), at: m[5] ?? "" };
+        if (!byUrl.has(lock.url)) byUrl.set(lock.url, lock);
+    }
+    return [...byUrl.values()];
 }
 
 /** Where the locks are judged: this machine's name and a liveness check of its pids. */

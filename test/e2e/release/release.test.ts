@@ -245,6 +245,7 @@ describe("release end to end (real engine, local control plane, simulator, real 
         expect(run.result.outcome, `${describeRun(run)}\n${JSON.stringify(run.events.filter((e) => e.type === "warning"))}`).to.equal("promoted");
         const lockNotices = run.events.filter((e) => e.type === "warning" && /cleared Pulumi's stack lock/.test(e.message));
         console.log(`    kill during update: ${lockNotices.length} stale stack lock(s) cleared by the rerun`);
+        expect(lockNotices.length, "one lock, one notice").to.be.at.most(1);
         expect(await liveSplit({ v9: 100 })).to.deep.equal({ v9: 100 });
     });
 });

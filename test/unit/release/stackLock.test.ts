@@ -20,6 +20,7 @@ describe("Pulumi stack locks (release/driver/stackLock.ts)", () => {
             { url: "file:///tmp/state/.pulumi/locks/organization/mesh-traffic/dev/9a8b.json", user: "ops", host: "laptop.local", pid: 17, at: "2026-12-01T05:41:00Z" },
         ]);
         expect(parseStackLocks("error: something else")).to.deep.equal([]);
+        expect(parseStackLocks(`stdout: ${MESSAGE}\nstderr: ${MESSAGE}`), "a lock the error text repeats is one lock (one notice)").to.have.length(2);
         const azblob = "  azblob://state/.pulumi/locks/organization/mesh-traffic/e2e/77.json?storage_account=devstoreaccount1: created by root@ci-7 (pid 9) at 2026-12-01T06:40:00Z";
         expect(parseStackLocks(azblob)).to.deep.equal([
             { url: "azblob://state/.pulumi/locks/organization/mesh-traffic/e2e/77.json?storage_account=devstoreaccount1", user: "root", host: "ci-7", pid: 9, at: "2026-12-01T06:40:00Z" },
