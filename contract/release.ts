@@ -10,9 +10,38 @@ import { z } from "zod";
 import { GO_DURATION } from "../components/validation";
 import { jsonOrText } from "./project";
 
-const duration = z.string().regex(GO_DURATION, {
-    message: "must be a Go-style duration such as 500ms, 30s or 1m30s",
-});
+/**
+ * A Go duration field whose message is `rule`; a number without a unit (`15`, `"15"`: what YAML and a quick
+ * `pulumi config set` give) is told that a Go duration needs one.
+ */
+export function durationSchema(rule: string) {
+    const message = (input: unknown): string => {
+        const n = typeof input === "number" ? input : typeof input === "string" && /^\s*\d+(\.\d+)?\s*$/.test(input) ? Number(input) : undefined;
+        if (n === undefined || !Number.isFinite(n)) {
+            return rule;
+        }
+        return n === 0
+            ? 'must be a Go duration, which needs a unit: a bare 0 has none; write e.g. "0s" where zero is allowed, or a length such as "30s"'
+            : `must be a Go duration, which needs a unit: "${n}s" for ${n} seconds or "${n}ms" for ${n} milliseconds (units h, m, s, ms, us, ns)`;
+    };
+    return z.string({ error: (issue) => message(issue.input) }).regex(GO_DURATION, { error: (issue) => message(issue.input) });
+}
+
+const duration = durationSchema("must be a Go-style duration such as 500ms, 30s or 1m30s");
+
+/** RFC 3339 date-time with a time zone (`2026-01-01T12:00:00Z`, `2026-01-01T12:00:00.123+02:00`). */
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/** `text` is an RFC 3339 time that names a real instant (no 2026-02-30, no 25:00). */
+export function isRfc3339(text: string): boolean {
+    const m = RFC3339.exec(text);
+    if (m === null) {
+        return false;
+    }
+    const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+    const date = new Date(Date.UTC(year, month - 1, day));
+    return date.getUTCMonth() === month - 1 && date.getUTCDate() === day && hour < 24 && minute < 60 && second < 61 && !Number.isNaN(Date.parse(text));
+}
 
 export const webhookSchema = z
     .strictObject({
@@ -228,7 +257,10 @@ export const rolloutStateSchema = z.strictObject({
         .min(0)
         .default(0)
         .meta({ description: "Consecutive errored checks, against `errorLimit`." }),
-    updatedAt: z.string().meta({ description: "RFC 3339 time of the last state change." }),
+    updatedAt: z
+        .string({ error: 'must be an RFC 3339 time such as "2026-01-01T12:00:00Z"' })
+        .refine(isRfc3339, { error: 'must be an RFC 3339 time such as "2026-01-01T12:00:00Z" (date, "T", time, and "Z" or an offset like +02:00)' })
+        .meta({ description: "RFC 3339 time of the last state change." }),
     message: z.string().optional().meta({ description: "Human-readable reason of the last transition (e.g. why it rolled back)." }),
 });
 

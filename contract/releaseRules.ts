@@ -9,7 +9,7 @@
 import { durationMs } from "../components/validation";
 import type { ReleaseConfig } from "./release";
 import { setFix } from "./paths";
-import { credentialsOf } from "./secrets";
+import { credentialsOf, redactUrlToken } from "./secrets";
 
 /** Variables a custom metric's query template may use (`{{service}}`, ...). */
 export const TEMPLATE_VARIABLES = ["service", "namespace", "version", "interval"] as const;
@@ -37,9 +37,12 @@ export interface ReleaseRuleProblem {
     fix?: string;
 }
 
-/** The text of a URL with any user-info replaced by `[secret]` (also for text that does not parse). */
+/**
+ * The text of a URL with any user-info replaced by `[secret]` (also for text that does not parse), and a URL
+ * that carries a token (`/services/T000/B000/XXXX`, `?token=`) shown as its origin and `[secret]`.
+ */
 export function redactUrl(text: string): string {
-    return text.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/?#]*@/, "$1[secret]@");
+    return redactUrlToken(text.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/?#]*@/, "$1[secret]@"));
 }
 
 /**
@@ -76,8 +79,31 @@ export function plainSecretProblems(release: ReleaseConfig, isSecret: (path: str
         .filter((c) => !isSecret(c.path, c.value))
         .map((c) => ({
             propertyPath: c.path,
-            reason: `${c.path} is [secret] in plain text; a credential must be a Pulumi secret`,
-            fix: setFix(c.path, { value: "<value>", secret: true }),
+            reason: `${c.path} is ${c.shown} in plain text; ${c.what} must be a Pulumi secret`,
+            fix: setFix(c.path, { value: c.shown === "[secret]" ? "<value>" : "<url>", secret: true }),
+        }));
+}
+
+/**
+ * Timeouts of zero (`"0"`, `"0s"`, or shorter than a millisecond): every webhook call or Prometheus query
+ * would be cancelled before it is answered, so every gate and every analysis fails.
+ */
+function zeroTimeoutProblems(release: ReleaseConfig): ReleaseRuleProblem[] {
+    const timeouts = [
+        { path: "release.prometheus.timeout", value: release.prometheus.timeout, what: "every Prometheus query would time out at once (every analysis an error)", example: "5s" },
+        ...release.webhooks.map((h, i) => ({
+            path: `release.webhooks[${i}].timeout`,
+            value: h.timeout,
+            what: `every call of webhook ${JSON.stringify(h.name)} would time out before it is answered (a gate fails the rollout)`,
+            example: "10s",
+        })),
+    ];
+    return timeouts
+        .filter((t) => (durationMs(t.value) ?? 1) < 1)
+        .map((t) => ({
+            propertyPath: t.path,
+            reason: `${t.path} is ${JSON.stringify(t.value)}; a timeout must be at least 1ms: ${t.what}`,
+            fix: setFix(t.path, { value: t.example }),
         }));
 }
 
@@ -100,6 +126,21 @@ export function releaseRules(release: ReleaseConfig): ReleaseRuleProblem[] {
             propertyPath: "release.prometheus.scrapeInterval",
             reason: `release.prometheus.scrapeInterval is ${JSON.stringify(release.prometheus.scrapeInterval)}; it must be at least 100ms`,
             fix: "set it to your Prometheus' scrape_interval (15s by default): pulumi config set --path release.prometheus.scrapeInterval 15s",
+        });
+    }
+    problems.push(...zeroTimeoutProblems(release));
+    const scrapeMs = durationMs(release.prometheus.scrapeInterval) ?? 0;
+    if (release.analysis.mode === "sequential" && intervalMs >= 1000 && scrapeMs > intervalMs) {
+        problems.push({
+            propertyPath: "release.prometheus.scrapeInterval",
+            reason:
+                `release.prometheus.scrapeInterval is ${JSON.stringify(release.prometheus.scrapeInterval)}, longer than release.interval ` +
+                `(${JSON.stringify(release.interval)}), the window of each step; the sequential analysis (release.analysis.mode sequential) ` +
+                "looks once per scrape, so a step would end before Prometheus has a new sample to judge: every step Inconclusive, " +
+                "and the rollout rolls back; the window must be at least one scrape interval",
+            fix:
+                `set release.interval to several scrape intervals (pulumi config set --path release.interval ${Math.ceil((scrapeMs * 4) / 1000)}s), ` +
+                "or scrapeInterval to your Prometheus' scrape_interval if it is shorter",
         });
     }
     if (release.prometheus.bearerToken !== undefined && release.prometheus.basicAuth !== undefined) {

@@ -18,7 +18,8 @@
  * which stacks/config.ts runs and reports at config paths.
  */
 import { z } from "zod";
-import { releaseSchema, rolloutsSchema } from "./release";
+import { durationSchema, releaseSchema, rolloutsSchema } from "./release";
+import { SECRET_NAME, SECRET_NAME_RULE } from "./secrets";
 
 const intRange = (min: number, max: number) =>
     z
@@ -35,8 +36,17 @@ const percent = z
     .min(0, { error: "must be a number from 0 to 100" })
     .max(100, { error: "must be a number from 0 to 100" });
 
-/** Go-style duration; the exact rule (Go syntax, at least 1ms) is checked in rules.ts with Istio's semantics. */
-const duration = z.string({ error: 'must be a Go-style duration string such as "30s"' });
+/**
+ * Go-style duration: Go's grammar here (a number without a unit is told it needs one); Istio's minimum (1ms) is
+ * checked by the components' plans (components/validation.ts checkDuration).
+ */
+const duration = durationSchema('must be a Go-style duration such as "500ms", "30s" or "1m30s" (units h, m, s, ms, us, ns)');
+
+/** The name of a Kubernetes Secret (a gateway's credentialName): never the key material itself. */
+const secretName = z
+    .string({ error: SECRET_NAME_RULE })
+    .max(253, { error: SECRET_NAME_RULE })
+    .regex(SECRET_NAME, { error: SECRET_NAME_RULE });
 
 const port = intRange(1, 65535);
 
@@ -413,7 +423,7 @@ export const ingressSchema = z.strictObject({
             mode: z
                 .enum(["SIMPLE", "MUTUAL"])
                 .meta({ description: "SIMPLE: server TLS. MUTUAL: clients must present a certificate too." }),
-            credentialName: z.string().optional().meta({
+            credentialName: secretName.optional().meta({
                 description:
                     "Name of the Kubernetes TLS Secret the gateway reads; key material is never in config. Required when enabled.",
             }),

@@ -12,12 +12,13 @@
 import { isDeepStrictEqual } from "node:util";
 import type { z } from "zod";
 import { setOwn } from "../components/ownKeys";
-import { CONTROL_CHARS, CONTROL_CHARS_RULE, show } from "../components/validation";
-import { issueProblems, ruleMessage, type StackConfigProblem } from "../contract/problems";
+import { CONTROL_CHARS, CONTROL_CHARS_RULE } from "../components/validation";
+import { describeLookalikes, foldLookalikes, isLookalikeName } from "../contract/didYouMean";
+import { displayPath, issueProblems, ruleMessage, shownValue, showValue, tidyProblem, uniqueProblems, type StackConfigProblem } from "../contract/problems";
 import { formatPath, isUnder, mentionOf, setFix, valueAt } from "../contract/paths";
 import { plainSecretProblems } from "../contract/releaseRules";
 import { stackConfigSchema, type StackConfig } from "../contract/schema";
-import { isSecretKeyPath, isSecretPath } from "../contract/secrets";
+import { isCredentialNamePath, isSecretKeyPath } from "../contract/secrets";
 import { checkLayout } from "./layout";
 import { checkMeshPlan, checkObjectOwners } from "./meshPlan";
 import { checkStackRules, type RuleProblem } from "./rules";
@@ -38,11 +39,16 @@ export interface ParseOptions {
  * Rules across keys and the components' own checks of a config with the right shape. `secretKeys` (when the
  * caller knows them) also refuses credentials given as plain config.
  */
-function semanticProblems(cfg: StackConfig, secretKeys: ReadonlySet<string> | undefined, present: readonly string[]): RuleProblem[] {
+function semanticProblems(cfg: StackConfig, secretKeys: ReadonlySet<string> | undefined, present: readonly string[], layoutKnown = true): RuleProblem[] {
     const plain =
         secretKeys === undefined
             ? []
             : plainSecretProblems(cfg.release, (path) => isSecretKeyPath(path, secretKeys)).map((p) => ({ ...p, fix: p.fix ?? setFix(p.propertyPath, { secret: true }) }));
+    if (!layoutKnown) {
+        // The layout was refused: which keys the stack may set, what it makes and where its routes go depend on
+        // it, so only the rules that hold in every layout are judged (not as if the stack were `single`).
+        return [...checkStackRules(cfg, { layoutKnown: false }), ...plain];
+    }
     return [...checkLayout(present, cfg), ...checkStackRules(cfg), ...checkMeshPlan(cfg), ...checkObjectOwners(cfg), ...plain];
 }
 
@@ -55,12 +61,21 @@ const CONTROL_CHARS_ALL = new RegExp(CONTROL_CHARS.source, "g");
 // eslint-disable-next-line no-control-regex -- control characters other than tab, newline and carriage return
 const MULTILINE_FORBIDDEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
+/** Characters that print as nothing (zero-width spaces and joiners, direction marks and overrides, the BOM). */
+const INVISIBLE_CHARS = /[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/;
+const INVISIBLE_CHARS_ALL = new RegExp(INVISIBLE_CHARS.source, "g");
+const INVISIBLE_RULE = "it must not contain invisible characters (zero-width spaces, direction marks): what is shown would not be what is matched";
+
+/** A string that is a name (a key, a label, a host), once its look-alike characters are folded to ASCII. */
+const NAME_LIKE = /^[A-Za-z0-9][-A-Za-z0-9_.:*]*$/;
+
 /**
- * What no schema sees: an own `__proto__` key anywhere (zod and every object spread drop it silently) and
- * control characters in any key or string (they end up in a header, a label or an image). Returns a copy
- * without them (reserved keys removed, control characters stripped) so the other checks run on the rest,
- * and the paths it touched so that no check reports them a second time. `rollouts` is written by
- * mesh-release only and is not walked.
+ * What no schema sees: an own `__proto__` key anywhere (zod and every object spread drop it silently), control
+ * characters in any key or string (they end up in a header, a label or an image), and keys or names with
+ * look-alike characters (Cyrillic "с" in "checkout"). Returns a copy without them (reserved keys removed, control
+ * characters stripped, look-alikes folded to ASCII) so the other checks run on the rest, and the paths it touched
+ * so that no check reports them a second time. `rollouts` is written by mesh-release only and is not walked; a
+ * `credentialName` is left to the schema, which refuses key material there without echoing it.
  */
 function rawProblems(raw: unknown, secretKeys: ReadonlySet<string>): { cleaned: unknown; problems: StackConfigProblem[]; touched: string[] } {
     const problems: StackConfigProblem[] = [];
@@ -68,14 +83,31 @@ function rawProblems(raw: unknown, secretKeys: ReadonlySet<string>): { cleaned: 
     const walk = (value: unknown, path: readonly PropertyKey[]): unknown => {
         const p = formatPath(path);
         if (typeof value === "string") {
-            const bad = MULTILINE.test(p) ? MULTILINE_FORBIDDEN.test(value) : CONTROL_CHARS.test(value);
-            if (!bad) {
+            if (isCredentialNamePath(p)) {
                 return value;
             }
-            const secret = isSecretPath(p, secretKeys);
-            problems.push({ propertyPath: p, reason: `${p} is ${secret ? "[secret]" : show(value)}; ${CONTROL_CHARS_RULE}`, fix: setFix(p, { secret }) });
-            touched.push(p);
-            return value.replace(CONTROL_CHARS_ALL, "");
+            const bad = MULTILINE.test(p) ? MULTILINE_FORBIDDEN.test(value) : CONTROL_CHARS.test(value);
+            if (bad) {
+                problems.push({ propertyPath: p, reason: `${displayPath(path)} is ${shownValue(p, value, secretKeys)}; ${CONTROL_CHARS_RULE}`, fix: setFix(displayPath(path), { secret: shownValue(p, value, secretKeys) === "[secret]" }) });
+                touched.push(p);
+                return value.replace(CONTROL_CHARS_ALL, "");
+            }
+            if (INVISIBLE_CHARS.test(value)) {
+                problems.push({ propertyPath: p, reason: `${displayPath(path)} is ${shownValue(p, value, secretKeys)}; ${INVISIBLE_RULE}`, fix: setFix(displayPath(path), { secret: shownValue(p, value, secretKeys) === "[secret]" }) });
+                touched.push(p);
+                return value.replace(INVISIBLE_CHARS_ALL, "");
+            }
+            if (NAME_LIKE.test(foldLookalikes(value)) && isLookalikeName(value) && shownValue(p, value, secretKeys) !== "[secret]") {
+                const meant = foldLookalikes(value);
+                problems.push({
+                    propertyPath: p,
+                    reason: `${displayPath(path)} is ${showValue(value)}, which has look-alike characters: ${describeLookalikes(value)}; it must be plain ASCII; did you mean ${showValue(meant)}?`,
+                    fix: setFix(displayPath(path), { value: meant }),
+                });
+                touched.push(p);
+                return meant;
+            }
+            return value;
         }
         if (Array.isArray(value)) {
             return value.map((v, i) => walk(v, [...path, i]));
@@ -87,11 +119,12 @@ function rawProblems(raw: unknown, secretKeys: ReadonlySet<string>): { cleaned: 
         for (const key of Object.keys(value)) {
             const child = (value as Record<string, unknown>)[key];
             const kp = formatPath([...path, key]);
+            const shownKey = displayPath([...path, key]);
             if (key === RESERVED_KEY) {
                 problems.push({
                     propertyPath: kp,
-                    reason: `${kp} is a key JavaScript reserves (${show(key)}); no config key may be ${key}`,
-                    fix: `pulumi config rm --path '${kp}'`,
+                    reason: `${shownKey} is a key JavaScript reserves (${showValue(key)}); no config key may be ${key}`,
+                    fix: `pulumi config rm --path '${shownKey}'`,
                 });
                 touched.push(kp);
                 continue;
@@ -100,11 +133,27 @@ function rawProblems(raw: unknown, secretKeys: ReadonlySet<string>): { cleaned: 
             if (CONTROL_CHARS.test(key)) {
                 problems.push({
                     propertyPath: kp,
-                    reason: `${kp} is a key with control characters (${show(key)}); ${CONTROL_CHARS_RULE}`,
-                    fix: `pulumi config rm --path '${kp}', then set the key without them`,
+                    reason: `${shownKey} is a key with control characters (${showValue(key)}); ${CONTROL_CHARS_RULE}`,
+                    fix: `pulumi config rm --path '${shownKey}', then set the key without them`,
                 });
                 touched.push(kp);
                 k = key.replace(CONTROL_CHARS_ALL, "");
+            } else if (INVISIBLE_CHARS.test(key)) {
+                problems.push({
+                    propertyPath: kp,
+                    reason: `${shownKey} is a key with invisible characters (${showValue(key)}); ${INVISIBLE_RULE}`,
+                    fix: `pulumi config rm --path '${shownKey}', then set the key without them`,
+                });
+                touched.push(kp);
+                k = key.replace(INVISIBLE_CHARS_ALL, "");
+            } else if (isLookalikeName(key)) {
+                k = foldLookalikes(key);
+                problems.push({
+                    propertyPath: kp,
+                    reason: `${shownKey} has a key with look-alike characters (${showValue(key)}): ${describeLookalikes(key)}; a key must be plain ASCII; did you mean ${showValue(k)}?`,
+                    fix: `pulumi config rm --path '${shownKey}', then set it again as '${displayPath([...path, k])}'`,
+                });
+                touched.push(kp);
             }
             setOwn(out, k, path.length === 0 && key === "rollouts" ? child : walk(child, [...path, key]));
         }
@@ -234,10 +283,15 @@ export function checkStackConfig(
         const left = result.success ? { config: result.data, removed: [], unknownKeys: [] } : parseWhatIsLeft(pre.cleaned, issues);
         if (left.config !== undefined) {
             const removed = [...left.removed, ...pre.touched];
-            problems.push(...semanticProblems(left.config, knownSecrets, presentKeys(pre.cleaned)).filter((p) => !isFollowOn(p, removed, left.unknownKeys)).map(asProblem));
+            const layoutKnown = !removed.some((r) => isUnder(r, "layout"));
+            problems.push(
+                ...semanticProblems(left.config, knownSecrets, presentKeys(pre.cleaned), layoutKnown)
+                    .filter((p) => !isFollowOn(p, removed, left.unknownKeys))
+                    .map(asProblem),
+            );
         }
-        return { config: undefined, problems };
+        return { config: undefined, problems: uniqueProblems(problems).map(tidyProblem) };
     }
-    const problems = semanticProblems(result.data, knownSecrets, presentKeys(pre.cleaned)).map(asProblem);
+    const problems = uniqueProblems(semanticProblems(result.data, knownSecrets, presentKeys(pre.cleaned)).map(asProblem)).map(tidyProblem);
     return problems.length === 0 ? { config: result.data, problems: [] } : { config: undefined, problems };
 }

@@ -10,7 +10,8 @@ import { serviceStackName, shortStackName } from "../contract/project";
 import { checkDelegateNesting, rootRoutes } from "./layout";
 import { stackObjects } from "./meshPlan";
 import { serviceHosts } from "./rules";
-import type { StackConfig } from "../contract/schema";
+import { tidyProblem } from "../contract/problems";
+import { LAYOUTS, type StackConfig } from "../contract/schema";
 
 /** One problem of an environment: the stack it is in, and the problem at that stack's config path. */
 export interface EnvironmentProblem extends StackConfigProblem {
@@ -36,7 +37,7 @@ export interface StackConfigInput {
 export function checkEnvironment(platform: StackConfigInput, services: readonly StackConfigInput[]): EnvironmentProblem[] {
     const out: EnvironmentProblem[] = [];
     const at = (stack: string, problems: readonly StackConfigProblem[]): void => {
-        out.push(...problems.map((p) => ({ stack, ...p })));
+        out.push(...problems.map((p) => ({ stack, ...tidyProblem(p) })));
     };
     const parsed = (input: StackConfigInput): StackConfig | undefined => {
         const { config, problems } = checkStackConfig(input.config);
@@ -47,7 +48,8 @@ export function checkEnvironment(platform: StackConfigInput, services: readonly 
     const platformCfg = parsed(platform);
     if (platformCfg !== undefined) parsedStacks.push([platform, platformCfg]);
     const platformLayout = platform.config["layout"] ?? "single";
-    if (platformLayout !== "platform") {
+    // A layout the schema refused is reported there, with its did-you-mean; this rule is for a valid other one.
+    if (platformLayout !== "platform" && (LAYOUTS as readonly unknown[]).includes(platformLayout)) {
         at(platform.stack, [
             {
                 propertyPath: "layout",
@@ -73,6 +75,11 @@ export function checkEnvironment(platform: StackConfigInput, services: readonly 
         seenStacks.add(input.stack);
         const cfg = parsed(input);
         if (cfg === undefined) {
+            // Its problems are reported; the services it names still have a stack (no "no stack holds it" follow-on).
+            const named = input.config["services"];
+            for (const name of named !== null && typeof named === "object" ? Object.keys(named) : []) {
+                if (!owner.has(name)) owner.set(name, input.stack);
+            }
             continue;
         }
         parsedStacks.push([input, cfg]);

@@ -10,6 +10,7 @@
 import { qualifyHost } from "../components/destinationRuleClaims";
 import { own } from "../components/ownKeys";
 import { show, type Problem } from "../components/validation";
+import { didYouMean } from "../contract/didYouMean";
 import { setFix } from "../contract/paths";
 import { releaseRules } from "../contract/releaseRules";
 import type { IngressConfig, InternalGatewayConfig, ServiceConfig, StackConfig, TrafficPolicyConfig } from "../contract/schema";
@@ -93,14 +94,16 @@ function checkRoutedReplicas(name: string, svc: ServiceConfig): RuleProblem[] {
     const check = (role: "stable" | "canary", takes: boolean, own: number | undefined, why: string): void => {
         if (!takes || (own ?? svc.replicas) !== 0) return;
         const at = own === undefined ? `${p}.replicas` : `${p}.${role}.replicas`;
-        out.push(
-            rule(
+        out.push({
+            ...rule(
                 at,
                 `${at} is 0 but ${why} ${role} version ${show(svc[role].version)}: its subset would select no endpoint ` +
                     "(istiod: cluster without instances) and Envoy answers that traffic with 503 (no healthy upstream)",
                 `${setFix(`${p}.${role}.replicas`, { value: "1" })}${role === "canary" ? `, or route nothing to it: ${setFix(`${p}.canary.routed`, { value: "false" })} and weight 0` : ""}`,
             ),
-        );
+            // The share it names follows from the canary's settings: a refused one (weight 120) would be judged as its default.
+            about: ["weight", "routed", "version"].map((k) => `${p}.canary.${k}`).concat([`${p}.pins`, `${p}.abTest`]),
+        });
     };
     check("stable", stableTakes, svc.stable.replicas, `the catch-all route sends ${canaryRouted ? 100 - c.weight : 100} % to the`);
     check("canary", canaryTakes, c.replicas, c.weight > 0 ? `the catch-all route sends ${c.weight} % to the` : "header pins or the A/B flag route to the");
@@ -218,15 +221,42 @@ function checkReleasePolicy(cfg: StackConfig): RuleProblem[] {
     return releaseRules(cfg.release).map((p) => ({ propertyPath: p.propertyPath, reason: p.reason, fix: p.fix ?? setFix(p.propertyPath) }));
 }
 
-/** Every cross-key problem of a config that passed the schema. */
-export function checkStackRules(cfg: StackConfig): RuleProblem[] {
+/**
+ * The recorded rollout of a service this stack does not have: mesh-release would resume a rollout of nothing (a
+ * renamed or removed service, or a typo in a hand edit). A platform stack's `rollouts` is refused by the layout rules.
+ */
+function checkRollouts(cfg: StackConfig): RuleProblem[] {
+    const services = Object.keys(cfg.services);
+    return Object.keys(cfg.rollouts)
+        .filter((svc) => own(cfg.services, svc) === undefined)
+        .map((svc) => {
+            const path = `rollouts.${svc}`;
+            const guess = didYouMean(svc, services);
+            return rule(
+                path,
+                `${path} is the recorded rollout of service ${show(svc)}, which this stack does not have ` +
+                    `(services: ${services.map((s) => show(s)).join(", ") || "none"}); a recorded rollout must belong to a service of the stack` +
+                    (guess === undefined ? "" : `; did you mean ${show(guess)}?`),
+                `pulumi config rm --path '${path}' (mesh-release records the state again when it next runs for a service of this stack)`,
+            );
+        });
+}
+
+/**
+ * Every cross-key problem of a config that passed the schema. `layoutKnown: false` (the layout was refused):
+ * only the rules that hold whatever the layout, not the ones that depend on which keys a layout owns.
+ */
+export function checkStackRules(cfg: StackConfig, options: { layoutKnown?: boolean } = {}): RuleProblem[] {
+    const layoutKnown = options.layoutKnown ?? true;
+    // A platform stack's routes name services of other stacks: stacks/environment.ts checks those.
+    const routesHere = layoutKnown && cfg.layout !== "platform";
     return [
         ...Object.entries(cfg.services).flatMap(([name, svc]) => checkService(name, svc)),
         ...checkHostOwners(cfg),
-        // A platform stack's routes name services of other stacks: stacks/environment.ts checks those.
-        ...(cfg.layout === "platform" ? [] : checkGatewayServices("ingress", cfg.ingress, cfg.services)),
+        ...(routesHere ? checkGatewayServices("ingress", cfg.ingress, cfg.services) : []),
         ...checkIngressTls(cfg.ingress),
-        ...(cfg.layout === "platform" ? [] : checkGatewayServices("internalGateway", cfg.internalGateway, cfg.services)),
+        ...(routesHere ? checkGatewayServices("internalGateway", cfg.internalGateway, cfg.services) : []),
+        ...(layoutKnown && cfg.layout !== "platform" ? checkRollouts(cfg) : []),
         ...checkReleasePolicy(cfg),
     ];
 }

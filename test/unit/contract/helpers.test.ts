@@ -118,9 +118,10 @@ describe("contract: the shared helpers", () => {
             expect(isSecretPath("release.steps[0]", new Set(["release"]))).to.equal(true);
         });
         it("credentialsOf lists the credentials set, with their paths", () => {
-            expect(credentialsOf({ prometheus: { bearerToken: "t" } })).to.deep.equal([{ path: "release.prometheus.bearerToken", value: "t" }]);
+            const secret = { shown: "[secret]", what: "a credential" };
+            expect(credentialsOf({ prometheus: { bearerToken: "t" } })).to.deep.equal([{ path: "release.prometheus.bearerToken", value: "t", ...secret }]);
             expect(credentialsOf({ prometheus: { basicAuth: { username: "u", password: "p" } } })).to.deep.equal([
-                { path: "release.prometheus.basicAuth.password", value: "p" },
+                { path: "release.prometheus.basicAuth.password", value: "p", ...secret },
             ]);
             expect(credentialsOf({ prometheus: {} })).to.deep.equal([]);
             expect(credentialsOf(undefined)).to.deep.equal([]);

@@ -258,8 +258,8 @@ describe("stack config (stacks/config.ts)", () => {
         });
         expect(err.problems.map((p) => p.propertyPath)).to.deep.equal([
             "services.sample-app.canary.weight",
-            "egress[0].port",
             "services.sample-app.timeout",
+            "egress[0].port",
             "ingress.tls.credentialName",
             "egress[0].host",
         ]);
@@ -312,14 +312,14 @@ describe("stack config (stacks/config.ts)", () => {
             expect(everything).not.to.contain(TOKEN);
             expect(everything).not.to.contain(PASSWORD);
             expect(err.problems.map((p) => p.propertyPath)).to.deep.equal([
+                "services.sample-app.timeout",
                 "release.interval",
                 "release.prometheus.basicAuth.passwrd",
                 "release.prometheus",
-                "services.sample-app.timeout",
                 "release.prometheus.bearerToken",
                 "release.prometheus.basicAuth.password",
             ]);
-            expect(err.problems[0]?.reason).to.equal("release.interval is \"[secret]\"; it must be a Go-style duration such as 500ms, 30s or 1m30s");
+            expect(err.problems[1]?.reason).to.equal("release.interval is \"[secret]\"; it must be a Go-style duration such as 500ms, 30s or 1m30s");
         });
 
         it("a secret with quotes, backslashes and %-signs echoed by another key's problem (shown JSON-escaped) is redacted too", () => {
@@ -329,7 +329,7 @@ describe("stack config (stacks/config.ts)", () => {
             });
             expectNoSecret(JSON.stringify({ message: err.message, problems: err.problems, hint: err.hint }));
             expectNoSecret(err.message);
-            expect(err.problems[0]?.reason).to.equal('release.interval is "[secret]"; it must be a Go-style duration such as 500ms, 30s or 1m30s');
+            expect(err.problems[1]?.reason).to.equal('release.interval is "[secret]"; it must be a Go-style duration such as 500ms, 30s or 1m30s');
         });
 
         it("every value of a key Pulumi marks secret is shown as [secret]", () => {

@@ -291,9 +291,14 @@ describe("stack layouts", function () {
             expect(problems({ platformStack: "prod", services: { a: svc } }).map((x) => x.propertyPath)).to.deep.equal(["platformStack"]);
         });
 
-        it("an unknown layout is a schema problem with the allowed values", () => {
-            const p = problems({ layout: "services" });
-            expect(p[0]?.reason).to.equal('layout is "services"; it must be one of "single", "platform", "service"');
+        it("an unknown layout is a schema problem with the allowed values and a did-you-mean", () => {
+            expect(problems({ layout: "services" })).to.deep.equal([
+                {
+                    propertyPath: "layout",
+                    reason: 'layout is "services"; it must be one of "single", "platform", "service"; did you mean "service"?',
+                    fix: "pulumi config set --path 'layout' service",
+                },
+            ]);
         });
 
         it("a platform stack's routes may name services it does not hold (their stacks hold them); a single stack's may not", () => {

@@ -300,7 +300,7 @@ describe("config that must be refused (stacks/config.ts, issue 10)", () => {
                     r.ingress.routes = [{ prefix: "/", service: "nope" }];
                     svc(r).timeout = "1d";
                 }).map((p) => p.propertyPath),
-            ).to.deep.equal(["release.steps[0]", "ingress.routes[0].service", "services.sample-app.timeout"]);
+            ).to.deep.equal(["services.sample-app.timeout", "release.steps[0]", "ingress.routes[0].service"]);
         });
         it("a bad host element does not hide a bad timeout", () => {
             expect(
@@ -317,7 +317,7 @@ describe("config that must be refused (stacks/config.ts, issue 10)", () => {
                     svc(r).canary.weight = 120;
                     svc(r).timeout = "1d";
                 }).map((p) => p.propertyPath),
-            ).to.deep.equal(["services.sample-app.canary.weight", "egress[0].host", "egress[1].port", "services.sample-app.timeout"]);
+            ).to.deep.equal(["services.sample-app.canary.weight", "services.sample-app.timeout", "egress[0].host", "egress[1].port"]);
         });
     });
 
