@@ -8,7 +8,7 @@
 import { assessAnalysis } from "./analysis";
 import { systemClock, type Clock } from "./clock";
 import type { ConfigEdit } from "./driver/driver";
-import { abTestEdits, applyEdits, clearFaultEdits, faultEdits, typedByPulumi, type AbFlag, type FaultSpec } from "./edits";
+import { abTestEdits, applyEdits, clearFaultEdits, faultEdits, flagProblems, type AbFlag, type FaultSpec } from "./edits";
 import { valueAt } from "../contract/paths";
 import { Redactor } from "../contract/redact";
 import { ExitCode, ReleaseError, configError, errorMessage, type ConfigProblem } from "./errors";
@@ -41,6 +41,9 @@ export interface StatusRequest {
     metrics: boolean;
     overrides?: PolicyOverrides;
 }
+
+/** How `fault --header NAME=VALUE`'s two parts are named in a message. */
+export const HEADER_FLAG = { name: "--header name", value: "--header value" } as const;
 
 // ---------------------------------------------------------------------------------------------
 // The one-shot commands.
@@ -165,15 +168,7 @@ export function runAbTest(req: AbTestRequest, deps: OneShotDeps): Promise<OneSho
                 reason: `services.${svc}.canary.version is not set; an A/B test routes the flag to the canary: set it first (pulumi config set --path services.${svc}.canary.version v2)`,
             });
         }
-        for (const [flag, value] of [
-            ["--flag", req.flag.name],
-            ["--value", req.flag.value],
-        ] as const) {
-            const typed = typedByPulumi(value);
-            if (typed !== undefined) {
-                problems.push({ propertyPath: flag, reason: `${flag} is ${JSON.stringify(value)}; pulumi config set --path would store it as a ${typed}, not a string; use a word such as "enabled"` });
-            }
-        }
+        problems.push(...flagProblems(req.flag, { name: "--flag", value: "--value" }));
         if (problems.length > 0) {
             throw configError(`stack ${deps.driver.stackName}, service ${svc}: cannot start the A/B test`, problems);
         }
@@ -210,13 +205,9 @@ export function runFault(req: FaultRequest, deps: OneShotDeps): Promise<OneShotR
             await change(c, deps, { purpose: "fault", weight: c.ctx.weight, edits: clearFaultEdits(svc), message: `mesh-release: fault clear ${svc}`, service: svc });
             return `faults of ${svc} removed`;
         }
-        if (f.header !== undefined) {
-            const typed = typedByPulumi(f.header.value);
-            if (typed !== undefined) {
-                throw configError(`stack ${deps.driver.stackName}, service ${svc}: cannot inject the fault`, [
-                    { propertyPath: "--header", reason: `--header value is ${JSON.stringify(f.header.value)}; pulumi config set --path would store it as a ${typed}; use a word such as "on"` },
-                ]);
-            }
+        const headerProblems = f.header !== undefined ? flagProblems({ ...f.header, cookie: false }, HEADER_FLAG) : [];
+        if (headerProblems.length > 0) {
+            throw configError(`stack ${deps.driver.stackName}, service ${svc}: cannot inject the fault`, headerProblems);
         }
         const what = f.kind === "delay" ? `${f.percentage}% of requests delayed by ${f.fixedDelay}` : `${f.percentage}% of requests aborted with HTTP ${f.httpStatus}`;
         const scope = f.header !== undefined ? ` (only requests with ${f.header.name}: ${f.header.value})` : "";
