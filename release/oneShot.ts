@@ -13,6 +13,7 @@ import { valueAt } from "../contract/paths";
 import { Redactor } from "../contract/redact";
 import { ExitCode, ReleaseError, configError, errorMessage, type ConfigProblem } from "./errors";
 import { liveSplitOf } from "./live";
+import { stateInconsistency } from "./machine";
 import type { ReleaseEvent } from "./events";
 import { measure } from "./metrics/istio";
 import { flagRefusal, stackPreflight, type PolicyOverrides, type ReleasePolicy, type ServiceContext } from "./policy";
@@ -263,9 +264,16 @@ export function runStatus(req: StatusRequest, deps: OneShotDeps): Promise<OneSho
             const judged = assessAnalysis(m, c.policy.thresholds, c.ctx.routed ? c.ctx.weight : 0);
             status.analysis = { windowMs, verdict: judged.verdict, reason: judged.reason, metrics: judged.metrics };
         }
+        const problem = c.ctx.state !== undefined ? stateInconsistency(c.ctx.state, c.policy.machine) : undefined;
+        if (problem !== undefined) {
+            status.stateProblem = { problem, fix: `mesh-release rollback --stack ${deps.driver.stackName} --service ${svc} repairs it (all traffic to stable, the step index back inside the steps)` };
+        }
         deps.emit(c.redactor.redactValue({ type: "status", at: c.clock.now().toISOString(), stack: deps.driver.stackName, service: svc, status }));
         const st = c.ctx.state;
-        return st === undefined ? `${svc}: no rollout recorded` : `${svc}: ${st.version} ${st.phase}`;
+        if (st === undefined) {
+            return `${svc}: no rollout recorded`;
+        }
+        return status.stateProblem !== undefined ? `${svc}: ${st.version} ${st.phase}, recorded state inconsistent (${status.stateProblem.problem}); fix: ${status.stateProblem.fix}` : `${svc}: ${st.version} ${st.phase}`;
     });
 }
 
