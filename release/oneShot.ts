@@ -235,6 +235,7 @@ export function runStatus(req: StatusRequest, deps: OneShotDeps): Promise<OneSho
             state: c.ctx.state ?? null,
             analysis: null,
         };
+        let metricsDown: string | undefined;
         const read = deps.live?.read;
         if (read !== undefined) {
             try {
@@ -263,12 +264,26 @@ export function runStatus(req: StatusRequest, deps: OneShotDeps): Promise<OneSho
             );
             const judged = assessAnalysis(m, c.policy.thresholds, c.ctx.routed ? c.ctx.weight : 0);
             status.analysis = { windowMs, verdict: judged.verdict, reason: judged.reason, metrics: judged.metrics };
+            // The standard queries failing is Prometheus (or the way to it) failing, not a verdict: the status is
+            // printed all the same, and the command ends as an infrastructure error (exit 3), saying so.
+            const failed = [m.canaryRequests, m.canarySuccessRate, m.canaryLatencyP95].find((q): q is { error: string } => "error" in q);
+            if (failed !== undefined) {
+                metricsDown = failed.error;
+            }
         }
         const problem = c.ctx.state !== undefined ? stateInconsistency(c.ctx.state, c.policy.machine) : undefined;
         if (problem !== undefined) {
             status.stateProblem = { problem, fix: `mesh-release rollback --stack ${deps.driver.stackName} --service ${svc} repairs it (all traffic to stable, the step index back inside the steps)` };
         }
         deps.emit(c.redactor.redactValue({ type: "status", at: c.clock.now().toISOString(), stack: deps.driver.stackName, service: svc, status }));
+        if (metricsDown !== undefined) {
+            throw new ReleaseError({
+                code: "METRICS_UNAVAILABLE",
+                message: `${svc}: the status above has no metrics: Prometheus at ${c.policy.prometheus.url} could not be queried: ${metricsDown}`,
+                hint: "check that Prometheus is up and reachable at release.prometheus.url (or --prometheus-url); --no-metrics shows the status without it",
+                exitCode: ExitCode.Infrastructure,
+            });
+        }
         const st = c.ctx.state;
         if (st === undefined) {
             return `${svc}: no rollout recorded`;

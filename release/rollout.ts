@@ -675,10 +675,25 @@ class RolloutRun {
         return { outcome, exitCode, message: text, hint, state: this.state };
     }
 
+    /**
+     * The hint a failed run ends with. A rollback or abort refused because a release holds the stack: waiting is
+     * not the only way, the running release rolls back at once on SIGINT (bin/mesh-release.ts).
+     */
+    private failHint(release: ReleaseError): string | undefined {
+        if (release.code === "CONCURRENT_UPDATE" && (this.req.action === "rollback" || this.req.action === "abort")) {
+            return (
+                `a release is running on this stack (named above). To roll it back now, send it SIGINT: Ctrl-C in its terminal, or kill -INT <its pid>; ` +
+                "it cancels its running update and rolls back at once (recorded Aborted). " +
+                `Otherwise wait for it to finish and run mesh-release ${this.req.action} again`
+            );
+        }
+        return release.hint;
+    }
+
     private fail(err: unknown): RolloutResult {
         const release = toReleaseError(err);
         const message = this.redactor.redact(release.message);
-        const hint = release.hint !== undefined ? this.redactor.redact(release.hint) : undefined;
+        const hint = this.redactor.redact(this.failHint(release) ?? "") || undefined;
         this.emit({ type: "rollout-finished", version: this.version, outcome: "failed", exitCode: release.exitCode, message, state: this.state });
         return { outcome: "failed", exitCode: release.exitCode, message, hint, state: this.state };
     }
