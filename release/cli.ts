@@ -3,8 +3,12 @@
  * Prometheus, stdout and the signals). Three testable parts:
  *
  * - {@link parseArgs}: argv -> a typed {@link CliRequest} (commander; a usage error is exit 2, never a
- *   half-parsed request). Flag values the policy owns (`--steps`, `--interval`, thresholds) stay strings:
- *   release/policy.ts validates them with the stack config and reports every problem at once.
+ *   half-parsed request). Every option's value is checked here, before anything touches a stack, and every
+ *   problem is named at once with the option, the value, the rule and the fix: the values commander converts
+ *   (durations, percentages, counts) in their parsers, the rest in {@link usageProblems} (the policy's own
+ *   flags through release/policy.ts `requestProblems`, header/cookie flags through release/edits.ts
+ *   `flagProblems`, the paths through {@link ParseEnv.pathKind}). Flag values the policy owns (`--steps`,
+ *   `--interval`, thresholds) stay strings in the request: release/policy.ts resolves them with the stack config.
  * - {@link execute}: a request -> the release library (runRollout, or the one-shot commands below) with the
  *   reporters attached -> an exit code (release/errors.ts ExitCode).
  * - The one-shot commands `ab-test`, `fault` and `status` live in release/oneShot.ts (library API).
@@ -19,22 +23,23 @@ import { durationMs } from "../components/validation";
 import type { TrafficDriver } from "./driver/driver";
 import { Redactor } from "../contract/redact";
 import { ExitCode, ReleaseError, errorMessage } from "./errors";
-import { readStackFiles, resolveTarget, type StackFile, type Target } from "./target";
+import { pathKindOnDisk, readStackFiles, resolveTarget, type PathKind, type StackFile, type Target } from "./target";
 import { ENV_OPS, planEnv, type DeployedStack, type EnvOp, type EnvPlan } from "./env/plan";
 import { progressLine, renderFanoutSummary } from "./env/render";
 import { runFanout, type EnvDriver } from "./env/run";
 import type { ConfigProblem } from "./errors";
 import type { ReleaseEvent } from "./events";
-import { type PolicyOverrides } from "./policy";
+import { requestProblems, type PolicyOverrides } from "./policy";
+import { flagProblems } from "./edits";
 import { reportSink } from "./report/collect";
-import { writeReportFiles } from "./report/file";
+import { reportJsonPath, writeReportFiles } from "./report/file";
 import { JsonReporter } from "./reporters/json";
 import { renderSummary } from "./reporters/summary";
 import { TerminalReporter } from "./reporters/terminal";
 import type { CliEvent, CliSink, Write } from "./reporters/types";
 import { runRollout, type ConfigValidator, type ReleaseDeps, type RolloutRequest } from "./rollout";
 import { PROGRAM_CHOICES, type ProgramChoice } from "./driver/program";
-import { runAbTest, runFault, runStatus, type AbTestRequest, type OneShotDeps, type FaultRequest, type StatusRequest } from "./oneShot";
+import { HEADER_FLAG, runAbTest, runFault, runStatus, type AbTestRequest, type OneShotDeps, type FaultRequest, type StatusRequest } from "./oneShot";
 
 export type { AbTestRequest, FaultRequest, StatusRequest } from "./oneShot";
 
@@ -43,7 +48,7 @@ export type { AbTestRequest, FaultRequest, StatusRequest } from "./oneShot";
 
 /** Flags every command takes. */
 export interface CommonOptions {
-    /** `--stack`: an explicit stack always wins over `--env` (release/target.ts). */
+    /** `--stack`: an explicit stack (never given with `--env`: the two are refused together while parsing). */
     stack?: string;
     /** `--env`: the environment; the service's stack is `<env>.<service>` (or `<env>` in the single-stack layout). */
     env?: string;
@@ -80,20 +85,27 @@ export type ParseResult = { kind: "request"; request: CliRequest } | { kind: "ex
 // ---------------------------------------------------------------------------------------------
 // Parsing.
 
-function percentArg(flag: string, int: boolean): (text: string) => number {
+/**
+ * A percentage. `positive`: 0 is refused too (a fault on 0 % of the requests does nothing; a typo, not a
+ * request). The fix is in the message: the range and an example.
+ */
+function percentArg(flag: string, opts: { int: boolean; positive: boolean; example: string }): (text: string) => number {
     return (text) => {
         const n = Number(text);
-        if (text.trim() === "" || !Number.isFinite(n) || n < 0 || n > 100 || (int && !Number.isInteger(n))) {
-            throw new InvalidArgumentError(`${flag} is ${JSON.stringify(text)}; it must be ${int ? "an integer" : "a number"} from 0 to 100 (percent)`);
+        if (text.trim() === "" || !Number.isFinite(n) || n < 0 || n > 100 || (opts.positive && n === 0) || (opts.int && !Number.isInteger(n))) {
+            const range = opts.positive ? "greater than 0 and at most 100" : "from 0 to 100";
+            throw new InvalidArgumentError(`${flag} is ${JSON.stringify(text)}; it must be ${opts.int ? "an integer" : "a number"} ${range} (percent), such as ${opts.example}`);
         }
         return n;
     };
 }
 
+/** A Go duration greater than zero (a zero delay injects nothing). */
 function durationArg(flag: string): (text: string) => string {
     return (text) => {
-        if (durationMs(text) === undefined) {
-            throw new InvalidArgumentError(`${flag} is ${JSON.stringify(text)}; it must be a Go-style duration such as 500ms, 5s or 1m30s`);
+        const ms = durationMs(text);
+        if (ms === undefined || ms <= 0) {
+            throw new InvalidArgumentError(`${flag} is ${JSON.stringify(text)}; it must be a Go-style duration greater than zero, such as 500ms, 5s or 1m30s`);
         }
         return text;
     };
@@ -117,13 +129,27 @@ function httpStatusArg(text: string): number {
     return n;
 }
 
+/** `--header NAME=VALUE`: the name lower-cased (header names are case-insensitive; Istio matches lower-case ones). */
 function headerArg(text: string): { name: string; value: string } {
-    const m = /^([A-Za-z0-9-]+)=(.*)$/.exec(text);
-    if (m === null) {
+    const eq = text.indexOf("=");
+    if (eq <= 0) {
         throw new InvalidArgumentError(`--header is ${JSON.stringify(text)}; write NAME=VALUE, e.g. x-chaos=on`);
     }
-    return { name: (m[1] ?? "").toLowerCase(), value: m[2] ?? "" };
+    const header = { name: text.slice(0, eq).toLowerCase(), value: text.slice(eq + 1) };
+    const problems = flagProblems({ ...header, cookie: false }, HEADER_FLAG);
+    if (problems.length > 0) {
+        throw new InvalidArgumentError(`--header is ${JSON.stringify(text)}: ${problems.map((p) => p.reason).join("; ")}`);
+    }
+    return header;
 }
+
+/** What `--report` writes, in the help: the JSON's name as report/file.ts derives it. */
+const REPORT_EXAMPLE = `--report out.html writes out.html and ${reportJsonPath("out.html")}`;
+
+/** A Pulumi stack name: `dev`, `production.checkout`, or qualified `org/project/dev`. */
+const STACK_NAME = /^(?:[A-Za-z0-9_.-]+\/){0,2}[A-Za-z0-9_.-]+$/;
+/** An environment: the first part of its stacks' names (`<env>`, `<env>.<service>`). */
+const ENV_NAME = /^[A-Za-z0-9_-]+$/;
 
 interface RawCommon {
     stack?: string;
@@ -150,11 +176,11 @@ interface RawPolicy {
 function withCommon(cmd: Command): Command {
     return cmd
         .option("--env <name>", "environment, e.g. production: the service's stack is <env>.<service>, or <env> in the single-stack layout")
-        .option("--stack <name>", "Pulumi stack, e.g. dev or production.checkout (wins over --env)")
+        .option("--stack <name>", "Pulumi stack, e.g. dev or production.checkout (instead of --env, not with it)")
         .option("--cwd <dir>", "Pulumi project directory (default: the current directory)")
         .option("--work-dir <dir>", "same as --cwd")
         .option("--json", "one JSON event per line on stdout (for pipelines); nothing else on stdout")
-        .option("--report <file>", "write the rollout report (HTML with an SVG chart, plus <file>.json)")
+        .option("--report <file>", `write the rollout report: the HTML page (with an SVG chart) to <file>, its JSON beside it (${REPORT_EXAMPLE})`)
         .option("--pulumi-root <dir>", "directory holding bin/pulumi (default: $MESH_TOOLCHAIN_DIR, else pulumi on PATH)")
         .option("--verbose", "stream Pulumi's engine output to stderr")
         .addOption(
@@ -196,6 +222,73 @@ export interface ParseEnv {
     /** Help text and commander's usage errors. */
     stdout: Write;
     stderr: Write;
+    /** What a path given as an option names (`--cwd`, `--pulumi-root`, `--report`). Default: the disk (release/target.ts). */
+    pathKind?: (absolutePath: string) => PathKind;
+}
+
+/**
+ * The problems of the options every command takes: `--stack` and `--env` (one of them, never both, each a
+ * valid name), `--cwd`/`--work-dir` (an existing directory), the Pulumi CLI root (`--pulumi-root`, else
+ * $MESH_TOOLCHAIN_DIR: a directory holding bin/pulumi), `--report` (not a directory). Each names the option,
+ * the value, the rule and the fix.
+ */
+export function commonProblems(o: RawCommon, penv: ParseEnv): ConfigProblem[] {
+    const problems: ConfigProblem[] = [];
+    const kind = penv.pathKind ?? pathKindOnDisk;
+    if (o.stack !== undefined && o.env !== undefined) {
+        problems.push({
+            propertyPath: "--stack",
+            reason: `--stack ${JSON.stringify(o.stack)} and --env ${JSON.stringify(o.env)} are given together; they are two ways to name the stack: give --env <environment> (with --service: stack <env>.<service>) or --stack <name>, not both`,
+        });
+    }
+    if (o.stack !== undefined && (!STACK_NAME.test(o.stack) || o.stack.length > 200)) {
+        problems.push({
+            propertyPath: "--stack",
+            reason: `--stack is ${JSON.stringify(o.stack)}; a Pulumi stack name is letters, digits, '-', '_' and '.' (optionally org/project/<stack>), such as dev or production.checkout`,
+        });
+    }
+    if (o.env !== undefined && (!ENV_NAME.test(o.env) || o.env.length > 100)) {
+        problems.push({
+            propertyPath: "--env",
+            reason: `--env is ${JSON.stringify(o.env)}; an environment is the first part of its stacks' names: letters, digits, '-' and '_' (no '.' or '/'), such as production`,
+        });
+    }
+    if (o.cwd !== undefined && o.workDir !== undefined && path.resolve(penv.cwd, o.cwd) !== path.resolve(penv.cwd, o.workDir)) {
+        problems.push({ propertyPath: "--cwd", reason: `--cwd ${JSON.stringify(o.cwd)} and --work-dir ${JSON.stringify(o.workDir)} disagree; give one of them` });
+    }
+    for (const [flag, dir] of [
+        ["--cwd", o.cwd],
+        ["--work-dir", o.workDir],
+    ] as const) {
+        if (dir === undefined) {
+            continue;
+        }
+        const abs = path.resolve(penv.cwd, dir);
+        const k = kind(abs);
+        if (k !== "directory") {
+            problems.push({
+                propertyPath: flag,
+                reason: `${flag} is ${JSON.stringify(dir)}; it must be the Pulumi project's directory, and ${abs} ${k === "missing" ? "does not exist" : "is not a directory"}: give the directory holding Pulumi.yaml`,
+            });
+        }
+    }
+    const envRoot = penv.env["MESH_TOOLCHAIN_DIR"];
+    const [rootFlag, root] = o.pulumiRoot !== undefined ? ["--pulumi-root", o.pulumiRoot] : ["$MESH_TOOLCHAIN_DIR", envRoot !== undefined && envRoot !== "" ? envRoot : undefined];
+    if (root !== undefined) {
+        const abs = path.resolve(penv.cwd, root);
+        const dirKind = kind(abs);
+        const bin = path.join(abs, "bin", "pulumi");
+        const fix = rootFlag === "--pulumi-root" ? "give the directory whose bin/pulumi is the CLI to use, or leave --pulumi-root out to use pulumi on PATH" : "set it to the directory whose bin/pulumi is the CLI to use, or unset it to use pulumi on PATH";
+        if (dirKind !== "directory") {
+            problems.push({ propertyPath: rootFlag, reason: `${rootFlag} is ${JSON.stringify(root)}; it must be a directory holding bin/pulumi, and ${abs} ${dirKind === "missing" ? "does not exist" : "is not a directory"}: ${fix}` });
+        } else if (kind(bin) !== "file") {
+            problems.push({ propertyPath: rootFlag, reason: `${rootFlag} is ${JSON.stringify(root)}; it must be a directory holding bin/pulumi, and ${bin} does not exist: ${fix}` });
+        }
+    }
+    if (o.report !== undefined && kind(path.resolve(penv.cwd, o.report)) === "directory") {
+        problems.push({ propertyPath: "--report", reason: `--report is ${JSON.stringify(o.report)}, which is a directory; it must be the HTML file to write, such as ${path.join(o.report, "report.html")}` });
+    }
+    return problems;
 }
 
 /** The commander program; each action stores its request in `out` (nothing runs while parsing). */
@@ -212,10 +305,19 @@ export function buildProgram(penv: ParseEnv, out: { request?: CliRequest }): Com
                 "         (stack production.checkout; production when that is a single-stack environment holding checkout; --stack names one)",
         );
 
-    const common = (cmd: Command): CommonOptions => {
+    /**
+     * The common options of `cmd`, once every option of the command is checked: `more` are the command's own
+     * problems. Any problem is a usage error (exit 2) listing them all; nothing has touched a stack yet.
+     */
+    const common = (cmd: Command, more: readonly ConfigProblem[] = []): CommonOptions => {
         const o = cmd.opts<RawCommon>();
-        if (o.cwd !== undefined && o.workDir !== undefined && path.resolve(penv.cwd, o.cwd) !== path.resolve(penv.cwd, o.workDir)) {
-            cmd.error(`error: --cwd ${JSON.stringify(o.cwd)} and --work-dir ${JSON.stringify(o.workDir)} disagree; give one of them`, { exitCode: ExitCode.Usage, code: "mesh.usage" });
+        const problems = [...commonProblems(o, penv), ...more];
+        if (problems.length > 0) {
+            const lines = problems.map((p) => `  - ${p.propertyPath}: ${p.reason}`);
+            cmd.error(`error: mesh-release ${commandPath(cmd)}: ${problems.length === 1 ? "an option is" : `${problems.length} options are`} invalid (nothing was read or applied):\n${lines.join("\n")}`, {
+                exitCode: ExitCode.Usage,
+                code: "mesh.usage",
+            });
         }
         if (o.stack === undefined && o.env === undefined) {
             cmd.error("error: give --env <environment> (the service's stack is <env>.<service>) or --stack <name>", { exitCode: ExitCode.Usage, code: "mesh.usage" });
@@ -242,7 +344,8 @@ export function buildProgram(penv: ParseEnv, out: { request?: CliRequest }): Com
         .requiredOption("--version <label>", "version label of the canary, e.g. v2")
         .action((_o: unknown, cmd: Command) => {
             const o = cmd.opts<{ service: string; version: string } & RawPolicy>();
-            out.request = { command: "canary", common: common(cmd), rollout: { action: "canary", service: o.service, version: o.version, overrides: overridesOf(o) } };
+            const overrides = overridesOf(o);
+            out.request = { command: "canary", common: common(cmd, requestProblems({ service: o.service, version: o.version, overrides })), rollout: { action: "canary", service: o.service, version: o.version, overrides } };
         });
 
     withCommon(program.command("promote").description("finish a rollout whose last step passed: the canary becomes stable, in the order Istio needs"))
@@ -253,7 +356,7 @@ export function buildProgram(penv: ParseEnv, out: { request?: CliRequest }): Com
             const o = cmd.opts<{ service: string; version?: string; force?: boolean }>();
             out.request = {
                 command: "promote",
-                common: common(cmd),
+                common: common(cmd, requestProblems({ service: o.service, ...(o.version !== undefined ? { version: o.version } : {}) })),
                 rollout: { action: "promote", service: o.service, ...(o.version !== undefined ? { version: o.version } : {}), ...(o.force === true ? { force: true } : {}) },
             };
         });
@@ -268,7 +371,7 @@ export function buildProgram(penv: ParseEnv, out: { request?: CliRequest }): Com
             .option("--version <label>", "version to roll back (default: the recorded or configured canary)")
             .action((_o: unknown, cmd: Command) => {
                 const o = cmd.opts<{ service: string; version?: string }>();
-                out.request = { command: mode, common: common(cmd), rollout: { action: mode, service: o.service, ...(o.version !== undefined ? { version: o.version } : {}) } };
+                out.request = { command: mode, common: common(cmd, requestProblems({ service: o.service, ...(o.version !== undefined ? { version: o.version } : {}) })), rollout: { action: mode, service: o.service, ...(o.version !== undefined ? { version: o.version } : {}) } };
             });
     }
 
@@ -277,19 +380,22 @@ export function buildProgram(penv: ParseEnv, out: { request?: CliRequest }): Com
         .requiredOption("--flag <name>", "flag header name, e.g. x-new-feature (a cookie name with --cookie)")
         .option("--value <value>", "flag value that selects the canary", "enabled")
         .option("--cookie", "the flag is a cookie <flag>=<value> rather than a header")
-        .option("--split <percent>", "canary share of the requests without the flag, integer percent", percentArg("--split", true), 50)
+        .option("--split <percent>", "canary share of the requests without the flag, integer percent", percentArg("--split", { int: true, positive: false, example: "50" }), 50)
         .action((_o: unknown, cmd: Command) => {
             const o = cmd.opts<{ service: string; flag: string; value: string; cookie?: boolean; split: number }>();
+            const cookie = o.cookie === true;
+            // Header names are case-insensitive (and Istio matches lower-case ones); cookie names are not.
+            const flag = { name: cookie ? o.flag : o.flag.toLowerCase(), value: o.value, cookie };
             out.request = {
                 command: "ab-test",
-                common: common(cmd),
-                abTest: { service: o.service, flag: { name: o.flag, value: o.value, cookie: o.cookie === true }, split: o.split },
+                common: common(cmd, [...requestProblems({ service: o.service }), ...flagProblems(flag, { name: "--flag", value: "--value" })]),
+                abTest: { service: o.service, flag, split: o.split },
             };
         });
 
     const fault = program.command("fault").description("fault injection on the service's mesh routes (chaos): delay, abort, clear");
     const faultCmd = (name: "delay" | "abort", description: string): Command =>
-        withCommon(fault.command(name).argument("<percent>", "percent of the requests, 0 to 100", percentArg("<percent>", false)).description(description))
+        withCommon(fault.command(name).argument("<percent>", "percent of the requests, more than 0, at most 100", percentArg("<percent>", { int: false, positive: true, example: "10" })).description(description))
             .requiredOption("--service <name>", "service key under services.<name>")
             .option("--header <name=value>", "only requests with this header get the fault", headerArg);
     faultCmd("delay", "delay <percent> of the requests by --delay")
@@ -298,7 +404,7 @@ export function buildProgram(penv: ParseEnv, out: { request?: CliRequest }): Com
             const o = cmd.opts<{ service: string; delay: string; header?: { name: string; value: string } }>();
             out.request = {
                 command: "fault",
-                common: common(cmd),
+                common: common(cmd, requestProblems({ service: o.service })),
                 fault: { service: o.service, fault: { kind: "delay", percentage, fixedDelay: o.delay, ...(o.header !== undefined ? { header: o.header } : {}) } },
             };
         });
@@ -308,7 +414,7 @@ export function buildProgram(penv: ParseEnv, out: { request?: CliRequest }): Com
             const o = cmd.opts<{ service: string; status: number; header?: { name: string; value: string } }>();
             out.request = {
                 command: "fault",
-                common: common(cmd),
+                common: common(cmd, requestProblems({ service: o.service })),
                 fault: { service: o.service, fault: { kind: "abort", percentage, httpStatus: o.status, ...(o.header !== undefined ? { header: o.header } : {}) } },
             };
         });
@@ -316,7 +422,7 @@ export function buildProgram(penv: ParseEnv, out: { request?: CliRequest }): Com
         .requiredOption("--service <name>", "service key under services.<name>")
         .action((_o: unknown, cmd: Command) => {
             const o = cmd.opts<{ service: string }>();
-            out.request = { command: "fault", common: common(cmd), fault: { service: o.service, fault: "clear" } };
+            out.request = { command: "fault", common: common(cmd, requestProblems({ service: o.service })), fault: { service: o.service, fault: "clear" } };
         });
 
     withCommon(
@@ -345,10 +451,20 @@ export function buildProgram(penv: ParseEnv, out: { request?: CliRequest }): Com
         .option("--no-metrics", "do not query Prometheus")
         .action((_o: unknown, cmd: Command) => {
             const o = cmd.opts<{ service: string; metrics: boolean } & RawPolicy>();
-            out.request = { command: "status", common: common(cmd), status: { service: o.service, metrics: o.metrics, overrides: overridesOf(o) } };
+            const overrides = overridesOf(o);
+            out.request = { command: "status", common: common(cmd, requestProblems({ service: o.service, overrides })), status: { service: o.service, metrics: o.metrics, overrides } };
         });
 
     return program;
+}
+
+/** `canary`, `fault delay`: the command's words, for a message. */
+function commandPath(cmd: Command): string {
+    const names: string[] = [];
+    for (let c: Command | null = cmd; c !== null && c.parent !== null; c = c.parent) {
+        names.unshift(c.name());
+    }
+    return names.join(" ");
 }
 
 /**

@@ -9,6 +9,7 @@
 import { valueAt } from "../contract/paths";
 import type { RolloutState } from "../contract/release";
 import type { ConfigEdit, ConfigPath } from "./driver/driver";
+import type { ConfigProblem } from "./errors";
 
 const service = (svc: string, ...rest: string[]): ConfigPath => ["services", svc, ...rest];
 
@@ -113,6 +114,49 @@ export interface AbFlag {
     value: string;
     /** True: a cookie `name=value`; false: a header `name: value`. */
     cookie: boolean;
+}
+
+/** An HTTP token (RFC 9110): what a header name or a cookie name is made of. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** A header value we write: visible ASCII, spaces only inside (RFC 9110 field-value without obs-text). */
+const HEADER_VALUE = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
+/** A cookie value (RFC 6265 cookie-octet): visible ASCII but no space, `"`, `,`, `;` or `\\`. */
+const COOKIE_VALUE = /^[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]+$/;
+
+/**
+ * Every problem of a header or cookie flag a command would write (`ab-test --flag/--value`, `fault --header`):
+ * the name an HTTP token, the value one a request can carry, and neither one `pulumi config set --path` would
+ * store as a number or boolean. Pure; the CLI runs it while parsing, the library before writing.
+ * @param flags the option names to report, e.g. `{ name: "--flag", value: "--value" }`.
+ */
+export function flagProblems(flag: { name: string; value: string; cookie: boolean }, flags: { name: string; value: string }): ConfigProblem[] {
+    const problems: ConfigProblem[] = [];
+    const kind = flag.cookie ? "cookie" : "header";
+    if (!TOKEN.test(flag.name)) {
+        problems.push({
+            propertyPath: flags.name,
+            reason: `${flags.name} is ${JSON.stringify(flag.name)}; a ${kind} name must be an HTTP token (letters, digits and !#$%&'*+-.^_\`|~; no spaces, '=' or ':'), such as ${flag.cookie ? "new-feature" : "x-new-feature"}`,
+        });
+    }
+    const valueOk = flag.cookie ? COOKIE_VALUE.test(flag.value) : HEADER_VALUE.test(flag.value);
+    if (!valueOk) {
+        problems.push({
+            propertyPath: flags.value,
+            reason: flag.cookie
+                ? `${flags.value} is ${JSON.stringify(flag.value)}; a cookie value must be one or more visible ASCII characters without spaces, '"', ',', ';' or '\\', such as enabled`
+                : `${flags.value} is ${JSON.stringify(flag.value)}; a header value must be visible ASCII characters (spaces only between them, no control characters), such as enabled`,
+        });
+    }
+    for (const [option, text] of [
+        [flags.name, flag.name],
+        [flags.value, flag.value],
+    ] as const) {
+        const typed = typedByPulumi(text);
+        if (typed !== undefined) {
+            problems.push({ propertyPath: option, reason: `${option} is ${JSON.stringify(text)}; pulumi config set --path would store it as a ${typed}, not a string; use a word such as "enabled"` });
+        }
+    }
+    return problems;
 }
 
 /**

@@ -13,6 +13,9 @@
  *   step is the only way into `Promoting`).
  * - A step whose weight was written but whose update did not finish (`stepApplied` false) is applied again;
  *   a step applied but not analyzed is analyzed (again); analysis is never skipped.
+ * - A recorded state mesh-release never writes (a step index past the steps: a hand edit, or a policy whose
+ *   steps shrank under a state that recorded none) is named by {@link stateInconsistency} when it is read;
+ *   the only thing decided on it is a rollback, which puts the index back inside the steps.
  * - Failed and Inconclusive checks count over the whole rollout; Error checks count consecutively (a
  *   Prometheus outage that heals resets it, like Argo's `consecutiveErrorLimit`). A counter above its
  *   limit rolls back.
@@ -47,6 +50,8 @@ export type MachineEvent =
     | { type: "shifted" }
     /** An update kept failing after its retries (a shift; promotion failures are not rolled back). */
     | { type: "update-failed"; message: string }
+    /** The caller is about to run the rollback `decide` asked for (from Progressing: an inconsistent state). */
+    | { type: "rollback-started"; reason: string }
     | { type: "verdict"; verdict: Verdict; reason: string }
     /** The step's window measured harm while the live split was not the step's (a hand edit sent more users to the
      * canary than the step): roll back now, whatever the failure limit, since every extra request is at risk. */
@@ -79,6 +84,39 @@ export function initialState(version: string, steps: readonly number[], now: str
 /** The steps a state runs with: its own recorded steps, else the policy's. */
 export function stepsOf(state: RolloutState, policy: MachinePolicy): readonly number[] {
     return state.steps ?? policy.steps;
+}
+
+/**
+ * What is inconsistent in a recorded state, in words naming the values, or undefined when nothing is. A state
+ * mesh-release writes never is: its step index is -1 or inside its steps.
+ */
+export function stateInconsistency(state: RolloutState, policy: MachinePolicy): string | undefined {
+    const steps = stepsOf(state, policy);
+    if (state.stepIndex >= steps.length) {
+        const whose = state.steps !== undefined ? "its recorded steps" : "the policy's steps (the state recorded none)";
+        return `the recorded step index ${state.stepIndex} (step ${state.stepIndex + 1}) lies past ${whose} [${steps.join(", ")}], which have ${steps.length} step${steps.length === 1 ? "" : "s"}`;
+    }
+    return undefined;
+}
+
+/**
+ * Where a state is, for a person: "before the first step", "step 2/3", or for an inconsistent index "step
+ * index 7, past the 2 steps" (never "step 8/2").
+ */
+export function stepLabel(state: RolloutState, policySteps: readonly number[]): string {
+    const steps = state.steps ?? policySteps;
+    if (state.stepIndex < 0) {
+        return "before the first step";
+    }
+    if (state.stepIndex >= steps.length) {
+        return `step index ${state.stepIndex}, past the ${steps.length} step${steps.length === 1 ? "" : "s"} (inconsistent)`;
+    }
+    return `step ${state.stepIndex + 1}/${steps.length}`;
+}
+
+/** The step index put back inside the steps (a rollback leaves a consistent state behind). */
+function clampedStep(state: RolloutState, policy: MachinePolicy): number {
+    return Math.min(state.stepIndex, stepsOf(state, policy).length - 1);
 }
 
 /**
@@ -120,9 +158,10 @@ export function decide(state: RolloutState, policy: MachinePolicy): Action {
             if (state.stepIndex < 0) {
                 return shiftTo(0, steps);
             }
-            if (state.stepIndex >= steps.length) {
-                // A recorded index beyond the steps (policy edited by hand): never promote on it.
-                return { type: "rollback", reason: `recorded step ${state.stepIndex} is beyond the ${steps.length} steps` };
+            const inconsistent = stateInconsistency(state, policy);
+            if (inconsistent !== undefined) {
+                // Never promote or shift on it: roll back (the caller starts it with `rollback-started`).
+                return { type: "rollback", reason: `the recorded rollout state is inconsistent: ${inconsistent}` };
             }
             if (!state.stepApplied) {
                 return shiftTo(state.stepIndex, steps);
@@ -183,6 +222,13 @@ export function transition(state: RolloutState, event: MachineEvent, policy: Mac
             return progressing && state.stepIndex >= 0 ? next({ stepApplied: true }) : invalid();
         case "update-failed":
             return progressing ? rollBack(`update failed: ${event.message}`) : invalid();
+        case "rollback-started":
+            if (state.phase === "RollingBack") {
+                return state;
+            }
+            return progressing && decide(state, policy).type === "rollback"
+                ? next({ phase: "RollingBack", message: event.reason, stepIndex: clampedStep(state, policy), stepApplied: false, stepAnalyzed: false })
+                : invalid();
         case "verdict":
             return progressing && state.stepApplied && !state.stepAnalyzed ? applyVerdict(state, event, policy, now) : invalid();
         case "harm":
@@ -211,7 +257,7 @@ export function transition(state: RolloutState, event: MachineEvent, policy: Mac
                 : next({ phase: "Promoted", message: `${state.version} promoted` });
         case "rolled-back":
             return state.phase === "RollingBack"
-                ? next({ phase: state.aborted ? "Aborted" : "RolledBack", stepApplied: false, stepAnalyzed: false })
+                ? next({ phase: state.aborted ? "Aborted" : "RolledBack", stepIndex: clampedStep(state, policy), stepApplied: false, stepAnalyzed: false })
                 : invalid();
         case "abort":
             switch (state.phase) {
@@ -302,7 +348,7 @@ export function planStart(existing: RolloutState | undefined, version: string, s
             }
             return {
                 kind: "refuse",
-                reason: `a rollout of ${existing.version} is ${existing.phase} (step ${existing.stepIndex + 1}); ${version} cannot start before it ends`,
+                reason: `a rollout of ${existing.version} is ${existing.phase} (${stepLabel(existing, steps)}); ${version} cannot start before it ends`,
                 hint: `finish it first: mesh-release canary --version ${existing.version} (resume), or mesh-release abort`,
             };
         case "Promoted":
@@ -358,11 +404,14 @@ export function planPromote(existing: RolloutState | undefined, version: string,
                 return { kind: "resume", state: transition(existing, { type: "gate", hookType: "confirm-promotion", ok: true, reason: "" }, policy, now) };
             }
             return force
-                ? forced(existing, `at step ${existing.stepIndex + 1}/${stepsOf(existing, policy).length}`)
+                ? forced(existing, `at ${stepLabel(existing, policy.steps)}`)
                 : {
                       kind: "refuse",
-                      reason: `the analysis of ${version} has not passed its last step (at step ${existing.stepIndex + 1}/${stepsOf(existing, policy).length}); nothing is promoted without it`,
-                      hint: `run mesh-release canary --version ${version} to continue the rollout, or promote --force to skip the analysis`,
+                      reason: `the analysis of ${version} has not passed its last step (at ${stepLabel(existing, policy.steps)}); nothing is promoted without it`,
+                      hint:
+                          stateInconsistency(existing, policy) !== undefined
+                              ? `the recorded state is inconsistent (${stateInconsistency(existing, policy) ?? ""}): mesh-release rollback repairs it, then start again with mesh-release canary --version ${version}`
+                              : `run mesh-release canary --version ${version} to continue the rollout, or promote --force to skip the analysis`,
                   };
         case "Promoted":
         case "RolledBack":
@@ -384,7 +433,17 @@ export function planRollback(existing: RolloutState | undefined, canaryVersion: 
     const reason = abort ? "aborted with mesh-release abort" : "rolled back with mesh-release rollback";
     if (existing !== undefined && (existing.phase === "Progressing" || existing.phase === "RollingBack")) {
         const next = transition(existing, { type: "abort", reason: abort ? "mesh-release abort" : "mesh-release rollback" }, policy, now);
-        return { kind: "resume", state: { ...next, aborted: abort || existing.aborted, message: existing.phase === "RollingBack" ? next.message : reason } };
+        const inconsistent = stateInconsistency(existing, policy);
+        return {
+            kind: "resume",
+            state: {
+                ...next,
+                // the rollback repairs an inconsistent state: its index back inside the steps
+                stepIndex: clampedStep(existing, policy),
+                aborted: abort || existing.aborted,
+                message: existing.phase === "RollingBack" ? next.message : inconsistent !== undefined ? `${reason} (repairing an inconsistent state: ${inconsistent})` : reason,
+            },
+        };
     }
     if (existing !== undefined && existing.phase === "Promoting") {
         // A promotion stopped midway is undone: the rollback puts the previous stable back (edits.ts

@@ -8,11 +8,12 @@
 import { assessAnalysis } from "./analysis";
 import { systemClock, type Clock } from "./clock";
 import type { ConfigEdit } from "./driver/driver";
-import { abTestEdits, applyEdits, clearFaultEdits, faultEdits, typedByPulumi, type AbFlag, type FaultSpec } from "./edits";
+import { abTestEdits, applyEdits, clearFaultEdits, faultEdits, flagProblems, type AbFlag, type FaultSpec } from "./edits";
 import { valueAt } from "../contract/paths";
 import { Redactor } from "../contract/redact";
 import { ExitCode, ReleaseError, configError, errorMessage, type ConfigProblem } from "./errors";
 import { liveSplitOf } from "./live";
+import { stateInconsistency } from "./machine";
 import type { ReleaseEvent } from "./events";
 import { measure } from "./metrics/istio";
 import { flagRefusal, stackPreflight, type PolicyOverrides, type ReleasePolicy, type ServiceContext } from "./policy";
@@ -41,6 +42,9 @@ export interface StatusRequest {
     metrics: boolean;
     overrides?: PolicyOverrides;
 }
+
+/** How `fault --header NAME=VALUE`'s two parts are named in a message. */
+export const HEADER_FLAG = { name: "--header name", value: "--header value" } as const;
 
 // ---------------------------------------------------------------------------------------------
 // The one-shot commands.
@@ -165,15 +169,7 @@ export function runAbTest(req: AbTestRequest, deps: OneShotDeps): Promise<OneSho
                 reason: `services.${svc}.canary.version is not set; an A/B test routes the flag to the canary: set it first (pulumi config set --path services.${svc}.canary.version v2)`,
             });
         }
-        for (const [flag, value] of [
-            ["--flag", req.flag.name],
-            ["--value", req.flag.value],
-        ] as const) {
-            const typed = typedByPulumi(value);
-            if (typed !== undefined) {
-                problems.push({ propertyPath: flag, reason: `${flag} is ${JSON.stringify(value)}; pulumi config set --path would store it as a ${typed}, not a string; use a word such as "enabled"` });
-            }
-        }
+        problems.push(...flagProblems(req.flag, { name: "--flag", value: "--value" }));
         if (problems.length > 0) {
             throw configError(`stack ${deps.driver.stackName}, service ${svc}: cannot start the A/B test`, problems);
         }
@@ -210,13 +206,9 @@ export function runFault(req: FaultRequest, deps: OneShotDeps): Promise<OneShotR
             await change(c, deps, { purpose: "fault", weight: c.ctx.weight, edits: clearFaultEdits(svc), message: `mesh-release: fault clear ${svc}`, service: svc });
             return `faults of ${svc} removed`;
         }
-        if (f.header !== undefined) {
-            const typed = typedByPulumi(f.header.value);
-            if (typed !== undefined) {
-                throw configError(`stack ${deps.driver.stackName}, service ${svc}: cannot inject the fault`, [
-                    { propertyPath: "--header", reason: `--header value is ${JSON.stringify(f.header.value)}; pulumi config set --path would store it as a ${typed}; use a word such as "on"` },
-                ]);
-            }
+        const headerProblems = f.header !== undefined ? flagProblems({ ...f.header, cookie: false }, HEADER_FLAG) : [];
+        if (headerProblems.length > 0) {
+            throw configError(`stack ${deps.driver.stackName}, service ${svc}: cannot inject the fault`, headerProblems);
         }
         const what = f.kind === "delay" ? `${f.percentage}% of requests delayed by ${f.fixedDelay}` : `${f.percentage}% of requests aborted with HTTP ${f.httpStatus}`;
         const scope = f.header !== undefined ? ` (only requests with ${f.header.name}: ${f.header.value})` : "";
@@ -243,6 +235,7 @@ export function runStatus(req: StatusRequest, deps: OneShotDeps): Promise<OneSho
             state: c.ctx.state ?? null,
             analysis: null,
         };
+        let metricsDown: string | undefined;
         const read = deps.live?.read;
         if (read !== undefined) {
             try {
@@ -271,10 +264,31 @@ export function runStatus(req: StatusRequest, deps: OneShotDeps): Promise<OneSho
             );
             const judged = assessAnalysis(m, c.policy.thresholds, c.ctx.routed ? c.ctx.weight : 0);
             status.analysis = { windowMs, verdict: judged.verdict, reason: judged.reason, metrics: judged.metrics };
+            // The standard queries failing is Prometheus (or the way to it) failing, not a verdict: the status is
+            // printed all the same, and the command ends as an infrastructure error (exit 3), saying so.
+            const failed = [m.canaryRequests, m.canarySuccessRate, m.canaryLatencyP95].find((q): q is { error: string } => "error" in q);
+            if (failed !== undefined) {
+                metricsDown = failed.error;
+            }
+        }
+        const problem = c.ctx.state !== undefined ? stateInconsistency(c.ctx.state, c.policy.machine) : undefined;
+        if (problem !== undefined) {
+            status.stateProblem = { problem, fix: `mesh-release rollback --stack ${deps.driver.stackName} --service ${svc} repairs it (all traffic to stable, the step index back inside the steps)` };
         }
         deps.emit(c.redactor.redactValue({ type: "status", at: c.clock.now().toISOString(), stack: deps.driver.stackName, service: svc, status }));
+        if (metricsDown !== undefined) {
+            throw new ReleaseError({
+                code: "METRICS_UNAVAILABLE",
+                message: `${svc}: the status above has no metrics: Prometheus at ${c.policy.prometheus.url} could not be queried: ${metricsDown}`,
+                hint: "check that Prometheus is up and reachable at release.prometheus.url (or --prometheus-url); --no-metrics shows the status without it",
+                exitCode: ExitCode.Infrastructure,
+            });
+        }
         const st = c.ctx.state;
-        return st === undefined ? `${svc}: no rollout recorded` : `${svc}: ${st.version} ${st.phase}`;
+        if (st === undefined) {
+            return `${svc}: no rollout recorded`;
+        }
+        return status.stateProblem !== undefined ? `${svc}: ${st.version} ${st.phase}, recorded state inconsistent (${status.stateProblem.problem}); fix: ${status.stateProblem.fix}` : `${svc}: ${st.version} ${st.phase}`;
     });
 }
 

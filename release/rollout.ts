@@ -19,7 +19,7 @@ import { valueAt } from "../contract/paths";
 import { Redactor } from "../contract/redact";
 import { ExitCode, ReleaseError, configError, errorMessage, type ConfigProblem } from "./errors";
 import type { EventSink, Outcome, ReleaseEvent, UpdatePurpose } from "./events";
-import { currentWeight, decide, planPromote, planRollback, planStart, stepsOf, transition, type RolloutAction, type MachineEvent, type StartPlan } from "./machine";
+import { currentWeight, decide, planPromote, planRollback, planStart, stateInconsistency, stepsOf, transition, type RolloutAction, type MachineEvent, type StartPlan } from "./machine";
 import { measure } from "./metrics/istio";
 import { analyzeStepSequentially, type StepTracker } from "./metrics/sequential";
 import type { MetricsProvider } from "./metrics/provider";
@@ -119,6 +119,8 @@ class RolloutRun {
     private version: string;
     /** Sequential mode: what the current step has seen (its baseline and counters), kept across re-analyses. */
     private tracker: StepTracker | undefined;
+    /** The hint the run ends with when the recorded state it read was inconsistent (machine.ts stateInconsistency). */
+    private repairHint: string | undefined;
 
     constructor(
         private readonly req: RolloutRequest,
@@ -216,6 +218,7 @@ class RolloutRun {
         }
         this.state = plan.state;
         this.version = plan.state.version;
+        this.noteInconsistentState(ctx.state, action);
         const steps = plan.state.steps ?? policy.steps;
         // Validate what the first update would write, before anything is written.
         this.validate(this.firstEdits(plan.state, steps));
@@ -235,6 +238,33 @@ class RolloutRun {
             this.emit({ type: "state", state: plan.state });
         }
         return this.loop();
+    }
+
+    /**
+     * A recorded rollout in flight whose state is inconsistent (a step index past its steps) is said as soon as
+     * it is read, with what is wrong and the fix; the run then rolls it back (canary) or repairs it (rollback,
+     * abort), and ends with the hint.
+     */
+    private noteInconsistentState(recorded: RolloutState | undefined, action: RolloutAction): void {
+        if (recorded === undefined || !["Progressing", "RollingBack"].includes(recorded.phase)) {
+            return;
+        }
+        const inconsistent = stateInconsistency(recorded, this.policy.machine);
+        if (inconsistent === undefined) {
+            return;
+        }
+        const stack = this.deps.driver.stackName;
+        const { service } = this.req;
+        const rollbackCommand = `mesh-release rollback --stack ${stack} --service ${service}`;
+        const what =
+            action === "rollback" || action === "abort"
+                ? `the ${action} repairs it (all traffic to stable, the step index back inside the steps)`
+                : "nothing is shifted or promoted on it: the canary is rolled back to stable, which repairs it";
+        this.emit({ type: "warning", message: `the recorded rollout state rollouts.${service} is inconsistent: ${inconsistent}; ${what}. Fix: ${rollbackCommand} repairs such a state` });
+        this.repairHint =
+            action === "rollback" || action === "abort"
+                ? `the recorded state was inconsistent (${inconsistent}) and is repaired; start again with mesh-release canary --stack ${stack} --service ${service} --version ${recorded.version}`
+                : `the recorded state was inconsistent (${inconsistent}); ${rollbackCommand} repairs such a state, and this run did the same: ${service} is on stable and the state is consistent again. Start again with mesh-release canary --stack ${stack} --service ${service} --version ${recorded.version}`;
     }
 
     private plan(action: RolloutAction, ctx: ServiceContext, policy: ReleasePolicy): StartPlan {
@@ -559,6 +589,11 @@ class RolloutRun {
     }
 
     private async rollback(reason: string): Promise<RolloutResult> {
+        if (this.requireState().phase === "Progressing") {
+            // decide() asked for a rollback of a Progressing state (an inconsistent one): record it as RollingBack,
+            // written with the rollback update below (a process killed before it finishes rolls back again).
+            await this.apply({ type: "rollback-started", reason }, false);
+        }
         const state = this.requireState();
         this.emit({ type: "rollback-started", reason, aborted: state.aborted });
         await this.noteHandEdit("rollback", 0);
@@ -573,7 +608,7 @@ class RolloutRun {
             });
         }
         const done = await this.apply({ type: "rolled-back" });
-        return this.finish(done.phase === "Aborted" ? "aborted" : "rolled-back", reason);
+        return this.finish(done.phase === "Aborted" ? "aborted" : "rolled-back", reason, this.repairHint);
     }
 
     /** Runs the webhooks of one type; gates report whether all passed. */
@@ -652,10 +687,25 @@ class RolloutRun {
         return { outcome, exitCode, message: text, hint, state: this.state };
     }
 
+    /**
+     * The hint a failed run ends with. A rollback or abort refused because a release holds the stack: waiting is
+     * not the only way, the running release rolls back at once on SIGINT (bin/mesh-release.ts).
+     */
+    private failHint(release: ReleaseError): string | undefined {
+        if (release.code === "CONCURRENT_UPDATE" && (this.req.action === "rollback" || this.req.action === "abort")) {
+            return (
+                `a release is running on this stack (named above). To roll it back now, send it SIGINT: Ctrl-C in its terminal, or kill -INT <its pid>; ` +
+                "it cancels its running update and rolls back at once (recorded Aborted). " +
+                `Otherwise wait for it to finish and run mesh-release ${this.req.action} again`
+            );
+        }
+        return release.hint;
+    }
+
     private fail(err: unknown): RolloutResult {
         const release = toReleaseError(err);
         const message = this.redactor.redact(release.message);
-        const hint = release.hint !== undefined ? this.redactor.redact(release.hint) : undefined;
+        const hint = this.redactor.redact(this.failHint(release) ?? "") || undefined;
         this.emit({ type: "rollout-finished", version: this.version, outcome: "failed", exitCode: release.exitCode, message, state: this.state });
         return { outcome: "failed", exitCode: release.exitCode, message, hint, state: this.state };
     }

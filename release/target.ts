@@ -5,11 +5,12 @@
  * layout (one stack `production` holding every service) keeps working.
  *
  * {@link resolveTarget} is pure: the stacks of the project come in as {@link StackFile}s (read from the
- * project's `Pulumi.<stack>.yaml` files by {@link readStackFiles}, the only I/O here), a {@link Target} or a
+ * project's `Pulumi.<stack>.yaml` files by {@link readStackFiles}; {@link pathKindOnDisk} is the CLI's look at a
+ * path it was given: the only I/O here), a {@link Target} or a
  * usage error naming what was tried and the fix comes out.
  *
  * Rules, in order:
- * 1. `--stack S` wins: S, whatever `--env` says.
+ * 1. `--stack S`: S (the CLI refuses `--stack` with `--env` while parsing; a library caller giving both gets S).
  * 2. `--env E --service s`: stack `E.s` when the project has it.
  * 3. Otherwise stack `E` when it is a single-layout stack holding `s` (said in the output: `note`).
  * 4. Otherwise a usage error: what was looked for, what exists, how to create the service's stack.
@@ -151,4 +152,17 @@ export function readStackFiles(workDir: string): StackFile[] {
         out.push(stackFileOf(m[1], doc));
     }
     return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** What a path names on disk, for the CLI's checks of `--cwd`, `--pulumi-root` and `--report` while parsing. */
+export type PathKind = "directory" | "file" | "other" | "missing";
+
+/** {@link PathKind} of `p` on this machine (symlinks followed). */
+export function pathKindOnDisk(p: string): PathKind {
+    try {
+        const st = fs.statSync(p);
+        return st.isDirectory() ? "directory" : st.isFile() ? "file" : "other";
+    } catch {
+        return "missing";
+    }
 }

@@ -6,6 +6,7 @@
  */
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import type { DeployedStack, StackOp } from "../env/plan";
+import { stackStatusSummary } from "../env/render";
 import type { EnvDriver, StackOpResult } from "../env/run";
 import { parseLease } from "./lease";
 import { changeSummary, PulumiStackDriver, pulumiCommandFor, type ProgramSource } from "./pulumiStack";
@@ -73,11 +74,7 @@ export class PulumiEnvDriver implements EnvDriver {
                 const stack = await driver.stack();
                 // the lease by one `stack output` (the Automation API's outputs() runs two), the last update by one `stack history`
                 const [leaseValue, history] = await Promise.all([driver.leaseOutput(), stack.history(1, 1, false)]);
-                const last = history[0];
-                const lease = parseLease(leaseValue);
-                const leaseText = lease === undefined || lease.released !== undefined ? "no release running" : `release running: ${lease.holder} since ${lease.started}, heartbeat ${lease.heartbeat}`;
-                const lastText = last === undefined ? "never updated" : `last ${last.kind} ${last.result} at ${last.endTime ?? last.startTime}`;
-                return { summary: `${lastText}; ${leaseText}` };
+                return { summary: stackStatusSummary(history[0], parseLease(leaseValue)) };
             }
             default: {
                 const never: never = op;

@@ -1,7 +1,7 @@
 /**
  * Text of the environment fan-out: one progress line per finished stack, and the summary table at the end
  * (stack, phase, operation, outcome, seconds, summary; failed and held-back stacks named again below it).
- * Pure: events and results in, text out.
+ * Pure: events and results in, text out. Times are ISO 8601 in UTC ({@link isoUtc}).
  */
 import type { FanoutEvent, FanoutResult } from "./run";
 
@@ -49,4 +49,23 @@ export function renderFanoutSummary(result: FanoutResult): string {
         out.push(`held back: ${skipped.join(", ")}`);
     }
     return `${out.join("\n")}\n`;
+}
+
+/** A time as ISO 8601 in UTC (`2026-01-01T00:00:00.000Z`); text that is no time is kept as it is. */
+export function isoUtc(time: Date | string): string {
+    const t = typeof time === "string" ? Date.parse(time) : time.getTime();
+    return Number.isFinite(t) ? new Date(t).toISOString() : String(time);
+}
+
+/**
+ * The summary of `env status` for one stack: its last update and whether a release holds its lease, every
+ * time in ISO 8601 (UTC).
+ */
+export function stackStatusSummary(
+    last: { kind: string; result: string; startTime: Date; endTime?: Date } | undefined,
+    lease: { holder: string; started: string; heartbeat: string; released?: unknown } | undefined,
+): string {
+    const leaseText = lease === undefined || lease.released !== undefined ? "no release running" : `release running: ${lease.holder} since ${isoUtc(lease.started)}, heartbeat ${isoUtc(lease.heartbeat)}`;
+    const lastText = last === undefined ? "never updated" : `last ${last.kind} ${last.result} at ${isoUtc(last.endTime ?? last.startTime)}`;
+    return `${lastText}; ${leaseText}`;
 }

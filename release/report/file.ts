@@ -7,6 +7,11 @@ import * as path from "node:path";
 import type { RolloutReport } from "../events";
 import { renderReportHtml } from "./render";
 
+/** Where the JSON of the page at `htmlPath` goes: the same path with `.json` instead of `.html`/`.htm` (else `.json` added). */
+export function reportJsonPath(htmlPath: string): string {
+    return htmlPath.replace(/\.html?$/i, "") + ".json";
+}
+
 /**
  * @param report the report to write.
  * @param htmlPath where the page goes; the JSON goes to the same path with `.json` instead of `.html`.
@@ -14,7 +19,7 @@ import { renderReportHtml } from "./render";
  */
 export function writeReportFiles(report: RolloutReport, htmlPath: string): { html: string; json: string } {
     const html = path.resolve(htmlPath);
-    const json = html.replace(/\.html?$/i, "") + ".json";
+    const json = reportJsonPath(html);
     fs.mkdirSync(path.dirname(html), { recursive: true });
     fs.writeFileSync(html, renderReportHtml(report));
     fs.writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);

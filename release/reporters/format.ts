@@ -103,6 +103,10 @@ export function purposeText(purpose: UpdatePurpose, weight: number): string {
 
 /** `step 2/3 (50%)`; `step 2 (50%)` when the steps are not known. */
 export function stepText(stepIndex: number, weight: number, steps: readonly number[] | undefined): string {
+    if (steps !== undefined && steps.length > 0 && stepIndex >= steps.length) {
+        // an inconsistent recorded state (machine.ts stateInconsistency): never "step 8/2"
+        return `step index ${stepIndex}, past the ${steps.length} step${steps.length === 1 ? "" : "s"} (inconsistent)`;
+    }
     const of = steps !== undefined && steps.length > 0 ? `/${steps.length}` : "";
     return `step ${stepIndex + 1}${of} (${weight}%)`;
 }

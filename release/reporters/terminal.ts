@@ -15,6 +15,7 @@
 import type { RolloutState } from "../../contract/release";
 import { Redactor } from "../../contract/redact";
 import type { ReleaseEvent, UpdatePurpose } from "../events";
+import { stepLabel } from "../machine";
 import { formatEvidence } from "../sequential/describe";
 import { clockTime, duration, metricRows, purposeText, stepText } from "./format";
 import type { CliEvent, ServiceStatus, Write } from "./types";
@@ -157,8 +158,14 @@ function statusLines(s: ServiceStatus, stack: string, service: string): string[]
         lines.push("  rollout: none recorded");
     } else {
         const steps = st.steps ?? [];
-        const step = st.stepIndex < 0 ? "before the first step" : stepText(st.stepIndex, steps[st.stepIndex] ?? 0, steps);
-        lines.push(`  rollout: ${st.version} ${st.phase}, ${step}${st.phase === "Progressing" && !st.stepApplied && st.stepIndex >= 0 ? " (update not finished)" : ""}`);
+        if (s.stateProblem !== undefined) {
+            // never "step 8/2": what is inconsistent, and the fix
+            lines.push(`  rollout: ${st.version} ${st.phase}, inconsistent: ${s.stateProblem.problem}`);
+            lines.push(`           fix: ${s.stateProblem.fix}`);
+        } else {
+            const step = st.stepIndex < 0 ? "before the first step" : stepText(st.stepIndex, steps[st.stepIndex] ?? 0, steps);
+            lines.push(`  rollout: ${st.version} ${st.phase}, ${step}${st.phase === "Progressing" && !st.stepApplied && st.stepIndex >= 0 ? " (update not finished)" : ""}`);
+        }
         lines.push(`           checks failed ${st.failedChecks}, inconclusive ${st.inconclusiveChecks}, consecutive errors ${st.errorChecks}; updated ${st.updatedAt}`);
         if (st.message !== undefined) {
             lines.push(`           ${st.message}`);
@@ -178,7 +185,7 @@ export function eventLines(e: CliEvent, before: LiveView): string[] {
     switch (e.type) {
         case "rollout-started": {
             const what = e.resumed
-                ? `rollout resumed (${e.state.phase}, ${e.state.stepIndex < 0 ? "before the first step" : `at step ${e.state.stepIndex + 1}/${e.steps.length}`})`
+                ? `rollout resumed (${e.state.phase}, ${e.state.stepIndex < 0 ? "before the first step" : `at ${stepLabel(e.state, e.steps)}`})`
                 : e.state.phase === "Progressing"
                   ? "rollout started"
                   : e.state.phase === "Promoting"

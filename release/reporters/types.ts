@@ -23,6 +23,8 @@ export interface ServiceStatus {
     faults: Record<string, unknown> | null;
     /** The recorded rollout (`rollouts.<svc>`), null when none was ever recorded. */
     state: RolloutState | null;
+    /** What is inconsistent in the recorded state (release/machine.ts stateInconsistency) and the fix; absent when nothing is. */
+    stateProblem?: { problem: string; fix: string };
     /**
      * One analysis over the last interval at the current weight (the metrics a rollout would judge now);
      * null when it was not measured (no canary version, or `--no-metrics`).

@@ -53,8 +53,11 @@ async function run(argv: string[], h: Harness, extra: Partial<CliIO> = {}, valid
     return { code, ...cio.out };
 }
 
+/** A disk where every path the tests name exists: a directory, or a file for `bin/pulumi` and `.html`. */
+const anyPath = (p: string): "directory" | "file" => (p.endsWith("/bin/pulumi") || p.endsWith(".html") ? "file" : "directory");
+
 function request(argv: string[], env: Record<string, string> = {}): CliRequest {
-    const r = parseArgs(argv, { cwd: "/work/proj", env, stdout: () => undefined, stderr: () => undefined });
+    const r = parseArgs(argv, { cwd: "/work/proj", env, stdout: () => undefined, stderr: () => undefined, pathKind: anyPath });
     if (r.kind !== "request") {
         throw new Error(`expected a request, got exit ${r.exitCode}`);
     }
@@ -135,7 +138,7 @@ describe("mesh-release CLI", () => {
             ["neither --stack nor --env", ["status", "--service", "a"], /give --env <environment> \(the service's stack is <env>.<service>\) or --stack <name>/],
             ["unknown option", ["status", "--stack", "dev", "--service", "a", "--colour"], /unknown option '--colour'/],
             ["--split out of range", ["ab-test", "--stack", "dev", "--service", "a", "--flag", "f", "--split", "150"], /--split is "150"; it must be an integer from 0 to 100/],
-            ["fault percent not a number", ["fault", "delay", "lots", "--stack", "dev", "--service", "a"], /<percent> is "lots"; it must be a number from 0 to 100/],
+            ["fault percent not a number", ["fault", "delay", "lots", "--stack", "dev", "--service", "a"], /<percent> is "lots"; it must be a number greater than 0 and at most 100 \(percent\), such as 10/],
             ["fault delay not a duration", ["fault", "delay", "5", "--stack", "dev", "--service", "a", "--delay", "5 seconds"], /--delay is "5 seconds"/],
             ["fault status out of range", ["fault", "abort", "5", "--stack", "dev", "--service", "a", "--status", "99"], /--status is "99"/],
             ["--program not one of the choices", ["status", "--stack", "dev", "--service", "a", "--program", "remote"], /argument 'remote' is invalid. Allowed choices are auto, local, inline/],
@@ -159,7 +162,7 @@ describe("mesh-release CLI", () => {
             const h = harness();
             const r = await run(["canary", "--stack", "dev", "--service", SVC, "--version", "v2", "--steps", "10,5"], h);
             expect(r.code).to.equal(2);
-            expect(r.stdout).to.include('--steps: --steps is "10,5"; weights must increase strictly (10 then 5)');
+            expect(r.stderr).to.include('--steps: --steps is "10,5"; weights must increase strictly (10 then 5)');
             expect(h.store.updates).to.have.length(0);
         });
     });
@@ -296,10 +299,14 @@ describe("mesh-release CLI", () => {
 
         it("ab-test without a canary version, or with a value Pulumi would type: exit 2, nothing applied", async () => {
             const h = harness();
-            const r = await run(["ab-test", "--stack", "dev", "--service", SVC, "--flag", "x-new", "--value", "true"], h);
+            const r = await run(["ab-test", "--stack", "dev", "--service", SVC, "--flag", "x-new"], h);
             expect(r.code).to.equal(2);
             expect(r.stdout).to.include(`services.${SVC}.canary.version is not set`);
-            expect(r.stdout).to.include('--value is "true"; pulumi config set --path would store it as a boolean');
+            expect(h.store.updates).to.have.length(0);
+            // the value is refused while parsing, before the stack is read
+            const typed = await run(["ab-test", "--stack", "dev", "--service", SVC, "--flag", "x-new", "--value", "true"], h);
+            expect(typed.code).to.equal(2);
+            expect(typed.stderr).to.include('--value is "true"; pulumi config set --path would store it as a boolean');
             expect(h.store.updates).to.have.length(0);
         });
 

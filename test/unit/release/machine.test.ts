@@ -34,7 +34,7 @@ describe("release/machine", () => {
             ["analyzed: next step", { stepIndex: 1, stepApplied: true, stepAnalyzed: true }, { type: "shift", stepIndex: 2, weight: 100 }],
             ["last step analyzed: ask to promote", { stepIndex: 2, stepApplied: true, stepAnalyzed: true }, { type: "confirm-promotion" }],
             ["last step applied, not analyzed: analyze, never promote", { stepIndex: 2, stepApplied: true }, { type: "analyze", stepIndex: 2, weight: 100 }],
-            ["recorded index beyond steps: roll back", { stepIndex: 7, stepApplied: true, stepAnalyzed: true }, { type: "rollback", reason: "recorded step 7 is beyond the 3 steps" }],
+            ["recorded index beyond steps: roll back", { stepIndex: 7, stepApplied: true, stepAnalyzed: true }, { type: "rollback", reason: "the recorded rollout state is inconsistent: the recorded step index 7 (step 8) lies past its recorded steps [10, 50, 100], which have 3 steps" }],
             ["promoting stage 0", { phase: "Promoting" }, { type: "promote", stage: 0 }],
             ["promoting stage 1", { phase: "Promoting", promotionStage: 1 }, { type: "promote", stage: 1 }],
             ["rolling back", { phase: "RollingBack", message: "why" }, { type: "rollback", reason: "why" }],
@@ -174,7 +174,7 @@ describe("release/machine", () => {
                 const p = planStart(st({ phase, stepIndex: 1 }), "v3", [5], T1);
                 expect(p).to.deep.equal({
                     kind: "refuse",
-                    reason: `a rollout of v2 is ${phase} (step 2); v3 cannot start before it ends`,
+                    reason: `a rollout of v2 is ${phase} (step 2/3); v3 cannot start before it ends`,
                     hint: "finish it first: mesh-release canary --version v2 (resume), or mesh-release abort",
                 });
             });

@@ -245,7 +245,7 @@ describe("release/rollout runCanary", () => {
         const r = await runCanary({ service: SVC, version: "v3" }, second.deps);
         expect(r).to.deep.include({
             exitCode: 2,
-            message: "stack dev, service sample-app: a rollout of v2 is Progressing (step 1); v3 cannot start before it ends",
+            message: "stack dev, service sample-app: a rollout of v2 is Progressing (step 1/3); v3 cannot start before it ends",
             hint: "finish it first: mesh-release canary --version v2 (resume), or mesh-release abort",
         });
         expect(store.config).to.deep.equal(snapshot);
