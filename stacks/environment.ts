@@ -7,7 +7,7 @@
 import { show } from "../components/validation";
 import { checkStackConfig, type StackConfigProblem } from "./config";
 import { serviceStackName, shortStackName } from "../contract/project";
-import { checkDelegateNesting, rootRoutes } from "./layout";
+import { checkDelegateNesting, checkServiceStackName, rootRoutes } from "./layout";
 import { stackObjects } from "./meshPlan";
 import { serviceHosts } from "./rules";
 import { tidyProblem } from "../contract/problems";
@@ -92,6 +92,9 @@ export function checkEnvironment(platform: StackConfigInput, services: readonly 
                 },
             ]);
             continue;
+        }
+        if (cfg.platformStack !== "" && shortStackName(cfg.platformStack) === shortStackName(platform.stack)) {
+            at(input.stack, checkServiceStackName(input.stack, cfg));
         }
         if (cfg.platformStack !== "" && shortStackName(cfg.platformStack) !== shortStackName(platform.stack)) {
             at(input.stack, [

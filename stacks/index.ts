@@ -38,7 +38,7 @@ export async function meshProgram(): Promise<MeshStackOutputs> {
         return buildMeshStack(cfg).outputs;
     }
     const platform = await readPlatformOutput(cfg.platformStack);
-    const problems = checkServiceAgainstPlatform(cfg, platform);
+    const problems = checkServiceAgainstPlatform(cfg, platform, pulumi.getStack());
     if (problems.length > 0) {
         throw new StackConfigError(pulumi.getStack(), problems);
     }

@@ -22,6 +22,7 @@
 import { show } from "../components/validation";
 import type { RuleProblem } from "./rules";
 import type { Layout, ServiceConfig, StackConfig } from "../contract/schema";
+import { serviceStackName, shortStackName } from "../contract/project";
 
 /** Top-level keys each layout may set (a key not listed is refused when present in the stack's config). */
 export const LAYOUT_KEYS: Readonly<Record<Layout, readonly (keyof StackConfig)[]>> = {
@@ -152,19 +153,28 @@ export function checkDelegateNesting(service: string, svc: ServiceConfig, roots:
     }
     const prefixes = [...new Set(mine.map((r) => r.prefix))];
     const out: RuleProblem[] = [];
+    // One delegate serves every root that routes to the service (ingress, internal gateway): istiod merges each of its
+    // uri matches with each root's, and drops the route for a root whose prefix it does not start with. So a prefix
+    // must nest in every root prefix of the service, not just in one.
+    const common = prefixes.reduce((a, b) => (b.startsWith(a) ? b : a.startsWith(b) ? a : a), prefixes[0] ?? "/");
     const check = (kind: "uriRoutes" | "redirects", list: readonly { prefix: string }[]): void => {
         list.forEach((u, i) => {
-            if (prefixes.some((root) => nests(u.prefix, root))) {
+            const missed = prefixes.filter((root) => !nests(u.prefix, root));
+            if (missed.length === 0) {
                 return;
             }
             const path = `services.${service}.${kind}[${i}].prefix`;
+            const some = missed.length < prefixes.length;
             out.push({
                 propertyPath: path,
                 reason:
-                    `${path} is ${show(u.prefix)}, which no root route of the platform stack covers (it routes ` +
-                    `${prefixes.map((p) => show(p)).join(", ")} to ${service}); Istio merges a delegate's uri match only when it ` +
-                    "starts with the root route's prefix, so gateway traffic would never take this route while mesh traffic does",
-                fix: `pulumi config set --path '${path}' '${prefixes[0] ?? "/"}...' (a prefix under a root route), or add a root route for ${show(u.prefix)} to ${service} in the platform stack's ingress.routes`,
+                    `${path} is ${show(u.prefix)}, which ${some ? `the root route${missed.length > 1 ? "s" : ""} ${missed.map((p) => show(p)).join(", ")} of the platform stack do${missed.length > 1 ? "" : "es"} not cover` : "no root route of the platform stack covers"} ` +
+                    `(it routes ${prefixes.map((p) => show(p)).join(", ")} to ${service}); istiod merges a delegate's uri match with each root's only when it ` +
+                    `starts with that root's prefix, so ${some ? "that gateway's" : "gateway"} traffic would never take this route while mesh traffic does`,
+                fix:
+                    some
+                        ? `route the service under one prefix on every gateway (the platform stack's ingress.routes and internalGateway.routes), so that ${show(u.prefix)} nests in each, or drop ${path}`
+                        : `pulumi config set --path '${path}' '${common}...' (a prefix under a root route), or add a root route for ${show(u.prefix)} to ${service} in the platform stack's ingress.routes`,
             });
         });
     };
@@ -174,14 +184,44 @@ export function checkDelegateNesting(service: string, svc: ServiceConfig, roots:
 }
 
 /**
- * The check a service stack's program runs on its platform stack's `platform` output before creating
- * anything: the platform stack is one (layout platform) and the delegate nests in the roots that route to
- * it. `platform` is the raw output value (undefined when the stack does not export it).
+ * A service stack's name is `<platformStack>.<svc>` for its one service. Stack names are unique in a project and
+ * backend, so this makes one stack the only owner of each service, whoever runs `pulumi up`: a second stack that
+ * claimed `checkout` would co-own every checkout object (server-side apply adopts them) and its `destroy` would delete
+ * the real service. Checked by the service stack's own program and by the environment check.
  */
-export function checkServiceAgainstPlatform(cfg: StackConfig, platform: unknown): RuleProblem[] {
+export function checkServiceStackName(stack: string, cfg: StackConfig): RuleProblem[] {
+    const names = Object.keys(cfg.services);
+    if (cfg.layout !== "service" || cfg.platformStack === "" || names.length !== 1) {
+        return []; // checkLayout reports those
+    }
+    const svc = names[0] as string;
+    const want = serviceStackName(shortStackName(cfg.platformStack), svc);
+    if (shortStackName(stack) === want) {
+        return [];
+    }
+    return [
+        {
+            propertyPath: `services.${svc}`,
+            reason:
+                `this service stack is ${show(shortStackName(stack))}, but a service stack of ${show(svc)} with platformStack ${show(cfg.platformStack)} must be named ${show(want)}: ` +
+                "stack names are unique, so the name makes this stack the only owner of the service (a second stack holding it would co-own its objects, and destroying that copy would delete the service)",
+            fix: `pulumi stack rename ${want} (if no other stack is named so), or hold in this stack the service its name says`,
+        },
+    ];
+}
+
+/**
+ * The check a service stack's program runs on its platform stack's `platform` output before creating
+ * anything: the stack is named for its service ({@link checkServiceStackName}), the platform stack is one (layout
+ * platform) and the delegate nests in every root that routes to it. `platform` is the raw output value (undefined
+ * when the stack does not export it).
+ */
+export function checkServiceAgainstPlatform(cfg: StackConfig, platform: unknown, stack?: string): RuleProblem[] {
+    const named = stack === undefined ? [] : checkServiceStackName(stack, cfg);
     const p = platform as Partial<PlatformOutputs> | undefined;
     if (p === undefined || p === null || typeof p !== "object" || p.layout !== "platform" || typeof p.namespace !== "string") {
         return [
+            ...named,
             {
                 propertyPath: "platformStack",
                 reason:
@@ -192,5 +232,5 @@ export function checkServiceAgainstPlatform(cfg: StackConfig, platform: unknown)
         ];
     }
     const routes = Array.isArray(p.routes) ? p.routes : [];
-    return Object.entries(cfg.services).flatMap(([name, svc]) => checkDelegateNesting(name, svc, routes));
+    return [...named, ...Object.entries(cfg.services).flatMap(([name, svc]) => checkDelegateNesting(name, svc, routes))];
 }

@@ -23,17 +23,25 @@ const flatConfig = (raw: Raw): Record<string, string> =>
     Object.fromEntries(Object.entries(raw).map(([k, v]) => [`mesh-traffic:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
 
 /** Runs the program with `raw` as the stack's config; returns what it threw (undefined when it did not). */
-async function programError(stacks: typeof Stacks, raw: Raw): Promise<unknown> {
+async function programError(stacks: typeof Stacks, raw: Raw, stack = "unit"): Promise<unknown> {
     const saved = pulumi.runtime.allConfig();
     try {
         pulumi.runtime.setAllConfig(flatConfig(raw));
+        setStackName(stack);
         await stacks.meshProgram();
         return undefined;
     } catch (e) {
         return e;
     } finally {
         pulumi.runtime.setAllConfig(saved);
+        setStackName("unit");
     }
+}
+
+
+/** The stack name the program sees (pulumi.getStack()); the SDK's own test hook, not in its typings. */
+function setStackName(name: string): void {
+    (pulumi.runtime as unknown as { _setStack(name: string): void })._setStack(name);
 }
 
 describe("stack layouts", function () {
@@ -136,6 +144,7 @@ describe("stack layouts", function () {
                 for (const s of env.services) {
                     mesh.rec.reset();
                     pulumi.runtime.setAllConfig(flatConfig(s.config));
+                    setStackName(s.stack); // a service stack is named <platformStack>.<svc> (checkServiceStackName)
                     outputs[s.stack] = await mesh.stacks.meshProgram();
                     await mesh.rec.settled();
                     const objs = istioObjects(mesh.rec);
@@ -148,6 +157,7 @@ describe("stack layouts", function () {
                 }
             } finally {
                 pulumi.runtime.setAllConfig(saved);
+                setStackName("unit");
             }
             const checkout = all.filter((o) => o.metadata.name.startsWith("checkout"));
             expect(checkout.map((o) => `${o.kind}/${o.metadata.name}`).sort()).to.deep.equal([
@@ -231,6 +241,42 @@ describe("stack layouts", function () {
             } finally {
                 mesh.rec.missingStacks.delete("prod-nope");
             }
+        });
+
+        it("a second stack holding a service another stack owns is refused by its own program, whoever runs up: its name is not <platformStack>.<svc>", async () => {
+            const env = environment();
+            mesh.rec.stackOutputs.set("prod", { platform: platformOut.platform });
+            mesh.rec.reset();
+            const err = await programError(mesh.stacks, structuredClone(env.services[0]!.config), "prod.checkout-copy");
+            expect(err).to.be.instanceOf(mesh.stacks.StackConfigError);
+            const e = err as InstanceType<typeof mesh.stacks.StackConfigError>;
+            expect(e.problems.map((p) => p.propertyPath)).to.deep.equal(["services.checkout"]);
+            expect(e.message).to.contain('stack "prod.checkout-copy"');
+            expect(e.message).to.contain('this service stack is "prod.checkout-copy", but a service stack of "checkout" with platformStack "prod" must be named "prod.checkout"');
+            expect(e.message).to.contain("fix: pulumi stack rename prod.checkout");
+            await mesh.rec.settled();
+            expect(mesh.rec.resources.filter((r) => r.type.startsWith("kubernetes:")), "nothing applied").to.deep.equal([]);
+            // the stack the name says is accepted (the case above runs the same config through meshProgram as prod.checkout)
+            expect(await programError(mesh.stacks, structuredClone(env.services[0]!.config), "prod.checkout")).to.equal(undefined);
+            expect(await programError(mesh.stacks, structuredClone(env.services[0]!.config), "organization/mesh-traffic/prod.checkout"), "a fully qualified name").to.equal(undefined);
+        });
+
+        it("a delegate prefix must nest in every root of its service: one delegate serves the ingress and the internal gateway root, and istiod drops it for a root it does not start with", () => {
+            const svc = { uriRoutes: [{ prefix: "/checkout/api" }], redirects: [{ prefix: "/checkout/old" }] } as unknown as Stacks.ServiceConfig;
+            const roots: Stacks.RootRoute[] = [
+                { gateway: "ingress", index: 0, prefix: "/checkout", service: "checkout" },
+                { gateway: "internalGateway", index: 0, prefix: "/internal/checkout", service: "checkout" },
+            ];
+            const p = mesh.stacks.checkDelegateNesting("checkout", svc, roots);
+            expect(p.map((x) => x.propertyPath)).to.deep.equal(["services.checkout.uriRoutes[0].prefix", "services.checkout.redirects[0].prefix"]);
+            expect(p[0]?.reason).to.contain('is "/checkout/api", which the root route "/internal/checkout" of the platform stack does not cover');
+            expect(p[0]?.fix).to.contain("route the service under one prefix on every gateway");
+            // roots that nest in each other: a prefix under both is fine
+            const nested: Stacks.RootRoute[] = [
+                { gateway: "ingress", index: 0, prefix: "/", service: "checkout" },
+                { gateway: "internalGateway", index: 0, prefix: "/checkout", service: "checkout" },
+            ];
+            expect(mesh.stacks.checkDelegateNesting("checkout", svc, nested)).to.deep.equal([]);
         });
 
         it("a service stack whose delegate matches a prefix no root route covers is refused by the program", async () => {
@@ -331,6 +377,14 @@ describe("stack layouts", function () {
             const twin = { stack: "prod.checkout2", config: structuredClone(env.services[0]!.config) };
             const p = mesh.stacks.checkEnvironment(env.platform, [...env.services, twin]);
             expect(p).to.deep.equal([
+                {
+                    stack: "prod.checkout2",
+                    propertyPath: "services.checkout",
+                    reason:
+                        'this service stack is "prod.checkout2", but a service stack of "checkout" with platformStack "prod" must be named "prod.checkout": ' +
+                        "stack names are unique, so the name makes this stack the only owner of the service (a second stack holding it would co-own its objects, and destroying that copy would delete the service)",
+                    fix: "pulumi stack rename prod.checkout (if no other stack is named so), or hold in this stack the service its name says",
+                },
                 {
                     stack: "prod.checkout2",
                     propertyPath: "services.checkout",
