@@ -8,8 +8,9 @@ import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import type { DeployedStack, StackOp } from "../env/plan";
 import { stackStatusSummary } from "../env/render";
 import type { EnvDriver, StackOpResult } from "../env/run";
+import { DriverError } from "./driver";
 import { parseLease } from "./lease";
-import { changeSummary, PulumiStackDriver, pulumiCommandFor, type ProgramSource } from "./pulumiStack";
+import { changeSummary, cliErrorSummary, PulumiStackDriver, pulumiCommandFor, type ProgramSource } from "./pulumiStack";
 
 export interface PulumiEnvDriverOptions {
     workDir: string;
@@ -18,6 +19,9 @@ export interface PulumiEnvDriverOptions {
     envVars?: Record<string, string>;
     onOutput?: (text: string) => void;
 }
+
+/** The service stack program's refusal when its platformStack is a stack the backend does not hold (stacks/index.ts). */
+const NO_PLATFORM_YET = /platformStack is "[^"]*", a stack this backend does not hold/;
 
 export class PulumiEnvDriver implements EnvDriver {
     /** The stacks the backend held at the last {@link deployed}: a stack not among them is created with `stack init` alone. */
@@ -38,7 +42,18 @@ export class PulumiEnvDriver implements EnvDriver {
         return new PulumiStackDriver({ stackName, workDir: this.opts.workDir, program: this.opts.program, pulumiRoot: this.opts.pulumiRoot, envVars: this.opts.envVars, onOutput: this.opts.onOutput, create });
     }
 
+    /** One operation on one stack. A failed CLI command is reported by its diagnostics (cliErrorSummary), not by the
+     * first line of the Automation API's error, which is only `code: <exit code>`. */
     async run(stackName: string, op: StackOp, signal?: AbortSignal): Promise<StackOpResult> {
+        try {
+            return await this.runOp(stackName, op, signal);
+        } catch (err) {
+            if (err instanceof DriverError || !(err instanceof Error)) throw err;
+            throw new Error(cliErrorSummary(err.message));
+        }
+    }
+
+    private async runOp(stackName: string, op: StackOp, signal?: AbortSignal): Promise<StackOpResult> {
         // A stack the project declares but the backend does not hold yet is created by its first up or preview.
         // One CLI process less per new stack: `stack init` without a `stack select` that is known to fail.
         const creates = op === "up" || op === "preview";
@@ -54,9 +69,22 @@ export class PulumiEnvDriver implements EnvDriver {
                 }
             }
             case "preview": {
+                // A preview changes nothing on the backend: a stack it had to create for the preview is removed after it.
+                const isNew = this.known !== undefined && !this.known.has(stackName);
                 const stack = await driver.stack();
-                const r = await stack.preview({ signal, onOutput: this.opts.onOutput });
-                return { summary: changeSummary(r.changeSummary) };
+                try {
+                    const r = await stack.preview({ signal, onOutput: this.opts.onOutput });
+                    return { summary: `${isNew ? "new stack: " : ""}${changeSummary(r.changeSummary)}` };
+                } catch (err) {
+                    const text = cliErrorSummary(err instanceof Error ? err.message : String(err));
+                    // A service stack of a new environment reads a platform stack that is not up yet: nothing is wrong with it.
+                    if (isNew && NO_PLATFORM_YET.test(text)) {
+                        return { summary: "new stack: previewed after its platform stack is up (env up brings the platform up first, then this stack)" };
+                    }
+                    throw new Error(text);
+                } finally {
+                    if (isNew) await stack.workspace.removeStack(stackName).catch(() => undefined);
+                }
             }
             case "destroy": {
                 const stack = await driver.stack();

@@ -128,4 +128,33 @@ describe("CLI processes per driver operation (release/driver/pulumiStack.ts, env
         expect(String(refused)).to.match(/runner-2/);
         expect(calls(log)).to.deep.equal(["version", "stack select", "stack output"]);
     });
+    /** The fake CLI, but `preview` fails as the engine does when the program refuses (exit 255, the diagnostics on stdout). */
+    function failingPreview(message: string): void {
+        const script = fs.readFileSync(path.join(root, "bin", "pulumi"), "utf8").replace(
+            "esac\nexit 0",
+            `  "preview "*) printf 'Previewing update (x):\\n\\nDiagnostics:\\n  pulumi:pulumi:Stack (mesh-traffic-x):\\n    error: ${message}\\n'; exit 255 ;;\nesac\nexit 0`,
+        );
+        fs.writeFileSync(path.join(root, "bin", "pulumi"), script, { mode: 0o755 });
+    }
+
+    it("env preview of a new environment: a service stack whose platform is not up yet is no failure, and the stack the preview created is removed", async () => {
+        failingPreview(
+            'stack "dev.checkout": 1 problem in the mesh-traffic config (nothing was deployed): platformStack is "dev", a stack this backend does not hold (the engine: unknown stack "dev")',
+        );
+        const env = new PulumiEnvDriver({ workDir: dir, pulumiRoot: root, program: { kind: "inline", program: async () => ({}) } });
+        expect(await env.deployed()).to.deep.equal([]);
+        const r = await env.run("dev.checkout", "preview");
+        expect(r.summary).to.equal("new stack: previewed after its platform stack is up (env up brings the platform up first, then this stack)");
+        expect(calls(log), "the stack init'ed for the preview is removed: the backend is as before").to.deep.equal(["version", "stack ls", "stack init", "preview", "stack rm"]);
+    });
+
+    it("a failed preview is reported by the engine's diagnostics, not by the Automation API's first line (code: 255)", async () => {
+        failingPreview("something the program refused");
+        const env = new PulumiEnvDriver({ workDir: dir, pulumiRoot: root, program: { kind: "inline", program: async () => ({}) } });
+        let failed: unknown;
+        await env.run("dev.checkout", "preview").catch((e: unknown) => (failed = e));
+        expect(failed).to.be.instanceOf(Error);
+        expect((failed as Error).message).to.not.match(/^code:/);
+        expect((failed as Error).message).to.include("error: something the program refused");
+    });
 });
