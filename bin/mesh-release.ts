@@ -23,7 +23,7 @@ import { runCli, type Connect, type ConnectEnv } from "../release/cli";
 import { stackValidator } from "../release/env/check";
 import { PulumiEnvDriver } from "../release/driver/envStacks";
 import { environmentCheck } from "../release/env/check";
-import { kubeMeshReader } from "../sim/kube";
+import { kubeLiveReader } from "../release/driver/kubeLive";
 
 const connect: Connect = (common, target, hooks) => {
     const driverFor = (stackName: string): PulumiStackDriver =>
@@ -42,7 +42,7 @@ const connect: Connect = (common, target, hooks) => {
         metrics: prometheusForPolicy,
         validate: stackValidator,
         // The live VirtualService from the API server of the current kubeconfig ($KUBECONFIG or ~/.kube/config).
-        live: { read: async (namespace) => (await (await kubeMeshReader())(namespace)).virtualServices },
+        live: { read: kubeLiveReader() },
     };
 };
 

@@ -21,7 +21,7 @@ import { stackValidator } from "../../../release/env/check";
 import { collectReport } from "../../../release/report/collect";
 import { writeReportFiles } from "../../../release/report/file";
 import { runCanary, type ReleaseDeps, type RolloutResult, type RoutingStep } from "../../../release/rollout";
-import { kubeMeshReader } from "../../../sim/kube";
+import { kubeLiveReader } from "../../../release/driver/kubeLive";
 import { startSimulator, type Simulator } from "../../../sim/simulator";
 import { connectCluster } from "../../support/cluster";
 import { ensureIstiod, IstiodDebug, startEndpointStandIn, type EndpointStandIn } from "../../support/istiod";
@@ -64,7 +64,7 @@ export function releaseDeps(ref: StackRef, emit: (e: ReleaseEvent) => void, extr
         emit,
         validate: stackValidator,
         // The live-split check before each window, as the CLI wires it (the API server of $KUBECONFIG).
-        live: { read: async (namespace) => (await (await kubeMeshReader())(namespace)).virtualServices },
+        live: { read: kubeLiveReader() },
         ...extra,
     };
 }

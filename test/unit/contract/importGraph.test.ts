@@ -74,6 +74,24 @@ describe("contract: one module between the two programs (import graph)", () => {
         expect(edges.filter((e) => e.file === "release/driver/program.ts").map((e) => e.target)).to.include("stacks");
     });
 
+    it("the product (index.ts, bin/, components/, stacks/, release/) reaches no test rig: nothing under sim/ or bench/, nor release/sequential/simulate.ts", () => {
+        const withRoot = [...files, "index.ts"];
+        const rootEdges = importsOf(parse("index.ts")).map((spec) => ({ file: "index.ts", target: resolveFrom("index.ts", spec) }));
+        const all = [...edges, ...rootEdges];
+        const rig = (p: string): boolean => ["sim", "bench"].includes(topFolder(p)) || p === "release/sequential/simulate";
+        // the transitive closure from the product's entry points
+        const seen = new Set<string>();
+        const queue = ["index", "bin/mesh-release", "components/index", "stacks/index", ...withRoot.filter((f) => topFolder(f) === "release").map((f) => f.replace(/\.ts$/, "")).filter((f) => !rig(f))];
+        while (queue.length > 0) {
+            const f = queue.pop() as string;
+            if (seen.has(f)) continue;
+            seen.add(f);
+            for (const e of all.filter((x) => x.file.replace(/\.ts$/, "") === f || x.file === `${f}/index.ts`)) queue.push(e.target);
+        }
+        expect(seen.has("stacks/index") && seen.has("release/rollout"), "the walk reached the product").to.equal(true);
+        expect([...seen].filter(rig), "test rig reached from the product").to.deep.equal([]);
+    });
+
     it("no file under stacks/ imports from release/", () => {
         expect(edges.filter((e) => topFolder(e.file) === "stacks" && topFolder(e.target) === "release")).to.deep.equal([]);
     });
