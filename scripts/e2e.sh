@@ -74,12 +74,6 @@ if [ -z "$ISTIOD_BUILT" ] || [ -n "$NEED_ISTIOCTL" ]; then
     export MESH_ISTIOCTL_BUILD_PID=$ISTIOCTL_PID MESH_ISTIOCTL_BUILD_LOG="$WORK/istioctl-build.log"
   fi
 fi
-# kill_tree PID: TERM the process and its descendants (the build runs a subshell -> toolchain.sh -> go).
-kill_tree() {
-  local c
-  for c in $(pgrep -P "$1" 2>/dev/null); do kill_tree "$c"; done
-  kill -TERM "$1" 2>/dev/null || true
-}
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM

@@ -20,11 +20,6 @@ if ! bash scripts/toolchain.sh --check "${E2E_REQUIRED[@]}" >/dev/null 2>&1; the
   nice -n 10 bash scripts/toolchain.sh build "${E2E_REQUIRED[@]}" >/dev/null 2>"$BG_LOG" &
   BG=$!
 fi
-kill_tree() {
-  local c
-  for c in $(pgrep -P "$1" 2>/dev/null); do kill_tree "$c"; done
-  kill -TERM "$1" 2>/dev/null || true
-}
 stop_bg() {
   if [ -n "$BG" ] && kill -0 "$BG" 2>/dev/null; then
     say "stopping the background tool chain build"

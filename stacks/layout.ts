@@ -156,7 +156,6 @@ export function checkDelegateNesting(service: string, svc: ServiceConfig, roots:
     // One delegate serves every root that routes to the service (ingress, internal gateway): istiod merges each of its
     // uri matches with each root's, and drops the route for a root whose prefix it does not start with. So a prefix
     // must nest in every root prefix of the service, not just in one.
-    const common = prefixes.reduce((a, b) => (b.startsWith(a) ? b : a.startsWith(b) ? a : a), prefixes[0] ?? "/");
     const check = (kind: "uriRoutes" | "redirects", list: readonly { prefix: string }[]): void => {
         list.forEach((u, i) => {
             const missed = prefixes.filter((root) => !nests(u.prefix, root));
@@ -174,7 +173,7 @@ export function checkDelegateNesting(service: string, svc: ServiceConfig, roots:
                 fix:
                     some
                         ? `route the service under one prefix on every gateway (the platform stack's ingress.routes and internalGateway.routes), so that ${show(u.prefix)} nests in each, or drop ${path}`
-                        : `pulumi config set --path '${path}' '${common}...' (a prefix under a root route), or add a root route for ${show(u.prefix)} to ${service} in the platform stack's ingress.routes`,
+                        : `pulumi config set --path '${path}' '${prefixes[0] ?? "/"}...' (a prefix under a root route), or add a root route for ${show(u.prefix)} to ${service} in the platform stack's ingress.routes`,
             });
         });
     };

@@ -7,19 +7,19 @@
 import type { Stack } from "@pulumi/pulumi/automation";
 import type * as k8s from "@kubernetes/client-node";
 import { connectCluster } from "./cluster";
-import { rawRequest, statusMessage } from "../e2e/stack/kubeRaw";
+import { collectionPath, rawRequest, statusMessage } from "../e2e/stack/kubeRaw";
 
-/** Every namespaced kind a stack of ours or a test creates, by its collection URL (networking.istio.io first). */
-const SWEPT: ReadonlyArray<[kind: string, base: string, plural: string]> = [
-    ["VirtualService", "/apis/networking.istio.io/v1", "virtualservices"],
-    ["Gateway", "/apis/networking.istio.io/v1", "gateways"],
-    ["DestinationRule", "/apis/networking.istio.io/v1", "destinationrules"],
-    ["ServiceEntry", "/apis/networking.istio.io/v1", "serviceentries"],
-    ["Sidecar", "/apis/networking.istio.io/v1", "sidecars"],
-    ["WorkloadEntry", "/apis/networking.istio.io/v1", "workloadentries"],
-    ["Deployment", "/apis/apps/v1", "deployments"],
-    ["Service", "/api/v1", "services"],
-    ["Pod", "/api/v1", "pods"],
+/** Every namespaced kind a stack of ours or a test creates (networking.istio.io first). */
+const SWEPT: ReadonlyArray<[kind: string, apiVersion: string]> = [
+    ["VirtualService", "networking.istio.io/v1"],
+    ["Gateway", "networking.istio.io/v1"],
+    ["DestinationRule", "networking.istio.io/v1"],
+    ["ServiceEntry", "networking.istio.io/v1"],
+    ["Sidecar", "networking.istio.io/v1"],
+    ["WorkloadEntry", "networking.istio.io/v1"],
+    ["Deployment", "apps/v1"],
+    ["Service", "v1"],
+    ["Pod", "v1"],
 ];
 
 /**
@@ -28,8 +28,8 @@ const SWEPT: ReadonlyArray<[kind: string, base: string, plural: string]> = [
  */
 export async function sweepNamespace(namespace: string, kc: k8s.KubeConfig = connectCluster().kubeConfig): Promise<string[]> {
     const problems: string[] = [];
-    for (const [kind, base, plural] of SWEPT) {
-        const url = `${base}/namespaces/${encodeURIComponent(namespace)}/${plural}`;
+    for (const [kind, apiVersion] of SWEPT) {
+        const url = collectionPath({ apiVersion, kind, metadata: { name: "", namespace } });
         try {
             if (kind === "Service") {
                 const list = await rawRequest(kc, "GET", url, undefined);

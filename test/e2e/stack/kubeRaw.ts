@@ -39,6 +39,7 @@ const PLURALS: Record<string, string> = {
     Pod: "pods",
     Secret: "secrets",
     WorkloadEntry: "workloadentries",
+    Sidecar: "sidecars",
 };
 
 /** The collection URL path of an object's kind in its namespace, e.g. /apis/networking.istio.io/v1/namespaces/ns/gateways. */

@@ -9,30 +9,15 @@ import { expect } from "chai";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { parseArgs, runCli, type CliIO } from "../../../release/cli";
+import { parseArgs } from "../../../release/cli";
 import { isoUtc, stackStatusSummary } from "../../../release/env/render";
 import { writeReportFiles } from "../../../release/report/file";
 import { valueAt } from "../../../contract/paths";
-import { harness, stackConfig, SVC, type Harness } from "../release/fakes";
+import { harness, runCliOn, stackConfig, SVC, type Harness } from "../release/fakes";
 import { collectReport } from "../../../release/report/collect";
 import { promotedRun } from "../report/fixtures";
 
-async function run(argv: string[], h: Harness): Promise<{ code: number; stdout: string; stderr: string }> {
-    let stdout = "";
-    let stderr = "";
-    const io: CliIO = {
-        stdout: (s) => (stdout += s),
-        stderr: (s) => (stderr += s),
-        tty: false,
-        cwd: "/work/proj",
-        env: {},
-        tickMs: 0,
-        now: () => h.clock.now(),
-        connect: () => ({ driver: h.driver, metrics: () => h.metrics, clock: h.clock }),
-    };
-    const code = await runCli(argv, io);
-    return { code, stdout, stderr };
-}
+const run = runCliOn;
 
 function withCanary(): Harness {
     const cfg = stackConfig();

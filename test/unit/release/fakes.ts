@@ -8,6 +8,7 @@ import type { Clock } from "../../../release/clock";
 import type { ReleaseEvent } from "../../../release/events";
 import { MetricsError, type MetricsProvider, type SeriesSample } from "../../../release/metrics/provider";
 import type { ReleaseDeps } from "../../../release/rollout";
+import { runCli, type CliIO } from "../../../release/cli";
 
 export const SVC = "sample-app";
 
@@ -148,4 +149,22 @@ export function failAttempts(...attempts: number[]): (n: number) => DriverError[
 /** Events of one type, typed. */
 export function ofType<T extends ReleaseEvent["type"]>(events: readonly ReleaseEvent[], type: T): Extract<ReleaseEvent, { type: T }>[] {
     return events.filter((e): e is Extract<ReleaseEvent, { type: T }> => e.type === type);
+}
+
+/** `mesh-release <argv>` through the CLI's library entry on a harness: exit code, stdout and stderr. */
+export async function runCliOn(argv: string[], h: Harness): Promise<{ code: number; stdout: string; stderr: string }> {
+    let stdout = "";
+    let stderr = "";
+    const io: CliIO = {
+        stdout: (s) => (stdout += s),
+        stderr: (s) => (stderr += s),
+        tty: false,
+        cwd: "/work/proj",
+        env: {},
+        tickMs: 0,
+        now: () => h.clock.now(),
+        connect: () => ({ driver: h.driver, metrics: () => h.metrics, clock: h.clock }),
+    };
+    const code = await runCli(argv, io);
+    return { code, stdout, stderr };
 }

@@ -10,12 +10,11 @@
  */
 import { expect } from "chai";
 import type { RolloutState } from "../../../contract/release";
-import { runCli, type CliIO } from "../../../release/cli";
 import { decide, initialState, planRollback, stateInconsistency, stepLabel, transition, type MachinePolicy } from "../../../release/machine";
 import { valueAt } from "../../../contract/paths";
 import { runRollout } from "../../../release/rollout";
 import { stepText } from "../../../release/reporters/format";
-import { harness, ofType, stackConfig, SVC, type Harness } from "./fakes";
+import { harness, ofType, runCliOn, stackConfig, SVC, type Harness } from "./fakes";
 
 const T0 = "2026-01-01T00:00:00.000Z";
 const policy: MachinePolicy = { steps: [10, 50, 100], failureLimit: 0, inconclusiveLimit: 1, errorLimit: 1 };
@@ -35,22 +34,7 @@ function recorded(h: Harness): RolloutState {
     return JSON.parse(valueAt(h.store.config, ["rollouts", SVC]) as string) as RolloutState;
 }
 
-async function cli(argv: string[], h: Harness): Promise<{ code: number; stdout: string; stderr: string }> {
-    let stdout = "";
-    let stderr = "";
-    const io: CliIO = {
-        stdout: (s) => (stdout += s),
-        stderr: (s) => (stderr += s),
-        tty: false,
-        cwd: "/work/proj",
-        env: {},
-        tickMs: 0,
-        now: () => h.clock.now(),
-        connect: () => ({ driver: h.driver, metrics: () => h.metrics, clock: h.clock }),
-    };
-    const code = await runCli(argv, io);
-    return { code, stdout, stderr };
-}
+const cli = runCliOn;
 
 describe("an inconsistent recorded rollout state (step index past its steps)", () => {
     describe("release/machine (pure)", () => {
