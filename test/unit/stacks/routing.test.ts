@@ -107,6 +107,74 @@ describe("routing: Istio's own objects as stack config", function () {
         });
     });
 
+    describe("release: a routing VirtualService carries a service's own routes, the split mesh-release moves", () => {
+        const app = { image: "app:{version}", port: 8080, stable: { version: "v1" }, canary: { version: "v2", weight: 20 }, pins: [{ header: "x-canary", exact: "yes" }] };
+        const posts = { match: [{ method: { exact: "POST" } }], route: [{ destination: { host: "sample-app", subset: "stable" } }] };
+        const withRelease = (vs: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+            namespace: "shop",
+            createNamespace: false,
+            services: { "sample-app": app },
+            routing: { virtualServices: { "sample-app": vs } },
+            ...extra,
+        });
+        const mesh = stacksUnderMocks();
+
+        it("a mesh VirtualService with its own route first, then the service's pins and weighted catch-all; the service emits no VirtualService of its own", async () => {
+            const cfg = parseStackConfig("test", withRelease({ hosts: ["sample-app"], http: [posts, { release: "sample-app" }] }));
+            mesh.rec.reset();
+            mesh.stacks.buildMeshStack(cfg);
+            await mesh.rec.settled();
+            const vss = mesh.rec.resources.filter((r) => r.type === "kubernetes:networking.istio.io/v1:VirtualService");
+            expect(vss.map((r) => (r.inputs["metadata"] as { name: string }).name)).to.deep.equal(["sample-app"]);
+            const http = (vss[0]?.inputs["spec"] as { http: { name?: string; route?: { destination: { subset?: string }; weight?: number }[] }[] }).http;
+            expect(http[0]).to.deep.equal(posts);
+            expect(http.map((r) => r.name)).to.deep.equal([undefined, ...http.slice(1).map((r) => r.name)]);
+            const catchAll = http.find((r) => r.name === "catch-all");
+            expect(catchAll?.route?.map((d) => [d.destination.subset, d.weight])).to.deep.equal([["stable", 80], ["canary", 20]]);
+            expect(http.length).to.be.greaterThan(2);
+            for (const o of mesh.rec.resources.filter((r) => String(r.type).startsWith("kubernetes:networking.istio.io/v1:"))) {
+                expect(mesh.schema.validate({ apiVersion: o.inputs["apiVersion"], kind: o.inputs["kind"], metadata: o.inputs["metadata"], spec: o.inputs["spec"] })).to.deep.equal([]);
+            }
+        });
+
+        it("a gateway-bound VirtualService gets the service's routes; the service keeps its mesh VirtualService", async () => {
+            const cfg = parseStackConfig("test", withRelease({ hosts: ["shop.example.com"], gateways: ["public"], http: [{ release: "sample-app" }] }, {
+                routing: {
+                    gateways: { public: { selector: { istio: "ingressgateway" }, servers: [{ port: { number: 80, name: "http", protocol: "HTTP" }, hosts: ["shop.example.com"] }] } },
+                    virtualServices: { "shop-public": { hosts: ["shop.example.com"], gateways: ["public"], http: [{ release: "sample-app" }] } },
+                },
+            }));
+            mesh.rec.reset();
+            mesh.stacks.buildMeshStack(cfg);
+            await mesh.rec.settled();
+            const vss = mesh.rec.resources.filter((r) => r.type === "kubernetes:networking.istio.io/v1:VirtualService");
+            expect(vss.map((r) => (r.inputs["metadata"] as { name: string }).name).sort()).to.deep.equal(["sample-app", "shop-public"]);
+            const own = (vss.find((r) => (r.inputs["metadata"] as { name: string }).name === "sample-app")?.inputs["spec"] as { http: unknown[] }).http;
+            const gw = (vss.find((r) => (r.inputs["metadata"] as { name: string }).name === "shop-public")?.inputs["spec"] as { http: unknown[] }).http;
+            expect(gw).to.deep.equal(own);
+        });
+
+        const bad: [string, Record<string, unknown>, string, RegExp][] = [
+            ["a service the stack does not have, with a did-you-mean", withRelease({ hosts: ["sample-app"], http: [{ release: "sample-ap" }] }), "routing.virtualServices.sample-app.http[0].release", /did you mean "sample-app"/],
+            ["release with other fields", withRelease({ hosts: ["sample-app"], http: [{ release: "sample-app", timeout: "5s" }] }), "routing.virtualServices.sample-app.http[0]", /takes no other field/],
+            ["two releases in one VirtualService", withRelease({ hosts: ["sample-app"], http: [{ release: "sample-app" }, { release: "sample-app" }] }), "routing.virtualServices.sample-app.http[1].release", /never match/],
+            ["a mesh release that leaves a host of the service unrouted", withRelease({ hosts: ["sample-app"], http: [{ release: "sample-app" }] }, { services: { "sample-app": { ...app, hosts: ["sample-app", "app.shop.svc.cluster.local"] } } }), "routing.virtualServices.sample-app.hosts", /list every host of the service/],
+        ];
+        for (const [what, raw, path, rule] of bad) {
+            it(`refused: ${what}`, () => {
+                const problems = problemsOf(raw);
+                const p = problems.find((x) => x.propertyPath === path);
+                expect(p, JSON.stringify(problems, null, 1)).to.not.equal(undefined);
+                expect(p?.reason).to.match(rule);
+            });
+        }
+
+        it("refused in a platform stack, which has no services", () => {
+            const problems = problemsOf({ layout: "platform", namespace: "shop", routing: { gateways: { public: { selector: { istio: "ingressgateway" }, servers: [{ port: { number: 80, name: "http", protocol: "HTTP" }, hosts: ["*"] }] } }, virtualServices: { gw: { hosts: ["*"], gateways: ["public"], http: [{ release: "sample-app" }] } } } });
+            expect(problems.find((p) => p.propertyPath === "routing.virtualServices.gw.http[0].release")?.reason).to.match(/platform stack has no services/);
+        });
+    });
+
     describe("under mocks: each object is emitted once, by name, spec verbatim", () => {
         const mesh = stacksUnderMocks();
 
