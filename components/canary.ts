@@ -69,6 +69,12 @@ export interface CanaryArgs {
      * ({@link CanaryPlan.http}). Default true.
      */
     virtualService?: boolean;
+    /**
+     * Istio http routes (networking.istio.io/v1 HTTPRoute, any match and action) placed before the canary's own
+     * routes in its VirtualService (or its delegate): what they match never reaches the canary's pins or split.
+     * Checked against Istio's CRD schema. Default none.
+     */
+    routesBefore?: Record<string, unknown>[];
 }
 
 export class Canary extends pulumi.ComponentResource {

@@ -200,6 +200,8 @@ function referenceProblems(args: IstioRoutingArgs): Problem[] {
             } else if (ctx.serviceRoutes?.[svc] === undefined) {
                 const guess = didYouMean(svc, Object.keys(ctx.serviceRoutes ?? {}));
                 out.push(problem(p, svc, `it must name a service of this stack (a key of services: ${Object.keys(ctx.serviceRoutes ?? {}).map((x) => show(x)).join(", ") || "none"})${guess === undefined ? "" : `; did you mean ${show(guess)}?`}`));
+            } else if (k === 0 && index < list(spec["http"]).length - 1) {
+                out.push(problem(p, svc, `http routes follow it (from http[${index + 1}]): the release ends with the service's weighted catch-all, which takes every request left, so they would never match; move them before the release`));
             } else if (k > 0) {
                 out.push(problem(p, svc, `this VirtualService already releases ${show(releases[0]?.svc)} at http[${releases[0]?.index ?? 0}], whose weighted catch-all takes every request left: a second release would never match; use one release per VirtualService`));
             }

@@ -28,6 +28,7 @@ import { isUnder, mentionOf, setFix } from "../contract/paths";
 import { uniqueProblems } from "../contract/problems";
 import type { ServiceConfig, StackConfig, TrafficPolicyConfig } from "../contract/schema";
 import { delegateName, platformOutputs, type PlatformOutputs } from "./layout";
+import { serviceRoutesBefore } from "./serviceRouting";
 import type { RuleProblem } from "./rules";
 
 /** Component names: fixed, so URNs never depend on config order. */
@@ -174,7 +175,12 @@ export function planMeshStack(
             createNamespace: false,
             skipAwait: cfg.skipAwait,
             workloads: services.map(([name, svc]) => ({ service: name, args: workloadsArgs(name, svc, cfg, namespace) })),
-            canaries: services.map(([name, svc]) => ({ service: name, args: canaryArgs(name, svc, namespace, claims, true) })),
+            canaries: services.map(([name, svc]) => {
+                // The service's route table (routing.virtualServices.<svc>, stacks/serviceRouting.ts) goes first in its delegate.
+                const before = serviceRoutesBefore(cfg, name);
+                const args = canaryArgs(name, svc, namespace, claims, true);
+                return { service: name, args: before === undefined || before.length === 0 ? args : { ...args, routesBefore: before } };
+            }),
             ingress: undefined,
             internalGateway: undefined,
             egress: undefined,
@@ -311,7 +317,7 @@ export function checkMeshPlan(cfg: StackConfig): RuleProblem[] {
     }
     for (const c of plan.canaries) {
         const p = `services.${c.service}`;
-        out.push(...atConfig(planCanary(c.service, c.args).problems, [ns, ["service", p]], p));
+        out.push(...atConfig(planCanary(c.service, c.args).problems, [ns, ["service", p], ["routesBefore", `routing.virtualServices.${c.service}.http`]], p));
     }
     if (plan.ingress !== undefined && cfg.ingress.tls !== undefined) {
         // A missing ingress.tls is reported once, by rules.ts.

@@ -9,6 +9,8 @@ import { checkStackConfig, type StackConfigProblem } from "../../../stacks/confi
 import { sampleObjects, TRAFFIC_SAMPLE_FILES, type SampleObject } from "../../support/istioSamples";
 import { stacksUnderMocks } from "../../support/stacksUnderMocks";
 import { parseStackConfig } from "../../../stacks/readConfig";
+import { platformOutputs } from "../../../stacks/layout";
+import { prodEnvironment } from "../../support/environments";
 
 type Routing = Record<string, Record<string, Record<string, unknown>>>;
 
@@ -100,11 +102,6 @@ describe("routing: Istio's own objects as stack config", function () {
             });
         }
 
-        it("a service stack refuses routing and names the platform stack as its place", () => {
-            const problems = problemsOf({ layout: "service", platformStack: "dev", services: { "sample-app": { image: "app:{version}", stable: { version: "v1" } } }, routing: { virtualServices: { r: reviewsVs } } });
-            const p = problems.find((x) => x.propertyPath === "routing");
-            expect(p?.reason, JSON.stringify(problems)).to.match(/platform stack/);
-        });
     });
 
     describe("release: a routing VirtualService carries a service's own routes, the split mesh-release moves", () => {
@@ -173,6 +170,48 @@ describe("routing: Istio's own objects as stack config", function () {
             const problems = problemsOf({ layout: "platform", namespace: "shop", routing: { gateways: { public: { selector: { istio: "ingressgateway" }, servers: [{ port: { number: 80, name: "http", protocol: "HTTP" }, hosts: ["*"] }] } }, virtualServices: { gw: { hosts: ["*"], gateways: ["public"], http: [{ release: "sample-app" }] } } } });
             expect(problems.find((p) => p.propertyPath === "routing.virtualServices.gw.http[0].release")?.reason).to.match(/platform stack has no services/);
         });
+    });
+
+    describe("a service stack's route table: routing.virtualServices.<svc>, carried by its delegate", () => {
+        const env = prodEnvironment();
+        const checkout = env.services[0]?.config as Record<string, unknown>;
+        const posts = { match: [{ method: { exact: "POST" } }], route: [{ destination: { host: "checkout", subset: "stable" } }], timeout: "3s" };
+        const withTable = (table: Record<string, unknown>): Record<string, unknown> => ({ ...checkout, routing: table });
+        const mesh = stacksUnderMocks();
+
+        it("its routes come first in the delegate (which gateway roots and the mesh root both delegate to), then the service's pins and split", async () => {
+            const platform = platformOutputs(parseStackConfig("prod", env.platform.config));
+            const cfg = parseStackConfig("prod.checkout", withTable({ virtualServices: { checkout: { http: [posts, { release: "checkout" }] } } }));
+            mesh.rec.reset();
+            mesh.stacks.buildMeshStack(cfg, platform);
+            await mesh.rec.settled();
+            const vss = mesh.rec.resources.filter((r) => r.type === "kubernetes:networking.istio.io/v1:VirtualService");
+            const byName = (n: string): { http: Record<string, unknown>[] } | undefined => vss.find((r) => (r.inputs["metadata"] as { name: string }).name === n)?.inputs["spec"] as { http: Record<string, unknown>[] } | undefined;
+            const delegate = byName("checkout-delegate");
+            expect(delegate?.http[0]).to.deep.equal(posts);
+            expect(delegate?.http.some((r) => r["name"] === "catch-all")).to.equal(true);
+            expect(byName("checkout")?.http).to.deep.equal([{ delegate: { name: "checkout-delegate", namespace: "shop" } }]);
+            expect(vss.map((r) => (r.inputs["metadata"] as { name: string }).name).sort()).to.deep.equal(["checkout", "checkout-delegate"]);
+        });
+
+        const bad: [string, Record<string, unknown>, string, RegExp][] = [
+            ["a DestinationRule (the platform stack's)", { destinationRules: { x: reviewsDr } }, "routing.destinationRules", /belong in the platform stack/],
+            ["a VirtualService named otherwise", { virtualServices: { other: { http: [{ release: "checkout" }] } } }, "routing.virtualServices.other", /named like its service \("checkout"\)/],
+            ["gateways", { virtualServices: { checkout: { gateways: ["shop/ingress"], http: [{ release: "checkout" }] } } }, "routing.virtualServices.checkout.gateways", /platform stack binds gateways/],
+            ["tcp routes, which a delegate cannot carry", { virtualServices: { checkout: { tcp: [{ route: [{ destination: { host: "checkout" } }] }], http: [{ release: "checkout" }] } } }, "routing.virtualServices.checkout.tcp", /drops tcp routes from a delegate/],
+            ["no release at the end", { virtualServices: { checkout: { http: [posts] } } }, "routing.virtualServices.checkout.http", /must end with the route \{ release: checkout \}/],
+            ["other hosts", { virtualServices: { checkout: { hosts: ["cart"], http: [{ release: "checkout" }] } } }, "routing.virtualServices.checkout.hosts", /the service's own hosts/],
+            ["a subset the service does not have", { virtualServices: { checkout: { http: [{ route: [{ destination: { host: "checkout", subset: "v9" } }] }, { release: "checkout" }] } } }, "routing.virtualServices.checkout.http[0].route[0].destination.subset", /defines no subset "v9"/],
+            ["a route after the release", { virtualServices: { checkout: { http: [{ release: "checkout" }, posts] } } }, "routing.virtualServices.checkout.http[0].release", /would never match/],
+        ];
+        for (const [what, table, path, rule] of bad) {
+            it(`refused: ${what}`, () => {
+                const problems = problemsOf(withTable(table));
+                const p = problems.find((x) => x.propertyPath === path);
+                expect(p, JSON.stringify(problems, null, 1)).to.not.equal(undefined);
+                expect(p?.reason).to.match(rule);
+            });
+        }
     });
 
     describe("under mocks: each object is emitted once, by name, spec verbatim", () => {
