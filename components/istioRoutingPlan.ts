@@ -74,7 +74,8 @@ function localName(host: string, namespace: string): string | undefined {
 }
 
 /** The canonical form of a host for comparisons: a local service's short name, else the host. */
-const canonical = (host: string, namespace: string): string => localName(host, namespace) ?? host;
+export const canonicalHost = (host: string, namespace: string): string => localName(host, namespace) ?? host;
+const canonical = canonicalHost;
 
 const HTTP_PROTOCOLS = new Set(["HTTP", "HTTP2", "GRPC", "GRPC-WEB", "HTTP_PROXY"]);
 

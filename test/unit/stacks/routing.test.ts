@@ -10,6 +10,7 @@ import { sampleObjects, TRAFFIC_SAMPLE_FILES, type SampleObject } from "../../su
 import { stacksUnderMocks } from "../../support/stacksUnderMocks";
 import { parseStackConfig } from "../../../stacks/readConfig";
 import { platformOutputs } from "../../../stacks/layout";
+import { checkEnvironment } from "../../../stacks/environment";
 import { prodEnvironment } from "../../support/environments";
 
 type Routing = Record<string, Record<string, Record<string, unknown>>>;
@@ -192,6 +193,20 @@ describe("routing: Istio's own objects as stack config", function () {
             expect(delegate?.http.some((r) => r["name"] === "catch-all")).to.equal(true);
             expect(byName("checkout")?.http).to.deep.equal([{ delegate: { name: "checkout-delegate", namespace: "shop" } }]);
             expect(vss.map((r) => (r.inputs["metadata"] as { name: string }).name).sort()).to.deep.equal(["checkout", "checkout-delegate"]);
+        });
+
+        it("the environment refuses a platform routing object for a host a service stack owns; a gateway-bound one is fine", () => {
+            const e = prodEnvironment();
+            e.platform.config["routing"] = {
+                destinationRules: { "checkout-policy": { host: "checkout.shop.svc.cluster.local", trafficPolicy: { loadBalancer: { simple: "RANDOM" } } } },
+                virtualServices: {
+                    mine: { hosts: ["checkout"], http: [{ route: [{ destination: { host: "checkout" } }] }] },
+                    edge: { hosts: ["checkout"], gateways: ["ingress"], http: [{ route: [{ destination: { host: "checkout" } }] }] },
+                },
+            };
+            const problems = checkEnvironment(e.platform, e.services);
+            expect(problems.map((p) => `${p.stack} ${p.propertyPath}`)).to.deep.equal(["prod routing.virtualServices.mine.hosts[0]", "prod routing.destinationRules.checkout-policy.host"]);
+            expect(problems[0]?.reason).to.match(/a host of service checkout \(stack "prod.checkout"\)/);
         });
 
         const bad: [string, Record<string, unknown>, string, RegExp][] = [
