@@ -81,6 +81,26 @@ describe("routing: Istio's own objects as stack config", function () {
         }
     });
 
+    describe("key material pasted into a routing object is refused and never echoed", () => {
+        const pem = `-----BEGIN PRIVATE KEY-----\n${"MIIEvQIBADANBgkqhkiG9w0BAQEFAASC".repeat(8)}\n-----END PRIVATE KEY-----`;
+        const gw = (tls: Record<string, unknown>): unknown => ({ gateways: { public: { selector: { istio: "ingressgateway" }, servers: [{ port: { number: 443, name: "https", protocol: "HTTPS" }, hosts: ["*"], tls }] } } });
+        const cases: [string, unknown, string][] = [
+            ["a Gateway's credentialName", gw({ mode: "SIMPLE", credentialName: pem }), "routing.gateways.public.servers[0].tls.credentialName"],
+            ["a Gateway's credentialNames", gw({ mode: "SIMPLE", credentialNames: ["ok-name", pem] }), "routing.gateways.public.servers[0].tls.credentialNames"],
+            ["a Gateway's privateKey", gw({ mode: "SIMPLE", serverCertificate: "/etc/certs/cert.pem", privateKey: pem }), "routing.gateways.public.servers[0].tls.privateKey"],
+            ["a DestinationRule's clientCertificate", { destinationRules: { ext: { host: "api.example.com", trafficPolicy: { tls: { mode: "MUTUAL", clientCertificate: pem, privateKey: "/etc/k.pem" } } } } }, "routing.destinationRules.ext.trafficPolicy.tls.clientCertificate"],
+        ];
+        for (const [what, routing, path] of cases) {
+            it(what, () => {
+                const problems = routingProblems(routing);
+                const p = problems.find((x) => x.propertyPath === path);
+                expect(p, JSON.stringify(problems, null, 1)).to.not.equal(undefined);
+                expect(p?.reason).to.match(/key material/);
+                expect(JSON.stringify(problems)).to.not.include("MIIEvQIBADANBgkqhkiG9w0BAQEFAASC");
+            });
+        }
+    });
+
     describe("bad input: what Istio would accept and then ignore", () => {
         const cases: [string, unknown, Record<string, unknown>, string, RegExp][] = [
             ["a subset the host's DestinationRule does not define", { destinationRules: { reviews: reviewsDr }, virtualServices: { reviews: { hosts: ["reviews"], http: [{ route: [{ destination: { host: "reviews", subset: "v3" } }] }] } } }, {}, "routing.virtualServices.reviews.http[0].route[0].destination.subset", /defines no subset "v3".*503/],
