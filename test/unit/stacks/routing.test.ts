@@ -249,6 +249,33 @@ describe("routing: Istio's own objects as stack config", function () {
         }
     });
 
+    describe("services.<svc>.deploy false: workloads deployed elsewhere (Helm, another stack), routed and released here", () => {
+        const mesh = stacksUnderMocks();
+        const helm = { deploy: false, port: 9080, stable: { version: "v1" }, canary: { version: "v2", weight: 10 } };
+
+        it("makes no Deployment and no Service, only the DestinationRule (subsets by version label) and the VirtualService", async () => {
+            const cfg = parseStackConfig("test", { namespace: "bookinfo", createNamespace: false, services: { reviews: helm } });
+            mesh.rec.reset();
+            mesh.stacks.buildMeshStack(cfg);
+            await mesh.rec.settled();
+            expect(mesh.rec.byType("kubernetes:apps/v1:Deployment")).to.deep.equal([]);
+            expect(mesh.rec.byType("kubernetes:core/v1:Service")).to.deep.equal([]);
+            const dr = mesh.rec.byType("kubernetes:networking.istio.io/v1:DestinationRule")[0]?.inputs["spec"] as { subsets: { name: string; labels: Record<string, string> }[] };
+            expect(dr.subsets.map((x) => [x.name, x.labels["version"]])).to.deep.equal([["stable", "v1"], ["canary", "v2"]]);
+            expect(mesh.rec.byType("kubernetes:networking.istio.io/v1:VirtualService")).to.have.length(1);
+        });
+
+        it("refused: a deployed service without an image; settings that only workloads made here would use", () => {
+            const missing = problemsOf({ namespace: "x", services: { reviews: { stable: { version: "v1" } } } });
+            expect(missing.map((p) => p.propertyPath)).to.deep.equal(["services.reviews.image"]);
+            expect(missing[0]?.reason).to.match(/required while services.reviews.deploy is true/);
+            expect(missing[0]?.fix).to.match(/deploy' false/);
+            const unused = problemsOf({ namespace: "x", services: { reviews: { ...helm, image: "r:{version}", stable: { version: "v1", replicas: 2 } } } });
+            expect(unused.map((p) => p.propertyPath)).to.deep.equal(["services.reviews.image", "services.reviews.stable.replicas"]);
+            expect(unused[0]?.reason).to.match(/deploy is false: this stack makes no workloads/);
+        });
+    });
+
     describe("under mocks: each object is emitted once, by name, spec verbatim", () => {
         const mesh = stacksUnderMocks();
 
