@@ -26,7 +26,7 @@
  * - a configmap:// credentialName's namespace is compared with `opts.namespace` when it is given, as istiod
  *   compares it with the object's namespace; without it the rule is skipped.
  */
-import { checkRe2, parseGoDuration, show } from "./validation";
+import { checkRe2, parseGoDuration, RETRY_ON_CONDITIONS, show } from "./validation";
 
 /** The five kinds of the `routing` key. */
 export type IstioKind = "VirtualService" | "DestinationRule" | "ServiceEntry" | "Gateway" | "Sidecar";
@@ -711,24 +711,7 @@ const HTTP_STATUS_CODES = new Set([
     505, 506, 507, 508, 510, 511,
 ]);
 
-const RETRY_ON_POLICIES = new Set([
-    "5xx",
-    "gateway-error",
-    "reset",
-    "reset-before-request",
-    "connect-failure",
-    "retriable-4xx",
-    "refused-stream",
-    "retriable-status-codes",
-    "retriable-headers",
-    "envoy-ratelimited",
-    "http3-post-connect-failure",
-    "cancelled",
-    "deadline-exceeded",
-    "internal",
-    "resource-exhausted",
-    "unavailable",
-]);
+const RETRY_ON_POLICIES = new Set(RETRY_ON_CONDITIONS);
 
 const GRPC_STATUSES = new Set([
     "OK",
@@ -934,7 +917,7 @@ function validateHTTPRoute(f: Findings, p: Path, route: Json, inDelegate: boolea
     checkRetries(f, [...p, "retries"], obj(route.retries));
     checkRewrite(f, [...p, "rewrite"], obj(route.rewrite));
     checkAuthorityRewrite(f, p, obj(route.rewrite), obj(route.headers));
-    checkHTTPRouteDestinations(f, [...p, "route"], arr(route.route));
+    checkRouteDestinations(f, [...p, "route"], arr(route.route), true);
     if (present(route, "timeout")) {
         checkDuration(f, [...p, "timeout"], route.timeout);
     }
@@ -1204,7 +1187,8 @@ function checkRewrite(f: Findings, p: Path, rewrite: Json | undefined): void {
     }
 }
 
-function checkHTTPRouteDestinations(f: Findings, p: Path, destinations: unknown[]): void {
+/** validateHTTPRouteDestinations (`headers`: an HTTP route's destinations carry header operations) and validateRouteDestinations. */
+function checkRouteDestinations(f: Findings, p: Path, destinations: unknown[], headers = false): void {
     let total = 0;
     destinations.forEach((d, i) => {
         const dp = [...p, i];
@@ -1216,30 +1200,8 @@ function checkHTTPRouteDestinations(f: Findings, p: Path, destinations: unknown[
         if (!has(dest, "destination")) {
             f.error(dp, "a route entry needs a destination");
         }
-        checkHeaderOperations(f, [...dp, "headers"], obj(dest.headers));
-        checkDestination(f, [...dp, "destination"], obj(dest.destination));
-        const weight = num(dest.weight);
-        if (weight < 0) {
-            f.error([...dp, "weight"], `weight ${show(weight)} is negative; a weight must be at least 0`);
-        }
-        total += weight;
-    });
-    if (destinations.length > 1 && total === 0) {
-        f.error(p, "the weights of the route's destinations sum to 0; with more than one destination, at least one needs a weight above 0");
-    }
-}
-
-function checkRouteDestinations(f: Findings, p: Path, destinations: unknown[]): void {
-    let total = 0;
-    destinations.forEach((d, i) => {
-        const dp = [...p, i];
-        const dest = obj(d);
-        if (dest === undefined) {
-            f.error(dp, "a route destination may not be null");
-            return;
-        }
-        if (!has(dest, "destination")) {
-            f.error(dp, "a route entry needs a destination");
+        if (headers) {
+            checkHeaderOperations(f, [...dp, "headers"], obj(dest.headers));
         }
         checkDestination(f, [...dp, "destination"], obj(dest.destination));
         const weight = num(dest.weight);
@@ -2347,9 +2309,10 @@ function validateServiceEntry(f: Findings, spec: Json, namespace: string): void 
             f.error(["resolution"], `resolution ${show(resolution)} is not one Istio supports: NONE, STATIC, DNS, DNS_ROUND_ROBIN or DYNAMIC_DNS`);
     }
     if (resolution !== "NONE" && hosts.length > 1) {
+        // a null port is reported above
         const i = ports.findIndex((x) => {
             const proto = parseProtocol(str(obj(x)?.protocol));
-            return !isHttp(proto) && !isTls(proto);
+            return isObj(x) && !isHttp(proto) && !isTls(proto);
         });
         if (i >= 0) {
             f.error(["ports", i, "protocol"], `the ServiceEntry has ${hosts.length} hosts and port ${show(num(obj(ports[i])?.number))} is not HTTP or TLS; with more than one host (and resolution other than NONE), plain TCP cannot tell the hosts apart`, "use one host per ServiceEntry, or an HTTP/TLS protocol");

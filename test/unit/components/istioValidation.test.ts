@@ -331,6 +331,16 @@ describe("validateIstioSpec (Istio's semantic validation, ported from pkg/config
     const to = (host: string, weight?: number): Json => ({ destination: { host }, ...(weight === undefined ? {} : { weight }) });
     const hdrs = (headers: Json): Json => vsHttp({ route: [{ destination: { host: "foo.baz" }, headers }] });
     const RH = [...H, "route", 0, "headers"];
+    /** The header-operation cases TestValidateHTTPRoute and TestValidateDelegateHTTPRoute share (each route type has them). */
+    const headerCases = (wrap: (headers: Json) => Json): Case[] => [
+        ["valid headers", wrap({ request: { add: { name: "" }, set: { name: "" }, remove: ["name"] }, response: { add: { name: "" }, set: { name: "" }, remove: ["name"] } }), "valid"],
+        ["empty header name - request add", wrap({ request: { add: { "": "value" } } }), [...RH, "request", "add", ""]],
+        ["empty header name - request set", wrap({ request: { set: { "": "value" } } }), [...RH, "request", "set", ""]],
+        ["empty header name - request remove", wrap({ request: { remove: [""] } }), [...RH, "request", "remove", 0]],
+        ["empty header name - response add", wrap({ response: { add: { "": "value" } } }), [...RH, "response", "add", ""]],
+        ["empty header name - response set", wrap({ response: { set: { "": "value" } } }), [...RH, "response", "set", ""]],
+        ["empty header name - response remove", wrap({ response: { remove: [""] } }), [...RH, "response", "remove", 0]],
+    ];
     table("TestValidateHTTPRoute", "VirtualService", [
         ["empty", vsHttp({}), H],
         ["simple", vsHttp({ route: [to("foo.baz")] }), "valid"],
@@ -344,13 +354,7 @@ describe("validateIstioSpec (Istio's semantic validation, ported from pkg/config
         ["prefix_rewrite redirect with regex URI match is invalid", vsHttp({ match: [{ uri: { regex: "/foo.*" } }], redirect: { prefixRewrite: "/bar" } }), [...H, "redirect", "prefixRewrite"]],
         ["prefix_rewrite redirect with no URI match (wildcard) is valid", vsHttp({ match: [{ headers: { "x-foo": { exact: "bar" } } }], redirect: { prefixRewrite: "/bar" } }), "valid"],
         ["conflicting redirect and route", vsHttp({ route: [to("foo.baz")], redirect: { uri: "/lerp", authority: "foo.biz" } }), [...H, "redirect"]],
-        ["valid headers", hdrs({ request: { add: { name: "" }, set: { name: "" }, remove: ["name"] }, response: { add: { name: "" }, set: { name: "" }, remove: ["name"] } }), "valid"],
-        ["empty header name - request add", hdrs({ request: { add: { "": "value" } } }), [...RH, "request", "add", ""]],
-        ["empty header name - request set", hdrs({ request: { set: { "": "value" } } }), [...RH, "request", "set", ""]],
-        ["empty header name - request remove", hdrs({ request: { remove: [""] } }), [...RH, "request", "remove", 0]],
-        ["empty header name - response add", hdrs({ response: { add: { "": "value" } } }), [...RH, "response", "add", ""]],
-        ["empty header name - response set", hdrs({ response: { set: { "": "value" } } }), [...RH, "response", "set", ""]],
-        ["empty header name - response remove", hdrs({ response: { remove: [""] } }), [...RH, "response", "remove", 0]],
+        ...headerCases(hdrs),
         ["envoy escaped % set", hdrs({ response: { set: { "i-love-istio": "100%%" } } }), "valid"],
         ["envoy variable set", hdrs({ response: { set: { name: "%HOSTNAME%" } } }), "valid"],
         ["envoy unescaped % set", hdrs({ response: { set: { name: "abcd%oijasodifj" } } }), [...RH, "response", "set", "name"]],
@@ -583,6 +587,30 @@ describe("validateIstioSpec (Istio's semantic validation, ported from pkg/config
         ["valid: zoneAwareLbSetting only", lb({ zoneAwareLbSetting: { failover: [{ from: "us-east", to: "eu-west" }] } }), { warning: [...LB, "zoneAwareLbSetting"] }],
         ["warmup without duration", lb({ warmup: { aggression: 1 } }), [...LB, "warmup", "duration"]],
         ["warmup with aggression 0", lb({ warmup: { duration: "10s", aggression: 0 } }), [...LB, "warmup", "aggression"]],
+    ]);
+
+    const loc = (setting: Json, outlier = true): Json => dr({ loadBalancer: { localityLbSetting: setting }, ...(outlier ? { outlierDetection: {} } : {}) });
+    const LL = [...TP, "loadBalancer", "localityLbSetting"];
+    table("TestValidateLocalityLbSetting (agent/validation_test.go)", "DestinationRule", [
+        ["invalid Distribute total weight > 100", loc({ distribute: [{ from: "a/b/c", to: { "a/b/c": 80, "a/b1": 25 } }] }), [...LL, "distribute", 0, "to"]],
+        ["invalid Distribute total weight < 100", loc({ distribute: [{ from: "a/b/c", to: { "a/b/c": 80, "a/b1": 15 } }] }), [...LL, "distribute", 0, "to"]],
+        ["invalid Distribute weight = 0", loc({ distribute: [{ from: "a/b/c", to: { "a/b/c": 0, "a/b1": 100 } }] }), [...LL, "distribute", 0, "to", "a/b/c"]],
+        ["valid Distribute", loc({ distribute: [{ from: "a/b/c", to: { "a/b/c": 80, "a/b1": 20 } }] }), "valid"],
+        ["invalid: both distribute and failover", loc({ distribute: [{ from: "a/b/c", to: { "a/b/c": 80, "a/b1": 20 } }], failover: [{ from: "region1", to: "region2" }] }), LL],
+        ["invalid failover src and dst have same region", loc({ failover: [{ from: "region1", to: "region1" }] }), [...LL, "failover", 0]],
+        ["invalid failover src contain '*' wildcard", loc({ failover: [{ from: "*", to: "region2" }] }), [...LL, "failover", 0]],
+        ["invalid failover dst contain '*' wildcard", loc({ failover: [{ from: "region1", to: "*" }] }), [...LL, "failover", 0]],
+        ["invalid failover src contain '/' separator", loc({ failover: [{ from: "region1/zone1", to: "region2" }] }), [...LL, "failover", 0]],
+        ["invalid failover dst contain '/' separator", loc({ failover: [{ from: "region1", to: "region2/zone1" }] }), [...LL, "failover", 0]],
+        [
+            "failover priority provided without outlier detection policy",
+            loc({ failoverPriority: ["topology.istio.io/network", "topology.kubernetes.io/region", "topology.kubernetes.io/zone", "topology.istio.io/subzone"] }, false),
+            { warning: LL },
+        ],
+        ["failover provided without outlier detection policy", loc({ failover: [{ from: "us-east", to: "eu-west" }, { from: "us-west", to: "eu-east" }] }, false), { warning: LL }],
+        ["invalid: failoverPriority with a region label and failover", loc({ failover: [{ from: "region1", to: "region2" }], failoverPriority: ["topology.kubernetes.io/region"] }), [...LL, "failoverPriority", 0]],
+        ["overlapping localities", loc({ distribute: [{ from: "a/*", to: { "a/b": 100 } }, { from: "a/b", to: { "a/b": 100 } }] }), [...LL, "distribute"]],
+        ["wildcard not at the end", loc({ distribute: [{ from: "a/*/c", to: { "a/b": 100 } }] }), [...LL, "distribute"]],
     ]);
 
     const od = (o: Json): Json => dr({ outlierDetection: o });
@@ -924,13 +952,7 @@ describe("validateIstioSpec (Istio's semantic validation, ported from pkg/config
         ["total weight < 100", dlg({ route: [to("foo.baz.south", 49), to("foo.baz.east", 50)] }), "valid"],
         ["simple redirect", dlg({ redirect: { uri: "/lerp", authority: "foo.biz" } }), "valid"],
         ["conflicting redirect and route", dlg({ route: toBaz, redirect: { uri: "/lerp", authority: "foo.biz" } }), [...H, "redirect"]],
-        ["valid headers", dh({ request: { add: { name: "" }, set: { name: "" }, remove: ["name"] }, response: { add: { name: "" }, set: { name: "" }, remove: ["name"] } }), "valid"],
-        ["empty header name - request add", dh({ request: { add: { "": "value" } } }), [...RH, "request", "add", ""]],
-        ["empty header name - request set", dh({ request: { set: { "": "value" } } }), [...RH, "request", "set", ""]],
-        ["empty header name - request remove", dh({ request: { remove: [""] } }), [...RH, "request", "remove", 0]],
-        ["empty header name - response add", dh({ response: { add: { "": "value" } } }), [...RH, "response", "add", ""]],
-        ["empty header name - response set", dh({ response: { set: { "": "value" } } }), [...RH, "response", "set", ""]],
-        ["empty header name - response remove", dh({ response: { remove: [""] } }), [...RH, "response", "remove", 0]],
+        ...headerCases(dh),
         ["null header match", dlg({ route: [dest()], match: [{ headers: { header: null } }] }), [...M0, "headers", "header"]],
         ["nil match", dlg({ route: [dest()] }), "valid"],
         ["match with nil element", dlg({ route: [dest()], match: [null] }), "valid"],
