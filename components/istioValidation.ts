@@ -1144,8 +1144,10 @@ function checkRetries(f: Findings, p: Path, retries: Json | undefined): void {
         f.error([...p, "attempts"], `retries.attempts is ${show(attempts)}; it cannot be negative`);
     }
     const retryOn = str(retries.retryOn);
-    if (attempts === 0 && (present(retries, "perTryTimeout") || retryOn !== "" || present(retries, "retryRemoteLocalities"))) {
-        f.error([...p, "attempts"], "retries sets perTryTimeout, retryOn or retryRemoteLocalities while attempts is 0 (retries disabled)", "set attempts to the number of retries, or remove the retry policy");
+    const policy = ["perTryTimeout", "retryOn", "retryRemoteLocalities"].filter((k) => (k === "retryOn" ? retryOn !== "" : present(retries, k)));
+    if (attempts === 0 && policy.length > 0) {
+        const set = policy.map((k) => `${k} ${show(retries[k])}`).join(", ");
+        f.error([...p, "attempts"], `retries sets ${set} while attempts is ${show(retries.attempts ?? 0)} (retries disabled); a retry policy needs attempts above 0`, "set attempts to the number of retries, or remove the retry policy");
     }
     if (present(retries, "perTryTimeout")) {
         checkDuration(f, [...p, "perTryTimeout"], retries.perTryTimeout);
