@@ -2049,7 +2049,7 @@ function checkHostnamePart(f: Findings, path: Path, hostname: string, isGateway:
 }
 
 /** validateTLSOptions: a server's TLS. */
-function checkServerTls(f: Findings, p: Path, tls: Json | undefined): void {
+function checkServerTls(f: Findings, p: Path, tls: Json | undefined, inSidecar = false): void {
     if (tls === undefined) {
         return;
     }
@@ -2125,7 +2125,7 @@ function checkServerTls(f: Findings, p: Path, tls: Json | undefined): void {
     if (terminating) {
         const prefix = mode === "SIMPLE" ? "SIMPLE TLS" : "MUTUAL TLS";
         if (mode !== "SIMPLE" && caCertificates === "") {
-            f.error([...p, "caCertificates"], `tls mode ${mode} needs caCertificates (the client CA bundle), or a credentialName`);
+            f.error([...p, "caCertificates"], `tls mode ${mode} needs caCertificates (the client CA bundle)${inSidecar ? "" : ", or a credentialName"}`);
         }
         if (tlsCertificates.length > 2) {
             f.warn([...p, "tlsCertificates"], `${prefix} supports up to 2 server certificates; ${tlsCertificates.length} are set`);
@@ -2133,10 +2133,10 @@ function checkServerTls(f: Findings, p: Path, tls: Json | undefined): void {
         const certs = tlsCertificates.length > 0 ? tlsCertificates.map((c, i) => ({ cert: obj(c), at: [...p, "tlsCertificates", i] })) : [{ cert: tls, at: p }];
         for (const { cert, at } of certs) {
             if (str(cert?.serverCertificate) === "") {
-                f.error([...at, "serverCertificate"], `tls mode ${mode} needs a serverCertificate, or a credentialName`, "set credentialName to the secret holding the certificate and key");
+                f.error([...at, "serverCertificate"], `tls mode ${mode} needs a serverCertificate${inSidecar ? "" : ", or a credentialName"}`, inSidecar ? "set serverCertificate and privateKey to the files mounted in the sidecar" : "set credentialName to the secret holding the certificate and key");
             }
             if (str(cert?.privateKey) === "") {
-                f.error([...at, "privateKey"], `tls mode ${mode} needs a privateKey, or a credentialName`);
+                f.error([...at, "privateKey"], `tls mode ${mode} needs a privateKey${inSidecar ? "" : ", or a credentialName"}`);
             }
         }
     }
@@ -2446,7 +2446,7 @@ function validateSidecar(f: Findings, spec: Json, namespace: string): void {
             if (!isTls(parseProtocol(str(port.protocol)))) {
                 f.error(tp, `a ${show(str(port.protocol))} port takes no TLS settings; only HTTPS and TLS ports do`);
             }
-            checkServerTls(f, tp, tls);
+            checkServerTls(f, tp, tls, true);
         }
         const pool = obj(listener.connectionPool);
         checkConnectionPool(f, [...p, "connectionPool"], pool);

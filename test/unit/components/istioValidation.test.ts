@@ -11,6 +11,7 @@
 import { expect } from "chai";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import fc from "fast-check";
 import * as yaml from "js-yaml";
 import { validateIstioSpec, type IstioFinding, type IstioKind } from "../../../components/istioValidation";
 
@@ -975,6 +976,89 @@ describe("validateIstioSpec (Istio's semantic validation, ported from pkg/config
             it(`${kind}: findings, no exception`, () => {
                 expect(() => validateIstioSpec(kind, spec)).not.to.throw();
                 expect(() => validateIstioSpec(kind, null as unknown as Json)).not.to.throw();
+            });
+        }
+    });
+
+    describe("property: any value at any place of a rich spec gives findings, never an exception", () => {
+        const rich: [IstioKind, Json][] = [
+            [
+                "VirtualService",
+                {
+                    hosts: ["a.example.com"],
+                    gateways: ["ns/gw", "mesh"],
+                    http: [
+                        {
+                            match: [{ uri: { prefix: "/a" }, headers: { x: { regex: "a.*" } }, withoutHeaders: { y: {} }, queryParams: { q: { exact: "1" } }, port: 80, sourceLabels: { app: "a" } }],
+                            route: [{ destination: { host: "a", subset: "v1", port: { number: 80 } }, weight: 100, headers: { request: { set: { a: "b" } } } }],
+                            retries: { attempts: 2, retryOn: "5xx", perTryTimeout: "1s" },
+                            fault: { abort: { httpStatus: 500, percentage: { value: 1 } }, delay: { fixedDelay: "1s" } },
+                            corsPolicy: { allowOrigins: [{ exact: "x" }], allowMethods: ["GET"], maxAge: "1s" },
+                            mirrors: [{ destination: { host: "m" }, percentage: { value: 5 } }],
+                            rewrite: { uriRegexRewrite: { match: "a", rewrite: "b" } },
+                            timeout: "2s",
+                        },
+                        { redirect: { uri: "/", redirectCode: 301 } },
+                        { directResponse: { status: 200, body: { string: "x" } } },
+                    ],
+                    tls: [{ match: [{ sniHosts: ["a.example.com"], destinationSubnets: ["10.0.0.0/8"] }], route: [{ destination: { host: "a" } }] }],
+                    tcp: [{ match: [{ port: 9000 }], route: [{ destination: { host: "a" } }] }],
+                    exportTo: ["."],
+                },
+            ],
+            [
+                "DestinationRule",
+                {
+                    host: "a",
+                    trafficPolicy: {
+                        ...goodPolicy,
+                        tls: { mode: "MUTUAL", clientCertificate: "c", privateKey: "k" },
+                        loadBalancer: { consistentHash: { httpCookie: { name: "c", attributes: [{ name: "x" }] }, maglev: { tableSize: 65537 } }, localityLbSetting: { distribute: [{ from: "a/b", to: { "a/b": 100 } }] } },
+                        portLevelSettings: [{ port: { number: 80 }, connectionPool: { tcp: { tcpKeepalive: { time: "1s" } } } }],
+                    },
+                    subsets: [{ name: "v1", labels: { version: "v1" }, trafficPolicy: { tunnel: { targetHost: "a.b", targetPort: 80 } } }],
+                    workloadSelector: { matchLabels: { app: "a" } },
+                },
+            ],
+            ["ServiceEntry", { hosts: ["a.com"], addresses: ["10.0.0.1"], ports: [{ number: 80, name: "http", protocol: "HTTP", targetPort: 8080 }], resolution: "STATIC", endpoints: [{ address: "1.2.3.4", ports: { http: 80 }, labels: { a: "b" } }], exportTo: ["~"] }],
+            ["Gateway", { selector: { istio: "ingressgateway" }, servers: [{ port: { number: 443, name: "https", protocol: "HTTPS" }, hosts: ["ns/a.com"], tls: { mode: "MUTUAL", credentialName: "c", cipherSuites: ["AES128-SHA"] }, bind: "0.0.0.0" }] }],
+            [
+                "Sidecar",
+                {
+                    workloadSelector: { labels: { app: "a" } },
+                    ingress: [{ port: { number: 443, name: "https", protocol: "HTTPS" }, defaultEndpoint: "127.0.0.1:8080", tls: { mode: "SIMPLE", serverCertificate: "/c", privateKey: "/k" } }],
+                    egress: [{ port: { number: 0, name: "uds", protocol: "HTTP" }, bind: "unix:///x", hosts: ["./*"] }, { hosts: ["*/*"] }],
+                    outboundTrafficPolicy: { mode: "ALLOW_ANY", egressProxy: { host: "a.b", port: { number: 80 } } },
+                    inboundConnectionPool: bigPool,
+                },
+            ],
+        ];
+        const leaves = (v: unknown, at: Path = []): Path[] =>
+            v !== null && typeof v === "object" ? [at, ...Object.entries(v).flatMap(([k, x]) => leaves(x, [...at, Array.isArray(v) ? Number(k) : k]))] : [at];
+        const setAt = (root: unknown, at: Path, value: unknown): unknown => {
+            if (at.length === 0) {
+                return value;
+            }
+            const copy = JSON.parse(JSON.stringify(root)) as Record<string | number, unknown>;
+            let node = copy;
+            for (const k of at.slice(0, -1)) {
+                node = node[k] as Record<string | number, unknown>;
+            }
+            node[at[at.length - 1] as string | number] = value;
+            return copy;
+        };
+        for (const [kind, spec] of rich) {
+            it(`${kind}`, () => {
+                expect(validateIstioSpec(kind, spec, { namespace: "default" }).filter((f) => f.severity === "error"), "the rich spec itself").to.deep.equal([]);
+                const paths = leaves(spec);
+                fc.assert(
+                    fc.property(fc.nat(), fc.jsonValue(), (i, value) => {
+                        const mutated = setAt(spec, paths[i % paths.length] ?? [], value) as Json;
+                        const findings = validateIstioSpec(kind, mutated, { namespace: "default" });
+                        return Array.isArray(findings) && findings.every((f) => Array.isArray(f.path) && typeof f.message === "string");
+                    }),
+                    { numRuns: 400, seed: 19 },
+                );
             });
         }
     });
