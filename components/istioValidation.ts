@@ -25,6 +25,12 @@
  *   not apply (resolution NONE); `usesWaypoint` (the `istio.io/use-waypoint` label) is taken as not set;
  * - a configmap:// credentialName's namespace is compared with `opts.namespace` when it is given, as istiod
  *   compares it with the object's namespace; without it the rule is skipped.
+ *
+ * Kept as istiod behaves, quirks included: a VirtualService's gateway names are checked up to the first one
+ * without a namespace (`mesh`, `<name>`), where validateGatewayNames returns; a redirect and a locality setting
+ * report their first problem only; an HTTP status of 600 passes validateHTTPStatus. Where istiod stops at a
+ * workloadSelector error (ValidateSidecar, ValidateServiceEntry), this goes on and reports the rest too: the
+ * object is rejected either way.
  */
 import { checkRe2, parseGoDuration, RETRY_ON_CONDITIONS, show } from "./validation";
 
