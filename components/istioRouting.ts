@@ -25,6 +25,9 @@ export class IstioRouting extends pulumi.ComponentResource {
         const plan = planIstioRouting(args);
         throwIfProblems(ISTIO_ROUTING_TOKEN, name, plan.problems);
         super(ISTIO_ROUTING_TOKEN, name, {}, opts);
+        for (const w of plan.warnings) {
+            void pulumi.log.warn(w, this);
+        }
         const make = (o: RoutingObject, dependsOn: pulumi.Resource[]): k8s.apiextensions.CustomResource =>
             new k8s.apiextensions.CustomResource(
                 `${o.kind}-${o.name}`,

@@ -10,6 +10,7 @@ import { ROUTING_KEYS, ROUTING_KINDS, type RoutingKind } from "../contract/istio
 import { istioSpecSchema, RELEASE_FIELD } from "../contract/istioSpec";
 import { formatPath } from "../contract/paths";
 import { didYouMean } from "../contract/didYouMean";
+import { validateIstioSpec } from "./istioValidation";
 import { show, type Problem } from "./validation";
 
 type Spec = Record<string, unknown>;
@@ -55,6 +56,8 @@ export interface RoutingObject {
 export interface IstioRoutingPlan {
     objects: RoutingObject[];
     problems: Problem[];
+    /** What istiod would warn about (deprecated fields, rules that never match): logged, not refused. */
+    warnings: string[];
 }
 
 const isObject = (v: unknown): v is Spec => v !== null && typeof v === "object" && !Array.isArray(v);
@@ -288,8 +291,19 @@ export function planIstioRouting(args: IstioRoutingArgs): IstioRoutingPlan {
     for (const { kind, name, spec } of all) {
         problems.push(...schemaProblems(kind, name, spec));
     }
+    const objects = all.map(({ kind, name, spec }) => ({ kind, name, spec: kind === "VirtualService" ? expandReleases(spec, args.context) : spec }));
+    const warnings: string[] = [];
     if (problems.length === 0) {
         problems.push(...referenceProblems(args));
+        // Istio's own semantic validation (what istiod's webhook refuses), on the objects as they will be applied.
+        for (const o of objects) {
+            for (const f of validateIstioSpec(o.kind, o.spec, { namespace: args.namespace })) {
+                const path = formatPath([ROUTING_KEYS[o.kind], o.name, ...f.path]);
+                const text = `${path}: ${f.message}${f.fix === undefined ? "" : ` (${f.fix})`}`;
+                if (f.severity === "error") problems.push({ propertyPath: path, reason: text });
+                else warnings.push(text);
+            }
+        }
     }
-    return { objects: all.map(({ kind, name, spec }) => ({ kind, name, spec: kind === "VirtualService" ? expandReleases(spec, args.context) : spec })), problems };
+    return { objects, problems, warnings };
 }

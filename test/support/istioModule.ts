@@ -5,6 +5,7 @@
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
@@ -29,7 +30,16 @@ export function istioModuleDir(): string {
     } catch (err) {
         throw new Error(`\`go env GOMODCACHE\` failed (${(err as Error).message.trim()}), so the pinned istio.io/istio module cannot be found. ${howTo}`);
     }
-    const dir = path.join(cache, `istio.io/istio@${version}`);
+    let dir = path.join(cache, `istio.io/istio@${version}`);
+    if (!fs.existsSync(path.join(dir, "samples"))) {
+        // A fresh machine (the unit suite runs before the tool chain fetches it): download the module, network only.
+        try {
+            const out = execFileSync("go", ["mod", "download", "-json", `istio.io/istio@${version}`], { cwd: os.tmpdir(), encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 600_000 });
+            dir = (JSON.parse(out) as { Dir?: string }).Dir ?? dir;
+        } catch {
+            // reported below, with how to get it
+        }
+    }
     if (!fs.existsSync(path.join(dir, "samples"))) {
         throw new Error(`the pinned istio.io/istio module is not in the Go module cache (${dir} has no samples/). ${howTo}`);
     }

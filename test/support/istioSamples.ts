@@ -4,13 +4,10 @@
  * istioctl/pilot-discovery recipe or `go mod download istio.io/istio@<version>` fetched it). {@link istioSamplesDir}
  * fails with how to get it when it is absent.
  */
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { parseAllDocuments } from "yaml";
-
-const REPO_ROOT = path.resolve(__dirname, "..", "..");
+import { istioModuleDir } from "./istioModule";
 
 /** The sample files with networking.istio.io objects that Istio's traffic-management tasks use. */
 export const TRAFFIC_SAMPLE_FILES: readonly string[] = [
@@ -45,38 +42,8 @@ export const TRAFFIC_SAMPLE_FILES: readonly string[] = [
     "external/pypi.yaml",
 ];
 
-let dir: string | undefined;
-
-/** The `samples/` directory of the pinned istio module. */
-export function istioSamplesDir(): string {
-    if (dir !== undefined) return dir;
-    const pins = fs.readFileSync(path.join(REPO_ROOT, "scripts", "toolchain.pins"), "utf8");
-    const version = /^ISTIO_MODULE_VERSION=(\S+)$/m.exec(pins)?.[1];
-    let modcache = "";
-    try {
-        modcache = execFileSync("go", ["env", "GOMODCACHE"], { encoding: "utf8" }).trim();
-    } catch {
-        throw new Error("the Istio samples are read from the Go module cache: Go must be on PATH (https://go.dev/dl/)");
-    }
-    let candidate = path.join(modcache, "istio.io", `istio@${version ?? "?"}`, "samples");
-    if (!fs.existsSync(candidate) && version !== undefined) {
-        // A fresh machine: fetch the module (network only, no build), as scripts/toolchain.sh fetches its modules.
-        try {
-            const out = execFileSync("go", ["mod", "download", "-json", `istio.io/istio@${version}`], { cwd: os.tmpdir(), encoding: "utf8", timeout: 600_000 });
-            candidate = path.join((JSON.parse(out) as { Dir?: string }).Dir ?? "", "samples");
-        } catch {
-            // reported below
-        }
-    }
-    if (!fs.existsSync(candidate)) {
-        throw new Error(
-            `the pinned istio module's samples are not in the Go module cache (${candidate}); fetch it with: ` +
-                `go mod download istio.io/istio@${version ?? "<ISTIO_MODULE_VERSION of scripts/toolchain.pins>"}   (network only, no build)`,
-        );
-    }
-    dir = candidate;
-    return dir;
-}
+/** The `samples/` directory of the pinned istio module (fetched into the Go module cache when absent). */
+export const istioSamplesDir = (): string => path.join(istioModuleDir(), "samples");
 
 /** One Kubernetes object of a sample file. */
 export interface SampleObject {
