@@ -11,6 +11,7 @@
  */
 import { expect } from "chai";
 import { istioObjects } from "../../support/emitted";
+import { prodEnvironment } from "../../support/environments";
 import { analyzeMesh, type IstioObject } from "../../support/istioAnalyzer";
 import { stacksUnderMocks } from "../../support/stacksUnderMocks";
 import { liveSplitOf, type LiveVirtualService } from "../../../release/live";
@@ -30,20 +31,15 @@ interface Route {
     mirrorPercentage?: Raw;
 }
 
-/** A single stack: checkout (canary at 20 %, every kind of route) under /api, frontend (stable only) under /. */
+/**
+ * A single stack with the example environment's ingress (shop.example.com: /api to checkout, / to frontend):
+ * checkout with a canary at 20 % and every kind of route, frontend stable only.
+ */
 function config(): Raw {
     return {
         namespace: "shop",
         skipAwait: true,
-        ingress: {
-            enabled: true,
-            hosts: ["shop.example.com"],
-            tls: { mode: "SIMPLE", credentialName: "shop-tls" },
-            routes: [
-                { prefix: "/api", service: "checkout" },
-                { prefix: "/", service: "frontend" },
-            ],
-        },
+        ingress: prodEnvironment().platform.config["ingress"],
         services: {
             checkout: {
                 image: "ghcr.io/acme/checkout:{version}",
