@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CANARY_TOKEN, planCanary } from "./canaryPlan";
 import { DestinationRuleClaims } from "./destinationRuleClaims";
-import { IstioResource } from "./istio/types";
+import { IstioResource, type HTTPRoute } from "./istio/types";
 import { objectMeta } from "./meta";
 import { AbTestArgs, CanaryPin, FaultArgs, RedirectArgs, RetryArgs, UriRouteArgs, Weights } from "./routes";
 
@@ -86,6 +86,11 @@ export class Canary extends pulumi.ComponentResource {
     public readonly delegateVirtualService: IstioResource<"VirtualService"> | undefined;
     /** Live catch-all weights, percent: pass to a gateway route's `weights` (IST0140). */
     public readonly weights: Weights;
+    /**
+     * The HTTP routes of the mesh VirtualService (of the delegate, with `delegate`), in order: pass to a gateway
+     * route's `routes` so that gateway traffic is routed like mesh traffic (pins, A/B, faults, retries, ...).
+     */
+    public readonly httpRoutes: HTTPRoute[];
     /** Subset names the DestinationRule defines. */
     public readonly subsets: string[];
     /** Hosts of the mesh VirtualService. */
@@ -104,6 +109,7 @@ export class Canary extends pulumi.ComponentResource {
         this.host = args.service;
         this.hosts = plan.hosts;
         this.weights = plan.weights;
+        this.httpRoutes = plan.http;
         this.subsets = plan.subsets.map((s) => s.name);
 
         this.destinationRule = new IstioResource(

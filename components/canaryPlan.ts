@@ -3,7 +3,7 @@ import { istioSpecSchema } from "../contract/istioSpec";
 import { formatPath } from "../contract/paths";
 import type { CanaryArgs } from "./canary";
 import { DestinationRuleClaims } from "./destinationRuleClaims";
-import type { Subset } from "./istio/types";
+import type { HTTPRoute, Subset } from "./istio/types";
 import { canaryHttpRoutes, checkRouting, liveWeights, type RoutingInput, type Weights } from "./routes";
 import { CANARY, STABLE } from "./subsets";
 import { buildSubsets, buildTrafficPolicy, type SubsetArgs } from "./trafficPolicy";
@@ -20,6 +20,45 @@ export interface CanaryPlan {
     trafficPolicy: ReturnType<typeof buildTrafficPolicy>["policy"];
     http: ReturnType<typeof canaryHttpRoutes>;
     weights: Weights;
+}
+
+/** The subsets of a Canary, with the arg path each comes from: stable, canary (when it has a version), the extra ones. */
+function subsetEntries(args: CanaryArgs): Array<readonly [string, SubsetArgs]> {
+    const entries: Array<readonly [string, SubsetArgs]> = [["stable", { name: STABLE, ...args.stable }]];
+    const canaryVersion = args.canary?.version;
+    if (canaryVersion !== undefined) {
+        entries.push(["canary", { name: CANARY, version: canaryVersion, trafficPolicy: args.canary?.trafficPolicy }]);
+    }
+    (args.extraSubsets ?? []).forEach((s, i) => entries.push([`extraSubsets[${i}]`, s]));
+    return entries;
+}
+
+/** What decides a Canary's HTTP routes. */
+function routingOf(args: CanaryArgs, subsets: string[]): RoutingInput {
+    return {
+        host: args.service,
+        port: args.port,
+        subsets,
+        canary: args.canary,
+        pins: args.pins,
+        abTest: args.abTest,
+        redirects: args.redirects,
+        uriRoutes: args.uriRoutes,
+        mirror: args.mirror,
+        timeout: args.timeout,
+        retries: args.retries,
+        faults: args.faults,
+    };
+}
+
+/**
+ * Pure: the HTTP routes of a Canary's mesh VirtualService (its delegate's, with `delegate`), the same as
+ * {@link planCanary}'s `http`, without claiming its host; undefined when its routing has problems (planCanary
+ * reports them). For gateway routes that carry a service's routes (`GatewayRouteArgs.routes`).
+ */
+export function canaryRoutes(args: CanaryArgs): HTTPRoute[] | undefined {
+    const routing = routingOf(args, buildSubsets(subsetEntries(args)).subsets.map((s) => s.name));
+    return checkRouting(routing).length === 0 ? canaryHttpRoutes(routing) : undefined;
 }
 
 /** Pure: validates CanaryArgs and computes the DestinationRule and VirtualService specs. */
@@ -50,13 +89,7 @@ export function planCanary(name: string, args: CanaryArgs): CanaryPlan {
         }
     }
 
-    const entries: Array<readonly [string, SubsetArgs]> = [["stable", { name: STABLE, ...args.stable }]];
-    const canaryVersion = args.canary?.version;
-    if (canaryVersion !== undefined) {
-        entries.push(["canary", { name: CANARY, version: canaryVersion, trafficPolicy: args.canary?.trafficPolicy }]);
-    }
-    (args.extraSubsets ?? []).forEach((s, i) => entries.push([`extraSubsets[${i}]`, s]));
-    const built = buildSubsets(entries);
+    const built = buildSubsets(subsetEntries(args));
     problems.push(...built.problems);
     warnings.push(...built.warnings);
 
@@ -64,20 +97,7 @@ export function planCanary(name: string, args: CanaryArgs): CanaryPlan {
     problems.push(...policy.problems);
     warnings.push(...policy.warnings);
 
-    const routing: RoutingInput = {
-        host: args.service,
-        port: args.port,
-        subsets: built.subsets.map((s) => s.name),
-        canary: args.canary,
-        pins: args.pins,
-        abTest: args.abTest,
-        redirects: args.redirects,
-        uriRoutes: args.uriRoutes,
-        mirror: args.mirror,
-        timeout: args.timeout,
-        retries: args.retries,
-        faults: args.faults,
-    };
+    const routing = routingOf(args, built.subsets.map((s) => s.name));
     problems.push(...checkRouting(routing));
 
     if (problems.length === 0) {

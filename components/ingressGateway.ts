@@ -1,8 +1,9 @@
 /**
  * `IngressGateway`: an Istio Gateway (port 80 HTTP redirecting to HTTPS, port 443 HTTPS with an explicit
  * TLS mode and `credentialName`) and the VirtualService bound to it, routing URI prefixes to services.
- * A service with a canary is weighted here too: Istio ignores mesh-VirtualService subsets for gateway
- * traffic (analyzer IST0140).
+ * Istio ignores the mesh VirtualService for gateway traffic (analyzer IST0140), so a route repeats the service's
+ * split (`weights`) or, better, carries all of the service's routes under its prefix (`routes`: pins, A/B, faults,
+ * retries, timeouts, the weighted catch-all), merged as istiod merges a delegate VirtualService.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { planIngressGateway } from "./ingressGatewayPlan";
@@ -41,7 +42,10 @@ export interface IngressGatewayArgs {
     httpPort?: number;
     /** HTTPS port. Default 443. */
     httpsPort?: number;
-    /** Prefix routes, first match wins: e.g. `/api` -> sample-app:8080, `/` -> sample-app-frontend:80. */
+    /**
+     * Prefix routes, first match wins: e.g. `/api` -> sample-app:8080, `/` -> sample-app-frontend:80. A route with
+     * `routes` (a Canary's `httpRoutes`) becomes those routes under its prefix, named `route-<i>-<name>`.
+     */
     routes: GatewayRouteArgs[];
     /** Extra labels on both objects. Default none. */
     labels?: Record<string, string>;
@@ -62,6 +66,9 @@ export class IngressGateway extends pulumi.ComponentResource {
         throwIfProblems(INGRESS_GATEWAY_TOKEN, name, plan.problems);
         super(INGRESS_GATEWAY_TOKEN, name, {}, opts);
         this.hosts = [...args.hosts];
+        for (const w of plan.warnings) {
+            void pulumi.log.warn(w, this);
+        }
         this.gatewayRef = `${args.namespace}/${name}`;
         this.gateway = new IstioResource(
             `${name}-gateway`,

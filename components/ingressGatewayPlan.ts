@@ -1,11 +1,17 @@
 /** What an {@link IngressGateway} emits, computed and checked without creating anything. Pure: loads no Pulumi SDK. */
 import type { IngressGatewayArgs } from "./ingressGateway";
 import type { GatewaySpec, VirtualServiceSpec } from "./istio/types";
-import { checkGatewayRoutes, gatewayHttpRoutes } from "./routes";
+import { checkGatewayRoutes, gatewayHttpRoutes, gatewayRouteWarnings } from "./routes";
 import { checkDnsLabel, checkHosts, checkNonEmpty, checkPort, checkSelector, show, type Problem } from "./validation";
 
-/** Pure: validates IngressGatewayArgs and computes the Gateway and VirtualService specs. */
-export function planIngressGateway(name: string, args: IngressGatewayArgs): { problems: Problem[]; gateway: GatewaySpec; virtualService: VirtualServiceSpec } {
+/**
+ * Pure: validates IngressGatewayArgs and computes the Gateway and VirtualService specs; `warnings`: each carried
+ * service route no request through its gateway route can reach (left out of the VirtualService).
+ */
+export function planIngressGateway(
+    name: string,
+    args: IngressGatewayArgs,
+): { problems: Problem[]; warnings: string[]; gateway: GatewaySpec; virtualService: VirtualServiceSpec } {
     const httpPort = args.httpPort ?? 80;
     const httpsPort = args.httpsPort ?? 443;
     const problems: Problem[] = [
@@ -44,5 +50,5 @@ export function planIngressGateway(name: string, args: IngressGatewayArgs): { pr
         ],
     };
     const virtualService: VirtualServiceSpec = { hosts, gateways: [`${args.namespace}/${name}`], http: gatewayHttpRoutes(args.routes) };
-    return { problems, gateway, virtualService };
+    return { problems, warnings: gatewayRouteWarnings("routes", args.routes), gateway, virtualService };
 }

@@ -42,6 +42,9 @@ export class InternalGateway extends pulumi.ComponentResource {
         throwIfProblems(INTERNAL_GATEWAY_TOKEN, name, plan.problems);
         super(INTERNAL_GATEWAY_TOKEN, name, {}, opts);
         this.hosts = [...args.hosts];
+        for (const w of plan.warnings) {
+            void pulumi.log.warn(w, this);
+        }
         this.gatewayRef = `${args.namespace}/${name}`;
         this.gateway = new IstioResource(
             `${name}-gateway`,

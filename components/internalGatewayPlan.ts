@@ -1,14 +1,14 @@
 /** What an {@link InternalGateway} emits, computed and checked without creating anything. Pure: loads no Pulumi SDK. */
 import type { InternalGatewayArgs } from "./internalGateway";
 import type { GatewaySpec, VirtualServiceSpec } from "./istio/types";
-import { checkGatewayRoutes, gatewayHttpRoutes } from "./routes";
+import { checkGatewayRoutes, gatewayHttpRoutes, gatewayRouteWarnings } from "./routes";
 import { checkDnsLabel, checkHosts, checkPort, checkSelector, type Problem } from "./validation";
 
-/** Pure: validates InternalGatewayArgs and computes the specs. */
+/** Pure: validates InternalGatewayArgs and computes the specs; `warnings` as planIngressGateway's. */
 export function planInternalGateway(
     name: string,
     args: InternalGatewayArgs,
-): { problems: Problem[]; gateway: GatewaySpec; virtualService: VirtualServiceSpec | undefined } {
+): { problems: Problem[]; warnings: string[]; gateway: GatewaySpec; virtualService: VirtualServiceSpec | undefined } {
     const port = args.port ?? 80;
     const routes = args.routes ?? [];
     const problems: Problem[] = [
@@ -25,5 +25,5 @@ export function planInternalGateway(
         servers: [{ port: { number: port, name: "http", protocol: "HTTP" }, hosts }],
     };
     const virtualService = routes.length > 0 ? { hosts, gateways: [`${args.namespace}/${name}`], http: gatewayHttpRoutes(routes) } : undefined;
-    return { problems, gateway, virtualService };
+    return { problems, warnings: gatewayRouteWarnings("routes", routes), gateway, virtualService };
 }

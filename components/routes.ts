@@ -510,6 +510,112 @@ export function canaryHttpRoutes(input: RoutingInput): HTTPRoute[] {
 }
 
 // ---------------------------------------------------------------------------------------------------
+// A service's routes under a gateway prefix, as istiod merges a delegate VirtualService into its root route
+// ---------------------------------------------------------------------------------------------------
+// pilot/pkg/model/virtualservice.go (MergeHTTPRoutes, mergeHTTPRoute, mergeHTTPMatchRequests, hasConflict,
+// stringMatchConflict), for the fields components/istio/types.ts carries. The single layout's gateway routes are
+// built with it, so they are the routes istiod builds for the per-service layout's root + delegate.
+
+/** A StringMatch with each of its one-of fields optional, to read them. */
+type AnyStringMatch = { exact?: string; prefix?: string; regex?: string };
+const fieldsOf = (m: StringMatch | undefined): AnyStringMatch | undefined => m;
+
+/** Istio's stringMatchConflict: `leaf` does not nest in `root` (no conflict when either is absent). */
+function stringMatchConflict(rootMatch: StringMatch | undefined, leafMatch: StringMatch | undefined): boolean {
+    const root = fieldsOf(rootMatch);
+    const leaf = fieldsOf(leafMatch);
+    if (root === undefined || leaf === undefined) return false;
+    const set = (v: string | undefined): boolean => v !== undefined && v !== "";
+    if (set(root.regex) && (set(leaf.regex) || set(leaf.prefix) || set(leaf.exact))) return true;
+    if (set(leaf.regex) && (set(root.regex) || set(root.prefix) || set(root.exact))) return true;
+    if (set(root.exact)) return set(leaf.prefix) || leaf.exact !== root.exact;
+    if (set(root.prefix)) {
+        const prefix = root.prefix ?? "";
+        if (set(leaf.prefix)) return !(leaf.prefix ?? "").startsWith(prefix);
+        if (set(leaf.exact)) return !(leaf.exact ?? "").startsWith(prefix);
+    }
+    return true;
+}
+
+/** Istio's hasConflict for one root match and one delegate match (the fields our types carry). */
+function matchConflict(root: HTTPMatchRequest, leaf: HTTPMatchRequest): boolean {
+    if (stringMatchConflict(root.uri, leaf.uri)) return true;
+    for (const [name, m] of Object.entries(leaf.headers ?? {})) {
+        if (stringMatchConflict(Object.hasOwn(root.headers ?? {}, name) ? root.headers?.[name] : undefined, m)) return true;
+    }
+    if ((root.port ?? 0) > 0 && (leaf.port ?? 0) > 0 && root.port !== leaf.port) return true;
+    const rg = root.gateways ?? [];
+    const lg = leaf.gateways ?? [];
+    return rg.length > 0 && lg.length > 0 && (rg.length < lg.length || lg.some((g) => !rg.includes(g)));
+}
+
+const joinNames = (root: string | undefined, leaf: string | undefined): string | undefined =>
+    leaf === undefined || leaf === "" ? root : root === undefined || root === "" ? leaf : `${root}-${leaf}`;
+
+/** Istio's mergeHTTPMatchRequest: the delegate's conditions, the root's where it has none, headers of both. */
+function mergeMatch(root: HTTPMatchRequest, leaf: HTTPMatchRequest): HTTPMatchRequest {
+    const out: HTTPMatchRequest = { ...leaf };
+    const name = joinNames(root.name, leaf.name);
+    if (name !== undefined) out.name = name;
+    if (out.uri === undefined && root.uri !== undefined) out.uri = { ...root.uri };
+    const headers = { ...root.headers, ...leaf.headers };
+    if (Object.keys(headers).length > 0) out.headers = headers;
+    if ((out.port ?? 0) === 0 && root.port !== undefined) out.port = root.port;
+    if ((out.gateways ?? []).length === 0 && root.gateways !== undefined) out.gateways = [...root.gateways];
+    return out;
+}
+
+/** Istio's mergeHTTPMatchRequests: undefined (a conflict) when one delegate match nests in no root match. */
+function mergeMatches(root: readonly HTTPMatchRequest[], leaf: readonly HTTPMatchRequest[]): HTTPMatchRequest[] | undefined {
+    if (root.length === 0) return [...leaf];
+    if (leaf.length === 0) return root.map((m) => ({ ...m }));
+    const out: HTTPMatchRequest[] = [];
+    for (const sub of leaf) {
+        const fits = root.filter((r) => !matchConflict(r, sub));
+        if (fits.length === 0) return undefined;
+        out.push(...fits.map((r) => mergeMatch(r, sub)));
+    }
+    return out;
+}
+
+/** What a delegate route takes from the root route when it has none of its own (mergeHTTPRoute). */
+const INHERITED = ["rewrite", "timeout", "retries", "fault", "mirror", "mirrorPercentage"] as const;
+
+/** The routes of {@link mergeUnderRoot}: those gateway traffic takes, and those it can never reach. */
+export interface MergedRoutes {
+    routes: HTTPRoute[];
+    /** Delegate routes left out: a match that nests in none of the root route's (istiod logs and drops them). */
+    dropped: HTTPRoute[];
+}
+
+/**
+ * `routes` (a service's routes, in order) restricted to the root route `root`, as istiod merges a delegate
+ * VirtualService into the root route that delegates to it: each route's matches AND-ed with the root's (a route
+ * whose own `uri` does not nest in the root's, e.g. prefix `/static` under `/api`, is dropped), names joined
+ * `<root>-<route>`, the root's timeout/retries/fault/rewrite/mirror where the route has none.
+ */
+export function mergeUnderRoot(root: HTTPRoute, routes: readonly HTTPRoute[]): MergedRoutes {
+    const out: MergedRoutes = { routes: [], dropped: [] };
+    for (const leaf of routes) {
+        const match = mergeMatches(root.match ?? [], leaf.match ?? []);
+        if (match === undefined) {
+            out.dropped.push(leaf);
+            continue;
+        }
+        const name = joinNames(root.name, leaf.name);
+        const r: HTTPRoute = { ...(name === undefined ? {} : { name }), ...(match.length > 0 ? { match } : {}) };
+        for (const [k, v] of Object.entries(leaf)) {
+            if (k !== "name" && k !== "match" && k !== "delegate") Object.assign(r, { [k]: v });
+        }
+        for (const f of INHERITED) {
+            if (r[f] === undefined && root[f] !== undefined) Object.assign(r, { [f]: root[f] });
+        }
+        out.routes.push(r);
+    }
+    return out;
+}
+
+// ---------------------------------------------------------------------------------------------------
 // Gateway-bound routes (ingress and internal gateways)
 // ---------------------------------------------------------------------------------------------------
 
@@ -532,6 +638,16 @@ export interface GatewayRouteArgs {
      * `host` here: the route then has only its prefix match and `delegate` (Istio's root route). Default none.
      */
     delegate?: Delegate;
+    /**
+     * The service's own HTTP routes, in order, as its mesh VirtualService has them (pass the Canary's
+     * `httpRoutes`): the gateway then routes `prefix` with each of them, merged as istiod merges a delegate
+     * VirtualService into the root route that delegates to it ({@link mergeUnderRoot}): names `route-<i>-<name>`,
+     * each match AND-ed with the prefix, so gateway traffic gets the service's pins, A/B flag, faults, redirects,
+     * URI routes, retries, timeout, mirror and weighted catch-all, not only its split. A route whose own URI match
+     * does not nest in `prefix` (e.g. `/static` under `/api`) can never be reached through it: it is left out, with
+     * a warning. Each route needs a name of its own. Excludes `weights` and `delegate`. Default none.
+     */
+    routes?: HTTPRoute[];
 }
 
 /** Problems of gateway routes, under `path` (e.g. "routes"). */
@@ -553,21 +669,98 @@ export function checkGatewayRoutes(path: string, routes: readonly GatewayRouteAr
                 ...checkWeightsSum(`${p}.weights`, [r.weights.stable, r.weights.canary]),
             );
         }
+        if (r.routes !== undefined) {
+            problems.push(...checkCarriedRoutes(p, r, r.routes));
+        }
     });
     return problems;
 }
 
-/** HTTP routes of a gateway-bound VirtualService, in the given order. */
+/** Problems of a gateway route's `routes`: with nothing else that routes, each named once, one reachable. */
+function checkCarriedRoutes(p: string, r: GatewayRouteArgs, routes: readonly HTTPRoute[]): Problem[] {
+    const problems: Problem[] = [];
+    const also = [r.weights === undefined ? [] : ["weights"], r.delegate === undefined ? [] : ["delegate"]].flat();
+    if (also.length > 0) {
+        problems.push({ propertyPath: p, reason: `${p} sets routes and ${also.join(" and ")}; it must set at most one of routes, weights, delegate` });
+    }
+    const seen = new Set<string>();
+    routes.forEach((route, j) => {
+        const name = route.name ?? "";
+        if (name === "" || seen.has(name)) {
+            problems.push({
+                propertyPath: `${p}.routes[${j}].name`,
+                reason: `${p}.routes[${j}].name is ${route.name === undefined ? "missing" : show(name)}; each carried route needs a name of its own (the gateway's route is named ${show(`route-<i>-<name>`)}, unique in the VirtualService)`,
+            });
+        }
+        seen.add(name);
+        if (route.delegate !== undefined) {
+            problems.push({ propertyPath: `${p}.routes[${j}].delegate`, reason: `${p}.routes[${j}] delegates; a carried route must route, redirect or fail itself (Istio allows one level of delegation)` });
+        }
+    });
+    if (routes.length > 0 && mergeUnderRoot(gatewayRoot(r, 0), routes).routes.length === 0) {
+        problems.push({
+            propertyPath: `${p}.routes`,
+            reason: `${p}.routes: none of its ${routes.length} route(s) can be reached under ${p}.prefix ${show(r.prefix)} (each matches a URI outside it); carry a route without a URI match, such as the catch-all`,
+        });
+    } else if (routes.length === 0) {
+        problems.push({ propertyPath: `${p}.routes`, reason: `${p}.routes is []; it must list the service's routes (at least its catch-all), or be left out` });
+    }
+    return problems;
+}
+
+/** The root route of gateway route `i`: its name and prefix match. */
+function gatewayRoot(r: GatewayRouteArgs, i: number): HTTPRoute {
+    return { name: `route-${i}`, match: [{ uri: { prefix: r.prefix } }] };
+}
+
+/** How a route's matches read in a message: `uri prefix "/static"`, else the match as JSON. */
+function describeMatches(route: HTTPRoute): string {
+    return (route.match ?? [])
+        .map((m) => {
+            const uri = fieldsOf(m.uri);
+            if (uri?.prefix !== undefined) return `uri prefix ${show(uri.prefix)}`;
+            if (uri?.exact !== undefined) return `uri ${show(uri.exact)}`;
+            return JSON.stringify(m);
+        })
+        .join(" or ");
+}
+
+/**
+ * Warnings of gateway routes, under `path`: each carried route that no request through its gateway route can
+ * reach (its URI match lies outside the gateway prefix), and so is left out of the gateway's VirtualService.
+ */
+export function gatewayRouteWarnings(path: string, routes: readonly GatewayRouteArgs[]): string[] {
+    return routes.flatMap((r, i) => {
+        if (r.routes === undefined || r.delegate !== undefined) return [];
+        const p = `${path}[${i}]`;
+        return mergeUnderRoot(gatewayRoot(r, i), r.routes).dropped.map(
+            (d) =>
+                `${p} sends ${show(r.prefix)} to ${show(r.host)}, whose route ${show(d.name ?? "")} matches ${describeMatches(d)}, outside ${show(r.prefix)}: ` +
+                `no request through this gateway route can reach it, so the gateway's VirtualService leaves it out (istiod drops a delegate's route ` +
+                `that does not nest in its root route the same way); mesh traffic still takes it. To route it through the gateway, move it under ` +
+                `${show(r.prefix)} or add a gateway route for its prefix`,
+        );
+    });
+}
+
+/**
+ * HTTP routes of a gateway-bound VirtualService, in the given order: per gateway route `route-<i>` (a delegating
+ * root, or a route to `host`), or, when it carries the service's `routes`, those routes under its prefix.
+ */
 export function gatewayHttpRoutes(routes: readonly GatewayRouteArgs[]): HTTPRoute[] {
-    return routes.map((r, i): HTTPRoute => {
+    return routes.flatMap((r, i): HTTPRoute[] => {
+        const root = gatewayRoot(r, i);
         const name = `route-${i}`;
         const match = [{ uri: { prefix: r.prefix } }];
         if (r.delegate !== undefined) {
-            return { name, match, delegate: { ...r.delegate } };
+            return [{ name, match, delegate: { ...r.delegate } }];
         }
-        return { name, match, route:
+        if (r.routes !== undefined) {
+            return mergeUnderRoot(root, r.routes).routes;
+        }
+        return [{ name, match, route:
             r.weights === undefined
                 ? [{ destination: r.port === undefined ? { host: r.host } : { host: r.host, port: { number: r.port } } }]
-                : splitDestinations(r.host, r.port, r.weights) };
+                : splitDestinations(r.host, r.port, r.weights) }];
     });
 }

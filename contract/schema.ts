@@ -406,7 +406,7 @@ export const serviceSchema = z
             })
             .optional()
             .meta({ description: "Retry policy of every forwarding route. Default: Istio's (2 attempts)." }),
-        faults: faultsSchema.optional().meta({ description: "Fault injection on this service's mesh routes; absent = off." }),
+        faults: faultsSchema.optional().meta({ description: "Fault injection on this service's routes (mesh and gateway traffic); absent = off." }),
     })
     .meta({ description: "One service: a Deployment per version, a Service, one DestinationRule and a mesh VirtualService." });
 export type ServiceConfig = z.infer<typeof serviceSchema>;
@@ -418,10 +418,18 @@ const gatewayRoute = z
     .strictObject({
         prefix: z.string().meta({ description: 'URI prefix, starting with "/"; most specific first, "/" last.' }),
         service: z.string().min(1).meta({
-            description: "A key of `services`; the route goes to that service's port, weighted like its mesh catch-all.",
+            description:
+                "A key of `services` (in a platform stack, a service of a service stack). Traffic under `prefix` gets " +
+                "that service's routes as mesh traffic does (pins, A/B flag, faults, redirects, URI routes, retries, " +
+                "timeout, mirror, weighted catch-all). A redirect or URI route outside `prefix` is unreachable here: a " +
+                "single stack leaves it out with a warning, a service stack is refused.",
         }),
     })
-    .meta({ description: "One route: a URI prefix to a service of this stack." });
+    .meta({
+        description:
+            "One route: a URI prefix to a service, carrying its routes (in a platform stack, delegating to the " +
+            "service's delegate VirtualService).",
+    });
 
 export const ingressSchema = z.strictObject({
     enabled: z.boolean().default(false).meta({ description: "Create the ingress Gateway and its VirtualService." }),

@@ -13,6 +13,8 @@ export interface LiveVirtualService {
     metadata?: { name?: string; namespace?: string };
     spec?: {
         hosts?: string[];
+        /** Gateways the object binds to; absent or holding `mesh`: sidecar (mesh) traffic. */
+        gateways?: string[];
         http?: {
             name?: string;
             route?: { destination?: { host?: string; subset?: string }; weight?: number }[];
@@ -38,15 +40,21 @@ function catchAll(vs: LiveVirtualService): NonNullable<NonNullable<LiveVirtualSe
     return http.find((r) => r.name === "catch-all") ?? http[http.length - 1];
 }
 
+/** Whether a VirtualService routes sidecar (mesh) traffic: no gateways, or `mesh` among them. */
+const routesMesh = (o: LiveVirtualService): boolean => (o.spec?.gateways ?? []).length === 0 || (o.spec?.gateways ?? []).includes("mesh");
+
 /**
  * The service's mesh VirtualService (named like the service, or the one whose hosts hold it) and its canary
  * share. When that object is a root whose route delegates (the per-service layout), the weights live in the
  * delegate VirtualService, so that is the object read and named (one level: Istio does not nest delegation).
+ * A gateway-bound VirtualService is never read, though it carries the service's routes too (the single layout's
+ * ingress, whose host `sample-app.example.com` would otherwise pass for the service's).
  */
 export function liveSplitOf(objects: readonly LiveVirtualService[], namespace: string, service: string): LiveSplit | undefined {
+    const mesh = objects.filter(routesMesh);
     const root =
-        objects.find((o) => o.metadata?.name === service && (o.spec?.hosts ?? []).length > 0) ??
-        objects.find((o) => (o.spec?.hosts ?? []).some((h) => h === service || h.startsWith(`${service}.`)));
+        mesh.find((o) => o.metadata?.name === service && (o.spec?.hosts ?? []).length > 0) ??
+        mesh.find((o) => (o.spec?.hosts ?? []).some((h) => h === service || h.startsWith(`${service}.`)));
     const delegate = root?.spec?.http?.find((r) => r.delegate !== undefined)?.delegate;
     const vs =
         delegate === undefined

@@ -4,7 +4,8 @@
  * {@link checkServiceAgainstPlatform} (the check a service stack's program runs on its platform stack's
  * outputs). The checks across a whole environment are in stacks/environment.ts.
  *
- * - `single`: the whole environment in one stack, today's objects unchanged.
+ * - `single`: the whole environment in one stack; its gateway VirtualServices carry each service's routes under
+ *   the route's prefix, merged ahead as istiod merges the per-service layout's delegation (same Envoy routes).
  * - `platform` (`<env>`): namespace, gateways, egress, release defaults and the gateway ROOT VirtualServices,
  *   whose routes `delegate: {name, namespace}` to each service's delegate VirtualService. No services.
  * - `service` (`<env>.<svc>` by convention): exactly one service: its Workloads, its DestinationRule, its

@@ -8,7 +8,7 @@
  * it).
  */
 import type { CanaryArgs } from "../components/canary";
-import { planCanary } from "../components/canaryPlan";
+import { canaryRoutes, planCanary } from "../components/canaryPlan";
 import { DestinationRuleClaims } from "../components/destinationRuleClaims";
 import type { EgressGatewayArgs } from "../components/egressGateway";
 import { hostSlug, planEgressGateway } from "../components/egressGatewayPlan";
@@ -137,19 +137,28 @@ export function serviceWeights(svc: ServiceConfig): Weights {
 }
 
 /**
- * Gateway routes to services: each goes to the service's port, split like the service's catch-all (IST0140).
- * In a platform stack each is a root route delegating to the service's delegate VirtualService instead.
+ * Gateway routes to services. In a platform stack each is a root route delegating to the service's delegate
+ * VirtualService, which holds all of the service's routes. In a single stack each carries the service's routes
+ * (those of its mesh VirtualService: pins, A/B, faults, redirects, URI routes, retries, timeout, mirror, the
+ * weighted catch-all) under its prefix, merged as istiod merges that delegation, so both layouts give the
+ * gateway the same routes.
  */
-function gatewayRoutes(routes: readonly { prefix: string; service: string }[], cfg: StackConfig): GatewayRouteArgs[] {
+function gatewayRoutes(routes: readonly { prefix: string; service: string }[], cfg: StackConfig, canaries: MeshPlan["canaries"]): GatewayRouteArgs[] {
     if (cfg.layout === "platform") {
         return routes.map((r) => ({ prefix: r.prefix, host: r.service, delegate: { name: delegateName(r.service), namespace: cfg.namespace } }));
     }
     return routes.map((r) => {
         const svc = own(cfg.services, r.service);
-        // An unknown service is reported by rules.ts; route to the name as given so the plan stays total.
-        return svc === undefined
-            ? { prefix: r.prefix, host: r.service }
-            : { prefix: r.prefix, host: r.service, port: svc.port, weights: serviceWeights(svc) };
+        const canary = canaries.find((c) => c.service === r.service);
+        // An unknown service is reported by rules.ts, a service's bad routing by its Canary's checks at
+        // services.<svc>: route to the name as given, or split by its weights, so the plan stays total.
+        if (svc === undefined || canary === undefined) {
+            return { prefix: r.prefix, host: r.service };
+        }
+        const carried = canaryRoutes(canary.args);
+        return carried === undefined
+            ? { prefix: r.prefix, host: r.service, port: svc.port, weights: serviceWeights(svc) }
+            : { prefix: r.prefix, host: r.service, port: svc.port, routes: carried };
     });
 }
 
@@ -189,16 +198,17 @@ export function planMeshStack(
     }
     const routing = routingArgs(cfg);
     const released = routing === undefined ? [] : releasedServices(routing);
+    const canaries = services.map(([name, svc]) => {
+        const args = canaryArgs(name, svc, namespace, claims, false);
+        // A routing VirtualService that releases the service for the mesh takes the place of its own.
+        return { service: name, args: released.includes(name) ? { ...args, virtualService: false } : args };
+    });
     return {
         namespace: cfg.namespace,
         createNamespace: cfg.createNamespace,
         skipAwait: cfg.skipAwait,
         workloads: services.filter(([, svc]) => svc.deploy).map(([name, svc]) => ({ service: name, args: workloadsArgs(name, svc, cfg, namespace) })),
-        canaries: services.map(([name, svc]) => {
-            const args = canaryArgs(name, svc, namespace, claims, false);
-            // A routing VirtualService that releases the service for the mesh takes the place of its own.
-            return { service: name, args: released.includes(name) ? { ...args, virtualService: false } : args };
-        }),
+        canaries,
         ingress: !ing.enabled
             ? undefined
             : {
@@ -209,7 +219,7 @@ export function planMeshStack(
                   tls: { mode: ing.tls?.mode ?? "SIMPLE", ...(ing.tls?.credentialName === undefined ? {} : { credentialName: ing.tls.credentialName }) },
                   httpPort: ing.httpPort,
                   httpsPort: ing.httpsPort,
-                  routes: gatewayRoutes(ing.routes, cfg),
+                  routes: gatewayRoutes(ing.routes, cfg, canaries),
               },
         internalGateway: !internal.enabled
             ? undefined
@@ -218,7 +228,7 @@ export function planMeshStack(
                   hosts: internal.hosts,
                   selector: internal.selector,
                   port: internal.port,
-                  routes: gatewayRoutes(internal.routes, cfg),
+                  routes: gatewayRoutes(internal.routes, cfg, canaries),
               },
         egress:
             cfg.egress.length === 0 && !cfg.egressGateway.registryOnly

@@ -3,7 +3,9 @@
  * (type, name, parent, inputs; sorted), so two versions of the program can be compared object by object.
  * `test/fixtures/single-layout/<stack>.json` holds what the program emitted before stack layouts existed
  * (written by `node -r ts-node/register/transpile-only test/support/emitted.ts <out dir>` run on that
- * version); test/unit/stacks/layout.test.ts proves the single layout still emits exactly that.
+ * version), with one object rewritten since: the `ingress-vs` VirtualService, whose routes carry each service's
+ * routes under their prefix (issue 19; every other object byte-identical); test/unit/stacks/layout.test.ts proves
+ * the single layout still emits exactly that.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";

@@ -262,7 +262,9 @@ export function mergedVirtualServices(objects: readonly IstioObject[]): IstioObj
  * - catch-all-last: an HTTP route without match is the last route of its VirtualService;
  * - one-destinationrule-per-host: at most one DestinationRule per host and namespace;
  * - gateway-canary-weighted (IST0140): a gateway-bound route to a host whose mesh VirtualService splits its
- *   catch-all by subset uses the same subsets and weights.
+ *   catch-all by subset uses the same subsets and weights; a gateway route that carries one of the host's mesh
+ *   routes (merged from the same delegate route, or named `<root>-<mesh route>` as istiod names a merged route)
+ *   uses that route's.
  */
 export function analyzeMesh(objects: readonly IstioObject[]): AnalyzerProblem[] {
     const out: AnalyzerProblem[] = [];
@@ -340,10 +342,23 @@ export function analyzeMesh(objects: readonly IstioObject[]): AnalyzerProblem[] 
             .filter((v) => gatewaysOf(v).includes("mesh"))
             .flatMap((v) => asArray<HttpRoute>(v.spec.http))
             .find((r) => r.fromDelegate === from);
+    const meshRoutesOf = (host: string, namespace: string): HttpRoute[] =>
+        vss
+            .filter((vs) => gatewaysOf(vs).includes("mesh"))
+            // Each host resolved in its own VirtualService's namespace (Istio resolves short names so).
+            .filter((vs) => asArray<string>(vs.spec.hosts).some((h) => fqdn(h, vs.metadata.namespace) === fqdn(host, namespace)))
+            .flatMap((vs) => asArray<HttpRoute>(vs.spec.http));
+    // A gateway route that carries one of the host's mesh routes (the single layout puts the service's routes
+    // under the gateway prefix with istiod's merged names, `<root route>-<mesh route>`) is compared with it.
+    const meshNamed = (host: string, namespace: string, name: string | undefined): HttpRoute | undefined =>
+        name === undefined
+            ? undefined
+            : meshRoutesOf(host, namespace)
+                  .filter((m) => m.name !== undefined && name.endsWith(`-${m.name}`))
+                  .sort((a, b) => (b.name ?? "").length - (a.name ?? "").length)[0];
     const meshSplit = (host: string, namespace: string): Map<string, number> | undefined => {
         for (const vs of vss) {
             if (!gatewaysOf(vs).includes("mesh")) continue;
-            // Each host resolved in its own VirtualService's namespace (Istio resolves short names so).
             if (!asArray<string>(vs.spec.hosts).some((h) => fqdn(h, vs.metadata.namespace) === fqdn(host, namespace))) continue;
             const catchAll = asArray<HttpRoute>(vs.spec.http).find(isCatchAll);
             const route = catchAll?.route ?? [];
@@ -359,7 +374,7 @@ export function analyzeMesh(objects: readonly IstioObject[]): AnalyzerProblem[] 
             const route = r.route ?? [];
             const host = route[0]?.destination.host;
             if (host === undefined) continue;
-            const twin = r.fromDelegate === undefined ? undefined : meshTwin(r.fromDelegate);
+            const twin = r.fromDelegate === undefined ? meshNamed(host, vs.metadata.namespace, r.name) : meshTwin(r.fromDelegate);
             const split =
                 twin !== undefined
                     ? new Map((twin.route ?? []).map((d) => [d.destination.subset ?? "", d.weight ?? 100]))

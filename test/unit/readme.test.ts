@@ -61,6 +61,16 @@ describe("README.md component example", () => {
             ["stable", 90],
             ["canary", 10],
         ]);
+        const ingressVs = rec.byType(istio("VirtualService")).find((r) => (r.inputs["spec"] as { hosts?: string[] }).hosts?.includes("shop.example.com"));
+        const names = (ingressVs?.inputs["spec"] as { http: { name: string }[] }).http.map((r) => r.name);
+        expect(names, "the ingress carries the Canary's routes under /api").to.deep.equal([
+            "route-0-fault-injection",
+            "route-0-canary-pin-0",
+            "route-0-canary-pin-1",
+            "route-0-ab-test",
+            "route-0-catch-all",
+            "route-1",
+        ]);
     });
 
     it("names every top-level config key of the schema in its table", async () => {

@@ -61,6 +61,15 @@ export function expectedMeshRoutes(ns: string, canaryWeight: number): { name: st
     ];
 }
 
+/**
+ * [route name, header matches, forward action, fault] of the ingress gateway's HTTPS virtual host: sample-app's
+ * routes carried under the ingress route's prefix "/" (the single layout's ingress VirtualService; istiod would
+ * name and match them so when merging a delegate into a root route `route-0`), each matching prefix "/".
+ */
+export function expectedGatewayRoutes(ns: string, canaryWeight: number): { name: string; headers: unknown[]; action: Record<string, unknown>; fault?: unknown }[] {
+    return expectedMeshRoutes(ns, canaryWeight).map((r) => ({ ...r, name: `route-0-${r.name}` }));
+}
+
 /** The parts of every sample-app subset cluster that come from the DestinationRule. */
 export const EXPECTED_CLUSTER_POLICY = {
     type: "EDS",

@@ -23,8 +23,8 @@ import {
     EXPECTED_CLUSTER_POLICY,
     GATEWAY_LISTENER_PORTS,
     HASH_POLICY,
+    expectedGatewayRoutes,
     expectedMeshRoutes,
-    expectedSplit,
     EXTERNAL,
     EXTERNAL_CLUSTER,
     INGRESS_HOST,
@@ -181,7 +181,7 @@ describe("istiod translates the stack's objects (real istiod, xDS as a sidecar a
         expect(ext?.["type"], "the external host is resolved by DNS").to.be.oneOf(["STRICT_DNS", "LOGICAL_DNS"]);
     });
 
-    it("ingress gateway: HTTP redirects to HTTPS; HTTPS routes / to sample-app weighted like the mesh (75/25)", async () => {
+    it("ingress gateway: HTTP redirects to HTTPS; HTTPS routes / with sample-app's routes, as the mesh: the x-fault route, the pin and the A/B flag before the 75/25 split; retries and timeout on every forward", async () => {
         const hosts = await ingress.waitFor("the ingress virtual hosts", (c) => {
             const rcs = c.resources(TYPE.route);
             const pick = (prefix: string): Resource | undefined =>
@@ -194,7 +194,13 @@ describe("istiod translates the stack's objects (real istiod, xDS as a sidecar a
         });
         expect(hosts.http["requireTls"], "port 80 redirects to HTTPS").to.equal("ALL");
         const routes = (hosts.https["routes"] ?? []) as Resource[];
-        expect(routes.map((r) => [r["name"], (r["match"] as Resource)["prefix"], summarize(r).action])).to.deep.equal([["route-0", "/", expectedSplit(ns, 25)]]);
+        expect(routes.map(summarize)).to.deep.equal(expectedGatewayRoutes(ns, 25));
+        expect(routes.map((r) => (r["match"] as Resource)["prefix"]), "each under the ingress route's prefix").to.deep.equal(routes.map(() => "/"));
+        for (const r of routes) {
+            const action = r["route"] as Resource;
+            expect(action["timeout"], `timeout of ${String(r["name"])}`).to.equal(TIMEOUT);
+            expect(action["retryPolicy"], `retry policy of ${String(r["name"])}`).to.deep.include(RETRY);
+        }
         const listeners = ingress.resources(TYPE.listener).map((l) => ((l["address"] as Resource)["socketAddress"] as Resource)["portValue"]);
         expect(listeners).to.include.members(GATEWAY_LISTENER_PORTS);
         expect(ingress.resources(TYPE.listener).flatMap(httpConnectionManagers).length).to.be.greaterThan(0);

@@ -6,7 +6,7 @@
  * Pulumi.dev.yaml in short: service `sample-app` on port 8080, stable v1, canary v2 (routed, weight 0), one
  * header pin `canary: "true"`, timeout 10s, 3 retries; a host-wide circuit breaker; an ingress Gateway for
  * `sample-app.mesh-dev.local` (HTTP redirecting to HTTPS, HTTPS with TLS SIMPLE and `sample-app-tls`) routing
- * `/` to sample-app; one egress host `api.external-service.com:443` through the egress gateway (TLS passthrough).
+ * `/` to sample-app with sample-app's routes; one egress host `api.external-service.com:443` through the egress gateway (TLS passthrough).
  */
 
 /** The Pulumi stack outputs of the dev config at a canary weight. */
@@ -100,11 +100,21 @@ export function expectedIstioSpecs(namespace: string, canaryWeight: number): Rec
                 },
             ],
         },
-        // Gateway traffic ignores the mesh VirtualService (IST0140): the split is repeated here.
+        // Gateway traffic ignores the mesh VirtualService (IST0140): its routes are carried under the prefix "/",
+        // named and matched as istiod merges a delegate's routes into a root route `route-0` matching prefix "/".
         "VirtualService/ingress": {
             hosts: [INGRESS_HOST],
             gateways: [`${namespace}/ingress`],
-            http: [{ name: "route-0", match: [{ uri: { prefix: "/" } }], route: split(canaryWeight) }],
+            http: [
+                {
+                    name: "route-0-canary-pin-0",
+                    match: [{ uri: { prefix: "/" }, headers: { canary: { exact: "true" } } }],
+                    route: [{ destination: CANARY }],
+                    timeout: "10s",
+                    retries: RETRIES,
+                },
+                { name: "route-0-catch-all", match: [{ uri: { prefix: "/" } }], route: split(canaryWeight), timeout: "10s", retries: RETRIES },
+            ],
         },
         "Gateway/egress": {
             selector: { istio: "egressgateway" },

@@ -286,6 +286,28 @@ describe("components (Pulumi mocks)", () => {
             expect(ing.gatewayRef).to.equal("production/ingress");
         });
 
+        it("a route carrying a Canary's httpRoutes routes gateway traffic like the mesh: the Canary's routes under the prefix", async () => {
+            const canary = new c.Canary("sample-app", {
+                namespace: "production",
+                service: "sample-app",
+                port: 8080,
+                stable: { version: "v1" },
+                canary: { version: "v2", weight: 10 },
+                pins: [{ header: "x-canary", exact: "true" }],
+                timeout: "10s",
+                claims: new c.DestinationRuleClaims(),
+            });
+            new c.IngressGateway("ingress", { ...args(), routes: [{ prefix: "/api", host: "sample-app", port: 8080, routes: canary.httpRoutes }] });
+            await rec.settled();
+            const meshHttp = (spec(rec.one("sample-app-vs")) as { http: unknown[] }).http;
+            expect(canary.httpRoutes).to.deep.equal(meshHttp);
+            const to = (subset: string, weight?: number) => ({ destination: { host: "sample-app", subset, port: { number: 8080 } }, ...(weight === undefined ? {} : { weight }) });
+            expect((spec(rec.one("ingress-vs")) as { http: unknown[] }).http).to.deep.equal([
+                { name: "route-0-canary-pin-0", match: [{ uri: { prefix: "/api" }, headers: { "x-canary": { exact: "true" } } }], route: [to("canary")], timeout: "10s" },
+                { name: "route-0-catch-all", match: [{ uri: { prefix: "/api" } }], route: [to("stable", 90), to("canary", 10)], timeout: "10s" },
+            ]);
+        });
+
         it("rejects MUTUAL TLS without credentialName and a port out of range", () => {
             const err = thrown(() => new c.IngressGateway("ingress", { ...args(), tls: { mode: "MUTUAL", credentialName: "" }, httpsPort: 70000 }));
             expect(err.errors).to.deep.equal([

@@ -8,7 +8,9 @@ import {
     checkShadowedPrefix,
     cookieRegex,
     gatewayHttpRoutes,
+    gatewayRouteWarnings,
     liveWeights,
+    mergeUnderRoot,
     RoutingInput,
     splitDestinations,
 } from "../../../components/routes";
@@ -337,6 +339,153 @@ describe("routes (pure)", () => {
                 },
             ]);
             expect(checkGatewayRoutes("routes", [])).to.have.length(1);
+        });
+    });
+
+    describe("a service's routes under a gateway prefix (istiod's delegate merge, pilot/pkg/model/virtualservice.go)", () => {
+        const root = { name: "route-0", match: [{ uri: { prefix: "/api" } }] };
+        const service: RoutingInput = {
+            ...base,
+            canary: { version: "v2", weight: 20 },
+            port: 8080,
+            pins: [{ header: "x-canary", exact: "true" }],
+            abTest: { header: "x-ab", cookie: "ab" },
+            redirects: [{ prefix: "/api/old", uri: "/api/new" }],
+            uriRoutes: [{ prefix: "/api/legacy", subset: "stable", rewrite: "/legacy" }, { prefix: "/static", subset: "stable" }],
+            mirror: { percentage: 5 },
+            timeout: "5s",
+            retries: { attempts: 2, retryOn: "5xx" },
+            faults: { abort: { percentage: 1, httpStatus: 503 }, header: { name: "x-fault", value: "on" } },
+        };
+        const p8080 = (subset: string, weight?: number) => ({ ...dest(subset, weight), destination: { ...dest(subset).destination, port: { number: 8080 } } });
+
+        it("every route of the service, in its order, its matches AND-ed with the prefix, names <root>-<route>; a route outside the prefix is dropped", () => {
+            const merged = mergeUnderRoot(root, canaryHttpRoutes(service));
+            const shared = { timeout: "5s", retries: { attempts: 2, retryOn: "5xx" } };
+            const split = [p8080("stable", 80), p8080("canary", 20)];
+            expect(merged.routes).to.deep.equal([
+                {
+                    name: "route-0-fault-injection",
+                    match: [{ uri: { prefix: "/api" }, headers: { "x-fault": { exact: "on" } } }],
+                    route: split,
+                    fault: { abort: { percentage: { value: 1 }, httpStatus: 503 } },
+                    ...shared,
+                },
+                { name: "route-0-canary-pin-0", match: [{ uri: { prefix: "/api" }, headers: { "x-canary": { exact: "true" } } }], route: [p8080("canary")], ...shared },
+                {
+                    name: "route-0-ab-test",
+                    // two flag matches: each nests in the root's one match, each merged with it
+                    match: [
+                        { uri: { prefix: "/api" }, headers: { "x-ab": { exact: "enabled" } } },
+                        { uri: { prefix: "/api" }, headers: { cookie: { regex: cookieRegex("ab", "enabled") } } },
+                    ],
+                    route: [p8080("canary")],
+                    ...shared,
+                },
+                // the route's own uri (under the root's) is kept: istiod takes the delegate's field
+                { name: "route-0-redirect-0", match: [{ uri: { prefix: "/api/old" } }], redirect: { uri: "/api/new", redirectCode: 301 } },
+                { name: "route-0-uri-0", match: [{ uri: { prefix: "/api/legacy" } }], route: [p8080("stable")], rewrite: { uri: "/legacy" }, ...shared },
+                {
+                    name: "route-0-catch-all",
+                    match: [{ uri: { prefix: "/api" } }],
+                    route: split,
+                    ...shared,
+                    mirror: { host: "sample-app", subset: "canary", port: { number: 8080 } },
+                    mirrorPercentage: { value: 5 },
+                },
+            ]);
+            expect(merged.dropped.map((r) => r.name)).to.deep.equal(["uri-1"]);
+        });
+
+        it("Istio's nesting rules: prefix under prefix, exact under prefix, regex never under a prefix; the root's fields fill the route's gaps", () => {
+            const routes = [
+                { name: "a", match: [{ uri: { prefix: "/apiv2" } }], route: [dest("stable")] }, // a string prefix, as Istio compares it
+                { name: "b", match: [{ uri: { exact: "/api/x" } }], route: [dest("stable")] },
+                { name: "c", match: [{ uri: { regex: "/api/.*" } }], route: [dest("stable")] },
+                { name: "d", match: [{ uri: { prefix: "/ap" } }], route: [dest("stable")] }, // wider than the root: dropped
+                { name: "e", match: [{ uri: { prefix: "/x" } }, { uri: { prefix: "/api/y" } }], route: [dest("stable")] }, // one match outside: dropped whole
+                { name: "f", timeout: "1s", route: [dest("stable")] },
+            ];
+            const merged = mergeUnderRoot({ ...root, timeout: "9s", retries: { attempts: 1 } }, routes);
+            expect(merged.routes.map((r) => [r.name, r.match, r.timeout, r.retries])).to.deep.equal([
+                ["route-0-a", [{ uri: { prefix: "/apiv2" } }], "9s", { attempts: 1 }],
+                ["route-0-b", [{ uri: { exact: "/api/x" } }], "9s", { attempts: 1 }],
+                ["route-0-f", [{ uri: { prefix: "/api" } }], "1s", { attempts: 1 }],
+            ]);
+            expect(merged.dropped.map((r) => r.name)).to.deep.equal(["c", "d", "e"]);
+        });
+
+        it("a gateway route carrying the service's routes: the root's name and prefix, nothing of its own; the other routes keep route-<i>", () => {
+            const http = gatewayHttpRoutes([
+                { prefix: "/api", host: "sample-app", port: 8080, routes: canaryHttpRoutes({ ...base, port: 8080, pins: [{ header: "x-canary", exact: "true" }] }) },
+                { prefix: "/", host: "sample-app-frontend", port: 80 },
+            ]);
+            expect(http.map((r) => [r.name, r.match])).to.deep.equal([
+                ["route-0-canary-pin-0", [{ uri: { prefix: "/api" }, headers: { "x-canary": { exact: "true" } } }]],
+                ["route-0-catch-all", [{ uri: { prefix: "/api" } }]],
+                ["route-1", [{ uri: { prefix: "/" } }]],
+            ]);
+        });
+
+        it("two services behind one gateway with different prefixes: names unique in the VirtualService, each service under its own prefix", () => {
+            const other: RoutingInput = { host: "frontend", subsets: ["stable"], pins: [], redirects: [{ prefix: "/old", uri: "/" }] };
+            const http = gatewayHttpRoutes([
+                { prefix: "/api", host: "sample-app", routes: canaryHttpRoutes({ ...base, pins: [{ header: "x-canary", exact: "true" }] }) },
+                { prefix: "/", host: "frontend", routes: canaryHttpRoutes(other) },
+            ]);
+            expect(http.map((r) => [r.name, r.match?.[0]?.uri, r.route?.map((d) => `${d.destination.host}/${d.destination.subset ?? ""}`)])).to.deep.equal([
+                ["route-0-canary-pin-0", { prefix: "/api" }, ["sample-app/canary"]],
+                ["route-0-catch-all", { prefix: "/api" }, ["sample-app/stable", "sample-app/canary"]],
+                ["route-1-redirect-0", { prefix: "/old" }, undefined],
+                ["route-1-catch-all", { prefix: "/" }, ["frontend/stable"]],
+            ]);
+            expect(new Set(http.map((r) => r.name)).size).to.equal(http.length);
+        });
+
+        it("a carried route outside the prefix: left out of the VirtualService, named in a warning; no problem", () => {
+            const routes = [
+                { prefix: "/api", host: "sample-app", routes: canaryHttpRoutes({ ...base, uriRoutes: [{ prefix: "/static", subset: "stable" }, { prefix: "/api/v1", subset: "stable" }] }) },
+            ];
+            expect(checkGatewayRoutes("routes", routes)).to.deep.equal([]);
+            expect(gatewayHttpRoutes(routes).map((r) => r.name)).to.deep.equal(["route-0-uri-1", "route-0-catch-all"]);
+            expect(gatewayRouteWarnings("routes", routes)).to.deep.equal([
+                'routes[0] sends "/api" to "sample-app", whose route "uri-0" matches uri prefix "/static", outside "/api": no request through this ' +
+                    "gateway route can reach it, so the gateway's VirtualService leaves it out (istiod drops a delegate's route that does not nest " +
+                    'in its root route the same way); mesh traffic still takes it. To route it through the gateway, move it under "/api" or add a ' +
+                    "gateway route for its prefix",
+            ]);
+            expect(gatewayRouteWarnings("routes", [{ prefix: "/", host: "a", routes: routes[0]!.routes }]), "every prefix nests in /").to.deep.equal([]);
+        });
+
+        it("refuses carried routes with weights or delegate, unnamed or twice-named routes, a delegating route, none reachable, and an empty list", () => {
+            const r = (name: string | undefined, extra: Partial<HTTPRoute> = {}): HTTPRoute => ({ ...(name === undefined ? {} : { name }), route: [dest("stable")], ...extra });
+            expect(
+                checkGatewayRoutes("routes", [
+                    { prefix: "/a", host: "x", weights: { stable: 100, canary: 0 }, routes: [r("catch-all")] },
+                    { prefix: "/b", host: "x", routes: [r(undefined, { match: [{ uri: { prefix: "/b/1" } }] }), r("c"), r("c", { delegate: { name: "d" } })] },
+                    { prefix: "/c", host: "x", routes: [r("only", { match: [{ uri: { prefix: "/elsewhere" } }] })] },
+                    { prefix: "/d", host: "x", routes: [] },
+                ]),
+            ).to.deep.equal([
+                { propertyPath: "routes[0]", reason: "routes[0] sets routes and weights; it must set at most one of routes, weights, delegate" },
+                {
+                    propertyPath: "routes[1].routes[0].name",
+                    reason: 'routes[1].routes[0].name is missing; each carried route needs a name of its own (the gateway\'s route is named "route-<i>-<name>", unique in the VirtualService)',
+                },
+                {
+                    propertyPath: "routes[1].routes[2].name",
+                    reason: 'routes[1].routes[2].name is "c"; each carried route needs a name of its own (the gateway\'s route is named "route-<i>-<name>", unique in the VirtualService)',
+                },
+                {
+                    propertyPath: "routes[1].routes[2].delegate",
+                    reason: "routes[1].routes[2] delegates; a carried route must route, redirect or fail itself (Istio allows one level of delegation)",
+                },
+                {
+                    propertyPath: "routes[2].routes",
+                    reason: 'routes[2].routes: none of its 1 route(s) can be reached under routes[2].prefix "/c" (each matches a URI outside it); carry a route without a URI match, such as the catch-all',
+                },
+                { propertyPath: "routes[3].routes", reason: "routes[3].routes is []; it must list the service's routes (at least its catch-all), or be left out" },
+            ]);
         });
     });
 

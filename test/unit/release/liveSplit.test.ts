@@ -57,6 +57,29 @@ describe("live split (release/live.ts)", () => {
         expect(liveSplitOf([root], "shop", SVC)).to.equal(undefined);
     });
 
+    it("never reads a gateway-bound VirtualService, though the single layout's ingress carries the service's routes and its host starts with the service's name", () => {
+        // The ingress VirtualService as the single layout emits it since issue 19: the service's routes under the prefix.
+        const ingress: LiveVirtualService = {
+            metadata: { name: "ingress", namespace: "shop" },
+            spec: {
+                hosts: [`${SVC}.example.com`],
+                gateways: ["shop/ingress"],
+                http: [
+                    { name: "route-0-canary-pin-0", route: [{ destination: { host: SVC, subset: "canary" } }] },
+                    { name: "route-0-catch-all", route: [{ destination: { host: SVC, subset: "canary" } }] },
+                ],
+            },
+        };
+        expect(liveSplitOf([ingress, vs(25)], "shop", SVC)).to.deep.equal({ object: "VirtualService shop/sample-app", canary: 25 });
+        // Found by its hosts when it is named otherwise: still the mesh one, not the ingress listed first.
+        const renamed = { ...vs(25), metadata: { name: "sample-app-mesh", namespace: "shop" } };
+        expect(liveSplitOf([ingress, renamed], "shop", SVC)).to.deep.equal({ object: "VirtualService shop/sample-app-mesh", canary: 25 });
+        // Bound to the gateways and the mesh: it routes sidecar traffic, so it is read.
+        const both = { ...renamed, spec: { ...renamed.spec, gateways: ["shop/ingress", "mesh"] } };
+        expect(liveSplitOf([ingress, both], "shop", SVC)?.canary).to.equal(25);
+        expect(liveSplitOf([ingress], "shop", SVC), "no mesh VirtualService: nothing read").to.equal(undefined);
+    });
+
     it("the stated tolerance: 5 points plus four binomial standard deviations", () => {
         expect(Math.round(shareTolerance(25, 500) * 10) / 10).to.equal(12.7);
         expect(shareTolerance(100, 500)).to.equal(5);

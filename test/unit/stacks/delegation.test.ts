@@ -3,9 +3,14 @@
  * (`istioctl analyze` does not check delegation, so ours must): each rule on a good set and on a set that
  * breaks it, with the merge semantics of istiod (pilot/pkg/model/virtualservice.go: a delegate's match must
  * nest in the root route's, a delegate route inherits the root's timeout/retries/fault, names join with "-").
+ * Then, under Pulumi mocks, the single layout against the per-service layout: the gateway's routes, merged as
+ * istiod merges them, are the same in both (issue 19).
  */
 import { expect } from "chai";
-import { analyzeMesh, type IstioObject } from "../../support/istioAnalyzer";
+import { istioObjects } from "../../support/emitted";
+import { prodEnvironment } from "../../support/environments";
+import { analyzeMesh, mergedVirtualServices, type IstioObject } from "../../support/istioAnalyzer";
+import { stacksUnderMocks } from "../../support/stacksUnderMocks";
 
 type Spec = IstioObject["spec"];
 const vs = (name: string, namespace: string, spec: Spec): IstioObject => ({
@@ -140,4 +145,99 @@ describe("analyzer: VirtualService delegation (test/support/istioAnalyzer.ts)", 
         expect(p.map((x) => [x.rule, x.object])).to.deep.equal([["gateway-canary-weighted", "VirtualService/edge/ingress"]]);
         expect(p[0]?.message).to.contain('as [["stable",50],["canary",50]], but its mesh VirtualService splits [["stable",80],["canary",20]]');
     });
+});
+
+describe("analyzer: IST0140 on the single layout's gateway routes, which carry the mesh routes under the prefix", () => {
+    /** The single layout's objects: the mesh VirtualService's routes and the ingress's, named `route-0-<route>`. */
+    function single(): IstioObject[] {
+        const pin = { name: "canary-pin-0", match: [{ headers: { "x-canary": { exact: "true" } } }], route: [{ destination: { host: "checkout", subset: "canary" } }] };
+        const catchAll = { name: "catch-all", route: split(80, 20) };
+        const under = (r: Spec): Spec => ({ ...r, name: `route-0-${String(r["name"])}`, match: [{ uri: { prefix: "/api" }, ...((r["match"] as Spec[] | undefined)?.[0] ?? {}) }] });
+        return [
+            { ...gateway, metadata: { name: "ingress", namespace: "shop" } },
+            dr("checkout", "shop", ["stable", "canary"]),
+            vs("checkout", "shop", { hosts: ["checkout"], http: [pin, catchAll] }),
+            vs("ingress", "shop", { hosts: ["shop.example.com"], gateways: ["shop/ingress"], http: [under(pin), under(catchAll)] }),
+        ];
+    }
+
+    it("a carried pin is compared with the mesh pin (all to the canary), not with the catch-all's split", () => {
+        expect(analyzeMesh(single())).to.deep.equal([]);
+    });
+
+    it("a carried catch-all with another split, or a carried pin with the split, is found", () => {
+        const objs = single();
+        const ingress = routesOf(find(objs, "ingress"));
+        (ingress[1] as Spec)["route"] = split(50, 50);
+        (ingress[0] as Spec)["route"] = split(80, 20);
+        expect(analyzeMesh(objs).map((p) => p.message.slice(0, 80))).to.deep.equal([
+            'http[0] sends gateway traffic for checkout as [["stable",80],["canary",20]], but',
+            'http[1] sends gateway traffic for checkout as [["stable",50],["canary",50]], but',
+        ]);
+    });
+});
+
+describe("the single and per-service layouts give the gateway the same routes, as istiod merges them (issue 19)", function () {
+    this.timeout(200_000);
+    const mesh = stacksUnderMocks();
+    type Raw = Record<string, unknown>;
+
+    /** Per-service: the example environment's platform and service stacks; single: the same config in one stack. */
+    async function layouts(edit: (checkout: Raw) => void): Promise<{ single: IstioObject[]; perService: IstioObject[] }> {
+        const env = prodEnvironment();
+        const checkout = (env.services[0]?.config["services"] as Record<string, Raw>)["checkout"] as Raw;
+        edit(checkout);
+        mesh.rec.reset();
+        const platform = mesh.stacks.buildMeshStack(mesh.stacks.parseStackConfig("prod", env.platform.config)).outputs.platform;
+        for (const s of env.services) {
+            mesh.stacks.buildMeshStack(mesh.stacks.parseStackConfig(s.stack, s.config), platform);
+        }
+        await mesh.rec.settled();
+        const perService = istioObjects(mesh.rec);
+        const services = Object.assign({}, ...env.services.map((s) => s.config["services"] as Raw)) as Raw;
+        mesh.rec.reset();
+        mesh.stacks.buildMeshStack(mesh.stacks.parseStackConfig("prod", { ...env.platform.config, layout: "single", services }));
+        await mesh.rec.settled();
+        return { single: istioObjects(mesh.rec), perService };
+    }
+
+    /** The merged routes of a VirtualService as Envoy gets them: the analyzer's marks dropped, hosts fully qualified. */
+    function envoyRoutes(objects: IstioObject[], name: string): Spec[] {
+        const o = mergedVirtualServices(objects).find((v) => v.metadata.name === name);
+        const fq = (d: Spec): Spec => ({ ...d, host: String(d["host"]).includes(".") ? d["host"] : `${String(d["host"])}.shop.svc.cluster.local` });
+        return ((o?.spec["http"] ?? []) as Spec[]).map((r) => {
+            const { fromDelegate: _f, delegateCatchAll: _c, ...rest } = r;
+            const out: Spec = { ...rest };
+            if (Array.isArray(r["route"])) out["route"] = (r["route"] as Spec[]).map((d) => ({ ...d, destination: fq(d["destination"] as Spec) }));
+            if (r["mirror"] !== undefined) out["mirror"] = fq(r["mirror"] as Spec);
+            return out;
+        });
+    }
+
+    const cases: [string, (checkout: Raw) => void][] = [
+        ["pins, A/B flag, a URI route, faults on every request, retries, timeout (the example environment)", () => undefined],
+        [
+            "a cookie pin, an A/B cookie, a header-only fault, a redirect, a rewrite, a mirror",
+            (c) => {
+                c["pins"] = [{ header: "x-canary", exact: "true" }, { cookie: "canary", value: "always" }];
+                c["abTest"] = { header: "x-new-checkout", cookie: "new-checkout", value: "on" };
+                c["faults"] = { abort: { percentage: 10, httpStatus: 503 }, delay: { percentage: 50, fixedDelay: "2s" }, header: { name: "x-fault", value: "on" } };
+                c["redirects"] = [{ prefix: "/api/old", uri: "/api/new", redirectCode: 302 }];
+                c["uriRoutes"] = [{ prefix: "/api/legacy", weights: { stable: 70, canary: 30 }, rewrite: "/legacy" }];
+                c["mirror"] = { percentage: 5 };
+            },
+        ],
+        ["an unrouted canary (rollback): no pin, no A/B route", (c) => void (c["canary"] = { version: "v2", weight: 0, routed: false })],
+    ];
+    for (const [what, edit] of cases) {
+        it(what, async () => {
+            const { single, perService } = await layouts(edit);
+            const gateway = envoyRoutes(single, "ingress");
+            expect(gateway.length, "the single layout's gateway carries the routes").to.be.greaterThan(2);
+            expect(gateway).to.deep.equal(envoyRoutes(perService, "ingress"));
+            expect(envoyRoutes(single, "checkout"), "and the mesh routes").to.deep.equal(envoyRoutes(perService, "checkout"));
+            expect(analyzeMesh(single)).to.deep.equal([]);
+            expect(analyzeMesh(perService)).to.deep.equal([]);
+        });
+    }
 });
