@@ -18,3 +18,7 @@ export * from "./egressGateway";
 export * from "./egressGatewayPlan";
 export * from "./workloads";
 export * from "./workloadsPlan";
+export * from "./gatewayApi/types";
+export * from "./gatewayApiPlan";
+export * from "./gatewayApiCanary";
+export * from "./gatewayApiIngress";

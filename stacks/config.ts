@@ -20,6 +20,7 @@ import { plainSecretProblems } from "../contract/releaseRules";
 import { stackConfigSchema, type StackConfig } from "../contract/schema";
 import { isCredentialNamePath, isSecretKeyPath } from "../contract/secrets";
 import { checkLayout } from "./layout";
+import { checkGatewayApi } from "./gatewayApi";
 import { checkMeshPlan, checkObjectOwners } from "./meshPlan";
 import { checkStackRules, type RuleProblem } from "./rules";
 
@@ -49,7 +50,7 @@ function semanticProblems(cfg: StackConfig, secretKeys: ReadonlySet<string> | un
         // it, so only the rules that hold in every layout are judged (not as if the stack were `single`).
         return [...checkStackRules(cfg, { layoutKnown: false }), ...plain];
     }
-    return [...checkLayout(present, cfg), ...checkStackRules(cfg), ...checkMeshPlan(cfg), ...checkObjectOwners(cfg), ...plain];
+    return [...checkLayout(present, cfg), ...checkStackRules(cfg), ...checkMeshPlan(cfg), ...checkGatewayApi(cfg), ...checkObjectOwners(cfg), ...plain];
 }
 
 /** A key no config may use: JavaScript gives it a meaning of its own (parsers drop it or change the prototype). */

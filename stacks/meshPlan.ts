@@ -232,7 +232,7 @@ export function configPathOf(path: string, map: PathMap, fallback: string): stri
     return path === "" ? fallback : `${fallback}.${path}`;
 }
 
-function atConfig(problems: readonly Problem[], map: PathMap, fallback: string): RuleProblem[] {
+export function atConfig(problems: readonly Problem[], map: PathMap, fallback: string): RuleProblem[] {
     return problems.map((p) => {
         const propertyPath = configPathOf(p.propertyPath, map, fallback);
         // The component names its own path in the reason ("canary.weight is 120; ..."): name the config path.
@@ -301,8 +301,13 @@ export function stackObjects(cfg: StackConfig): StackObject[] {
     const add = (kind: string, name: string, owner: string, label: string, fix: string): void => {
         out.push({ kind, name, owner, label, fix });
     };
+    const gatewayApi = cfg.routingApi === "gateway-api";
     if (plan.ingress !== undefined) {
-        for (const kind of ["Gateway", "VirtualService"]) add(kind, INGRESS_NAME, "ingress", "ingress (the ingress gateway)", "disable the ingress");
+        const label = "ingress (the ingress gateway)";
+        add("Gateway", INGRESS_NAME, "ingress", label, "disable the ingress");
+        if (!gatewayApi) add("VirtualService", INGRESS_NAME, "ingress", label, "disable the ingress");
+        // Gateway API: the HTTP listener's redirect route and one HTTPRoute per route (components/gatewayApiPlan.ts).
+        if (gatewayApi) ["https-redirect", ...plan.ingress.routes.map((_, i) => String(i))].forEach((s) => add("HTTPRoute", `${INGRESS_NAME}-${s}`, "ingress", label, "disable the ingress"));
     }
     if (plan.internalGateway !== undefined) {
         const label = "internalGateway (the internal gateway)";
@@ -321,11 +326,13 @@ export function stackObjects(cfg: StackConfig): StackObject[] {
     }
     for (const w of plan.workloads) {
         const p = `services.${w.service}`;
-        for (const kind of ["Service", "DestinationRule", "VirtualService"]) add(kind, w.service, p, p, "rename the service");
+        for (const kind of ["Service", "DestinationRule", gatewayApi ? "HTTPRoute" : "VirtualService"]) add(kind, w.service, p, p, "rename the service");
         if (cfg.layout === "service") add("VirtualService", delegateName(w.service), p, `${p} (its delegate)`, "rename the service");
         w.args.versions.forEach((v, i) => {
             const owner = `${p}.${i === 0 ? "stable" : "canary"}`;
             add("Deployment", `${w.service}-${v.version}`, owner, owner, "rename the service or the version");
+            // Gateway API: a Service per version (the HTTPRoute splits by Service).
+            if (gatewayApi) add("Service", `${w.service}-${v.version}`, owner, owner, "rename the service or the version");
         });
     }
     return out;
