@@ -8,7 +8,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { GatewayApiResource } from "./gatewayApi/types";
-import { GATEWAY_API_CANARY_TOKEN, planGatewayApiCanary, type GatewayApiCanaryArgs } from "./gatewayApiPlan";
+import { GATEWAY_API_CANARY_TOKEN, planGatewayApiCanary, skipAwaitAnnotations, type GatewayApiCanaryArgs } from "./gatewayApiPlan";
 import { IstioResource } from "./istio/types";
 import { BASE_LABELS, objectMeta } from "./meta";
 import { throwIfProblems } from "./meshValidationError";
@@ -51,12 +51,13 @@ export class GatewayApiCanary extends pulumi.ComponentResource {
             { parent: this },
         );
         const labels = { ...BASE_LABELS, ...(args.labels ?? {}) };
+        const annotations = skipAwaitAnnotations(args.skipAwait);
         this.versionServices = {};
         for (const v of plan.versionServices) {
             this.versionServices[v.version] = new k8s.core.v1.Service(
                 `${name}-${v.version}-service`,
                 {
-                    metadata: { name: v.name, namespace: args.namespace, labels: { ...labels, app: args.service, version: v.version } },
+                    metadata: { name: v.name, namespace: args.namespace, labels: { ...labels, app: args.service, version: v.version }, annotations },
                     spec: { selector: { app: args.service, version: v.version }, ports: [{ name: "http", port: v.port, targetPort: v.targetPort }] },
                 },
                 { parent: this },
@@ -74,7 +75,7 @@ export class GatewayApiCanary extends pulumi.ComponentResource {
         // Make before break: the backends exist before the route that sends traffic to them.
         this.httpRoute = new GatewayApiResource(
             `${name}-httproute`,
-            { kind: "HTTPRoute", metadata: objectMeta(args.service, args.namespace, args.labels), spec: plan.httpRoute },
+            { kind: "HTTPRoute", metadata: { ...objectMeta(args.service, args.namespace, args.labels), annotations }, spec: plan.httpRoute },
             { parent: this, dependsOn: [this.destinationRule, ...Object.values(this.versionServices), ...Object.values(this.versionDestinationRules)] },
         );
         this.registerOutputs({

@@ -6,7 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { GatewayApiResource } from "./gatewayApi/types";
-import { GATEWAY_API_INGRESS_TOKEN, planGatewayApiIngress, type GatewayApiIngressArgs } from "./gatewayApiPlan";
+import { GATEWAY_API_INGRESS_TOKEN, planGatewayApiIngress, skipAwaitAnnotations, type GatewayApiIngressArgs } from "./gatewayApiPlan";
 import { objectMeta } from "./meta";
 import { throwIfProblems } from "./meshValidationError";
 
@@ -25,21 +25,22 @@ export class GatewayApiIngress extends pulumi.ComponentResource {
         throwIfProblems(GATEWAY_API_INGRESS_TOKEN, name, plan.problems);
         super(GATEWAY_API_INGRESS_TOKEN, name, {}, opts);
         this.hosts = [...args.hosts];
+        const meta = (objectName: string) => ({ ...objectMeta(objectName, args.namespace, args.labels), annotations: skipAwaitAnnotations(args.skipAwait) });
         this.gateway = new GatewayApiResource(
             `${name}-gateway`,
-            { kind: "Gateway", metadata: objectMeta(name, args.namespace, args.labels), spec: plan.gateway },
+            { kind: "Gateway", metadata: meta(name), spec: plan.gateway },
             { parent: this },
         );
         this.redirectRoute = new GatewayApiResource(
             `${name}-https-redirect`,
-            { kind: "HTTPRoute", metadata: objectMeta(`${name}-https-redirect`, args.namespace, args.labels), spec: plan.redirectRoute },
+            { kind: "HTTPRoute", metadata: meta(`${name}-https-redirect`), spec: plan.redirectRoute },
             { parent: this, dependsOn: [this.gateway] },
         );
         this.routes = plan.routes.map(
             (r) =>
                 new GatewayApiResource(
                     `${r.name}-httproute`,
-                    { kind: "HTTPRoute", metadata: objectMeta(r.name, args.namespace, args.labels), spec: r.spec },
+                    { kind: "HTTPRoute", metadata: meta(r.name), spec: r.spec },
                     { parent: this, dependsOn: [this.gateway] },
                 ),
         );

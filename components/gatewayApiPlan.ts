@@ -64,6 +64,11 @@ const refuse = (path: string, value: unknown, rule: string, fix: string): Proble
 export interface GatewayApiCanaryArgs extends CanaryArgs {
     /** Container port of the version Services. Default `port`. */
     targetPort?: number;
+    /**
+     * Annotate the version Services and the HTTPRoute with `pulumi.com/skipAwait: "true"` (a control plane without
+     * controllers never fills a Service's endpoints). Default false.
+     */
+    skipAwait?: boolean;
 }
 
 /** One version's Service. */
@@ -113,6 +118,29 @@ export function pinHeaderMatch(pin: CanaryPin): HTTPHeaderMatch {
     return { type: "RegularExpression", name: pin.header, value: pin.regex ?? "" };
 }
 
+/** The CRD's rules for a PathPrefix value (the API server refuses any other at `up`). */
+const GATEWAY_PATH_CHARS = /^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|[%][0-9a-fA-F]{2})+$/;
+
+/** A URI prefix the Gateway API's PathPrefix match takes: its CRD's rules, checked before `up`. */
+export function checkGatewayPathPrefix(path: string, value: string): Problem[] {
+    const bad =
+        !value.startsWith("/") ||
+        ["//", "/./", "/../", "%2f", "%2F", "#"].some((s) => value.includes(s)) ||
+        value.endsWith("/..") ||
+        value.endsWith("/.") ||
+        !GATEWAY_PATH_CHARS.test(value);
+    return bad
+        ? [
+              refuse(
+                  path,
+                  value,
+                  "a Gateway API path prefix starts with \"/\", has no \"//\", \"/./\", \"/../\", \"%2f\" or \"#\", and only URL path characters",
+                  "write it so or use routingApi istio",
+              ),
+          ]
+        : [];
+}
+
 /** The refusals of a Canary's args that the Gateway API's standard channel cannot express. */
 function refusals(args: GatewayApiCanaryArgs): Problem[] {
     const out: Problem[] = [];
@@ -132,6 +160,8 @@ function refusals(args: GatewayApiCanaryArgs): Problem[] {
     if (args.port === undefined) {
         out.push({ propertyPath: "port", reason: "port is missing; a Gateway API backendRef to a Service needs its port (routingApi gateway-api): set port" });
     }
+    (args.redirects ?? []).forEach((r, i) => out.push(...checkGatewayPathPrefix(`redirects[${i}].prefix`, r.prefix)));
+    (args.uriRoutes ?? []).forEach((u, i) => out.push(...checkGatewayPathPrefix(`uriRoutes[${i}].prefix`, u.prefix)));
     if (args.timeout !== undefined && !GATEWAY_API_DURATION.test(args.timeout)) {
         out.push(refuse("timeout", args.timeout, 'it must be a GEP-2257 duration for an HTTPRoute: up to four integer parts of h, m, s or ms, such as "10s" or "1500ms"', 'write it so, e.g. "1500ms" for "1.5s"'));
     }
@@ -318,6 +348,13 @@ export interface GatewayApiIngressArgs {
     routes: GatewayApiIngressRoute[];
     /** Extra labels on every object. Default none. */
     labels?: Record<string, string>;
+    /** Annotate every object with `pulumi.com/skipAwait: "true"` (no controller reports its status). Default false. */
+    skipAwait?: boolean;
+}
+
+/** The annotations of an object whose readiness nothing reports (`skipAwait`). */
+export function skipAwaitAnnotations(skipAwait: boolean | undefined): Record<string, string> {
+    return skipAwait === true ? { "pulumi.com/skipAwait": "true" } : {};
 }
 
 /** What a GatewayApiIngress emits. */
@@ -354,6 +391,7 @@ export function planGatewayApiIngress(name: string, args: GatewayApiIngressArgs)
     });
     const problems = [...istio.problems];
     args.routes.forEach((r, i) => {
+        problems.push(...checkGatewayPathPrefix(`routes[${i}].prefix`, r.prefix));
         if (r.backends.length === 0 || r.backends.length > HTTPROUTE_LIMITS.backendRefs) {
             problems.push({
                 propertyPath: `routes[${i}].backends`,

@@ -33,7 +33,7 @@ export function gatewayApiStackArgs(cfg: StackConfig, plan: MeshPlan = planMeshS
     const targetPorts = new Map(plan.workloads.map((w) => [w.service, w.args.targetPort]));
     const canaries = plan.canaries.map(({ service, args }) => {
         const targetPort = targetPorts.get(service);
-        return { service, args: { ...args, ...(targetPort === undefined ? {} : { targetPort }) } };
+        return { service, args: { ...args, ...(targetPort === undefined ? {} : { targetPort }), skipAwait: cfg.skipAwait } };
     });
     const ing = plan.ingress;
     const ingress: GatewayApiIngressArgs | undefined =
@@ -43,6 +43,7 @@ export function gatewayApiStackArgs(cfg: StackConfig, plan: MeshPlan = planMeshS
                   namespace: ing.namespace,
                   hosts: ing.hosts,
                   tls: ing.tls,
+                  skipAwait: cfg.skipAwait,
                   ...(ing.httpPort === undefined ? {} : { httpPort: ing.httpPort }),
                   ...(ing.httpsPort === undefined ? {} : { httpsPort: ing.httpsPort }),
                   routes: cfg.ingress.routes.map((r) => {
@@ -130,6 +131,7 @@ export function checkGatewayApi(cfg: StackConfig): RuleProblem[] {
     if (args.ingress !== undefined && cfg.ingress.tls !== undefined) {
         // A missing ingress.tls is reported once, by rules.ts.
         const routes = cfg.ingress.routes.map((_, i) => [`routes[${i}].backends`, `ingress.routes[${i}].service`] as const);
+        // (`routes[i].prefix` falls through to ingress.routes[i].prefix.)
         out.push(...atConfig(planGatewayApiIngress(INGRESS_NAME, args.ingress).problems, [["namespace", "namespace"], ...routes], "ingress"));
     }
     return out;

@@ -118,6 +118,7 @@ export interface GatewayApiResourceArgs<K extends GatewayApiKind> {
         name: string;
         namespace: pulumi.Input<string>;
         labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+        annotations?: pulumi.Input<Record<string, pulumi.Input<string>>>;
     };
     spec: GatewayApiSpecs[K];
 }

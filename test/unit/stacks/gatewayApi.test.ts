@@ -290,6 +290,20 @@ describe("routingApi gateway-api: what it refuses (stacks/gatewayApi.ts)", () =>
         ]);
     });
 
+    it("a path prefix the Gateway API's CRD refuses (the API server would at up): in URI routes, redirects and ingress routes", () => {
+        const got = refused((r) => {
+            sampleApp(r)["uriRoutes"] = [{ prefix: "/a//b", subset: "stable" }];
+            sampleApp(r)["redirects"] = [{ prefix: "/x#y", uri: "/" }];
+            r.ingress["routes"] = [{ prefix: "/shop/../admin", service: "sample-app" }];
+        });
+        const rule = 'a Gateway API path prefix starts with "/", has no "//", "/./", "/../", "%2f" or "#", and only URL path characters (routingApi gateway-api): write it so or use routingApi istio';
+        expect(got.map((p) => [p.path, p.reason])).to.deep.equal([
+            ["services.sample-app.redirects[0].prefix", `services.sample-app.redirects[0].prefix is "/x#y"; ${rule}`],
+            ["services.sample-app.uriRoutes[0].prefix", `services.sample-app.uriRoutes[0].prefix is "/a//b"; ${rule}`],
+            ["ingress.routes[0].prefix", `ingress.routes[0].prefix is "/shop/../admin"; ${rule}`],
+        ]);
+    });
+
     it("more rules than an HTTPRoute holds (16)", () => {
         const got = refused((r) => (sampleApp(r)["pins"] = Array.from({ length: 16 }, (_, i) => ({ header: `x-pin-${i}`, exact: "1" }))));
         expect(got.map((p) => p.path)).to.deep.equal(["services.sample-app"]);
