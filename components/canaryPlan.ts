@@ -1,7 +1,7 @@
 /** What a {@link Canary} emits, computed and checked without creating anything. Pure: loads no Pulumi SDK. */
 import type { CanaryArgs } from "./canary";
 import { DestinationRuleClaims } from "./destinationRuleClaims";
-import type { Subset } from "./istio/types";
+import type { DestinationRuleSpec, Subset } from "./istio/types";
 import { canaryHttpRoutes, checkRouting, liveWeights, type RoutingInput, type Weights } from "./routes";
 import { CANARY, STABLE } from "./subsets";
 import { buildSubsets, buildTrafficPolicy, type SubsetArgs } from "./trafficPolicy";
@@ -18,6 +18,11 @@ export interface CanaryPlan {
     trafficPolicy: ReturnType<typeof buildTrafficPolicy>["policy"];
     http: ReturnType<typeof canaryHttpRoutes>;
     weights: Weights;
+}
+
+/** The DestinationRule of a service: its subsets and host-wide policy (a Canary's, and a GatewayApiCanary's). */
+export function serviceDestinationRule(service: string, plan: Pick<CanaryPlan, "subsets" | "trafficPolicy">): DestinationRuleSpec {
+    return { host: service, ...(plan.trafficPolicy === undefined ? {} : { trafficPolicy: plan.trafficPolicy }), subsets: plan.subsets };
 }
 
 /** Pure: validates CanaryArgs and computes the DestinationRule and VirtualService specs. */

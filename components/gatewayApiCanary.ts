@@ -7,6 +7,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { serviceDestinationRule } from "./canaryPlan";
 import { GatewayApiResource } from "./gatewayApi/types";
 import { GATEWAY_API_CANARY_TOKEN, planGatewayApiCanary, skipAwaitAnnotations, type GatewayApiCanaryArgs } from "./gatewayApiPlan";
 import { IstioResource } from "./istio/types";
@@ -39,15 +40,7 @@ export class GatewayApiCanary extends pulumi.ComponentResource {
         this.weights = plan.weights;
         this.destinationRule = new IstioResource(
             `${name}-dr`,
-            {
-                kind: "DestinationRule",
-                metadata: objectMeta(args.service, args.namespace, args.labels),
-                spec: {
-                    host: args.service,
-                    ...(plan.destinationRule.trafficPolicy === undefined ? {} : { trafficPolicy: plan.destinationRule.trafficPolicy }),
-                    subsets: plan.destinationRule.subsets,
-                },
-            },
+            { kind: "DestinationRule", metadata: objectMeta(args.service, args.namespace, args.labels), spec: serviceDestinationRule(args.service, plan.destinationRule) },
             { parent: this },
         );
         const labels = { ...BASE_LABELS, ...(args.labels ?? {}) };
