@@ -4,7 +4,7 @@
  * routes.ts. A service without a canary is a Canary with only `stable`: the one place its DR is emitted.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { CANARY_TOKEN, planCanary } from "./canaryPlan";
+import { CANARY_TOKEN, planCanary, serviceDestinationRule } from "./canaryPlan";
 import { DestinationRuleClaims } from "./destinationRuleClaims";
 import { IstioResource, type HTTPRoute } from "./istio/types";
 import { objectMeta } from "./meta";
@@ -114,15 +114,7 @@ export class Canary extends pulumi.ComponentResource {
 
         this.destinationRule = new IstioResource(
             `${name}-dr`,
-            {
-                kind: "DestinationRule",
-                metadata: objectMeta(args.service, args.namespace, args.labels),
-                spec: {
-                    host: args.service,
-                    ...(plan.trafficPolicy === undefined ? {} : { trafficPolicy: plan.trafficPolicy }),
-                    subsets: plan.subsets,
-                },
-            },
+            { kind: "DestinationRule", metadata: objectMeta(args.service, args.namespace, args.labels), spec: serviceDestinationRule(args.service, plan) },
             { parent: this },
         );
         const delegate = args.delegate;

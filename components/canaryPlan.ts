@@ -3,7 +3,7 @@ import { istioSpecSchema } from "../contract/istioSpec";
 import { formatPath } from "../contract/paths";
 import type { CanaryArgs } from "./canary";
 import { DestinationRuleClaims } from "./destinationRuleClaims";
-import type { HTTPRoute, Subset } from "./istio/types";
+import type { DestinationRuleSpec, HTTPRoute, Subset } from "./istio/types";
 import { canaryHttpRoutes, checkRouting, liveWeights, type RoutingInput, type Weights } from "./routes";
 import { CANARY, STABLE } from "./subsets";
 import { buildSubsets, buildTrafficPolicy, type SubsetArgs } from "./trafficPolicy";
@@ -59,6 +59,11 @@ function routingOf(args: CanaryArgs, subsets: string[]): RoutingInput {
 export function canaryRoutes(args: CanaryArgs): HTTPRoute[] | undefined {
     const routing = routingOf(args, buildSubsets(subsetEntries(args)).subsets.map((s) => s.name));
     return checkRouting(routing).length === 0 ? canaryHttpRoutes(routing) : undefined;
+}
+
+/** The DestinationRule of a service: its subsets and host-wide policy (a Canary's, and a GatewayApiCanary's). */
+export function serviceDestinationRule(service: string, plan: Pick<CanaryPlan, "subsets" | "trafficPolicy">): DestinationRuleSpec {
+    return { host: service, ...(plan.trafficPolicy === undefined ? {} : { trafficPolicy: plan.trafficPolicy }), subsets: plan.subsets };
 }
 
 /** Pure: validates CanaryArgs and computes the DestinationRule and VirtualService specs. */

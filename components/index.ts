@@ -20,3 +20,7 @@ export * from "./workloads";
 export * from "./workloadsPlan";
 export * from "./istioRouting";
 export * from "./istioRoutingPlan";
+export * from "./gatewayApi/types";
+export * from "./gatewayApiPlan";
+export * from "./gatewayApiCanary";
+export * from "./gatewayApiIngress";

@@ -198,7 +198,8 @@ export function splitDestinations(host: string, port: number | undefined, weight
 // Matches
 // ---------------------------------------------------------------------------------------------------
 
-function escapeRe2(s: string): string {
+/** `s` with every RE2 metacharacter escaped (a literal inside a regex). */
+export function escapeRe2(s: string): string {
     return s.replace(/[\\^$.*+?()[\]{}|]/g, "\\$&");
 }
 

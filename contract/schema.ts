@@ -532,6 +532,10 @@ export type RoutingConfig = z.infer<typeof routingSchema>;
 // ---------------------------------------------------------------------------------------------
 // The whole stack.
 
+/** The API a stack's routes are written in: see {@link stackConfigSchema}'s `routingApi` and stacks/gatewayApi.ts. */
+export const ROUTING_APIS = ["istio", "gateway-api"] as const;
+export type RoutingApi = (typeof ROUTING_APIS)[number];
+
 /** What a stack holds: see {@link stackConfigSchema}'s `layout` and stacks/layout.ts. */
 export const LAYOUTS = ["single", "platform", "service"] as const;
 export type Layout = (typeof LAYOUTS)[number];
@@ -553,6 +557,14 @@ export const stackConfigSchema = z.strictObject({
                 "as a StackReference reads them: its name (`production`, same project and backend) or fully qualified " +
                 "(`organization/mesh-traffic/production` on a self-managed backend, `<org>/mesh-traffic/production` on Pulumi Cloud).",
         }),
+    routingApi: z.enum(ROUTING_APIS).default("istio").meta({
+        description:
+            "The API the routes are written in. istio: VirtualServices and Istio Gateways. gateway-api: the Kubernetes " +
+            "Gateway API (standard channel v1.6.0): per service an HTTPRoute attached to its Service (GAMMA) and a Service " +
+            "per version for the weighted split; the ingress as a Gateway of class istio with HTTPRoutes. DestinationRules " +
+            "stay in both. gateway-api refuses what its standard channel cannot say (faults, retries, extra mesh hosts) and, " +
+            "for now, layouts platform and service, the internal gateway and egress (README, Gateway API).",
+    }),
     namespace: dnsLabel.default("mesh-traffic").meta({ description: "Namespace of every object." }),
     createNamespace: z
         .boolean()

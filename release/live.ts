@@ -1,6 +1,7 @@
 /**
  * Is the live split the step's? Before a window is judged, the rollout compares (1) the weights of the live
- * VirtualService's catch-all route with the step's weight and (2) the canary's observed share of the
+ * VirtualService's catch-all route (a `routingApi: gateway-api` stack: the mesh HTTPRoute's catch-all rule's
+ * `backendRefs`) with the step's weight and (2) the canary's observed share of the
  * window's requests with that weight. A hand edit (a patch to 100 % canary, a manual kill switch to stable)
  * makes the window judge something else than the step: the rollout stops naming the object and both values,
  * and writes nothing, so the manual change is never overwritten silently. Pure, apart from the reader the
@@ -10,6 +11,7 @@ import type { MetricResult } from "./events";
 
 /** The live VirtualService of a service, as the API server holds it (only what the check reads). */
 export interface LiveVirtualService {
+    kind?: "VirtualService";
     metadata?: { name?: string; namespace?: string };
     spec?: {
         hosts?: string[];
@@ -24,8 +26,24 @@ export interface LiveVirtualService {
     };
 }
 
-/** Reads the VirtualServices of a namespace; rejects when the API server cannot be read. */
-export type LiveReader = (namespace: string) => Promise<LiveVirtualService[]>;
+/**
+ * The live mesh HTTPRoute of a service (`routingApi: gateway-api`): its parent is the service's Service (GAMMA) and the
+ * catch-all rule's `backendRefs` are the version Services `<service>-<version>` (components/gatewayApiPlan.ts).
+ */
+export interface LiveHTTPRoute {
+    kind: "HTTPRoute";
+    metadata?: { name?: string; namespace?: string };
+    spec?: {
+        parentRefs?: { group?: string; kind?: string; name?: string; namespace?: string }[];
+        rules?: { name?: string; backendRefs?: { name?: string; weight?: number }[] }[];
+    };
+}
+
+/** A live routing object: a VirtualService, or an HTTPRoute (`kind` set). */
+export type LiveObject = LiveVirtualService | LiveHTTPRoute;
+
+/** Reads the VirtualServices (and HTTPRoutes) of a namespace; rejects when the API server cannot be read. */
+export type LiveReader = (namespace: string) => Promise<LiveObject[]>;
 
 /** The canary's share of the catch-all in the live object, percent, with the object's name. */
 export interface LiveSplit {
@@ -50,7 +68,13 @@ const routesMesh = (o: LiveVirtualService): boolean => (o.spec?.gateways ?? []).
  * A gateway-bound VirtualService is never read, though it carries the service's routes too (the single layout's
  * ingress, whose host `sample-app.example.com` would otherwise pass for the service's).
  */
-export function liveSplitOf(objects: readonly LiveVirtualService[], namespace: string, service: string): LiveSplit | undefined {
+export function liveSplitOf(
+    all: readonly LiveObject[],
+    namespace: string,
+    service: string,
+    versions: { canary?: string | undefined } = {},
+): LiveSplit | undefined {
+    const objects = all.filter((o): o is LiveVirtualService => o.kind !== "HTTPRoute");
     const mesh = objects.filter(routesMesh);
     const root =
         mesh.find((o) => o.metadata?.name === service && (o.spec?.hosts ?? []).length > 0) ??
@@ -62,13 +86,34 @@ export function liveSplitOf(objects: readonly LiveVirtualService[], namespace: s
             : objects.find((o) => o.metadata?.name === delegate.name && (o.metadata?.namespace ?? namespace) === (delegate.namespace ?? namespace));
     const route = catchAll(vs ?? {});
     if (vs === undefined || route === undefined) {
-        return undefined;
+        return vs === undefined ? httpRouteSplitOf(all, namespace, service, versions.canary) : undefined;
     }
     const dests = route.route ?? [];
     const weightOf = (d: (typeof dests)[number]): number => d.weight ?? (dests.length === 1 ? 100 : 0);
     const total = dests.reduce((sum, d) => sum + weightOf(d), 0);
     const canary = dests.filter((d) => d.destination?.subset === "canary").reduce((sum, d) => sum + weightOf(d), 0);
     return { object: `VirtualService ${vs.metadata?.namespace ?? namespace}/${vs.metadata?.name ?? service}`, canary: total > 0 ? Math.round((canary / total) * 100) : 0 };
+}
+
+/**
+ * The split of a service's mesh HTTPRoute (the one attached to its Service, named like it first): the canary's share
+ * of the `catch-all` rule's (else the last rule's) backendRefs, by the canary's version Service `<service>-<canary>`.
+ * A backendRef's weight defaults to 1 (Gateway API). Without a canary version the canary's share is 0.
+ */
+function httpRouteSplitOf(all: readonly LiveObject[], namespace: string, service: string, canary: string | undefined): LiveSplit | undefined {
+    const routes = all.filter((o): o is LiveHTTPRoute => o.kind === "HTTPRoute");
+    const attached = routes.filter((r) => (r.spec?.parentRefs ?? []).some((p) => p.kind === "Service" && (p.group ?? "") === "" && p.name === service));
+    const hr = attached.find((r) => r.metadata?.name === service) ?? attached[0];
+    const rules = hr?.spec?.rules ?? [];
+    const rule = rules.find((r) => r.name === "catch-all") ?? rules[rules.length - 1];
+    if (hr === undefined || rule === undefined) {
+        return undefined;
+    }
+    const refs = rule.backendRefs ?? [];
+    const weightOf = (b: (typeof refs)[number]): number => b.weight ?? 1;
+    const total = refs.reduce((sum, b) => sum + weightOf(b), 0);
+    const share = refs.filter((b) => canary !== undefined && b.name === `${service}-${canary}`).reduce((sum, b) => sum + weightOf(b), 0);
+    return { object: `HTTPRoute ${hr.metadata?.namespace ?? namespace}/${hr.metadata?.name ?? service}`, canary: total > 0 ? Math.round((share / total) * 100) : 0 };
 }
 
 /**

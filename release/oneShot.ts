@@ -239,7 +239,7 @@ export function runStatus(req: StatusRequest, deps: OneShotDeps): Promise<OneSho
         const read = deps.live?.read;
         if (read !== undefined) {
             try {
-                const split = liveSplitOf(await read(c.ctx.namespace), c.ctx.namespace, svc);
+                const split = liveSplitOf(await read(c.ctx.namespace), c.ctx.namespace, svc, { canary: c.ctx.canaryVersion });
                 status.live = split ?? { error: `no VirtualService for ${svc} in namespace ${c.ctx.namespace}` };
             } catch (err) {
                 status.live = { error: errorMessage(err) };

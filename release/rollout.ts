@@ -492,7 +492,7 @@ class RolloutRun {
         let split: LiveSplit | undefined;
         if (live.read !== undefined) {
             try {
-                split = liveSplitOf(await live.read(this.ctx.namespace), this.ctx.namespace, service);
+                split = liveSplitOf(await live.read(this.ctx.namespace), this.ctx.namespace, service, versionsOf(this.config, service));
             } catch (err) {
                 this.emit({ type: "warning", message: `cannot read the live VirtualService of ${service} (${errorMessage(err)}); only the canary's observed share is checked` });
             }
@@ -541,7 +541,7 @@ class RolloutRun {
         }
         let split: LiveSplit | undefined;
         try {
-            split = liveSplitOf(await read(this.ctx.namespace), this.ctx.namespace, service);
+            split = liveSplitOf(await read(this.ctx.namespace), this.ctx.namespace, service, versions);
         } catch (err) {
             this.emit({ type: "warning", message: `cannot read the live VirtualService of ${service} (${errorMessage(err)}); a hand edit, if any, is overwritten without being named` });
             return;

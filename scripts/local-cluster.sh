@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # A throwaway Kubernetes control plane (etcd + kube-apiserver, no controllers, no nodes) with the
-# Istio CRDs, and a throwaway Prometheus, all on 127.0.0.1 with free ports and their own directory,
+# Istio CRDs and the Gateway API CRDs (standard channel), and a throwaway Prometheus, all on 127.0.0.1 with free ports and their own directory,
 # so two runs side by side never collide. Binaries come from scripts/toolchain.sh (build it first).
 #
 # Usage:
 #   scripts/local-cluster.sh start [--dir DIR] [--no-crds] [--owner-pid PID]
-#       Starts etcd and kube-apiserver, writes DIR/kubeconfig, applies the Istio CRDs and waits
+#       Starts etcd and kube-apiserver, writes DIR/kubeconfig, applies the Istio and Gateway API CRDs and waits
 #       until they are Established. stdout: `export NAME='value'` lines (also saved as DIR/env.sh):
 #         MESH_CLUSTER_DIR KUBECONFIG MESH_APISERVER_URL MESH_APISERVER_TOKEN MESH_ETCD_URL
 #       Use: eval "$(scripts/local-cluster.sh start)". Without --dir a new mktemp dir is used.
@@ -31,8 +31,8 @@
 #   scripts/local-cluster.sh start-istiod [--dir DIR] [--owner-pid PID]
 #       Starts istiod (pilot-discovery, built by `scripts/toolchain.sh build pilot-discovery`) outside the
 #       cluster against the cluster's API server (DIR/kubeconfig): plaintext xDS, debug (/debug/*, /ready)
-#       and monitoring (/metrics) on free loopback ports; its own CA, the secure xDS port, webhooks and the
-#       Gateway API controllers off; namespace istio-system created. Waits until /ready answers. stdout:
+#       and monitoring (/metrics) on free loopback ports; its own CA, the secure xDS port and webhooks off; Gateway
+#       API routes translated (its gateway deployment, GatewayClass and status controllers off); namespace istio-system created. Waits until /ready answers. stdout:
 #       export lines MESH_ISTIOD_XDS_ADDRESS (host:port) MESH_ISTIOD_DEBUG_URL MESH_ISTIOD_MONITORING_URL
 #       (also saved as DIR/istiod/env.sh). `stop DIR` stops it too. Log: DIR/istiod.log.
 #       MESH_PILOT_DISCOVERY=PATH uses another pilot-discovery binary.
@@ -190,8 +190,9 @@ cmd_start() {
     shift
   done
   local bin; bin=$(toolchain_bin kube etcd)
-  local crd_file=""
+  local crd_file="" gw_crd_file=""
   [ -z "$crds" ] || crd_file=$("$SCRIPT_DIR/istio-crds.sh")
+  [ -z "$crds" ] || gw_crd_file=$("$SCRIPT_DIR/gateway-api-crds.sh")
   if [ -z "$dir" ]; then dir=$(mktemp -d "${TMPDIR:-/tmp}/mesh-cluster.XXXXXX"); fi
   mkdir -p "$dir" && dir=$(cd "$dir" && pwd)
   if pid_alive "$dir" apiserver || pid_alive "$dir" etcd; then die "a cluster is already running in $dir"; fi
@@ -241,11 +242,11 @@ EOF
 
   if [ -n "$crds" ]; then
     local k=("$bin/kubectl" --kubeconfig "$dir/kubeconfig")
-    if ! "${k[@]}" apply --server-side --force-conflicts -f "$crd_file" >"$dir/crds.log" 2>&1; then
-      cat "$dir/crds.log" >&2; cmd_stop "$dir" --keep; die "applying the Istio CRDs failed (logs in $dir)"
+    if ! "${k[@]}" apply --server-side --force-conflicts -f "$crd_file" -f "$gw_crd_file" >"$dir/crds.log" 2>&1; then
+      cat "$dir/crds.log" >&2; cmd_stop "$dir" --keep; die "applying the Istio and Gateway API CRDs failed (logs in $dir)"
     fi
-    if ! "${k[@]}" wait --for condition=Established --timeout 60s -f "$crd_file" >>"$dir/crds.log" 2>&1; then
-      cat "$dir/crds.log" >&2; cmd_stop "$dir" --keep; die "Istio CRDs did not become Established"
+    if ! "${k[@]}" wait --for condition=Established --timeout 60s -f "$crd_file" -f "$gw_crd_file" >>"$dir/crds.log" 2>&1; then
+      cat "$dir/crds.log" >&2; cmd_stop "$dir" --keep; die "the Istio and Gateway API CRDs did not become Established"
     fi
   fi
   say "control plane ready in $(($(date +%s) - t0))s: $url (dir $dir)"
@@ -449,11 +450,14 @@ cmd_start_istiod() {
     while [ "$mp" = "$xp" ] || [ "$mp" = "$hp" ]; do mp=$(free_port); done
     t0=$(date +%s%N)
     # Outside a cluster: no CA (ENABLE_CA_SERVER=false, no DNS certificate), no secure xDS port, no webhook
-    # server and no webhook patching, no Gateway API controllers (no Gateway API CRDs here).
+    # server and no webhook patching. Gateway API on (the CRDs are applied by `start`): HTTPRoutes, Gateways of the
+    # builtin class `istio` (no GatewayClass object needed) are translated; its controllers that need what is not
+    # here are off: the gateway deployment controller (no kubelet runs the Deployments it would make), the
+    # GatewayClass controller and status writing (leader election; nothing reads the status here).
     (cd "$d" && export POD_NAMESPACE=istio-system POD_NAME=istiod-local CLUSTER_ID=Kubernetes \
       ENABLE_CA_SERVER=false PILOT_CERT_PROVIDER=none \
       INJECTION_WEBHOOK_CONFIG_NAME="" VALIDATION_WEBHOOK_CONFIG_NAME="" \
-      PILOT_ENABLE_GATEWAY_API=false PILOT_ENABLE_GATEWAY_API_STATUS=false \
+      PILOT_ENABLE_GATEWAY_API=true PILOT_ENABLE_GATEWAY_API_STATUS=false \
       PILOT_ENABLE_GATEWAY_API_DEPLOYMENT_CONTROLLER=false PILOT_ENABLE_GATEWAY_API_GATEWAYCLASS_CONTROLLER=false &&
       launch "$dir" istiod "$bin" discovery --kubeconfig "$dir/kubeconfig" \
         --meshConfig "$d/mesh.yaml" --networksConfig "$d/meshNetworks.yaml" \

@@ -10,6 +10,7 @@
 #   scripts/toolchain.sh --print-dir         print the toolchain dir (bin/, libexec/, pulumi-home/)
 #   scripts/toolchain.sh --print-pulumi-home print the PULUMI_HOME holding the kubernetes plugin
 #   scripts/toolchain.sh --print-crds        fetch (only) the Istio CRDs and print their path
+#   scripts/toolchain.sh --print-gateway-api-crds  fetch (only) the Gateway API CRDs (standard channel), print their path
 #   scripts/toolchain.sh --check [TOOL...]   exit 0 if the tools are built, else 1 and name the missing
 #   scripts/toolchain.sh --list              list the tool names
 #   scripts/toolchain.sh build pilot-discovery   build istiod (pilot-discovery) into its own cache dir
@@ -33,7 +34,8 @@ PINS_FILE="$SCRIPT_DIR/toolchain.pins"
 ALL_TOOLS=(pulumi langhost k8s-provider kube etcd crds prometheus istioctl)
 
 CACHE_ROOT=${MESH_TRAFFIC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mesh-traffic}
-TC_HASH=$( { cat "$PINS_FILE"; sed -n '/^# ---- BEGIN HASHED/,/^# ---- END HASHED/p' "$SCRIPT_FILE"; } |
+# The pins' UNHASHED section (fetched files with their own sha256) is left out of the hash.
+TC_HASH=$( { sed '/^# ---- BEGIN UNHASHED/,/^# ---- END UNHASHED/d' "$PINS_FILE"; sed -n '/^# ---- BEGIN HASHED/,/^# ---- END HASHED/p' "$SCRIPT_FILE"; } |
   sha256sum | cut -c1-16)
 TC_DIR="$CACHE_ROOT/toolchain/$TC_HASH"
 BIN_DIR="$TC_DIR/bin"
@@ -44,6 +46,8 @@ LOG_DIR="$TC_DIR/logs"
 DONE_DIR="$TC_DIR/.done"
 CRDS_DIR="$CACHE_ROOT/istio-crds/$ISTIO_API_VERSION"
 CRDS_FILE="$CRDS_DIR/customresourcedefinitions.gen.yaml"
+GATEWAY_API_CRDS_DIR="$CACHE_ROOT/gateway-api-crds/$GATEWAY_API_VERSION"
+GATEWAY_API_CRDS_FILE="$GATEWAY_API_CRDS_DIR/standard-crds.yaml"
 
 say() { printf '[toolchain %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { say "ERROR: $*"; exit 1; }
@@ -293,6 +297,25 @@ fetch_crds() {
   cp "$src" "$CRDS_FILE.tmp.$$" && chmod 644 "$CRDS_FILE.tmp.$$" && mv "$CRDS_FILE.tmp.$$" "$CRDS_FILE"
 }
 
+# The Gateway API CRDs (standard channel) of sigs.k8s.io/gateway-api, as one bundle (see toolchain.pins).
+fetch_gateway_api_crds() {
+  if [ -s "$GATEWAY_API_CRDS_FILE" ] && [ "$(sha256sum <"$GATEWAY_API_CRDS_FILE" | cut -d' ' -f1)" = "$GATEWAY_API_CRDS_SHA256" ]; then
+    return 0
+  fi
+  mkdir -p "$GATEWAY_API_CRDS_DIR" "$TC_DIR" "$LOG_DIR"
+  local up; up=$(mod_dir "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION")
+  local src="$up/config/crd/standard" tmp="$GATEWAY_API_CRDS_FILE.tmp.$$" f
+  [ -d "$src" ] || { say "FAILED: tool=gateway-api-crds step=download sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION"; exit 1; }
+  : >"$tmp"
+  for f in $(cd "$src" && LC_ALL=C ls gateway.networking.k8s.io_*.yaml | grep -v '_vap_'); do
+    printf -- '---\n' >>"$tmp"; cat "$src/$f" >>"$tmp"
+  done
+  local sum; sum=$(sha256sum <"$tmp" | cut -d' ' -f1)
+  [ "$sum" = "$GATEWAY_API_CRDS_SHA256" ] ||
+    { rm -f "$tmp"; say "FAILED: tool=gateway-api-crds step=verify: sha256 $sum != pinned $GATEWAY_API_CRDS_SHA256"; exit 1; }
+  chmod 644 "$tmp" && mv "$tmp" "$GATEWAY_API_CRDS_FILE"
+}
+
 ensure_prometheus() {
   if command -v prometheus >/dev/null; then
     prometheus --version 2>&1 | head -n1 | grep -q "version $PROMETHEUS_APT_VERSION_PREFIX" ||
@@ -364,6 +387,7 @@ main() {
       --print-istiod-bin) echo "$ISTIOD_DIR/bin/pilot-discovery"; return 0 ;;
       --print-istiod-dir) echo "$ISTIOD_DIR"; return 0 ;;
       --print-crds) mode=crds ;;
+      --print-gateway-api-crds) mode=gateway-api-crds ;;
       --check) mode=check ;;
       --no-istioctl) skip_istioctl=1 ;;
       -h | --help) sed -n '2,26p' "$SCRIPT_FILE" | sed 's/^# \{0,1\}//'; return 0 ;;
@@ -399,6 +423,10 @@ main() {
       go_env; mkdir -p "$TC_DIR"
       exec 8>"$CACHE_ROOT/istio-crds.lock"; flock 8
       fetch_crds; echo "$CRDS_FILE"; return 0 ;;
+    gateway-api-crds)
+      go_env; mkdir -p "$TC_DIR"
+      exec 8>"$CACHE_ROOT/gateway-api-crds.lock"; flock 8
+      fetch_gateway_api_crds; echo "$GATEWAY_API_CRDS_FILE"; return 0 ;;
   esac
 
   go_env

@@ -297,7 +297,7 @@ export function configPathOf(path: string, map: PathMap, fallback: string): stri
     return path === "" ? fallback : `${fallback}.${path}`;
 }
 
-function atConfig(problems: readonly Problem[], map: PathMap, fallback: string): RuleProblem[] {
+export function atConfig(problems: readonly Problem[], map: PathMap, fallback: string): RuleProblem[] {
     return problems.map((p) => {
         const propertyPath = configPathOf(p.propertyPath, map, fallback);
         // The component names its own path in the reason ("canary.weight is 120; ..."): name the config path.
@@ -372,8 +372,13 @@ export function stackObjects(cfg: StackConfig): StackObject[] {
     const add = (kind: string, name: string, owner: string, label: string, fix: string): void => {
         out.push({ kind, name, owner, label, fix });
     };
+    const gatewayApi = cfg.routingApi === "gateway-api";
     if (plan.ingress !== undefined) {
-        for (const kind of ["Gateway", "VirtualService"]) add(kind, INGRESS_NAME, "ingress", "ingress (the ingress gateway)", "disable the ingress");
+        const label = "ingress (the ingress gateway)";
+        add("Gateway", INGRESS_NAME, "ingress", label, "disable the ingress");
+        if (!gatewayApi) add("VirtualService", INGRESS_NAME, "ingress", label, "disable the ingress");
+        // Gateway API: the HTTP listener's redirect route and one HTTPRoute per route (components/gatewayApiPlan.ts).
+        if (gatewayApi) ["https-redirect", ...plan.ingress.routes.map((_, i) => String(i))].forEach((s) => add("HTTPRoute", `${INGRESS_NAME}-${s}`, "ingress", label, "disable the ingress"));
     }
     if (plan.internalGateway !== undefined) {
         const label = "internalGateway (the internal gateway)";
@@ -397,15 +402,17 @@ export function stackObjects(cfg: StackConfig): StackObject[] {
     for (const c of plan.canaries) {
         const p = `services.${c.service}`;
         const deployed = plan.workloads.some((w) => w.service === c.service);
-        const kinds = [...(deployed ? ["Service"] : []), "DestinationRule", ...(c.args.virtualService === false ? [] : ["VirtualService"])];
+        const route = cfg.routingApi === "gateway-api" ? "HTTPRoute" : "VirtualService";
+        const kinds = [...(deployed ? ["Service"] : []), "DestinationRule", ...(c.args.virtualService === false ? [] : [route])];
         for (const kind of kinds) add(kind, c.service, p, p, "rename the service");
         if (cfg.layout === "service") add("VirtualService", delegateName(c.service), p, `${p} (its delegate)`, "rename the service");
-    }
-    for (const w of plan.workloads) {
-        const p = `services.${w.service}`;
-        w.args.versions.forEach((v, i) => {
+        // Then its workloads (deploy true), so a clash is reported at the service that comes second.
+        const w = plan.workloads.find((x) => x.service === c.service);
+        w?.args.versions.forEach((v, i) => {
             const owner = `${p}.${i === 0 ? "stable" : "canary"}`;
-            add("Deployment", `${w.service}-${v.version}`, owner, owner, "rename the service or the version");
+            add("Deployment", `${c.service}-${v.version}`, owner, owner, "rename the service or the version");
+            // Gateway API: a Service per version (the HTTPRoute splits by Service).
+            if (gatewayApi) add("Service", `${c.service}-${v.version}`, owner, owner, "rename the service or the version");
         });
     }
     return out;

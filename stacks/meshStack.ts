@@ -4,9 +4,10 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { Canary, EgressGateway, IngressGateway, InternalGateway, IstioRouting, Workloads } from "../components";
+import { Canary, EgressGateway, GatewayApiCanary, GatewayApiIngress, IngressGateway, InternalGateway, IstioRouting, Workloads } from "../components";
 import { BASE_LABELS } from "../components/meta";
 import type { StackConfig } from "../contract/schema";
+import { gatewayApiStackArgs } from "./gatewayApi";
 import type { PlatformOutputs } from "./layout";
 import { EGRESS_NAME, INGRESS_NAME, INTERNAL_GATEWAY_NAME, ROUTING_NAME, meshStackOutputs, planMeshStack, type MeshStackOutputs } from "./meshPlan";
 
@@ -19,6 +20,8 @@ export interface MeshStack {
     internalGateway: InternalGateway | undefined;
     egress: EgressGateway | undefined;
     routing: IstioRouting | undefined;
+    /** `routingApi: gateway-api` only (then `canaries` is empty and `ingress` undefined): the Gateway API components. */
+    gatewayApi?: { canaries: Record<string, GatewayApiCanary>; ingress: GatewayApiIngress | undefined };
     outputs: MeshStackOutputs;
 }
 
@@ -49,6 +52,26 @@ export function buildMeshStack(cfg: StackConfig, platform?: PlatformOutputs): Me
     const workloads: Record<string, Workloads> = {};
     for (const w of plan.workloads) {
         workloads[w.service] = new Workloads(w.service, w.args, opts);
+    }
+    if (cfg.routingApi === "gateway-api") {
+        // stacks/gatewayApi.ts refuses the internal gateway and egress in this mode, before anything is registered.
+        const gw = gatewayApiStackArgs(cfg, plan);
+        const gwCanaries: Record<string, GatewayApiCanary> = {};
+        for (const c of gw.canaries) {
+            gwCanaries[c.service] = new GatewayApiCanary(c.service, c.args, opts);
+        }
+        return {
+            namespace,
+            workloads,
+            canaries: {},
+            ingress: undefined,
+            internalGateway: undefined,
+            egress: undefined,
+            gatewayApi: { canaries: gwCanaries, ingress: gw.ingress === undefined ? undefined : new GatewayApiIngress(INGRESS_NAME, gw.ingress, opts) },
+            // routing's DestinationRules, ServiceEntries, Gateways and Sidecars (stacks/gatewayApi.ts refuses its VirtualServices here).
+            routing: plan.routing === undefined ? undefined : new IstioRouting(ROUTING_NAME, plan.routing, opts),
+            outputs: meshStackOutputs(cfg, platform),
+        };
     }
     const canaries: Record<string, Canary> = {};
     for (const c of plan.canaries) {

@@ -1,23 +1,26 @@
 /**
- * Test support: the pinned Istio CRD bundle. It is not vendored: `scripts/istio-crds.sh` (the toolchain's
- * fetcher) downloads the `istio.io/api` Go module at the pinned release (scripts/toolchain.pins), checks the
- * pinned sha256 of `kubernetes/customresourcedefinitions.gen.yaml` and prints its cached path, so a fresh
- * clone needs only Go. Validation against it: ./istioSchema.ts.
+ * Test support: the pinned CRD bundles. They are not vendored: `scripts/istio-crds.sh` (the toolchain's fetcher)
+ * downloads the `istio.io/api` Go module at the pinned release (scripts/toolchain.pins), checks the pinned sha256
+ * of `kubernetes/customresourcedefinitions.gen.yaml` and prints its cached path; `scripts/gateway-api-crds.sh` does
+ * the same for the Gateway API CRDs (`sigs.k8s.io/gateway-api`, standard channel), so a fresh clone needs only Go.
+ * Validation against either: ./istioSchema.ts.
  */
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
 
-let crdPath: string | undefined;
+const fetched = new Map<string, string>();
 
-/** Path of the pinned Istio CRD bundle (`scripts/istio-crds.sh`), fetched once per process. */
-export function istioCrdPath(): string {
-    if (crdPath !== undefined) {
-        return crdPath;
+/** The path a fetcher script prints, run once per process. */
+function fetchedPath(script: string, what: string): string {
+    const known = fetched.get(script);
+    if (known !== undefined) {
+        return known;
     }
+    let out: string;
     try {
-        crdPath = execFileSync(path.join(REPO_ROOT, "scripts", "istio-crds.sh"), [], {
+        out = execFileSync(path.join(REPO_ROOT, "scripts", script), [], {
             encoding: "utf8",
             stdio: ["ignore", "pipe", "pipe"],
             timeout: 180_000,
@@ -25,9 +28,20 @@ export function istioCrdPath(): string {
     } catch (err) {
         const e = err as { stderr?: string; message: string };
         throw new Error(
-            `scripts/istio-crds.sh could not fetch the pinned Istio CRDs (istio.io/api, see scripts/toolchain.pins): ` +
+            `scripts/${script} could not fetch the pinned ${what} (see scripts/toolchain.pins): ` +
                 `${(e.stderr ?? e.message).trim()}. It needs Go on PATH (https://go.dev/dl/) and the Go module proxy.`,
         );
     }
-    return crdPath;
+    fetched.set(script, out);
+    return out;
+}
+
+/** Path of the pinned Istio CRD bundle (`scripts/istio-crds.sh`), fetched once per process. */
+export function istioCrdPath(): string {
+    return fetchedPath("istio-crds.sh", "Istio CRDs (istio.io/api)");
+}
+
+/** Path of the pinned Gateway API CRD bundle, standard channel (`scripts/gateway-api-crds.sh`), fetched once per process. */
+export function gatewayApiCrdPath(): string {
+    return fetchedPath("gateway-api-crds.sh", "Gateway API CRDs (sigs.k8s.io/gateway-api)");
 }

@@ -9,7 +9,7 @@
  *   (the API server would silently prune them; `--validate=strict` rejects them);
  * - the CRDs' `oneOf` / `not anyOf` blocks for mutually exclusive fields are plain JSON Schema and
  *   are evaluated as is;
- * - formats int32, double, date-time and byte;
+ * - formats int32, int64, double, date-time and byte (ipv4/ipv6 loosely);
  * - `x-kubernetes-list-type: map|set` uniqueness;
  * - the CEL rules (`x-kubernetes-validations`) that networking.istio.io uses most, listed in
  *   `CEL_RULES`. Any other CEL rule is NOT evaluated; `IstioSchema.uncheckedRules` names the ones met.
@@ -168,12 +168,17 @@ export function loadIstioSchema(crdFile: string = istioCrdPath()): IstioSchema {
         validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31,
     });
     ajv.addFormat("double", { type: "number", validate: (n: number) => Number.isFinite(n) });
+    ajv.addFormat("int64", { type: "number", validate: (n: number) => Number.isSafeInteger(n) });
+    // Gateway API (./istioCrds.ts gatewayApiCrdPath) has these on status addresses; loose checks, the API server's own are stricter.
+    ajv.addFormat("ipv4", /^\d{1,3}(\.\d{1,3}){3}$/);
+    ajv.addFormat("ipv6", /^[0-9a-fA-F:.]+$/);
     ajv.addFormat("date-time", /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i);
     ajv.addFormat("byte", /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/);
     // Structural-schema markers: metadata for the API server, no effect on one object's validity here.
     ajv.addKeyword({ keyword: "x-kubernetes-preserve-unknown-fields" });
     ajv.addKeyword({ keyword: "x-kubernetes-int-or-string" });
     ajv.addKeyword({ keyword: "x-kubernetes-list-map-keys" });
+    ajv.addKeyword({ keyword: "x-kubernetes-map-type" });
     ajv.addKeyword({
         keyword: "x-kubernetes-list-type",
         type: "array",

@@ -9,8 +9,10 @@ import type * as k8s from "@kubernetes/client-node";
 import { connectCluster } from "./cluster";
 import { collectionPath, rawRequest, statusMessage } from "../e2e/stack/kubeRaw";
 
-/** Every namespaced kind a stack of ours or a test creates (networking.istio.io first). */
+/** Every namespaced kind a stack of ours or a test creates (routes first: gateway.networking.k8s.io, networking.istio.io). */
 const SWEPT: ReadonlyArray<[kind: string, apiVersion: string]> = [
+    ["HTTPRoute", "gateway.networking.k8s.io/v1"],
+    ["Gateway", "gateway.networking.k8s.io/v1"],
     ["VirtualService", "networking.istio.io/v1"],
     ["Gateway", "networking.istio.io/v1"],
     ["DestinationRule", "networking.istio.io/v1"],

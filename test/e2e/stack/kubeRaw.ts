@@ -40,6 +40,7 @@ const PLURALS: Record<string, string> = {
     Secret: "secrets",
     WorkloadEntry: "workloadentries",
     Sidecar: "sidecars",
+    HTTPRoute: "httproutes",
 };
 
 /** The collection URL path of an object's kind in its namespace, e.g. /apis/networking.istio.io/v1/namespaces/ns/gateways. */

@@ -6,7 +6,9 @@
  * fake API server reader.
  */
 import { expect } from "chai";
-import { liveSplitOf, liveSplitProblems, shareTolerance, type LiveVirtualService } from "../../../release/live";
+import { DestinationRuleClaims } from "../../../components/destinationRuleClaims";
+import { planGatewayApiCanary } from "../../../components/gatewayApiPlan";
+import { liveSplitOf, liveSplitProblems, shareTolerance, type LiveHTTPRoute, type LiveVirtualService } from "../../../release/live";
 import { runCanary, runRollout } from "../../../release/rollout";
 import { collectReport } from "../../../release/report/collect";
 import { jsonLine } from "../../../release/reporters/json";
@@ -80,6 +82,42 @@ describe("live split (release/live.ts)", () => {
         expect(liveSplitOf([ingress], "shop", SVC), "no mesh VirtualService: nothing read").to.equal(undefined);
     });
 
+    it("routingApi gateway-api: reads the mesh HTTPRoute's catch-all backendRefs as components/gatewayApiPlan.ts emits them", () => {
+        const route = (weight: number): LiveHTTPRoute => {
+            const plan = planGatewayApiCanary(SVC, {
+                namespace: "shop",
+                service: SVC,
+                port: 8080,
+                stable: { version: "v1" },
+                canary: { version: "v2", weight },
+                pins: [{ header: "x-canary", exact: "always" }],
+                claims: new DestinationRuleClaims(),
+            });
+            expect(plan.problems).to.deep.equal([]);
+            return { kind: "HTTPRoute", metadata: { name: SVC, namespace: "shop" }, spec: plan.httpRoute };
+        };
+        const object = "HTTPRoute shop/sample-app";
+        expect(liveSplitOf([route(25)], "shop", SVC, { canary: "v2" })).to.deep.equal({ object, canary: 25 });
+        expect(liveSplitOf([route(0)], "shop", SVC, { canary: "v2" })).to.deep.equal({ object, canary: 0 });
+        expect(liveSplitOf([route(100)], "shop", SVC, { canary: "v2" })).to.deep.equal({ object, canary: 100 });
+        // A hand edit: both backends without weights (the Gateway API's default weight is 1), and one to v2 only.
+        const edited = route(25);
+        const rules = edited.spec?.rules ?? [];
+        const catchAll = rules[rules.length - 1];
+        if (catchAll === undefined) throw new Error("no catch-all rule");
+        catchAll.backendRefs = [{ name: "sample-app-v1" }, { name: "sample-app-v2" }];
+        expect(liveSplitOf([edited], "shop", SVC, { canary: "v2" })?.canary).to.equal(50);
+        catchAll.backendRefs = [{ name: "sample-app-v2", weight: 3 }];
+        expect(liveSplitOf([edited], "shop", SVC, { canary: "v2" })?.canary).to.equal(100);
+        // No canary version: nothing is the canary's. A VirtualService of the service is read first (Istio mode).
+        expect(liveSplitOf([route(25)], "shop", SVC)?.canary).to.equal(0);
+        expect(liveSplitOf([route(25), vs(10)], "shop", SVC, { canary: "v2" })).to.deep.equal({ object: "VirtualService shop/sample-app", canary: 10 });
+        // A route attached to another Service, or to a Gateway, is not the service's mesh route.
+        const other = { ...route(25), spec: { ...route(25).spec, parentRefs: [{ group: "", kind: "Service", name: "other" }] } };
+        const gateway = { ...route(25), spec: { ...route(25).spec, parentRefs: [{ name: "ingress", sectionName: "https" }] } };
+        expect(liveSplitOf([other, gateway], "shop", SVC, { canary: "v2" })).to.equal(undefined);
+    });
+
     it("the stated tolerance: 5 points plus four binomial standard deviations", () => {
         expect(Math.round(shareTolerance(25, 500) * 10) / 10).to.equal(12.7);
         expect(shareTolerance(100, 500)).to.equal(5);
@@ -138,6 +176,20 @@ describe("a hand-edited live split stops the rollout (release/rollout.ts)", () =
         expect(h.events.filter((e: ReleaseEvent) => e.type === "analysis")).to.have.length(0);
         expect(r.state?.phase).to.equal("Progressing");
         liveWeight = 10;
+    });
+
+    it("routingApi gateway-api: a hand edit of the HTTPRoute to 100 % at a 10 % step stops the rollout naming the HTTPRoute", async () => {
+        const h = harness();
+        const edited: LiveHTTPRoute = {
+            kind: "HTTPRoute",
+            metadata: { name: SVC, namespace: "shop" },
+            spec: { parentRefs: [{ group: "", kind: "Service", name: SVC }], rules: [{ name: "catch-all", backendRefs: [{ name: "sample-app-v2", weight: 100 }] }] },
+        };
+        following(h, () => 100);
+        h.deps.live = { read: () => Promise.resolve([edited]) };
+        const r = await runCanary({ service: SVC, version: "v2" }, h.deps);
+        expect(r.exitCode, r.message).to.equal(3);
+        expect(r.message).to.include("HTTPRoute shop/sample-app sends 100% to the canary, but this step applied 10% (was it edited by hand?)");
     });
 
     it("a failing canary hand-edited to 100 % during a step: evidence of harm, so it rolls back at once, naming the edit it overwrites", async () => {

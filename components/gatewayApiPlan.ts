@@ -1,0 +1,449 @@
+/**
+ * What the Gateway API components emit (`GatewayApiCanary`, `GatewayApiIngress`), computed and checked without
+ * creating anything. Pure: loads no Pulumi SDK.
+ *
+ * The same intent as the Istio-API objects (canaryPlan.ts, ingressGatewayPlan.ts, route order of routes.ts) in
+ * the Gateway API's standard channel (sigs.k8s.io/gateway-api v1.6.0, the version the pinned istio module requires):
+ * - the mesh route is an HTTPRoute whose parent is the service's Service (GAMMA: `group: ""`, `kind: Service`);
+ * - an HTTPRoute splits by Service, not by subset: one Service per version (`<service>-<version>`, selecting app +
+ *   version), the weighted catch-all is `backendRefs` to them;
+ * - the Gateway API orders rules by match specificity (longest path prefix, then the number of header matches),
+ *   not top to bottom as a VirtualService: a pin or the A/B flag therefore matches every prefix of the service's
+ *   redirects and URI routes too, so a pinned request goes to the canary on every path, as in the Istio mode;
+ * - DestinationRules stay for traffic policy; a version Service's traffic is policed by its own DestinationRule
+ *   (the host-wide policy overlaid field by field by the version's own, as Istio merges a subset's).
+ * What the standard channel cannot say is refused, never dropped: fault injection, retries (experimental in v1.6),
+ * mesh hosts other than the Service, durations outside GEP-2257, more rules or matches than an HTTPRoute holds.
+ */
+import type { CanaryArgs } from "./canary";
+import { planCanary } from "./canaryPlan";
+import { DestinationRuleClaims } from "./destinationRuleClaims";
+import type {
+    GatewayApiGatewaySpec,
+    HTTPBackendRef,
+    HTTPHeaderMatch,
+    HTTPRouteFilter,
+    HTTPRouteMatch,
+    HTTPRouteRule,
+    HTTPRouteSpec,
+} from "./gatewayApi/types";
+import type { IngressTlsArgs } from "./ingressGateway";
+import { planIngressGateway } from "./ingressGatewayPlan";
+import type { Subset, TrafficPolicy } from "./istio/types";
+import { canaryRouted, cookieRegex, escapeRe2, liveWeights, type CanaryPin, type Weights } from "./routes";
+import { CANARY, STABLE } from "./subsets";
+import { show, type Problem } from "./validation";
+
+export const GATEWAY_API_CANARY_TOKEN = "mesh-traffic:index:GatewayApiCanary";
+export const GATEWAY_API_INGRESS_TOKEN = "mesh-traffic:index:GatewayApiIngress";
+
+/** The Gateway API version whose standard channel these objects use (the CRDs scripts/gateway-api-crds.sh fetches). */
+export const GATEWAY_API_RELEASE = "v1.6.0";
+
+/** Limits of one HTTPRoute in the CRD's schema. */
+export const HTTPROUTE_LIMITS = { rules: 16, matchesPerRule: 64, matchesPerRoute: 128, backendRefs: 16 } as const;
+
+/** GEP-2257 durations, the CRD's pattern for `timeouts.request`: up to four integer parts of h, m, s, ms. */
+export const GATEWAY_API_DURATION = /^([0-9]{1,5}(h|m|s|ms)){1,4}$/;
+
+/** The Service of one version: `<service>-<version>`. */
+export function versionServiceName(service: string, version: string): string {
+    return `${service}-${version}`;
+}
+
+const refuse = (path: string, value: unknown, rule: string, fix: string): Problem => ({
+    propertyPath: path,
+    reason: `${path} is ${show(value)}; ${rule} (routingApi gateway-api): ${fix}`,
+});
+
+// ---------------------------------------------------------------------------------------------------
+// The mesh route of a service (GatewayApiCanary)
+// ---------------------------------------------------------------------------------------------------
+
+/** Arguments of `GatewayApiCanary`: a Canary's, routed with the Gateway API. */
+export interface GatewayApiCanaryArgs extends CanaryArgs {
+    /** Container port of the version Services. Default `port`. */
+    targetPort?: number;
+    /**
+     * Annotate the version Services and the HTTPRoute with `pulumi.com/skipAwait: "true"` (a control plane without
+     * controllers never fills a Service's endpoints). Default false.
+     */
+    skipAwait?: boolean;
+}
+
+/** One version's Service. */
+export interface VersionService {
+    /** Subset name the version has in the DestinationRule (`stable`, `canary`, or an extra subset's). */
+    subset: string;
+    version: string;
+    /** `<service>-<version>`. */
+    name: string;
+    port: number;
+    targetPort: number;
+}
+
+/** What a GatewayApiCanary emits. */
+export interface GatewayApiCanaryPlan {
+    problems: Problem[];
+    warnings: string[];
+    /** The service's DestinationRule, as the Istio mode emits it (subsets by version, host-wide policy). */
+    destinationRule: { subsets: Subset[]; trafficPolicy: TrafficPolicy | undefined };
+    versionServices: VersionService[];
+    /** A DestinationRule per version Service whose traffic has a policy (host = the version Service). */
+    versionDestinationRules: { host: string; trafficPolicy: TrafficPolicy }[];
+    /** The mesh HTTPRoute (parent: the service's Service). */
+    httpRoute: HTTPRouteSpec;
+    weights: Weights;
+}
+
+/** A subset's policy over the host's, field by field (Istio's merge of a subset's traffic policy). */
+function overlay(host: TrafficPolicy | undefined, subset: TrafficPolicy | undefined): TrafficPolicy | undefined {
+    if (host === undefined && subset === undefined) {
+        return undefined;
+    }
+    return { ...(host ?? {}), ...(subset ?? {}) };
+}
+
+function isCookiePin(pin: CanaryPin): pin is Extract<CanaryPin, { cookie: string }> {
+    return "cookie" in pin;
+}
+
+/** A pin as a header match: cookies and prefixes as RE2 regexes on the whole value (Istio matches them so). */
+export function pinHeaderMatch(pin: CanaryPin): HTTPHeaderMatch {
+    if (isCookiePin(pin)) {
+        return { type: "RegularExpression", name: "cookie", value: cookieRegex(pin.cookie, pin.value) };
+    }
+    if (pin.exact !== undefined) return { type: "Exact", name: pin.header, value: pin.exact };
+    if (pin.prefix !== undefined) return { type: "RegularExpression", name: pin.header, value: `${escapeRe2(pin.prefix)}.*` };
+    return { type: "RegularExpression", name: pin.header, value: pin.regex ?? "" };
+}
+
+/** The CRD's rules for a PathPrefix value (the API server refuses any other at `up`). */
+const GATEWAY_PATH_CHARS = /^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|[%][0-9a-fA-F]{2})+$/;
+
+/** A URI prefix the Gateway API's PathPrefix match takes: its CRD's rules, checked before `up`. */
+export function checkGatewayPathPrefix(path: string, value: string): Problem[] {
+    const bad =
+        !value.startsWith("/") ||
+        ["//", "/./", "/../", "%2f", "%2F", "#"].some((s) => value.includes(s)) ||
+        value.endsWith("/..") ||
+        value.endsWith("/.") ||
+        !GATEWAY_PATH_CHARS.test(value);
+    return bad
+        ? [
+              refuse(
+                  path,
+                  value,
+                  "a Gateway API path prefix starts with \"/\", has no \"//\", \"/./\", \"/../\", \"%2f\" or \"#\", and only URL path characters",
+                  "write it so or use routingApi istio",
+              ),
+          ]
+        : [];
+}
+
+/** The refusals of a Canary's args that the Gateway API's standard channel cannot express. */
+function refusals(args: GatewayApiCanaryArgs): Problem[] {
+    const out: Problem[] = [];
+    const istio = "or use routingApi istio";
+    if (args.faults !== undefined) {
+        out.push(refuse("faults", args.faults, `the Gateway API (${GATEWAY_API_RELEASE}) has no fault injection, so an HTTPRoute cannot carry it`, `remove it ${istio}`));
+    }
+    if (args.retries !== undefined) {
+        out.push(refuse("retries", args.retries, `an HTTPRoute's retry policy is experimental in Gateway API ${GATEWAY_API_RELEASE}, not in the standard channel this stack installs`, `remove it ${istio}`));
+    }
+    if (args.delegate !== undefined) {
+        out.push(refuse("delegate", args.delegate, "a delegate VirtualService has no Gateway API counterpart", "remove delegate (each service's HTTPRoute attaches to its parents itself)"));
+    }
+    if (args.hosts !== undefined && !(args.hosts.length === 1 && args.hosts[0] === args.service)) {
+        out.push(refuse("hosts", args.hosts, "a mesh HTTPRoute attaches to the service's Service (GAMMA), so it serves that one host only", `remove it ${istio}`));
+    }
+    if (args.port === undefined) {
+        out.push({ propertyPath: "port", reason: "port is missing; a Gateway API backendRef to a Service needs its port (routingApi gateway-api): set port" });
+    }
+    (args.redirects ?? []).forEach((r, i) => out.push(...checkGatewayPathPrefix(`redirects[${i}].prefix`, r.prefix)));
+    (args.uriRoutes ?? []).forEach((u, i) => out.push(...checkGatewayPathPrefix(`uriRoutes[${i}].prefix`, u.prefix)));
+    if (args.timeout !== undefined && !GATEWAY_API_DURATION.test(args.timeout)) {
+        out.push(refuse("timeout", args.timeout, 'it must be a GEP-2257 duration for an HTTPRoute: up to four integer parts of h, m, s or ms, such as "10s" or "1500ms"', 'write it so, e.g. "1500ms" for "1.5s"'));
+    }
+    return out;
+}
+
+/** The HTTPRoute rules of a service, in the Istio mode's order (routes.ts); assumes args that passed planCanary. */
+function meshRules(args: GatewayApiCanaryArgs, versionOf: (subset: string) => string): HTTPRouteRule[] {
+    const port = args.port ?? 0;
+    const routed = canaryRouted(args.canary);
+    const weights = liveWeights(args.canary);
+    const backends = (entries: ReadonlyArray<readonly [subset: string, weight: number]>): HTTPBackendRef[] => {
+        const merged = new Map<string, number>();
+        for (const [s, w] of entries) {
+            const subset = s === CANARY && !routed ? STABLE : s;
+            merged.set(subset, (merged.get(subset) ?? 0) + w);
+        }
+        return [...merged.entries()]
+            .filter(([, w]) => w > 0)
+            .map(([subset, w]) => ({ name: versionServiceName(args.service, versionOf(subset)), port, weight: w }));
+    };
+    const split = backends([
+        [STABLE, weights.stable],
+        [CANARY, weights.canary],
+    ]);
+    const prefixes = [...new Set(["/", ...(args.redirects ?? []).map((r) => r.prefix), ...(args.uriRoutes ?? []).map((u) => u.prefix)])];
+    const onEveryPrefix = (headers: HTTPHeaderMatch[]): HTTPRouteMatch[] => prefixes.map((p) => ({ path: { type: "PathPrefix", value: p }, headers }));
+    const forward = (name: string, backendRefs: HTTPBackendRef[], matches: HTTPRouteMatch[]): HTTPRouteRule => ({
+        name,
+        matches,
+        backendRefs,
+        ...(args.timeout === undefined ? {} : { timeouts: { request: args.timeout } }),
+    });
+
+    const rules: HTTPRouteRule[] = [];
+    if (routed) {
+        const toCanary = backends([[CANARY, 100]]);
+        (args.pins ?? []).forEach((pin, i) => rules.push(forward(`canary-pin-${i}`, toCanary, onEveryPrefix([pinHeaderMatch(pin)]))));
+        const ab = args.abTest;
+        if (ab !== undefined) {
+            const value = ab.value ?? "enabled";
+            const flags: HTTPHeaderMatch[] = [];
+            if (ab.header !== undefined) flags.push({ type: "Exact", name: ab.header, value });
+            if (ab.cookie !== undefined) flags.push({ type: "RegularExpression", name: "cookie", value: cookieRegex(ab.cookie, value) });
+            rules.push(forward("ab-test", toCanary, flags.flatMap((f) => onEveryPrefix([f]))));
+        }
+    }
+    (args.redirects ?? []).forEach((r, i) =>
+        rules.push({
+            name: `redirect-${i}`,
+            matches: [{ path: { type: "PathPrefix", value: r.prefix } }],
+            filters: [
+                {
+                    type: "RequestRedirect",
+                    requestRedirect: {
+                        path: { type: "ReplaceFullPath", replaceFullPath: r.uri },
+                        // planCanary admits only the codes istiod translates, all of them in this enum.
+                        statusCode: (r.redirectCode ?? 301) as 301 | 302 | 303 | 307 | 308,
+                    },
+                },
+            ],
+        }),
+    );
+    (args.uriRoutes ?? []).forEach((u, i) => {
+        const to =
+            u.subset !== undefined ? backends([[u.subset, 100]]) : u.weights !== undefined ? backends(Object.entries(u.weights)) : split;
+        const rule = forward(`uri-${i}`, to, [{ path: { type: "PathPrefix", value: u.prefix } }]);
+        if (u.rewrite !== undefined) {
+            rule.filters = [{ type: "URLRewrite", urlRewrite: { path: { type: "ReplacePrefixMatch", replacePrefixMatch: u.rewrite } } }];
+        }
+        rules.push(rule);
+    });
+    const catchAll = forward("catch-all", split, [{ path: { type: "PathPrefix", value: "/" } }]);
+    if (args.mirror !== undefined && routed) {
+        const pct = args.mirror.percentage;
+        const mirror: HTTPRouteFilter = {
+            type: "RequestMirror",
+            requestMirror: {
+                backendRef: { name: versionServiceName(args.service, versionOf(CANARY)), port },
+                // An integer percent as `percent`; a fraction of a percent as parts per million.
+                ...(Number.isInteger(pct) ? { percent: pct } : { fraction: { numerator: Math.round(pct * 10_000), denominator: 1_000_000 } }),
+            },
+        };
+        catchAll.filters = [mirror];
+    }
+    rules.push(catchAll);
+    return rules;
+}
+
+/** Problems of an HTTPRoute's size: the CRD's limits on rules and matches. */
+function checkRouteSize(path: string, rules: readonly HTTPRouteRule[]): Problem[] {
+    const out: Problem[] = [];
+    const fix = "route fewer pins, redirects or URI routes, or use routingApi istio";
+    if (rules.length > HTTPROUTE_LIMITS.rules) {
+        out.push({
+            propertyPath: path,
+            reason: `the service needs an HTTPRoute with ${rules.length} rules (${rules.map((r) => r.name).join(", ")}); an HTTPRoute holds at most ${HTTPROUTE_LIMITS.rules} (routingApi gateway-api): ${fix}`,
+        });
+    }
+    const total = rules.reduce((n, r) => n + (r.matches?.length ?? 0), 0);
+    const widest = rules.find((r) => (r.matches?.length ?? 0) > HTTPROUTE_LIMITS.matchesPerRule);
+    if (widest !== undefined) {
+        out.push({
+            propertyPath: path,
+            reason: `the service needs rule ${show(widest.name)} with ${widest.matches?.length} matches (a pin matches every prefix of the redirects and URI routes); a rule holds at most ${HTTPROUTE_LIMITS.matchesPerRule} (routingApi gateway-api): ${fix}`,
+        });
+    } else if (total > HTTPROUTE_LIMITS.matchesPerRoute) {
+        out.push({
+            propertyPath: path,
+            reason: `the service needs an HTTPRoute with ${total} matches (each pin and A/B flag matches every prefix of the redirects and URI routes); an HTTPRoute holds at most ${HTTPROUTE_LIMITS.matchesPerRoute} (routingApi gateway-api): ${fix}`,
+        });
+    }
+    return out;
+}
+
+/** Pure: validates a GatewayApiCanary's args (a Canary's checks, then the refusals) and computes its objects. */
+export function planGatewayApiCanary(name: string, args: GatewayApiCanaryArgs): GatewayApiCanaryPlan {
+    const canary = planCanary(name, args);
+    const problems: Problem[] = [...canary.problems, ...refusals(args)];
+    const versions = new Map<string, string>([[STABLE, args.stable.version]]);
+    if (args.canary?.version !== undefined) versions.set(CANARY, args.canary.version);
+    for (const s of args.extraSubsets ?? []) versions.set(s.name, s.version);
+    const versionOf = (subset: string): string => versions.get(subset) ?? args.stable.version;
+    const port = args.port ?? 0;
+    const versionServices: VersionService[] = [...versions.entries()].map(([subset, version]) => ({
+        subset,
+        version,
+        name: versionServiceName(args.service, version),
+        port,
+        targetPort: args.targetPort ?? port,
+    }));
+    const subsetPolicy = new Map(canary.subsets.map((s) => [s.name, s.trafficPolicy]));
+    const versionDestinationRules = versionServices.flatMap((v) => {
+        const trafficPolicy = overlay(canary.trafficPolicy, subsetPolicy.get(v.subset));
+        return trafficPolicy === undefined ? [] : [{ host: v.name, trafficPolicy }];
+    });
+    const ok = problems.length === 0;
+    const rules = ok ? meshRules(args, versionOf) : [];
+    problems.push(...checkRouteSize("", rules));
+    if (problems.length === 0) {
+        const claims = args.claims ?? DestinationRuleClaims.global;
+        for (const dr of versionDestinationRules) {
+            problems.push(...claims.claim(dr.host, args.namespace, `${GATEWAY_API_CANARY_TOKEN} ${JSON.stringify(name)}`, "service"));
+        }
+    }
+    return {
+        problems,
+        warnings: canary.warnings,
+        destinationRule: { subsets: canary.subsets, trafficPolicy: canary.trafficPolicy },
+        versionServices,
+        versionDestinationRules,
+        httpRoute: { parentRefs: [{ group: "", kind: "Service", name: args.service }], rules },
+        weights: canary.weights,
+    };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The ingress (GatewayApiIngress)
+// ---------------------------------------------------------------------------------------------------
+
+/** One ingress route: a URI prefix to the version Services of a service, weighted like its catch-all. */
+export interface GatewayApiIngressRoute {
+    /** URI prefix, starting with "/" (a Gateway API PathPrefix: whole path segments). */
+    prefix: string;
+    /** The service routed to (its name, for messages and the route's name). */
+    service: string;
+    /** Weighted backends: the service's version Services (see {@link ingressBackends}). At least one. */
+    backends: HTTPBackendRef[];
+}
+
+/** Arguments of `GatewayApiIngress`: an ingress Gateway (class `istio`) and an HTTPRoute per route. */
+export interface GatewayApiIngressArgs {
+    /** Namespace of the Gateway and the HTTPRoutes. */
+    namespace: string;
+    /** External hosts, e.g. ["sample-app.example.com"]: the HTTPRoutes' hostnames. At least one. */
+    hosts: string[];
+    /** HTTPS listener TLS: Terminate with the Secret `credentialName`; MUTUAL through Istio's listener option. */
+    tls: IngressTlsArgs;
+    /** HTTP listener port, redirected to HTTPS. Default 80. */
+    httpPort?: number;
+    /** HTTPS listener port. Default 443. */
+    httpsPort?: number;
+    /** Prefix routes; longest prefix wins (the Istio mode refuses a shadowed prefix, so the orders agree). */
+    routes: GatewayApiIngressRoute[];
+    /** Extra labels on every object. Default none. */
+    labels?: Record<string, string>;
+    /** Annotate every object with `pulumi.com/skipAwait: "true"` (no controller reports its status). Default false. */
+    skipAwait?: boolean;
+}
+
+/** The annotations of an object whose readiness nothing reports (`skipAwait`). */
+export function skipAwaitAnnotations(skipAwait: boolean | undefined): Record<string, string> {
+    return skipAwait === true ? { "pulumi.com/skipAwait": "true" } : {};
+}
+
+/** What a GatewayApiIngress emits. */
+export interface GatewayApiIngressPlan {
+    problems: Problem[];
+    gateway: GatewayApiGatewaySpec;
+    /** The HTTPRoute of the HTTP listener: a redirect to HTTPS. */
+    redirectRoute: HTTPRouteSpec;
+    /** One HTTPRoute per route, by name (`<name>-<index>`). */
+    routes: { name: string; spec: HTTPRouteSpec }[];
+}
+
+/** The weighted backends of a service's ingress route: its version Services, 0-weight ones left out. */
+export function ingressBackends(service: string, port: number, versions: { stable: string; canary?: string }, weights: Weights): HTTPBackendRef[] {
+    const entries: [string, number][] = [[versions.stable, weights.stable]];
+    if (versions.canary !== undefined) entries.push([versions.canary, weights.canary]);
+    return entries.filter(([, w]) => w > 0).map(([v, w]) => ({ name: versionServiceName(service, v), port, weight: w }));
+}
+
+/** Istio's listener option for client-certificate validation (Gateway API has no MUTUAL mode of its own). */
+export const ISTIO_TLS_TERMINATE_MODE = "gateway.istio.io/tls-terminate-mode";
+
+/** Pure: validates a GatewayApiIngress's args (an IngressGateway's checks) and computes its objects. */
+export function planGatewayApiIngress(name: string, args: GatewayApiIngressArgs): GatewayApiIngressPlan {
+    const httpPort = args.httpPort ?? 80;
+    const httpsPort = args.httpsPort ?? 443;
+    const istio = planIngressGateway(name, {
+        namespace: args.namespace,
+        hosts: args.hosts,
+        tls: args.tls,
+        httpPort,
+        httpsPort,
+        routes: args.routes.map((r) => ({ prefix: r.prefix, host: r.service })),
+    });
+    const problems = [...istio.problems];
+    args.routes.forEach((r, i) => {
+        problems.push(...checkGatewayPathPrefix(`routes[${i}].prefix`, r.prefix));
+        if (r.backends.length === 0 || r.backends.length > HTTPROUTE_LIMITS.backendRefs) {
+            problems.push({
+                propertyPath: `routes[${i}].backends`,
+                reason: `routes[${i}].backends has ${r.backends.length} entries; a route needs 1 to ${HTTPROUTE_LIMITS.backendRefs} backends`,
+            });
+        }
+    });
+    const hosts = args.hosts.filter((h) => h !== "*");
+    if (hosts.length !== args.hosts.length) {
+        problems.push(refuse("hosts", args.hosts, 'an HTTPRoute hostname cannot be "*"', 'leave "*" out (an HTTPRoute without hostnames is not what the ingress means) or use routingApi istio'));
+    }
+    const parent = (sectionName: string) => ({ name, sectionName });
+    const certificateRefs = [{ group: "", kind: "Secret" as const, name: args.tls.credentialName ?? "" }];
+    const gateway: GatewayApiGatewaySpec = {
+        gatewayClassName: "istio",
+        listeners: [
+            { name: "http", port: httpPort, protocol: "HTTP", allowedRoutes: { namespaces: { from: "Same" } } },
+            {
+                name: "https",
+                port: httpsPort,
+                protocol: "HTTPS",
+                tls: {
+                    mode: "Terminate",
+                    certificateRefs,
+                    ...(args.tls.mode === "MUTUAL" ? { options: { [ISTIO_TLS_TERMINATE_MODE]: "MUTUAL" } } : {}),
+                },
+                allowedRoutes: { namespaces: { from: "Same" } },
+            },
+        ],
+    };
+    const redirectRoute: HTTPRouteSpec = {
+        parentRefs: [parent("http")],
+        hostnames: hosts,
+        rules: [
+            {
+                name: "https-redirect",
+                filters: [
+                    {
+                        type: "RequestRedirect",
+                        requestRedirect: { scheme: "https", ...(httpsPort === 443 ? {} : { port: httpsPort }), statusCode: 301 },
+                    },
+                ],
+            },
+        ],
+    };
+    const routes = args.routes.map((r, i) => ({
+        name: `${name}-${i}`,
+        spec: {
+            parentRefs: [parent("https")],
+            hostnames: hosts,
+            rules: [{ name: "route", matches: [{ path: { type: "PathPrefix" as const, value: r.prefix } }], backendRefs: r.backends.map((b) => ({ ...b })) }],
+        },
+    }));
+    return { problems, gateway, redirectRoute, routes };
+}

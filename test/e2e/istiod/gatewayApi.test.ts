@@ -1,0 +1,216 @@
+/**
+ * `routingApi: gateway-api` on the real engine, read by a real istiod (Gateway API on, scripts/local-cluster.sh):
+ * the stack's HTTPRoutes, Gateway and version Services (our program, Pulumi CLI, local kube-apiserver with the
+ * pinned Gateway API CRDs) and what istiod serves over xDS for them to a client proxy of the namespace (GAMMA: the
+ * mesh HTTPRoute attached to the Service) and to the ingress gateway, compared with hand-written expectations.
+ *
+ * The stack: Pulumi.dev.yaml in gateway-api mode (its egress and retries left out: refused in this mode), canary
+ * weight 25, the A/B flag `x-new-feature: enabled`, and a URI route `/api` to stable, so that the pin and the flag
+ * must win on `/api` too (the Gateway API orders rules by path length before headers: each is matched on every
+ * prefix, components/gatewayApiPlan.ts).
+ *
+ * Standing in: the proxies (our xDS client, sim/xds/client.ts), the pods (a WorkloadEntry per Deployment), the
+ * gateway's Deployment (istiod's gateway deployment controller is off here): its Service `ingress-istio` (the name
+ * istiod gives a managed Gateway's Service) selects the stand-in gateway proxy by its labels.
+ */
+import { expect } from "chai";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { connectCluster, type KubeObject } from "../../support/cluster";
+import { ensureIstiod, IstiodDebug, startEndpointStandIn, type EndpointStandIn, type IstiodHandle } from "../../support/istiod";
+import { projectStack, type ProjectStack } from "../../support/pulumiProject";
+import { gatewayNode, sidecarNode, TYPE, XdsClient, type Resource } from "../../../sim/xds/client";
+import { findVirtualHost } from "../../../sim/xds/plan";
+import { deleteRaw, ensureCreated } from "../stack/kubeRaw";
+
+const SERVICE = "sample-app";
+const INGRESS_HOST = "sample-app.mesh-dev.local";
+
+/** Config edits on top of Pulumi.dev.yaml. */
+function GATEWAY_API_EDIT(c: Record<string, unknown>): void {
+    c["routingApi"] = "gateway-api";
+    delete c["egress"];
+    const svc = (c["services"] as Record<string, Record<string, unknown>>)[SERVICE] as Record<string, unknown>;
+    (svc["canary"] as Record<string, unknown>)["weight"] = 25;
+    delete svc["retries"];
+    svc["abTest"] = { header: "x-new-feature", value: "enabled" };
+    svc["uriRoutes"] = [{ prefix: "/api", subset: "stable" }];
+}
+
+/** The Envoy cluster of a version Service's port 8080. */
+const versionCluster = (ns: string, version: string): string => `outbound|8080||${SERVICE}-${version}.${ns}.svc.cluster.local`;
+
+/** The catch-all's action at canary weight 25: the version Services' clusters, 75/25. */
+const split = (ns: string): Record<string, unknown> => ({
+    weightedClusters: [
+        { name: versionCluster(ns, "v1"), weight: 75 },
+        { name: versionCluster(ns, "v2"), weight: 25 },
+    ],
+});
+
+/** Route summary as compared: the path prefix, header matches, forward action (cluster or weighted clusters). */
+function summarize(route: Resource): { prefix: unknown; headers: unknown[]; action: Record<string, unknown> } {
+    const action = (route["route"] ?? {}) as Resource;
+    const match = (route["match"] ?? {}) as Resource;
+    const headers = ((match["headers"] ?? []) as Resource[]).map((h) => ({ name: h["name"], stringMatch: h["stringMatch"] }));
+    const fwd: Record<string, unknown> = {};
+    if (action["cluster"] !== undefined) fwd["cluster"] = action["cluster"];
+    if (action["weightedClusters"] !== undefined) {
+        const wc = action["weightedClusters"] as Resource;
+        fwd["weightedClusters"] = ((wc["clusters"] ?? []) as Resource[]).map((c) => ({ name: c["name"], weight: c["weight"] }));
+    }
+    if (route["redirect"] !== undefined) fwd["redirect"] = route["redirect"];
+    return { prefix: match["prefix"] ?? match["pathSeparatedPrefix"], headers, action: fwd };
+}
+
+/** A self-signed certificate and key for the HTTPS listener's Secret (istiod checks the key pair before it serves the listener). */
+function selfSignedTls(host: string): { crt: string; key: string } {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mesh-gwapi-tls-"));
+    try {
+        execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", `/CN=${host}`, "-keyout", path.join(dir, "tls.key"), "-out", path.join(dir, "tls.crt")], { stdio: "ignore" });
+        return { crt: fs.readFileSync(path.join(dir, "tls.crt"), "utf8"), key: fs.readFileSync(path.join(dir, "tls.key"), "utf8") };
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+describe("istiod translates the stack's Gateway API objects (routingApi gateway-api; xDS as a sidecar and the ingress gateway see it)", function () {
+    this.timeout(600_000);
+    const started = Date.now();
+    let istiod: IstiodHandle;
+    let debug: IstiodDebug;
+    let project: ProjectStack | undefined;
+    let ns = "";
+    let standIn: EndpointStandIn | undefined;
+    let logOffset = 0;
+    const clients: XdsClient[] = [];
+    let sidecar: XdsClient;
+    let ingress: XdsClient;
+    const secret = (namespace: string) => ({ apiVersion: "v1", kind: "Secret", metadata: { name: "sample-app-tls", namespace } });
+
+    before(async function () {
+        this.timeout(1_900_000); // on a cold machine this waits for the background pilot-discovery build
+        istiod = await ensureIstiod();
+        debug = new IstiodDebug(istiod);
+        logOffset = debug.logOffset();
+        const kc = connectCluster().kubeConfig;
+        project = await projectStack({ edit: GATEWAY_API_EDIT });
+        ns = project.namespace;
+        standIn = await startEndpointStandIn(kc, ns, { portFor: (v) => (v === "v1" ? 18081 : 18082) });
+        await project.stack.up({ onOutput: project.log });
+        await standIn.sync();
+        const tls = selfSignedTls(INGRESS_HOST);
+        await ensureCreated(kc, {
+            ...secret(ns),
+            type: "kubernetes.io/tls",
+            data: { "tls.crt": Buffer.from(tls.crt).toString("base64"), "tls.key": Buffer.from(tls.key).toString("base64") },
+        } as KubeObject); // a Secret's type and data are not in KubeObject, which the tests read
+        // The managed Gateway's Service, as istiod's deployment controller would make it, selecting the stand-in proxy;
+        // its target ports are where istiod puts the listeners (as Istio's default gateway Service: 80 -> 8080, 443 -> 8443).
+        const gatewayLabels = { "gateway.networking.k8s.io/gateway-name": "ingress" };
+        await ensureCreated(kc, {
+            apiVersion: "v1",
+            kind: "Service",
+            metadata: { name: "ingress-istio", namespace: ns },
+            spec: { selector: gatewayLabels, ports: [{ name: "http", port: 80, targetPort: 8080 }, { name: "https", port: 443, targetPort: 8443 }] },
+        });
+        sidecar = new XdsClient({ address: istiod.xdsAddress, node: sidecarNode({ namespace: ns, podName: "client-e2e", ip: "10.254.3.1", labels: { app: "client" } }) });
+        ingress = new XdsClient({
+            address: istiod.xdsAddress,
+            node: gatewayNode({ namespace: ns, podName: "ingress-istio-e2e", ip: "10.254.3.2", labels: { ...gatewayLabels, app: "ingress-istio" } }),
+        });
+        clients.push(sidecar, ingress);
+    });
+
+    after(async function () {
+        this.timeout(300_000);
+        clients.forEach((c) => c.close());
+        await standIn?.stop();
+        if (ns !== "") await deleteRaw(connectCluster().kubeConfig, secret(ns)).catch(() => undefined);
+        await project?.dispose();
+        console.log(`    gateway-api e2e: ${Math.round((Date.now() - started) / 1000)} s in all (namespace ${ns})`);
+    });
+
+    it("client proxy (GAMMA): the pin and the A/B flag first on every prefix, /api to stable, the catch-all split 75/25 by version Service; timeout on every forward", async () => {
+        const vh = await sidecar.waitFor("the sample-app virtual host with the HTTPRoute's routes", (c) => {
+            const found = findVirtualHost(c.resources(TYPE.route), { name: SERVICE, namespace: ns }, 8080);
+            // The HTTPRoute is in effect once the catch-all's weighted clusters are there.
+            const routes = (found?.["routes"] ?? []) as Resource[];
+            return routes.some((r) => (r["route"] as Resource | undefined)?.["weightedClusters"] !== undefined) ? found : undefined;
+        });
+        const routes = (vh["routes"] ?? []) as Resource[];
+        const pin = [{ name: "canary", stringMatch: { exact: "true" } }];
+        const flag = [{ name: "x-new-feature", stringMatch: { exact: "enabled" } }];
+        const v1 = { cluster: versionCluster(ns, "v1") };
+        const v2 = { cluster: versionCluster(ns, "v2") };
+        const summary = routes.map(summarize);
+        console.log(`    [issue note] sidecar routes of sample-app:8080 (gateway-api): ${routes.map((r) => String(r["name"])).join(", ")}`);
+        expect(summary, JSON.stringify(summary)).to.deep.equal([
+            { prefix: "/api", headers: pin, action: v2 },
+            { prefix: "/api", headers: flag, action: v2 },
+            { prefix: "/api", headers: [], action: v1 },
+            { prefix: "/", headers: pin, action: v2 },
+            { prefix: "/", headers: flag, action: v2 },
+            {
+                prefix: "/",
+                headers: [],
+                action: split(ns),
+            },
+        ]);
+        for (const r of routes) {
+            expect((r["route"] as Resource)["timeout"], `timeout of ${String(r["name"])}`).to.equal("10s");
+        }
+    });
+
+    it("the version Services' clusters carry the DestinationRules' policy (outlier detection, connection pool) and their endpoints", async () => {
+        const clusters = await sidecar.waitFor("the version Service clusters", (c) => {
+            const all = c.resources(TYPE.cluster);
+            const got = ["v1", "v2"].map((v) => all.find((x) => x["name"] === versionCluster(ns, v)));
+            return got.every((x) => x !== undefined) ? (got as Resource[]) : undefined;
+        });
+        for (const c of clusters) {
+            const thresholds = ((c["circuitBreakers"] as Resource | undefined)?.["thresholds"] ?? []) as Resource[];
+            expect(thresholds[0], String(c["name"])).to.deep.include({ maxConnections: 100, maxPendingRequests: 50 });
+            expect(c["outlierDetection"], String(c["name"])).to.deep.include({ consecutive_5xx: 5, interval: "30s", baseEjectionTime: "30s", maxEjectionPercent: 50 });
+        }
+        const endpoints = await sidecar.waitFor("endpoints of both version Services", (c) => {
+            const cla = c.resources(TYPE.endpoint);
+            const count = (v: string): number =>
+                ((cla.find((e) => e["clusterName"] === versionCluster(ns, v))?.["endpoints"] ?? []) as Resource[]).flatMap((l) => (l["lbEndpoints"] ?? []) as unknown[]).length;
+            return count("v1") > 0 && count("v2") > 0 ? { v1: count("v1"), v2: count("v2") } : undefined;
+        });
+        expect(endpoints).to.deep.equal({ v1: 1, v2: 1 });
+    });
+
+    it("ingress gateway: the Gateway's listeners 80 and 443 (on the Service's 8080, 8443); HTTP redirects to HTTPS; HTTPS routes / to the version Services 75/25", async () => {
+        const hosts = await ingress.waitFor("the ingress virtual hosts", (c) => {
+            const vhs = c.resources(TYPE.route).flatMap((rc) => (rc["virtualHosts"] ?? []) as Resource[]);
+            const ours = vhs.filter((vh) => ((vh["domains"] ?? []) as string[]).some((d) => d === INGRESS_HOST || d.startsWith(`${INGRESS_HOST}:`)));
+            const routesOf = (vh: Resource): Resource[] => (vh["routes"] ?? []) as Resource[];
+            const http = ours.find((vh) => routesOf(vh).some((r) => r["redirect"] !== undefined));
+            const https = ours.find((vh) => routesOf(vh).some((r) => r["route"] !== undefined));
+            return http !== undefined && https !== undefined ? { http, https } : undefined;
+        }, 60_000);
+        const redirect = ((hosts.http["routes"] ?? []) as Resource[]).map((r) => r["redirect"]);
+        expect(redirect, JSON.stringify(redirect)).to.have.length(1);
+        expect(redirect[0]).to.deep.include({ schemeRedirect: "https" });
+        const routes = ((hosts.https["routes"] ?? []) as Resource[]).map(summarize);
+        expect(routes, JSON.stringify(routes)).to.deep.equal([
+            {
+                prefix: "/",
+                headers: [],
+                action: split(ns),
+            },
+        ]);
+        const ports = ingress.resources(TYPE.listener).map((l) => ((l["address"] as Resource)["socketAddress"] as Resource)["portValue"]);
+        expect(ports).to.include.members([8080, 8443]);
+    });
+
+    it("istiod reports the namespace synced and nothing rejected, ignored or conflicting in its log", async () => {
+        await debug.waitSynced(ns, [], 30_000);
+        const problems = debug.problemsFor(ns, logOffset).filter((l) => !/failed to get proxy service targets from metadata: no instances found for/.test(l));
+        expect(problems, "istiod log warnings/errors naming our namespace").to.deep.equal([]);
+    });
+});
