@@ -11,7 +11,7 @@ import { expect } from "chai";
 import * as ts from "typescript";
 
 const ROOT = path.resolve(__dirname, "../../..");
-const SOURCE_DIRS = ["components", "contract", "stacks", "release", "bin", "scripts", "sim", "bench"];
+const SOURCE_DIRS = ["components", "contract", "stacks", "release", "importer", "bin", "scripts", "sim", "bench"];
 
 function sourceFiles(dir: string): string[] {
     const abs = path.join(ROOT, dir);
