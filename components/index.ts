@@ -18,3 +18,5 @@ export * from "./egressGateway";
 export * from "./egressGatewayPlan";
 export * from "./workloads";
 export * from "./workloadsPlan";
+export * from "./istioRouting";
+export * from "./istioRoutingPlan";

@@ -27,9 +27,12 @@ type AnyZod = z.core.$ZodType;
 function unwrap(schema: AnyZod): AnyZod {
     let s = schema;
     for (;;) {
-        const def = s._zod.def as unknown as { type: string; innerType?: AnyZod; in?: AnyZod; out?: AnyZod };
+        const def = s._zod.def as unknown as { type: string; innerType?: AnyZod; in?: AnyZod; out?: AnyZod; getter?: () => AnyZod };
         if (def.innerType !== undefined) {
             s = def.innerType;
+        } else if (def.type === "lazy" && def.getter !== undefined) {
+            // routing's Istio specs are built on first use (contract/istioSpec.ts).
+            s = def.getter();
         } else if (def.type === "pipe" && def.out !== undefined && def.in !== undefined) {
             // z.preprocess is a pipe from a transform into the real schema.
             s = (def.in._zod.def as { type: string }).type === "transform" ? def.out : def.in;

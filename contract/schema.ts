@@ -19,6 +19,8 @@
  */
 import { z } from "zod";
 import { durationSchema, releaseSchema, rolloutsSchema } from "./release";
+import { ISTIO_REFERENCE, ROUTING_KEYS, ROUTING_KINDS, type RoutingKind } from "./istioKinds";
+import { lazySpecSchema } from "./istioSpec";
 import { SECRET_NAME, SECRET_NAME_RULE } from "./secrets";
 
 const intRange = (min: number, max: number) =>
@@ -475,6 +477,44 @@ export const egressGatewaySchema = z.strictObject({
 export type EgressGatewayConfig = z.infer<typeof egressGatewaySchema>;
 
 // ---------------------------------------------------------------------------------------------
+// The general traffic model: Istio's own objects, keyed by name, each spec checked against the pinned CRD schema
+// (contract/istioSpec.ts) and by the semantic rules of stacks/routingRules.ts.
+
+/** The name of an Istio object: a DNS-1123 subdomain (the samples name objects `bookinfo-gateway`, `reviews`). */
+const objectName = z
+    .string()
+    .max(253, { error: "must be at most 253 characters (a Kubernetes object name)" })
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, {
+        error: "must be a Kubernetes object name: lower-case letters, digits, '-' and '.', starting and ending with a letter or digit",
+    });
+
+const ROUTING_DESCRIPTIONS: Readonly<Record<RoutingKind, string>> = {
+    VirtualService: "hosts, gateways and ordered http, tcp and tls routes with Istio's whole match and action set",
+    DestinationRule: "a host's traffic policy (load balancing, connection pool, outlier detection, TLS origination, locality, port-level settings) and named subsets with any labels",
+    ServiceEntry: "a host outside the stack (external or deployed elsewhere): ports of any protocol, resolution, addresses, endpoints",
+    Gateway: "a gateway's servers (HTTP, HTTPS SIMPLE/MUTUAL/PASSTHROUGH/ISTIO_MUTUAL/AUTO_PASSTHROUGH, TCP, TLS), each with its hosts and credential",
+    Sidecar: "the sidecars' egress hosts, ingress listeners and outbound traffic policy",
+};
+
+const routingKindSchema = (kind: RoutingKind) =>
+    z
+        .record(objectName, lazySpecSchema(kind).meta({ istioKind: kind, description: `The spec of one ${kind} (networking.istio.io/v1), field for field as Istio's reference gives it: ${ISTIO_REFERENCE[kind]}` }))
+        .default({})
+        .meta({
+            description:
+                `${kind === "ServiceEntry" ? "ServiceEntries" : `${kind}s`} by object name: ${ROUTING_DESCRIPTIONS[kind]}. Each becomes one ${kind} named by its key in the stack's ` +
+                `namespace, its spec as written (checked against Istio's CRD schema, unknown fields refused).`,
+        });
+
+export const routingSchema = z.strictObject(
+    Object.fromEntries(ROUTING_KINDS.map((kind) => [ROUTING_KEYS[kind], routingKindSchema(kind)])) as Record<
+        "virtualServices" | "destinationRules" | "serviceEntries" | "gateways" | "sidecars",
+        ReturnType<typeof routingKindSchema>
+    >,
+);
+export type RoutingConfig = z.infer<typeof routingSchema>;
+
+// ---------------------------------------------------------------------------------------------
 // The whole stack.
 
 /** What a stack holds: see {@link stackConfigSchema}'s `layout` and stacks/layout.ts. */
@@ -524,6 +564,13 @@ export const stackConfigSchema = z.strictObject({
         .meta({ description: "External hosts reached through the egress gateway (TLS passthrough)." }),
     egressGateway: egressGatewaySchema.prefault({}).meta({
         description: "The egress gateway all egress hosts go through, and the optional REGISTRY_ONLY Sidecar.",
+    }),
+    routing: routingSchema.prefault({}).meta({
+        description:
+            "The general traffic model: Istio's own VirtualServices, DestinationRules, ServiceEntries, Gateways and Sidecars " +
+            "by name, for what `services`, `ingress` and `egress` do not say (any route, match and action; hosts deployed " +
+            "elsewhere; external hosts of any protocol; gateways with several servers). `mesh-release import` writes it from " +
+            "existing Istio YAML. Single and platform stacks only.",
     }),
     release: releaseSchema.prefault({}).meta({
         description:

@@ -2,7 +2,7 @@
  * `mesh-release import <files or -> ...`: existing Istio YAML -> the stack's `routing` key. The command's whole
  * implementation; release/cli.ts only declares its options and calls {@link runImport}. Steps: read the inputs
  * (./files.ts), parse them (./parse.ts), key them by kind and name (./toConfig.ts), check what would be written
- * with the Pulumi program's own config check (./check.ts), then print the fragment to paste under `config:` or
+ * with the Pulumi program's own config check (./check.ts: what it writes, `pulumi up` accepts), then print the fragment to paste under `config:` or
  * merge it into `Pulumi.<stack>.yaml` (./stackConfig.ts). Every problem is named at once (exit 2), with where it
  * is, what and why, and the fix; nothing is written then.
  */
@@ -10,8 +10,11 @@ import * as path from "node:path";
 import { stackConfigSchema } from "../contract/schema";
 import { ExitCode } from "../release/errors";
 import type { Write } from "../release/reporters/types";
+import { plainStackConfig } from "../release/env/check";
+import { checkRouting } from "./check";
 import { readSources, readStackFile, writeStackFile } from "./files";
-import { isRoutingName, labelLike, parseSources, ROUTING_KEYS, type ImportedObject, type RoutingKey } from "./parse";
+import { ROUTING_KEYS } from "../contract/istioKinds";
+import { isRoutingName, labelLike, parseSources, type ImportedObject, type RoutingKey } from "./parse";
 import { describeOrigin, formatRefusal, type ImportProblem } from "./problems";
 import type { Document } from "yaml";
 import { mergeRouting, parseStackFile, renderFragment, type StackFacts } from "./stackConfig";
@@ -127,11 +130,22 @@ export async function runImport(req: ImportRequest, io: ImportIO): Promise<ExitC
     }
     const originOf = (key: RoutingKey, name: string): ImportedObject["origin"] | undefined => parsed.objects.find((o) => ROUTING_KEYS[o.kind] === key && o.name === name)?.origin;
 
+    // What would be written, through the Pulumi program's own check (only once the input itself is fine).
     let merged: { replaced: string[] } | undefined;
+    let problemsBefore = 0;
     if (problems.length === 0 && stack !== undefined) {
+        const before = plainStackConfig(stack.doc.toJS());
         const m = mergeRouting(stack.doc, keyed.routing, { replace: req.replace, stack: stack.name, originOf });
         problems.push(...m.problems);
-        merged = m;
+        if (m.problems.length === 0) {
+            const checked = checkRouting(before, plainStackConfig(stack.doc.toJS()), originOf);
+            problems.push(...checked.problems);
+            problemsBefore = checked.before;
+            merged = m;
+        }
+    } else if (problems.length === 0) {
+        const base = { layout: req.layout ?? "single", ...(keyed.namespace !== undefined ? { namespace: keyed.namespace } : {}) };
+        problems.push(...checkRouting(base, { ...base, routing: keyed.routing }, originOf).problems);
     }
     if (problems.length > 0) {
         return refuse(problems);
@@ -145,6 +159,9 @@ export async function runImport(req: ImportRequest, io: ImportIO): Promise<ExitC
     }
     const what = `${objectCount(keyed.routing)} objects (${countText(keyed.routing)})`;
     if (stack !== undefined && merged !== undefined) {
+        if (problemsBefore > 0) {
+            io.stderr(`mesh-release import: stack ${stack.name}'s config had ${problemsBefore} problem${problemsBefore === 1 ? "" : "s"} before the import (none of them the import's): pulumi preview --stack ${stack.name} names them\n`);
+        }
         try {
             writeStackFile(stack.file, stack.doc.toString({ lineWidth: 0 }));
         } catch (e) {

@@ -10,27 +10,17 @@
  * annotations (the stack's objects carry its own labels), `status` and the fields the API server fills in.
  */
 import { parseAllDocuments } from "yaml";
+import { ROUTING_KEYS, ROUTING_KINDS, type RoutingKind } from "../contract/istioKinds";
 import { describeOrigin, type ImportProblem, type Origin, type Skipped } from "./problems";
 
-/** The kinds the `routing` key holds, and its key for each (routing-spec: objects keyed by name under it). */
-export const ROUTING_KEYS = {
-    VirtualService: "virtualServices",
-    DestinationRule: "destinationRules",
-    ServiceEntry: "serviceEntries",
-    Gateway: "gateways",
-    Sidecar: "sidecars",
-} as const;
-
-export type RoutingKind = keyof typeof ROUTING_KEYS;
+/** A key of the `routing` config (`virtualServices`, ...: contract/istioKinds.ts `ROUTING_KEYS`). */
 export type RoutingKey = (typeof ROUTING_KEYS)[RoutingKind];
-
-export const ROUTING_KINDS = Object.keys(ROUTING_KEYS) as RoutingKind[];
 
 const ISTIO_GROUP = "networking.istio.io";
 /** The versions of networking.istio.io that Istio serves for the five kinds (the pinned CRD bundle). */
 export const ISTIO_VERSIONS: readonly string[] = ["v1", "v1beta1", "v1alpha3"];
 
-const isRoutingKind = (kind: string): kind is RoutingKind => Object.hasOwn(ROUTING_KEYS, kind);
+const isRoutingKind = (kind: string): kind is RoutingKind => (ROUTING_KINDS as readonly string[]).includes(kind);
 
 /** One input text: `file` as given (`<stdin>` for `-`). */
 export interface SourceText {

@@ -5,7 +5,7 @@
  */
 import { setOwn } from "../components/ownKeys";
 import type { ImportedObject, RoutingKey } from "./parse";
-import { ROUTING_KEYS } from "./parse";
+import { ROUTING_KEYS } from "../contract/istioKinds";
 import { describeOrigin, type ImportProblem } from "./problems";
 
 /** The `routing` key's value: per kind, object name -> spec. */
@@ -79,4 +79,4 @@ export function toRouting(objects: readonly ImportedObject[], target: TargetName
 }
 
 /** How many objects a routing config holds. */
-export const objectCount = (routing: RoutingConfig): number => Object.values(routing).reduce((n, byName) => n + Object.keys(byName).length, 0);
+export const objectCount = (routing: RoutingConfig): number => Object.values(routing).reduce((n, byName) => n + Object.keys(byName ?? {}).length, 0);

@@ -53,6 +53,14 @@ export function stackConfigJsonSchema(): JsonSchema {
     return z.toJSONSchema(stackConfigSchema, {
         io: "input",
         override: ({ zodSchema, jsonSchema }) => {
+            // An Istio spec (`routing.<kind>.<name>`) is documented by Istio's reference, linked from its description:
+            // one row, not the CRD's hundreds of fields.
+            const meta = z.globalRegistry.get(zodSchema) as { istioKind?: string; description?: string } | undefined;
+            if (meta?.istioKind !== undefined) {
+                for (const key of Object.keys(jsonSchema)) delete (jsonSchema as Record<string, unknown>)[key];
+                Object.assign(jsonSchema, { type: "object", description: meta.description });
+                return;
+            }
             const def = zodSchema._zod.def;
             if ((def.type === "default" || def.type === "prefault") && jsonSchema.default === undefined) {
                 jsonSchema.default = JSON.parse(JSON.stringify(def.defaultValue)) as unknown;
@@ -186,6 +194,9 @@ function rowsOf(s: JsonSchema, at: string, required: boolean, out: ConfigRow[]):
         // A map of objects: one row for an entry, then its fields. A map of scalars is one row.
         const last = at.split(/[.[]/).pop() ?? "";
         rowsOf(values, `${at}.${MAP_KEY_NAMES[last] ?? "<name>"}`, false, out);
+    } else if (values !== undefined && values.type === "object" && values.description !== undefined) {
+        // A map of opaque objects documented elsewhere (an Istio spec): one row for an entry, with its link.
+        out.push({ path: `${at}.<name>`, type: "object", default: "-", description: values.description.trim() });
     } else if (items !== undefined && isStruct(items)) {
         rowsOf(items, `${at}[]`, false, out);
     }

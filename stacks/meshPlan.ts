@@ -15,6 +15,7 @@ import { hostSlug, planEgressGateway } from "../components/egressGatewayPlan";
 import type { IngressGatewayArgs } from "../components/ingressGateway";
 import { planIngressGateway } from "../components/ingressGatewayPlan";
 import type { InternalGatewayArgs } from "../components/internalGateway";
+import { planIstioRouting, type IstioRoutingArgs } from "../components/istioRoutingPlan";
 import { planInternalGateway } from "../components/internalGatewayPlan";
 import { own } from "../components/ownKeys";
 import { liveWeights, type CanaryPin, type GatewayRouteArgs, type Weights } from "../components/routes";
@@ -22,6 +23,7 @@ import type { LoadBalancerArgs, TrafficPolicyArgs } from "../components/trafficP
 import { show, type Problem } from "../components/validation";
 import type { WorkloadsArgs } from "../components/workloads";
 import { planWorkloads } from "../components/workloadsPlan";
+import { ROUTING_KEYS } from "../contract/istioKinds";
 import { isUnder, mentionOf, setFix } from "../contract/paths";
 import { uniqueProblems } from "../contract/problems";
 import type { ServiceConfig, StackConfig, TrafficPolicyConfig } from "../contract/schema";
@@ -32,6 +34,7 @@ import type { RuleProblem } from "./rules";
 export const INGRESS_NAME = "ingress";
 export const INTERNAL_GATEWAY_NAME = "internal";
 export const EGRESS_NAME = "egress";
+export const ROUTING_NAME = "routing";
 
 /** Args of every component of a stack, with where in config each came from. */
 export interface MeshPlan {
@@ -45,6 +48,8 @@ export interface MeshPlan {
     ingress: IngressGatewayArgs | undefined;
     internalGateway: InternalGatewayArgs | undefined;
     egress: EgressGatewayArgs | undefined;
+    /** The `routing` key's Istio objects (single and platform stacks), with what the rest of the stack makes. */
+    routing: IstioRoutingArgs | undefined;
 }
 
 /** `{ simple, consistentHash }` config -> the components' one-of union (rules.ts checks exactly one). */
@@ -173,6 +178,7 @@ export function planMeshStack(
             ingress: undefined,
             internalGateway: undefined,
             egress: undefined,
+            routing: undefined,
         };
     }
     return {
@@ -213,6 +219,35 @@ export function planMeshStack(
                       registryOnly: cfg.egressGateway.registryOnly,
                       claims,
                   },
+        routing: routingArgs(cfg),
+    };
+}
+
+/** The `routing` key as the IstioRouting component's args, with what the rest of the stack makes; undefined when empty. */
+function routingArgs(cfg: StackConfig): IstioRoutingArgs | undefined {
+    const r = cfg.routing;
+    if (Object.values(r).every((byName) => Object.keys(byName).length === 0)) {
+        return undefined;
+    }
+    const services = cfg.layout === "platform" ? [] : Object.entries(cfg.services);
+    return {
+        namespace: cfg.namespace,
+        objects: r,
+        context: {
+            gateways: [
+                ...(cfg.ingress.enabled ? [INGRESS_NAME] : []),
+                ...(cfg.internalGateway.enabled ? [INTERNAL_GATEWAY_NAME] : []),
+                ...(cfg.egress.length > 0 ? [EGRESS_NAME] : []),
+            ],
+            serviceHosts: Object.fromEntries(
+                services.flatMap(([name, svc]) => {
+                    const subsets = ["stable", ...(svc.canary.version === undefined ? [] : ["canary"])];
+                    return [name, ...(svc.hosts ?? [])].map((h): [string, string[]] => [h, subsets]);
+                }),
+            ),
+            services: services.map(([name]) => name),
+            defaultSidecar: cfg.egressGateway.registryOnly,
+        },
     };
 }
 
@@ -275,6 +310,9 @@ export function checkMeshPlan(cfg: StackConfig): RuleProblem[] {
         const map: PathMap = [ns, ["hosts", "egress"], ["gatewayService", "egressGateway.gatewayService"], ["selector", "egressGateway.selector"]];
         out.push(...atConfig(planEgressGateway(EGRESS_NAME, plan.egress).problems, map, "egress"));
     }
+    if (plan.routing !== undefined) {
+        out.push(...atConfig(planIstioRouting(plan.routing).problems, [], "routing"));
+    }
     return uniqueProblems(out);
 }
 
@@ -318,6 +356,10 @@ export function stackObjects(cfg: StackConfig): StackObject[] {
             for (const kind of ["ServiceEntry", "VirtualService"]) add(kind, `${EGRESS_NAME}-${hostSlug(h.host)}`, `egress[${i}]`, `egress[${i}]`, "remove one of the egress hosts");
         });
         if (plan.egress.registryOnly === true) add("Sidecar", "default", "egressGateway.registryOnly", "egressGateway.registryOnly", "turn registryOnly off");
+    }
+    for (const o of plan.routing === undefined ? [] : planIstioRouting(plan.routing).objects) {
+        const key = `routing.${ROUTING_KEYS[o.kind]}.${o.name}`;
+        add(o.kind, o.name, key, key, "rename the routing object");
     }
     for (const w of plan.workloads) {
         const p = `services.${w.service}`;

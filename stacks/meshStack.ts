@@ -4,11 +4,11 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { Canary, EgressGateway, IngressGateway, InternalGateway, Workloads } from "../components";
+import { Canary, EgressGateway, IngressGateway, InternalGateway, IstioRouting, Workloads } from "../components";
 import { BASE_LABELS } from "../components/meta";
 import type { StackConfig } from "../contract/schema";
 import type { PlatformOutputs } from "./layout";
-import { EGRESS_NAME, INGRESS_NAME, INTERNAL_GATEWAY_NAME, meshStackOutputs, planMeshStack, type MeshStackOutputs } from "./meshPlan";
+import { EGRESS_NAME, INGRESS_NAME, INTERNAL_GATEWAY_NAME, ROUTING_NAME, meshStackOutputs, planMeshStack, type MeshStackOutputs } from "./meshPlan";
 
 /** The components of a deployed stack, for tests and for callers that add to a stack. */
 export interface MeshStack {
@@ -18,6 +18,7 @@ export interface MeshStack {
     ingress: IngressGateway | undefined;
     internalGateway: InternalGateway | undefined;
     egress: EgressGateway | undefined;
+    routing: IstioRouting | undefined;
     outputs: MeshStackOutputs;
 }
 
@@ -61,6 +62,7 @@ export function buildMeshStack(cfg: StackConfig, platform?: PlatformOutputs): Me
         internalGateway:
             plan.internalGateway === undefined ? undefined : new InternalGateway(INTERNAL_GATEWAY_NAME, plan.internalGateway, opts),
         egress: plan.egress === undefined ? undefined : new EgressGateway(EGRESS_NAME, plan.egress, opts),
+        routing: plan.routing === undefined ? undefined : new IstioRouting(ROUTING_NAME, plan.routing, opts),
         outputs: meshStackOutputs(cfg, platform),
     };
 }

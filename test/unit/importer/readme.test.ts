@@ -84,11 +84,24 @@ items:
     http:
     - route:
       - destination: { host: ratings, subset: v1 }
+- apiVersion: networking.istio.io/v1
+  kind: DestinationRule
+  metadata: { name: ratings, namespace: shop, uid: 5d1e0c3a-8f2b-4a5e-9b7c-1e2d3f4a5b6c, resourceVersion: "4712" }
+  spec:
+    host: ratings
+    subsets: [{ name: v1, labels: { version: v1 } }]
 `;
         const r = await importFiles({}, { files: ["-"], namespace: "shop" }, list);
         fs.rmSync(r.dir, { recursive: true, force: true });
         expect(r.code, r.stderr).to.equal(0);
         expect(r.stderr).to.include("mesh-release import: <stdin> document 1 item 1 of the List (VirtualService ratings): metadata.annotations not imported");
-        expect(parse(`config:\n${r.stdout}`)).to.deep.equal({ config: { "mesh-traffic:routing": { virtualServices: { ratings: { hosts: ["ratings"], http: [{ route: [{ destination: { host: "ratings", subset: "v1" } }] }] } } } } });
+        expect(parse(`config:\n${r.stdout}`)).to.deep.equal({
+            config: {
+                "mesh-traffic:routing": {
+                    virtualServices: { ratings: { hosts: ["ratings"], http: [{ route: [{ destination: { host: "ratings", subset: "v1" } }] }] } },
+                    destinationRules: { ratings: { host: "ratings", subsets: [{ name: "v1", labels: { version: "v1" } }] } },
+                },
+            },
+        });
     });
 });

@@ -36,6 +36,15 @@ spec:
     - destination: { host: reviews, subset: v2 }
       weight: 20
 ---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: { name: reviews }
+spec:
+  host: reviews
+  subsets:
+  - { name: v1, labels: { version: v1 } }
+  - { name: v2, labels: { version: v2 } }
+---
 apiVersion: networking.istio.io/v1alpha3
 kind: Gateway
 metadata: { name: shop-gateway }
@@ -59,14 +68,14 @@ describe("importer: --stack merges into Pulumi.<stack>.yaml", () => {
     it("an object the stack already holds is refused, naming it and --replace; the file is untouched", async () => {
         const r = await run({ "in.yaml": REVIEWS, "Pulumi.dev.yaml": STACK }, { stack: "dev" });
         expect(r.code).to.equal(2);
-        expect(r.stderr).to.include("in.yaml document 2 (Gateway shop-gateway): stack dev already holds routing.gateways.shop-gateway; fix: pass --replace to replace it with the imported one, or rename one of them");
+        expect(r.stderr).to.include("in.yaml document 3 (Gateway shop-gateway): stack dev already holds routing.gateways.shop-gateway; fix: pass --replace to replace it with the imported one, or rename one of them");
         expect(stackFile(r)).to.equal(STACK);
     });
 
     it("--replace: merged, comments, secure values and other keys kept, the replaced object named", async () => {
         const r = await run({ "in.yaml": REVIEWS, "Pulumi.dev.yaml": STACK }, { stack: "dev", replace: true });
         expect(r.code, r.stderr).to.equal(0);
-        expect(r.stdout).to.include("2 objects (1 VirtualService, 1 Gateway) written to");
+        expect(r.stdout).to.include("3 objects (1 VirtualService, 1 DestinationRule, 1 Gateway) written to");
         expect(r.stdout).to.include("replacing routing.gateways.shop-gateway");
         expect(r.stderr).to.include("in.yaml document 1 (VirtualService reviews): metadata.labels not imported");
         const text = stackFile(r);
@@ -75,6 +84,7 @@ describe("importer: --stack merges into Pulumi.<stack>.yaml", () => {
         }
         const config = (parse(text) as { config: Record<string, unknown> }).config;
         expect(config["mesh-traffic:routing"]).to.deep.equal({
+            destinationRules: { reviews: { host: "reviews", subsets: [{ name: "v1", labels: { version: "v1" } }, { name: "v2", labels: { version: "v2" } }] } },
             gateways: { "shop-gateway": { selector: { istio: "ingressgateway" }, servers: [{ port: { number: 80, name: "http", protocol: "HTTP" }, hosts: ["*"] }] } },
             virtualServices: {
                 reviews: {
@@ -95,7 +105,7 @@ describe("importer: --stack merges into Pulumi.<stack>.yaml", () => {
     it("a stack without routing gets the key; the stack's namespace is the target", async () => {
         const r = await run({ "in.yaml": REVIEWS, "Pulumi.dev.yaml": "config:\n  mesh-traffic:namespace: shop\n" }, { stack: "dev" });
         expect(r.code, r.stderr).to.equal(0);
-        expect(Object.keys((parse(stackFile(r)) as { config: Record<string, Record<string, unknown>> }).config["mesh-traffic:routing"] ?? {})).to.deep.equal(["virtualServices", "gateways"]);
+        expect(Object.keys((parse(stackFile(r)) as { config: Record<string, Record<string, unknown>> }).config["mesh-traffic:routing"] ?? {})).to.deep.equal(["virtualServices", "destinationRules", "gateways"]);
     });
 
     it("a service stack is refused, naming its platform stack; --layout must be the stack's", async () => {

@@ -94,6 +94,8 @@ describe("config docs (docs/config.md, Pulumi.yaml, scripts/config-docs.ts)", ()
         const paths = new Set(rows.map((r) => r.path));
         const missing: string[] = [];
         for (const p of paths) {
+            // An Istio spec (routing.<kind>.<name>) is one row linking Istio's reference, not its hundreds of fields.
+            if (/^routing\.\w+\.<name>$/.test(p)) continue;
             for (const key of allowedKeysAt(segments(p))) {
                 if (!paths.has(`${p}.${key}`)) missing.push(`${p}.${key}`);
             }
