@@ -41,10 +41,12 @@ export function checkRouting(before: Readonly<Record<string, unknown>>, after: R
             }
             const spec = new RegExp(`routing\\.${escapeRegExp(m[1] ?? "")}\\.${escapeRegExp(m[2] ?? "")}(?![-a-z0-9])`, "g");
             const at = `spec${m[3] ?? ""}`;
+            // YAML 1.1, as kubectl reads it (importer/parse.ts): an unquoted yes/no/on/off/y/n is a boolean
+            const quote = / is (true|false); it must be a string/.test(p.reason) ? ` (quote it: kubectl too reads an unquoted yes, no, on, off, y or n as a boolean)` : "";
             return {
                 origin,
                 what: `${p.reason.replace(spec, "spec")} (the stack config check, which pulumi up runs)`,
-                fix: `correct ${at} in the input and import again`,
+                fix: `correct ${at} in the input${quote} and import again`,
             };
         });
     return { problems, before: old.length };

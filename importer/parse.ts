@@ -3,7 +3,8 @@
  * the texts come in, objects, skipped objects, notes and every problem come out.
  *
  * Read: multi-document files, `kind: List` (its `items`), the five traffic kinds of networking.istio.io in each
- * version Istio serves (v1, v1beta1, v1alpha3). Refused, each with where, why and the fix: YAML errors, documents
+ * version Istio serves (v1, v1beta1, v1alpha3). The YAML is read as kubectl reads it (YAML 1.1: an unquoted `on`
+ * or `yes` is a boolean, `0777` is octal; merge keys `<<`), so the import holds what `kubectl apply` would have sent. Refused, each with where, why and the fix: YAML errors, documents
  * that are not objects, kinds the routing key cannot hold (other Istio kinds, the Gateway API, Kubernetes'
  * networking kinds, and, unless `skipUnsupported`, any other kind), objects without a name or with a name that is
  * not a DNS-1123 label, unknown top-level fields. What the stack sets itself is dropped with a note: labels and
@@ -108,7 +109,7 @@ function unsupportedKind(apiVersion: string, kind: string): { what: string; fix:
 export function parseSources(sources: readonly SourceText[], opts: ParseOptions): ParseResult {
     const out: ParseResult = { objects: [], skipped: [], notes: [], problems: [] };
     for (const source of sources) {
-        const docs = Array.from(parseAllDocuments(source.text, { merge: true, prettyErrors: true }));
+        const docs = Array.from(parseAllDocuments(source.text, { version: "1.1", merge: true, prettyErrors: true }));
         docs.forEach((doc, i) => {
             const origin: Origin = { file: source.file, doc: i + 1 };
             if (doc.errors.length > 0) {

@@ -4,7 +4,7 @@
  * document model, so its comments, order and other keys (`secure:` values too) stay as they are
  * ({@link mergeRouting}). The file is read and written by ./files.ts.
  */
-import { Document, isMap, isScalar, parseDocument } from "yaml";
+import { Document, isMap, isScalar, parse, parseDocument, visit, type Node } from "yaml";
 import { PROJECT } from "../contract/project";
 import type { RoutingKey } from "./parse";
 import type { ImportProblem, Origin } from "./problems";
@@ -13,9 +13,34 @@ import type { RoutingConfig } from "./toConfig";
 /** The settings file's key for the routing config. */
 export const ROUTING_CONFIG_KEY = `${PROJECT}:routing`;
 
+/**
+ * Quotes every string scalar under `node` that a YAML 1.1 reader would take for something else (`on`, `yes`, `y`,
+ * `0777`, `1:20`): Pulumi reads `on` as a string, a person or tool reading the file as kubectl does would not.
+ */
+function quoteAmbiguous(node: unknown): void {
+    visit(node as Node, {
+        Scalar(_key, scalar) {
+            if (typeof scalar.value !== "string" || scalar.value.includes("\n")) {
+                return;
+            }
+            let as11: unknown;
+            try {
+                as11 = parse(scalar.value, { version: "1.1" });
+            } catch {
+                as11 = undefined; // not plain YAML at all: quoted either way
+            }
+            if (as11 !== scalar.value) {
+                scalar.type = "QUOTE_DOUBLE";
+            }
+        },
+    });
+}
+
 /** The YAML to paste under `config:` (indented by two spaces, as it stands there): `mesh-traffic:routing: ...`. */
 export function renderFragment(routing: RoutingConfig): string {
-    const text = new Document({ [ROUTING_CONFIG_KEY]: routing }).toString({ lineWidth: 0 });
+    const doc = new Document({ [ROUTING_CONFIG_KEY]: routing });
+    quoteAmbiguous(doc.contents);
+    const text = doc.toString({ lineWidth: 0 });
     return text
         .split("\n")
         .map((line) => (line === "" ? line : `  ${line}`))
@@ -112,7 +137,9 @@ export function mergeRouting(
             doc.setIn(["config", ROUTING_CONFIG_KEY, key], doc.createNode({}));
         }
         for (const [name, spec] of Object.entries(byName)) {
-            doc.setIn(["config", ROUTING_CONFIG_KEY, key, name], doc.createNode(spec));
+            const node = doc.createNode(spec);
+            quoteAmbiguous(node);
+            doc.setIn(["config", ROUTING_CONFIG_KEY, key, name], node);
         }
     }
     return { problems, replaced };

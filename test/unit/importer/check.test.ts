@@ -40,6 +40,17 @@ describe("importer: what it writes passes the stack config check (pulumi up's)",
         expect(lines(r)[0]).to.include('vs.yaml document 1 (VirtualService web): spec.http[0].route[0].destination.subset is "v9"; no DestinationRule of this stack defines subsets for host "web"');
     });
 
+    it("YAML as kubectl reads it (1.1): an unquoted on is a boolean, refused where Istio takes a string, with the fix to quote it", async () => {
+        const vs = (value: string): string => `apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: { name: web }\nspec:\n  hosts: [web]\n  http:\n  - match:\n    - headers:\n        x-flag: { exact: ${value} }\n    route:\n    - destination: { host: web }\n`;
+        const r = await run({ "vs.yaml": vs("on") });
+        expect(r.code).to.equal(2);
+        expect(lines(r)[0]).to.include("vs.yaml document 1 (VirtualService web): spec.http[0].match[0].headers.x-flag.exact is true; it must be a string");
+        expect(lines(r)[0]).to.include("fix: correct spec.http[0].match[0].headers.x-flag.exact in the input (quote it: kubectl too reads an unquoted yes, no, on, off, y or n as a boolean) and import again");
+        const quoted = await run({ "vs.yaml": vs('"on"') });
+        expect(quoted.code, quoted.stderr).to.equal(0);
+        expect(quoted.stdout, "written quoted: as a string to a reader of either YAML version").to.include('exact: "on"');
+    });
+
     it("a DestinationRule for a host the stack's service already has one for: refused at the imported object", async () => {
         const dr = `apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: { name: app-policy }\nspec:\n  host: ${SVC}\n  trafficPolicy: { loadBalancer: { simple: RANDOM } }\n`;
         const r = await run({ "dr.yaml": dr, "Pulumi.dev.yaml": stackFile() }, { stack: "dev" });
