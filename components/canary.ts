@@ -63,13 +63,25 @@ export interface CanaryArgs {
      * are in the mesh VirtualService itself.
      */
     delegate?: { name: string; exportTo?: string[] };
+    /**
+     * false: emit no mesh VirtualService (the DestinationRule only): another VirtualService routes the service's hosts,
+     * e.g. a `routing` VirtualService whose http route `{ release: <svc> }` carries this canary's routes
+     * ({@link CanaryPlan.http}). Default true.
+     */
+    virtualService?: boolean;
+    /**
+     * Istio http routes (networking.istio.io/v1 HTTPRoute, any match and action) placed before the canary's own
+     * routes in its VirtualService (or its delegate): what they match never reaches the canary's pins or split.
+     * Checked against Istio's CRD schema. Default none.
+     */
+    routesBefore?: Record<string, unknown>[];
 }
 
 export class Canary extends pulumi.ComponentResource {
     /** The DestinationRule (subsets and traffic policy). */
     public readonly destinationRule: IstioResource<"DestinationRule">;
-    /** The mesh VirtualService (a root delegating to {@link delegateVirtualService} when there is one). */
-    public readonly virtualService: IstioResource<"VirtualService">;
+    /** The mesh VirtualService (a root delegating to {@link delegateVirtualService} when there is one); none when `virtualService` is false. */
+    public readonly virtualService: IstioResource<"VirtualService"> | undefined;
     /** The delegate VirtualService with the routes, when `delegate` is set. */
     public readonly delegateVirtualService: IstioResource<"VirtualService"> | undefined;
     /** Live catch-all weights, percent: pass to a gateway route's `weights` (IST0140). */
@@ -121,7 +133,7 @@ export class Canary extends pulumi.ComponentResource {
                       },
                       { parent: this, dependsOn: [this.destinationRule] },
                   );
-        this.virtualService = new IstioResource(
+        this.virtualService = args.virtualService === false ? undefined : new IstioResource(
             `${name}-vs`,
             {
                 kind: "VirtualService",
@@ -136,7 +148,7 @@ export class Canary extends pulumi.ComponentResource {
 
         this.registerOutputs({
             destinationRule: this.destinationRule,
-            virtualService: this.virtualService,
+            ...(this.virtualService === undefined ? {} : { virtualService: this.virtualService }),
             ...(this.delegateVirtualService === undefined ? {} : { delegateVirtualService: this.delegateVirtualService }),
             weights: this.weights,
             subsets: this.subsets,

@@ -1,4 +1,6 @@
 /** What a {@link Canary} emits, computed and checked without creating anything. Pure: loads no Pulumi SDK. */
+import { istioSpecSchema } from "../contract/istioSpec";
+import { formatPath } from "../contract/paths";
 import type { CanaryArgs } from "./canary";
 import { DestinationRuleClaims } from "./destinationRuleClaims";
 import type { Subset } from "./istio/types";
@@ -29,6 +31,13 @@ export function planCanary(name: string, args: CanaryArgs): CanaryPlan {
         ...checkNonEmpty("stable.version", args.stable.version),
     ];
     const warnings: string[] = [];
+    if (args.routesBefore !== undefined && args.routesBefore.length > 0) {
+        const res = istioSpecSchema("VirtualService").safeParse({ hosts: [args.service], http: args.routesBefore });
+        for (const i of res.success ? [] : res.error.issues) {
+            const path = formatPath(["routesBefore", ...i.path.slice(1).map((x) => (typeof x === "symbol" ? String(x) : x))]);
+            problems.push({ propertyPath: path, reason: `${path}: ${i.message.startsWith("must") ? `it ${i.message}` : i.message}` });
+        }
+    }
     const hosts = args.hosts ?? [args.service];
     problems.push(...checkHosts("hosts", hosts, false));
     if (args.delegate !== undefined) {
@@ -81,7 +90,8 @@ export function planCanary(name: string, args: CanaryArgs): CanaryPlan {
         hosts,
         subsets: built.subsets,
         trafficPolicy: policy.policy,
-        http: problems.length === 0 ? canaryHttpRoutes(routing) : [],
+        // routesBefore passed the CRD schema above; the cast only gives the opaque routes the spec's element type.
+        http: problems.length === 0 ? [...((args.routesBefore ?? []) as ReturnType<typeof canaryHttpRoutes>), ...canaryHttpRoutes(routing)] : [],
         weights: liveWeights(args.canary),
     };
 }

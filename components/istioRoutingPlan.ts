@@ -7,7 +7,7 @@
  * HTTP only. Problems are at paths `<kindKey>.<name>.<path into the spec>` (the stack config prefixes `routing.`).
  */
 import { ROUTING_KEYS, ROUTING_KINDS, type RoutingKind } from "../contract/istioKinds";
-import { istioSpecSchema } from "../contract/istioSpec";
+import { istioSpecSchema, RELEASE_FIELD } from "../contract/istioSpec";
 import { formatPath } from "../contract/paths";
 import { didYouMean } from "../contract/didYouMean";
 import { show, type Problem } from "./validation";
@@ -23,8 +23,13 @@ export interface RoutingContext {
     gateways?: readonly string[];
     /** Hosts the stack's services own (their VirtualService and DestinationRule), with their subsets. */
     serviceHosts?: Readonly<Record<string, readonly string[]>>;
-    /** The stack's services by name, for `{ release: <svc> }` destinations. */
-    services?: readonly string[];
+    /**
+     * The stack's services' own http routes by service name (pins, A/B, faults, redirects, URI routes, the weighted
+     * catch-all), with their mesh hosts: what an http route `{ release: <svc> }` stands for. Absent: no release routes.
+     */
+    serviceRoutes?: Readonly<Record<string, { hosts: readonly string[]; http: readonly unknown[] }>>;
+    /** Why release routes are refused here, when they are (a platform stack has no services). */
+    releaseRefused?: string;
     /** The stack makes a namespace-wide Sidecar of its own (egressGateway.registryOnly). */
     defaultSidecar?: boolean;
 }
@@ -69,9 +74,35 @@ function localName(host: string, namespace: string): string | undefined {
 }
 
 /** The canonical form of a host for comparisons: a local service's short name, else the host. */
-const canonical = (host: string, namespace: string): string => localName(host, namespace) ?? host;
+export const canonicalHost = (host: string, namespace: string): string => localName(host, namespace) ?? host;
+const canonical = canonicalHost;
 
 const HTTP_PROTOCOLS = new Set(["HTTP", "HTTP2", "GRPC", "GRPC-WEB", "HTTP_PROXY"]);
+
+/** The services a VirtualService's http routes release (`{ release: <svc> }`), with the route index. */
+function releasesOf(spec: Spec): { svc: string; index: number }[] {
+    return list(spec["http"]).flatMap((r, index) => (isObject(r) && typeof r[RELEASE_FIELD] === "string" ? [{ svc: r[RELEASE_FIELD] as string, index }] : []));
+}
+
+const meshBound = (spec: Spec): boolean => strings(spec["gateways"]).length === 0 || strings(spec["gateways"]).includes("mesh");
+
+/**
+ * The services whose own mesh VirtualService a routing VirtualService replaces: a mesh-bound VirtualService that
+ * releases the service and routes its hosts. Pure; the stack plan tells those services' Canary to emit none.
+ */
+export function releasedServices(args: Pick<IstioRoutingArgs, "objects" | "namespace" | "context">): string[] {
+    const routes = args.context?.serviceRoutes ?? {};
+    const out: string[] = [];
+    for (const spec of Object.values(args.objects.virtualServices ?? {})) {
+        if (!meshBound(spec)) continue;
+        const hosts = strings(spec["hosts"]).map((h) => canonical(h, args.namespace));
+        for (const { svc } of releasesOf(spec)) {
+            const own = routes[svc];
+            if (own !== undefined && own.hosts.some((h) => hosts.includes(canonical(h, args.namespace))) && !out.includes(svc)) out.push(svc);
+        }
+    }
+    return out;
+}
 
 /** Every object of the args as [kind, name, spec], in kind order then name order. */
 function entries(objects: RoutingObjects): { kind: RoutingKind; name: string; spec: Spec }[] {
@@ -135,9 +166,14 @@ function referenceProblems(args: IstioRoutingArgs): Problem[] {
             if (isObject(d) && (text(d["namespace"]) ?? ns) === ns && text(d["name"]) !== undefined) delegated.add(text(d["name"]) ?? "");
         }
     }
-    // Hosts routed by a VirtualService (mesh or a gateway): one VirtualService per host and gateway binding.
+    // Hosts routed by a VirtualService (mesh or a gateway): one VirtualService per host and gateway binding. A service
+    // whose routes a mesh VirtualService releases gives its hosts to that VirtualService.
+    const released = releasedServices(args);
     const routedBy = new Map<string, string>();
     for (const svcHost of Object.keys(ctx.serviceHosts ?? {})) routedBy.set(`mesh ${canonical(svcHost, ns)}`, `services.${svcHost}`);
+    for (const svc of released) {
+        for (const h of ctx.serviceRoutes?.[svc]?.hosts ?? []) routedBy.delete(`mesh ${canonical(h, ns)}`);
+    }
 
     for (const { name, spec } of all.filter((o) => o.kind === "VirtualService")) {
         const hosts = strings(spec["hosts"]);
@@ -157,6 +193,27 @@ function referenceProblems(args: IstioRoutingArgs): Problem[] {
                 out.push(problem(at("VirtualService", name, "gateways", i), g, `no Gateway of this stack is named ${show(local)}${guess === undefined ? "" : `; did you mean ${show(guess)}?`}: Istio would bind the routes to nothing; name a key of routing.gateways, a gateway the stack makes (${(ctx.gateways ?? []).join(", ") || "none"}), "mesh", or <namespace>/<name> of another namespace`));
             }
         });
+        const releases = releasesOf(spec);
+        releases.forEach(({ svc, index }, k) => {
+            const p = at("VirtualService", name, "http", index, RELEASE_FIELD);
+            if (ctx.releaseRefused !== undefined) {
+                out.push(problem(p, svc, ctx.releaseRefused));
+            } else if (ctx.serviceRoutes?.[svc] === undefined) {
+                const guess = didYouMean(svc, Object.keys(ctx.serviceRoutes ?? {}));
+                out.push(problem(p, svc, `it must name a service of this stack (a key of services: ${Object.keys(ctx.serviceRoutes ?? {}).map((x) => show(x)).join(", ") || "none"})${guess === undefined ? "" : `; did you mean ${show(guess)}?`}`));
+            } else if (k === 0 && index < list(spec["http"]).length - 1) {
+                out.push(problem(p, svc, `http routes follow it (from http[${index + 1}]): the release ends with the service's weighted catch-all, which takes every request left, so they would never match; move them before the release`));
+            } else if (k > 0) {
+                out.push(problem(p, svc, `this VirtualService already releases ${show(releases[0]?.svc)} at http[${releases[0]?.index ?? 0}], whose weighted catch-all takes every request left: a second release would never match; use one release per VirtualService`));
+            }
+        });
+        for (const svc of released) {
+            if (!releases.some((r) => r.svc === svc) || !meshBound(spec)) continue;
+            const missing = (ctx.serviceRoutes?.[svc]?.hosts ?? []).filter((h) => !hosts.map((x) => canonical(x, ns)).includes(canonical(h, ns)));
+            if (missing.length > 0) {
+                out.push(problem(at("VirtualService", name, "hosts"), hosts, `it releases service ${show(svc)} for the mesh and so replaces the service's own VirtualService, which routes ${missing.map((h) => show(h)).join(", ")} too: list every host of the service (${(ctx.serviceRoutes?.[svc]?.hosts ?? []).map((h) => show(h)).join(", ")})`));
+            }
+        }
         const bindings = gateways.length === 0 ? ["mesh"] : gateways;
         hosts.forEach((h, i) => {
             for (const b of bindings) {
@@ -214,6 +271,16 @@ function referenceProblems(args: IstioRoutingArgs): Problem[] {
     return out;
 }
 
+/** A VirtualService spec with each `{ release: <svc> }` http route replaced by the service's own routes. */
+function expandReleases(spec: Spec, ctx: RoutingContext | undefined): Spec {
+    if (releasesOf(spec).length === 0) return spec;
+    const http = list(spec["http"]).flatMap((r) => {
+        const svc = isObject(r) && typeof r[RELEASE_FIELD] === "string" ? (r[RELEASE_FIELD] as string) : undefined;
+        return svc === undefined ? [r] : [...(ctx?.serviceRoutes?.[svc]?.http ?? [])];
+    });
+    return { ...spec, http };
+}
+
 /** The objects of the args and every problem, before anything is created. */
 export function planIstioRouting(args: IstioRoutingArgs): IstioRoutingPlan {
     const all = entries(args.objects);
@@ -224,5 +291,5 @@ export function planIstioRouting(args: IstioRoutingArgs): IstioRoutingPlan {
     if (problems.length === 0) {
         problems.push(...referenceProblems(args));
     }
-    return { objects: all.map(({ kind, name, spec }) => ({ kind, name, spec })), problems };
+    return { objects: all.map(({ kind, name, spec }) => ({ kind, name, spec: kind === "VirtualService" ? expandReleases(spec, args.context) : spec })), problems };
 }

@@ -162,6 +162,15 @@ function objectConstraints(s: OpenApi): { holds: (o: JsonObject) => boolean; mes
     });
 }
 
+/**
+ * mesh-traffic's one extension of Istio's VirtualService: an http route `{ release: <svc> }` stands for the routes of
+ * the stack's service `<svc>` (pins, A/B flag, faults, redirects, URI routes, and the weighted catch-all that
+ * mesh-release moves), inserted at that place. Istio never sees the field: components/istioRoutingPlan.ts expands it.
+ */
+export const RELEASE_FIELD = "release";
+const RELEASE_DESCRIPTION =
+    "mesh-traffic: the routes of the stack's service of this name (pins, A/B, faults, redirects, URI routes and the weighted catch-all mesh-release moves), inserted here; no other field";
+
 const INT32 = { min: -(2 ** 31), max: 2 ** 31 - 1 };
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
@@ -230,8 +239,15 @@ function convert(s: OpenApi, where: string): z.ZodType {
                     const t = convert(sub, `${where}.${name}`);
                     shape[name] = required.has(name) ? t : t.optional();
                 }
-                const obj = s["x-kubernetes-preserve-unknown-fields"] === true ? z.looseObject(shape) : z.strictObject(shape);
                 const constraints = objectConstraints(s);
+                if (where === "VirtualService.http[]") {
+                    shape[RELEASE_FIELD] = z.string().min(1).optional().meta({ description: RELEASE_DESCRIPTION });
+                    constraints.push({
+                        holds: (o) => !has(o, RELEASE_FIELD) || Object.keys(o).every((k) => k === RELEASE_FIELD || o[k] === undefined),
+                        message: (o) => `sets ${RELEASE_FIELD} with ${Object.keys(o).filter((k) => k !== RELEASE_FIELD).join(", ")}; a release route stands for the service's own routes and takes no other field: put other matches and actions in routes before it`,
+                    });
+                }
+                const obj = s["x-kubernetes-preserve-unknown-fields"] === true ? z.looseObject(shape) : z.strictObject(shape);
                 out =
                     constraints.length === 0
                         ? obj

@@ -570,7 +570,7 @@ export const stackConfigSchema = z.strictObject({
             "The general traffic model: Istio's own VirtualServices, DestinationRules, ServiceEntries, Gateways and Sidecars " +
             "by name, for what `services`, `ingress` and `egress` do not say (any route, match and action; hosts deployed " +
             "elsewhere; external hosts of any protocol; gateways with several servers). `mesh-release import` writes it from " +
-            "existing Istio YAML. Single and platform stacks only.",
+            "existing Istio YAML. A service stack holds only its service's route table (routing.virtualServices.<svc>, ending with { release: <svc> }), carried by its delegate.",
     }),
     release: releaseSchema.prefault({}).meta({
         description:

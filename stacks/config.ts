@@ -20,7 +20,8 @@ import { plainSecretProblems } from "../contract/releaseRules";
 import { stackConfigSchema, type StackConfig } from "../contract/schema";
 import { isCredentialNamePath, isSecretKeyPath } from "../contract/secrets";
 import { checkLayout } from "./layout";
-import { checkMeshPlan, checkObjectOwners } from "./meshPlan";
+import { checkMeshPlan, checkObjectOwners, planMeshStack } from "./meshPlan";
+import { checkServiceRouting } from "./serviceRouting";
 import { checkStackRules, type RuleProblem } from "./rules";
 
 export type { StackConfig } from "../contract/schema";
@@ -49,7 +50,8 @@ function semanticProblems(cfg: StackConfig, secretKeys: ReadonlySet<string> | un
         // it, so only the rules that hold in every layout are judged (not as if the stack were `single`).
         return [...checkStackRules(cfg, { layoutKnown: false }), ...plain];
     }
-    return [...checkLayout(present, cfg), ...checkStackRules(cfg), ...checkMeshPlan(cfg), ...checkObjectOwners(cfg), ...plain];
+    const serviceRouting = checkServiceRouting(cfg, (svc) => planMeshStack(cfg).canaries.find((c) => c.service === svc)?.args);
+    return [...checkLayout(present, cfg), ...checkStackRules(cfg), ...checkMeshPlan(cfg), ...checkObjectOwners(cfg), ...serviceRouting, ...plain];
 }
 
 /** A key no config may use: JavaScript gives it a meaning of its own (parsers drop it or change the prototype). */

@@ -4,6 +4,7 @@
  * stack's config before it applies anything, so a wrong combination is refused with the stack, the config
  * path, the value, the rule and the fix.
  */
+import { canonicalHost } from "../components/istioRoutingPlan";
 import { show } from "../components/validation";
 import { checkStackConfig, type StackConfigProblem } from "./config";
 import { serviceStackName, shortStackName } from "../contract/project";
@@ -157,6 +158,31 @@ export function checkEnvironment(platform: StackConfigInput, services: readonly 
         }
     }
     if (platformCfg !== undefined) {
+        // The platform's own Istio objects must not route or set the policy of a host a service stack owns: the
+        // sidecars would see two VirtualServices or DestinationRules for it (Istio keeps one).
+        const ns = platformCfg.namespace;
+        const owned = new Map([...hostOwner].map(([h, o]) => [canonicalHost(h, ns), o]));
+        const claim = (path: string, host: string, what: string): void => {
+            const o = owned.get(canonicalHost(host, ns));
+            if (o === undefined) return;
+            at(platform.stack, [
+                {
+                    propertyPath: path,
+                    reason: `${path} is ${show(host)}, a host of service ${o.service} (stack ${show(o.stack)}), which has its own ${what}; Istio uses one per host: put these routes in that service stack's route table (routing.virtualServices.${o.service}) or the policy in its services.${o.service}.trafficPolicy`,
+                    fix: `pulumi config rm --path '${path}' in stack ${platform.stack}`,
+                },
+            ]);
+        };
+        for (const [name, spec] of Object.entries(platformCfg.routing.virtualServices)) {
+            const gateways = Array.isArray(spec["gateways"]) ? (spec["gateways"] as unknown[]) : [];
+            if (gateways.length > 0 && !gateways.includes("mesh")) continue; // gateway-bound: istiod merges per gateway
+            (Array.isArray(spec["hosts"]) ? (spec["hosts"] as unknown[]) : []).forEach((h, i) => {
+                if (typeof h === "string") claim(`routing.virtualServices.${name}.hosts[${i}]`, h, "mesh VirtualService");
+            });
+        }
+        for (const [name, spec] of Object.entries(platformCfg.routing.destinationRules)) {
+            if (typeof spec["host"] === "string" && spec["workloadSelector"] === undefined) claim(`routing.destinationRules.${name}.host`, spec["host"], "DestinationRule");
+        }
         for (const r of rootRoutes(platformCfg)) {
             if (owner.has(r.service)) {
                 continue;

@@ -28,7 +28,7 @@ import { serviceStackName, shortStackName } from "../contract/project";
 export const LAYOUT_KEYS: Readonly<Record<Layout, readonly (keyof StackConfig)[]>> = {
     single: ["layout", "namespace", "createNamespace", "skipAwait", "ingress", "internalGateway", "services", "egress", "egressGateway", "routing", "release", "rollouts"],
     platform: ["layout", "namespace", "createNamespace", "skipAwait", "ingress", "internalGateway", "egress", "egressGateway", "routing", "release"],
-    service: ["layout", "platformStack", "skipAwait", "services", "release", "rollouts"],
+    service: ["layout", "platformStack", "skipAwait", "services", "routing", "release", "rollouts"],
 };
 
 /** Where a key that a layout refuses belongs instead. */
@@ -40,7 +40,6 @@ const BELONGS: Readonly<Partial<Record<keyof StackConfig, string>>> = {
     internalGateway: "in the platform stack, whose internal gateway root VirtualService delegates to the service stacks",
     egress: "in the platform stack",
     egressGateway: "in the platform stack",
-    routing: "in the platform stack (Istio objects by name; a service stack holds one service's generated objects only)",
     services: "in one service stack per service (layout service, named <env>.<svc>)",
     rollouts: "in the service stack of each service (mesh-release writes it there)",
 };

@@ -15,7 +15,7 @@ import { hostSlug, planEgressGateway } from "../components/egressGatewayPlan";
 import type { IngressGatewayArgs } from "../components/ingressGateway";
 import { planIngressGateway } from "../components/ingressGatewayPlan";
 import type { InternalGatewayArgs } from "../components/internalGateway";
-import { planIstioRouting, type IstioRoutingArgs } from "../components/istioRoutingPlan";
+import { planIstioRouting, releasedServices, type IstioRoutingArgs } from "../components/istioRoutingPlan";
 import { planInternalGateway } from "../components/internalGatewayPlan";
 import { own } from "../components/ownKeys";
 import { liveWeights, type CanaryPin, type GatewayRouteArgs, type Weights } from "../components/routes";
@@ -28,6 +28,7 @@ import { isUnder, mentionOf, setFix } from "../contract/paths";
 import { uniqueProblems } from "../contract/problems";
 import type { ServiceConfig, StackConfig, TrafficPolicyConfig } from "../contract/schema";
 import { delegateName, platformOutputs, type PlatformOutputs } from "./layout";
+import { serviceRoutesBefore } from "./serviceRouting";
 import type { RuleProblem } from "./rules";
 
 /** Component names: fixed, so URNs never depend on config order. */
@@ -174,19 +175,30 @@ export function planMeshStack(
             createNamespace: false,
             skipAwait: cfg.skipAwait,
             workloads: services.map(([name, svc]) => ({ service: name, args: workloadsArgs(name, svc, cfg, namespace) })),
-            canaries: services.map(([name, svc]) => ({ service: name, args: canaryArgs(name, svc, namespace, claims, true) })),
+            canaries: services.map(([name, svc]) => {
+                // The service's route table (routing.virtualServices.<svc>, stacks/serviceRouting.ts) goes first in its delegate.
+                const before = serviceRoutesBefore(cfg, name);
+                const args = canaryArgs(name, svc, namespace, claims, true);
+                return { service: name, args: before === undefined || before.length === 0 ? args : { ...args, routesBefore: before } };
+            }),
             ingress: undefined,
             internalGateway: undefined,
             egress: undefined,
             routing: undefined,
         };
     }
+    const routing = routingArgs(cfg);
+    const released = routing === undefined ? [] : releasedServices(routing);
     return {
         namespace: cfg.namespace,
         createNamespace: cfg.createNamespace,
         skipAwait: cfg.skipAwait,
         workloads: services.map(([name, svc]) => ({ service: name, args: workloadsArgs(name, svc, cfg, namespace) })),
-        canaries: services.map(([name, svc]) => ({ service: name, args: canaryArgs(name, svc, namespace, claims, false) })),
+        canaries: services.map(([name, svc]) => {
+            const args = canaryArgs(name, svc, namespace, claims, false);
+            // A routing VirtualService that releases the service for the mesh takes the place of its own.
+            return { service: name, args: released.includes(name) ? { ...args, virtualService: false } : args };
+        }),
         ingress: !ing.enabled
             ? undefined
             : {
@@ -219,7 +231,7 @@ export function planMeshStack(
                       registryOnly: cfg.egressGateway.registryOnly,
                       claims,
                   },
-        routing: routingArgs(cfg),
+        routing,
     };
 }
 
@@ -245,7 +257,15 @@ function routingArgs(cfg: StackConfig): IstioRoutingArgs | undefined {
                     return [name, ...(svc.hosts ?? [])].map((h): [string, string[]] => [h, subsets]);
                 }),
             ),
-            services: services.map(([name]) => name),
+            serviceRoutes: Object.fromEntries(
+                services.map(([name, svc]) => {
+                    const plan = planCanary(name, canaryArgs(name, svc, cfg.namespace, new DestinationRuleClaims(), false));
+                    return [name, { hosts: plan.hosts, http: plan.http }];
+                }),
+            ),
+            ...(cfg.layout === "platform"
+                ? { releaseRefused: "a platform stack has no services to release: route gateway traffic to a service with ingress.routes / internalGateway.routes (they delegate to the service stack's routes), or use release in a single-layout stack" }
+                : {}),
             defaultSidecar: cfg.egressGateway.registryOnly,
         },
     };
@@ -297,7 +317,7 @@ export function checkMeshPlan(cfg: StackConfig): RuleProblem[] {
     }
     for (const c of plan.canaries) {
         const p = `services.${c.service}`;
-        out.push(...atConfig(planCanary(c.service, c.args).problems, [ns, ["service", p]], p));
+        out.push(...atConfig(planCanary(c.service, c.args).problems, [ns, ["service", p], ["routesBefore", `routing.virtualServices.${c.service}.http`]], p));
     }
     if (plan.ingress !== undefined && cfg.ingress.tls !== undefined) {
         // A missing ingress.tls is reported once, by rules.ts.
@@ -363,7 +383,8 @@ export function stackObjects(cfg: StackConfig): StackObject[] {
     }
     for (const w of plan.workloads) {
         const p = `services.${w.service}`;
-        for (const kind of ["Service", "DestinationRule", "VirtualService"]) add(kind, w.service, p, p, "rename the service");
+        const released = plan.canaries.find((c) => c.service === w.service)?.args.virtualService === false;
+        for (const kind of released ? ["Service", "DestinationRule"] : ["Service", "DestinationRule", "VirtualService"]) add(kind, w.service, p, p, "rename the service");
         if (cfg.layout === "service") add("VirtualService", delegateName(w.service), p, `${p} (its delegate)`, "rename the service");
         w.args.versions.forEach((v, i) => {
             const owner = `${p}.${i === 0 ? "stable" : "canary"}`;

@@ -308,7 +308,7 @@ describe("stack layouts", function () {
             expect(p.map((x) => x.propertyPath).sort()).to.deep.equal(["ingress", "namespace", "platformStack", "services"]);
             const ingress = p.find((x) => x.propertyPath === "ingress");
             expect(ingress?.reason).to.equal(
-                'ingress is set, but this stack has layout "service", whose keys are layout, platformStack, skipAwait, services, release, rollouts; ' +
+                'ingress is set, but this stack has layout "service", whose keys are layout, platformStack, skipAwait, services, routing, release, rollouts; ' +
                     "ingress belongs in the platform stack, whose ingress root VirtualService delegates to the service stacks",
             );
             expect(ingress?.fix).to.equal("pulumi config rm 'ingress' (and set it where it belongs)");

@@ -9,6 +9,9 @@ import { checkStackConfig, type StackConfigProblem } from "../../../stacks/confi
 import { sampleObjects, TRAFFIC_SAMPLE_FILES, type SampleObject } from "../../support/istioSamples";
 import { stacksUnderMocks } from "../../support/stacksUnderMocks";
 import { parseStackConfig } from "../../../stacks/readConfig";
+import { platformOutputs } from "../../../stacks/layout";
+import { checkEnvironment } from "../../../stacks/environment";
+import { prodEnvironment } from "../../support/environments";
 
 type Routing = Record<string, Record<string, Record<string, unknown>>>;
 
@@ -100,11 +103,130 @@ describe("routing: Istio's own objects as stack config", function () {
             });
         }
 
-        it("a service stack refuses routing and names the platform stack as its place", () => {
-            const problems = problemsOf({ layout: "service", platformStack: "dev", services: { "sample-app": { image: "app:{version}", stable: { version: "v1" } } }, routing: { virtualServices: { r: reviewsVs } } });
-            const p = problems.find((x) => x.propertyPath === "routing");
-            expect(p?.reason, JSON.stringify(problems)).to.match(/platform stack/);
+    });
+
+    describe("release: a routing VirtualService carries a service's own routes, the split mesh-release moves", () => {
+        const app = { image: "app:{version}", port: 8080, stable: { version: "v1" }, canary: { version: "v2", weight: 20 }, pins: [{ header: "x-canary", exact: "yes" }] };
+        const posts = { match: [{ method: { exact: "POST" } }], route: [{ destination: { host: "sample-app", subset: "stable" } }] };
+        const withRelease = (vs: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+            namespace: "shop",
+            createNamespace: false,
+            services: { "sample-app": app },
+            routing: { virtualServices: { "sample-app": vs } },
+            ...extra,
         });
+        const mesh = stacksUnderMocks();
+
+        it("a mesh VirtualService with its own route first, then the service's pins and weighted catch-all; the service emits no VirtualService of its own", async () => {
+            const cfg = parseStackConfig("test", withRelease({ hosts: ["sample-app"], http: [posts, { release: "sample-app" }] }));
+            mesh.rec.reset();
+            mesh.stacks.buildMeshStack(cfg);
+            await mesh.rec.settled();
+            const vss = mesh.rec.resources.filter((r) => r.type === "kubernetes:networking.istio.io/v1:VirtualService");
+            expect(vss.map((r) => (r.inputs["metadata"] as { name: string }).name)).to.deep.equal(["sample-app"]);
+            const http = (vss[0]?.inputs["spec"] as { http: { name?: string; route?: { destination: { subset?: string }; weight?: number }[] }[] }).http;
+            expect(http[0]).to.deep.equal(posts);
+            expect(http.map((r) => r.name)).to.deep.equal([undefined, ...http.slice(1).map((r) => r.name)]);
+            const catchAll = http.find((r) => r.name === "catch-all");
+            expect(catchAll?.route?.map((d) => [d.destination.subset, d.weight])).to.deep.equal([["stable", 80], ["canary", 20]]);
+            expect(http.length).to.be.greaterThan(2);
+            for (const o of mesh.rec.resources.filter((r) => String(r.type).startsWith("kubernetes:networking.istio.io/v1:"))) {
+                expect(mesh.schema.validate({ apiVersion: o.inputs["apiVersion"], kind: o.inputs["kind"], metadata: o.inputs["metadata"], spec: o.inputs["spec"] })).to.deep.equal([]);
+            }
+        });
+
+        it("a gateway-bound VirtualService gets the service's routes; the service keeps its mesh VirtualService", async () => {
+            const cfg = parseStackConfig("test", withRelease({ hosts: ["shop.example.com"], gateways: ["public"], http: [{ release: "sample-app" }] }, {
+                routing: {
+                    gateways: { public: { selector: { istio: "ingressgateway" }, servers: [{ port: { number: 80, name: "http", protocol: "HTTP" }, hosts: ["shop.example.com"] }] } },
+                    virtualServices: { "shop-public": { hosts: ["shop.example.com"], gateways: ["public"], http: [{ release: "sample-app" }] } },
+                },
+            }));
+            mesh.rec.reset();
+            mesh.stacks.buildMeshStack(cfg);
+            await mesh.rec.settled();
+            const vss = mesh.rec.resources.filter((r) => r.type === "kubernetes:networking.istio.io/v1:VirtualService");
+            expect(vss.map((r) => (r.inputs["metadata"] as { name: string }).name).sort()).to.deep.equal(["sample-app", "shop-public"]);
+            const own = (vss.find((r) => (r.inputs["metadata"] as { name: string }).name === "sample-app")?.inputs["spec"] as { http: unknown[] }).http;
+            const gw = (vss.find((r) => (r.inputs["metadata"] as { name: string }).name === "shop-public")?.inputs["spec"] as { http: unknown[] }).http;
+            expect(gw).to.deep.equal(own);
+        });
+
+        const bad: [string, Record<string, unknown>, string, RegExp][] = [
+            ["a service the stack does not have, with a did-you-mean", withRelease({ hosts: ["sample-app"], http: [{ release: "sample-ap" }] }), "routing.virtualServices.sample-app.http[0].release", /did you mean "sample-app"/],
+            ["release with other fields", withRelease({ hosts: ["sample-app"], http: [{ release: "sample-app", timeout: "5s" }] }), "routing.virtualServices.sample-app.http[0]", /takes no other field/],
+            ["two releases in one VirtualService", withRelease({ hosts: ["sample-app"], http: [{ release: "sample-app" }, { release: "sample-app" }] }), "routing.virtualServices.sample-app.http[1].release", /never match/],
+            ["a mesh release that leaves a host of the service unrouted", withRelease({ hosts: ["sample-app"], http: [{ release: "sample-app" }] }, { services: { "sample-app": { ...app, hosts: ["sample-app", "app.shop.svc.cluster.local"] } } }), "routing.virtualServices.sample-app.hosts", /list every host of the service/],
+        ];
+        for (const [what, raw, path, rule] of bad) {
+            it(`refused: ${what}`, () => {
+                const problems = problemsOf(raw);
+                const p = problems.find((x) => x.propertyPath === path);
+                expect(p, JSON.stringify(problems, null, 1)).to.not.equal(undefined);
+                expect(p?.reason).to.match(rule);
+            });
+        }
+
+        it("refused in a platform stack, which has no services", () => {
+            const problems = problemsOf({ layout: "platform", namespace: "shop", routing: { gateways: { public: { selector: { istio: "ingressgateway" }, servers: [{ port: { number: 80, name: "http", protocol: "HTTP" }, hosts: ["*"] }] } }, virtualServices: { gw: { hosts: ["*"], gateways: ["public"], http: [{ release: "sample-app" }] } } } });
+            expect(problems.find((p) => p.propertyPath === "routing.virtualServices.gw.http[0].release")?.reason).to.match(/platform stack has no services/);
+        });
+    });
+
+    describe("a service stack's route table: routing.virtualServices.<svc>, carried by its delegate", () => {
+        const env = prodEnvironment();
+        const checkout = env.services[0]?.config as Record<string, unknown>;
+        const posts = { match: [{ method: { exact: "POST" } }], route: [{ destination: { host: "checkout", subset: "stable" } }], timeout: "3s" };
+        const withTable = (table: Record<string, unknown>): Record<string, unknown> => ({ ...checkout, routing: table });
+        const mesh = stacksUnderMocks();
+
+        it("its routes come first in the delegate (which gateway roots and the mesh root both delegate to), then the service's pins and split", async () => {
+            const platform = platformOutputs(parseStackConfig("prod", env.platform.config));
+            const cfg = parseStackConfig("prod.checkout", withTable({ virtualServices: { checkout: { http: [posts, { release: "checkout" }] } } }));
+            mesh.rec.reset();
+            mesh.stacks.buildMeshStack(cfg, platform);
+            await mesh.rec.settled();
+            const vss = mesh.rec.resources.filter((r) => r.type === "kubernetes:networking.istio.io/v1:VirtualService");
+            const byName = (n: string): { http: Record<string, unknown>[] } | undefined => vss.find((r) => (r.inputs["metadata"] as { name: string }).name === n)?.inputs["spec"] as { http: Record<string, unknown>[] } | undefined;
+            const delegate = byName("checkout-delegate");
+            expect(delegate?.http[0]).to.deep.equal(posts);
+            expect(delegate?.http.some((r) => r["name"] === "catch-all")).to.equal(true);
+            expect(byName("checkout")?.http).to.deep.equal([{ delegate: { name: "checkout-delegate", namespace: "shop" } }]);
+            expect(vss.map((r) => (r.inputs["metadata"] as { name: string }).name).sort()).to.deep.equal(["checkout", "checkout-delegate"]);
+        });
+
+        it("the environment refuses a platform routing object for a host a service stack owns; a gateway-bound one is fine", () => {
+            const e = prodEnvironment();
+            e.platform.config["routing"] = {
+                destinationRules: { "checkout-policy": { host: "checkout.shop.svc.cluster.local", trafficPolicy: { loadBalancer: { simple: "RANDOM" } } } },
+                virtualServices: {
+                    mine: { hosts: ["checkout"], http: [{ route: [{ destination: { host: "checkout" } }] }] },
+                    edge: { hosts: ["checkout"], gateways: ["ingress"], http: [{ route: [{ destination: { host: "checkout" } }] }] },
+                },
+            };
+            const problems = checkEnvironment(e.platform, e.services);
+            expect(problems.map((p) => `${p.stack} ${p.propertyPath}`)).to.deep.equal(["prod routing.virtualServices.mine.hosts[0]", "prod routing.destinationRules.checkout-policy.host"]);
+            expect(problems[0]?.reason).to.match(/a host of service checkout \(stack "prod.checkout"\)/);
+        });
+
+        const bad: [string, Record<string, unknown>, string, RegExp][] = [
+            ["a DestinationRule (the platform stack's)", { destinationRules: { x: reviewsDr } }, "routing.destinationRules", /belong in the platform stack/],
+            ["a VirtualService named otherwise", { virtualServices: { other: { http: [{ release: "checkout" }] } } }, "routing.virtualServices.other", /named like its service \("checkout"\)/],
+            ["gateways", { virtualServices: { checkout: { gateways: ["shop/ingress"], http: [{ release: "checkout" }] } } }, "routing.virtualServices.checkout.gateways", /platform stack binds gateways/],
+            ["tcp routes, which a delegate cannot carry", { virtualServices: { checkout: { tcp: [{ route: [{ destination: { host: "checkout" } }] }], http: [{ release: "checkout" }] } } }, "routing.virtualServices.checkout.tcp", /drops tcp routes from a delegate/],
+            ["no release at the end", { virtualServices: { checkout: { http: [posts] } } }, "routing.virtualServices.checkout.http", /must end with the route \{ release: checkout \}/],
+            ["other hosts", { virtualServices: { checkout: { hosts: ["cart"], http: [{ release: "checkout" }] } } }, "routing.virtualServices.checkout.hosts", /the service's own hosts/],
+            ["a subset the service does not have", { virtualServices: { checkout: { http: [{ route: [{ destination: { host: "checkout", subset: "v9" } }] }, { release: "checkout" }] } } }, "routing.virtualServices.checkout.http[0].route[0].destination.subset", /defines no subset "v9"/],
+            ["a route after the release", { virtualServices: { checkout: { http: [{ release: "checkout" }, posts] } } }, "routing.virtualServices.checkout.http[0].release", /would never match/],
+        ];
+        for (const [what, table, path, rule] of bad) {
+            it(`refused: ${what}`, () => {
+                const problems = problemsOf(withTable(table));
+                const p = problems.find((x) => x.propertyPath === path);
+                expect(p, JSON.stringify(problems, null, 1)).to.not.equal(undefined);
+                expect(p?.reason).to.match(rule);
+            });
+        }
     });
 
     describe("under mocks: each object is emitted once, by name, spec verbatim", () => {
