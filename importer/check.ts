@@ -3,10 +3,12 @@
  * `checkStackConfig`: the `routing` schema from the pinned CRDs, the IstioRouting plan's rules, the name owners
  * across the stack), so that what it writes is what `pulumi up` accepts. The config is checked as Pulumi hands it
  * to the program (release/env/check.ts `rawStackConfig`), before and after the import: a problem the stack already
- * had is not the import's, and is only counted. Pure.
+ * had is not the import's, and is only counted. A platform stack is checked with its service stacks, as
+ * `mesh-release env` checks an environment (stacks/environment.ts). Pure.
  */
 import { escapeRegExp } from "../contract/paths";
 import { checkStackConfig } from "../stacks/config";
+import { checkEnvironment, type StackConfigInput } from "../stacks/environment";
 import { rawStackConfig } from "../release/env/check";
 import type { RoutingKey } from "./parse";
 import type { ImportProblem, Origin } from "./problems";
@@ -21,23 +23,25 @@ export interface RoutingCheck {
 /** `routing.<key>.<name>[.<rest>]` of a problem's path. */
 const ROUTING_PATH = /^routing\.([A-Za-z]+)\.([a-z0-9-]+)(.*)$/;
 
-const keyOf = (p: { propertyPath: string; reason: string }): string => `${p.propertyPath}\n${p.reason}`;
+/** A problem of the check, on `stack` when it came from the environment check. */
+type Checked = { propertyPath: string; reason: string; fix: string; stack?: string };
 
 /**
- * The problems `after` (the stack's plain config with the import, keys without the `mesh-traffic:` prefix) has and
- * `before` has not. `originOf` finds the input object of `routing.<key>.<name>`; a problem there is said in the
- * input's terms (`spec.<path>`), with the stack config check named as its source.
+ * The problems `after` has and `before` has not, each said at the input's object when it is about one
+ * (`routing.<key>.<name>` of `stack`, the stack written to; `originOf` finds it): in the input's terms
+ * (`spec.<path>`), with the stack config check named as its source.
  */
-export function checkRouting(before: Readonly<Record<string, unknown>>, after: Readonly<Record<string, unknown>>, originOf: (key: RoutingKey, name: string) => Origin | undefined): RoutingCheck {
-    const old = checkStackConfig(rawStackConfig(before)).problems;
-    const known = new Set(old.map(keyOf));
-    const problems = checkStackConfig(rawStackConfig(after))
-        .problems.filter((p) => !known.has(keyOf(p)))
+function newProblems(before: readonly Checked[], after: readonly Checked[], stack: string | undefined, originOf: (key: RoutingKey, name: string) => Origin | undefined): RoutingCheck {
+    const keyOf = (p: Checked): string => `${p.stack ?? ""}\n${p.propertyPath}\n${p.reason}`;
+    const known = new Set(before.map(keyOf));
+    const problems = after
+        .filter((p) => !known.has(keyOf(p)))
         .map((p): ImportProblem => {
-            const m = ROUTING_PATH.exec(p.propertyPath);
+            const ours = p.stack === undefined || p.stack === stack;
+            const m = ours ? ROUTING_PATH.exec(p.propertyPath) : null;
             const origin = m !== null ? originOf(m[1] ?? "", m[2] ?? "") : undefined;
             if (m === null || origin === undefined) {
-                return { what: `${p.reason} (the stack config check, which pulumi up runs)`, fix: p.fix };
+                return { what: `${ours ? "" : `stack ${p.stack ?? ""}: `}${p.reason} (the stack config check, which pulumi up runs)`, fix: p.fix };
             }
             const spec = new RegExp(`routing\\.${escapeRegExp(m[1] ?? "")}\\.${escapeRegExp(m[2] ?? "")}(?![-a-z0-9])`, "g");
             const at = `spec${m[3] ?? ""}`;
@@ -49,5 +53,30 @@ export function checkRouting(before: Readonly<Record<string, unknown>>, after: R
                 fix: `correct ${at} in the input${quote} and import again`,
             };
         });
-    return { problems, before: old.length };
+    return { problems, before: before.length };
+}
+
+/**
+ * The stack check's new problems once the import is in: `before` and `after` are the stack's plain config (keys
+ * without the `mesh-traffic:` prefix) without and with it.
+ */
+export function checkRouting(before: Readonly<Record<string, unknown>>, after: Readonly<Record<string, unknown>>, originOf: (key: RoutingKey, name: string) => Origin | undefined): RoutingCheck {
+    const check = (config: Readonly<Record<string, unknown>>): Checked[] => checkStackConfig(rawStackConfig(config)).problems;
+    return newProblems(check(before), check(after), undefined, originOf);
+}
+
+/**
+ * For a platform stack: the environment check's new problems (stacks/environment.ts `checkEnvironment`: the
+ * platform's own check, and its routing against the hosts its service stacks own), `services` being its service
+ * stacks' configs as the program reads them.
+ */
+export function checkPlatformRouting(
+    stack: string,
+    before: Readonly<Record<string, unknown>>,
+    after: Readonly<Record<string, unknown>>,
+    services: readonly StackConfigInput[],
+    originOf: (key: RoutingKey, name: string) => Origin | undefined,
+): RoutingCheck {
+    const check = (config: Readonly<Record<string, unknown>>): Checked[] => checkEnvironment({ stack, config: rawStackConfig(config) }, services);
+    return newProblems(check(before), check(after), stack, originOf);
 }

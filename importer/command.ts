@@ -7,12 +7,13 @@
  * is, what and why, and the fix; nothing is written then.
  */
 import * as path from "node:path";
+import { shortStackName } from "../contract/project";
 import { stackConfigSchema } from "../contract/schema";
 import { ExitCode } from "../release/errors";
 import type { Write } from "../release/reporters/types";
 import { plainStackConfig } from "../release/env/check";
-import { checkRouting } from "./check";
-import { readSources, readStackFile, writeStackFile } from "./files";
+import { checkPlatformRouting, checkRouting } from "./check";
+import { readServiceStacks, readSources, readStackFile, writeStackFile } from "./files";
 import { ROUTING_KEYS } from "../contract/istioKinds";
 import { isRoutingName, labelLike, parseSources, type ImportedObject, type RoutingKey } from "./parse";
 import { describeOrigin, formatRefusal, type ImportProblem } from "./problems";
@@ -138,7 +139,11 @@ export async function runImport(req: ImportRequest, io: ImportIO): Promise<ExitC
         const m = mergeRouting(stack.doc, keyed.routing, { replace: req.replace, stack: stack.name, originOf });
         problems.push(...m.problems);
         if (m.problems.length === 0) {
-            const checked = checkRouting(before, plainStackConfig(stack.doc.toJS()), originOf);
+            const after = plainStackConfig(stack.doc.toJS());
+            const checked =
+                stack.facts.layout === "platform"
+                    ? checkPlatformRouting(stack.name, before, after, readServiceStacks(req.workDir, shortStackName(stack.name)), originOf)
+                    : checkRouting(before, after, originOf);
             problems.push(...checked.problems);
             problemsBefore = checked.before;
             merged = m;
@@ -188,7 +193,7 @@ function layoutProblems(req: ImportRequest, facts: StackFacts): ImportProblem[] 
         const platform = facts.platformStack ?? "<env>";
         return [
             {
-                what: `stack ${stackName} is a service stack (layout: service); in the per-service layout the routing belongs to the platform stack (${platform})`,
+                what: `stack ${stackName} is a service stack (layout: service): its routing is only its service's route table (routing.virtualServices.<service>, ending with { release: <service> }), which Istio YAML is not; in the per-service layout imported objects belong to the platform stack (${platform})`,
                 fix: `import into the platform stack: --stack ${platform.slice(platform.lastIndexOf("/") + 1)}`,
             },
         ];

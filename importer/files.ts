@@ -1,11 +1,15 @@
 /**
- * The importer's one I/O edge: the input files (stdin comes from the caller), the stack's settings file, and its
- * atomic replacement (release/driver/stackFile.ts `replaceFile`). Everything else in importer/ is pure.
+ * The importer's one I/O edge: the input files (stdin comes from the caller), the stack's settings file and its
+ * atomic replacement (release/driver/stackFile.ts `replaceFile`), a platform stack's service stacks' files. Everything else in importer/ is pure.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { shortStackName } from "../contract/project";
 import { replaceFile } from "../release/driver/stackFile";
+import { stackConfigOfFile } from "../release/env/check";
+import { serviceStacksOf } from "../release/env/plan";
+import { readStackFiles } from "../release/target";
+import type { StackConfigInput } from "../stacks/environment";
 import type { SourceText } from "./parse";
 import type { ImportProblem } from "./problems";
 
@@ -57,6 +61,11 @@ export function readStackFile(workDir: string, stack: string): { file: string; t
             },
         };
     }
+}
+
+/** The configs of platform stack `env`'s service stacks in the project directory, as the program reads them. */
+export function readServiceStacks(workDir: string, env: string): StackConfigInput[] {
+    return serviceStacksOf(env, readStackFiles(workDir)).map((f) => stackConfigOfFile(workDir, f.name));
 }
 
 /** Replaces the stack's settings file with `text` (atomically). */

@@ -109,6 +109,12 @@ describe("contract: one module between the two programs (import graph)", () => {
         }
     });
 
+    it("importer/ reaches stacks/ only for the program's own checks (stacks/config, stacks/environment): what it writes, pulumi up accepts", () => {
+        const bad = edges.filter((e) => topFolder(e.file) === "importer" && topFolder(e.target) === "stacks" && !["stacks/config", "stacks/environment"].includes(e.target));
+        expect(edges.some((e) => e.file === "importer/check.ts" && e.target === "stacks/config"), "the walk sees importer/").to.equal(true);
+        expect(bad).to.deep.equal([]);
+    });
+
     it("contract/ imports neither program, nor the Pulumi SDK or a provider (no I/O either)", () => {
         const bad = edges.filter(
             (e) =>

@@ -9,6 +9,7 @@ import * as fs from "node:fs";
 import { stringify } from "yaml";
 import { importFiles, type ImportRun } from "./run";
 import { stackConfig, SVC } from "../release/fakes";
+import { prodEnvironment } from "../../support/environments";
 
 const lines = (r: ImportRun): string[] => r.stderr.split("\n").filter((l) => l.startsWith("  - "));
 
@@ -57,6 +58,19 @@ describe("importer: what it writes passes the stack config check (pulumi up's)",
         expect(r.code).to.equal(2);
         expect(lines(r)[0]).to.include(`dr.yaml document 1 (DestinationRule app-policy): spec.host is "${SVC}"; services.${SVC} already has the DestinationRule of this host`);
         expect(fs.readFileSync(`${r.dir}/Pulumi.dev.yaml`, "utf8")).to.equal(stackFile());
+    });
+
+    it("a platform stack is checked with its service stacks: a DestinationRule for a service stack's host is refused, a gateway-bound VirtualService is not", async () => {
+        const env = prodEnvironment();
+        const file = (config: Record<string, unknown>): string => stringify({ config: Object.fromEntries(Object.entries(config).map(([k, v]) => [`mesh-traffic:${k}`, v])) });
+        const stacks = Object.fromEntries([env.platform, ...env.services].map((s) => [`Pulumi.${s.stack}.yaml`, file(s.config)]));
+        const dr = "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: { name: checkout-policy }\nspec:\n  host: checkout\n  trafficPolicy: { loadBalancer: { simple: RANDOM } }\n";
+        const r = await run({ "dr.yaml": dr, ...stacks }, { stack: "prod" });
+        expect(r.code).to.equal(2);
+        expect(lines(r)[0]).to.include('dr.yaml document 1 (DestinationRule checkout-policy): spec.host is "checkout", a host of service checkout (stack "prod.checkout"), which has its own DestinationRule');
+        const gw = "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: { name: promo }\nspec:\n  selector: { istio: ingressgateway }\n  servers:\n  - port: { number: 80, name: http, protocol: HTTP }\n    hosts: [promo.example.com]\n---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: { name: promo }\nspec:\n  hosts: [promo.example.com]\n  gateways: [promo]\n  http:\n  - route:\n    - destination: { host: checkout }\n";
+        const ok = await run({ "gw.yaml": gw, ...stacks }, { stack: "prod" });
+        expect(ok.code, ok.stderr).to.equal(0);
     });
 
     it("a problem the stack had before is not the import's: it is counted and the import is written", async () => {

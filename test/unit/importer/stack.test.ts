@@ -111,7 +111,8 @@ describe("importer: --stack merges into Pulumi.<stack>.yaml", () => {
     it("a service stack is refused, naming its platform stack; --layout must be the stack's", async () => {
         const svc = await run({ "in.yaml": REVIEWS, "Pulumi.production.reviews.yaml": "config:\n  mesh-traffic:layout: service\n  mesh-traffic:platformStack: acme/mesh-traffic/production\n  mesh-traffic:namespace: shop\n" }, { stack: "production.reviews" });
         expect(svc.code).to.equal(2);
-        expect(svc.stderr).to.include("stack production.reviews is a service stack (layout: service); in the per-service layout the routing belongs to the platform stack (acme/mesh-traffic/production); fix: import into the platform stack: --stack production");
+        expect(svc.stderr).to.include("imported objects belong to the platform stack (acme/mesh-traffic/production); fix: import into the platform stack: --stack production");
+        expect(svc.stderr).to.include("stack production.reviews is a service stack (layout: service): its routing is only its service's route table");
         const layout = await run({ "in.yaml": REVIEWS, "Pulumi.dev.yaml": "config:\n  mesh-traffic:namespace: shop\n" }, { stack: "dev", layout: "platform" });
         expect(layout.code).to.equal(2);
         expect(layout.stderr).to.include("--layout is platform, and stack dev's layout is single; fix: leave --layout out");
