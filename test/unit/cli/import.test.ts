@@ -81,6 +81,13 @@ describe("mesh-release import (CLI)", () => {
         expect(none.stderr).to.include("missing required argument 'files'");
     });
 
+    it("--layout platform: the fragment, and stderr says it goes to the platform stack", async () => {
+        const r = await run("--layout", "platform", path.join(dir, "gateway.yaml"));
+        expect(r.code, r.stderr).to.equal(0);
+        expect(r.stdout).to.include("mesh-traffic:routing:");
+        expect(r.stderr).to.include("paste the fragment under config: of the platform stack (Pulumi.<env>.yaml; never a service stack's)");
+    });
+
     it("--help: exit 0, says the per-service layout's routing goes to the platform stack", async () => {
         const r = await run("--help");
         expect(r.code).to.equal(0);

@@ -12,11 +12,12 @@ export interface ImportRun {
 }
 
 /** Writes `files` into a fresh temp dir and runs the import on them there (file names as given, relative). */
-export async function importFiles(files: Record<string, string>, req: Partial<ImportRequest> = {}, stdin?: string): Promise<ImportRun> {
+export async function importFiles(files: Record<string, string>, req: Partial<ImportRequest> = {}, stdin?: string, setUp?: (dir: string) => void): Promise<ImportRun> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mesh-import-"));
     for (const [name, text] of Object.entries(files)) {
         fs.writeFileSync(path.join(dir, name), text);
     }
+    setUp?.(dir);
     let stdout = "";
     let stderr = "";
     const code = await runImport(

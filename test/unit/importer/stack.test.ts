@@ -118,6 +118,17 @@ describe("importer: --stack merges into Pulumi.<stack>.yaml", () => {
         expect(layout.stderr).to.include("--layout is platform, and stack dev's layout is single; fix: leave --layout out");
     });
 
+    it("a project with stackConfigDir: the stack file is read and written there", async () => {
+        const r = await importFiles({ "in.yaml": REVIEWS, "Pulumi.yaml": "name: mesh-traffic\nruntime: nodejs\nstackConfigDir: stacks\n" }, { stack: "dev", files: ["in.yaml"] }, undefined, (dir) => {
+            fs.mkdirSync(path.join(dir, "stacks"));
+            fs.writeFileSync(path.join(dir, "stacks", "Pulumi.dev.yaml"), "config:\n  mesh-traffic:namespace: shop\n");
+        });
+        tmp.push(r.dir);
+        expect(r.code, r.stderr).to.equal(0);
+        expect(r.stdout).to.include(path.join(r.dir, "stacks", "Pulumi.dev.yaml"));
+        expect(fs.readFileSync(path.join(r.dir, "stacks", "Pulumi.dev.yaml"), "utf8")).to.include("mesh-traffic:routing:");
+    });
+
     it("a stack whose routing is text, or that does not exist, is refused with the fix", async () => {
         const text = await run({ "in.yaml": REVIEWS, "Pulumi.dev.yaml": "config:\n  mesh-traffic:namespace: shop\n  mesh-traffic:routing: '{}'\n" }, { stack: "dev" });
         expect(text.code).to.equal(2);
