@@ -17,6 +17,7 @@ import { z } from "zod";
 import { parseGoDuration } from "../components/validation";
 import specs from "./istio/specs.json";
 import type { RoutingKind } from "./istioKinds";
+import { looksLikeKeyMaterial, SECRET_NAME, SECRET_NAME_RULE } from "./secrets";
 
 export { ISTIO_REFERENCE, ROUTING_KEYS, ROUTING_KINDS, type RoutingKind } from "./istioKinds";
 
@@ -171,6 +172,24 @@ export const RELEASE_FIELD = "release";
 const RELEASE_DESCRIPTION =
     "mesh-traffic: the routes of the stack's service of this name (pins, A/B, faults, redirects, URI routes and the weighted catch-all mesh-release moves), inserted here; no other field";
 
+/** Fields that name a Kubernetes Secret, and fields that hold a file path in the proxy: never the key material itself. */
+const SECRET_NAME_FIELDS = new Set(["credentialName"]);
+const SECRET_NAMES_FIELDS = new Set(["credentialNames"]);
+const CERT_PATH_FIELDS = new Set(["serverCertificate", "privateKey", "caCertificates", "clientCertificate", "caCrl"]);
+export const CERT_PATH_RULE = "must be a file path in the proxy (e.g. /etc/certs/key.pem, mounted from a Secret), not the key or certificate itself";
+
+/**
+ * A Secret name or a certificate path with its rule: key material pasted into config would reach the stack's state,
+ * the cluster and every message (contract/problems.ts shows such a value redacted, never as it is).
+ */
+function guardKeyMaterial(name: string, t: z.ZodType): z.ZodType {
+    const secretName = (v: unknown): boolean => typeof v === "string" && v.length <= 253 && SECRET_NAME.test(v);
+    if (SECRET_NAME_FIELDS.has(name)) return t.refine(secretName, { message: SECRET_NAME_RULE });
+    if (SECRET_NAMES_FIELDS.has(name)) return t.refine((v) => !Array.isArray(v) || v.every(secretName), { message: `each ${SECRET_NAME_RULE.replace(/^must/, "must")}` });
+    if (CERT_PATH_FIELDS.has(name)) return t.refine((v) => !looksLikeKeyMaterial(v), { message: CERT_PATH_RULE });
+    return t;
+}
+
 const INT32 = { min: -(2 ** 31), max: 2 ** 31 - 1 };
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
@@ -236,7 +255,7 @@ function convert(s: OpenApi, where: string): z.ZodType {
                 const required = new Set(s.required ?? []);
                 const shape: Record<string, z.ZodType> = {};
                 for (const [name, sub] of Object.entries(s.properties)) {
-                    const t = convert(sub, `${where}.${name}`);
+                    const t = guardKeyMaterial(name, convert(sub, `${where}.${name}`));
                     shape[name] = required.has(name) ? t : t.optional();
                 }
                 const constraints = objectConstraints(s);

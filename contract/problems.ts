@@ -163,6 +163,9 @@ export function shownValue(path: string, value: unknown, secretKeys: ReadonlySet
     if (isCredentialNamePath(path) && looksLikeKeyMaterial(value)) {
         return redactKeyMaterial(value);
     }
+    if (isCredentialNamePath(path) && Array.isArray(value) && value.some((v) => looksLikeKeyMaterial(v))) {
+        return `[redacted: a list of ${value.length} holding key material]`;
+    }
     return showValue(value);
 }
 
@@ -268,7 +271,11 @@ export function issueProblems(issue: z.core.$ZodIssue, raw: unknown, secretKeys:
             fix = inRecordedState ? fix : setFix(label, { value: guess });
         }
     }
-    if (isCredentialNamePath(path) && looksLikeKeyMaterial(value)) {
+    const pasted = looksLikeKeyMaterial(value) || (Array.isArray(value) && value.some((v) => looksLikeKeyMaterial(v)));
+    if (isCredentialNamePath(path) && pasted && !/(^|\.)credentialNames?(\[\d+\])?$/.test(path)) {
+        reason += "; this looks like key material: it must not be in config at all (remove it, and rotate the key if the stack file was shared)";
+        fix = `pulumi config rm --path '${label}'; mount the file into the proxy from a Secret and ${setFix(label, { value: "<path in the proxy>" })}, or name the Secret in credentialName instead`;
+    } else if (isCredentialNamePath(path) && pasted) {
         reason +=
             "; this looks like key material: it must not be in config at all (remove it, and rotate the key if the stack file was shared)";
         fix =

@@ -273,7 +273,14 @@ export const serviceSchema = z
         image: z
             .string({ error: 'must be a container image such as "ghcr.io/org/app:{version}"' })
             .min(1)
-            .meta({ description: "Container image; `{version}` is replaced by the version label, e.g. ghcr.io/org/app:{version}." }),
+            .optional()
+            .meta({ description: "Container image; `{version}` is replaced by the version label, e.g. ghcr.io/org/app:{version}. Required unless `deploy` is false." }),
+        deploy: z.boolean().default(true).meta({
+            description:
+                "false: the workloads are deployed elsewhere (Helm, another stack): no Deployments and no Service are made here. " +
+                "The pods must carry the labels app=<svc> and version=<each subset's version>, and a Service named <svc> must select " +
+                "them; subsets, routes, the canary and releases work as usual.",
+        }),
         replicas: intRange(0, 1000).default(1).meta({ description: "Replicas per version." }),
         hosts: z
             .array(z.string())

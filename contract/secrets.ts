@@ -117,8 +117,13 @@ export function redactUrlToken(text: string): string {
 // ---------------------------------------------------------------------------------------------
 // Names of Kubernetes Secrets (a gateway's credentialName): never the key material itself.
 
-/** Config paths that name a Kubernetes Secret (`ingress.tls.credentialName`, and any other `credentialName`). */
-export const isCredentialNamePath = (path: string): boolean => /(^|\.)credentialName$/.test(path);
+/**
+ * Config paths that name a Kubernetes Secret or a certificate file (`ingress.tls.credentialName`, any other
+ * `credentialName`, each of `credentialNames`, and the `routing` objects' `serverCertificate`, `privateKey`,
+ * `caCertificates`, `clientCertificate`, `caCrl`): where pasted key material is refused and never echoed.
+ */
+export const isCredentialNamePath = (path: string): boolean =>
+    /(^|\.)(credentialName|credentialNames\[\d+\]|credentialNames|serverCertificate|privateKey|caCertificates|clientCertificate|caCrl)$/.test(path);
 
 /** A Kubernetes Secret name: a DNS-1123 subdomain (lower-case letters, digits, '-', '.'; alphanumeric at both ends). */
 export const SECRET_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;

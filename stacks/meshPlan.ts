@@ -83,7 +83,7 @@ function toPin(p: ServiceConfig["pins"][number]): CanaryPin {
 }
 
 const imageOf = (svc: ServiceConfig, version: string, image: string | undefined): string =>
-    image ?? svc.image.split("{version}").join(version);
+    image ?? (svc.image ?? "").split("{version}").join(version);
 
 function workloadsArgs(name: string, svc: ServiceConfig, cfg: StackConfig, namespace: string): WorkloadsArgs {
     const versions = [{ version: svc.stable.version, image: imageOf(svc, svc.stable.version, svc.stable.image), replicas: svc.stable.replicas ?? svc.replicas }];
@@ -174,7 +174,7 @@ export function planMeshStack(
             namespace,
             createNamespace: false,
             skipAwait: cfg.skipAwait,
-            workloads: services.map(([name, svc]) => ({ service: name, args: workloadsArgs(name, svc, cfg, namespace) })),
+            workloads: services.filter(([, svc]) => svc.deploy).map(([name, svc]) => ({ service: name, args: workloadsArgs(name, svc, cfg, namespace) })),
             canaries: services.map(([name, svc]) => {
                 // The service's route table (routing.virtualServices.<svc>, stacks/serviceRouting.ts) goes first in its delegate.
                 const before = serviceRoutesBefore(cfg, name);
@@ -193,7 +193,7 @@ export function planMeshStack(
         namespace: cfg.namespace,
         createNamespace: cfg.createNamespace,
         skipAwait: cfg.skipAwait,
-        workloads: services.map(([name, svc]) => ({ service: name, args: workloadsArgs(name, svc, cfg, namespace) })),
+        workloads: services.filter(([, svc]) => svc.deploy).map(([name, svc]) => ({ service: name, args: workloadsArgs(name, svc, cfg, namespace) })),
         canaries: services.map(([name, svc]) => {
             const args = canaryArgs(name, svc, namespace, claims, false);
             // A routing VirtualService that releases the service for the mesh takes the place of its own.
@@ -313,7 +313,10 @@ export function checkMeshPlan(cfg: StackConfig): RuleProblem[] {
             continue; // rules.ts reports canary.version == stable.version with a better message
         }
         const versions: [string, string][] = [["versions[0]", `${p}.stable`], ["versions[1]", `${p}.canary`], ["versions", p]];
-        out.push(...atConfig(planWorkloads(w.args).problems, [ns, ["app", p], ...versions], p));
+        // A missing image is reported once, by rules.ts, not again as each version's empty image.
+        const noImage = own(cfg.services, w.service)?.image === undefined;
+        const problems = planWorkloads(w.args).problems.filter((x) => !(noImage && /^versions\[\d+\]\.image$/.test(x.propertyPath)));
+        out.push(...atConfig(problems, [ns, ["app", p], ...versions], p));
     }
     for (const c of plan.canaries) {
         const p = `services.${c.service}`;
@@ -381,11 +384,15 @@ export function stackObjects(cfg: StackConfig): StackObject[] {
         const key = `routing.${ROUTING_KEYS[o.kind]}.${o.name}`;
         add(o.kind, o.name, key, key, "rename the routing object");
     }
+    for (const c of plan.canaries) {
+        const p = `services.${c.service}`;
+        const deployed = plan.workloads.some((w) => w.service === c.service);
+        const kinds = [...(deployed ? ["Service"] : []), "DestinationRule", ...(c.args.virtualService === false ? [] : ["VirtualService"])];
+        for (const kind of kinds) add(kind, c.service, p, p, "rename the service");
+        if (cfg.layout === "service") add("VirtualService", delegateName(c.service), p, `${p} (its delegate)`, "rename the service");
+    }
     for (const w of plan.workloads) {
         const p = `services.${w.service}`;
-        const released = plan.canaries.find((c) => c.service === w.service)?.args.virtualService === false;
-        for (const kind of released ? ["Service", "DestinationRule"] : ["Service", "DestinationRule", "VirtualService"]) add(kind, w.service, p, p, "rename the service");
-        if (cfg.layout === "service") add("VirtualService", delegateName(w.service), p, `${p} (its delegate)`, "rename the service");
         w.args.versions.forEach((v, i) => {
             const owner = `${p}.${i === 0 ? "stable" : "canary"}`;
             add("Deployment", `${w.service}-${v.version}`, owner, owner, "rename the service or the version");

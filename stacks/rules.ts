@@ -129,7 +129,17 @@ function checkService(name: string, svc: ServiceConfig): RuleProblem[] {
             ),
         );
     }
-    out.push(...checkRoutedReplicas(name, svc));
+    if (svc.deploy && svc.image === undefined) {
+        out.push(rule(`${p}.image`, `${p}.image is missing; it is required while ${p}.deploy is true (this stack deploys the service's workloads)`, `pulumi config set --path '${p}.image' <image, e.g. ghcr.io/org/app:{version}>, or pulumi config set --path '${p}.deploy' false when the workloads are deployed elsewhere`));
+    }
+    if (!svc.deploy) {
+        const unused = ([["image", svc.image], ["stable.image", svc.stable.image], ["canary.image", svc.canary.image], ["stable.replicas", svc.stable.replicas], ["canary.replicas", svc.canary.replicas], ["targetPort", svc.targetPort]] as const).filter(([, v]) => v !== undefined);
+        for (const [key, value] of unused) {
+            out.push(rule(`${p}.${key}`, `${p}.${key} is ${show(value)}, but ${p}.deploy is false: this stack makes no workloads for the service, so it would have no effect`, `pulumi config rm --path '${p}.${key}', or set ${p}.deploy true`));
+        }
+    } else {
+        out.push(...checkRoutedReplicas(name, svc));
+    }
     if (!c.routed && c.weight > 0) {
         out.push(
             rule(

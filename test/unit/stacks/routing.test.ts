@@ -81,6 +81,26 @@ describe("routing: Istio's own objects as stack config", function () {
         }
     });
 
+    describe("key material pasted into a routing object is refused and never echoed", () => {
+        const pem = `-----BEGIN PRIVATE KEY-----\n${"MIIEvQIBADANBgkqhkiG9w0BAQEFAASC".repeat(8)}\n-----END PRIVATE KEY-----`;
+        const gw = (tls: Record<string, unknown>): unknown => ({ gateways: { public: { selector: { istio: "ingressgateway" }, servers: [{ port: { number: 443, name: "https", protocol: "HTTPS" }, hosts: ["*"], tls }] } } });
+        const cases: [string, unknown, string][] = [
+            ["a Gateway's credentialName", gw({ mode: "SIMPLE", credentialName: pem }), "routing.gateways.public.servers[0].tls.credentialName"],
+            ["a Gateway's credentialNames", gw({ mode: "SIMPLE", credentialNames: ["ok-name", pem] }), "routing.gateways.public.servers[0].tls.credentialNames"],
+            ["a Gateway's privateKey", gw({ mode: "SIMPLE", serverCertificate: "/etc/certs/cert.pem", privateKey: pem }), "routing.gateways.public.servers[0].tls.privateKey"],
+            ["a DestinationRule's clientCertificate", { destinationRules: { ext: { host: "api.example.com", trafficPolicy: { tls: { mode: "MUTUAL", clientCertificate: pem, privateKey: "/etc/k.pem" } } } } }, "routing.destinationRules.ext.trafficPolicy.tls.clientCertificate"],
+        ];
+        for (const [what, routing, path] of cases) {
+            it(what, () => {
+                const problems = routingProblems(routing);
+                const p = problems.find((x) => x.propertyPath === path);
+                expect(p, JSON.stringify(problems, null, 1)).to.not.equal(undefined);
+                expect(p?.reason).to.match(/key material/);
+                expect(JSON.stringify(problems)).to.not.include("MIIEvQIBADANBgkqhkiG9w0BAQEFAASC");
+            });
+        }
+    });
+
     describe("bad input: what Istio would accept and then ignore", () => {
         const cases: [string, unknown, Record<string, unknown>, string, RegExp][] = [
             ["a subset the host's DestinationRule does not define", { destinationRules: { reviews: reviewsDr }, virtualServices: { reviews: { hosts: ["reviews"], http: [{ route: [{ destination: { host: "reviews", subset: "v3" } }] }] } } }, {}, "routing.virtualServices.reviews.http[0].route[0].destination.subset", /defines no subset "v3".*503/],
@@ -227,6 +247,33 @@ describe("routing: Istio's own objects as stack config", function () {
                 expect(p?.reason).to.match(rule);
             });
         }
+    });
+
+    describe("services.<svc>.deploy false: workloads deployed elsewhere (Helm, another stack), routed and released here", () => {
+        const mesh = stacksUnderMocks();
+        const helm = { deploy: false, port: 9080, stable: { version: "v1" }, canary: { version: "v2", weight: 10 } };
+
+        it("makes no Deployment and no Service, only the DestinationRule (subsets by version label) and the VirtualService", async () => {
+            const cfg = parseStackConfig("test", { namespace: "bookinfo", createNamespace: false, services: { reviews: helm } });
+            mesh.rec.reset();
+            mesh.stacks.buildMeshStack(cfg);
+            await mesh.rec.settled();
+            expect(mesh.rec.byType("kubernetes:apps/v1:Deployment")).to.deep.equal([]);
+            expect(mesh.rec.byType("kubernetes:core/v1:Service")).to.deep.equal([]);
+            const dr = mesh.rec.byType("kubernetes:networking.istio.io/v1:DestinationRule")[0]?.inputs["spec"] as { subsets: { name: string; labels: Record<string, string> }[] };
+            expect(dr.subsets.map((x) => [x.name, x.labels["version"]])).to.deep.equal([["stable", "v1"], ["canary", "v2"]]);
+            expect(mesh.rec.byType("kubernetes:networking.istio.io/v1:VirtualService")).to.have.length(1);
+        });
+
+        it("refused: a deployed service without an image; settings that only workloads made here would use", () => {
+            const missing = problemsOf({ namespace: "x", services: { reviews: { stable: { version: "v1" } } } });
+            expect(missing.map((p) => p.propertyPath)).to.deep.equal(["services.reviews.image"]);
+            expect(missing[0]?.reason).to.match(/required while services.reviews.deploy is true/);
+            expect(missing[0]?.fix).to.match(/deploy' false/);
+            const unused = problemsOf({ namespace: "x", services: { reviews: { ...helm, image: "r:{version}", stable: { version: "v1", replicas: 2 } } } });
+            expect(unused.map((p) => p.propertyPath)).to.deep.equal(["services.reviews.image", "services.reviews.stable.replicas"]);
+            expect(unused[0]?.reason).to.match(/deploy is false: this stack makes no workloads/);
+        });
     });
 
     describe("under mocks: each object is emitted once, by name, spec verbatim", () => {
