@@ -10,6 +10,7 @@
  *   mesh-release ab-test --stack dev --service sample-app --flag x-new-feature [--cookie] [--split 50]
  *   mesh-release fault delay 10 --delay 2s | fault abort 5 --status 503 | fault clear   (--stack, --service)
  *   mesh-release status --stack dev --service sample-app [--json]
+ *   mesh-release import [--stack dev] [--skip-unsupported] istio.yaml ...   (existing Istio YAML -> the routing key)
  *
  * Exit codes: 0 promoted / done, 1 rolled back, 2 usage or config error, 3 infrastructure error.
  * The first SIGINT/SIGTERM cancels the running update and rolls the rollout back, then exits; a second one
@@ -88,6 +89,7 @@ function main(): void {
         connect,
         connectEnv,
         signal: controller.signal,
+        readStdin,
     }).then(
         (code) => exit(code),
         (err: unknown) => {
@@ -96,6 +98,16 @@ function main(): void {
             exit(3);
         },
     );
+}
+
+/** Standard input, whole, as text (`mesh-release import -`). */
+async function readStdin(): Promise<string> {
+    process.stdin.setEncoding("utf8");
+    let text = "";
+    for await (const chunk of process.stdin) {
+        text += String(chunk);
+    }
+    return text;
 }
 
 /** Exits once stdout has flushed (a pipe to jq must get the last line). */

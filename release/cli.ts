@@ -39,6 +39,7 @@ import { TerminalReporter } from "./reporters/terminal";
 import type { CliEvent, CliSink, Write } from "./reporters/types";
 import { runRollout, type ConfigValidator, type ReleaseDeps, type RolloutRequest } from "./rollout";
 import { PROGRAM_CHOICES, type ProgramChoice } from "./driver/program";
+import { IMPORT_HELP, IMPORT_LAYOUTS, importOptionProblems, runImport, type ImportLayout, type ImportRequest } from "../importer/command";
 import { HEADER_FLAG, runAbTest, runFault, runStatus, type AbTestRequest, type OneShotDeps, type FaultRequest, type StatusRequest } from "./oneShot";
 
 export type { AbTestRequest, FaultRequest, StatusRequest } from "./oneShot";
@@ -70,7 +71,8 @@ export type CliRequest =
     | { command: "ab-test"; common: CommonOptions; abTest: AbTestRequest }
     | { command: "fault"; common: CommonOptions; fault: FaultRequest }
     | { command: "status"; common: CommonOptions; status: StatusRequest }
-    | { command: "env"; common: CommonOptions; env: EnvRequest };
+    | { command: "env"; common: CommonOptions; env: EnvRequest }
+    | { command: "import"; import: ImportRequest };
 
 /** `mesh-release env up|preview|status --env <env> [--concurrency N]`: the environment fan-out (release/env/). */
 export interface EnvRequest {
@@ -305,13 +307,8 @@ export function buildProgram(penv: ParseEnv, out: { request?: CliRequest }): Com
                 "         (stack production.checkout; production when that is a single-stack environment holding checkout; --stack names one)",
         );
 
-    /**
-     * The common options of `cmd`, once every option of the command is checked: `more` are the command's own
-     * problems. Any problem is a usage error (exit 2) listing them all; nothing has touched a stack yet.
-     */
-    const common = (cmd: Command, more: readonly ConfigProblem[] = []): CommonOptions => {
-        const o = cmd.opts<RawCommon>();
-        const problems = [...commonProblems(o, penv), ...more];
+    /** Any problem of `cmd`'s options is a usage error (exit 2) listing them all; nothing has touched a stack yet. */
+    const refuseOptions = (cmd: Command, problems: readonly ConfigProblem[]): void => {
         if (problems.length > 0) {
             const lines = problems.map((p) => `  - ${p.propertyPath}: ${p.reason}`);
             cmd.error(`error: mesh-release ${commandPath(cmd)}: ${problems.length === 1 ? "an option is" : `${problems.length} options are`} invalid (nothing was read or applied):\n${lines.join("\n")}`, {
@@ -319,6 +316,12 @@ export function buildProgram(penv: ParseEnv, out: { request?: CliRequest }): Com
                 code: "mesh.usage",
             });
         }
+    };
+
+    /** The common options of `cmd`, once every option of the command is checked: `more` are the command's own problems. */
+    const common = (cmd: Command, more: readonly ConfigProblem[] = []): CommonOptions => {
+        const o = cmd.opts<RawCommon>();
+        refuseOptions(cmd, [...commonProblems(o, penv), ...more]);
         if (o.stack === undefined && o.env === undefined) {
             cmd.error("error: give --env <environment> (the service's stack is <env>.<service>) or --stack <name>", { exitCode: ExitCode.Usage, code: "mesh.usage" });
         }
@@ -455,6 +458,42 @@ export function buildProgram(penv: ParseEnv, out: { request?: CliRequest }): Com
             out.request = { command: "status", common: common(cmd, requestProblems({ service: o.service, overrides })), status: { service: o.service, metrics: o.metrics, overrides } };
         });
 
+    program
+        .command("import")
+        .description("existing Istio YAML -> the stack config's routing key: the fragment to paste under config:, or merged into Pulumi.<stack>.yaml with --stack")
+        .argument("<files...>", "Istio YAML files (multi-document, kind: List); - reads standard input")
+        .option("--stack <name>", "merge into this stack's Pulumi.<name>.yaml (comments and other keys kept) instead of printing the fragment")
+        .option("--cwd <dir>", "Pulumi project directory, for --stack (default: the current directory)")
+        .option("--work-dir <dir>", "same as --cwd")
+        .option("--namespace <ns>", "the stack's namespace; objects of another are refused (default: the stack's namespace with --stack, else the objects' own)")
+        .addOption(new Option("--layout <layout>", "layout of the stack the routing is for; per-service: the platform stack (<env>) holds it, never a service stack").choices([...IMPORT_LAYOUTS]))
+        .option("--skip-unsupported", "list objects that are not Istio networking (Deployment, Service, ServiceAccount, ...) as skipped instead of refusing them")
+        .option("--replace", "with --stack: replace the stack's routing objects of the same kind and name (else refused)")
+        .addHelpText("after", IMPORT_HELP)
+        .action((files: string[], _o: unknown, cmd: Command) => {
+            const o = cmd.opts<{ stack?: string; cwd?: string; workDir?: string; namespace?: string; layout?: ImportLayout; skipUnsupported?: boolean; replace?: boolean }>();
+            const kind = penv.pathKind ?? pathKindOnDisk;
+            const missing = files.filter((f) => f !== "-" && kind(path.resolve(penv.cwd, f)) !== "file");
+            refuseOptions(cmd, [
+                ...commonProblems({ stack: o.stack, cwd: o.cwd, workDir: o.workDir, program: "auto" }, penv),
+                ...importOptionProblems({ files, ...o }),
+                ...missing.map((f) => ({ propertyPath: "<files>", reason: `${f} is not a file (${path.resolve(penv.cwd, f)} ${kind(path.resolve(penv.cwd, f)) === "missing" ? "does not exist" : "is a directory"}); give Istio YAML files, or - for standard input` })),
+            ]);
+            out.request = {
+                command: "import",
+                import: {
+                    files,
+                    cwd: penv.cwd,
+                    workDir: path.resolve(penv.cwd, o.cwd ?? o.workDir ?? "."),
+                    ...(o.stack !== undefined ? { stack: o.stack } : {}),
+                    ...(o.namespace !== undefined ? { namespace: o.namespace } : {}),
+                    ...(o.layout !== undefined ? { layout: o.layout } : {}),
+                    skipUnsupported: o.skipUnsupported === true,
+                    replace: o.replace === true,
+                },
+            };
+        });
+
     return program;
 }
 
@@ -534,6 +573,8 @@ export interface CliIO extends ParseEnv {
     now?: () => Date;
     /** Redraw period of the live view, ms (0 in tests). */
     tickMs?: number;
+    /** Standard input, for `mesh-release import -`. */
+    readStdin?: () => Promise<string>;
 }
 
 /** A driver that hands the secrets it reads to `redactor` (the CLI's own second line of defence). */
@@ -567,6 +608,7 @@ function serviceOf(request: CliRequest): string | undefined {
         case "status":
             return request.status.service;
         case "env":
+        case "import":
             return undefined;
         default: {
             const never: never = request;
@@ -583,6 +625,9 @@ function isReleaseEvent(e: CliEvent): e is ReleaseEvent {
 export async function execute(request: CliRequest, io: CliIO): Promise<ExitCode> {
     if (request.command === "env") {
         return executeEnv(request.common, request.env, io);
+    }
+    if (request.command === "import") {
+        return runImport(request.import, io);
     }
     const { common } = request;
     const redactor = new Redactor();

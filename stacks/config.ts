@@ -234,7 +234,8 @@ const ownerOf = (path: string): string => {
  * (relative to their common service, as the components do: "canary.version is not set").
  */
 function isFollowOn(p: RuleProblem, removed: readonly string[], unknownKeys: readonly string[]): boolean {
-    if (unknownKeys.some((k) => isUnder(p.propertyPath, k))) {
+    // Under an unknown key; or, in a routing object, above it (a misspelt `rout` leaves the route without one).
+    if (unknownKeys.some((k) => isUnder(p.propertyPath, k) || (isUnder(k, "routing") && isUnder(k, p.propertyPath)))) {
         return true;
     }
     return removed.some((r) => {

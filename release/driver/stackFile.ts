@@ -91,9 +91,14 @@ export function applyToDocument(doc: Document, edits: readonly ConfigEdit[]): vo
 /** Writes the edits into `file` (see the file comment), replacing it atomically; `doc` is the file parsed, when the caller has it. */
 export function writeStackFile(file: string, edits: readonly ConfigEdit[], doc: Document = parseDocument(fs.readFileSync(file, "utf8"))): void {
     applyToDocument(doc, edits);
+    replaceFile(file, doc.toString({ lineWidth: 0 }));
+}
+
+/** Replaces `file` with `text` atomically (a temp file beside it, with its mode, renamed over it). */
+export function replaceFile(file: string, text: string): void {
     const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
     try {
-        fs.writeFileSync(tmp, doc.toString({ lineWidth: 0 }), { mode: fs.statSync(file).mode });
+        fs.writeFileSync(tmp, text, { mode: fs.statSync(file).mode });
         fs.renameSync(tmp, file);
     } finally {
         fs.rmSync(tmp, { force: true });

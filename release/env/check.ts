@@ -50,16 +50,21 @@ function withoutCiphertexts(value: unknown): unknown {
     return value;
 }
 
-/** One stack file's `mesh-traffic:` config, prefix stripped. */
-export function stackConfigOfFile(workDir: string, stack: string): StackConfigInput {
-    const doc = parse(fs.readFileSync(path.join(workDir, `Pulumi.${stack}.yaml`), "utf8")) as { config?: Record<string, unknown> } | null;
+/** A parsed stack settings file's `mesh-traffic:` keys, prefix stripped, secure values as "[secret]" (not yet typed as Pulumi hands them over: {@link rawStackConfig}). */
+export function plainStackConfig(settings: unknown): Record<string, unknown> {
+    const config = (settings as { config?: unknown } | null)?.config;
     const plain: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(doc?.config ?? {})) {
+    for (const [key, value] of Object.entries(config !== null && typeof config === "object" ? config : {})) {
         if (key.startsWith(`${PROJECT}:`)) {
             plain[key.slice(PROJECT.length + 1)] = withoutCiphertexts(value);
         }
     }
-    return { stack, config: rawStackConfig(plain) };
+    return plain;
+}
+
+/** One stack file's `mesh-traffic:` config, prefix stripped. */
+export function stackConfigOfFile(workDir: string, stack: string): StackConfigInput {
+    return { stack, config: rawStackConfig(plainStackConfig(parse(fs.readFileSync(path.join(workDir, `Pulumi.${stack}.yaml`), "utf8")))) };
 }
 
 /** The check `mesh-release env` runs before applying anything; problems name the stack and the path. */

@@ -1,7 +1,7 @@
 /**
  * ARCHITECTURE.md's folder table stays true: a row for every top-level folder (and none for a folder that
- * is gone), the `release/` row names every file under release/ by its path, and its I/O column names exactly
- * the files that do I/O themselves. "Does I/O" is read from the source: a value import of node:fs, http,
+ * is gone), the `release/` and `importer/` rows name every file under their folder by its path, and their I/O
+ * columns name exactly the files that do I/O themselves. "Does I/O" is read from the source: a value import of node:fs, http,
  * https, net, child_process or dgram, of `@pulumi/pulumi` or its Automation API, the global `fetch`, or
  * `process.kill`. Not proven: that each file's description is right, only that none is missing or stale.
  */
@@ -73,29 +73,34 @@ describe("ARCHITECTURE.md names what is there", () => {
         expect(named.filter((f) => !folders.includes(f)), "rows for folders that do not exist").to.deep.equal([]);
     });
 
-    describe("the release/ row", () => {
-        const release = rows.get("release/");
-        const files = tsFilesUnder(path.join(ROOT, "release"));
+    /** A folder whose row names each of its files by its path, and in its I/O column exactly those that do I/O. */
+    const fileByFileRow = (folder: string, opts: { minFiles: number; someIo: string[] }): void => {
+        describe(`the ${folder}/ row`, () => {
+            const row = rows.get(`${folder}/`);
+            const files = tsFilesUnder(path.join(ROOT, folder));
 
-        it("names every file under release/ by its path", () => {
-            expect(release, "ARCHITECTURE.md has a `release/` row").to.not.equal(undefined);
-            const what = release?.[0] ?? "";
-            expect(files.length).to.be.greaterThan(20);
-            expect(files.filter((f) => !what.includes(`\`${f}\``)), "files the row does not name").to.deep.equal([]);
-        });
+            it(`names every file under ${folder}/ by its path`, () => {
+                expect(row, `ARCHITECTURE.md has a \`${folder}/\` row`).to.not.equal(undefined);
+                const what = row?.[0] ?? "";
+                expect(files.length).to.be.greaterThan(opts.minFiles);
+                expect(files.filter((f) => !what.includes(`\`${f}\``)), "files the row does not name").to.deep.equal([]);
+            });
 
-        it("names no file that does not exist (under release/ or from the repository root)", () => {
-            const stale = quotedTsPaths(release?.[0] ?? "").filter((p) => !fs.existsSync(path.join(ROOT, "release", p)) && !fs.existsSync(path.join(ROOT, p)));
-            expect(stale).to.deep.equal([]);
-        });
+            it(`names no file that does not exist (under ${folder}/ or from the repository root)`, () => {
+                const stale = quotedTsPaths(row?.[0] ?? "").filter((p) => !fs.existsSync(path.join(ROOT, folder, p)) && !fs.existsSync(path.join(ROOT, p)));
+                expect(stale).to.deep.equal([]);
+            });
 
-        it("its I/O column names exactly the files that do I/O", () => {
-            const io = files.filter((f) => doesIo(fs.readFileSync(path.join(ROOT, "release", f), "utf8")));
-            expect(io, "some release/ files do I/O").to.include.members(["metrics/prometheus.ts", "driver/pulumiStack.ts"]);
-            const listed = quotedTsPaths(release?.[1] ?? "").filter((p) => !p.startsWith("test/"));
-            expect([...listed].sort(), "the I/O column").to.deep.equal(io);
+            it("its I/O column names exactly the files that do I/O", () => {
+                const io = files.filter((f) => doesIo(fs.readFileSync(path.join(ROOT, folder, f), "utf8")));
+                expect(io, `some ${folder}/ files do I/O`).to.include.members(opts.someIo);
+                const listed = quotedTsPaths(row?.[1] ?? "").filter((p) => !p.startsWith("test/"));
+                expect([...listed].sort(), "the I/O column").to.deep.equal(io);
+            });
         });
-    });
+    };
+    fileByFileRow("release", { minFiles: 20, someIo: ["metrics/prometheus.ts", "driver/pulumiStack.ts"] });
+    fileByFileRow("importer", { minFiles: 4, someIo: ["files.ts"] });
 
     describe("doesIo (what the I/O check counts)", () => {
         const table: Array<[string, string, boolean]> = [

@@ -56,10 +56,11 @@ async function run(argv: string[], h: Harness, extra: Partial<CliIO> = {}, valid
 /** A disk where every path the tests name exists: a directory, or a file for `bin/pulumi` and `.html`. */
 const anyPath = (p: string): "directory" | "file" => (p.endsWith("/bin/pulumi") || p.endsWith(".html") ? "file" : "directory");
 
-function request(argv: string[], env: Record<string, string> = {}): CliRequest {
+/** The request of a stack command (every command but `import`, whose request is test/unit/importer/'s). */
+function request(argv: string[], env: Record<string, string> = {}): Exclude<CliRequest, { command: "import" }> {
     const r = parseArgs(argv, { cwd: "/work/proj", env, stdout: () => undefined, stderr: () => undefined, pathKind: anyPath });
-    if (r.kind !== "request") {
-        throw new Error(`expected a request, got exit ${r.exitCode}`);
+    if (r.kind !== "request" || r.request.command === "import") {
+        throw new Error(`expected a stack command's request, got ${r.kind === "exit" ? `exit ${r.exitCode}` : r.request.command}`);
     }
     return r.request;
 }

@@ -11,7 +11,7 @@ import { expect } from "chai";
 import * as ts from "typescript";
 
 const ROOT = path.resolve(__dirname, "../../..");
-const SOURCE_DIRS = ["components", "contract", "stacks", "release", "bin", "scripts", "sim", "bench"];
+const SOURCE_DIRS = ["components", "contract", "stacks", "release", "importer", "bin", "scripts", "sim", "bench"];
 
 function sourceFiles(dir: string): string[] {
     const abs = path.join(ROOT, dir);
@@ -107,6 +107,12 @@ describe("contract: one module between the two programs (import graph)", () => {
             expect(files, file).to.include(file);
             expect(reason.length, `${file} needs a reason`).to.be.greaterThan(20);
         }
+    });
+
+    it("importer/ reaches stacks/ only for the program's own checks (stacks/config, stacks/environment): what it writes, pulumi up accepts", () => {
+        const bad = edges.filter((e) => topFolder(e.file) === "importer" && topFolder(e.target) === "stacks" && !["stacks/config", "stacks/environment"].includes(e.target));
+        expect(edges.some((e) => e.file === "importer/check.ts" && e.target === "stacks/config"), "the walk sees importer/").to.equal(true);
+        expect(bad).to.deep.equal([]);
     });
 
     it("contract/ imports neither program, nor the Pulumi SDK or a provider (no I/O either)", () => {
