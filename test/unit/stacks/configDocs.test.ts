@@ -104,6 +104,12 @@ describe("config docs (docs/config.md, Pulumi.yaml, scripts/config-docs.ts)", ()
         expect(configRows().map((g) => g.key)).to.deep.equal(STACK_CONFIG_KEYS);
     });
 
+    it("the README states the number of documented paths as the generator counts them", () => {
+        const readme = read("README.md");
+        const stated = /Every nested key \((\d+) paths,/.exec(readme)?.[1];
+        expect(Number(stated), "README.md: Every nested key (<N> paths, ...)").to.equal(rows.length);
+    });
+
     it("renders type with range or enum values, and the default, for known paths", () => {
         const row = (p: string): Omit<ConfigRow, "description"> | undefined => {
             const r = rows.find((x) => x.path === p);
