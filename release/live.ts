@@ -160,10 +160,12 @@ export function liveSplitProblems(args: {
     const o = args.observed;
     if (o !== undefined && o.total >= args.minRequests) {
         const share = (o.canary / o.total) * 100;
-        const tol = shareTolerance(args.weight, o.total);
         const floor = Math.min(args.weight, args.sessionFloor ?? args.weight);
-        const low = share < floor - tol;
-        const high = !args.extraCanaryRoutes && share > args.weight + tol;
+        const lowTol = shareTolerance(floor, o.total);
+        const highTol = shareTolerance(args.weight, o.total);
+        const low = share < floor - lowTol;
+        const high = !args.extraCanaryRoutes && share > args.weight + highTol;
+        const tol = low ? lowTol : highTol;
         if (low || high) {
             const expected = floor === args.weight ? `this step applied ${args.weight}%` : `sticky sessions drawn at ${floor}% to ${args.weight}% (the steps so far)`;
             out.push(
