@@ -42,12 +42,7 @@ describe("sticky canary sessions: the objects in every mode (issue 21)", functio
     this.timeout(120_000);
     const mesh = stacksUnderMocks();
 
-    async function build(raw: RawStack): Promise<RecordedResource[]> {
-        mesh.rec.reset();
-        mesh.stacks.buildMeshStack(mesh.stacks.parseStackConfig("test", raw));
-        await mesh.rec.settled();
-        return mesh.rec.resources.filter((r) => r.custom);
-    }
+    const build = (raw: RawStack): Promise<RecordedResource[]> => mesh.build(raw);
 
     it("istio, single layout: a session route per version before the split, the split's destinations adding the cookies; the ingress carries them under its prefix", async () => {
         await build(sticky());
