@@ -85,15 +85,19 @@ export class SessionRouter {
     private readonly routes: Resource[];
     private readonly versions = new Map<string, string[]>();
     private readonly clusters: Set<string>;
-    private readonly fqdn: string;
+    private readonly hosts: Set<string>;
 
-    /** Undefined-safe: a router without the service's virtual host answers every request `noRoute`. */
-    constructor(view: { service: ServiceRef; port: number; routeConfigs: readonly Resource[]; clusters: readonly Resource[]; endpoints: readonly Resource[] }) {
+    /**
+     * A router without the service's virtual host answers every request `noRoute`. `hosts`: the hosts whose clusters
+     * count as the service's (default the service's FQDN; the Gateway API mode splits by version Service, e.g.
+     * `sample-app-v1.<ns>.svc.cluster.local`).
+     */
+    constructor(view: { service: ServiceRef; port: number; routeConfigs: readonly Resource[]; clusters: readonly Resource[]; endpoints: readonly Resource[]; hosts?: readonly string[] }) {
         const vh = findVirtualHost(view.routeConfigs, view.service, view.port);
         this.routes = (vh?.["routes"] ?? []) as Resource[];
         this.clusters = new Set(view.clusters.map((c) => String(c["name"])));
         for (const e of view.endpoints) this.versions.set(String(e["clusterName"]), endpointVersions(e));
-        this.fqdn = serviceFqdn(view.service);
+        this.hosts = new Set(view.hosts ?? [serviceFqdn(view.service)]);
     }
 
     /** The number of routes in the service's virtual host (0: istiod sent none yet). */
@@ -121,7 +125,7 @@ export class SessionRouter {
                 setCookies.push(...added(chosen["responseHeadersToAdd"], "set-cookie"));
             }
         }
-        if (cluster === undefined || cluster.split("|")[3] !== this.fqdn) return { version: undefined, outcome: "notForwarded", route: name, setCookies };
+        if (cluster === undefined || !this.hosts.has(cluster.split("|")[3] ?? "")) return { version: undefined, outcome: "notForwarded", route: name, setCookies };
         if (!this.clusters.has(cluster)) return { version: undefined, outcome: "noCluster", route: name, setCookies };
         const versions = this.versions.get(cluster) ?? [];
         if (versions.length === 0) return { version: undefined, outcome: "noHealthy", route: name, setCookies };

@@ -203,3 +203,70 @@ describe("sticky canary sessions: 10,000 sessions through istiod's routes during
     }
 });
 
+
+describe("sticky canary sessions with the Gateway API: istiod's routes from the HTTPRoute's cookie rules and backendRef filters (issue 21)", function () {
+    this.timeout(600_000);
+    const started = Date.now();
+    let project: ProjectStack | undefined;
+    let standIn: EndpointStandIn | undefined;
+    let sidecar: XdsClient | undefined;
+    let ns = "";
+
+    before(async function () {
+        this.timeout(1_900_000);
+        const istiod = await ensureIstiod();
+        project = await projectStack({
+            envVars: pulumiEnv(),
+            edit: (c) => {
+                c["routingApi"] = "gateway-api";
+                delete c["egress"];
+                (c["ingress"] as Record<string, unknown>)["enabled"] = false;
+                const svc = (c["services"] as Record<string, Record<string, unknown>>)[SERVICE] as Record<string, unknown>;
+                delete svc["retries"];
+                svc["canary"] = { version: "v2", weight: 25, sessionAffinity: { maxAge: `${MAX_AGE_S}s` }, revision: "rgw1" };
+            },
+        });
+        ns = project.namespace;
+        standIn = await startEndpointStandIn(connectCluster().kubeConfig, ns);
+        await project.stack.up({ onOutput: project.log });
+        await standIn.sync();
+        sidecar = new XdsClient({ address: istiod.xdsAddress, node: sidecarNode({ namespace: ns, podName: "sessions-gwapi-e2e", ip: "10.254.5.2", labels: { app: "client" } }) });
+    });
+
+    after(async function () {
+        this.timeout(300_000);
+        sidecar?.close();
+        await standIn?.stop();
+        await project?.dispose();
+        console.log(`    sticky sessions gateway-api e2e: ${Math.round((Date.now() - started) / 1000)} s in all (namespace ${ns})`);
+    });
+
+    it("the cookie rules come before the split, the version clusters add Set-Cookie; 3,000 sessions at 25 %: none changes version, new ones on v2 at 25 %", async () => {
+        const host = (v: string): string => `${SERVICE}-${v}.${ns}.svc.cluster.local`;
+        const client = sidecar as XdsClient;
+        const view = await client.waitFor("the HTTPRoute's session routes and both version endpoints", (c) => {
+            const routeConfigs = c.resources(TYPE.route);
+            const vh = findVirtualHost(routeConfigs, { name: SERVICE, namespace: ns }, 8080);
+            const routes = (vh?.["routes"] ?? []) as Resource[];
+            const endpoints = c.resources(TYPE.endpoint);
+            const has = (v: string): boolean => endpointVersions(endpoints.find((e) => e["clusterName"] === `outbound|8080||${host(v)}`)).includes(v);
+            const cookieRoutes = routes.filter((r) => JSON.stringify(r["match"] ?? {}).includes("canary-sample-app="));
+            return cookieRoutes.length === 2 && has("v1") && has("v2") ? { routeConfigs, routes, clusters: c.resources(TYPE.cluster), endpoints } : undefined;
+        }, 60_000);
+        // Istio orders the rules by specificity: the two cookie rules (path "/" and a header) before the split ("/" alone).
+        const split = view.routes.findIndex((r) => (r["route"] as Resource | undefined)?.["weightedClusters"] !== undefined);
+        const cookieAt = view.routes.map((r, i) => (JSON.stringify(r["match"] ?? {}).includes("canary-sample-app=") ? i : -1)).filter((i) => i >= 0);
+        expect(cookieAt.every((i) => i < split), `cookie routes at ${JSON.stringify(cookieAt)}, split at ${split}`).to.equal(true);
+        const added = JSON.stringify((view.routes[split]?.["route"] as Resource)["weightedClusters"]);
+        expect(added).to.include(`canary-sample-app=canary_rgw1; Max-Age=${MAX_AGE_S}; Path=/; HttpOnly`);
+        expect(added).to.include(`canary-sample-app=stable_rgw1; Max-Age=${MAX_AGE_S}; Path=/; HttpOnly`);
+        const router = new SessionRouter({ service: { name: SERVICE, namespace: ns }, port: 8080, ...view, hosts: [host("v1"), host("v2")] });
+        const pop = new SessionPopulation(mulberry32(2122), 60_000);
+        const first = pop.run("gateway-api 25%", router, { newSessions: 3000, requestsPerSession: 3 });
+        const again = pop.run("gateway-api 25%, later", router, { newSessions: 0, requestsPerSession: 3 });
+        console.log(`    [issue note] gateway-api 25%: ${JSON.stringify(first.startedOn)} new sessions, switches ${first.switchedWithin} within, ${again.switchedAtStart + again.switchedWithin} later; not served ${JSON.stringify(first.notServed)}`);
+        expect(first.notServed).to.deep.equal({});
+        expect(first.switchedWithin + again.switchedAtStart + again.switchedWithin, "sessions that changed version").to.equal(0);
+        expect(withinBinomial(first.startedOn["v2"] ?? 0, 3000, 0.25), `${first.startedOn["v2"]} of 3000 new sessions on v2`).to.equal(true);
+    });
+});
