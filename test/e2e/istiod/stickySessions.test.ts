@@ -82,7 +82,7 @@ async function disposeSessionStack(env: SessionStack | undefined, what: string, 
 
 describe("sticky canary sessions: 10,000 sessions through istiod's routes during a promoted and a rolled-back release (issue 21)", function () {
     this.timeout(600_000);
-    const started = Date.now();
+    let started = 0;
     let project: ProjectStack | undefined;
     let standIn: EndpointStandIn | undefined;
     let sidecar: XdsClient | undefined;
@@ -98,6 +98,7 @@ describe("sticky canary sessions: 10,000 sessions through istiod's routes during
 
     before(async function () {
         this.timeout(1_900_000); // on a cold machine this waits for the background pilot-discovery build
+        started = Date.now();
         env = await sessionStack(
             (c) => {
                 const svc = (c["services"] as Record<string, Record<string, unknown>>)[SERVICE] as Record<string, unknown>;
@@ -227,13 +228,14 @@ describe("sticky canary sessions: 10,000 sessions through istiod's routes during
 
 describe("sticky canary sessions with the Gateway API: istiod's routes from the HTTPRoute's cookie rules and backendRef filters (issue 21)", function () {
     this.timeout(600_000);
-    const started = Date.now();
+    let started = 0;
     let sidecar: XdsClient | undefined;
     let ns = "";
     let env: SessionStack | undefined;
 
     before(async function () {
         this.timeout(1_900_000);
+        started = Date.now();
         env = await sessionStack(
             (c) => {
                 c["routingApi"] = "gateway-api";
