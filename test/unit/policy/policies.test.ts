@@ -12,12 +12,11 @@ import { evenSteps, hostAllowed } from "../../../policy/rules";
 import { rawStackConfig } from "../../support/emitted";
 import { configFor, envPolicyConfig, levelOf, runPolicy, runResource, runStack, type FakeResource } from "./support";
 
-const VS = "kubernetes:networking.istio.io/v1:VirtualService";
-const GW = "kubernetes:networking.istio.io/v1:Gateway";
-const SE = "kubernetes:networking.istio.io/v1:ServiceEntry";
-const DR = "kubernetes:networking.istio.io/v1:DestinationRule";
-const HTTPROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute";
-const KGW = "kubernetes:gateway.networking.k8s.io/v1:Gateway";
+/** The Pulumi type token of an Istio kind, and of a Gateway API kind. */
+const istio = (kind: string): string => `kubernetes:networking.istio.io/v1:${kind}`;
+const gatewayApi = (kind: string): string => `kubernetes:gateway.networking.k8s.io/v1:${kind}`;
+const [VS, GW, SE, DR] = ["VirtualService", "Gateway", "ServiceEntry", "DestinationRule"].map(istio) as [string, string, string, string];
+const [HTTPROUTE, KGW] = ["HTTPRoute", "Gateway"].map(gatewayApi) as [string, string];
 
 const obj = (type: string, name: string, spec: unknown): FakeResource => ({
     type,
