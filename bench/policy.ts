@@ -91,8 +91,24 @@ async function main(): Promise<void> {
     }
     const s = Object.fromEntries(ARMS.map((a) => [a, summarize(samples[a].map((ms) => ms / 1000))])) as Record<Arm, ReturnType<typeof summarize>>;
     const base = s["no pack, front"];
-    const rows = ARMS.map((a) => [a, formatSummary(s[a], 2), formatRatio(s[a], base), `${((s[a].median - base.median) * 1000).toFixed(0)}`]);
-    const table = markdownTable(["arm", "pulumi up s, median (min–max)", "vs no pack (front)", "median difference ms"], rows);
+    // The load of a shared machine drifts between rounds: the paired figures compare arms within each round.
+    const paired = (a: Arm, f: (x: number, b: number) => number): ReturnType<typeof summarize> =>
+        summarize(samples[a].map((x, i) => f(x, samples["no pack, front"][i] ?? x)));
+    const rows = ARMS.map((a) => [
+        a,
+        formatSummary(s[a], 2),
+        formatRatio(s[a], base),
+        `${formatSummary(paired(a, (x, b) => x / b), 2)}x`,
+        formatSummary(paired(a, (x, b) => (x - b) / 1000), 2),
+    ]);
+    const table = markdownTable(
+        ["arm", "pulumi up s, median (min–max)", "ratio of medians to no pack (front)", "per round: ratio to no pack (front), median (min–max)", "per round: difference s, median (min–max)"],
+        rows,
+    );
+    const perRound = markdownTable(
+        ["round", ...ARMS],
+        samples["no pack, front"].map((_, i) => [String(i + 1), ...ARMS.map((a) => ((samples[a][i] ?? 0) / 1000).toFixed(2))]),
+    );
     const body = [
         "## Policy pack: cost per update",
         "",
@@ -100,9 +116,13 @@ async function main(): Promise<void> {
         "",
         `Command: \`bash bench/run.sh policy --runs ${runs}\``,
         "",
-        `Each cell: median (min–max) of ${runs} \`pulumi up\`s of the dev stack (our program, Pulumi.dev.yaml, file backend, local kube-apiserver), each a canary weight step (10 <-> 20: the two VirtualServices that carry the weight are updated), the three arms in rotating order every round. *policy pack*: \`--policy-pack policy --policy-pack-config policy/config/production.json\` (8 policies; the pack's TypeScript transpiled only, policy/index.js); *type-checked*: the same with \`MESH_POLICY_TYPECHECK=1\` (ts-node type-checks the pack at every start, as \`run-policy-pack\` would); *front*: the CLI of \`scripts/toolchain.sh --print-langhost-policy-dir\`, whose language host front runs policy packs; *tool chain CLI*: the tool chain's CLI and language host without the front.`,
+        `Each cell: median (min–max) of ${runs} \`pulumi up\`s of the dev stack (our program, Pulumi.dev.yaml, file backend, local kube-apiserver), each a canary weight step (10 <-> 20: the two VirtualServices that carry the weight are updated), the four arms in rotating order every round. *policy pack*: \`--policy-pack policy --policy-pack-config policy/config/production.json\` (8 policies; the pack's TypeScript transpiled only, policy/index.js); *type-checked*: the same with \`MESH_POLICY_TYPECHECK=1\` (ts-node type-checks the pack at every start, as \`run-policy-pack\` would); *front*: the CLI of \`scripts/toolchain.sh --print-langhost-policy-dir\`, whose language host front runs policy packs; *tool chain CLI*: the tool chain's CLI and language host without the front.`,
         "",
         table,
+        "",
+        "Every sample, seconds (the order of the arms rotates by one every round):",
+        "",
+        perRound,
     ].join("\n");
     process.stdout.write(`${body}\n`);
     if (write) {
