@@ -9,7 +9,7 @@
  * gateway, egress.
  */
 import {
-    ingressBackends,
+    ingressRoute,
     planGatewayApiCanary,
     planGatewayApiIngress,
     type GatewayApiCanaryArgs,
@@ -19,7 +19,7 @@ import { own } from "../components/ownKeys";
 import { show } from "../components/validation";
 import type { Plain } from "../components/inputs";
 import type { StackConfig } from "../contract/schema";
-import { atConfig, INGRESS_NAME, planMeshStack, serviceWeights, type MeshPlan } from "./meshPlan";
+import { atConfig, INGRESS_NAME, planMeshStack, type MeshPlan } from "./meshPlan";
 import type { RuleProblem } from "./rules";
 
 /** The Gateway API components' args of a stack. */
@@ -50,16 +50,12 @@ export function gatewayApiStackArgs(cfg: StackConfig, plan: MeshPlan = planMeshS
                   routes: cfg.ingress.routes.map((r) => {
                       const svc = own(cfg.services, r.service);
                       // An unknown service is reported by rules.ts; route to its name so the plan stays total.
-                      const backends =
-                          svc === undefined
-                              ? [{ name: r.service, port: 80 }]
-                              : ingressBackends(
-                                    r.service,
-                                    svc.port,
-                                    svc.canary.version === undefined ? { stable: svc.stable.version } : { stable: svc.stable.version, canary: svc.canary.version },
-                                    serviceWeights(svc),
-                                );
-                      return { prefix: r.prefix, service: r.service, backends };
+                      if (svc === undefined) {
+                          return { prefix: r.prefix, service: r.service, backends: [{ name: r.service, port: 80 }] };
+                      }
+                      const versions = svc.canary.version === undefined ? { stable: svc.stable.version } : { stable: svc.stable.version, canary: svc.canary.version };
+                      const canary = plan.canaries.find((c) => c.service === r.service)?.args.canary;
+                      return ingressRoute(r.prefix, r.service, svc.port, versions, canary);
                   }),
               };
     return { canaries, ingress };

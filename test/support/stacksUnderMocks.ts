@@ -10,7 +10,7 @@
  */
 import type * as Stacks from "../../stacks";
 import { loadIstioSchema, type IstioSchema } from "./istioSchema";
-import { setupMocks, type MockRecorder } from "./mocks";
+import { setupMocks, type MockRecorder, type RecordedResource } from "./mocks";
 
 export interface StacksUnderMocks {
     /** The resource recorder (reset it per test). */
@@ -19,6 +19,8 @@ export interface StacksUnderMocks {
     readonly stacks: typeof Stacks;
     /** Istio's CRD schema validator, loaded on first use. */
     readonly schema: IstioSchema;
+    /** Builds stack `stack` (default "test") from raw config on a reset recorder; resolves with its custom resources. */
+    build(raw: Record<string, unknown>, stack?: string): Promise<RecordedResource[]>;
 }
 
 export function stacksUnderMocks(): StacksUnderMocks {
@@ -44,6 +46,13 @@ export function stacksUnderMocks(): StacksUnderMocks {
         get schema() {
             schema ??= loadIstioSchema();
             return schema;
+        },
+        async build(raw, stack = "test") {
+            const { rec, stacks } = get();
+            rec.reset();
+            stacks.buildMeshStack(stacks.parseStackConfig(stack, raw));
+            await rec.settled();
+            return rec.resources.filter((r) => r.custom);
         },
     };
 }

@@ -53,12 +53,7 @@ describe("routingApi gateway-api: the objects (stacks/gatewayApi.ts, components/
         gatewaySchema = loadIstioSchema(gatewayApiCrdPath());
     });
 
-    async function build(raw: RawStack): Promise<RecordedResource[]> {
-        mesh.rec.reset();
-        mesh.stacks.buildMeshStack(mesh.stacks.parseStackConfig("test", raw));
-        await mesh.rec.settled();
-        return mesh.rec.resources.filter((r) => r.custom);
-    }
+    const build = (raw: RawStack): Promise<RecordedResource[]> => mesh.build(raw);
 
     it("every route kind: the mesh HTTPRoute in the Istio mode's order, pins and the flag on every prefix", async () => {
         await build(everyRoute(gatewayApiStack()));
