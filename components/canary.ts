@@ -11,20 +11,25 @@ import { objectMeta } from "./meta";
 import { AbTestArgs, CanaryPin, FaultArgs, RedirectArgs, RetryArgs, SessionAffinityArgs, UriRouteArgs, Weights } from "./routes";
 
 import { SubsetArgs, TrafficPolicyArgs } from "./trafficPolicy";
-import { throwIfProblems } from "./meshValidationError";
+import { PlannedArgs, type DeepInput, type Plain } from "./inputs";
 
-/** Arguments of {@link Canary}. All values are plain: they are validated before anything is created. */
+/**
+ * Arguments of {@link Canary}. Every value accepts a `pulumi.Input` (one resource's output feeds another:
+ * `namespace: ns.metadata.name`); what is known at construction is checked before anything is created, the rest
+ * when it resolves. Plain, because they decide which objects exist: whether `delegate` is set, `virtualService`,
+ * `claims`.
+ */
 export interface CanaryArgs {
     /** Namespace of the DestinationRule and VirtualService. */
-    namespace: string;
+    namespace: pulumi.Input<string>;
     /** The Kubernetes Service (DNS label), the destination host. */
-    service: string;
+    service: pulumi.Input<string>;
     /** Destination port, 1..65535. Default: none (Istio uses the service's only port). */
-    port?: number;
+    port?: pulumi.Input<number>;
     /** Hosts of the mesh VirtualService. Default `[service]`. `*` is rejected. */
-    hosts?: string[];
+    hosts?: DeepInput<string[]>;
     /** The stable subset: `version` label value and an optional per-subset policy. */
-    stable: { version: string; trafficPolicy?: TrafficPolicyArgs };
+    stable: DeepInput<{ version: string; trafficPolicy?: TrafficPolicyArgs }>;
     /**
      * The canary subset. `version` absent = no canary subset and no canary routes. `weight`: percent of the
      * catch-all, integer 0..100, default 0. `routed`: default true; false keeps the subset but routes nothing
@@ -32,50 +37,50 @@ export interface CanaryArgs {
      * the split (routes.ts `stickySession`), default off. `revision`: the release the session cookies name, default
      * the canary version.
      */
-    canary?: {
+    canary?: DeepInput<{
         version?: string;
         weight?: number;
         routed?: boolean;
         trafficPolicy?: TrafficPolicyArgs;
         sessionAffinity?: SessionAffinityArgs;
         revision?: string;
-    };
+    }>;
     /** Host-wide traffic policy (the circuit breaker), merged into this one DestinationRule. Default none. */
-    trafficPolicy?: TrafficPolicyArgs;
+    trafficPolicy?: DeepInput<TrafficPolicyArgs>;
     /** More subsets by `version` label (e.g. a URI-routed "legacy"). Default none. */
-    extraSubsets?: SubsetArgs[];
+    extraSubsets?: DeepInput<SubsetArgs[]>;
     /** Header/cookie pins to the canary, matched first. Default none. */
-    pins?: CanaryPin[];
+    pins?: DeepInput<CanaryPin[]>;
     /** A/B flag routes to the canary, after the pins. Default none. */
-    abTest?: AbTestArgs;
+    abTest?: DeepInput<AbTestArgs>;
     /** Prefix redirects, before the URI routes. Default none. */
-    redirects?: RedirectArgs[];
+    redirects?: DeepInput<RedirectArgs[]>;
     /** URI-prefix routes to a subset or a split, optionally rewriting. Default none. */
-    uriRoutes?: UriRouteArgs[];
+    uriRoutes?: DeepInput<UriRouteArgs[]>;
     /** Mirror `percentage` percent of catch-all traffic to the canary. Default: no mirror. */
-    mirror?: { percentage: number };
+    mirror?: DeepInput<{ percentage: number }>;
     /** Timeout of every forwarding route, Go duration (e.g. "10s"). Default: Istio's (none). */
-    timeout?: string;
+    timeout?: pulumi.Input<string>;
     /** Retries of every forwarding route. Default: Istio's (2 attempts). */
-    retries?: RetryArgs;
+    retries?: DeepInput<RetryArgs>;
     /** Fault injection; absent = off. With `header`, a separate first route. */
-    faults?: FaultArgs;
-    /** The one-DestinationRule-per-host registry. Default {@link DestinationRuleClaims.global}. */
+    faults?: DeepInput<FaultArgs>;
+    /** The one-DestinationRule-per-host registry (plain: a registry, not a value). Default {@link DestinationRuleClaims.global}. */
     claims?: DestinationRuleClaims;
     /** Extra labels on every object. Default none. */
-    labels?: Record<string, string>;
+    labels?: DeepInput<Record<string, string>>;
     /**
      * Put the routes in a delegate VirtualService named `delegate.name` (no hosts, no gateways, exported to
      * `delegate.exportTo`, default `["."]`: its own namespace) and make the mesh VirtualService a root whose one
      * route delegates to it. Gateway root VirtualServices delegate to the same one, so every root routes
      * with the same weights, pins, A/B flag, faults, retries and timeouts. Default: no delegate, the routes
-     * are in the mesh VirtualService itself.
+     * are in the mesh VirtualService itself. Whether it is set is plain (it decides whether the delegate exists).
      */
-    delegate?: { name: string; exportTo?: string[] };
+    delegate?: { name: pulumi.Input<string>; exportTo?: DeepInput<string[]> };
     /**
      * false: emit no mesh VirtualService (the DestinationRule only): another VirtualService routes the service's hosts,
      * e.g. a `routing` VirtualService whose http route `{ release: <svc> }` carries this canary's routes
-     * ({@link CanaryPlan.http}). Default true.
+     * ({@link CanaryPlan.http}). Default true. Plain: it decides whether the VirtualService exists.
      */
     virtualService?: boolean;
     /**
@@ -83,7 +88,7 @@ export interface CanaryArgs {
      * routes in its VirtualService (or its delegate): what they match never reaches the canary's pins or split.
      * Checked against Istio's CRD schema. Default none.
      */
-    routesBefore?: Record<string, unknown>[];
+    routesBefore?: DeepInput<Record<string, unknown>[]>;
 }
 
 export class Canary extends pulumi.ComponentResource {
@@ -94,49 +99,52 @@ export class Canary extends pulumi.ComponentResource {
     /** The delegate VirtualService with the routes, when `delegate` is set. */
     public readonly delegateVirtualService: IstioResource<"VirtualService"> | undefined;
     /** Live catch-all weights, percent: pass to a gateway route's `weights` (IST0140). */
-    public readonly weights: Weights;
+    public readonly weights: pulumi.Output<Weights>;
     /**
      * The HTTP routes of the mesh VirtualService (of the delegate, with `delegate`), in order: pass to a gateway
      * route's `routes` so that gateway traffic is routed like mesh traffic (pins, A/B, faults, retries, ...).
      */
-    public readonly httpRoutes: HTTPRoute[];
+    public readonly httpRoutes: pulumi.Output<HTTPRoute[]>;
     /** Subset names the DestinationRule defines. */
-    public readonly subsets: string[];
+    public readonly subsets: pulumi.Output<string[]>;
     /** Hosts of the mesh VirtualService. */
-    public readonly hosts: string[];
+    public readonly hosts: pulumi.Output<string[]>;
     /** The destination host. */
-    public readonly host: string;
+    public readonly host: pulumi.Output<string>;
 
     constructor(name: string, args: CanaryArgs, opts: pulumi.ComponentResourceOptions = {}) {
-        const plan = planCanary(name, args);
-        throwIfProblems(CANARY_TOKEN, name, plan.problems);
+        const planned = PlannedArgs.check(args, {
+            token: CANARY_TOKEN,
+            name,
+            plan: (a: Plain<CanaryArgs>) => planCanary(name, a),
+            structural: ["delegate", "virtualService"],
+            claims: true,
+        });
         super(CANARY_TOKEN, name, {}, opts);
-        for (const w of plan.warnings) {
-            void pulumi.log.warn(w, this);
-        }
+        planned.attach(this);
 
-        this.host = args.service;
-        this.hosts = plan.hosts;
-        this.weights = plan.weights;
-        this.httpRoutes = plan.http;
-        this.subsets = plan.subsets.map((s) => s.name);
+        this.host = planned.output((a) => a.service);
+        this.hosts = planned.output((_, p) => p.hosts);
+        this.weights = planned.output((_, p) => p.weights);
+        this.httpRoutes = planned.output((_, p) => p.http);
+        this.subsets = planned.output((_, p) => p.subsets.map((s) => s.name));
+        const meta = (objectName: (a: Plain<CanaryArgs>) => string) => planned.map((a) => objectMeta(objectName(a), a.namespace, a.labels));
 
         this.destinationRule = new IstioResource(
             `${name}-dr`,
-            { kind: "DestinationRule", metadata: objectMeta(args.service, args.namespace, args.labels), spec: serviceDestinationRule(args.service, plan) },
+            { kind: "DestinationRule", metadata: meta((a) => a.service), spec: planned.map((a, p) => serviceDestinationRule(a.service, p)) },
             { parent: this },
         );
-        const delegate = args.delegate;
         // Make before break: the delegate exists before the root route that points at it.
         this.delegateVirtualService =
-            delegate === undefined
+            args.delegate === undefined
                 ? undefined
                 : new IstioResource(
                       `${name}-delegate-vs`,
                       {
                           kind: "VirtualService",
-                          metadata: objectMeta(delegate.name, args.namespace, args.labels),
-                          spec: { exportTo: [...(delegate.exportTo ?? ["."])], http: plan.http },
+                          metadata: meta((a) => (a.delegate as { name: string }).name),
+                          spec: planned.map((a, p) => ({ exportTo: [...(a.delegate?.exportTo ?? ["."])], http: p.http })),
                       },
                       { parent: this, dependsOn: [this.destinationRule] },
                   );
@@ -144,11 +152,11 @@ export class Canary extends pulumi.ComponentResource {
             `${name}-vs`,
             {
                 kind: "VirtualService",
-                metadata: objectMeta(args.service, args.namespace, args.labels),
-                spec: {
-                    hosts: plan.hosts,
-                    http: delegate === undefined ? plan.http : [{ delegate: { name: delegate.name, namespace: args.namespace } }],
-                },
+                metadata: meta((a) => a.service),
+                spec: planned.map((a, p) => ({
+                    hosts: p.hosts,
+                    http: a.delegate === undefined ? p.http : [{ delegate: { name: a.delegate.name, namespace: a.namespace } }],
+                })),
             },
             { parent: this, dependsOn: [this.delegateVirtualService ?? this.destinationRule] },
         );

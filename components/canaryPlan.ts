@@ -2,6 +2,7 @@
 import { istioSpecSchema } from "../contract/istioSpec";
 import { formatPath } from "../contract/paths";
 import type { CanaryArgs } from "./canary";
+import type { Plain } from "./inputs";
 import { DestinationRuleClaims } from "./destinationRuleClaims";
 import type { DestinationRuleSpec, HTTPRoute, Subset } from "./istio/types";
 import { canaryHttpRoutes, checkRouting, liveWeights, type RoutingInput, type Weights } from "./routes";
@@ -23,7 +24,7 @@ export interface CanaryPlan {
 }
 
 /** The subsets of a Canary, with the arg path each comes from: stable, canary (when it has a version), the extra ones. */
-function subsetEntries(args: CanaryArgs): Array<readonly [string, SubsetArgs]> {
+function subsetEntries(args: Plain<CanaryArgs>): Array<readonly [string, SubsetArgs]> {
     const entries: Array<readonly [string, SubsetArgs]> = [["stable", { name: STABLE, ...args.stable }]];
     const canaryVersion = args.canary?.version;
     if (canaryVersion !== undefined) {
@@ -34,7 +35,7 @@ function subsetEntries(args: CanaryArgs): Array<readonly [string, SubsetArgs]> {
 }
 
 /** What decides a Canary's HTTP routes. */
-function routingOf(args: CanaryArgs, subsets: string[]): RoutingInput {
+function routingOf(args: Plain<CanaryArgs>, subsets: string[]): RoutingInput {
     return {
         host: args.service,
         port: args.port,
@@ -56,7 +57,7 @@ function routingOf(args: CanaryArgs, subsets: string[]): RoutingInput {
  * {@link planCanary}'s `http`, without claiming its host; undefined when its routing has problems (planCanary
  * reports them). For gateway routes that carry a service's routes (`GatewayRouteArgs.routes`).
  */
-export function canaryRoutes(args: CanaryArgs): HTTPRoute[] | undefined {
+export function canaryRoutes(args: Plain<CanaryArgs>): HTTPRoute[] | undefined {
     const routing = routingOf(args, buildSubsets(subsetEntries(args)).subsets.map((s) => s.name));
     return checkRouting(routing).length === 0 ? canaryHttpRoutes(routing) : undefined;
 }
@@ -67,7 +68,7 @@ export function serviceDestinationRule(service: string, plan: Pick<CanaryPlan, "
 }
 
 /** Pure: validates CanaryArgs and computes the DestinationRule and VirtualService specs. */
-export function planCanary(name: string, args: CanaryArgs): CanaryPlan {
+export function planCanary(name: string, args: Plain<CanaryArgs>): CanaryPlan {
     const problems: Problem[] = [
         ...checkNonEmpty("namespace", args.namespace),
         ...checkDnsLabel("namespace", args.namespace),

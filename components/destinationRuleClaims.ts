@@ -46,6 +46,13 @@ export class DestinationRuleClaims {
         return this.owners.get(`${namespace}/${qualifyHost(host, namespace)}`);
     }
 
+    /** A copy holding the same claims: what a check that must claim nothing runs on. */
+    public fork(): DestinationRuleClaims {
+        const copy = new DestinationRuleClaims();
+        for (const [k, v] of this.owners) copy.owners.set(k, v);
+        return copy;
+    }
+
     /** Forgets every claim (a new program run in the same process, e.g. tests). */
     public clear(): void {
         this.owners.clear();

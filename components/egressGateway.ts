@@ -11,32 +11,35 @@ import { EGRESS_GATEWAY_TOKEN, hostSlug, planEgressGateway } from "./egressGatew
 import { DestinationRuleClaims } from "./destinationRuleClaims";
 import { IstioResource } from "./istio/types";
 import { objectMeta } from "./meta";
-import { throwIfProblems } from "./meshValidationError";
+import { itemOf, PlannedArgs, type DeepInput, type Plain } from "./inputs";
 
 /** One external host reached through the egress gateway (TLS passthrough: the app speaks TLS itself). */
 export interface ExternalHostArgs {
-    /** DNS name, e.g. "api.external-service.com". No wildcard: DNS resolution needs a real name. */
+    /** DNS name, e.g. "api.external-service.com". No wildcard: DNS resolution needs a real name. Plain: it names the host's ServiceEntry and VirtualService. */
     host: string;
     /** TLS port, 1..65535. Default 443. */
-    port?: number;
+    port?: pulumi.Input<number>;
 }
 
-/** Arguments of {@link EgressGateway}. */
+/**
+ * Arguments of {@link EgressGateway}. Every value accepts a `pulumi.Input` but the hosts (plain: each names its
+ * objects) and `registryOnly` (it decides whether the Sidecar exists).
+ */
 export interface EgressGatewayArgs {
     /** Namespace of every object. */
-    namespace: string;
+    namespace: pulumi.Input<string>;
     /** External hosts. At least one. */
     hosts: ExternalHostArgs[];
     /** Egress gateway workload selector. Default `{ istio: "egressgateway" }`. */
-    selector?: Record<string, string>;
+    selector?: DeepInput<Record<string, string>>;
     /** The egress gateway's Service host. Default "istio-egressgateway.istio-system.svc.cluster.local". */
-    gatewayService?: string;
+    gatewayService?: pulumi.Input<string>;
     /** Emit a namespace Sidecar with outboundTrafficPolicy REGISTRY_ONLY. Default false. */
     registryOnly?: boolean;
-    /** The one-DestinationRule-per-host registry (for the egress gateway's DR). Default {@link DestinationRuleClaims.global}. */
+    /** The one-DestinationRule-per-host registry (for the egress gateway's DR; plain: a registry, not a value). Default {@link DestinationRuleClaims.global}. */
     claims?: DestinationRuleClaims;
     /** Extra labels. Default none. */
-    labels?: Record<string, string>;
+    labels?: DeepInput<Record<string, string>>;
 }
 
 export class EgressGateway extends pulumi.ComponentResource {
@@ -54,37 +57,48 @@ export class EgressGateway extends pulumi.ComponentResource {
     public readonly hosts: string[];
 
     constructor(name: string, args: EgressGatewayArgs, opts: pulumi.ComponentResourceOptions = {}) {
-        const plan = planEgressGateway(name, args);
-        throwIfProblems(EGRESS_GATEWAY_TOKEN, name, plan.problems);
+        const planned = PlannedArgs.check(args, {
+            token: EGRESS_GATEWAY_TOKEN,
+            name,
+            plan: (a: Plain<EgressGatewayArgs>) => planEgressGateway(name, a),
+            structural: ["hosts[].host", "registryOnly"],
+            claims: true,
+        });
         super(EGRESS_GATEWAY_TOKEN, name, {}, opts);
-        const ns = args.namespace;
+        planned.attach(this);
+        const shape = planned.shape;
+        const meta = (objectName: string) => planned.map((a) => objectMeta(objectName, a.namespace, a.labels));
         this.hosts = args.hosts.map((h) => h.host);
-        this.gateway = new IstioResource(`${name}-gateway`, { kind: "Gateway", metadata: objectMeta(name, ns, args.labels), spec: plan.gateway }, { parent: this });
+        this.gateway = new IstioResource(`${name}-gateway`, { kind: "Gateway", metadata: meta(name), spec: planned.map((_, p) => p.gateway) }, { parent: this });
         this.destinationRule = new IstioResource(
             `${name}-dr`,
-            { kind: "DestinationRule", metadata: objectMeta(`${name}-egressgateway`, ns, args.labels), spec: plan.destinationRule },
+            { kind: "DestinationRule", metadata: meta(`${name}-egressgateway`), spec: planned.map((_, p) => p.destinationRule) },
             { parent: this },
         );
-        this.serviceEntries = plan.serviceEntries.map(
-            (se) =>
+        this.serviceEntries = shape.serviceEntries.map(
+            (se, i) =>
                 new IstioResource(
                     `${name}-se-${hostSlug(se.host)}`,
-                    { kind: "ServiceEntry", metadata: objectMeta(`${name}-${hostSlug(se.host)}`, ns, args.labels), spec: se.spec },
+                    { kind: "ServiceEntry", metadata: meta(`${name}-${hostSlug(se.host)}`), spec: planned.map((_, p) => itemOf(p.serviceEntries, i, "serviceEntries").spec) },
                     { parent: this },
                 ),
         );
-        this.virtualServices = plan.virtualServices.map(
-            (vs) =>
+        this.virtualServices = shape.virtualServices.map(
+            (vs, i) =>
                 new IstioResource(
                     `${name}-vs-${hostSlug(vs.host)}`,
-                    { kind: "VirtualService", metadata: objectMeta(`${name}-${hostSlug(vs.host)}`, ns, args.labels), spec: vs.spec },
+                    { kind: "VirtualService", metadata: meta(`${name}-${hostSlug(vs.host)}`), spec: planned.map((_, p) => itemOf(p.virtualServices, i, "virtualServices").spec) },
                     { parent: this, dependsOn: [this.gateway, this.destinationRule, ...this.serviceEntries] },
                 ),
         );
         this.sidecar =
-            plan.sidecar === undefined
+            args.registryOnly !== true
                 ? undefined
-                : new IstioResource(`${name}-sidecar`, { kind: "Sidecar", metadata: objectMeta("default", ns, args.labels), spec: plan.sidecar }, { parent: this });
+                : new IstioResource(
+                      `${name}-sidecar`,
+                      { kind: "Sidecar", metadata: meta("default"), spec: planned.map((_, p) => p.sidecar as NonNullable<typeof p.sidecar>) },
+                      { parent: this },
+                  );
         this.registerOutputs({
             gateway: this.gateway,
             destinationRule: this.destinationRule,

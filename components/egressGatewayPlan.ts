@@ -1,6 +1,7 @@
 /** What an {@link EgressGateway} emits, computed and checked without creating anything. Pure: loads no Pulumi SDK. */
 import { DestinationRuleClaims } from "./destinationRuleClaims";
 import type { EgressGatewayArgs } from "./egressGateway";
+import type { Plain } from "./inputs";
 import type { DestinationRuleSpec, GatewaySpec, ServiceEntrySpec, SidecarSpec, VirtualServiceSpec } from "./istio/types";
 import { checkDnsLabel, checkHosts, checkPort, checkSelector, checkUnique, show, type Problem } from "./validation";
 
@@ -20,7 +21,7 @@ export const EGRESS_SUBSET = "external";
 const DEFAULT_EGRESS_SERVICE = "istio-egressgateway.istio-system.svc.cluster.local";
 
 /** Pure: validates EgressGatewayArgs and computes every spec. */
-export function planEgressGateway(name: string, args: EgressGatewayArgs): EgressPlan {
+export function planEgressGateway(name: string, args: Plain<EgressGatewayArgs>): EgressPlan {
     const gatewayService = args.gatewayService ?? DEFAULT_EGRESS_SERVICE;
     const hostNames = args.hosts.map((h) => h.host);
     const problems: Problem[] = [

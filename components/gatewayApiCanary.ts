@@ -12,7 +12,7 @@ import { GatewayApiResource } from "./gatewayApi/types";
 import { GATEWAY_API_CANARY_TOKEN, planGatewayApiCanary, skipAwaitAnnotations, type GatewayApiCanaryArgs } from "./gatewayApiPlan";
 import { IstioResource } from "./istio/types";
 import { BASE_LABELS, objectMeta } from "./meta";
-import { throwIfProblems } from "./meshValidationError";
+import { itemOf, PlannedArgs, type Plain } from "./inputs";
 import type { Weights } from "./routes";
 
 export class GatewayApiCanary extends pulumi.ComponentResource {
@@ -25,50 +25,70 @@ export class GatewayApiCanary extends pulumi.ComponentResource {
     /** The mesh HTTPRoute. */
     public readonly httpRoute: GatewayApiResource<"HTTPRoute">;
     /** Live catch-all weights, percent. */
-    public readonly weights: Weights;
+    public readonly weights: pulumi.Output<Weights>;
     /** The destination host. */
-    public readonly host: string;
+    public readonly host: pulumi.Output<string>;
 
     constructor(name: string, args: GatewayApiCanaryArgs, opts: pulumi.ComponentResourceOptions = {}) {
-        const plan = planGatewayApiCanary(name, args);
-        throwIfProblems(GATEWAY_API_CANARY_TOKEN, name, plan.problems);
+        const planned = PlannedArgs.check(args, {
+            token: GATEWAY_API_CANARY_TOKEN,
+            name,
+            plan: (a: Plain<GatewayApiCanaryArgs>) => planGatewayApiCanary(name, a),
+            // the versions name a Service each; a policy decides whether a version's DestinationRule exists
+            structural: ["service", "stable.version", "stable.trafficPolicy", "canary.version", "canary.trafficPolicy", "extraSubsets[].name", "extraSubsets[].version", "extraSubsets[].trafficPolicy", "trafficPolicy", "delegate", "virtualService"],
+            claims: true,
+        });
         super(GATEWAY_API_CANARY_TOKEN, name, {}, opts);
-        for (const w of plan.warnings) {
-            void pulumi.log.warn(w, this);
-        }
-        this.host = args.service;
-        this.weights = plan.weights;
+        planned.attach(this);
+        const shape = planned.shape;
+        this.host = planned.output((a) => a.service);
+        this.weights = planned.output((_, p) => p.weights);
+        const meta = (objectName: (a: Plain<GatewayApiCanaryArgs>) => string) => planned.map((a) => objectMeta(objectName(a), a.namespace, a.labels));
         this.destinationRule = new IstioResource(
             `${name}-dr`,
-            { kind: "DestinationRule", metadata: objectMeta(args.service, args.namespace, args.labels), spec: serviceDestinationRule(args.service, plan.destinationRule) },
+            { kind: "DestinationRule", metadata: meta((a) => a.service), spec: planned.map((a, p) => serviceDestinationRule(a.service, p.destinationRule)) },
             { parent: this },
         );
-        const labels = { ...BASE_LABELS, ...(args.labels ?? {}) };
-        const annotations = skipAwaitAnnotations(args.skipAwait);
+        const labels = (a: Plain<GatewayApiCanaryArgs>) => ({ ...BASE_LABELS, ...(a.labels ?? {}) });
         this.versionServices = {};
-        for (const v of plan.versionServices) {
-            this.versionServices[v.version] = new k8s.core.v1.Service(
-                `${name}-${v.version}-service`,
+        shape.versionServices.forEach((known, i) => {
+            const v = (p: typeof shape) => itemOf(p.versionServices, i, "versionServices");
+            this.versionServices[known.version] = new k8s.core.v1.Service(
+                `${name}-${known.version}-service`,
                 {
-                    metadata: { name: v.name, namespace: args.namespace, labels: { ...labels, app: args.service, version: v.version }, annotations },
-                    spec: { selector: { app: args.service, version: v.version }, ports: [{ name: "http", port: v.port, targetPort: v.targetPort }] },
+                    metadata: planned.map((a, p) => ({
+                        name: v(p).name,
+                        namespace: a.namespace,
+                        labels: { ...labels(a), app: a.service, version: v(p).version },
+                        annotations: skipAwaitAnnotations(a.skipAwait),
+                    })),
+                    spec: planned.map((a, p) => ({ selector: { app: a.service, version: v(p).version }, ports: [{ name: "http", port: v(p).port, targetPort: v(p).targetPort }] })),
                 },
                 { parent: this },
             );
-        }
+        });
         this.versionDestinationRules = {};
-        for (const dr of plan.versionDestinationRules) {
-            const v = plan.versionServices.find((s) => s.name === dr.host);
-            this.versionDestinationRules[v?.version ?? dr.host] = new IstioResource(
-                `${name}-${v?.version ?? dr.host}-dr`,
-                { kind: "DestinationRule", metadata: objectMeta(dr.host, args.namespace, args.labels), spec: { host: dr.host, trafficPolicy: dr.trafficPolicy } },
+        shape.versionDestinationRules.forEach((known, i) => {
+            const dr = (p: typeof shape) => itemOf(p.versionDestinationRules, i, "versionDestinationRules");
+            const v = shape.versionServices.find((s) => s.name === known.host);
+            this.versionDestinationRules[v?.version ?? known.host] = new IstioResource(
+                `${name}-${v?.version ?? known.host}-dr`,
+                {
+                    kind: "DestinationRule",
+                    metadata: planned.map((a, p) => objectMeta(dr(p).host, a.namespace, a.labels)),
+                    spec: planned.map((_, p) => ({ host: dr(p).host, trafficPolicy: dr(p).trafficPolicy })),
+                },
                 { parent: this },
             );
-        }
+        });
         // Make before break: the backends exist before the route that sends traffic to them.
         this.httpRoute = new GatewayApiResource(
             `${name}-httproute`,
-            { kind: "HTTPRoute", metadata: { ...objectMeta(args.service, args.namespace, args.labels), annotations }, spec: plan.httpRoute },
+            {
+                kind: "HTTPRoute",
+                metadata: planned.map((a) => ({ ...objectMeta(a.service, a.namespace, a.labels), annotations: skipAwaitAnnotations(a.skipAwait) })),
+                spec: planned.map((_, p) => p.httpRoute),
+            },
             { parent: this, dependsOn: [this.destinationRule, ...Object.values(this.versionServices), ...Object.values(this.versionDestinationRules)] },
         );
         this.registerOutputs({

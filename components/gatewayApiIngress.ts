@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { GatewayApiResource } from "./gatewayApi/types";
 import { GATEWAY_API_INGRESS_TOKEN, planGatewayApiIngress, skipAwaitAnnotations, type GatewayApiIngressArgs } from "./gatewayApiPlan";
 import { objectMeta } from "./meta";
-import { throwIfProblems } from "./meshValidationError";
+import { itemOf, PlannedArgs, type Plain } from "./inputs";
 
 export class GatewayApiIngress extends pulumi.ComponentResource {
     /** The Gateway. */
@@ -18,29 +18,31 @@ export class GatewayApiIngress extends pulumi.ComponentResource {
     /** One HTTPRoute per route, in the order of `routes`. */
     public readonly routes: GatewayApiResource<"HTTPRoute">[];
     /** The external hosts. */
-    public readonly hosts: string[];
+    public readonly hosts: pulumi.Output<string[]>;
 
     constructor(name: string, args: GatewayApiIngressArgs, opts: pulumi.ComponentResourceOptions = {}) {
-        const plan = planGatewayApiIngress(name, args);
-        throwIfProblems(GATEWAY_API_INGRESS_TOKEN, name, plan.problems);
+        const planned = PlannedArgs.check(args, {
+            token: GATEWAY_API_INGRESS_TOKEN,
+            name,
+            plan: (a: Plain<GatewayApiIngressArgs>) => planGatewayApiIngress(name, a),
+            structural: ["routes"],
+        });
         super(GATEWAY_API_INGRESS_TOKEN, name, {}, opts);
-        this.hosts = [...args.hosts];
-        const meta = (objectName: string) => ({ ...objectMeta(objectName, args.namespace, args.labels), annotations: skipAwaitAnnotations(args.skipAwait) });
-        this.gateway = new GatewayApiResource(
-            `${name}-gateway`,
-            { kind: "Gateway", metadata: meta(name), spec: plan.gateway },
-            { parent: this },
-        );
+        planned.attach(this);
+        this.hosts = planned.output((a) => [...a.hosts]);
+        const meta = (objectName: string) =>
+            planned.map((a) => ({ ...objectMeta(objectName, a.namespace, a.labels), annotations: skipAwaitAnnotations(a.skipAwait) }));
+        this.gateway = new GatewayApiResource(`${name}-gateway`, { kind: "Gateway", metadata: meta(name), spec: planned.map((_, p) => p.gateway) }, { parent: this });
         this.redirectRoute = new GatewayApiResource(
             `${name}-https-redirect`,
-            { kind: "HTTPRoute", metadata: meta(`${name}-https-redirect`), spec: plan.redirectRoute },
+            { kind: "HTTPRoute", metadata: meta(`${name}-https-redirect`), spec: planned.map((_, p) => p.redirectRoute) },
             { parent: this, dependsOn: [this.gateway] },
         );
-        this.routes = plan.routes.map(
-            (r) =>
+        this.routes = planned.shape.routes.map(
+            (r, i) =>
                 new GatewayApiResource(
                     `${r.name}-httproute`,
-                    { kind: "HTTPRoute", metadata: meta(r.name), spec: r.spec },
+                    { kind: "HTTPRoute", metadata: meta(r.name), spec: planned.map((_, p) => itemOf(p.routes, i, "routes").spec) },
                     { parent: this, dependsOn: [this.gateway] },
                 ),
         );

@@ -29,6 +29,7 @@ import type {
     HTTPRouteSpec,
 } from "./gatewayApi/types";
 import type { IngressTlsArgs } from "./ingressGateway";
+import type { DeepInput, Plain } from "./inputs";
 import { planIngressGateway } from "./ingressGatewayPlan";
 import type { Subset, TrafficPolicy } from "./istio/types";
 import { canaryRouted, cookieRegex, escapeRe2, liveWeights, stickySession, type CanaryPin, type CanaryState, type Weights } from "./routes";
@@ -64,12 +65,12 @@ const refuse = (path: string, value: unknown, rule: string, fix: string): Proble
 /** Arguments of `GatewayApiCanary`: a Canary's, routed with the Gateway API. */
 export interface GatewayApiCanaryArgs extends CanaryArgs {
     /** Container port of the version Services. Default `port`. */
-    targetPort?: number;
+    targetPort?: DeepInput<number>;
     /**
      * Annotate the version Services and the HTTPRoute with `pulumi.com/skipAwait: "true"` (a control plane without
      * controllers never fills a Service's endpoints). Default false.
      */
-    skipAwait?: boolean;
+    skipAwait?: DeepInput<boolean>;
 }
 
 /** One version's Service. */
@@ -197,7 +198,7 @@ export function checkGatewayPathPrefix(path: string, value: string): Problem[] {
 }
 
 /** The refusals of a Canary's args that the Gateway API's standard channel cannot express. */
-function refusals(args: GatewayApiCanaryArgs): Problem[] {
+function refusals(args: Plain<GatewayApiCanaryArgs>): Problem[] {
     const out: Problem[] = [];
     const istio = "or use routingApi istio";
     if (args.faults !== undefined) {
@@ -224,7 +225,7 @@ function refusals(args: GatewayApiCanaryArgs): Problem[] {
 }
 
 /** The HTTPRoute rules of a service, in the Istio mode's order (routes.ts); assumes args that passed planCanary. */
-function meshRules(args: GatewayApiCanaryArgs, versionOf: (subset: string) => string): HTTPRouteRule[] {
+function meshRules(args: Plain<GatewayApiCanaryArgs>, versionOf: (subset: string) => string): HTTPRouteRule[] {
     const port = args.port ?? 0;
     const routed = canaryRouted(args.canary);
     const weights = liveWeights(args.canary);
@@ -340,7 +341,7 @@ function checkRouteSize(path: string, rules: readonly HTTPRouteRule[]): Problem[
 }
 
 /** Pure: validates a GatewayApiCanary's args (a Canary's checks, then the refusals) and computes its objects. */
-export function planGatewayApiCanary(name: string, args: GatewayApiCanaryArgs): GatewayApiCanaryPlan {
+export function planGatewayApiCanary(name: string, args: Plain<GatewayApiCanaryArgs>): GatewayApiCanaryPlan {
     const canary = planCanary(name, args);
     const problems: Problem[] = [...canary.problems, ...refusals(args)];
     const versions = new Map<string, string>([[STABLE, args.stable.version]]);
@@ -399,21 +400,24 @@ export interface GatewayApiIngressRoute {
 /** Arguments of `GatewayApiIngress`: an ingress Gateway (class `istio`) and an HTTPRoute per route. */
 export interface GatewayApiIngressArgs {
     /** Namespace of the Gateway and the HTTPRoutes. */
-    namespace: string;
+    namespace: DeepInput<string>;
     /** External hosts, e.g. ["sample-app.example.com"]: the HTTPRoutes' hostnames. At least one. */
-    hosts: string[];
+    hosts: DeepInput<string[]>;
     /** HTTPS listener TLS: Terminate with the Secret `credentialName`; MUTUAL through Istio's listener option. */
-    tls: IngressTlsArgs;
+    tls: DeepInput<IngressTlsArgs>;
     /** HTTP listener port, redirected to HTTPS. Default 80. */
-    httpPort?: number;
+    httpPort?: DeepInput<number>;
     /** HTTPS listener port. Default 443. */
-    httpsPort?: number;
-    /** Prefix routes; longest prefix wins (the Istio mode refuses a shadowed prefix, so the orders agree). */
-    routes: GatewayApiIngressRoute[];
+    httpsPort?: DeepInput<number>;
+    /**
+     * Prefix routes; longest prefix wins (the Istio mode refuses a shadowed prefix, so the orders agree). The list is
+     * plain (one HTTPRoute each); each route's values accept Inputs.
+     */
+    routes: DeepInput<GatewayApiIngressRoute>[];
     /** Extra labels on every object. Default none. */
-    labels?: Record<string, string>;
+    labels?: DeepInput<Record<string, string>>;
     /** Annotate every object with `pulumi.com/skipAwait: "true"` (no controller reports its status). Default false. */
-    skipAwait?: boolean;
+    skipAwait?: DeepInput<boolean>;
 }
 
 /** The annotations of an object whose readiness nothing reports (`skipAwait`). */
@@ -467,7 +471,7 @@ export function ingressRoute(
 export const ISTIO_TLS_TERMINATE_MODE = "gateway.istio.io/tls-terminate-mode";
 
 /** Pure: validates a GatewayApiIngress's args (an IngressGateway's checks) and computes its objects. */
-export function planGatewayApiIngress(name: string, args: GatewayApiIngressArgs): GatewayApiIngressPlan {
+export function planGatewayApiIngress(name: string, args: Plain<GatewayApiIngressArgs>): GatewayApiIngressPlan {
     const httpPort = args.httpPort ?? 80;
     const httpsPort = args.httpsPort ?? 443;
     const istio = planIngressGateway(name, {

@@ -10,7 +10,7 @@ import { planIngressGateway } from "./ingressGatewayPlan";
 import { IstioResource } from "./istio/types";
 import { objectMeta } from "./meta";
 import { GatewayRouteArgs } from "./routes";
-import { throwIfProblems } from "./meshValidationError";
+import { PlannedArgs, type DeepInput, type Plain } from "./inputs";
 
 export const INGRESS_GATEWAY_TOKEN = "mesh-traffic:index:IngressGateway";
 
@@ -28,27 +28,27 @@ export interface IngressTlsArgs {
     credentialName?: string;
 }
 
-/** Arguments of {@link IngressGateway}. */
+/** Arguments of {@link IngressGateway}. Every value accepts a `pulumi.Input`; known values are checked at construction, the rest when they resolve. */
 export interface IngressGatewayArgs {
     /** Namespace of the Gateway and VirtualService. */
-    namespace: string;
+    namespace: pulumi.Input<string>;
     /** External hosts, e.g. ["sample-app.example.com"]. At least one. */
-    hosts: string[];
+    hosts: DeepInput<string[]>;
     /** Gateway workload selector. Default `{ istio: "ingressgateway" }`. */
-    selector?: Record<string, string>;
+    selector?: DeepInput<Record<string, string>>;
     /** HTTPS server TLS. */
-    tls: IngressTlsArgs;
+    tls: DeepInput<IngressTlsArgs>;
     /** HTTP port, redirected to HTTPS. Default 80. */
-    httpPort?: number;
+    httpPort?: pulumi.Input<number>;
     /** HTTPS port. Default 443. */
-    httpsPort?: number;
+    httpsPort?: pulumi.Input<number>;
     /**
      * Prefix routes, first match wins: e.g. `/api` -> sample-app:8080, `/` -> sample-app-frontend:80. A route with
-     * `routes` (a Canary's `httpRoutes`) becomes those routes under its prefix, named `route-<i>-<name>`.
+     * `routes` (a Canary's `httpRoutes`, an Output) becomes those routes under its prefix, named `route-<i>-<name>`.
      */
-    routes: GatewayRouteArgs[];
+    routes: DeepInput<GatewayRouteArgs[]>;
     /** Extra labels on both objects. Default none. */
-    labels?: Record<string, string>;
+    labels?: DeepInput<Record<string, string>>;
 }
 
 export class IngressGateway extends pulumi.ComponentResource {
@@ -57,27 +57,21 @@ export class IngressGateway extends pulumi.ComponentResource {
     /** The VirtualService bound to it. */
     public readonly virtualService: IstioResource<"VirtualService">;
     /** `<namespace>/<name>` of the Gateway, as VirtualServices reference it. */
-    public readonly gatewayRef: string;
+    public readonly gatewayRef: pulumi.Output<string>;
     /** The external hosts. */
-    public readonly hosts: string[];
+    public readonly hosts: pulumi.Output<string[]>;
 
     constructor(name: string, args: IngressGatewayArgs, opts: pulumi.ComponentResourceOptions = {}) {
-        const plan = planIngressGateway(name, args);
-        throwIfProblems(INGRESS_GATEWAY_TOKEN, name, plan.problems);
+        const planned = PlannedArgs.check(args, { token: INGRESS_GATEWAY_TOKEN, name, plan: (a: Plain<IngressGatewayArgs>) => planIngressGateway(name, a) });
         super(INGRESS_GATEWAY_TOKEN, name, {}, opts);
-        this.hosts = [...args.hosts];
-        for (const w of plan.warnings) {
-            void pulumi.log.warn(w, this);
-        }
-        this.gatewayRef = `${args.namespace}/${name}`;
-        this.gateway = new IstioResource(
-            `${name}-gateway`,
-            { kind: "Gateway", metadata: objectMeta(name, args.namespace, args.labels), spec: plan.gateway },
-            { parent: this },
-        );
+        planned.attach(this);
+        this.hosts = planned.output((a) => [...a.hosts]);
+        this.gatewayRef = planned.output((a) => `${a.namespace}/${name}`);
+        const metadata = planned.map((a) => objectMeta(name, a.namespace, a.labels));
+        this.gateway = new IstioResource(`${name}-gateway`, { kind: "Gateway", metadata, spec: planned.map((_, p) => p.gateway) }, { parent: this });
         this.virtualService = new IstioResource(
             `${name}-vs`,
-            { kind: "VirtualService", metadata: objectMeta(name, args.namespace, args.labels), spec: plan.virtualService },
+            { kind: "VirtualService", metadata, spec: planned.map((_, p) => p.virtualService) },
             { parent: this, dependsOn: [this.gateway] },
         );
         this.registerOutputs({ gateway: this.gateway, virtualService: this.virtualService, gatewayRef: this.gatewayRef, hosts: this.hosts });

@@ -1,4 +1,5 @@
 /** What an {@link IngressGateway} emits, computed and checked without creating anything. Pure: loads no Pulumi SDK. */
+import type { Plain } from "./inputs";
 import type { IngressGatewayArgs } from "./ingressGateway";
 import type { GatewaySpec, VirtualServiceSpec } from "./istio/types";
 import { checkGatewayRoutes, gatewayHttpRoutes, gatewayRouteWarnings } from "./routes";
@@ -10,7 +11,7 @@ import { checkDnsLabel, checkHosts, checkNonEmpty, checkPort, checkSelector, sho
  */
 export function planIngressGateway(
     name: string,
-    args: IngressGatewayArgs,
+    args: Plain<IngressGatewayArgs>,
 ): { problems: Problem[]; warnings: string[]; gateway: GatewaySpec; virtualService: VirtualServiceSpec } {
     const httpPort = args.httpPort ?? 80;
     const httpsPort = args.httpsPort ?? 443;

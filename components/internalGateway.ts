@@ -7,24 +7,24 @@ import { planInternalGateway } from "./internalGatewayPlan";
 import { IstioResource } from "./istio/types";
 import { objectMeta } from "./meta";
 import { GatewayRouteArgs } from "./routes";
-import { throwIfProblems } from "./meshValidationError";
+import { PlannedArgs, type DeepInput, type Plain } from "./inputs";
 
 export const INTERNAL_GATEWAY_TOKEN = "mesh-traffic:index:InternalGateway";
 
-/** Arguments of {@link InternalGateway}. */
+/** Arguments of {@link InternalGateway}. Every value accepts a `pulumi.Input`, but the list of `routes` (it decides whether the VirtualService exists). */
 export interface InternalGatewayArgs {
     /** Namespace of the Gateway (and VirtualService). */
-    namespace: string;
+    namespace: pulumi.Input<string>;
     /** Hosts the gateway serves, e.g. ["*.team-a.svc.cluster.local"]. At least one. */
-    hosts: string[];
+    hosts: DeepInput<string[]>;
     /** Gateway workload selector. Default `{ istio: "internalgateway" }`. */
-    selector?: Record<string, string>;
+    selector?: DeepInput<Record<string, string>>;
     /** HTTP port. Default 80. */
-    port?: number;
-    /** Prefix routes of a bound VirtualService; absent or empty = Gateway only. */
-    routes?: GatewayRouteArgs[];
+    port?: pulumi.Input<number>;
+    /** Prefix routes of a bound VirtualService; absent or empty = Gateway only. A plain list; each route accepts Inputs. */
+    routes?: DeepInput<GatewayRouteArgs>[];
     /** Extra labels. Default none. */
-    labels?: Record<string, string>;
+    labels?: DeepInput<Record<string, string>>;
 }
 
 export class InternalGateway extends pulumi.ComponentResource {
@@ -33,30 +33,29 @@ export class InternalGateway extends pulumi.ComponentResource {
     /** The bound VirtualService, when routes were given. */
     public readonly virtualService: IstioResource<"VirtualService"> | undefined;
     /** `<namespace>/<name>` of the Gateway. */
-    public readonly gatewayRef: string;
+    public readonly gatewayRef: pulumi.Output<string>;
     /** The hosts. */
-    public readonly hosts: string[];
+    public readonly hosts: pulumi.Output<string[]>;
 
     constructor(name: string, args: InternalGatewayArgs, opts: pulumi.ComponentResourceOptions = {}) {
-        const plan = planInternalGateway(name, args);
-        throwIfProblems(INTERNAL_GATEWAY_TOKEN, name, plan.problems);
+        const planned = PlannedArgs.check(args, {
+            token: INTERNAL_GATEWAY_TOKEN,
+            name,
+            plan: (a: Plain<InternalGatewayArgs>) => planInternalGateway(name, a),
+            structural: ["routes"],
+        });
         super(INTERNAL_GATEWAY_TOKEN, name, {}, opts);
-        this.hosts = [...args.hosts];
-        for (const w of plan.warnings) {
-            void pulumi.log.warn(w, this);
-        }
-        this.gatewayRef = `${args.namespace}/${name}`;
-        this.gateway = new IstioResource(
-            `${name}-gateway`,
-            { kind: "Gateway", metadata: objectMeta(name, args.namespace, args.labels), spec: plan.gateway },
-            { parent: this },
-        );
+        planned.attach(this);
+        this.hosts = planned.output((a) => [...a.hosts]);
+        this.gatewayRef = planned.output((a) => `${a.namespace}/${name}`);
+        const metadata = planned.map((a) => objectMeta(name, a.namespace, a.labels));
+        this.gateway = new IstioResource(`${name}-gateway`, { kind: "Gateway", metadata, spec: planned.map((_, p) => p.gateway) }, { parent: this });
         this.virtualService =
-            plan.virtualService === undefined
+            (args.routes ?? []).length === 0
                 ? undefined
                 : new IstioResource(
                       `${name}-vs`,
-                      { kind: "VirtualService", metadata: objectMeta(name, args.namespace, args.labels), spec: plan.virtualService },
+                      { kind: "VirtualService", metadata, spec: planned.map((_, p) => p.virtualService as NonNullable<typeof p.virtualService>) },
                       { parent: this, dependsOn: [this.gateway] },
                   );
         this.registerOutputs({ gateway: this.gateway, virtualService: this.virtualService, gatewayRef: this.gatewayRef, hosts: this.hosts });

@@ -1,4 +1,5 @@
 /** What an {@link InternalGateway} emits, computed and checked without creating anything. Pure: loads no Pulumi SDK. */
+import type { Plain } from "./inputs";
 import type { InternalGatewayArgs } from "./internalGateway";
 import type { GatewaySpec, VirtualServiceSpec } from "./istio/types";
 import { checkGatewayRoutes, gatewayHttpRoutes, gatewayRouteWarnings } from "./routes";
@@ -7,7 +8,7 @@ import { checkDnsLabel, checkHosts, checkPort, checkSelector, type Problem } fro
 /** Pure: validates InternalGatewayArgs and computes the specs; `warnings` as planIngressGateway's. */
 export function planInternalGateway(
     name: string,
-    args: InternalGatewayArgs,
+    args: Plain<InternalGatewayArgs>,
 ): { problems: Problem[]; warnings: string[]; gateway: GatewaySpec; virtualService: VirtualServiceSpec | undefined } {
     const port = args.port ?? 80;
     const routes = args.routes ?? [];

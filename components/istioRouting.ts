@@ -9,8 +9,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ISTIO_API_VERSION } from "./istio/types";
-import { planIstioRouting, type IstioRoutingArgs, type RoutingObject } from "./istioRoutingPlan";
-import { throwIfProblems } from "./meshValidationError";
+import { ROUTING_KEYS, type RoutingKind } from "../contract/istioKinds";
+import { itemOf, PlannedArgs, type Plain } from "./inputs";
+import { planIstioRouting, routingObjectNames, type IstioRoutingArgs } from "./istioRoutingPlan";
 import { objectMeta } from "./meta";
 
 export type { IstioRoutingArgs, RoutingContext, RoutingObjects } from "./istioRoutingPlan";
@@ -22,26 +23,35 @@ export class IstioRouting extends pulumi.ComponentResource {
     public readonly objects: Record<string, k8s.apiextensions.CustomResource>;
 
     constructor(name: string, args: IstioRoutingArgs, opts: pulumi.ComponentResourceOptions = {}) {
-        const plan = planIstioRouting(args);
-        throwIfProblems(ISTIO_ROUTING_TOKEN, name, plan.problems);
+        const planned = PlannedArgs.check(args, {
+            token: ISTIO_ROUTING_TOKEN,
+            name,
+            plan: (a: Plain<IstioRoutingArgs>) => planIstioRouting(a),
+            structural: Object.values(ROUTING_KEYS).map((key) => `objects.${key}`),
+            problemPath: (p) => p.replace(/^objects\./, ""),
+        });
         super(ISTIO_ROUTING_TOKEN, name, {}, opts);
-        for (const w of plan.warnings) {
-            void pulumi.log.warn(w, this);
-        }
-        const make = (o: RoutingObject, dependsOn: pulumi.Resource[]): k8s.apiextensions.CustomResource =>
+        planned.attach(this);
+        const names = routingObjectNames(args.objects);
+        const make = (o: { kind: RoutingKind; name: string }, dependsOn: pulumi.Resource[]): k8s.apiextensions.CustomResource =>
             new k8s.apiextensions.CustomResource(
                 `${o.kind}-${o.name}`,
-                { apiVersion: ISTIO_API_VERSION, kind: o.kind, metadata: objectMeta(o.name, args.namespace, args.labels), spec: o.spec },
+                {
+                    apiVersion: ISTIO_API_VERSION,
+                    kind: o.kind,
+                    metadata: planned.map((a) => objectMeta(o.name, a.namespace, a.labels)),
+                    spec: planned.map((_, p) => itemOf(p.objects, names.indexOf(o), "objects").spec),
+                },
                 { parent: this, dependsOn },
             );
         this.objects = {};
         const first: k8s.apiextensions.CustomResource[] = [];
-        for (const o of plan.objects.filter((x) => x.kind !== "VirtualService")) {
+        for (const o of names.filter((x) => x.kind !== "VirtualService")) {
             const r = make(o, []);
             this.objects[`${o.kind}/${o.name}`] = r;
             if (o.kind !== "Sidecar") first.push(r);
         }
-        for (const o of plan.objects.filter((x) => x.kind === "VirtualService")) {
+        for (const o of names.filter((x) => x.kind === "VirtualService")) {
             this.objects[`${o.kind}/${o.name}`] = make(o, first);
         }
         this.registerOutputs({ objects: Object.keys(this.objects) });

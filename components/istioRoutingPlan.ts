@@ -11,6 +11,7 @@ import { istioSpecSchema, RELEASE_FIELD } from "../contract/istioSpec";
 import { formatPath } from "../contract/paths";
 import { didYouMean } from "../contract/didYouMean";
 import { validateIstioSpec } from "./istioValidation";
+import type { DeepInput, Plain } from "./inputs";
 import { show, type Problem } from "./validation";
 
 type Spec = Record<string, unknown>;
@@ -37,11 +38,14 @@ export interface RoutingContext {
 
 export interface IstioRoutingArgs {
     /** Namespace of every object. */
-    namespace: string;
-    /** The objects, by kind key and name: `{ virtualServices: { reviews: { hosts: [...], http: [...] } } }`. */
-    objects: RoutingObjects;
+    namespace: DeepInput<string>;
+    /**
+     * The objects, by kind key and name: `{ virtualServices: { reviews: { hosts: [...], http: [...] } } }`. The kinds
+     * and names are plain (each names an object); each spec accepts Inputs.
+     */
+    objects: { [K in keyof RoutingObjects]?: Readonly<Record<string, DeepInput<Spec>>> };
     /** Labels added to every object's own. */
-    labels?: Record<string, string>;
+    labels?: DeepInput<Record<string, string>>;
     /** The rest of the stack, when the objects sit beside a mesh-traffic stack's own. */
     context?: RoutingContext;
 }
@@ -93,7 +97,7 @@ const meshBound = (spec: Spec): boolean => strings(spec["gateways"]).length === 
  * The services whose own mesh VirtualService a routing VirtualService replaces: a mesh-bound VirtualService that
  * releases the service and routes its hosts. Pure; the stack plan tells those services' Canary to emit none.
  */
-export function releasedServices(args: Pick<IstioRoutingArgs, "objects" | "namespace" | "context">): string[] {
+export function releasedServices(args: Pick<Plain<IstioRoutingArgs>, "objects" | "namespace" | "context">): string[] {
     const routes = args.context?.serviceRoutes ?? {};
     const out: string[] = [];
     for (const spec of Object.values(args.objects.virtualServices ?? {})) {
@@ -108,6 +112,11 @@ export function releasedServices(args: Pick<IstioRoutingArgs, "objects" | "names
 }
 
 /** Every object of the args as [kind, name, spec], in kind order then name order. */
+/** The objects' kinds and names, in the order {@link planIstioRouting} plans them. */
+export function routingObjectNames(objects: Plain<IstioRoutingArgs>["objects"] | IstioRoutingArgs["objects"]): { kind: RoutingKind; name: string }[] {
+    return ROUTING_KINDS.flatMap((kind) => Object.keys(objects[ROUTING_KEYS[kind] as keyof RoutingObjects] ?? {}).map((name) => ({ kind, name })));
+}
+
 function entries(objects: RoutingObjects): { kind: RoutingKind; name: string; spec: Spec }[] {
     return ROUTING_KINDS.flatMap((kind) =>
         Object.entries(objects[ROUTING_KEYS[kind] as keyof RoutingObjects] ?? {}).map(([name, spec]) => ({ kind, name, spec })),
@@ -125,7 +134,7 @@ function schemaProblems(kind: RoutingKind, name: string, spec: unknown): Problem
 }
 
 /** Checks the references of the objects, given their specs passed the schema. */
-function referenceProblems(args: IstioRoutingArgs): Problem[] {
+function referenceProblems(args: Plain<IstioRoutingArgs>): Problem[] {
     const ns = args.namespace;
     const ctx = args.context ?? {};
     const out: Problem[] = [];
@@ -285,7 +294,7 @@ function expandReleases(spec: Spec, ctx: RoutingContext | undefined): Spec {
 }
 
 /** The objects of the args and every problem, before anything is created. */
-export function planIstioRouting(args: IstioRoutingArgs): IstioRoutingPlan {
+export function planIstioRouting(args: Plain<IstioRoutingArgs>): IstioRoutingPlan {
     const all = entries(args.objects);
     const problems: Problem[] = [];
     for (const { kind, name, spec } of all) {

@@ -7,39 +7,39 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { planWorkloads } from "./workloadsPlan";
 import { BASE_LABELS } from "./meta";
-import { throwIfProblems } from "./meshValidationError";
+import { PlannedArgs, type DeepInput, type Plain } from "./inputs";
 
 export const WORKLOADS_TOKEN = "mesh-traffic:index:Workloads";
 
 /** One version of the app. */
 export interface WorkloadVersionArgs {
-    /** The `version` label value, e.g. "v1" (DNS label). */
+    /** The `version` label value, e.g. "v1" (DNS label). Plain: it names the version's Deployment. */
     version: string;
     /** Container image, e.g. "ghcr.io/acme/sample-app:v1". */
-    image: string;
+    image: pulumi.Input<string>;
     /** Replicas, integer >= 0. Default 1. */
-    replicas?: number;
+    replicas?: pulumi.Input<number>;
 }
 
-/** Arguments of {@link Workloads}. */
+/** Arguments of {@link Workloads}. Every value accepts a `pulumi.Input` but the list of versions and their labels (each names a Deployment). */
 export interface WorkloadsArgs {
     /** Namespace of every object. */
-    namespace: string;
+    namespace: pulumi.Input<string>;
     /** App name: the Service name and the `app` label. */
-    app: string;
+    app: pulumi.Input<string>;
     /** Versions to run, one Deployment each. At least one. */
     versions: WorkloadVersionArgs[];
     /** Service port, 1..65535. Default 8080. */
-    port?: number;
+    port?: pulumi.Input<number>;
     /** Container port, 1..65535. Default `port`. */
-    targetPort?: number;
+    targetPort?: pulumi.Input<number>;
     /**
      * Annotate Deployments and the Service with `pulumi.com/skipAwait: "true"` (a control plane without
      * controllers never reports readiness). Default false.
      */
-    skipAwait?: boolean;
+    skipAwait?: pulumi.Input<boolean>;
     /** Extra labels on every object (not on selectors). Default none. */
-    labels?: Record<string, string>;
+    labels?: DeepInput<Record<string, string>>;
 }
 
 export class Workloads extends pulumi.ComponentResource {
@@ -51,39 +51,50 @@ export class Workloads extends pulumi.ComponentResource {
     public readonly versions: string[];
 
     constructor(name: string, args: WorkloadsArgs, opts: pulumi.ComponentResourceOptions = {}) {
-        const { problems, port, targetPort } = planWorkloads(args);
-        throwIfProblems(WORKLOADS_TOKEN, name, problems);
+        const planned = PlannedArgs.check(args, {
+            token: WORKLOADS_TOKEN,
+            name,
+            plan: (a: Plain<WorkloadsArgs>) => planWorkloads(a),
+            structural: ["versions[].version"],
+        });
         super(WORKLOADS_TOKEN, name, {}, opts);
+        planned.attach(this);
 
-        const annotations: Record<string, string> = args.skipAwait === true ? { "pulumi.com/skipAwait": "true" } : {};
-        const common = { ...BASE_LABELS, ...(args.labels ?? {}) };
+        const annotations = (a: Plain<WorkloadsArgs>): Record<string, string> => (a.skipAwait === true ? { "pulumi.com/skipAwait": "true" } : {});
+        const common = (a: Plain<WorkloadsArgs>) => ({ ...BASE_LABELS, ...(a.labels ?? {}) });
         this.versions = args.versions.map((v) => v.version);
         this.deployments = {};
-        for (const v of args.versions) {
-            const selector = { app: args.app, version: v.version };
-            this.deployments[v.version] = new k8s.apps.v1.Deployment(
-                `${name}-${v.version}`,
+        args.versions.forEach((given, i) => {
+            const version = (a: Plain<WorkloadsArgs>) => (a.versions[i] as (typeof a.versions)[number]);
+            const selector = (a: Plain<WorkloadsArgs>) => ({ app: a.app, version: version(a).version });
+            this.deployments[given.version] = new k8s.apps.v1.Deployment(
+                `${name}-${given.version}`,
                 {
-                    metadata: { name: `${args.app}-${v.version}`, namespace: args.namespace, labels: { ...common, ...selector }, annotations },
-                    spec: {
-                        replicas: v.replicas ?? 1,
-                        selector: { matchLabels: selector },
+                    metadata: planned.map((a) => ({
+                        name: `${a.app}-${version(a).version}`,
+                        namespace: a.namespace,
+                        labels: { ...common(a), ...selector(a) },
+                        annotations: annotations(a),
+                    })),
+                    spec: planned.map((a, { targetPort }) => ({
+                        replicas: version(a).replicas ?? 1,
+                        selector: { matchLabels: selector(a) },
                         template: {
-                            metadata: { labels: { ...common, ...selector } },
+                            metadata: { labels: { ...common(a), ...selector(a) } },
                             spec: {
-                                containers: [{ name: args.app, image: v.image, ports: [{ name: "http", containerPort: targetPort }] }],
+                                containers: [{ name: a.app, image: version(a).image, ports: [{ name: "http", containerPort: targetPort }] }],
                             },
                         },
-                    },
+                    })),
                 },
                 { parent: this },
             );
-        }
+        });
         this.service = new k8s.core.v1.Service(
             `${name}-service`,
             {
-                metadata: { name: args.app, namespace: args.namespace, labels: { ...common, app: args.app }, annotations },
-                spec: { selector: { app: args.app }, ports: [{ name: "http", port, targetPort }] },
+                metadata: planned.map((a) => ({ name: a.app, namespace: a.namespace, labels: { ...common(a), app: a.app }, annotations: annotations(a) })),
+                spec: planned.map((a, { port, targetPort }) => ({ selector: { app: a.app }, ports: [{ name: "http", port, targetPort }] })),
             },
             { parent: this },
         );

@@ -1,9 +1,10 @@
 /** What {@link Workloads} emits, checked without creating anything. Pure: loads no Pulumi SDK. */
 import { checkCount, checkDnsLabel, checkNoControlChars, checkNonEmpty, checkPort, checkUnique, type Problem } from "./validation";
+import type { Plain } from "./inputs";
 import type { WorkloadsArgs } from "./workloads";
 
 /** Pure: validates WorkloadsArgs and resolves the ports. */
-export function planWorkloads(args: WorkloadsArgs): { problems: Problem[]; port: number; targetPort: number } {
+export function planWorkloads(args: Plain<WorkloadsArgs>): { problems: Problem[]; port: number; targetPort: number } {
     const port = args.port ?? 8080;
     const targetPort = args.targetPort ?? port;
     const problems: Problem[] = [

@@ -17,6 +17,7 @@ import {
 } from "../components/gatewayApiPlan";
 import { own } from "../components/ownKeys";
 import { show } from "../components/validation";
+import type { Plain } from "../components/inputs";
 import type { StackConfig } from "../contract/schema";
 import { atConfig, INGRESS_NAME, planMeshStack, type MeshPlan } from "./meshPlan";
 import type { RuleProblem } from "./rules";
@@ -24,8 +25,8 @@ import type { RuleProblem } from "./rules";
 /** The Gateway API components' args of a stack. */
 export interface GatewayApiStackArgs {
     /** One per service: its DestinationRules, version Services and mesh HTTPRoute. */
-    canaries: { service: string; args: GatewayApiCanaryArgs }[];
-    ingress: GatewayApiIngressArgs | undefined;
+    canaries: { service: string; args: Plain<GatewayApiCanaryArgs> }[];
+    ingress: Plain<GatewayApiIngressArgs> | undefined;
 }
 
 /** Pure: the Gateway API components' args of a config, from its mesh plan (the Istio mode's args of each component). */
@@ -36,7 +37,7 @@ export function gatewayApiStackArgs(cfg: StackConfig, plan: MeshPlan = planMeshS
         return { service, args: { ...args, ...(targetPort === undefined ? {} : { targetPort }), skipAwait: cfg.skipAwait } };
     });
     const ing = plan.ingress;
-    const ingress: GatewayApiIngressArgs | undefined =
+    const ingress: Plain<GatewayApiIngressArgs> | undefined =
         ing === undefined
             ? undefined
             : {

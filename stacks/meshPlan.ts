@@ -8,6 +8,7 @@
  * it).
  */
 import type { CanaryArgs } from "../components/canary";
+import type { Plain } from "../components/inputs";
 import { canaryRoutes, planCanary } from "../components/canaryPlan";
 import { DestinationRuleClaims } from "../components/destinationRuleClaims";
 import type { EgressGatewayArgs } from "../components/egressGateway";
@@ -43,14 +44,14 @@ export interface MeshPlan {
     createNamespace: boolean;
     skipAwait: boolean;
     /** One per service: Deployments per version and the Service. */
-    workloads: { service: string; args: WorkloadsArgs }[];
+    workloads: { service: string; args: Plain<WorkloadsArgs> }[];
     /** One per service: its DestinationRule (subsets + circuit breaker) and mesh VirtualService. */
-    canaries: { service: string; args: CanaryArgs }[];
-    ingress: IngressGatewayArgs | undefined;
-    internalGateway: InternalGatewayArgs | undefined;
-    egress: EgressGatewayArgs | undefined;
+    canaries: { service: string; args: Plain<CanaryArgs> }[];
+    ingress: Plain<IngressGatewayArgs> | undefined;
+    internalGateway: Plain<InternalGatewayArgs> | undefined;
+    egress: Plain<EgressGatewayArgs> | undefined;
     /** The `routing` key's Istio objects (single and platform stacks), with what the rest of the stack makes. */
-    routing: IstioRoutingArgs | undefined;
+    routing: Plain<IstioRoutingArgs> | undefined;
 }
 
 /** `{ simple, consistentHash }` config -> the components' one-of union (rules.ts checks exactly one). */
@@ -85,7 +86,7 @@ function toPin(p: ServiceConfig["pins"][number]): CanaryPin {
 const imageOf = (svc: ServiceConfig, version: string, image: string | undefined): string =>
     image ?? (svc.image ?? "").split("{version}").join(version);
 
-function workloadsArgs(name: string, svc: ServiceConfig, cfg: StackConfig, namespace: string): WorkloadsArgs {
+function workloadsArgs(name: string, svc: ServiceConfig, cfg: StackConfig, namespace: string): Plain<WorkloadsArgs> {
     const versions = [{ version: svc.stable.version, image: imageOf(svc, svc.stable.version, svc.stable.image), replicas: svc.stable.replicas ?? svc.replicas }];
     const cv = svc.canary.version;
     if (cv !== undefined) {
@@ -101,7 +102,7 @@ function workloadsArgs(name: string, svc: ServiceConfig, cfg: StackConfig, names
     };
 }
 
-function canaryArgs(name: string, svc: ServiceConfig, namespace: string, claims: DestinationRuleClaims, delegate: boolean): CanaryArgs {
+function canaryArgs(name: string, svc: ServiceConfig, namespace: string, claims: DestinationRuleClaims, delegate: boolean): Plain<CanaryArgs> {
     const stablePolicy = toTrafficPolicyArgs(svc.stable.trafficPolicy);
     const canaryPolicy = toTrafficPolicyArgs(svc.canary.trafficPolicy);
     const trafficPolicy = toTrafficPolicyArgs(svc.trafficPolicy);
@@ -248,7 +249,7 @@ export function planMeshStack(
 }
 
 /** The `routing` key as the IstioRouting component's args, with what the rest of the stack makes; undefined when empty. */
-function routingArgs(cfg: StackConfig): IstioRoutingArgs | undefined {
+function routingArgs(cfg: StackConfig): Plain<IstioRoutingArgs> | undefined {
     const r = cfg.routing;
     if (Object.values(r).every((byName) => Object.keys(byName).length === 0)) {
         return undefined;

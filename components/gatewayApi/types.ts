@@ -128,13 +128,13 @@ export type GatewayApiKind = keyof GatewayApiSpecs;
 /** Arguments of {@link GatewayApiResource}. */
 export interface GatewayApiResourceArgs<K extends GatewayApiKind> {
     kind: K;
-    metadata: {
-        name: string;
+    metadata: pulumi.Input<{
+        name: pulumi.Input<string>;
         namespace: pulumi.Input<string>;
         labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
         annotations?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-    };
-    spec: GatewayApiSpecs[K];
+    }>;
+    spec: pulumi.Input<GatewayApiSpecs[K]>;
 }
 
 /**
@@ -144,8 +144,8 @@ export interface GatewayApiResourceArgs<K extends GatewayApiKind> {
 export class GatewayApiResource<K extends GatewayApiKind> extends k8s.apiextensions.CustomResource {
     /** The kind of this object. */
     public readonly gatewayApiKind: K;
-    /** The spec as emitted (plain), for outputs and tests. */
-    public readonly gatewayApiSpec: GatewayApiSpecs[K];
+    /** The spec as emitted (plain when the args were), for outputs and tests. */
+    public readonly gatewayApiSpec: pulumi.Input<GatewayApiSpecs[K]>;
 
     constructor(name: string, args: GatewayApiResourceArgs<K>, opts: pulumi.CustomResourceOptions = {}) {
         super(name, { apiVersion: GATEWAY_API_VERSION, kind: args.kind, metadata: args.metadata, spec: args.spec }, opts);

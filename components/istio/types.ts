@@ -334,14 +334,14 @@ export interface IstioResourceArgs<K extends IstioKind> {
     /** The Istio kind; decides the type of `spec`. */
     kind: K;
     /** Kubernetes metadata. `name` is required: other objects refer to Istio objects by name. */
-    metadata: {
-        name: string;
+    metadata: pulumi.Input<{
+        name: pulumi.Input<string>;
         namespace: pulumi.Input<string>;
         labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
         annotations?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-    };
-    /** The spec, plain and fully typed (components validate before they create anything). */
-    spec: IstioSpecs[K];
+    }>;
+    /** The spec, fully typed: plain, or an Output of the plan of args that resolved later (components validate before they create anything). */
+    spec: pulumi.Input<IstioSpecs[K]>;
 }
 
 /**
@@ -351,8 +351,8 @@ export interface IstioResourceArgs<K extends IstioKind> {
 export class IstioResource<K extends IstioKind> extends k8s.apiextensions.CustomResource {
     /** The Istio kind of this object. */
     public readonly istioKind: K;
-    /** The spec as emitted (plain), for outputs and tests. */
-    public readonly istioSpec: IstioSpecs[K];
+    /** The spec as emitted (plain when the args were), for outputs and tests. */
+    public readonly istioSpec: pulumi.Input<IstioSpecs[K]>;
 
     constructor(name: string, args: IstioResourceArgs<K>, opts: pulumi.CustomResourceOptions = {}) {
         super(

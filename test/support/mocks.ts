@@ -9,7 +9,8 @@
  *   rec.byType("kubernetes:networking.istio.io/v1:VirtualService")
  *
  * Each record holds the resource's type, name, inputs, URN and its parent's URN, type and name (read from
- * the RegisterResource request, which `Mocks.newResource` does not see). `outputValue` reads an Output.
+ * the RegisterResource request, which `Mocks.newResource` does not see). `outputValue` reads an Output, `outputError`
+ * the error it fails with.
  */
 import * as pulumi from "@pulumi/pulumi";
 
@@ -182,4 +183,27 @@ export async function setupMocks(project = "mesh-traffic", stack = "unit"): Prom
 /** The value of an Output (under mocks every Output resolves). */
 export function outputValue<T>(o: pulumi.Output<T>): Promise<T> {
     return new Promise<T>((resolve) => o.apply((v) => resolve(v)));
+}
+
+/** The error an Output fails with (an apply that threw); fails when the Output resolves instead. */
+export async function outputError(o: pulumi.Output<unknown>): Promise<Error> {
+    // `promise()` is the Output's own (not in its public type): the value or the error of the apply chain.
+    const p = (o as unknown as { promise(): Promise<unknown> }).promise();
+    return p.then(
+        (v) => {
+            throw new Error(`expected the Output to fail, it resolved to ${JSON.stringify(v)}`);
+        },
+        (err: unknown) => err as Error,
+    );
+}
+
+/**
+ * Forgets the pending promises of children whose inputs failed (a component's args that resolved to a bad value):
+ * they never register, and the engine ends the update there, but this process goes on to the next test. Without
+ * it the SDK reports them as leaked promises when the test process exits.
+ */
+export async function forgetFailedRegistrations(): Promise<void> {
+    // `leakedPromises` is the SDK's @internal (not in its .d.ts): it returns the leak candidates and clears them.
+    const debuggable = (await import("@pulumi/pulumi/runtime/debuggable")) as unknown as { leakedPromises(): unknown };
+    debuggable.leakedPromises();
 }

@@ -1,6 +1,6 @@
 /**
  * The README's component example is code, not prose: the first ```ts block of README.md runs under Pulumi
- * mocks (its `mesh-traffic/components` import pointed at this checkout's components/), must throw nothing,
+ * mocks (its `mesh-traffic` import pointed at this checkout's api.ts, the package's entry), must throw nothing,
  * and registers exactly the children its comments promise. A README edit that breaks the example fails here.
  */
 import { expect } from "chai";
@@ -30,11 +30,11 @@ describe("README.md component example", () => {
 
     it("runs under mocks and creates the objects its comments describe", async () => {
         const source = readmeExample();
-        expect(source).to.include('from "mesh-traffic/components"');
+        expect(source).to.include('from "mesh-traffic"');
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mesh-readme-"));
         const file = path.join(dir, "example.ts");
-        const componentsDir = path.join(REPO_ROOT, "components").split(path.sep).join("/");
-        fs.writeFileSync(file, source.replace('from "mesh-traffic/components"', `from ${JSON.stringify(componentsDir)}`));
+        const entry = path.join(REPO_ROOT, "api").split(path.sep).join("/");
+        fs.writeFileSync(file, source.replace('from "mesh-traffic"', `from ${JSON.stringify(entry)}`));
         try {
             rec.reset();
             await import(file);

@@ -4,7 +4,7 @@
  */
 import { expect } from "chai";
 import type * as pulumi from "@pulumi/pulumi";
-import { setupMocks, type MockRecorder, type RecordedResource } from "../../support/mocks";
+import { outputValue, setupMocks, type MockRecorder, type RecordedResource } from "../../support/mocks";
 import type * as Components from "../../../components";
 
 const VS = "kubernetes:networking.istio.io/v1:VirtualService";
@@ -125,9 +125,9 @@ describe("components (Pulumi mocks)", () => {
                     { name: "catch-all", route: [d("stable", 90), d("canary", 10)] },
                 ],
             });
-            expect(canary.weights).to.deep.equal({ stable: 90, canary: 10 });
-            expect(canary.subsets).to.deep.equal(["stable", "canary"]);
-            expect(canary.hosts).to.deep.equal(["sample-app"]);
+            expect(await outputValue(canary.weights)).to.deep.equal({ stable: 90, canary: 10 });
+            expect(await outputValue(canary.subsets)).to.deep.equal(["stable", "canary"]);
+            expect(await outputValue(canary.hosts)).to.deep.equal(["sample-app"]);
         });
 
         it("without a canary version: only the stable subset and a stable-only catch-all (pins dropped)", async () => {
@@ -283,7 +283,7 @@ describe("components (Pulumi mocks)", () => {
                     { name: "route-1", match: [{ uri: { prefix: "/" } }], route: [{ destination: { host: "sample-app-frontend", port: { number: 80 } } }] },
                 ],
             });
-            expect(ing.gatewayRef).to.equal("production/ingress");
+            expect(await outputValue(ing.gatewayRef)).to.equal("production/ingress");
         });
 
         it("a route carrying a Canary's httpRoutes routes gateway traffic like the mesh: the Canary's routes under the prefix", async () => {
@@ -300,7 +300,7 @@ describe("components (Pulumi mocks)", () => {
             new c.IngressGateway("ingress", { ...args(), routes: [{ prefix: "/api", host: "sample-app", port: 8080, routes: canary.httpRoutes }] });
             await rec.settled();
             const meshHttp = (spec(rec.one("sample-app-vs")) as { http: unknown[] }).http;
-            expect(canary.httpRoutes).to.deep.equal(meshHttp);
+            expect(await outputValue(canary.httpRoutes)).to.deep.equal(meshHttp);
             const to = (subset: string, weight?: number) => ({ destination: { host: "sample-app", subset, port: { number: 8080 } }, ...(weight === undefined ? {} : { weight }) });
             expect((spec(rec.one("ingress-vs")) as { http: unknown[] }).http).to.deep.equal([
                 { name: "route-0-canary-pin-0", match: [{ uri: { prefix: "/api" }, headers: { "x-canary": { exact: "true" } } }], route: [to("canary")], timeout: "10s" },

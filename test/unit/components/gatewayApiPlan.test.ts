@@ -5,6 +5,7 @@
  */
 import { expect } from "chai";
 import { DestinationRuleClaims } from "../../../components/destinationRuleClaims";
+import type { Plain } from "../../../components/inputs";
 import {
     checkGatewayPathPrefix,
     GATEWAY_API_DURATION,
@@ -14,7 +15,7 @@ import {
     type GatewayApiCanaryArgs,
 } from "../../../components/gatewayApiPlan";
 
-const base = (over: Partial<GatewayApiCanaryArgs> = {}): GatewayApiCanaryArgs => ({
+const base = (over: Partial<Plain<GatewayApiCanaryArgs>> = {}): Plain<GatewayApiCanaryArgs> => ({
     namespace: "shop",
     service: "web",
     port: 80,
