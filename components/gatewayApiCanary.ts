@@ -3,7 +3,8 @@
  * service as a `Canary` emits it, a Service per version (`<service>-<version>`, selector app + version: an HTTPRoute
  * splits by Service), a DestinationRule per version Service whose traffic has a policy, and the mesh HTTPRoute
  * whose parent is the service's Service (GAMMA) with the Istio mode's routes: pins, A/B flag, redirects, URI routes,
- * the weighted catch-all as `backendRefs`.
+ * the weighted catch-all as `backendRefs`; in a service stack, also its HTTPRoute on the platform stack's Gateway
+ * (`gatewayRoutes`: the same rules under the prefixes the platform routes to the service).
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -24,6 +25,8 @@ export class GatewayApiCanary extends pulumi.ComponentResource {
     public readonly versionDestinationRules: Record<string, IstioResource<"DestinationRule">>;
     /** The mesh HTTPRoute. */
     public readonly httpRoute: GatewayApiResource<"HTTPRoute">;
+    /** The service's HTTPRoutes on other stacks' gateways (`gatewayRoutes`), by name. */
+    public readonly gatewayHttpRoutes: Record<string, GatewayApiResource<"HTTPRoute">>;
     /** Live catch-all weights, percent. */
     public readonly weights: Weights;
     /** The destination host. */
@@ -71,7 +74,16 @@ export class GatewayApiCanary extends pulumi.ComponentResource {
             { kind: "HTTPRoute", metadata: { ...objectMeta(args.service, args.namespace, args.labels), annotations }, spec: plan.httpRoute },
             { parent: this, dependsOn: [this.destinationRule, ...Object.values(this.versionServices), ...Object.values(this.versionDestinationRules)] },
         );
+        this.gatewayHttpRoutes = {};
+        for (const g of plan.gatewayHttpRoutes) {
+            this.gatewayHttpRoutes[g.name] = new GatewayApiResource(
+                `${g.name}-httproute`,
+                { kind: "HTTPRoute", metadata: { ...objectMeta(g.name, args.namespace, args.labels), annotations }, spec: g.spec },
+                { parent: this, dependsOn: [this.destinationRule, ...Object.values(this.versionServices), ...Object.values(this.versionDestinationRules)] },
+            );
+        }
         this.registerOutputs({
+            gatewayHttpRoutes: this.gatewayHttpRoutes,
             destinationRule: this.destinationRule,
             versionServices: this.versionServices,
             versionDestinationRules: this.versionDestinationRules,

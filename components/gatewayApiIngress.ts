@@ -24,6 +24,9 @@ export class GatewayApiIngress extends pulumi.ComponentResource {
         const plan = planGatewayApiIngress(name, args);
         throwIfProblems(GATEWAY_API_INGRESS_TOKEN, name, plan.problems);
         super(GATEWAY_API_INGRESS_TOKEN, name, {}, opts);
+        for (const w of plan.warnings) {
+            void pulumi.log.warn(w, this);
+        }
         this.hosts = [...args.hosts];
         const meta = (objectName: string) => ({ ...objectMeta(objectName, args.namespace, args.labels), annotations: skipAwaitAnnotations(args.skipAwait) });
         this.gateway = new GatewayApiResource(

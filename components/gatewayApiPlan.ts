@@ -19,6 +19,7 @@ import type { CanaryArgs } from "./canary";
 import { planCanary } from "./canaryPlan";
 import { DestinationRuleClaims } from "./destinationRuleClaims";
 import type {
+    AllowedRoutes,
     GatewayApiGatewaySpec,
     HTTPBackendRef,
     HTTPHeaderMatch,
@@ -26,6 +27,7 @@ import type {
     HTTPRouteMatch,
     HTTPRouteRule,
     HTTPRouteSpec,
+    ParentReference,
 } from "./gatewayApi/types";
 import type { IngressTlsArgs } from "./ingressGateway";
 import { planIngressGateway } from "./ingressGatewayPlan";
@@ -69,6 +71,23 @@ export interface GatewayApiCanaryArgs extends CanaryArgs {
      * controllers never fills a Service's endpoints). Default false.
      */
     skipAwait?: boolean;
+    /**
+     * HTTPRoutes of this service attached to gateways another stack owns (a service stack's routes on its platform
+     * stack's Gateway): each carries the service's mesh rules under the given path prefixes. Default none.
+     */
+    gatewayRoutes?: GatewayRouteAttachment[];
+}
+
+/** A service's HTTPRoute on a gateway: its mesh rules under the prefixes the gateway routes to it. */
+export interface GatewayRouteAttachment {
+    /** The HTTPRoute's name, e.g. `checkout-ingress`. */
+    name: string;
+    /** The Gateway's listener the route attaches to (name, namespace, sectionName). */
+    parent: ParentReference;
+    /** The gateway's hosts: the HTTPRoute's hostnames. At least one. */
+    hostnames: string[];
+    /** The prefixes the gateway routes to this service (whole path segments). At least one. */
+    prefixes: string[];
 }
 
 /** One version's Service. */
@@ -93,6 +112,8 @@ export interface GatewayApiCanaryPlan {
     versionDestinationRules: { host: string; trafficPolicy: TrafficPolicy }[];
     /** The mesh HTTPRoute (parent: the service's Service). */
     httpRoute: HTTPRouteSpec;
+    /** The HTTPRoutes on other stacks' gateways (`gatewayRoutes`), by name. */
+    gatewayHttpRoutes: { name: string; spec: HTTPRouteSpec }[];
     weights: Weights;
 }
 
@@ -277,6 +298,63 @@ function checkRouteSize(path: string, rules: readonly HTTPRouteRule[]): Problem[
     return out;
 }
 
+/**
+ * A path prefix lies under a gateway route's prefix as the Gateway API matches PathPrefix: by whole path segments
+ * (`/api/v2` and `/api` lie under `/api`, `/apix` does not; everything lies under `/`).
+ */
+export function underPrefix(path: string, root: string): boolean {
+    const r = root.endsWith("/") ? root.slice(0, -1) : root;
+    return r === "" || path === r || path === `${r}/` || path.startsWith(`${r}/`);
+}
+
+/** A rule of a service left out of a gateway route: none of its matches lies under that route's prefix. */
+export interface DroppedRule {
+    rule: string;
+    prefix: string;
+}
+
+/**
+ * Pure: a service's mesh rules as a gateway route carries them under its prefixes (the Gateway API's counterpart of
+ * istiod merging a delegate under a root route, components/routes.ts mergeUnderRoot): a match on `/` becomes a match
+ * on the prefix, a match on a path under the prefix is kept, any other match is left out for that prefix. One rule
+ * keeps its name and gets its matches under every prefix; a rule with no match under some prefix is named in
+ * `dropped` for that prefix (gateway traffic there never takes it, mesh traffic does).
+ */
+export function rulesUnderPrefixes(rules: readonly HTTPRouteRule[], prefixes: readonly string[]): { rules: HTTPRouteRule[]; dropped: DroppedRule[] } {
+    const out: HTTPRouteRule[] = [];
+    const dropped: DroppedRule[] = [];
+    for (const rule of rules) {
+        const matches: HTTPRouteMatch[] = [];
+        const seen = new Set<string>();
+        for (const root of prefixes) {
+            let any = false;
+            for (const m of rule.matches ?? [{}]) {
+                const p = m.path?.value ?? "/";
+                const at = p === "/" ? root : underPrefix(p, root) ? p : undefined;
+                if (at === undefined) continue;
+                any = true;
+                const match: HTTPRouteMatch = { ...m, path: { type: "PathPrefix", value: at } };
+                const key = JSON.stringify(match);
+                if (seen.has(key)) continue;
+                seen.add(key);
+                matches.push(match);
+            }
+            if (!any) dropped.push({ rule: rule.name ?? "", prefix: root });
+        }
+        if (matches.length > 0) out.push({ ...rule, matches });
+    }
+    return { rules: out, dropped };
+}
+
+/** The warning for rules a gateway route leaves out. */
+function droppedWarning(route: string, service: string, dropped: readonly DroppedRule[]): string[] {
+    return dropped.map(
+        (d) =>
+            `HTTPRoute ${show(route)}: rule ${show(d.rule)} of ${service} matches no path under ${show(d.prefix)}, the prefix the gateway routes to ${service}; ` +
+            "gateway traffic on that prefix never takes it (mesh traffic does): route the service under a prefix that covers it",
+    );
+}
+
 /** Pure: validates a GatewayApiCanary's args (a Canary's checks, then the refusals) and computes its objects. */
 export function planGatewayApiCanary(name: string, args: GatewayApiCanaryArgs): GatewayApiCanaryPlan {
     const canary = planCanary(name, args);
@@ -301,6 +379,19 @@ export function planGatewayApiCanary(name: string, args: GatewayApiCanaryArgs): 
     const ok = problems.length === 0;
     const rules = ok ? meshRules(args, versionOf) : [];
     problems.push(...checkRouteSize("", rules));
+    const warnings = [...canary.warnings];
+    const gatewayHttpRoutes: { name: string; spec: HTTPRouteSpec }[] = [];
+    (args.gatewayRoutes ?? []).forEach((g, i) => {
+        const path = `gatewayRoutes[${i}]`;
+        g.prefixes.forEach((p, j) => problems.push(...checkGatewayPathPrefix(`${path}.prefixes[${j}]`, p)));
+        if (g.prefixes.length === 0 || g.hostnames.length === 0) {
+            problems.push({ propertyPath: path, reason: `${path} has ${g.prefixes.length} prefixes and ${g.hostnames.length} hostnames; a gateway route needs at least one of each` });
+        }
+        const under = rulesUnderPrefixes(rules, g.prefixes);
+        warnings.push(...droppedWarning(g.name, args.service, under.dropped));
+        problems.push(...checkRouteSize(path, under.rules));
+        gatewayHttpRoutes.push({ name: g.name, spec: { parentRefs: [{ ...g.parent }], hostnames: [...g.hostnames], rules: under.rules } });
+    });
     if (problems.length === 0) {
         const claims = args.claims ?? DestinationRuleClaims.global;
         for (const dr of versionDestinationRules) {
@@ -309,11 +400,12 @@ export function planGatewayApiCanary(name: string, args: GatewayApiCanaryArgs): 
     }
     return {
         problems,
-        warnings: canary.warnings,
+        warnings,
         destinationRule: { subsets: canary.subsets, trafficPolicy: canary.trafficPolicy },
         versionServices,
         versionDestinationRules,
         httpRoute: { parentRefs: [{ group: "", kind: "Service", name: args.service }], rules },
+        gatewayHttpRoutes,
         weights: canary.weights,
     };
 }
@@ -330,6 +422,11 @@ export interface GatewayApiIngressRoute {
     service: string;
     /** Weighted backends: the service's version Services (see {@link ingressBackends}). At least one. */
     backends: HTTPBackendRef[];
+    /**
+     * The service's mesh rules (its HTTPRoute's), carried under `prefix` ({@link rulesUnderPrefixes}): pins, A/B
+     * flag, redirects and URI routes for gateway traffic too. Default: one rule to `backends`.
+     */
+    rules?: HTTPRouteRule[];
 }
 
 /** Arguments of `GatewayApiIngress`: an ingress Gateway (class `istio`) and an HTTPRoute per route. */
@@ -344,12 +441,32 @@ export interface GatewayApiIngressArgs {
     httpPort?: number;
     /** HTTPS listener port. Default 443. */
     httpsPort?: number;
-    /** Prefix routes; longest prefix wins (the Istio mode refuses a shadowed prefix, so the orders agree). */
+    /**
+     * Prefix routes; longest prefix wins (the Istio mode refuses a shadowed prefix, so the orders agree). Empty: the
+     * Gateway's routes are attached by other stacks (a platform stack's, by its service stacks).
+     */
     routes: GatewayApiIngressRoute[];
+    /**
+     * Namespaces whose HTTPRoutes the HTTPS listener admits (the services it serves). Default `[namespace]`: the
+     * Gateway's own (`from: Same`); any other set is a namespace selector on `kubernetes.io/metadata.name`.
+     */
+    routeNamespaces?: string[];
     /** Extra labels on every object. Default none. */
     labels?: Record<string, string>;
     /** Annotate every object with `pulumi.com/skipAwait: "true"` (no controller reports its status). Default false. */
     skipAwait?: boolean;
+}
+
+/** The label every namespace carries with its name (Kubernetes sets it), for a Gateway's namespace selector. */
+export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
+
+/** A listener's `allowedRoutes` admitting exactly `namespaces` (the Gateway's own: `Same`). */
+export function allowedRoutesFor(gatewayNamespace: string, namespaces: readonly string[]): AllowedRoutes {
+    const set = [...new Set(namespaces)].sort();
+    if (set.length === 1 && set[0] === gatewayNamespace) {
+        return { namespaces: { from: "Same" } };
+    }
+    return { namespaces: { from: "Selector", selector: { matchExpressions: [{ key: NAMESPACE_NAME_LABEL, operator: "In", values: set }] } } };
 }
 
 /** The annotations of an object whose readiness nothing reports (`skipAwait`). */
@@ -360,6 +477,8 @@ export function skipAwaitAnnotations(skipAwait: boolean | undefined): Record<str
 /** What a GatewayApiIngress emits. */
 export interface GatewayApiIngressPlan {
     problems: Problem[];
+    /** Gateway routes that leave a service's rule out (its prefix is not under the route's). */
+    warnings: string[];
     gateway: GatewayApiGatewaySpec;
     /** The HTTPRoute of the HTTP listener: a redirect to HTTPS. */
     redirectRoute: HTTPRouteSpec;
@@ -389,7 +508,8 @@ export function planGatewayApiIngress(name: string, args: GatewayApiIngressArgs)
         httpsPort,
         routes: args.routes.map((r) => ({ prefix: r.prefix, host: r.service })),
     });
-    const problems = [...istio.problems];
+    // No routes: other stacks attach theirs (a platform stack's Gateway, whose routes its service stacks own).
+    const problems = istio.problems.filter((p) => !(args.routes.length === 0 && p.propertyPath === "routes"));
     args.routes.forEach((r, i) => {
         problems.push(...checkGatewayPathPrefix(`routes[${i}].prefix`, r.prefix));
         if (r.backends.length === 0 || r.backends.length > HTTPROUTE_LIMITS.backendRefs) {
@@ -399,6 +519,9 @@ export function planGatewayApiIngress(name: string, args: GatewayApiIngressArgs)
             });
         }
     });
+    if (args.routeNamespaces !== undefined && args.routeNamespaces.length === 0) {
+        problems.push({ propertyPath: "routeNamespaces", reason: "routeNamespaces is []; the HTTPS listener must admit the routes of at least one namespace (default: the Gateway's)" });
+    }
     const hosts = args.hosts.filter((h) => h !== "*");
     if (hosts.length !== args.hosts.length) {
         problems.push(refuse("hosts", args.hosts, 'an HTTPRoute hostname cannot be "*"', 'leave "*" out (an HTTPRoute without hostnames is not what the ingress means) or use routingApi istio'));
@@ -418,7 +541,7 @@ export function planGatewayApiIngress(name: string, args: GatewayApiIngressArgs)
                     certificateRefs,
                     ...(args.tls.mode === "MUTUAL" ? { options: { [ISTIO_TLS_TERMINATE_MODE]: "MUTUAL" } } : {}),
                 },
-                allowedRoutes: { namespaces: { from: "Same" } },
+                allowedRoutes: allowedRoutesFor(args.namespace, args.routeNamespaces ?? [args.namespace]),
             },
         ],
     };
@@ -437,13 +560,17 @@ export function planGatewayApiIngress(name: string, args: GatewayApiIngressArgs)
             },
         ],
     };
-    const routes = args.routes.map((r, i) => ({
-        name: `${name}-${i}`,
-        spec: {
-            parentRefs: [parent("https")],
-            hostnames: hosts,
-            rules: [{ name: "route", matches: [{ path: { type: "PathPrefix" as const, value: r.prefix } }], backendRefs: r.backends.map((b) => ({ ...b })) }],
-        },
-    }));
-    return { problems, gateway, redirectRoute, routes };
+    const warnings: string[] = [];
+    const routes = args.routes.map((r, i) => {
+        const routeName = `${name}-${i}`;
+        let rules: HTTPRouteRule[] = [{ name: "route", matches: [{ path: { type: "PathPrefix" as const, value: r.prefix } }], backendRefs: r.backends.map((b) => ({ ...b })) }];
+        if (r.rules !== undefined && r.rules.length > 0) {
+            const under = rulesUnderPrefixes(r.rules, [r.prefix]);
+            warnings.push(...droppedWarning(routeName, r.service, under.dropped));
+            problems.push(...checkRouteSize(`routes[${i}]`, under.rules));
+            rules = under.rules;
+        }
+        return { name: routeName, spec: { parentRefs: [parent("https")], hostnames: hosts, rules } };
+    });
+    return { problems, warnings, gateway, redirectRoute, routes };
 }

@@ -562,8 +562,9 @@ export const stackConfigSchema = z.strictObject({
             "The API the routes are written in. istio: VirtualServices and Istio Gateways. gateway-api: the Kubernetes " +
             "Gateway API (standard channel v1.6.0): per service an HTTPRoute attached to its Service (GAMMA) and a Service " +
             "per version for the weighted split; the ingress as a Gateway of class istio with HTTPRoutes. DestinationRules " +
-            "stay in both. gateway-api refuses what its standard channel cannot say (faults, retries, extra mesh hosts) and, " +
-            "for now, layouts platform and service, the internal gateway and egress (README, Gateway API).",
+            "stay in both. Per-service stacks: the platform stack owns the Gateway, each service stack its HTTPRoutes (all " +
+            "stacks of an environment use one API). gateway-api refuses what its standard channel cannot say (faults, retries, " +
+            "extra mesh hosts) and, for now, the internal gateway and egress (README, Gateway API).",
     }),
     namespace: dnsLabel.default("mesh-traffic").meta({ description: "Namespace of every object." }),
     createNamespace: z

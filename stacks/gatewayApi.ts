@@ -5,20 +5,28 @@
  *
  * Refused in this mode, each with the stack, path, value, rule and fix (never dropped): what the Gateway API's
  * standard channel cannot say (components/gatewayApiPlan.ts: faults, retries, extra mesh hosts, non-GEP-2257
- * durations, oversized routes), and what this slice does not emit yet: layouts platform and service, the internal
- * gateway, egress.
+ * durations, oversized routes), and what this slice does not emit yet: the internal gateway, egress.
+ *
+ * Per-service stacks: the platform stack owns the ingress Gateway (its HTTPS listener admits the namespaces of the
+ * services it serves) and the HTTP listener's redirect; each service stack owns its HTTPRoutes: the mesh one
+ * (parent: its Service) and `<svc>-ingress` (parent: the platform's Gateway), which carries its rules under the
+ * prefixes the platform routes to it. No delegation.
  */
 import {
+    checkGatewayPathPrefix,
     ingressBackends,
     planGatewayApiCanary,
     planGatewayApiIngress,
     type GatewayApiCanaryArgs,
     type GatewayApiIngressArgs,
+    type GatewayRouteAttachment,
 } from "../components/gatewayApiPlan";
 import { own } from "../components/ownKeys";
 import { show } from "../components/validation";
+import { setFix } from "../contract/paths";
 import type { StackConfig } from "../contract/schema";
 import { atConfig, INGRESS_NAME, planMeshStack, serviceWeights, type MeshPlan } from "./meshPlan";
+import { gatewayRouteName, type PlatformOutputs } from "./layout";
 import type { RuleProblem } from "./rules";
 
 /** The Gateway API components' args of a stack. */
@@ -28,15 +36,26 @@ export interface GatewayApiStackArgs {
     ingress: GatewayApiIngressArgs | undefined;
 }
 
-/** Pure: the Gateway API components' args of a config, from its mesh plan (the Istio mode's args of each component). */
-export function gatewayApiStackArgs(cfg: StackConfig, plan: MeshPlan = planMeshStack(cfg)): GatewayApiStackArgs {
+/**
+ * Pure: the Gateway API components' args of a config, from its mesh plan (the Istio mode's args of each component).
+ * A service stack's routes on the platform's Gateway come from its platform stack's output (`platform`; none
+ * without it, as in the checks that run before the platform is read).
+ */
+export function gatewayApiStackArgs(cfg: StackConfig, plan: MeshPlan = planMeshStack(cfg), platform?: PlatformOutputs): GatewayApiStackArgs {
     const targetPorts = new Map(plan.workloads.map((w) => [w.service, w.args.targetPort]));
     const canaries = plan.canaries.map(({ service, args }) => {
         const targetPort = targetPorts.get(service);
-        return { service, args: { ...args, ...(targetPort === undefined ? {} : { targetPort }), skipAwait: cfg.skipAwait } };
+        // A service stack's Istio args route through a delegate: each HTTPRoute attaches to its parents itself.
+        const { delegate: _delegate, routesBefore: _before, ...own } = args;
+        const gatewayRoutes = cfg.layout === "service" && platform !== undefined ? platformGatewayRoutes(service, platform) : [];
+        return {
+            service,
+            args: { ...own, ...(targetPort === undefined ? {} : { targetPort }), skipAwait: cfg.skipAwait, ...(gatewayRoutes.length === 0 ? {} : { gatewayRoutes }) },
+        };
     });
     const ing = plan.ingress;
-    const ingress: GatewayApiIngressArgs | undefined =
+    // The Gateway's own args (the ingress plan's), without routes.
+    const gateway =
         ing === undefined
             ? undefined
             : {
@@ -46,6 +65,22 @@ export function gatewayApiStackArgs(cfg: StackConfig, plan: MeshPlan = planMeshS
                   skipAwait: cfg.skipAwait,
                   ...(ing.httpPort === undefined ? {} : { httpPort: ing.httpPort }),
                   ...(ing.httpsPort === undefined ? {} : { httpsPort: ing.httpsPort }),
+              };
+    if (cfg.layout === "platform") {
+        // The platform owns the Gateway and its redirect; the service stacks own the routes (platformGatewayRoutes).
+        return { canaries, ingress: gateway === undefined ? undefined : { ...gateway, routeNamespaces: [cfg.namespace], routes: [] } };
+    }
+    const meshRulesOf = new Map(
+        canaries.map((c) => {
+            const p = planGatewayApiCanary(c.service, c.args);
+            return [c.service, p.problems.length === 0 ? p.httpRoute.rules : undefined] as const;
+        }),
+    );
+    const ingress: GatewayApiIngressArgs | undefined =
+        gateway === undefined
+            ? undefined
+            : {
+                  ...gateway,
                   routes: cfg.ingress.routes.map((r) => {
                       const svc = own(cfg.services, r.service);
                       // An unknown service is reported by rules.ts; route to its name so the plan stays total.
@@ -58,10 +93,22 @@ export function gatewayApiStackArgs(cfg: StackConfig, plan: MeshPlan = planMeshS
                                     svc.canary.version === undefined ? { stable: svc.stable.version } : { stable: svc.stable.version, canary: svc.canary.version },
                                     serviceWeights(svc),
                                 );
-                      return { prefix: r.prefix, service: r.service, backends };
+                      // The service's mesh rules under the prefix: gateway traffic gets its pins, A/B flag and URI routes too.
+                      const rules = meshRulesOf.get(r.service);
+                      return { prefix: r.prefix, service: r.service, backends, ...(rules === undefined ? {} : { rules }) };
                   }),
               };
     return { canaries, ingress };
+}
+
+/** A service stack's HTTPRoutes on its platform's Gateway: one per gateway, under every prefix routed to it. */
+export function platformGatewayRoutes(service: string, platform: PlatformOutputs): GatewayRouteAttachment[] {
+    const prefixes = platform.routes.filter((r) => r.gateway === "ingress" && r.service === service).map((r) => r.prefix);
+    const hostnames = platform.gatewayHosts.ingress.filter((h) => h !== "*");
+    if (prefixes.length === 0 || platform.routingApi !== "gateway-api") {
+        return [];
+    }
+    return [{ name: gatewayRouteName(service, "ingress"), parent: { name: INGRESS_NAME, namespace: platform.namespace, sectionName: "https" }, hostnames, prefixes: [...new Set(prefixes)] }];
 }
 
 const ISTIO_FIX = "pulumi config set routingApi istio";
@@ -72,17 +119,6 @@ const REMOVABLE = new Set(["faults", "retries", "hosts"]);
 /** What this slice does not emit with the Gateway API yet, at the key that asks for it. */
 function notYet(cfg: StackConfig): RuleProblem[] {
     const out: RuleProblem[] = [];
-    if (cfg.layout !== "single") {
-        out.push({
-            propertyPath: "routingApi",
-            reason:
-                `routingApi is "gateway-api" but layout is ${show(cfg.layout)}; per-service stacks are not emitted with the Gateway API yet ` +
-                "(the platform stack would own the Gateway and which namespaces' routes it admits, each service stack its HTTPRoutes): " +
-                "use routingApi istio in every stack of a per-service environment, or layout single",
-            fix: ISTIO_FIX,
-            about: ["layout"],
-        });
-    }
     for (const name of Object.keys(cfg.routing.virtualServices)) {
         out.push({
             propertyPath: `routing.virtualServices.${name}`,
@@ -127,9 +163,6 @@ export function checkGatewayApi(cfg: StackConfig): RuleProblem[] {
         return [];
     }
     const out = notYet(cfg);
-    if (cfg.layout !== "single") {
-        return out;
-    }
     const args = gatewayApiStackArgs(cfg);
     for (const c of args.canaries) {
         const p = `services.${c.service}`;
@@ -140,9 +173,34 @@ export function checkGatewayApi(cfg: StackConfig): RuleProblem[] {
     }
     if (args.ingress !== undefined && cfg.ingress.tls !== undefined) {
         // A missing ingress.tls is reported once, by rules.ts.
-        const routes = cfg.ingress.routes.map((_, i) => [`routes[${i}].backends`, `ingress.routes[${i}].service`] as const);
+        const routes = cfg.ingress.routes.flatMap((_, i) => [[`routes[${i}].backends`, `ingress.routes[${i}].service`] as const, [`routes[${i}]`, `ingress.routes[${i}]`] as const]);
         // (`routes[i].prefix` falls through to ingress.routes[i].prefix.)
         out.push(...atConfig(planGatewayApiIngress(INGRESS_NAME, args.ingress).problems, [["namespace", "namespace"], ...routes], "ingress"));
+    }
+    if (cfg.layout === "platform" && cfg.ingress.enabled) {
+        // The service stacks' HTTPRoutes match these prefixes: the CRD's rules for a PathPrefix, checked here.
+        cfg.ingress.routes.forEach((r, i) => {
+            const path = `ingress.routes[${i}].prefix`;
+            out.push(...checkGatewayPathPrefix(path, r.prefix).map((p) => ({ ...p, fix: setFix(path) })));
+        });
+    }
+    return out;
+}
+
+/**
+ * A gateway-api service stack against its platform stack's output (run by its program before anything is
+ * registered, and by the environment check): the components' checks of its HTTPRoute on the platform's Gateway
+ * (its rules under the routed prefixes: the CRD's size limits), at config paths. The rest (same routing API, the
+ * namespace admitted, URI routes under the routed prefixes) is layout.ts checkServiceAgainstPlatform's.
+ */
+export function checkGatewayApiService(cfg: StackConfig, platform: PlatformOutputs): RuleProblem[] {
+    if (cfg.routingApi !== "gateway-api" || cfg.layout !== "service" || platform.routingApi !== "gateway-api") {
+        return [];
+    }
+    const out: RuleProblem[] = [];
+    for (const c of gatewayApiStackArgs(cfg, planMeshStack(cfg, undefined, platform), platform).canaries) {
+        const p = `services.${c.service}`;
+        out.push(...atConfig(planGatewayApiCanary(c.service, c.args).problems, [["namespace", "namespace"], ["service", p], ["gatewayRoutes", p]], p));
     }
     return out;
 }

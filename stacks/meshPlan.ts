@@ -27,7 +27,7 @@ import { ROUTING_KEYS } from "../contract/istioKinds";
 import { isUnder, mentionOf, setFix } from "../contract/paths";
 import { uniqueProblems } from "../contract/problems";
 import type { ServiceConfig, StackConfig, TrafficPolicyConfig } from "../contract/schema";
-import { delegateName, platformOutputs, type PlatformOutputs } from "./layout";
+import { delegateName, gatewayRouteName, platformOutputs, type PlatformOutputs } from "./layout";
 import { serviceRoutesBefore } from "./serviceRouting";
 import type { RuleProblem } from "./rules";
 
@@ -378,7 +378,9 @@ export function stackObjects(cfg: StackConfig): StackObject[] {
         add("Gateway", INGRESS_NAME, "ingress", label, "disable the ingress");
         if (!gatewayApi) add("VirtualService", INGRESS_NAME, "ingress", label, "disable the ingress");
         // Gateway API: the HTTP listener's redirect route and one HTTPRoute per route (components/gatewayApiPlan.ts).
-        if (gatewayApi) ["https-redirect", ...plan.ingress.routes.map((_, i) => String(i))].forEach((s) => add("HTTPRoute", `${INGRESS_NAME}-${s}`, "ingress", label, "disable the ingress"));
+        // A platform stack's routes are its service stacks' (`<svc>-ingress`).
+        const routes = cfg.layout === "platform" ? [] : plan.ingress.routes.map((_, i) => String(i));
+        if (gatewayApi) ["https-redirect", ...routes].forEach((s) => add("HTTPRoute", `${INGRESS_NAME}-${s}`, "ingress", label, "disable the ingress"));
     }
     if (plan.internalGateway !== undefined) {
         const label = "internalGateway (the internal gateway)";
@@ -405,7 +407,9 @@ export function stackObjects(cfg: StackConfig): StackObject[] {
         const route = cfg.routingApi === "gateway-api" ? "HTTPRoute" : "VirtualService";
         const kinds = [...(deployed ? ["Service"] : []), "DestinationRule", ...(c.args.virtualService === false ? [] : [route])];
         for (const kind of kinds) add(kind, c.service, p, p, "rename the service");
-        if (cfg.layout === "service") add("VirtualService", delegateName(c.service), p, `${p} (its delegate)`, "rename the service");
+        if (cfg.layout === "service" && !gatewayApi) add("VirtualService", delegateName(c.service), p, `${p} (its delegate)`, "rename the service");
+        // Gateway API: a service stack's HTTPRoute on the platform's Gateway (made when the platform routes to it).
+        if (cfg.layout === "service" && gatewayApi) add("HTTPRoute", gatewayRouteName(c.service, "ingress"), p, `${p} (its ingress HTTPRoute)`, "rename the service");
         // Then its workloads (deploy true), so a clash is reported at the service that comes second.
         const w = plan.workloads.find((x) => x.service === c.service);
         w?.args.versions.forEach((v, i) => {

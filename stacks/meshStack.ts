@@ -55,7 +55,7 @@ export function buildMeshStack(cfg: StackConfig, platform?: PlatformOutputs): Me
     }
     if (cfg.routingApi === "gateway-api") {
         // stacks/gatewayApi.ts refuses the internal gateway and egress in this mode, before anything is registered.
-        const gw = gatewayApiStackArgs(cfg, plan);
+        const gw = gatewayApiStackArgs(cfg, plan, platform);
         const gwCanaries: Record<string, GatewayApiCanary> = {};
         for (const c of gw.canaries) {
             gwCanaries[c.service] = new GatewayApiCanary(c.service, c.args, opts);
