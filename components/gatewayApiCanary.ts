@@ -53,7 +53,7 @@ export class GatewayApiCanary extends pulumi.ComponentResource {
             this.versionServices[v.version] = new k8s.core.v1.Service(
                 `${name}-${v.version}-service`,
                 {
-                    metadata: { name: v.name, namespace: args.namespace, labels: { ...labels, app: args.service, version: v.version }, annotations },
+                    metadata: { name: v.name, namespace: args.namespace, labels: { ...labels, ...(args.serviceLabels ?? {}), app: args.service, version: v.version }, annotations },
                     spec: { selector: { app: args.service, version: v.version }, ports: [{ name: "http", port: v.port, targetPort: v.targetPort }] },
                 },
                 { parent: this },

@@ -76,6 +76,11 @@ export interface GatewayApiCanaryArgs extends CanaryArgs {
      * stack's Gateway): each carries the service's mesh rules under the given path prefixes. Default none.
      */
     gatewayRoutes?: GatewayRouteAttachment[];
+    /**
+     * Extra labels on the version Services (the service's own Service is Workloads'), e.g. `istio.io/use-waypoint`, so
+     * that traffic sent to a version Service takes the service's waypoint too. Default none.
+     */
+    serviceLabels?: Record<string, string>;
 }
 
 /** A service's HTTPRoute on a gateway: its mesh rules under the prefixes the gateway routes to it. */
@@ -573,4 +578,56 @@ export function planGatewayApiIngress(name: string, args: GatewayApiIngressArgs)
         return { name: routeName, spec: { parentRefs: [parent("https")], hostnames: hosts, rules } };
     });
     return { problems, warnings, gateway, redirectRoute, routes };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Ambient waypoints (Waypoint)
+// ---------------------------------------------------------------------------------------------------
+
+export const WAYPOINT_TOKEN = "mesh-traffic:index:Waypoint";
+
+/** Istio's gateway class of waypoint proxies. */
+export const WAYPOINT_CLASS = "istio-waypoint";
+/** The label that sends a namespace's or a Service's traffic through a waypoint (its value: the waypoint's name). */
+export const USE_WAYPOINT_LABEL = "istio.io/use-waypoint";
+/** The label that says what a waypoint proxies: service, workload or all. */
+export const WAYPOINT_FOR_LABEL = "istio.io/waypoint-for";
+/** The namespace label that puts a namespace's pods in ambient mode. */
+export const DATAPLANE_MODE_LABEL = "istio.io/dataplane-mode";
+/** The waypoint name Istio reserves: `istio.io/use-waypoint: none` opts out of the namespace's. */
+export const RESERVED_WAYPOINT = "none";
+
+/** Arguments of `Waypoint`: an ambient waypoint proxy, as `istioctl waypoint generate` writes it. */
+export interface WaypointArgs {
+    /** Namespace of the Gateway. */
+    namespace: string;
+    /** What it proxies (`istio.io/waypoint-for`). Default: Istio's (service; no label). */
+    waypointFor?: "service" | "workload" | "all";
+    /** Extra labels. Default none. */
+    labels?: Record<string, string>;
+    /** Annotate with `pulumi.com/skipAwait: "true"` (no controller reports its status). Default false. */
+    skipAwait?: boolean;
+}
+
+/** What a Waypoint emits. */
+export interface WaypointPlan {
+    problems: Problem[];
+    gateway: GatewayApiGatewaySpec;
+    labels: Record<string, string>;
+}
+
+/**
+ * Pure: a waypoint's Gateway: class `istio-waypoint`, one listener `mesh` on port 15008 speaking HBONE (what
+ * istioctl's `waypoint generate` writes, istioctl/pkg/waypoint of the pinned istio module).
+ */
+export function planWaypoint(name: string, args: WaypointArgs): WaypointPlan {
+    const problems: Problem[] = [];
+    if (name === RESERVED_WAYPOINT) {
+        problems.push({ propertyPath: "name", reason: `name is ${show(name)}; Istio reserves it (istio.io/use-waypoint: none opts out of a namespace's waypoint): choose another name` });
+    }
+    return {
+        problems,
+        gateway: { gatewayClassName: WAYPOINT_CLASS, listeners: [{ name: "mesh", port: 15008, protocol: "HBONE" }] },
+        labels: args.waypointFor === undefined ? {} : { [WAYPOINT_FOR_LABEL]: args.waypointFor },
+    };
 }

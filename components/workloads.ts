@@ -40,6 +40,8 @@ export interface WorkloadsArgs {
     skipAwait?: boolean;
     /** Extra labels on every object (not on selectors). Default none. */
     labels?: Record<string, string>;
+    /** Extra labels on the Service only (e.g. Istio's `istio.io/use-waypoint`). Default none. */
+    serviceLabels?: Record<string, string>;
 }
 
 export class Workloads extends pulumi.ComponentResource {
@@ -82,7 +84,7 @@ export class Workloads extends pulumi.ComponentResource {
         this.service = new k8s.core.v1.Service(
             `${name}-service`,
             {
-                metadata: { name: args.app, namespace: args.namespace, labels: { ...common, app: args.app }, annotations },
+                metadata: { name: args.app, namespace: args.namespace, labels: { ...common, ...(args.serviceLabels ?? {}), app: args.app }, annotations },
                 spec: { selector: { app: args.app }, ports: [{ name: "http", port, targetPort }] },
             },
             { parent: this },

@@ -9,7 +9,7 @@ import { show } from "../components/validation";
 import { checkStackConfig, type StackConfigProblem } from "./config";
 import { serviceStackName, shortStackName } from "../contract/project";
 import { checkGatewayApiService } from "./gatewayApi";
-import { checkDelegateNesting, checkServiceStackName, platformOutputs, rootRoutes, routingApiMismatch } from "./layout";
+import { checkDelegateNesting, checkServiceStackName, checkServiceWaypoints, platformOutputs, rootRoutes, routingApiMismatch } from "./layout";
 import { stackObjects } from "./meshPlan";
 import { serviceHosts } from "./rules";
 import { tidyProblem } from "../contract/problems";
@@ -114,6 +114,8 @@ export function checkEnvironment(platform: StackConfigInput, services: readonly 
         } else if (platformCfg !== undefined) {
             // Gateway API: its HTTPRoute on the platform's Gateway, as the service stack's program will make it.
             at(input.stack, checkGatewayApiService(cfg, platformOutputs(platformCfg)));
+            // Ambient mode: each service's waypoint against the platform's namespace.
+            at(input.stack, checkServiceWaypoints(cfg, platformOutputs(platformCfg).ambient, `the platform stack ${show(platform.stack)}'s namespace`));
         }
         for (const [name, svc] of Object.entries(cfg.services)) {
             const first = owner.get(name);

@@ -20,13 +20,17 @@ import {
     type GatewayApiCanaryArgs,
     type GatewayApiIngressArgs,
     type GatewayRouteAttachment,
+    planWaypoint,
+    RESERVED_WAYPOINT,
+    USE_WAYPOINT_LABEL,
+    type WaypointArgs,
 } from "../components/gatewayApiPlan";
 import { own } from "../components/ownKeys";
 import { show } from "../components/validation";
 import { setFix } from "../contract/paths";
-import type { StackConfig } from "../contract/schema";
+import type { ServiceConfig, StackConfig } from "../contract/schema";
 import { atConfig, INGRESS_NAME, planMeshStack, serviceWeights, type MeshPlan } from "./meshPlan";
-import { gatewayRouteName, type PlatformOutputs } from "./layout";
+import { checkServiceWaypoints, gatewayRouteName, serviceWaypointName, type PlatformOutputs } from "./layout";
 import type { RuleProblem } from "./rules";
 
 /** The Gateway API components' args of a stack. */
@@ -34,6 +38,26 @@ export interface GatewayApiStackArgs {
     /** One per service: its DestinationRules, version Services and mesh HTTPRoute. */
     canaries: { service: string; args: GatewayApiCanaryArgs }[];
     ingress: GatewayApiIngressArgs | undefined;
+    /** Ambient waypoints this stack owns: the namespace's (`ambient.waypoint`) and each service's own, with the config path that asks. */
+    waypoints: { name: string; owner: string; args: WaypointArgs }[];
+}
+
+/** Pure: the waypoints a stack owns (ambient mode): the namespace's (single, platform) and each service's own. */
+export function stackWaypoints(cfg: StackConfig, namespace: string): GatewayApiStackArgs["waypoints"] {
+    const base = { namespace, skipAwait: cfg.skipAwait, ...(cfg.ambient.waypointFor === undefined ? {} : { waypointFor: cfg.ambient.waypointFor }) };
+    const out: GatewayApiStackArgs["waypoints"] = [];
+    if (cfg.layout !== "service" && cfg.ambient.enabled && cfg.ambient.waypoint !== "") {
+        out.push({ name: cfg.ambient.waypoint, owner: "ambient.waypoint", args: base });
+    }
+    for (const [name, svc] of cfg.layout === "platform" ? [] : Object.entries(cfg.services)) {
+        if (svc.waypoint === "own") out.push({ name: serviceWaypointName(name), owner: `services.${name}.waypoint`, args: base });
+    }
+    return out;
+}
+
+/** The labels that send a service's traffic through its own waypoint (`waypoint: own`), on its Services. */
+export function serviceWaypointLabels(service: string, svc: Pick<ServiceConfig, "waypoint">): Record<string, string> {
+    return svc.waypoint === "own" ? { [USE_WAYPOINT_LABEL]: serviceWaypointName(service) } : {};
 }
 
 /**
@@ -46,11 +70,19 @@ export function gatewayApiStackArgs(cfg: StackConfig, plan: MeshPlan = planMeshS
     const canaries = plan.canaries.map(({ service, args }) => {
         const targetPort = targetPorts.get(service);
         // A service stack's Istio args route through a delegate: each HTTPRoute attaches to its parents itself.
-        const { delegate: _delegate, routesBefore: _before, ...own } = args;
+        const { delegate: _delegate, routesBefore: _before, ...rest } = args;
         const gatewayRoutes = cfg.layout === "service" && platform !== undefined ? platformGatewayRoutes(service, platform) : [];
+        const svc = own(cfg.services, service);
+        const serviceLabels = svc === undefined ? {} : serviceWaypointLabels(service, svc);
         return {
             service,
-            args: { ...own, ...(targetPort === undefined ? {} : { targetPort }), skipAwait: cfg.skipAwait, ...(gatewayRoutes.length === 0 ? {} : { gatewayRoutes }) },
+            args: {
+                ...rest,
+                ...(targetPort === undefined ? {} : { targetPort }),
+                skipAwait: cfg.skipAwait,
+                ...(gatewayRoutes.length === 0 ? {} : { gatewayRoutes }),
+                ...(Object.keys(serviceLabels).length === 0 ? {} : { serviceLabels }),
+            },
         };
     });
     const ing = plan.ingress;
@@ -68,7 +100,7 @@ export function gatewayApiStackArgs(cfg: StackConfig, plan: MeshPlan = planMeshS
               };
     if (cfg.layout === "platform") {
         // The platform owns the Gateway and its redirect; the service stacks own the routes (platformGatewayRoutes).
-        return { canaries, ingress: gateway === undefined ? undefined : { ...gateway, routeNamespaces: [cfg.namespace], routes: [] } };
+        return { canaries, ingress: gateway === undefined ? undefined : { ...gateway, routeNamespaces: [cfg.namespace], routes: [] }, waypoints: stackWaypoints(cfg, plan.namespace) };
     }
     const meshRulesOf = new Map(
         canaries.map((c) => {
@@ -98,7 +130,7 @@ export function gatewayApiStackArgs(cfg: StackConfig, plan: MeshPlan = planMeshS
                       return { prefix: r.prefix, service: r.service, backends, ...(rules === undefined ? {} : { rules }) };
                   }),
               };
-    return { canaries, ingress };
+    return { canaries, ingress, waypoints: stackWaypoints(cfg, plan.namespace) };
 }
 
 /** A service stack's HTTPRoutes on its platform's Gateway: one per gateway, under every prefix routed to it. */
@@ -201,6 +233,55 @@ export function checkGatewayApiService(cfg: StackConfig, platform: PlatformOutpu
     for (const c of gatewayApiStackArgs(cfg, planMeshStack(cfg, undefined, platform), platform).canaries) {
         const p = `services.${c.service}`;
         out.push(...atConfig(planGatewayApiCanary(c.service, c.args).problems, [["namespace", "namespace"], ["service", p], ["gatewayRoutes", p]], p));
+    }
+    return out;
+}
+
+/**
+ * Ambient mode's rules (`ambient`, `services.<svc>.waypoint`), in either routing API, at config paths: ambient needs
+ * the Gateway API (a waypoint takes HTTPRoutes; a VirtualService on a waypoint is alpha in Istio) and a namespace
+ * this stack labels; a namespace waypoint needs ambient mode; each service needs a waypoint in ambient mode, and one
+ * of its own only then (a service stack's are checked against its platform's output: layout.ts).
+ */
+export function checkAmbient(cfg: StackConfig): RuleProblem[] {
+    const out: RuleProblem[] = [];
+    const a = cfg.ambient;
+    if (a.enabled && cfg.routingApi !== "gateway-api") {
+        out.push({
+            propertyPath: "ambient.enabled",
+            reason:
+                'ambient.enabled is true but routingApi is "istio"; in ambient mode a waypoint applies the routes, and Istio supports HTTPRoutes there ' +
+                "(a VirtualService on a waypoint is alpha: Istio's ambient docs ask for the Gateway API)",
+            fix: "pulumi config set routingApi gateway-api   # or: pulumi config set --path 'ambient.enabled' false",
+        });
+    }
+    if (a.enabled && cfg.layout !== "service" && !cfg.createNamespace) {
+        out.push({
+            propertyPath: "ambient.enabled",
+            reason: "ambient.enabled is true but createNamespace is false; ambient mode is the namespace label istio.io/dataplane-mode=ambient, which this stack sets on the namespace it creates",
+            fix: "pulumi config set createNamespace true   # or label the namespace yourself and turn ambient.enabled off",
+        });
+    }
+    if (!a.enabled && (a.waypoint !== "" || a.waypointFor !== undefined)) {
+        const path = a.waypoint !== "" ? "ambient.waypoint" : "ambient.waypointFor";
+        out.push({
+            propertyPath: path,
+            reason: `${path} is set but ambient.enabled is false; waypoints serve ambient-mode namespaces only (with sidecars no traffic reaches them)`,
+            fix: `pulumi config set --path 'ambient.enabled' true   # or: pulumi config rm --path '${path}'`,
+        });
+    }
+    if (a.waypoint === RESERVED_WAYPOINT) {
+        out.push({
+            propertyPath: "ambient.waypoint",
+            reason: 'ambient.waypoint is "none"; Istio reserves it (istio.io/use-waypoint: none opts out of a namespace\'s waypoint)',
+            fix: "pulumi config set --path 'ambient.waypoint' waypoint",
+        });
+    }
+    for (const w of stackWaypoints(cfg, cfg.namespace)) {
+        out.push(...atConfig(planWaypoint(w.name, w.args).problems.filter((p) => p.propertyPath !== "name"), [["namespace", "namespace"]], w.owner));
+    }
+    if (cfg.layout !== "service") {
+        out.push(...checkServiceWaypoints(cfg, a.enabled ? { waypoint: a.waypoint } : undefined, "this stack's namespace"));
     }
     return out;
 }

@@ -28,8 +28,8 @@ import { serviceStackName, shortStackName } from "../contract/project";
 
 /** Top-level keys each layout may set (a key not listed is refused when present in the stack's config). */
 export const LAYOUT_KEYS: Readonly<Record<Layout, readonly (keyof StackConfig)[]>> = {
-    single: ["layout", "namespace", "createNamespace", "skipAwait", "ingress", "internalGateway", "services", "egress", "egressGateway", "routing", "release", "rollouts"],
-    platform: ["layout", "namespace", "createNamespace", "skipAwait", "ingress", "internalGateway", "egress", "egressGateway", "routing", "release"],
+    single: ["layout", "namespace", "createNamespace", "skipAwait", "ambient", "ingress", "internalGateway", "services", "egress", "egressGateway", "routing", "release", "rollouts"],
+    platform: ["layout", "namespace", "createNamespace", "skipAwait", "ambient", "ingress", "internalGateway", "egress", "egressGateway", "routing", "release"],
     service: ["layout", "platformStack", "skipAwait", "services", "routing", "release", "rollouts"],
 };
 
@@ -38,6 +38,7 @@ const BELONGS: Readonly<Partial<Record<keyof StackConfig, string>>> = {
     platformStack: "only in a service stack (layout service)",
     namespace: "in the platform stack: a service stack uses the platform stack's namespace",
     createNamespace: "in the platform stack, which owns the namespace",
+    ambient: "in the platform stack, which owns the namespace and its waypoint (a service stack asks for a waypoint of its own with services.<svc>.waypoint own)",
     ingress: "in the platform stack, whose ingress root VirtualService delegates to the service stacks",
     internalGateway: "in the platform stack, whose internal gateway root VirtualService delegates to the service stacks",
     egress: "in the platform stack",
@@ -80,7 +81,12 @@ export interface PlatformOutputs {
      * the services it serves: the platform's, where service stacks put their objects).
      */
     routeNamespaces?: string[];
+    /** Ambient mode (`ambient.enabled`): the namespace's waypoint (empty: none). Absent: sidecar mode. */
+    ambient?: { waypoint: string };
 }
+
+/** The name of a service's own waypoint (`services.<svc>.waypoint: own`): `<svc>-waypoint`. */
+export const serviceWaypointName = (service: string): string => `${service}-waypoint`;
 
 /** The Gateway API mode's name of a service's HTTPRoute on a platform gateway: `<svc>-ingress`. */
 export const gatewayRouteName = (service: string, gateway: "ingress"): string => `${service}-${gateway}`;
@@ -103,7 +109,38 @@ export function platformOutputs(cfg: StackConfig): PlatformOutputs {
             internalGateway: cfg.internalGateway.enabled ? [...cfg.internalGateway.hosts] : [],
         },
         ...(cfg.routingApi === "gateway-api" ? { routingApi: "gateway-api" as const, routeNamespaces: [cfg.namespace] } : {}),
+        ...(cfg.ambient.enabled ? { ambient: { waypoint: cfg.ambient.waypoint } } : {}),
     };
+}
+
+/**
+ * Pure: each service's waypoint against its namespace's mode (`ambient`: the stack's own, or a service stack's
+ * platform's; undefined: sidecar mode). In ambient mode a service's HTTPRoutes are applied only by a waypoint (no
+ * sidecars), so a service the namespace's waypoint does not serve needs one of its own; in sidecar mode no ztunnel
+ * sends traffic to a waypoint, so one of its own would serve nothing.
+ */
+export function checkServiceWaypoints(cfg: StackConfig, ambient: { waypoint: string } | undefined, where: string): RuleProblem[] {
+    const out: RuleProblem[] = [];
+    for (const [name, svc] of Object.entries(cfg.services)) {
+        const path = `services.${name}.waypoint`;
+        if (ambient === undefined && svc.waypoint === "own") {
+            out.push({
+                propertyPath: path,
+                reason: `${path} is "own", but ${where} is not in ambient mode (ambient.enabled); with sidecars no traffic reaches a waypoint, so it would serve nothing`,
+                fix: `pulumi config set --path '${path}' namespace   # or turn ambient mode on: pulumi config set --path 'ambient.enabled' true${cfg.layout === "service" ? " (in the platform stack)" : ""}`,
+            });
+        }
+        if (ambient !== undefined && ambient.waypoint === "" && svc.waypoint === "namespace") {
+            out.push({
+                propertyPath: path,
+                reason:
+                    `${path} is "namespace", but ${where} is in ambient mode without a namespace waypoint (ambient.waypoint is ""); in ambient mode only a waypoint applies ` +
+                    `the service's HTTPRoute (its split, pins and A/B flag), so mesh traffic to ${name} would not be routed by it`,
+                fix: `pulumi config set --path '${path}' own   # or give the namespace a waypoint: pulumi config set --path 'ambient.waypoint' waypoint${cfg.layout === "service" ? " (in the platform stack)" : ""}`,
+            });
+        }
+    }
+    return out;
 }
 
 /** The routing API a platform output says (absent: istio). */
@@ -279,7 +316,8 @@ export function checkServiceAgainstPlatform(cfg: StackConfig, platform: unknown,
                   fix: `bring the platform stack ${cfg.platformStack} up with this version of the program (its Gateway admits the namespaces of the services it serves), then this stack`,
               },
           ];
-    return [...named, ...admits, ...Object.entries(cfg.services).flatMap(([name, svc]) => checkDelegateNesting(name, svc, routes, cfg.routingApi))];
+    const waypoints = checkServiceWaypoints(cfg, p.ambient, `the platform stack ${show(cfg.platformStack)}'s namespace`);
+    return [...named, ...admits, ...waypoints, ...Object.entries(cfg.services).flatMap(([name, svc]) => checkDelegateNesting(name, svc, routes, cfg.routingApi))];
 }
 
 /**

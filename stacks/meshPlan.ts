@@ -27,7 +27,8 @@ import { ROUTING_KEYS } from "../contract/istioKinds";
 import { isUnder, mentionOf, setFix } from "../contract/paths";
 import { uniqueProblems } from "../contract/problems";
 import type { ServiceConfig, StackConfig, TrafficPolicyConfig } from "../contract/schema";
-import { delegateName, gatewayRouteName, platformOutputs, type PlatformOutputs } from "./layout";
+import { delegateName, gatewayRouteName, platformOutputs, serviceWaypointName, type PlatformOutputs } from "./layout";
+import { USE_WAYPOINT_LABEL } from "../components/gatewayApiPlan";
 import { serviceRoutesBefore } from "./serviceRouting";
 import type { RuleProblem } from "./rules";
 
@@ -98,6 +99,8 @@ function workloadsArgs(name: string, svc: ServiceConfig, cfg: StackConfig, names
         port: svc.port,
         ...(svc.targetPort === undefined ? {} : { targetPort: svc.targetPort }),
         skipAwait: cfg.skipAwait,
+        // Ambient mode: a service with a waypoint of its own sends its traffic through it (the label on its Service).
+        ...(svc.waypoint === "own" ? { serviceLabels: { [USE_WAYPOINT_LABEL]: serviceWaypointName(name) } } : {}),
     };
 }
 
@@ -396,6 +399,13 @@ export function stackObjects(cfg: StackConfig): StackObject[] {
             for (const kind of ["ServiceEntry", "VirtualService"]) add(kind, `${EGRESS_NAME}-${hostSlug(h.host)}`, `egress[${i}]`, `egress[${i}]`, "remove one of the egress hosts");
         });
         if (plan.egress.registryOnly === true) add("Sidecar", "default", "egressGateway.registryOnly", "egressGateway.registryOnly", "turn registryOnly off");
+    }
+    // Ambient waypoints: the namespace's, then each service's own (stacks/gatewayApi.ts stackWaypoints, the same names).
+    if (cfg.layout !== "service" && cfg.ambient.enabled && cfg.ambient.waypoint !== "") {
+        add("Gateway", cfg.ambient.waypoint, "ambient.waypoint", "ambient.waypoint (the namespace's waypoint)", "rename the waypoint");
+    }
+    for (const [name, svc] of cfg.layout === "platform" ? [] : Object.entries(cfg.services)) {
+        if (svc.waypoint === "own") add("Gateway", serviceWaypointName(name), `services.${name}.waypoint`, `services.${name}.waypoint (its own waypoint)`, "rename the service");
     }
     for (const o of plan.routing === undefined ? [] : planIstioRouting(plan.routing).objects) {
         const key = `routing.${ROUTING_KEYS[o.kind]}.${o.name}`;

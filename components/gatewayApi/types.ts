@@ -93,7 +93,8 @@ export interface GatewayListener {
     name: string;
     hostname?: string;
     port: number;
-    protocol: "HTTP" | "HTTPS";
+    /** `HBONE`: Istio's tunnel, the listener of a waypoint (class `istio-waypoint`). */
+    protocol: "HTTP" | "HTTPS" | "HBONE";
     /** `options`: implementation-specific settings, e.g. Istio's `gateway.istio.io/tls-terminate-mode: MUTUAL`. */
     tls?: { mode: "Terminate"; certificateRefs: { group?: string; kind?: "Secret"; name: string }[]; options?: Record<string, string> };
     allowedRoutes?: AllowedRoutes;

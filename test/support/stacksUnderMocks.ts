@@ -7,10 +7,12 @@
  *
  *   const mesh = stacksUnderMocks();
  *   it("...", async () => { mesh.rec.reset(); mesh.stacks.buildMeshStack(cfg); await mesh.rec.settled(); ... });
+ *   it("...", async () => { const objects = await mesh.build(raw); expect(mesh.crdProblems(objects)).to.deep.equal([]); });
  */
 import type * as Stacks from "../../stacks";
-import { loadIstioSchema, type IstioSchema } from "./istioSchema";
-import { setupMocks, type MockRecorder } from "./mocks";
+import { gatewayApiCrdPath } from "./istioCrds";
+import { loadIstioSchema, type IstioSchema, type SchemaProblem } from "./istioSchema";
+import { setupMocks, type MockRecorder, type RecordedResource } from "./mocks";
 
 export interface StacksUnderMocks {
     /** The resource recorder (reset it per test). */
@@ -19,11 +21,21 @@ export interface StacksUnderMocks {
     readonly stacks: typeof Stacks;
     /** Istio's CRD schema validator, loaded on first use. */
     readonly schema: IstioSchema;
+    /** The pinned Gateway API CRDs' schema validator, loaded on first use. */
+    readonly gatewaySchema: IstioSchema;
+    /** Resets the recorder, builds a single stack of `raw` (as stack "test") and returns its custom resources once settled. */
+    build(raw: Record<string, unknown>): Promise<RecordedResource[]>;
+    /**
+     * Every Istio and Gateway API object among `resources` validated against its pinned CRD schema: one entry per
+     * object with problems (`Kind/name` and its problems); [] when all are valid.
+     */
+    crdProblems(resources: readonly RecordedResource[]): { object: string; problems: SchemaProblem[] }[];
 }
 
 export function stacksUnderMocks(): StacksUnderMocks {
     let loaded: { rec: MockRecorder; stacks: typeof Stacks } | undefined;
     let schema: IstioSchema | undefined;
+    let gatewaySchema: IstioSchema | undefined;
     before(async () => {
         const rec = await setupMocks();
         loaded = { rec, stacks: await import("../../stacks") };
@@ -44,6 +56,27 @@ export function stacksUnderMocks(): StacksUnderMocks {
         get schema() {
             schema ??= loadIstioSchema();
             return schema;
+        },
+        get gatewaySchema() {
+            gatewaySchema ??= loadIstioSchema(gatewayApiCrdPath());
+            return gatewaySchema;
+        },
+        async build(raw) {
+            const { rec, stacks } = get();
+            rec.reset();
+            stacks.buildMeshStack(stacks.parseStackConfig("test", raw));
+            await rec.settled();
+            return rec.resources.filter((r) => r.custom);
+        },
+        crdProblems(resources) {
+            return resources.flatMap((r) => {
+                const gatewayApi = r.type.includes("gateway.networking.k8s.io");
+                if (!gatewayApi && !r.type.includes("networking.istio.io")) return [];
+                const kind = r.type.split(":").pop() ?? "";
+                const doc = { apiVersion: r.type.split(":")[1] ?? "", kind, metadata: r.inputs["metadata"], spec: r.inputs["spec"] };
+                const problems = (gatewayApi ? this.gatewaySchema : this.schema).validate(doc);
+                return problems.length === 0 ? [] : [{ object: `${kind}/${(r.inputs["metadata"] as { name?: string }).name ?? r.name}`, problems }];
+            });
         },
     };
 }

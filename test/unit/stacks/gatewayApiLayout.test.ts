@@ -8,9 +8,7 @@
  * route the platform cannot serve; and the environment check. What istiod makes of it: test/e2e/istiod/gatewayApi.test.ts.
  */
 import { expect } from "chai";
-import { prodEnvironment, type ExampleEnvironment } from "../../support/environments";
-import { gatewayApiCrdPath } from "../../support/istioCrds";
-import { loadIstioSchema, type IstioSchema } from "../../support/istioSchema";
+import { gatewayApiEnvironment, prodEnvironment } from "../../support/environments";
 import type { RecordedResource } from "../../support/mocks";
 import { programError, runProgram } from "../../support/programUnderMocks";
 import { stacksUnderMocks } from "../../support/stacksUnderMocks";
@@ -21,44 +19,23 @@ type Raw = Record<string, unknown>;
 const HTTPROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute";
 const GATEWAY = "kubernetes:gateway.networking.k8s.io/v1:Gateway";
 
-/** The example environment in gateway-api mode: without the egress host, checkout's faults and retries (refused here). */
-export function gatewayApiEnvironment(): ExampleEnvironment {
-    const env = prodEnvironment();
-    env.platform.config["routingApi"] = "gateway-api";
-    delete env.platform.config["egress"];
-    for (const s of env.services) {
-        s.config["routingApi"] = "gateway-api";
-        for (const svc of Object.values(s.config["services"] as Record<string, Raw>)) {
-            delete svc["faults"];
-            delete svc["retries"];
-        }
-    }
-    return env;
-}
-
 const checkoutOf = (cfg: Raw): Raw => (cfg["services"] as Record<string, Raw>)["checkout"] as Raw;
 const kindName = (r: RecordedResource): string => `${r.type.split(":").pop() ?? ""}/${(r.inputs["metadata"] as { name: string }).name}`;
 
 describe("per-service stacks with routingApi gateway-api", function () {
     this.timeout(200_000);
     const mesh = stacksUnderMocks();
-    let gatewaySchema: IstioSchema;
     let platformOut: Stacks.MeshStackOutputs;
     let platformObjects: RecordedResource[];
 
-    /** Every Kubernetes object of the recorder, validated against its CRD schema (Gateway API or Istio); returns them. */
+    /** Every Kubernetes object of the recorder, each Istio and Gateway API one valid against its CRD schema; returns them. */
     function validated(): RecordedResource[] {
         const objects = mesh.rec.resources.filter((r) => r.type.startsWith("kubernetes:"));
-        for (const r of objects.filter((o) => o.type.includes("gateway.networking.k8s.io") || o.type.includes("networking.istio.io"))) {
-            const schema = r.type.includes("gateway.networking.k8s.io") ? gatewaySchema : mesh.schema;
-            const doc = { apiVersion: r.type.split(":")[1] ?? "", kind: r.type.split(":").pop() ?? "", metadata: r.inputs["metadata"], spec: r.inputs["spec"] };
-            expect(schema.validate(doc), kindName(r)).to.deep.equal([]);
-        }
+        expect(mesh.crdProblems(objects)).to.deep.equal([]);
         return objects;
     }
 
     before(async () => {
-        gatewaySchema = loadIstioSchema(gatewayApiCrdPath());
         mesh.rec.reset();
         platformOut = await runProgram(mesh.stacks, gatewayApiEnvironment().platform.config, "prod");
         await mesh.rec.settled();
@@ -278,7 +255,7 @@ describe("per-service stacks with routingApi gateway-api", function () {
             });
             const plan = planGatewayApiIngress("ingress", { namespace: "shop", hosts: ["a.example.com"], tls: { mode: "SIMPLE", credentialName: "t" }, routes: [], routeNamespaces: ["shop", "pay"] });
             expect(plan.problems).to.deep.equal([]);
-            expect(gatewaySchema.validate({ apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name: "ingress", namespace: "shop" }, spec: plan.gateway })).to.deep.equal([]);
+            expect(mesh.gatewaySchema.validate({ apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name: "ingress", namespace: "shop" }, spec: plan.gateway })).to.deep.equal([]);
             expect(planGatewayApiIngress("ingress", { namespace: "shop", hosts: ["a.example.com"], tls: { mode: "SIMPLE", credentialName: "t" }, routes: [], routeNamespaces: [] }).problems.map((p) => p.propertyPath)).to.deep.equal(["routeNamespaces"]);
         });
     });
