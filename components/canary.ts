@@ -8,7 +8,7 @@ import { CANARY_TOKEN, planCanary, serviceDestinationRule } from "./canaryPlan";
 import { DestinationRuleClaims } from "./destinationRuleClaims";
 import { IstioResource, type HTTPRoute } from "./istio/types";
 import { objectMeta } from "./meta";
-import { AbTestArgs, CanaryPin, FaultArgs, RedirectArgs, RetryArgs, UriRouteArgs, Weights } from "./routes";
+import { AbTestArgs, CanaryPin, FaultArgs, RedirectArgs, RetryArgs, SessionAffinityArgs, UriRouteArgs, Weights } from "./routes";
 
 import { SubsetArgs, TrafficPolicyArgs } from "./trafficPolicy";
 import { throwIfProblems } from "./meshValidationError";
@@ -28,9 +28,18 @@ export interface CanaryArgs {
     /**
      * The canary subset. `version` absent = no canary subset and no canary routes. `weight`: percent of the
      * catch-all, integer 0..100, default 0. `routed`: default true; false keeps the subset but routes nothing
-     * to it (rollback, first half of promotion).
+     * to it (rollback, first half of promotion). `sessionAffinity`: sticky sessions while the canary takes a share of
+     * the split (routes.ts `stickySession`), default off. `revision`: the release the session cookies name, default
+     * the canary version.
      */
-    canary?: { version?: string; weight?: number; routed?: boolean; trafficPolicy?: TrafficPolicyArgs };
+    canary?: {
+        version?: string;
+        weight?: number;
+        routed?: boolean;
+        trafficPolicy?: TrafficPolicyArgs;
+        sessionAffinity?: SessionAffinityArgs;
+        revision?: string;
+    };
     /** Host-wide traffic policy (the circuit breaker), merged into this one DestinationRule. Default none. */
     trafficPolicy?: TrafficPolicyArgs;
     /** More subsets by `version` label (e.g. a URI-routed "legacy"). Default none. */

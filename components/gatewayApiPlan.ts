@@ -21,6 +21,7 @@ import { DestinationRuleClaims } from "./destinationRuleClaims";
 import type {
     AllowedRoutes,
     GatewayApiGatewaySpec,
+    HTTPBackendFilter,
     HTTPBackendRef,
     HTTPHeaderMatch,
     HTTPRouteFilter,
@@ -32,7 +33,7 @@ import type {
 import type { IngressTlsArgs } from "./ingressGateway";
 import { planIngressGateway } from "./ingressGatewayPlan";
 import type { Subset, TrafficPolicy } from "./istio/types";
-import { canaryRouted, cookieRegex, escapeRe2, liveWeights, type CanaryPin, type Weights } from "./routes";
+import { canaryRouted, cookieRegex, escapeRe2, liveWeights, stickySession, type CanaryPin, type CanaryState, type Weights } from "./routes";
 import { CANARY, STABLE } from "./subsets";
 import { show, type Problem } from "./validation";
 
@@ -144,6 +145,60 @@ export function pinHeaderMatch(pin: CanaryPin): HTTPHeaderMatch {
     return { type: "RegularExpression", name: pin.header, value: pin.regex ?? "" };
 }
 
+/**
+ * Sticky sessions with the Gateway API (components/routes.ts `stickySession`): the split's version backends add their
+ * session cookie with a `ResponseHeaderModifier` filter on the backendRef (standard channel; istiod turns it into the
+ * destination's response headers), and a rule per version matches its cookie as a `RegularExpression` header match
+ * on `cookie` (implementation-specific; istiod matches it as an RE2 regex on the whole value, as for a cookie pin).
+ * Such a rule has the split rule's path and one more header, so the Gateway API's precedence puts it first.
+ */
+export interface GatewaySession {
+    /** `refs` with each version backend of the session adding its cookie. */
+    backends(refs: readonly HTTPBackendRef[]): HTTPBackendRef[];
+    /** The rules that pin a session to its version, for a rule that takes the split (canary first, then stable). */
+    rules(rule: HTTPRouteRule): HTTPRouteRule[];
+}
+
+/** The session rules of a service whose split goes to `versions` on `port`, or undefined when its routes are not sticky. */
+export function gatewaySession(service: string, port: number, canary: CanaryState | undefined, versions: { stable: string; canary?: string }): GatewaySession | undefined {
+    const sticky = stickySession(service, canary);
+    if (sticky === undefined || versions.canary === undefined) {
+        return undefined;
+    }
+    const roles = [
+        [CANARY, versionServiceName(service, versions.canary)],
+        [STABLE, versionServiceName(service, versions.stable)],
+    ] as const;
+    const cookieFilter = (role: typeof STABLE | typeof CANARY): HTTPBackendFilter => ({
+        type: "ResponseHeaderModifier",
+        responseHeaderModifier: { add: [{ name: "Set-Cookie", value: sticky.setCookie[role] }] },
+    });
+    const backends = (refs: readonly HTTPBackendRef[]): HTTPBackendRef[] =>
+        refs.map((b) => {
+            const role = roles.find(([, name]) => name === b.name)?.[0];
+            return role === undefined ? { ...b } : { ...b, filters: [cookieFilter(role)] };
+        });
+    return {
+        backends,
+        rules: (rule) =>
+            roles.map(([role, name]) => {
+                const { filters, backendRefs: _refs, matches, name: ruleName, ...rest } = rule;
+                // A canary session's requests are not mirrored to the canary again; a rewrite applies as on the rule.
+                const kept = (filters ?? []).filter((f) => f.type !== "RequestMirror" || role === STABLE);
+                return {
+                    name: `${ruleName ?? "route"}-${role}-session`,
+                    matches: (matches ?? [{ path: { type: "PathPrefix" as const, value: "/" } }]).map((m) => ({
+                        ...m,
+                        headers: [...(m.headers ?? []), { type: "RegularExpression" as const, name: "cookie", value: sticky.match[role] }],
+                    })),
+                    ...(kept.length > 0 ? { filters: kept } : {}),
+                    backendRefs: [{ name, port, weight: 100, filters: [cookieFilter(role)] }],
+                    ...rest,
+                };
+            }),
+    };
+}
+
 /** The CRD's rules for a PathPrefix value (the API server refuses any other at `up`). */
 const GATEWAY_PATH_CHARS = /^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|[%][0-9a-fA-F]{2})+$/;
 
@@ -209,10 +264,17 @@ function meshRules(args: GatewayApiCanaryArgs, versionOf: (subset: string) => st
             .filter(([, w]) => w > 0)
             .map(([subset, w]) => ({ name: versionServiceName(args.service, versionOf(subset)), port, weight: w }));
     };
-    const split = backends([
+    const session = gatewaySession(args.service, port, args.canary, {
+        stable: versionOf(STABLE),
+        ...(args.canary?.version === undefined ? {} : { canary: versionOf(CANARY) }),
+    });
+    const plainSplit = backends([
         [STABLE, weights.stable],
         [CANARY, weights.canary],
     ]);
+    const split = session === undefined ? plainSplit : session.backends(plainSplit);
+    /** A rule that takes the split, after the rules that pin a session to its version. */
+    const splitting = (rule: HTTPRouteRule): HTTPRouteRule[] => (session === undefined ? [rule] : [...session.rules(rule), rule]);
     const prefixes = [...new Set(["/", ...(args.redirects ?? []).map((r) => r.prefix), ...(args.uriRoutes ?? []).map((u) => u.prefix)])];
     const onEveryPrefix = (headers: HTTPHeaderMatch[]): HTTPRouteMatch[] => prefixes.map((p) => ({ path: { type: "PathPrefix", value: p }, headers }));
     const forward = (name: string, backendRefs: HTTPBackendRef[], matches: HTTPRouteMatch[]): HTTPRouteRule => ({
@@ -258,7 +320,7 @@ function meshRules(args: GatewayApiCanaryArgs, versionOf: (subset: string) => st
         if (u.rewrite !== undefined) {
             rule.filters = [{ type: "URLRewrite", urlRewrite: { path: { type: "ReplacePrefixMatch", replacePrefixMatch: u.rewrite } } }];
         }
-        rules.push(rule);
+        rules.push(...(to === split ? splitting(rule) : [rule]));
     });
     const catchAll = forward("catch-all", split, [{ path: { type: "PathPrefix", value: "/" } }]);
     if (args.mirror !== undefined && routed) {
@@ -273,7 +335,7 @@ function meshRules(args: GatewayApiCanaryArgs, versionOf: (subset: string) => st
         };
         catchAll.filters = [mirror];
     }
-    rules.push(catchAll);
+    rules.push(...splitting(catchAll));
     return rules;
 }
 
@@ -429,9 +491,12 @@ export interface GatewayApiIngressRoute {
     backends: HTTPBackendRef[];
     /**
      * The service's mesh rules (its HTTPRoute's), carried under `prefix` ({@link rulesUnderPrefixes}): pins, A/B
-     * flag, redirects and URI routes for gateway traffic too. Default: one rule to `backends`.
+     * flag, redirects, URI routes and session rules for gateway traffic too. Default: `sessionRules`, then one rule
+     * to `backends`.
      */
     rules?: HTTPRouteRule[];
+    /** Rules before the route's own, in its HTTPRoute: the rules that pin a session to its version ({@link gatewaySession}). Default none. */
+    sessionRules?: HTTPRouteRule[];
 }
 
 /** Arguments of `GatewayApiIngress`: an ingress Gateway (class `istio`) and an HTTPRoute per route. */
@@ -496,6 +561,31 @@ export function ingressBackends(service: string, port: number, versions: { stabl
     const entries: [string, number][] = [[versions.stable, weights.stable]];
     if (versions.canary !== undefined) entries.push([versions.canary, weights.canary]);
     return entries.filter(([, w]) => w > 0).map(([v, w]) => ({ name: versionServiceName(service, v), port, weight: w }));
+}
+
+/**
+ * A service's ingress route under `prefix`: its weighted backends and, when its sessions are sticky, the rules that pin
+ * a session to its version (the mesh route's, {@link gatewaySession}), so a session stays on its version through the
+ * gateway as through the mesh.
+ */
+export function ingressRoute(
+    prefix: string,
+    service: string,
+    port: number,
+    versions: { stable: string; canary?: string },
+    canary: CanaryState | undefined,
+): GatewayApiIngressRoute {
+    const backends = ingressBackends(service, port, versions, liveWeights(canary));
+    const session = gatewaySession(service, port, canary, versions);
+    if (session === undefined) {
+        return { prefix, service, backends };
+    }
+    return {
+        prefix,
+        service,
+        backends: session.backends(backends),
+        sessionRules: session.rules({ name: "route", matches: [{ path: { type: "PathPrefix", value: prefix } }] }),
+    };
 }
 
 /** Istio's listener option for client-certificate validation (Gateway API has no MUTUAL mode of its own). */
@@ -568,7 +658,10 @@ export function planGatewayApiIngress(name: string, args: GatewayApiIngressArgs)
     const warnings: string[] = [];
     const routes = args.routes.map((r, i) => {
         const routeName = `${name}-${i}`;
-        let rules: HTTPRouteRule[] = [{ name: "route", matches: [{ path: { type: "PathPrefix" as const, value: r.prefix } }], backendRefs: r.backends.map((b) => ({ ...b })) }];
+        let rules: HTTPRouteRule[] = [
+            ...(r.sessionRules ?? []),
+            { name: "route", matches: [{ path: { type: "PathPrefix" as const, value: r.prefix } }], backendRefs: r.backends.map((b) => ({ ...b })) },
+        ];
         if (r.rules !== undefined && r.rules.length > 0) {
             const under = rulesUnderPrefixes(r.rules, [r.prefix]);
             warnings.push(...droppedWarning(routeName, r.service, under.dropped));

@@ -32,6 +32,7 @@ import {
     checkRetryOn,
     checkWeight,
     checkWeightsSum,
+    parseGoDuration,
     Problem,
     show,
 } from "./validation";
@@ -118,6 +119,19 @@ export interface RetryArgs {
     retryOn?: string;
 }
 
+/**
+ * Sticky canary sessions: while the canary takes a share of the split, the version that served a session's first
+ * request serves the rest. Each version's destination in the split adds a `Set-Cookie` naming it and the release
+ * (`<cookieName>=<stable|canary>_<revision>`), and routes before the split send a request carrying that cookie to
+ * that version (renewing the cookie). See {@link stickySession}.
+ */
+export interface SessionAffinityArgs {
+    /** Cookie name, an HTTP token. Default `canary-<service>`. */
+    cookieName?: string;
+    /** Max-Age of the cookie, Go duration of whole seconds, at least 1s. Default "24h". */
+    maxAge?: string;
+}
+
 /** Canary state as the stack config states it. */
 export interface CanaryState {
     /** Version label of the canary subset; absent = no canary subset. */
@@ -126,6 +140,13 @@ export interface CanaryState {
     weight?: number;
     /** false = keep the canary subset but route nothing to it. Default true. */
     routed?: boolean;
+    /** Sticky sessions while the canary takes a share of the split. Default: off. */
+    sessionAffinity?: SessionAffinityArgs;
+    /**
+     * The release the session cookies name (lower-case letters, digits and '-', at most 32): a new release's routes
+     * never match an old release's cookie. Default: the canary version.
+     */
+    revision?: string;
 }
 
 /** Live weights of the catch-all route, percent. */
@@ -206,6 +227,58 @@ export function escapeRe2(s: string): string {
 /** The `cookie` header regex that matches cookie `<name>=<value>` anywhere in the header. */
 export function cookieRegex(name: string, value: string): string {
     return `^(.*?;\\s*)?${escapeRe2(name)}=${escapeRe2(value)}(;.*)?$`;
+}
+
+/** The default Max-Age of a session cookie. */
+export const DEFAULT_SESSION_MAX_AGE = "24h";
+
+/** The default session cookie name of a service. */
+export function defaultSessionCookie(service: string): string {
+    return `canary-${service}`;
+}
+
+/** The session cookies of a service's routes while they are sticky: the cookie name, each version's value and `Set-Cookie`. */
+export interface StickySession {
+    cookieName: string;
+    /** Max-Age, whole seconds. */
+    maxAgeSeconds: number;
+    /** The cookie value of each version: `<role>_<revision>`. */
+    values: Readonly<Record<typeof STABLE | typeof CANARY, string>>;
+    /** The `Set-Cookie` header value each version's destination adds. */
+    setCookie: Readonly<Record<typeof STABLE | typeof CANARY, string>>;
+    /** The `cookie` request header regex that carries each version's cookie. */
+    match: Readonly<Record<typeof STABLE | typeof CANARY, string>>;
+}
+
+/** The `Set-Cookie` header value of a session cookie (HttpOnly: no script needs a routing cookie; Path=/: every path of the host). */
+export function sessionSetCookie(name: string, value: string, maxAgeSeconds: number): string {
+    return `${name}=${value}; Max-Age=${maxAgeSeconds}; Path=/; HttpOnly`;
+}
+
+/**
+ * The session cookies of `service` for this canary state, or undefined when its routes are not sticky: session
+ * affinity is off, or the canary takes no share of the split (not routed, no version, weight 0). So promotion and
+ * rollback (both route nothing to the canary) remove every sticky route at once, and a cookie names its release
+ * (`revision`, default the canary version): a later release never matches it. Assumes a state that passed
+ * {@link checkRouting}.
+ */
+export function stickySession(service: string, canary: CanaryState | undefined): StickySession | undefined {
+    const sa = canary?.sessionAffinity;
+    if (sa === undefined || !canaryRouted(canary) || (canary?.weight ?? 0) === 0) {
+        return undefined;
+    }
+    const cookieName = sa.cookieName ?? defaultSessionCookie(service);
+    const maxAgeSeconds = Math.round((parseGoDuration(sa.maxAge ?? DEFAULT_SESSION_MAX_AGE) ?? 0) / 1e9);
+    const revision = canary?.revision ?? canary?.version ?? "";
+    const value = (role: string): string => `${role}_${revision}`;
+    const values = { [STABLE]: value(STABLE), [CANARY]: value(CANARY) } as Record<typeof STABLE | typeof CANARY, string>;
+    return {
+        cookieName,
+        maxAgeSeconds,
+        values,
+        setCookie: { [STABLE]: sessionSetCookie(cookieName, values[STABLE], maxAgeSeconds), [CANARY]: sessionSetCookie(cookieName, values[CANARY], maxAgeSeconds) } as Record<typeof STABLE | typeof CANARY, string>,
+        match: { [STABLE]: cookieRegex(cookieName, values[STABLE]), [CANARY]: cookieRegex(cookieName, values[CANARY]) } as Record<typeof STABLE | typeof CANARY, string>,
+    };
 }
 
 function isCookiePin(pin: CanaryPin): pin is CookiePin {
@@ -354,6 +427,40 @@ function checkUriRules(input: RoutingInput): Problem[] {
     return problems;
 }
 
+/** An HTTP token (RFC 9110), what a cookie name is made of. */
+const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** A release revision: lower-case letters, digits and '-', at most 32, so that it is a cookie value and a label. */
+const REVISION = /^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$/;
+
+function checkSessionAffinity(canary: CanaryState | undefined): Problem[] {
+    const problems: Problem[] = [];
+    if (canary?.revision !== undefined && !REVISION.test(canary.revision)) {
+        problems.push({
+            propertyPath: "canary.revision",
+            reason: `canary.revision is ${show(canary.revision)}; it must be 1 to 32 lower-case letters, digits and '-', starting and ending with a letter or digit, such as "r2x9k" (the session cookies carry it)`,
+        });
+    }
+    const sa = canary?.sessionAffinity;
+    if (sa === undefined) {
+        return problems;
+    }
+    if (sa.cookieName !== undefined && !COOKIE_NAME.test(sa.cookieName)) {
+        problems.push({
+            propertyPath: "canary.sessionAffinity.cookieName",
+            reason: `canary.sessionAffinity.cookieName is ${show(sa.cookieName)}; a cookie name must be an HTTP token (letters, digits and !#$%&'*+-.^_\`|~; no spaces, '=' or ';'), such as "canary-checkout"`,
+        });
+    }
+    const maxAge = sa.maxAge ?? DEFAULT_SESSION_MAX_AGE;
+    const nanos = parseGoDuration(maxAge);
+    if (nanos === undefined || nanos < 1e9 || nanos % 1e9 !== 0) {
+        problems.push({
+            propertyPath: "canary.sessionAffinity.maxAge",
+            reason: `canary.sessionAffinity.maxAge is ${show(maxAge)}; it must be a Go duration of whole seconds, at least 1s, such as "30m" or "24h" (a cookie's Max-Age counts seconds)`,
+        });
+    }
+    return problems;
+}
+
 function checkFaults(f: FaultArgs): Problem[] {
     const problems: Problem[] = [];
     if (f.delay === undefined && f.abort === undefined) {
@@ -387,6 +494,7 @@ export function checkRouting(input: RoutingInput): Problem[] {
     for (const subset of [STABLE, ...(canaryRouted(canary) ? [CANARY] : [])]) {
         problems.push(...checkSubsetRef(subset === STABLE ? "stable" : "canary", subset, input));
     }
+    problems.push(...checkSessionAffinity(canary));
     problems.push(...checkPins(input.pins ?? []));
     const ab = input.abTest;
     if (ab !== undefined) {
@@ -441,6 +549,7 @@ function retryPolicy(r: RetryArgs): HTTPRetry {
 export function canaryHttpRoutes(input: RoutingInput): HTTPRoute[] {
     const routed = canaryRouted(input.canary);
     const weights = liveWeights(input.canary);
+    const sticky = stickySession(input.host, input.canary);
     const split = splitDestinations(input.host, input.port, weights);
     const to = (subset: string): HTTPRouteDestination[] =>
         weightedDestinations(input.host, input.port, [[subset === CANARY && !routed ? STABLE : subset, 100]]);
@@ -453,6 +562,8 @@ export function canaryHttpRoutes(input: RoutingInput): HTTPRoute[] {
         if (input.retries !== undefined) r.retries = retryPolicy(input.retries);
         return r;
     };
+    /** A route that takes the catch-all split, made sticky when sessions are (see {@link stickyRoutes}). */
+    const splitting = (route: HTTPRoute): HTTPRoute[] => (sticky === undefined ? [route] : stickyRoutes(route, sticky, to));
 
     const routes: HTTPRoute[] = [];
     const faults = input.faults;
@@ -465,7 +576,7 @@ export function canaryHttpRoutes(input: RoutingInput): HTTPRoute[] {
         };
         if (input.timeout !== undefined) r.timeout = input.timeout;
         if (input.retries !== undefined) r.retries = retryPolicy(input.retries);
-        routes.push(r);
+        routes.push(...splitting(r));
     }
     if (routed) {
         (input.pins ?? []).forEach((pin, i) => routes.push(forward(`canary-pin-${i}`, to(CANARY), [pinMatch(pin)])));
@@ -499,15 +610,53 @@ export function canaryHttpRoutes(input: RoutingInput): HTTPRoute[] {
         }
         const r = forward(`uri-${i}`, dest, [{ uri: { prefix: u.prefix } }]);
         if (u.rewrite !== undefined) r.rewrite = { uri: u.rewrite };
-        routes.push(r);
+        routes.push(...(dest === split ? splitting(r) : [r]));
     });
     const catchAll = forward("catch-all", split);
     if (input.mirror !== undefined && routed) {
         catchAll.mirror = input.port === undefined ? { host: input.host, subset: CANARY } : { host: input.host, subset: CANARY, port: { number: input.port } };
         catchAll.mirrorPercentage = { value: input.mirror.percentage };
     }
-    routes.push(catchAll);
+    routes.push(...splitting(catchAll));
     return routes;
+}
+
+/** `dests` with each stable or canary destination adding its session cookie to the response. */
+function withSessionCookies(dests: readonly HTTPRouteDestination[], sticky: StickySession): HTTPRouteDestination[] {
+    return dests.map((d) => {
+        const subset = d.destination.subset;
+        return subset === STABLE || subset === CANARY ? { ...d, headers: { response: { add: { "Set-Cookie": sticky.setCookie[subset] } } } } : d;
+    });
+}
+
+/**
+ * A route that takes the catch-all split, made sticky: first a route per version for requests that carry its
+ * session cookie (the route's own matches AND the cookie; to that version only, renewing the cookie; a canary
+ * session's requests are not mirrored to the canary again), then the route itself, each version adding its cookie.
+ * A route that matches the `cookie` header itself (a fault header named `cookie`) cannot also match the session
+ * cookie in one match: it stays a plain split, its cookies still set.
+ */
+function stickyRoutes(route: HTTPRoute, sticky: StickySession, to: (subset: string) => HTTPRouteDestination[]): HTTPRoute[] {
+    const own = route.match ?? [{}];
+    const base: HTTPRoute = { ...route, route: withSessionCookies(route.route ?? [], sticky) };
+    if (own.some((m) => m.headers !== undefined && Object.hasOwn(m.headers, "cookie"))) {
+        return [base];
+    }
+    const pinned = (subset: typeof STABLE | typeof CANARY): HTTPRoute => {
+        const { name, match: _match, route: _route, mirror, mirrorPercentage, ...rest } = route;
+        const r: HTTPRoute = {
+            name: `${name ?? "route"}-${subset}-session`,
+            match: own.map((m) => ({ ...m, headers: { ...m.headers, cookie: { regex: sticky.match[subset] } } })),
+            route: withSessionCookies(to(subset), sticky),
+            ...rest,
+        };
+        if (subset === STABLE && mirror !== undefined) {
+            r.mirror = mirror;
+            if (mirrorPercentage !== undefined) r.mirrorPercentage = mirrorPercentage;
+        }
+        return r;
+    };
+    return [pinned(CANARY), pinned(STABLE), base];
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -237,6 +237,11 @@ export const rolloutStateSchema = z.strictObject({
     promotionStage: z.number().int().min(0).max(1).default(0).meta({
         description: "Promotion progress: 0 before the first of the two updates, 1 after it (see docs/config-contract.md).",
     }),
+    revision: z.string().min(1).optional().meta({
+        description:
+            "The release's revision, fixed when the rollout starts: written to services.<svc>.canary.revision with every step, so the " +
+            "session-affinity cookies of this release match no other release's routes.",
+    }),
     previousStable: z.string().min(1).optional().meta({
         description:
             "The stable version a promotion replaces, recorded when it starts: a rollback of a promotion stopped midway puts it back.",

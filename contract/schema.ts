@@ -315,6 +315,35 @@ export const serviceSchema = z
                         "false: the canary stays deployed and in the DestinationRule, but no route sends traffic to it " +
                         "(weight must then be 0).",
                 }),
+                sessionAffinity: z
+                    .strictObject({
+                        cookieName: z.string().min(1).optional().meta({
+                            description:
+                                "Name of the cookie that pins a session to its version (an HTTP token). Default `canary-<service>`; " +
+                                "two services of one stack need two names (a browser keeps one cookie per name and path).",
+                        }),
+                        maxAge: duration.default("24h").meta({
+                            description:
+                                "Max-Age of the cookie, a Go duration of whole seconds (at least 1s). Every response of a pinned session " +
+                                "renews it, so a session idle longer than this is drawn again by the split.",
+                        }),
+                    })
+                    .optional()
+                    .meta({
+                        description:
+                            "Sticky canary sessions: while the canary takes a share of the split, the version that served a session's " +
+                            "first request serves the rest (a cookie each version's route sets, matched by routes before the split). " +
+                            "The cookie names the release (`revision`), so it stops mattering at promotion and rollback. Absent: off.",
+                    }),
+                revision: z
+                    .string()
+                    .optional()
+                    .meta({
+                        description:
+                            "The release of the canary that the session-affinity cookies name (lower-case letters, digits, '-'; at most " +
+                            "32): a new release never matches an old release's cookie. Written by mesh-release when a rollout starts. " +
+                            "Default: the canary version.",
+                    }),
                 ...workloadVersion,
             })
             .prefault({})

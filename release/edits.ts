@@ -18,12 +18,17 @@ export function stateEdit(svc: string, state: RolloutState): ConfigEdit {
     return { path: ["rollouts", svc], value: JSON.stringify(state) };
 }
 
-/** Shift: the canary version routed at `weight` percent, recorded with the state. */
+/**
+ * Shift: the canary version routed at `weight` percent, with the rollout's revision (the release the session-affinity
+ * cookies name: the same at every step of a rollout, another for the next rollout), recorded with the state. A state
+ * recorded before revisions existed writes none (the canary version stands in).
+ */
 export function shiftEdits(svc: string, version: string, weight: number, state: RolloutState): ConfigEdit[] {
     return [
         { path: service(svc, "canary", "version"), value: version },
         { path: service(svc, "canary", "weight"), value: weight },
         { path: service(svc, "canary", "routed"), value: true },
+        ...(state.revision === undefined ? [] : [{ path: service(svc, "canary", "revision"), value: state.revision }]),
         stateEdit(svc, state),
     ];
 }
@@ -95,12 +100,13 @@ export function promoteRouteEdits(svc: string, version: string, previousStable: 
 }
 
 /**
- * Promotion, second update: the canary subset goes (nothing references it any more), and so does the A/B
- * flag (it routes to the canary; a stack without a canary version must not carry one).
+ * Promotion, second update: the canary subset goes (nothing references it any more), and so do the A/B
+ * flag (it routes to the canary; a stack without a canary version must not carry one) and the release's revision.
  */
 export function promoteFinalizeEdits(svc: string, state: RolloutState | undefined): ConfigEdit[] {
     return [
         { path: service(svc, "canary", "version"), remove: true },
+        { path: service(svc, "canary", "revision"), remove: true },
         { path: service(svc, "abTest"), remove: true },
         ...(state !== undefined ? [stateEdit(svc, state)] : []),
     ];

@@ -140,7 +140,10 @@ export function observedShare(metrics: readonly MetricResult[]): { canary: numbe
 /**
  * Every mismatch between the step's weight and what is live: the object's canary weight, and the observed
  * share when there are at least `minRequests` requests. `extraCanaryRoutes`: pins or an A/B flag send more
- * than the weight to the canary on purpose, so only a share below the weight counts then.
+ * than the weight to the canary on purpose, so only a share below the weight counts then. `sessionFloor`
+ * (sticky sessions): a session keeps the version of the step it began in, so the requests of a step mix sessions
+ * drawn at every earlier weight of the rollout: the share lies between the first step's weight (this floor) and
+ * this step's, and only a share outside that range counts.
  */
 export function liveSplitProblems(args: {
     weight: number;
@@ -148,6 +151,7 @@ export function liveSplitProblems(args: {
     observed: { canary: number; total: number } | undefined;
     minRequests: number;
     extraCanaryRoutes: boolean;
+    sessionFloor?: number;
 }): string[] {
     const out: string[] = [];
     if (args.live !== undefined && args.live.canary !== args.weight) {
@@ -156,12 +160,16 @@ export function liveSplitProblems(args: {
     const o = args.observed;
     if (o !== undefined && o.total >= args.minRequests) {
         const share = (o.canary / o.total) * 100;
-        const tol = shareTolerance(args.weight, o.total);
-        const low = share < args.weight - tol;
-        const high = !args.extraCanaryRoutes && share > args.weight + tol;
+        const floor = Math.min(args.weight, args.sessionFloor ?? args.weight);
+        const lowTol = shareTolerance(floor, o.total);
+        const highTol = shareTolerance(args.weight, o.total);
+        const low = share < floor - lowTol;
+        const high = !args.extraCanaryRoutes && share > args.weight + highTol;
+        const tol = low ? lowTol : highTol;
         if (low || high) {
+            const expected = floor === args.weight ? `this step applied ${args.weight}%` : `sticky sessions drawn at ${floor}% to ${args.weight}% (the steps so far)`;
             out.push(
-                `the canary received ${Math.round(share)}% of the window's ${Math.round(o.total)} requests, but this step applied ${args.weight}% ` +
+                `the canary received ${Math.round(share)}% of the window's ${Math.round(o.total)} requests, but ${expected} ` +
                     `(tolerance ±${Math.round(tol)} points); the live routing is not the step's`,
             );
         }

@@ -62,11 +62,22 @@ export type MachineEvent =
     | { type: "rolled-back" }
     | { type: "abort"; reason: string };
 
+/**
+ * The revision of a rollout that starts at `now` (RFC 3339): "r" and the start time in milliseconds, base 36 (a cookie
+ * value and a label; never all digits, which `pulumi config set --path` would store as a number). Two rollouts of one
+ * service never start in the same millisecond: a second release of a service is refused while one runs.
+ */
+export function revisionAt(now: string): string {
+    const ms = Date.parse(now);
+    return `r${Number.isFinite(ms) ? ms.toString(36) : "0"}`;
+}
+
 /** A new rollout of `version`: before the first shift. */
 export function initialState(version: string, steps: readonly number[], now: string): RolloutState {
     return {
         phase: "Progressing",
         version,
+        revision: revisionAt(now),
         stepIndex: -1,
         steps: [...steps],
         stepApplied: false,

@@ -499,7 +499,17 @@ class RolloutRun {
         }
         const pins = valueAt(this.config, ["services", service, "pins"]);
         const extraCanaryRoutes = (Array.isArray(pins) && pins.length > 0) || valueAt(this.config, ["services", service, "abTest"]) !== undefined;
-        const problems = liveSplitProblems({ weight, live: split, observed: observedShare(result.metrics), minRequests: this.policy.thresholds.minRequests, extraCanaryRoutes });
+        // Sticky sessions keep the version of the step they began in: the floor is the rollout's first weight.
+        const sticky = valueAt(this.config, ["services", service, "canary", "sessionAffinity"]) !== undefined;
+        const sessionFloor = sticky ? stepsOf(this.requireState(), this.policy.machine)[0] : undefined;
+        const problems = liveSplitProblems({
+            weight,
+            live: split,
+            observed: observedShare(result.metrics),
+            minRequests: this.policy.thresholds.minRequests,
+            extraCanaryRoutes,
+            ...(sessionFloor === undefined ? {} : { sessionFloor }),
+        });
         if (problems.length === 0) {
             return undefined;
         }

@@ -14,7 +14,7 @@
  */
 import {
     checkGatewayPathPrefix,
-    ingressBackends,
+    ingressRoute,
     planGatewayApiCanary,
     planGatewayApiIngress,
     type GatewayApiCanaryArgs,
@@ -29,7 +29,7 @@ import { own } from "../components/ownKeys";
 import { show } from "../components/validation";
 import { setFix } from "../contract/paths";
 import type { ServiceConfig, StackConfig } from "../contract/schema";
-import { atConfig, INGRESS_NAME, planMeshStack, serviceWeights, type MeshPlan } from "./meshPlan";
+import { atConfig, INGRESS_NAME, planMeshStack, type MeshPlan } from "./meshPlan";
 import { checkServiceWaypoints, gatewayRouteName, serviceWaypointName, type PlatformOutputs } from "./layout";
 import type { RuleProblem } from "./rules";
 
@@ -116,18 +116,14 @@ export function gatewayApiStackArgs(cfg: StackConfig, plan: MeshPlan = planMeshS
                   routes: cfg.ingress.routes.map((r) => {
                       const svc = own(cfg.services, r.service);
                       // An unknown service is reported by rules.ts; route to its name so the plan stays total.
-                      const backends =
-                          svc === undefined
-                              ? [{ name: r.service, port: 80 }]
-                              : ingressBackends(
-                                    r.service,
-                                    svc.port,
-                                    svc.canary.version === undefined ? { stable: svc.stable.version } : { stable: svc.stable.version, canary: svc.canary.version },
-                                    serviceWeights(svc),
-                                );
-                      // The service's mesh rules under the prefix: gateway traffic gets its pins, A/B flag and URI routes too.
+                      if (svc === undefined) {
+                          return { prefix: r.prefix, service: r.service, backends: [{ name: r.service, port: 80 }] };
+                      }
+                      const versions = svc.canary.version === undefined ? { stable: svc.stable.version } : { stable: svc.stable.version, canary: svc.canary.version };
+                      const canary = plan.canaries.find((c) => c.service === r.service)?.args.canary;
+                      // The service's mesh rules under the prefix: gateway traffic gets its pins, A/B flag, URI routes and sessions too.
                       const rules = meshRulesOf.get(r.service);
-                      return { prefix: r.prefix, service: r.service, backends, ...(rules === undefined ? {} : { rules }) };
+                      return { ...ingressRoute(r.prefix, r.service, svc.port, versions, canary), ...(rules === undefined ? {} : { rules }) };
                   }),
               };
     return { canaries, ingress, waypoints: stackWaypoints(cfg, plan.namespace) };

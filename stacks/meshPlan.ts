@@ -119,6 +119,8 @@ function canaryArgs(name: string, svc: ServiceConfig, namespace: string, claims:
             weight: svc.canary.weight,
             routed: svc.canary.routed,
             ...(canaryPolicy === undefined ? {} : { trafficPolicy: canaryPolicy }),
+            ...(svc.canary.sessionAffinity === undefined ? {} : { sessionAffinity: svc.canary.sessionAffinity }),
+            ...(svc.canary.revision === undefined ? {} : { revision: svc.canary.revision }),
         },
         ...(trafficPolicy === undefined ? {} : { trafficPolicy }),
         pins: svc.pins.map(toPin),

@@ -9,6 +9,7 @@
  */
 import { qualifyHost } from "../components/destinationRuleClaims";
 import { own } from "../components/ownKeys";
+import { defaultSessionCookie } from "../components/routes";
 import { show, type Problem } from "../components/validation";
 import { didYouMean } from "../contract/didYouMean";
 import { setFix } from "../contract/paths";
@@ -226,6 +227,36 @@ function checkHostOwners(cfg: StackConfig): RuleProblem[] {
     return out;
 }
 
+/**
+ * Session cookies are one per name in a browser (per host and path): two services of one stack with one session
+ * cookie name would overwrite each other's pins behind one gateway host, so each service needs its own.
+ */
+function checkSessionCookies(cfg: StackConfig): RuleProblem[] {
+    const owner = new Map<string, string>();
+    const out: RuleProblem[] = [];
+    for (const [name, svc] of Object.entries(cfg.services)) {
+        const sa = svc.canary.sessionAffinity;
+        if (sa === undefined) continue;
+        const cookie = sa.cookieName ?? defaultSessionCookie(name);
+        const first = owner.get(cookie);
+        if (first === undefined) {
+            owner.set(cookie, name);
+            continue;
+        }
+        const path = `services.${name}.canary.sessionAffinity.cookieName`;
+        out.push({
+            ...rule(
+                path,
+                `${path} is ${show(cookie)}, the session cookie of service ${show(first)} too; a browser keeps one cookie per name, so the two ` +
+                    "services would overwrite each other's session pins: give each service its own cookie name",
+                setFix(path, { value: defaultSessionCookie(name) }),
+            ),
+            about: [`services.${first}.canary.sessionAffinity`],
+        });
+    }
+    return out;
+}
+
 /** The release policy's rules (contract/releaseRules.ts), the same ones mesh-release applies. */
 function checkReleasePolicy(cfg: StackConfig): RuleProblem[] {
     return releaseRules(cfg.release).map((p) => ({ propertyPath: p.propertyPath, reason: p.reason, fix: p.fix ?? setFix(p.propertyPath) }));
@@ -263,6 +294,7 @@ export function checkStackRules(cfg: StackConfig, options: { layoutKnown?: boole
     return [
         ...Object.entries(cfg.services).flatMap(([name, svc]) => checkService(name, svc)),
         ...checkHostOwners(cfg),
+        ...checkSessionCookies(cfg),
         ...(routesHere ? checkGatewayServices("ingress", cfg.ingress, cfg.services) : []),
         ...checkIngressTls(cfg.ingress),
         ...(routesHere ? checkGatewayServices("internalGateway", cfg.internalGateway, cfg.services) : []),

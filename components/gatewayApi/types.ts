@@ -39,6 +39,18 @@ export interface HTTPRouteMatch {
     headers?: HTTPHeaderMatch[];
 }
 
+/** A header to set or add: name and value. */
+export interface HTTPHeader {
+    name: string;
+    value: string;
+}
+
+/** A filter on one backendRef (standard channel): only the response header modifier is emitted, to add `Set-Cookie`. */
+export interface HTTPBackendFilter {
+    type: "ResponseHeaderModifier";
+    responseHeaderModifier: { add?: HTTPHeader[] };
+}
+
 /** A backend: a Kubernetes Service and its port; `weight` is relative to the rule's other backends. */
 export interface HTTPBackendRef {
     group?: string;
@@ -47,6 +59,8 @@ export interface HTTPBackendRef {
     namespace?: string;
     port: number;
     weight?: number;
+    /** Filters applied when this backend serves the request (Istio: the destination's header operations). */
+    filters?: HTTPBackendFilter[];
 }
 
 export interface HTTPRequestRedirectFilter {

@@ -46,6 +46,8 @@ export interface HTTPRouteDestination {
     destination: Destination;
     /** Integer percent; absent means 100 when it is the only destination. */
     weight?: number;
+    /** Header operations for requests to (and responses from) this destination; we only add response headers. */
+    headers?: { response?: { add?: Record<string, string> } };
 }
 
 /** `HTTPMatchRequest` (subset). */

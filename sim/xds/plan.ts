@@ -86,13 +86,25 @@ function stringMatches(m: Resource, value: string | undefined): boolean {
     if (m["contains"] !== undefined) return v.includes(norm(m["contains"]));
     const re = (m["safeRegex"] as Resource | undefined)?.["regex"];
     if (typeof re === "string") {
-        try {
-            return new RegExp(`^(?:${re})$`, ic ? "i" : "").test(value);
-        } catch {
-            return false;
-        }
+        return compiled(re, ic)?.test(value) ?? false;
     }
     return true;
+}
+
+/** Envoy's safe_regex as a whole-value JavaScript RegExp, compiled once per pattern; undefined when JavaScript cannot compile it. */
+const regexCache = new Map<string, RegExp | undefined>();
+function compiled(re: string, ignoreCase: boolean): RegExp | undefined {
+    const key = `${ignoreCase ? "i" : "-"}${re}`;
+    if (!regexCache.has(key)) {
+        let r: RegExp | undefined;
+        try {
+            r = new RegExp(`^(?:${re})$`, ignoreCase ? "i" : "");
+        } catch {
+            r = undefined;
+        }
+        regexCache.set(key, r);
+    }
+    return regexCache.get(key);
 }
 
 /** Whether an Envoy HeaderMatcher accepts the request's headers. */

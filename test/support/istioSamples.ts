@@ -42,8 +42,10 @@ export const TRAFFIC_SAMPLE_FILES: readonly string[] = [
     "external/pypi.yaml",
 ];
 
-/** The `samples/` directory of the pinned istio module (fetched into the Go module cache when absent). */
-export const istioSamplesDir = (): string => path.join(istioModuleDir(), "samples");
+let samplesDir: string | undefined;
+
+/** The `samples/` directory of the pinned istio module (fetched into the Go module cache when absent); looked up once. */
+export const istioSamplesDir = (): string => (samplesDir ??= path.join(istioModuleDir(), "samples"));
 
 /** One Kubernetes object of a sample file. */
 export interface SampleObject {
@@ -59,4 +61,42 @@ export function sampleObjects(file: string): SampleObject[] {
     return parseAllDocuments(text)
         .map((d) => d.toJS() as SampleObject | null)
         .filter((o): o is SampleObject => o !== null && typeof o.apiVersion === "string" && o.apiVersion.startsWith("networking.istio.io/"));
+}
+
+/** Whether a YAML text has a top-level `apiVersion: <group>/...` (networking.istio.io, gateway.networking.k8s.io). */
+const holdsGroup = (text: string, group: string): boolean => new RegExp(`^apiVersion:\\s*["']?${group.replace(/\./g, "\\.")}/`, "m").test(text);
+
+/** Every `.yaml` file under samples/, relative to it, sorted. */
+function sampleYamlFiles(): string[] {
+    const dir = istioSamplesDir();
+    return (fs.readdirSync(dir, { recursive: true, encoding: "utf8" }) as string[])
+        .filter((f) => f.endsWith(".yaml") && fs.statSync(path.join(dir, f)).isFile())
+        .map((f) => f.split(path.sep).join("/"))
+        .sort();
+}
+
+/**
+ * Every file of samples/ that holds an Istio-API networking object (a document of apiVersion networking.istio.io/*:
+ * VirtualService, DestinationRule, Gateway, ServiceEntry, Sidecar, EnvoyFilter, ...), found by reading them all, so
+ * a sample added by a newer pinned module shows up (test/e2e/istiod/samples.test.ts covers each or says why not).
+ */
+export function istioApiSampleFiles(): string[] {
+    const dir = istioSamplesDir();
+    apiFiles ??= sampleYamlFiles().filter((f) => holdsGroup(fs.readFileSync(path.join(dir, f), "utf8"), "networking.istio.io"));
+    return [...apiFiles];
+}
+let apiFiles: string[] | undefined;
+
+/** Every file of samples/ that holds a Gateway API object (gateway.networking.k8s.io/*). */
+export function gatewayApiSampleFiles(): string[] {
+    const dir = istioSamplesDir();
+    return sampleYamlFiles().filter((f) => holdsGroup(fs.readFileSync(path.join(dir, f), "utf8"), "gateway.networking.k8s.io"));
+}
+
+/** Every object of a sample file (any kind), in order. */
+export function allSampleObjects(file: string): SampleObject[] {
+    const text = fs.readFileSync(path.join(istioSamplesDir(), file), "utf8");
+    return parseAllDocuments(text)
+        .map((d) => d.toJS() as SampleObject | null)
+        .filter((o): o is SampleObject => o !== null && typeof o === "object" && typeof o.apiVersion === "string" && typeof o.kind === "string");
 }

@@ -23,13 +23,13 @@ export interface StacksUnderMocks {
     readonly schema: IstioSchema;
     /** The pinned Gateway API CRDs' schema validator, loaded on first use. */
     readonly gatewaySchema: IstioSchema;
-    /** Resets the recorder, builds a single stack of `raw` (as stack "test") and returns its custom resources once settled. */
-    build(raw: Record<string, unknown>): Promise<RecordedResource[]>;
     /**
      * Every Istio and Gateway API object among `resources` validated against its pinned CRD schema: one entry per
      * object with problems (`Kind/name` and its problems); [] when all are valid.
      */
     crdProblems(resources: readonly RecordedResource[]): { object: string; problems: SchemaProblem[] }[];
+    /** Builds stack `stack` (default "test") from raw config on a reset recorder; resolves with its custom resources. */
+    build(raw: Record<string, unknown>, stack?: string): Promise<RecordedResource[]>;
 }
 
 export function stacksUnderMocks(): StacksUnderMocks {
@@ -61,13 +61,6 @@ export function stacksUnderMocks(): StacksUnderMocks {
             gatewaySchema ??= loadIstioSchema(gatewayApiCrdPath());
             return gatewaySchema;
         },
-        async build(raw) {
-            const { rec, stacks } = get();
-            rec.reset();
-            stacks.buildMeshStack(stacks.parseStackConfig("test", raw));
-            await rec.settled();
-            return rec.resources.filter((r) => r.custom);
-        },
         crdProblems(resources) {
             return resources.flatMap((r) => {
                 const gatewayApi = r.type.includes("gateway.networking.k8s.io");
@@ -77,6 +70,13 @@ export function stacksUnderMocks(): StacksUnderMocks {
                 const problems = (gatewayApi ? this.gatewaySchema : this.schema).validate(doc);
                 return problems.length === 0 ? [] : [{ object: `${kind}/${(r.inputs["metadata"] as { name?: string }).name ?? r.name}`, problems }];
             });
+        },
+        async build(raw, stack = "test") {
+            const { rec, stacks } = get();
+            rec.reset();
+            stacks.buildMeshStack(stacks.parseStackConfig(stack, raw));
+            await rec.settled();
+            return rec.resources.filter((r) => r.custom);
         },
     };
 }

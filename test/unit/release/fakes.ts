@@ -9,6 +9,7 @@ import type { ReleaseEvent } from "../../../release/events";
 import { MetricsError, type MetricsProvider, type SeriesSample } from "../../../release/metrics/provider";
 import type { ReleaseDeps } from "../../../release/rollout";
 import { runCli, type CliIO } from "../../../release/cli";
+import { valueAt } from "../../../contract/paths";
 
 export const SVC = "sample-app";
 
@@ -19,6 +20,17 @@ export function stackConfig(release: Record<string, unknown> = {}): Record<strin
         services: { [SVC]: { image: "registry.local/sample-app:{version}", stable: { version: "v1" }, canary: { weight: 0, routed: true } } },
         release: { steps: [10, 50, 100], interval: "2s", update: { retries: 2, backoff: "1s" }, ...release },
     };
+}
+
+/**
+ * The canary's routing fields in a config (version, weight, routed), without the rollout's `revision`: the tests that
+ * follow the split compare these; "one revision per rollout" (rollout.test.ts) tests the revision on its own.
+ */
+export function canaryOf(cfg: Record<string, unknown> | undefined): unknown {
+    const c = valueAt(cfg, ["services", SVC, "canary"]);
+    if (c === null || typeof c !== "object") return c;
+    const { revision: _revision, ...rest } = c as Record<string, unknown>;
+    return rest;
 }
 
 /** Virtual time: `sleep` advances it and returns at once. `killAtSleep` makes the Nth sleep throw (a SIGKILL). */

@@ -140,6 +140,16 @@ describe("live split (release/live.ts)", () => {
             ["the canary received 0% of the window's 480 requests, but this step applied 25% (tolerance ±13 points); the live routing is not the step's"],
         ],
         ["pins send more to the canary on purpose: a high share is fine", { weight: 10, live: { ...live, canary: 10 }, observed: { canary: 300, total: 1000 }, minRequests: 10, extraCanaryRoutes: true }, []],
+        [
+            "sticky sessions at step 50 % after a 10 % first step: sessions drawn at 10 % keep their version, 22 % is fine",
+            { weight: 50, live: { ...live, canary: 50 }, observed: { canary: 110, total: 500 }, minRequests: 10, extraCanaryRoutes: false, sessionFloor: 10 },
+            [],
+        ],
+        [
+            "sticky sessions: a share under the first step's weight is still a mismatch (a kill switch to stable)",
+            { weight: 75, live: undefined, observed: { canary: 0, total: 500 }, minRequests: 10, extraCanaryRoutes: false, sessionFloor: 25 },
+            ["the canary received 0% of the window's 500 requests, but sticky sessions drawn at 25% to 75% (the steps so far) (tolerance ±13 points); the live routing is not the step's"],
+        ],
         ["too few requests to judge the share", { weight: 25, live: { ...live, canary: 25 }, observed: { canary: 0, total: 5 }, minRequests: 10, extraCanaryRoutes: false }, []],
     ];
     for (const [what, args, expected] of table) {

@@ -11,10 +11,9 @@ import { valueAt } from "../../../contract/paths";
 import { MemoryStack } from "../../../release/driver/memory";
 import { runCanary } from "../../../release/rollout";
 import { stackValidator } from "../../../release/env/check";
-import { HEALTHY, SVC, failAttempts, harness, ofType, stackConfig } from "./fakes";
+import { HEALTHY, SVC, canaryOf, failAttempts, harness, ofType, stackConfig } from "./fakes";
 
 const recorded = (store: MemoryStack): RolloutState => JSON.parse(String(valueAt(store.config, ["rollouts", SVC]))) as RolloutState;
-const canaryOf = (cfg: Record<string, unknown> | undefined): unknown => valueAt(cfg, ["services", SVC, "canary"]);
 
 describe("release/rollout runCanary", () => {
     it("healthy: every step applied and analyzed, then promoted in two updates in Istio's order", async () => {
@@ -45,6 +44,22 @@ describe("release/rollout runCanary", () => {
         // Each analysis waited one interval after its update.
         expect(h.clock.sleeps).to.deep.equal([2000, 2000, 2000]);
         expect(ofType(h.events, "rollout-finished")[0]).to.deep.include({ outcome: "promoted", exitCode: 0 });
+    });
+
+    it("one revision per rollout: every step writes the rollout's revision, the promotion removes it, the next rollout writes another", async () => {
+        const h = harness();
+        await runCanary({ service: SVC, version: "v2" }, h.deps);
+        const revisionAt = (c: Record<string, unknown> | undefined): unknown => valueAt(c, ["services", SVC, "canary", "revision"]);
+        const first = revisionAt(h.store.history[0]);
+        expect(first).to.match(/^r[0-9a-z]+$/);
+        expect(recorded(h.store).revision, "the recorded state keeps it").to.equal(first);
+        // Three shifts carry it; promotion's first update keeps it (no route is sticky then: routed false), the second removes it.
+        expect(h.store.history.map(revisionAt)).to.deep.equal([first, first, first, first, undefined]);
+        h.clock.t += 60_000;
+        await runCanary({ service: SVC, version: "v3" }, h.deps); // (no metrics for v3: it rolls back after its first step)
+        const second = revisionAt(h.store.history[5]);
+        expect(second).to.match(/^r[0-9a-z]+$/);
+        expect(second, "a later rollout names another release").to.not.equal(first);
     });
 
     it("with the stack's own config rules wired as the CLI wires them, every update of a promotion is a valid stack", async () => {

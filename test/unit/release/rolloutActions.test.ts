@@ -4,11 +4,10 @@ import type { RolloutState } from "../../../contract/release";
 import { valueAt } from "../../../contract/paths";
 import { MemoryStack } from "../../../release/driver/memory";
 import { runCanary, runRollout } from "../../../release/rollout";
-import { HEALTHY, SVC, harness, ofType, stackConfig } from "./fakes";
+import { HEALTHY, SVC, canaryOf, harness, ofType, stackConfig } from "./fakes";
 import { startServer, type TestServer } from "./http";
 
 const recorded = (store: MemoryStack): RolloutState => JSON.parse(String(valueAt(store.config, ["rollouts", SVC]))) as RolloutState;
-const canaryOf = (cfg: Record<string, unknown> | undefined): unknown => valueAt(cfg, ["services", SVC, "canary"]);
 
 /** A store whose rollout of v2 was killed while waiting for the analysis of step `killAtSleep`. */
 async function interrupted(killAtSleep: number): Promise<MemoryStack> {

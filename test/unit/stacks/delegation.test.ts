@@ -228,6 +228,13 @@ describe("the single and per-service layouts give the gateway the same routes, a
             },
         ],
         ["an unrouted canary (rollback): no pin, no A/B route", (c) => void (c["canary"] = { version: "v2", weight: 0, routed: false })],
+        [
+            "sticky sessions (issue 21): the session routes before the split and before a split URI route, each version adding its cookie",
+            (c) => {
+                c["canary"] = { version: "v2", weight: 20, sessionAffinity: { maxAge: "30m" }, revision: "r7k2" };
+                c["uriRoutes"] = [{ prefix: "/api/legacy", subset: "stable" }, { prefix: "/api/cart" }];
+            },
+        ],
     ];
     for (const [what, edit] of cases) {
         it(what, async () => {

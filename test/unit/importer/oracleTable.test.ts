@@ -1,0 +1,37 @@
+/**
+ * The README's table of the pinned istio module's Istio-API samples (what test/e2e/istiod/samples.test.ts proves of
+ * each: equal xDS from istiod as written and as our stack makes it from `mesh-release import`, or why not) is the
+ * one test/support/sampleOracle.ts `oracleTable` generates: a sample added by a newer module, a sample newly covered
+ * or newly refused changes the table, and this test says what to paste.
+ */
+import { expect } from "chai";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { istioApiSampleFiles } from "../../support/istioSamples";
+import { IMPORT_REFUSES, NOT_COVERED, oracleTable, sampleCases } from "../../support/sampleOracle";
+
+const README = path.resolve(__dirname, "..", "..", "..", "README.md");
+const START = "<!-- samples-oracle:start (test/unit/importer/oracleTable.test.ts) -->";
+const END = "<!-- samples-oracle:end -->";
+
+describe("README: the Istio-API samples istiod proves (the oracle's table)", () => {
+    it("the README's table is the generated one", () => {
+        const readme = fs.readFileSync(README, "utf8");
+        const from = readme.indexOf(START);
+        const to = readme.indexOf(END);
+        expect(from, `README.md has a line ${START}`).to.be.greaterThan(-1);
+        expect(to, `README.md has a line ${END} after it`).to.be.greaterThan(from);
+        const table = readme.slice(from + START.length, to).trim();
+        const want = oracleTable();
+        expect(table, `README.md's table between the markers must be:\n${want}\n`).to.equal(want);
+    });
+
+    it("every Istio-API sample is in one of the table's three classes, and the reasons name real files", () => {
+        const all = istioApiSampleFiles();
+        const covered = sampleCases().map((c) => c.file);
+        expect([...covered, ...Object.keys(NOT_COVERED)].sort()).to.deep.equal(all);
+        expect(Object.keys(IMPORT_REFUSES).filter((f) => !covered.includes(f)), "refusals are of covered files").to.deep.equal([]);
+        expect(all.filter((f) => f.startsWith("bookinfo/networking/")).length).to.be.greaterThanOrEqual(20);
+        expect(covered).to.include.members(["tcp-echo/tcp-echo-20-v2.yaml", "websockets/route.yaml", "extauthz/local-ext-authz.yaml", "external/github.yaml", "httpbin/httpbin-gateway.yaml", "helloworld/helloworld-gateway.yaml"]);
+    });
+});
