@@ -3,7 +3,8 @@
  * service as a `Canary` emits it, a Service per version (`<service>-<version>`, selector app + version: an HTTPRoute
  * splits by Service), a DestinationRule per version Service whose traffic has a policy, and the mesh HTTPRoute
  * whose parent is the service's Service (GAMMA) with the Istio mode's routes: pins, A/B flag, redirects, URI routes,
- * the weighted catch-all as `backendRefs`.
+ * the weighted catch-all as `backendRefs`; in a service stack, also its HTTPRoute on the platform stack's Gateway
+ * (`gatewayRoutes`: the same rules under the prefixes the platform routes to the service).
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -24,6 +25,8 @@ export class GatewayApiCanary extends pulumi.ComponentResource {
     public readonly versionDestinationRules: Record<string, IstioResource<"DestinationRule">>;
     /** The mesh HTTPRoute. */
     public readonly httpRoute: GatewayApiResource<"HTTPRoute">;
+    /** The service's HTTPRoutes on other stacks' gateways (`gatewayRoutes`), by name. */
+    public readonly gatewayHttpRoutes: Record<string, GatewayApiResource<"HTTPRoute">>;
     /** Live catch-all weights, percent. */
     public readonly weights: pulumi.Output<Weights>;
     /** The destination host. */
@@ -35,7 +38,7 @@ export class GatewayApiCanary extends pulumi.ComponentResource {
             name,
             plan: (a: Plain<GatewayApiCanaryArgs>) => planGatewayApiCanary(name, a),
             // the versions name a Service each; a policy decides whether a version's DestinationRule exists
-            structural: ["service", "stable.version", "stable.trafficPolicy", "canary.version", "canary.trafficPolicy", "extraSubsets[].name", "extraSubsets[].version", "extraSubsets[].trafficPolicy", "trafficPolicy", "delegate", "virtualService"],
+            structural: ["service", "stable.version", "stable.trafficPolicy", "canary.version", "canary.trafficPolicy", "extraSubsets[].name", "extraSubsets[].version", "extraSubsets[].trafficPolicy", "trafficPolicy", "delegate", "virtualService", "gatewayRoutes"],
             claims: true,
         });
         super(GATEWAY_API_CANARY_TOKEN, name, {}, opts);
@@ -59,7 +62,7 @@ export class GatewayApiCanary extends pulumi.ComponentResource {
                     metadata: planned.map((a, p) => ({
                         name: v(p).name,
                         namespace: a.namespace,
-                        labels: { ...labels(a), app: a.service, version: v(p).version },
+                        labels: { ...labels(a), ...(a.serviceLabels ?? {}), app: a.service, version: v(p).version },
                         annotations: skipAwaitAnnotations(a.skipAwait),
                     })),
                     spec: planned.map((a, p) => ({ selector: { app: a.service, version: v(p).version }, ports: [{ name: "http", port: v(p).port, targetPort: v(p).targetPort }] })),
@@ -91,7 +94,20 @@ export class GatewayApiCanary extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: [this.destinationRule, ...Object.values(this.versionServices), ...Object.values(this.versionDestinationRules)] },
         );
+        this.gatewayHttpRoutes = {};
+        shape.gatewayHttpRoutes.forEach((g, i) => {
+            this.gatewayHttpRoutes[g.name] = new GatewayApiResource(
+                `${g.name}-httproute`,
+                {
+                    kind: "HTTPRoute",
+                    metadata: planned.map((a) => ({ ...objectMeta(g.name, a.namespace, a.labels), annotations: skipAwaitAnnotations(a.skipAwait) })),
+                    spec: planned.map((_, p) => itemOf(p.gatewayHttpRoutes, i, "gatewayHttpRoutes").spec),
+                },
+                { parent: this, dependsOn: [this.destinationRule, ...Object.values(this.versionServices), ...Object.values(this.versionDestinationRules)] },
+            );
+        });
         this.registerOutputs({
+            gatewayHttpRoutes: this.gatewayHttpRoutes,
             destinationRule: this.destinationRule,
             versionServices: this.versionServices,
             versionDestinationRules: this.versionDestinationRules,

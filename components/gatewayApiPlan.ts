@@ -19,6 +19,7 @@ import type { CanaryArgs } from "./canary";
 import { planCanary } from "./canaryPlan";
 import { DestinationRuleClaims } from "./destinationRuleClaims";
 import type {
+    AllowedRoutes,
     GatewayApiGatewaySpec,
     HTTPBackendFilter,
     HTTPBackendRef,
@@ -27,6 +28,7 @@ import type {
     HTTPRouteMatch,
     HTTPRouteRule,
     HTTPRouteSpec,
+    ParentReference,
 } from "./gatewayApi/types";
 import type { IngressTlsArgs } from "./ingressGateway";
 import type { DeepInput, Plain } from "./inputs";
@@ -71,6 +73,28 @@ export interface GatewayApiCanaryArgs extends CanaryArgs {
      * controllers never fills a Service's endpoints). Default false.
      */
     skipAwait?: DeepInput<boolean>;
+    /**
+     * HTTPRoutes of this service attached to gateways another stack owns (a service stack's routes on its platform
+     * stack's Gateway): each carries the service's mesh rules under the given path prefixes. Default none.
+     */
+    gatewayRoutes?: GatewayRouteAttachment[];
+    /**
+     * Extra labels on the version Services (the service's own Service is Workloads'), e.g. `istio.io/use-waypoint`, so
+     * that traffic sent to a version Service takes the service's waypoint too. Default none.
+     */
+    serviceLabels?: DeepInput<Record<string, string>>;
+}
+
+/** A service's HTTPRoute on a gateway: its mesh rules under the prefixes the gateway routes to it. */
+export interface GatewayRouteAttachment {
+    /** The HTTPRoute's name, e.g. `checkout-ingress`. */
+    name: string;
+    /** The Gateway's listener the route attaches to (name, namespace, sectionName). */
+    parent: ParentReference;
+    /** The gateway's hosts: the HTTPRoute's hostnames. At least one. */
+    hostnames: string[];
+    /** The prefixes the gateway routes to this service (whole path segments). At least one. */
+    prefixes: string[];
 }
 
 /** One version's Service. */
@@ -95,6 +119,8 @@ export interface GatewayApiCanaryPlan {
     versionDestinationRules: { host: string; trafficPolicy: TrafficPolicy }[];
     /** The mesh HTTPRoute (parent: the service's Service). */
     httpRoute: HTTPRouteSpec;
+    /** The HTTPRoutes on other stacks' gateways (`gatewayRoutes`), by name. */
+    gatewayHttpRoutes: { name: string; spec: HTTPRouteSpec }[];
     weights: Weights;
 }
 
@@ -340,6 +366,63 @@ function checkRouteSize(path: string, rules: readonly HTTPRouteRule[]): Problem[
     return out;
 }
 
+/**
+ * A path prefix lies under a gateway route's prefix as the Gateway API matches PathPrefix: by whole path segments
+ * (`/api/v2` and `/api` lie under `/api`, `/apix` does not; everything lies under `/`).
+ */
+export function underPrefix(path: string, root: string): boolean {
+    const r = root.endsWith("/") ? root.slice(0, -1) : root;
+    return r === "" || path === r || path === `${r}/` || path.startsWith(`${r}/`);
+}
+
+/** A rule of a service left out of a gateway route: none of its matches lies under that route's prefix. */
+export interface DroppedRule {
+    rule: string;
+    prefix: string;
+}
+
+/**
+ * Pure: a service's mesh rules as a gateway route carries them under its prefixes (the Gateway API's counterpart of
+ * istiod merging a delegate under a root route, components/routes.ts mergeUnderRoot): a match on `/` becomes a match
+ * on the prefix, a match on a path under the prefix is kept, any other match is left out for that prefix. One rule
+ * keeps its name and gets its matches under every prefix; a rule with no match under some prefix is named in
+ * `dropped` for that prefix (gateway traffic there never takes it, mesh traffic does).
+ */
+export function rulesUnderPrefixes(rules: readonly HTTPRouteRule[], prefixes: readonly string[]): { rules: HTTPRouteRule[]; dropped: DroppedRule[] } {
+    const out: HTTPRouteRule[] = [];
+    const dropped: DroppedRule[] = [];
+    for (const rule of rules) {
+        const matches: HTTPRouteMatch[] = [];
+        const seen = new Set<string>();
+        for (const root of prefixes) {
+            let any = false;
+            for (const m of rule.matches ?? [{}]) {
+                const p = m.path?.value ?? "/";
+                const at = p === "/" ? root : underPrefix(p, root) ? p : undefined;
+                if (at === undefined) continue;
+                any = true;
+                const match: HTTPRouteMatch = { ...m, path: { type: "PathPrefix", value: at } };
+                const key = JSON.stringify(match);
+                if (seen.has(key)) continue;
+                seen.add(key);
+                matches.push(match);
+            }
+            if (!any) dropped.push({ rule: rule.name ?? "", prefix: root });
+        }
+        if (matches.length > 0) out.push({ ...rule, matches });
+    }
+    return { rules: out, dropped };
+}
+
+/** The warning for rules a gateway route leaves out. */
+function droppedWarning(route: string, service: string, dropped: readonly DroppedRule[]): string[] {
+    return dropped.map(
+        (d) =>
+            `HTTPRoute ${show(route)}: rule ${show(d.rule)} of ${service} matches no path under ${show(d.prefix)}, the prefix the gateway routes to ${service}; ` +
+            "gateway traffic on that prefix never takes it (mesh traffic does): route the service under a prefix that covers it",
+    );
+}
+
 /** Pure: validates a GatewayApiCanary's args (a Canary's checks, then the refusals) and computes its objects. */
 export function planGatewayApiCanary(name: string, args: Plain<GatewayApiCanaryArgs>): GatewayApiCanaryPlan {
     const canary = planCanary(name, args);
@@ -364,6 +447,19 @@ export function planGatewayApiCanary(name: string, args: Plain<GatewayApiCanaryA
     const ok = problems.length === 0;
     const rules = ok ? meshRules(args, versionOf) : [];
     problems.push(...checkRouteSize("", rules));
+    const warnings = [...canary.warnings];
+    const gatewayHttpRoutes: { name: string; spec: HTTPRouteSpec }[] = [];
+    (args.gatewayRoutes ?? []).forEach((g, i) => {
+        const path = `gatewayRoutes[${i}]`;
+        g.prefixes.forEach((p, j) => problems.push(...checkGatewayPathPrefix(`${path}.prefixes[${j}]`, p)));
+        if (g.prefixes.length === 0 || g.hostnames.length === 0) {
+            problems.push({ propertyPath: path, reason: `${path} has ${g.prefixes.length} prefixes and ${g.hostnames.length} hostnames; a gateway route needs at least one of each` });
+        }
+        const under = rulesUnderPrefixes(rules, g.prefixes);
+        warnings.push(...droppedWarning(g.name, args.service, under.dropped));
+        problems.push(...checkRouteSize(path, under.rules));
+        gatewayHttpRoutes.push({ name: g.name, spec: { parentRefs: [{ ...g.parent }], hostnames: [...g.hostnames], rules: under.rules } });
+    });
     if (problems.length === 0) {
         const claims = args.claims ?? DestinationRuleClaims.global;
         for (const dr of versionDestinationRules) {
@@ -372,11 +468,12 @@ export function planGatewayApiCanary(name: string, args: Plain<GatewayApiCanaryA
     }
     return {
         problems,
-        warnings: canary.warnings,
+        warnings,
         destinationRule: { subsets: canary.subsets, trafficPolicy: canary.trafficPolicy },
         versionServices,
         versionDestinationRules,
         httpRoute: { parentRefs: [{ group: "", kind: "Service", name: args.service }], rules },
+        gatewayHttpRoutes,
         weights: canary.weights,
     };
 }
@@ -393,6 +490,12 @@ export interface GatewayApiIngressRoute {
     service: string;
     /** Weighted backends: the service's version Services (see {@link ingressBackends}). At least one. */
     backends: HTTPBackendRef[];
+    /**
+     * The service's mesh rules (its HTTPRoute's), carried under `prefix` ({@link rulesUnderPrefixes}): pins, A/B
+     * flag, redirects, URI routes and session rules for gateway traffic too. Default: `sessionRules`, then one rule
+     * to `backends`.
+     */
+    rules?: HTTPRouteRule[];
     /** Rules before the route's own, in its HTTPRoute: the rules that pin a session to its version ({@link gatewaySession}). Default none. */
     sessionRules?: HTTPRouteRule[];
 }
@@ -410,14 +513,32 @@ export interface GatewayApiIngressArgs {
     /** HTTPS listener port. Default 443. */
     httpsPort?: DeepInput<number>;
     /**
-     * Prefix routes; longest prefix wins (the Istio mode refuses a shadowed prefix, so the orders agree). The list is
-     * plain (one HTTPRoute each); each route's values accept Inputs.
+     * Prefix routes; longest prefix wins (the Istio mode refuses a shadowed prefix, so the orders agree). Empty: the
+     * Gateway's routes are attached by other stacks (a platform stack's, by its service stacks). The list is plain (one
+     * HTTPRoute each); each route's values accept Inputs.
      */
     routes: DeepInput<GatewayApiIngressRoute>[];
+    /**
+     * Namespaces whose HTTPRoutes the HTTPS listener admits (the services it serves). Default `[namespace]`: the
+     * Gateway's own (`from: Same`); any other set is a namespace selector on `kubernetes.io/metadata.name`.
+     */
+    routeNamespaces?: DeepInput<string[]>;
     /** Extra labels on every object. Default none. */
     labels?: DeepInput<Record<string, string>>;
     /** Annotate every object with `pulumi.com/skipAwait: "true"` (no controller reports its status). Default false. */
     skipAwait?: DeepInput<boolean>;
+}
+
+/** The label every namespace carries with its name (Kubernetes sets it), for a Gateway's namespace selector. */
+export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
+
+/** A listener's `allowedRoutes` admitting exactly `namespaces` (the Gateway's own: `Same`). */
+export function allowedRoutesFor(gatewayNamespace: string, namespaces: readonly string[]): AllowedRoutes {
+    const set = [...new Set(namespaces)].sort();
+    if (set.length === 1 && set[0] === gatewayNamespace) {
+        return { namespaces: { from: "Same" } };
+    }
+    return { namespaces: { from: "Selector", selector: { matchExpressions: [{ key: NAMESPACE_NAME_LABEL, operator: "In", values: set }] } } };
 }
 
 /** The annotations of an object whose readiness nothing reports (`skipAwait`). */
@@ -428,6 +549,8 @@ export function skipAwaitAnnotations(skipAwait: boolean | undefined): Record<str
 /** What a GatewayApiIngress emits. */
 export interface GatewayApiIngressPlan {
     problems: Problem[];
+    /** Gateway routes that leave a service's rule out (its prefix is not under the route's). */
+    warnings: string[];
     gateway: GatewayApiGatewaySpec;
     /** The HTTPRoute of the HTTP listener: a redirect to HTTPS. */
     redirectRoute: HTTPRouteSpec;
@@ -482,7 +605,8 @@ export function planGatewayApiIngress(name: string, args: Plain<GatewayApiIngres
         httpsPort,
         routes: args.routes.map((r) => ({ prefix: r.prefix, host: r.service })),
     });
-    const problems = [...istio.problems];
+    // No routes: other stacks attach theirs (a platform stack's Gateway, whose routes its service stacks own).
+    const problems = istio.problems.filter((p) => !(args.routes.length === 0 && p.propertyPath === "routes"));
     args.routes.forEach((r, i) => {
         problems.push(...checkGatewayPathPrefix(`routes[${i}].prefix`, r.prefix));
         if (r.backends.length === 0 || r.backends.length > HTTPROUTE_LIMITS.backendRefs) {
@@ -492,6 +616,9 @@ export function planGatewayApiIngress(name: string, args: Plain<GatewayApiIngres
             });
         }
     });
+    if (args.routeNamespaces !== undefined && args.routeNamespaces.length === 0) {
+        problems.push({ propertyPath: "routeNamespaces", reason: "routeNamespaces is []; the HTTPS listener must admit the routes of at least one namespace (default: the Gateway's)" });
+    }
     const hosts = args.hosts.filter((h) => h !== "*");
     if (hosts.length !== args.hosts.length) {
         problems.push(refuse("hosts", args.hosts, 'an HTTPRoute hostname cannot be "*"', 'leave "*" out (an HTTPRoute without hostnames is not what the ingress means) or use routingApi istio'));
@@ -511,7 +638,7 @@ export function planGatewayApiIngress(name: string, args: Plain<GatewayApiIngres
                     certificateRefs,
                     ...(args.tls.mode === "MUTUAL" ? { options: { [ISTIO_TLS_TERMINATE_MODE]: "MUTUAL" } } : {}),
                 },
-                allowedRoutes: { namespaces: { from: "Same" } },
+                allowedRoutes: allowedRoutesFor(args.namespace, args.routeNamespaces ?? [args.namespace]),
             },
         ],
     };
@@ -530,16 +657,72 @@ export function planGatewayApiIngress(name: string, args: Plain<GatewayApiIngres
             },
         ],
     };
-    const routes = args.routes.map((r, i) => ({
-        name: `${name}-${i}`,
-        spec: {
-            parentRefs: [parent("https")],
-            hostnames: hosts,
-            rules: [
-                ...(r.sessionRules ?? []),
-                { name: "route", matches: [{ path: { type: "PathPrefix" as const, value: r.prefix } }], backendRefs: r.backends.map((b) => ({ ...b })) },
-            ],
-        },
-    }));
-    return { problems, gateway, redirectRoute, routes };
+    const warnings: string[] = [];
+    const routes = args.routes.map((r, i) => {
+        const routeName = `${name}-${i}`;
+        let rules: HTTPRouteRule[] = [
+            ...(r.sessionRules ?? []),
+            { name: "route", matches: [{ path: { type: "PathPrefix" as const, value: r.prefix } }], backendRefs: r.backends.map((b) => ({ ...b })) },
+        ];
+        if (r.rules !== undefined && r.rules.length > 0) {
+            const under = rulesUnderPrefixes(r.rules, [r.prefix]);
+            warnings.push(...droppedWarning(routeName, r.service, under.dropped));
+            problems.push(...checkRouteSize(`routes[${i}]`, under.rules));
+            rules = under.rules;
+        }
+        return { name: routeName, spec: { parentRefs: [parent("https")], hostnames: hosts, rules } };
+    });
+    return { problems, warnings, gateway, redirectRoute, routes };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Ambient waypoints (Waypoint)
+// ---------------------------------------------------------------------------------------------------
+
+export const WAYPOINT_TOKEN = "mesh-traffic:index:Waypoint";
+
+/** Istio's gateway class of waypoint proxies. */
+export const WAYPOINT_CLASS = "istio-waypoint";
+/** The label that sends a namespace's or a Service's traffic through a waypoint (its value: the waypoint's name). */
+export const USE_WAYPOINT_LABEL = "istio.io/use-waypoint";
+/** The label that says what a waypoint proxies: service, workload or all. */
+export const WAYPOINT_FOR_LABEL = "istio.io/waypoint-for";
+/** The namespace label that puts a namespace's pods in ambient mode. */
+export const DATAPLANE_MODE_LABEL = "istio.io/dataplane-mode";
+/** The waypoint name Istio reserves: `istio.io/use-waypoint: none` opts out of the namespace's. */
+export const RESERVED_WAYPOINT = "none";
+
+/** Arguments of `Waypoint`: an ambient waypoint proxy, as `istioctl waypoint generate` writes it. */
+export interface WaypointArgs {
+    /** Namespace of the Gateway. */
+    namespace: string;
+    /** What it proxies (`istio.io/waypoint-for`). Default: Istio's (service; no label). */
+    waypointFor?: "service" | "workload" | "all";
+    /** Extra labels. Default none. */
+    labels?: Record<string, string>;
+    /** Annotate with `pulumi.com/skipAwait: "true"` (no controller reports its status). Default false. */
+    skipAwait?: boolean;
+}
+
+/** What a Waypoint emits. */
+export interface WaypointPlan {
+    problems: Problem[];
+    gateway: GatewayApiGatewaySpec;
+    labels: Record<string, string>;
+}
+
+/**
+ * Pure: a waypoint's Gateway: class `istio-waypoint`, one listener `mesh` on port 15008 speaking HBONE (what
+ * istioctl's `waypoint generate` writes, istioctl/pkg/waypoint of the pinned istio module).
+ */
+export function planWaypoint(name: string, args: WaypointArgs): WaypointPlan {
+    const problems: Problem[] = [];
+    if (name === RESERVED_WAYPOINT) {
+        problems.push({ propertyPath: "name", reason: `name is ${show(name)}; Istio reserves it (istio.io/use-waypoint: none opts out of a namespace's waypoint): choose another name` });
+    }
+    return {
+        problems,
+        gateway: { gatewayClassName: WAYPOINT_CLASS, listeners: [{ name: "mesh", port: 15008, protocol: "HBONE" }] },
+        labels: args.waypointFor === undefined ? {} : { [WAYPOINT_FOR_LABEL]: args.waypointFor },
+    };
 }

@@ -24,3 +24,4 @@ export * from "./gatewayApi/types";
 export * from "./gatewayApiPlan";
 export * from "./gatewayApiCanary";
 export * from "./gatewayApiIngress";
+export * from "./waypoint";

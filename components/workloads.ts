@@ -40,6 +40,8 @@ export interface WorkloadsArgs {
     skipAwait?: pulumi.Input<boolean>;
     /** Extra labels on every object (not on selectors). Default none. */
     labels?: DeepInput<Record<string, string>>;
+    /** Extra labels on the Service only (e.g. Istio's `istio.io/use-waypoint`). Default none. */
+    serviceLabels?: DeepInput<Record<string, string>>;
 }
 
 export class Workloads extends pulumi.ComponentResource {
@@ -93,7 +95,7 @@ export class Workloads extends pulumi.ComponentResource {
         this.service = new k8s.core.v1.Service(
             `${name}-service`,
             {
-                metadata: planned.map((a) => ({ name: a.app, namespace: a.namespace, labels: { ...common(a), app: a.app }, annotations: annotations(a) })),
+                metadata: planned.map((a) => ({ name: a.app, namespace: a.namespace, labels: { ...common(a), ...(a.serviceLabels ?? {}), app: a.app }, annotations: annotations(a) })),
                 spec: planned.map((a, { port, targetPort }) => ({ selector: { app: a.app }, ports: [{ name: "http", port, targetPort }] })),
             },
             { parent: this },

@@ -264,6 +264,12 @@ export const faultsSchema = z.strictObject({
 });
 export type FaultsConfig = z.infer<typeof faultsSchema>;
 
+/** Which waypoint serves a service in ambient mode: see {@link serviceSchema}'s `waypoint`. */
+export const WAYPOINT_CHOICES = ["namespace", "own"] as const;
+
+/** What a waypoint proxies (Istio's label istio.io/waypoint-for). */
+export const WAYPOINT_FOR = ["service", "workload", "all"] as const;
+
 export const serviceSchema = z
     .strictObject({
         port: port
@@ -436,6 +442,12 @@ export const serviceSchema = z
             .optional()
             .meta({ description: "Retry policy of every forwarding route. Default: Istio's (2 attempts)." }),
         faults: faultsSchema.optional().meta({ description: "Fault injection on this service's routes (mesh and gateway traffic); absent = off." }),
+        waypoint: z.enum(WAYPOINT_CHOICES).default("namespace").meta({
+            description:
+                "Ambient mode (`ambient.enabled`, routingApi gateway-api): which waypoint serves this service's L7 routes. namespace: " +
+                "the namespace's (`ambient.waypoint`, the platform's in a service stack). own: a waypoint of its own, Gateway " +
+                "<svc>-waypoint of class istio-waypoint, and the label istio.io/use-waypoint on the service's Services.",
+        }),
     })
     .meta({ description: "One service: a Deployment per version, a Service, one DestinationRule and a mesh VirtualService." });
 export type ServiceConfig = z.infer<typeof serviceSchema>;
@@ -591,8 +603,9 @@ export const stackConfigSchema = z.strictObject({
             "The API the routes are written in. istio: VirtualServices and Istio Gateways. gateway-api: the Kubernetes " +
             "Gateway API (standard channel v1.6.0): per service an HTTPRoute attached to its Service (GAMMA) and a Service " +
             "per version for the weighted split; the ingress as a Gateway of class istio with HTTPRoutes. DestinationRules " +
-            "stay in both. gateway-api refuses what its standard channel cannot say (faults, retries, extra mesh hosts) and, " +
-            "for now, layouts platform and service, the internal gateway and egress (README, Gateway API).",
+            "stay in both. Per-service stacks: the platform stack owns the Gateway, each service stack its HTTPRoutes (all " +
+            "stacks of an environment use one API). gateway-api refuses what its standard channel cannot say (faults, retries, " +
+            "extra mesh hosts) and, for now, the internal gateway and egress (README, Gateway API).",
     }),
     namespace: dnsLabel.default("mesh-traffic").meta({ description: "Namespace of every object." }),
     createNamespace: z
@@ -603,6 +616,32 @@ export const stackConfigSchema = z.strictObject({
         description:
             "Annotate workloads with pulumi.com/skipAwait (a control plane without controllers never reports readiness).",
     }),
+    ambient: z
+        .strictObject({
+            enabled: z.boolean().default(false).meta({
+                description:
+                    "Istio's ambient mode: the namespace is labelled istio.io/dataplane-mode=ambient instead of istio-injection=enabled " +
+                    "(ztunnel, no sidecars). Needs routingApi gateway-api (waypoints take HTTPRoutes; VirtualService there is alpha) " +
+                    "and createNamespace.",
+            }),
+            waypoint: z
+                .string({ error: 'must be a DNS label such as "waypoint", or "" for none' })
+                .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$/, {
+                    error: "must be a DNS label (lower-case letters, digits and '-', starting and ending with a letter or digit), or \"\" for none",
+                })
+                .max(63, { error: "must be at most 63 characters" })
+                .default("")
+                .meta({
+                    description:
+                        "The namespace's waypoint: a Gateway of this name and class istio-waypoint (listener mesh, port 15008, HBONE), " +
+                        "and the namespace label istio.io/use-waypoint. Empty: none (each service then needs waypoint own).",
+                }),
+            waypointFor: z.enum(WAYPOINT_FOR).optional().meta({
+                description: "What the waypoints proxy (label istio.io/waypoint-for on their Gateways). Default: Istio's (service).",
+            }),
+        })
+        .prefault({})
+        .meta({ description: "Ambient mode and its waypoints (single and platform stacks: the namespace's)." }),
     ingress: ingressSchema.prefault({}).meta({
         description:
             "Ingress Gateway (HTTP port redirecting to HTTPS, HTTPS with TLS SIMPLE or MUTUAL) and its gateway-bound VirtualService.",

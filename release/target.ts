@@ -37,6 +37,8 @@ export interface StackFile {
     services: string[];
     /** `mesh-traffic:platformStack` of a service stack, as written (may be `org/project/<env>`). */
     platformStack?: string;
+    /** `gateway-api` when the stack sets `mesh-traffic:routingApi: gateway-api` (absent: Istio's API, the default). */
+    routingApi?: "gateway-api";
 }
 
 /** The stack a command runs on, and the platform stack whose release policy it inherits. */
@@ -126,7 +128,13 @@ export function stackFileOf(name: string, doc: unknown): StackFile {
           ? Object.keys(rawServices)
           : [];
     const platform = get("platformStack");
-    return { name, layout: layoutOf(get("layout")), services, ...(typeof platform === "string" && platform !== "" ? { platformStack: platform } : {}) };
+    return {
+        name,
+        layout: layoutOf(get("layout")),
+        services,
+        ...(typeof platform === "string" && platform !== "" ? { platformStack: platform } : {}),
+        ...(get("routingApi") === "gateway-api" ? { routingApi: "gateway-api" as const } : {}),
+    };
 }
 
 /** Every `Pulumi.<stack>.yaml` of the project in `workDir`. */

@@ -20,7 +20,7 @@ import { plainSecretProblems } from "../contract/releaseRules";
 import { stackConfigSchema, type StackConfig } from "../contract/schema";
 import { isCredentialNamePath, isSecretKeyPath } from "../contract/secrets";
 import { checkLayout } from "./layout";
-import { checkGatewayApi } from "./gatewayApi";
+import { checkAmbient, checkGatewayApi } from "./gatewayApi";
 import { checkMeshPlan, checkObjectOwners, planMeshStack } from "./meshPlan";
 import { checkServiceRouting } from "./serviceRouting";
 import { checkStackRules, type RuleProblem } from "./rules";
@@ -52,7 +52,7 @@ function semanticProblems(cfg: StackConfig, secretKeys: ReadonlySet<string> | un
         return [...checkStackRules(cfg, { layoutKnown: false }), ...plain];
     }
     const serviceRouting = checkServiceRouting(cfg, (svc) => planMeshStack(cfg).canaries.find((c) => c.service === svc)?.args);
-    return [...checkLayout(present, cfg), ...checkStackRules(cfg), ...checkMeshPlan(cfg), ...checkGatewayApi(cfg), ...checkObjectOwners(cfg), ...serviceRouting, ...plain];
+    return [...checkLayout(present, cfg), ...checkStackRules(cfg), ...checkMeshPlan(cfg), ...checkGatewayApi(cfg), ...checkAmbient(cfg), ...checkObjectOwners(cfg), ...serviceRouting, ...plain];
 }
 
 /** A key no config may use: JavaScript gives it a meaning of its own (parsers drop it or change the prototype). */

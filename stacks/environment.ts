@@ -8,7 +8,8 @@ import { canonicalHost } from "../components/istioRoutingPlan";
 import { show } from "../components/validation";
 import { checkStackConfig, type StackConfigProblem } from "./config";
 import { serviceStackName, shortStackName } from "../contract/project";
-import { checkDelegateNesting, checkServiceStackName, rootRoutes } from "./layout";
+import { checkGatewayApiService } from "./gatewayApi";
+import { checkDelegateNesting, checkServiceStackName, checkServiceWaypoints, platformOutputs, rootRoutes, routingApiMismatch } from "./layout";
 import { stackObjects } from "./meshPlan";
 import { serviceHosts } from "./rules";
 import { tidyProblem } from "../contract/problems";
@@ -33,7 +34,9 @@ export interface StackConfigInput {
  *   `platformStack`;
  * - a service is claimed by one stack only, and a mesh host by one service only;
  * - every root route (ingress, internal gateway) goes to a service that has a service stack;
- * - each service's delegate nests in the root routes that delegate to it.
+ * - each service's delegate nests in the root routes that delegate to it (Gateway API: each service's rules lie
+ *   under the prefixes the platform routes to it, as its HTTPRoute on the Gateway carries them);
+ * - each service stack routes with its platform's API (routingApi).
  */
 export function checkEnvironment(platform: StackConfigInput, services: readonly StackConfigInput[]): EnvironmentProblem[] {
     const out: EnvironmentProblem[] = [];
@@ -106,6 +109,14 @@ export function checkEnvironment(platform: StackConfigInput, services: readonly 
                 },
             ]);
         }
+        if (platformCfg !== undefined && platformCfg.routingApi !== cfg.routingApi) {
+            at(input.stack, [routingApiMismatch(cfg.routingApi, platform.stack, platformCfg.routingApi)]);
+        } else if (platformCfg !== undefined) {
+            // Gateway API: its HTTPRoute on the platform's Gateway, as the service stack's program will make it.
+            at(input.stack, checkGatewayApiService(cfg, platformOutputs(platformCfg)));
+            // Ambient mode: each service's waypoint against the platform's namespace.
+            at(input.stack, checkServiceWaypoints(cfg, platformOutputs(platformCfg).ambient, `the platform stack ${show(platform.stack)}'s namespace`));
+        }
         for (const [name, svc] of Object.entries(cfg.services)) {
             const first = owner.get(name);
             if (first !== undefined) {
@@ -133,8 +144,8 @@ export function checkEnvironment(platform: StackConfigInput, services: readonly 
                 }
                 hostOwner.set(host, { stack: input.stack, service: name });
             });
-            if (platformCfg !== undefined) {
-                at(input.stack, checkDelegateNesting(name, svc, rootRoutes(platformCfg)));
+            if (platformCfg !== undefined && platformCfg.routingApi === cfg.routingApi) {
+                at(input.stack, checkDelegateNesting(name, svc, rootRoutes(platformCfg), cfg.routingApi));
             }
         }
     }
@@ -193,7 +204,10 @@ export function checkEnvironment(platform: StackConfigInput, services: readonly 
                     propertyPath: path,
                     reason:
                         `${path} is ${show(r.service)}, a service no service stack of this environment holds ` +
-                        `(${[...owner.keys()].map((s) => show(s)).join(", ") || "none"}); the root route would delegate to a delegate VirtualService that does not exist`,
+                        `(${[...owner.keys()].map((s) => show(s)).join(", ") || "none"}); ` +
+                        (platformCfg.routingApi === "gateway-api"
+                            ? "no stack would attach an HTTPRoute for it to the Gateway, so the prefix would route nowhere"
+                            : "the root route would delegate to a delegate VirtualService that does not exist"),
                     fix: `create its service stack first (pulumi stack init ${serviceStackName(shortStackName(platform.stack), r.service)}, layout service), or remove the route: pulumi config rm --path '${r.gateway}.routes[${r.index}]'`,
                 },
             ]);

@@ -5,21 +5,33 @@
  *
  * Refused in this mode, each with the stack, path, value, rule and fix (never dropped): what the Gateway API's
  * standard channel cannot say (components/gatewayApiPlan.ts: faults, retries, extra mesh hosts, non-GEP-2257
- * durations, oversized routes), and what this slice does not emit yet: layouts platform and service, the internal
- * gateway, egress.
+ * durations, oversized routes), and what this slice does not emit yet: the internal gateway, egress.
+ *
+ * Per-service stacks: the platform stack owns the ingress Gateway (its HTTPS listener admits the namespaces of the
+ * services it serves) and the HTTP listener's redirect; each service stack owns its HTTPRoutes: the mesh one
+ * (parent: its Service) and `<svc>-ingress` (parent: the platform's Gateway), which carries its rules under the
+ * prefixes the platform routes to it. No delegation.
  */
 import {
+    checkGatewayPathPrefix,
     ingressRoute,
     planGatewayApiCanary,
     planGatewayApiIngress,
     type GatewayApiCanaryArgs,
     type GatewayApiIngressArgs,
+    type GatewayRouteAttachment,
+    planWaypoint,
+    RESERVED_WAYPOINT,
+    USE_WAYPOINT_LABEL,
+    type WaypointArgs,
 } from "../components/gatewayApiPlan";
 import { own } from "../components/ownKeys";
 import { show } from "../components/validation";
 import type { Plain } from "../components/inputs";
-import type { StackConfig } from "../contract/schema";
+import { setFix } from "../contract/paths";
+import type { ServiceConfig, StackConfig } from "../contract/schema";
 import { atConfig, INGRESS_NAME, planMeshStack, type MeshPlan } from "./meshPlan";
+import { checkServiceWaypoints, gatewayRouteName, serviceWaypointName, type PlatformOutputs } from "./layout";
 import type { RuleProblem } from "./rules";
 
 /** The Gateway API components' args of a stack. */
@@ -27,17 +39,56 @@ export interface GatewayApiStackArgs {
     /** One per service: its DestinationRules, version Services and mesh HTTPRoute. */
     canaries: { service: string; args: Plain<GatewayApiCanaryArgs> }[];
     ingress: Plain<GatewayApiIngressArgs> | undefined;
+    /** Ambient waypoints this stack owns: the namespace's (`ambient.waypoint`) and each service's own, with the config path that asks. */
+    waypoints: { name: string; owner: string; args: WaypointArgs }[];
 }
 
-/** Pure: the Gateway API components' args of a config, from its mesh plan (the Istio mode's args of each component). */
-export function gatewayApiStackArgs(cfg: StackConfig, plan: MeshPlan = planMeshStack(cfg)): GatewayApiStackArgs {
+/** Pure: the waypoints a stack owns (ambient mode): the namespace's (single, platform) and each service's own. */
+export function stackWaypoints(cfg: StackConfig, namespace: string): GatewayApiStackArgs["waypoints"] {
+    const base = { namespace, skipAwait: cfg.skipAwait, ...(cfg.ambient.waypointFor === undefined ? {} : { waypointFor: cfg.ambient.waypointFor }) };
+    const out: GatewayApiStackArgs["waypoints"] = [];
+    if (cfg.layout !== "service" && cfg.ambient.enabled && cfg.ambient.waypoint !== "") {
+        out.push({ name: cfg.ambient.waypoint, owner: "ambient.waypoint", args: base });
+    }
+    for (const [name, svc] of cfg.layout === "platform" ? [] : Object.entries(cfg.services)) {
+        if (svc.waypoint === "own") out.push({ name: serviceWaypointName(name), owner: `services.${name}.waypoint`, args: base });
+    }
+    return out;
+}
+
+/** The labels that send a service's traffic through its own waypoint (`waypoint: own`), on its Services. */
+export function serviceWaypointLabels(service: string, svc: Pick<ServiceConfig, "waypoint">): Record<string, string> {
+    return svc.waypoint === "own" ? { [USE_WAYPOINT_LABEL]: serviceWaypointName(service) } : {};
+}
+
+/**
+ * Pure: the Gateway API components' args of a config, from its mesh plan (the Istio mode's args of each component).
+ * A service stack's routes on the platform's Gateway come from its platform stack's output (`platform`; none
+ * without it, as in the checks that run before the platform is read).
+ */
+export function gatewayApiStackArgs(cfg: StackConfig, plan: MeshPlan = planMeshStack(cfg), platform?: PlatformOutputs): GatewayApiStackArgs {
     const targetPorts = new Map(plan.workloads.map((w) => [w.service, w.args.targetPort]));
     const canaries = plan.canaries.map(({ service, args }) => {
         const targetPort = targetPorts.get(service);
-        return { service, args: { ...args, ...(targetPort === undefined ? {} : { targetPort }), skipAwait: cfg.skipAwait } };
+        // A service stack's Istio args route through a delegate: each HTTPRoute attaches to its parents itself.
+        const { delegate: _delegate, routesBefore: _before, ...rest } = args;
+        const gatewayRoutes = cfg.layout === "service" && platform !== undefined ? platformGatewayRoutes(service, platform) : [];
+        const svc = own(cfg.services, service);
+        const serviceLabels = svc === undefined ? {} : serviceWaypointLabels(service, svc);
+        return {
+            service,
+            args: {
+                ...rest,
+                ...(targetPort === undefined ? {} : { targetPort }),
+                skipAwait: cfg.skipAwait,
+                ...(gatewayRoutes.length === 0 ? {} : { gatewayRoutes }),
+                ...(Object.keys(serviceLabels).length === 0 ? {} : { serviceLabels }),
+            },
+        };
     });
     const ing = plan.ingress;
-    const ingress: Plain<GatewayApiIngressArgs> | undefined =
+    // The Gateway's own args (the ingress plan's), without routes.
+    const gateway =
         ing === undefined
             ? undefined
             : {
@@ -47,6 +98,22 @@ export function gatewayApiStackArgs(cfg: StackConfig, plan: MeshPlan = planMeshS
                   skipAwait: cfg.skipAwait,
                   ...(ing.httpPort === undefined ? {} : { httpPort: ing.httpPort }),
                   ...(ing.httpsPort === undefined ? {} : { httpsPort: ing.httpsPort }),
+              };
+    if (cfg.layout === "platform") {
+        // The platform owns the Gateway and its redirect; the service stacks own the routes (platformGatewayRoutes).
+        return { canaries, ingress: gateway === undefined ? undefined : { ...gateway, routeNamespaces: [cfg.namespace], routes: [] }, waypoints: stackWaypoints(cfg, plan.namespace) };
+    }
+    const meshRulesOf = new Map(
+        canaries.map((c) => {
+            const p = planGatewayApiCanary(c.service, c.args);
+            return [c.service, p.problems.length === 0 ? p.httpRoute.rules : undefined] as const;
+        }),
+    );
+    const ingress: Plain<GatewayApiIngressArgs> | undefined =
+        gateway === undefined
+            ? undefined
+            : {
+                  ...gateway,
                   routes: cfg.ingress.routes.map((r) => {
                       const svc = own(cfg.services, r.service);
                       // An unknown service is reported by rules.ts; route to its name so the plan stays total.
@@ -55,10 +122,22 @@ export function gatewayApiStackArgs(cfg: StackConfig, plan: MeshPlan = planMeshS
                       }
                       const versions = svc.canary.version === undefined ? { stable: svc.stable.version } : { stable: svc.stable.version, canary: svc.canary.version };
                       const canary = plan.canaries.find((c) => c.service === r.service)?.args.canary;
-                      return ingressRoute(r.prefix, r.service, svc.port, versions, canary);
+                      // The service's mesh rules under the prefix: gateway traffic gets its pins, A/B flag, URI routes and sessions too.
+                      const rules = meshRulesOf.get(r.service);
+                      return { ...ingressRoute(r.prefix, r.service, svc.port, versions, canary), ...(rules === undefined ? {} : { rules }) };
                   }),
               };
-    return { canaries, ingress };
+    return { canaries, ingress, waypoints: stackWaypoints(cfg, plan.namespace) };
+}
+
+/** A service stack's HTTPRoutes on its platform's Gateway: one per gateway, under every prefix routed to it. */
+export function platformGatewayRoutes(service: string, platform: PlatformOutputs): GatewayRouteAttachment[] {
+    const prefixes = platform.routes.filter((r) => r.gateway === "ingress" && r.service === service).map((r) => r.prefix);
+    const hostnames = platform.gatewayHosts.ingress.filter((h) => h !== "*");
+    if (prefixes.length === 0 || platform.routingApi !== "gateway-api") {
+        return [];
+    }
+    return [{ name: gatewayRouteName(service, "ingress"), parent: { name: INGRESS_NAME, namespace: platform.namespace, sectionName: "https" }, hostnames, prefixes: [...new Set(prefixes)] }];
 }
 
 const ISTIO_FIX = "pulumi config set routingApi istio";
@@ -69,17 +148,6 @@ const REMOVABLE = new Set(["faults", "retries", "hosts"]);
 /** What this slice does not emit with the Gateway API yet, at the key that asks for it. */
 function notYet(cfg: StackConfig): RuleProblem[] {
     const out: RuleProblem[] = [];
-    if (cfg.layout !== "single") {
-        out.push({
-            propertyPath: "routingApi",
-            reason:
-                `routingApi is "gateway-api" but layout is ${show(cfg.layout)}; per-service stacks are not emitted with the Gateway API yet ` +
-                "(the platform stack would own the Gateway and which namespaces' routes it admits, each service stack its HTTPRoutes): " +
-                "use routingApi istio in every stack of a per-service environment, or layout single",
-            fix: ISTIO_FIX,
-            about: ["layout"],
-        });
-    }
     for (const name of Object.keys(cfg.routing.virtualServices)) {
         out.push({
             propertyPath: `routing.virtualServices.${name}`,
@@ -124,9 +192,6 @@ export function checkGatewayApi(cfg: StackConfig): RuleProblem[] {
         return [];
     }
     const out = notYet(cfg);
-    if (cfg.layout !== "single") {
-        return out;
-    }
     const args = gatewayApiStackArgs(cfg);
     for (const c of args.canaries) {
         const p = `services.${c.service}`;
@@ -137,9 +202,83 @@ export function checkGatewayApi(cfg: StackConfig): RuleProblem[] {
     }
     if (args.ingress !== undefined && cfg.ingress.tls !== undefined) {
         // A missing ingress.tls is reported once, by rules.ts.
-        const routes = cfg.ingress.routes.map((_, i) => [`routes[${i}].backends`, `ingress.routes[${i}].service`] as const);
+        const routes = cfg.ingress.routes.flatMap((_, i) => [[`routes[${i}].backends`, `ingress.routes[${i}].service`] as const, [`routes[${i}]`, `ingress.routes[${i}]`] as const]);
         // (`routes[i].prefix` falls through to ingress.routes[i].prefix.)
         out.push(...atConfig(planGatewayApiIngress(INGRESS_NAME, args.ingress).problems, [["namespace", "namespace"], ...routes], "ingress"));
+    }
+    if (cfg.layout === "platform" && cfg.ingress.enabled) {
+        // The service stacks' HTTPRoutes match these prefixes: the CRD's rules for a PathPrefix, checked here.
+        cfg.ingress.routes.forEach((r, i) => {
+            const path = `ingress.routes[${i}].prefix`;
+            out.push(...checkGatewayPathPrefix(path, r.prefix).map((p) => ({ ...p, fix: setFix(path) })));
+        });
+    }
+    return out;
+}
+
+/**
+ * A gateway-api service stack against its platform stack's output (run by its program before anything is
+ * registered, and by the environment check): the components' checks of its HTTPRoute on the platform's Gateway
+ * (its rules under the routed prefixes: the CRD's size limits), at config paths. The rest (same routing API, the
+ * namespace admitted, URI routes under the routed prefixes) is layout.ts checkServiceAgainstPlatform's.
+ */
+export function checkGatewayApiService(cfg: StackConfig, platform: PlatformOutputs): RuleProblem[] {
+    if (cfg.routingApi !== "gateway-api" || cfg.layout !== "service" || platform.routingApi !== "gateway-api") {
+        return [];
+    }
+    const out: RuleProblem[] = [];
+    for (const c of gatewayApiStackArgs(cfg, planMeshStack(cfg, undefined, platform), platform).canaries) {
+        const p = `services.${c.service}`;
+        out.push(...atConfig(planGatewayApiCanary(c.service, c.args).problems, [["namespace", "namespace"], ["service", p], ["gatewayRoutes", p]], p));
+    }
+    return out;
+}
+
+/**
+ * Ambient mode's rules (`ambient`, `services.<svc>.waypoint`), in either routing API, at config paths: ambient needs
+ * the Gateway API (a waypoint takes HTTPRoutes; a VirtualService on a waypoint is alpha in Istio) and a namespace
+ * this stack labels; a namespace waypoint needs ambient mode; each service needs a waypoint in ambient mode, and one
+ * of its own only then (a service stack's are checked against its platform's output: layout.ts).
+ */
+export function checkAmbient(cfg: StackConfig): RuleProblem[] {
+    const out: RuleProblem[] = [];
+    const a = cfg.ambient;
+    if (a.enabled && cfg.routingApi !== "gateway-api") {
+        out.push({
+            propertyPath: "ambient.enabled",
+            reason:
+                'ambient.enabled is true but routingApi is "istio"; in ambient mode a waypoint applies the routes, and Istio supports HTTPRoutes there ' +
+                "(a VirtualService on a waypoint is alpha: Istio's ambient docs ask for the Gateway API)",
+            fix: "pulumi config set routingApi gateway-api   # or: pulumi config set --path 'ambient.enabled' false",
+        });
+    }
+    if (a.enabled && cfg.layout !== "service" && !cfg.createNamespace) {
+        out.push({
+            propertyPath: "ambient.enabled",
+            reason: "ambient.enabled is true but createNamespace is false; ambient mode is the namespace label istio.io/dataplane-mode=ambient, which this stack sets on the namespace it creates",
+            fix: "pulumi config set createNamespace true   # or label the namespace yourself and turn ambient.enabled off",
+        });
+    }
+    if (!a.enabled && (a.waypoint !== "" || a.waypointFor !== undefined)) {
+        const path = a.waypoint !== "" ? "ambient.waypoint" : "ambient.waypointFor";
+        out.push({
+            propertyPath: path,
+            reason: `${path} is set but ambient.enabled is false; waypoints serve ambient-mode namespaces only (with sidecars no traffic reaches them)`,
+            fix: `pulumi config set --path 'ambient.enabled' true   # or: pulumi config rm --path '${path}'`,
+        });
+    }
+    if (a.waypoint === RESERVED_WAYPOINT) {
+        out.push({
+            propertyPath: "ambient.waypoint",
+            reason: 'ambient.waypoint is "none"; Istio reserves it (istio.io/use-waypoint: none opts out of a namespace\'s waypoint)',
+            fix: "pulumi config set --path 'ambient.waypoint' waypoint",
+        });
+    }
+    for (const w of stackWaypoints(cfg, cfg.namespace)) {
+        out.push(...atConfig(planWaypoint(w.name, w.args).problems.filter((p) => p.propertyPath !== "name"), [["namespace", "namespace"]], w.owner));
+    }
+    if (cfg.layout !== "service") {
+        out.push(...checkServiceWaypoints(cfg, a.enabled ? { waypoint: a.waypoint } : undefined, "this stack's namespace"));
     }
     return out;
 }

@@ -8,6 +8,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { readStackConfig, StackConfigError } from "./readConfig";
+import { checkGatewayApiService } from "./gatewayApi";
 import { checkServiceAgainstPlatform, type PlatformOutputs } from "./layout";
 import { type MeshStackOutputs } from "./meshPlan";
 import { buildMeshStack } from "./meshStack";
@@ -39,6 +40,10 @@ export async function meshProgram(): Promise<MeshStackOutputs> {
     }
     const platform = await readPlatformOutput(cfg.platformStack);
     const problems = checkServiceAgainstPlatform(cfg, platform, pulumi.getStack());
+    if (problems.length === 0) {
+        // checkServiceAgainstPlatform checked the shape this cast names.
+        problems.push(...checkGatewayApiService(cfg, platform as PlatformOutputs));
+    }
     if (problems.length > 0) {
         throw new StackConfigError(pulumi.getStack(), problems);
     }

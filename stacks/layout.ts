@@ -20,15 +20,16 @@
  * nest in one of the root route's (a `uri.prefix` that starts with the root's prefix, or no uri at all),
  * else that delegate route is dropped for that root; the delegate must be exported to the root's namespace.
  */
+import { underPrefix } from "../components/gatewayApiPlan";
 import { show } from "../components/validation";
 import type { RuleProblem } from "./rules";
-import type { Layout, ServiceConfig, StackConfig } from "../contract/schema";
+import { ROUTING_APIS, type Layout, type RoutingApi, type ServiceConfig, type StackConfig } from "../contract/schema";
 import { serviceStackName, shortStackName } from "../contract/project";
 
 /** Top-level keys each layout may set (a key not listed is refused when present in the stack's config). */
 export const LAYOUT_KEYS: Readonly<Record<Layout, readonly (keyof StackConfig)[]>> = {
-    single: ["layout", "namespace", "createNamespace", "skipAwait", "ingress", "internalGateway", "services", "egress", "egressGateway", "routing", "release", "rollouts"],
-    platform: ["layout", "namespace", "createNamespace", "skipAwait", "ingress", "internalGateway", "egress", "egressGateway", "routing", "release"],
+    single: ["layout", "namespace", "createNamespace", "skipAwait", "ambient", "ingress", "internalGateway", "services", "egress", "egressGateway", "routing", "release", "rollouts"],
+    platform: ["layout", "namespace", "createNamespace", "skipAwait", "ambient", "ingress", "internalGateway", "egress", "egressGateway", "routing", "release"],
     service: ["layout", "platformStack", "skipAwait", "services", "routing", "release", "rollouts"],
 };
 
@@ -37,6 +38,7 @@ const BELONGS: Readonly<Partial<Record<keyof StackConfig, string>>> = {
     platformStack: "only in a service stack (layout service)",
     namespace: "in the platform stack: a service stack uses the platform stack's namespace",
     createNamespace: "in the platform stack, which owns the namespace",
+    ambient: "in the platform stack, which owns the namespace and its waypoint (a service stack asks for a waypoint of its own with services.<svc>.waypoint own)",
     ingress: "in the platform stack, whose ingress root VirtualService delegates to the service stacks",
     internalGateway: "in the platform stack, whose internal gateway root VirtualService delegates to the service stacks",
     egress: "in the platform stack",
@@ -69,7 +71,25 @@ export interface PlatformOutputs {
     routes: RootRoute[];
     /** Gateway hosts per gateway key (empty when the gateway is disabled). */
     gatewayHosts: { ingress: string[]; internalGateway: string[] };
+    /**
+     * `gateway-api` when the platform routes with the Gateway API (absent: Istio's API, as platform stacks exported
+     * before the Gateway API mode). Its service stacks must route with the same API.
+     */
+    routingApi?: "gateway-api";
+    /**
+     * Gateway API only: the namespaces whose HTTPRoutes the ingress Gateway's HTTPS listener admits (the namespaces of
+     * the services it serves: the platform's, where service stacks put their objects).
+     */
+    routeNamespaces?: string[];
+    /** Ambient mode (`ambient.enabled`): the namespace's waypoint (empty: none). Absent: sidecar mode. */
+    ambient?: { waypoint: string };
 }
+
+/** The name of a service's own waypoint (`services.<svc>.waypoint: own`): `<svc>-waypoint`. */
+export const serviceWaypointName = (service: string): string => `${service}-waypoint`;
+
+/** The Gateway API mode's name of a service's HTTPRoute on a platform gateway: `<svc>-ingress`. */
+export const gatewayRouteName = (service: string, gateway: "ingress"): string => `${service}-${gateway}`;
 
 /** Pure: the root routes of a config's enabled gateways. */
 export function rootRoutes(cfg: Pick<StackConfig, "ingress" | "internalGateway">): RootRoute[] {
@@ -88,7 +108,45 @@ export function platformOutputs(cfg: StackConfig): PlatformOutputs {
             ingress: cfg.ingress.enabled ? [...cfg.ingress.hosts] : [],
             internalGateway: cfg.internalGateway.enabled ? [...cfg.internalGateway.hosts] : [],
         },
+        ...(cfg.routingApi === "gateway-api" ? { routingApi: "gateway-api" as const, routeNamespaces: [cfg.namespace] } : {}),
+        ...(cfg.ambient.enabled ? { ambient: { waypoint: cfg.ambient.waypoint } } : {}),
     };
+}
+
+/**
+ * Pure: each service's waypoint against its namespace's mode (`ambient`: the stack's own, or a service stack's
+ * platform's; undefined: sidecar mode). In ambient mode a service's HTTPRoutes are applied only by a waypoint (no
+ * sidecars), so a service the namespace's waypoint does not serve needs one of its own; in sidecar mode no ztunnel
+ * sends traffic to a waypoint, so one of its own would serve nothing.
+ */
+export function checkServiceWaypoints(cfg: StackConfig, ambient: { waypoint: string } | undefined, where: string): RuleProblem[] {
+    const out: RuleProblem[] = [];
+    for (const [name, svc] of Object.entries(cfg.services)) {
+        const path = `services.${name}.waypoint`;
+        if (ambient === undefined && svc.waypoint === "own") {
+            out.push({
+                propertyPath: path,
+                reason: `${path} is "own", but ${where} is not in ambient mode (ambient.enabled); with sidecars no traffic reaches a waypoint, so it would serve nothing`,
+                fix: `pulumi config set --path '${path}' namespace   # or turn ambient mode on: pulumi config set --path 'ambient.enabled' true${cfg.layout === "service" ? " (in the platform stack)" : ""}`,
+            });
+        }
+        if (ambient !== undefined && ambient.waypoint === "" && svc.waypoint === "namespace") {
+            out.push({
+                propertyPath: path,
+                reason:
+                    `${path} is "namespace", but ${where} is in ambient mode without a namespace waypoint (ambient.waypoint is ""); in ambient mode only a waypoint applies ` +
+                    `the service's HTTPRoute (its split, pins and A/B flag), so mesh traffic to ${name} would not be routed by it`,
+                fix: `pulumi config set --path '${path}' own   # or give the namespace a waypoint: pulumi config set --path 'ambient.waypoint' waypoint${cfg.layout === "service" ? " (in the platform stack)" : ""}`,
+            });
+        }
+    }
+    return out;
+}
+
+/** The routing API a platform output says (absent: istio). */
+export function platformRoutingApi(p: Partial<PlatformOutputs>): RoutingApi | undefined {
+    const api: unknown = p.routingApi ?? "istio";
+    return (ROUTING_APIS as readonly unknown[]).includes(api) ? (api as RoutingApi) : undefined;
 }
 
 const rm = (key: string): string => `pulumi config rm '${key}'`;
@@ -139,15 +197,26 @@ export function checkLayout(present: readonly string[], cfg: StackConfig): RuleP
     return out;
 }
 
-/** A root prefix contains `prefix` the way Istio nests a delegate's `uri.prefix` in the root's. */
-const nests = (prefix: string, root: string): boolean => prefix.startsWith(root);
+/**
+ * A root prefix contains `prefix`: the way Istio nests a delegate's `uri.prefix` in the root's (a string prefix),
+ * or with the Gateway API, the way a gateway PathPrefix match covers a path (whole segments).
+ */
+const nestsIn = (api: RoutingApi) => (prefix: string, root: string): boolean => (api === "gateway-api" ? underPrefix(prefix, root) : prefix.startsWith(root));
 
 /**
  * Pure: the delegate of `service` against the root routes that delegate to it. Each URI prefix the delegate
  * matches on (`uriRoutes[].prefix`, `redirects[].prefix`) must nest in at least one root prefix of the
- * service, else Istio drops that route for gateway traffic while mesh traffic still takes it.
+ * service, else Istio drops that route for gateway traffic while mesh traffic still takes it. With the Gateway API
+ * (`api` gateway-api) the same holds for the service's HTTPRoute on the platform's Gateway, which carries the
+ * service's rules under the prefixes routed to it (components/gatewayApiPlan.ts rulesUnderPrefixes), by whole path
+ * segments.
  */
-export function checkDelegateNesting(service: string, svc: ServiceConfig, roots: readonly RootRoute[]): RuleProblem[] {
+export function checkDelegateNesting(service: string, svc: ServiceConfig, roots: readonly RootRoute[], api: RoutingApi = "istio"): RuleProblem[] {
+    const nests = nestsIn(api);
+    const how =
+        api === "gateway-api"
+            ? "the service's HTTPRoute on the platform's Gateway carries a rule under a routed prefix only when its path lies under that prefix (whole path segments)"
+            : "istiod merges a delegate's uri match with each root's only when it starts with that root's prefix";
     const mine = roots.filter((r) => r.service === service);
     if (mine.length === 0) {
         return [];
@@ -169,8 +238,7 @@ export function checkDelegateNesting(service: string, svc: ServiceConfig, roots:
                 propertyPath: path,
                 reason:
                     `${path} is ${show(u.prefix)}, which ${some ? `the root route${missed.length > 1 ? "s" : ""} ${missed.map((p) => show(p)).join(", ")} of the platform stack do${missed.length > 1 ? "" : "es"} not cover` : "no root route of the platform stack covers"} ` +
-                    `(it routes ${prefixes.map((p) => show(p)).join(", ")} to ${service}); istiod merges a delegate's uri match with each root's only when it ` +
-                    `starts with that root's prefix, so ${some ? "that gateway's" : "gateway"} traffic would never take this route while mesh traffic does`,
+                    `(it routes ${prefixes.map((p) => show(p)).join(", ")} to ${service}); ${how}, so ${some ? "that gateway's" : "gateway"} traffic would never take this route while mesh traffic does`,
                 fix:
                     some
                         ? `route the service under one prefix on every gateway (the platform stack's ingress.routes and internalGateway.routes), so that ${show(u.prefix)} nests in each, or drop ${path}`
@@ -232,5 +300,40 @@ export function checkServiceAgainstPlatform(cfg: StackConfig, platform: unknown,
         ];
     }
     const routes = Array.isArray(p.routes) ? p.routes : [];
-    return [...named, ...Object.entries(cfg.services).flatMap(([name, svc]) => checkDelegateNesting(name, svc, routes))];
+    const api = platformRoutingApi(p);
+    if (api !== cfg.routingApi) {
+        return [...named, routingApiMismatch(cfg.routingApi, cfg.platformStack, p.routingApi)];
+    }
+    const admitted = cfg.routingApi !== "gateway-api" || (Array.isArray(p.routeNamespaces) && p.routeNamespaces.includes(p.namespace));
+    const admits: RuleProblem[] = admitted
+        ? []
+        : [
+              {
+                  propertyPath: "platformStack",
+                  reason:
+                      `platformStack is ${show(cfg.platformStack)}, whose ingress Gateway admits HTTPRoutes of the namespaces ${show(p.routeNamespaces)}, not ${show(p.namespace)} where this service's route goes; ` +
+                      "the Gateway would not attach it (a route the platform cannot serve)",
+                  fix: `bring the platform stack ${cfg.platformStack} up with this version of the program (its Gateway admits the namespaces of the services it serves), then this stack`,
+              },
+          ];
+    const waypoints = checkServiceWaypoints(cfg, p.ambient, `the platform stack ${show(cfg.platformStack)}'s namespace`);
+    return [...named, ...admits, ...waypoints, ...Object.entries(cfg.services).flatMap(([name, svc]) => checkDelegateNesting(name, svc, routes, cfg.routingApi))];
+}
+
+/**
+ * A service stack must route with its platform's API: Istio's root VirtualServices delegate to a delegate a
+ * gateway-api service stack does not make, and a Gateway API platform has no root for an Istio one's delegate (and
+ * Istio does not support a VirtualService and an HTTPRoute for one workload).
+ */
+export function routingApiMismatch(mine: RoutingApi, platformStack: string, theirs: unknown): RuleProblem {
+    const platformApi = typeof theirs === "string" ? theirs : "istio";
+    return {
+        propertyPath: "routingApi",
+        reason:
+            `routingApi is ${show(mine)}, but the platform stack ${show(platformStack)} routes with ${show(platformApi)}; a service stack routes with its platform's API ` +
+            (mine === "gateway-api"
+                ? "(the platform's root VirtualServices delegate to a delegate VirtualService this stack would not make, and its gateway is no Gateway API Gateway to attach an HTTPRoute to)"
+                : "(the platform's Gateway API Gateway has no root VirtualService to delegate to this stack's delegate)"),
+        fix: `pulumi config set routingApi ${platformApi}   # or switch the platform stack ${platformStack} first (README, Gateway API: switching a live stack)`,
+    };
 }

@@ -28,7 +28,8 @@ import { ROUTING_KEYS } from "../contract/istioKinds";
 import { isUnder, mentionOf, setFix } from "../contract/paths";
 import { uniqueProblems } from "../contract/problems";
 import type { ServiceConfig, StackConfig, TrafficPolicyConfig } from "../contract/schema";
-import { delegateName, platformOutputs, type PlatformOutputs } from "./layout";
+import { delegateName, gatewayRouteName, platformOutputs, serviceWaypointName, type PlatformOutputs } from "./layout";
+import { USE_WAYPOINT_LABEL } from "../components/gatewayApiPlan";
 import { serviceRoutesBefore } from "./serviceRouting";
 import type { RuleProblem } from "./rules";
 
@@ -99,6 +100,8 @@ function workloadsArgs(name: string, svc: ServiceConfig, cfg: StackConfig, names
         port: svc.port,
         ...(svc.targetPort === undefined ? {} : { targetPort: svc.targetPort }),
         skipAwait: cfg.skipAwait,
+        // Ambient mode: a service with a waypoint of its own sends its traffic through it (the label on its Service).
+        ...(svc.waypoint === "own" ? { serviceLabels: { [USE_WAYPOINT_LABEL]: serviceWaypointName(name) } } : {}),
     };
 }
 
@@ -381,7 +384,9 @@ export function stackObjects(cfg: StackConfig): StackObject[] {
         add("Gateway", INGRESS_NAME, "ingress", label, "disable the ingress");
         if (!gatewayApi) add("VirtualService", INGRESS_NAME, "ingress", label, "disable the ingress");
         // Gateway API: the HTTP listener's redirect route and one HTTPRoute per route (components/gatewayApiPlan.ts).
-        if (gatewayApi) ["https-redirect", ...plan.ingress.routes.map((_, i) => String(i))].forEach((s) => add("HTTPRoute", `${INGRESS_NAME}-${s}`, "ingress", label, "disable the ingress"));
+        // A platform stack's routes are its service stacks' (`<svc>-ingress`).
+        const routes = cfg.layout === "platform" ? [] : plan.ingress.routes.map((_, i) => String(i));
+        if (gatewayApi) ["https-redirect", ...routes].forEach((s) => add("HTTPRoute", `${INGRESS_NAME}-${s}`, "ingress", label, "disable the ingress"));
     }
     if (plan.internalGateway !== undefined) {
         const label = "internalGateway (the internal gateway)";
@@ -398,6 +403,13 @@ export function stackObjects(cfg: StackConfig): StackObject[] {
         });
         if (plan.egress.registryOnly === true) add("Sidecar", "default", "egressGateway.registryOnly", "egressGateway.registryOnly", "turn registryOnly off");
     }
+    // Ambient waypoints: the namespace's, then each service's own (stacks/gatewayApi.ts stackWaypoints, the same names).
+    if (cfg.layout !== "service" && cfg.ambient.enabled && cfg.ambient.waypoint !== "") {
+        add("Gateway", cfg.ambient.waypoint, "ambient.waypoint", "ambient.waypoint (the namespace's waypoint)", "rename the waypoint");
+    }
+    for (const [name, svc] of cfg.layout === "platform" ? [] : Object.entries(cfg.services)) {
+        if (svc.waypoint === "own") add("Gateway", serviceWaypointName(name), `services.${name}.waypoint`, `services.${name}.waypoint (its own waypoint)`, "rename the service");
+    }
     for (const o of plan.routing === undefined ? [] : planIstioRouting(plan.routing).objects) {
         const key = `routing.${ROUTING_KEYS[o.kind]}.${o.name}`;
         add(o.kind, o.name, key, key, "rename the routing object");
@@ -408,7 +420,9 @@ export function stackObjects(cfg: StackConfig): StackObject[] {
         const route = cfg.routingApi === "gateway-api" ? "HTTPRoute" : "VirtualService";
         const kinds = [...(deployed ? ["Service"] : []), "DestinationRule", ...(c.args.virtualService === false ? [] : [route])];
         for (const kind of kinds) add(kind, c.service, p, p, "rename the service");
-        if (cfg.layout === "service") add("VirtualService", delegateName(c.service), p, `${p} (its delegate)`, "rename the service");
+        if (cfg.layout === "service" && !gatewayApi) add("VirtualService", delegateName(c.service), p, `${p} (its delegate)`, "rename the service");
+        // Gateway API: a service stack's HTTPRoute on the platform's Gateway (made when the platform routes to it).
+        if (cfg.layout === "service" && gatewayApi) add("HTTPRoute", gatewayRouteName(c.service, "ingress"), p, `${p} (its ingress HTTPRoute)`, "rename the service");
         // Then its workloads (deploy true), so a clash is reported at the service that comes second.
         const w = plan.workloads.find((x) => x.service === c.service);
         w?.args.versions.forEach((v, i) => {

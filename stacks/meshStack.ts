@@ -4,7 +4,8 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { Canary, EgressGateway, GatewayApiCanary, GatewayApiIngress, IngressGateway, InternalGateway, IstioRouting, Workloads } from "../components";
+import { Canary, EgressGateway, GatewayApiCanary, GatewayApiIngress, IngressGateway, InternalGateway, IstioRouting, Waypoint, Workloads } from "../components";
+import { DATAPLANE_MODE_LABEL, USE_WAYPOINT_LABEL } from "../components/gatewayApiPlan";
 import { BASE_LABELS } from "../components/meta";
 import type { StackConfig } from "../contract/schema";
 import { gatewayApiStackArgs } from "./gatewayApi";
@@ -21,8 +22,19 @@ export interface MeshStack {
     egress: EgressGateway | undefined;
     routing: IstioRouting | undefined;
     /** `routingApi: gateway-api` only (then `canaries` is empty and `ingress` undefined): the Gateway API components. */
-    gatewayApi?: { canaries: Record<string, GatewayApiCanary>; ingress: GatewayApiIngress | undefined };
+    gatewayApi?: { canaries: Record<string, GatewayApiCanary>; ingress: GatewayApiIngress | undefined; waypoints: Record<string, Waypoint> };
     outputs: MeshStackOutputs;
+}
+
+/**
+ * The labels of the namespace's data plane: sidecars (`istio-injection=enabled`), or ambient mode
+ * (`istio.io/dataplane-mode=ambient`) and its waypoint (`istio.io/use-waypoint`).
+ */
+export function namespaceModeLabels(cfg: StackConfig): Record<string, string> {
+    if (!cfg.ambient.enabled) {
+        return { "istio-injection": "enabled" };
+    }
+    return { [DATAPLANE_MODE_LABEL]: "ambient", ...(cfg.ambient.waypoint === "" ? {} : { [USE_WAYPOINT_LABEL]: cfg.ambient.waypoint }) };
 }
 
 /**
@@ -36,7 +48,7 @@ export function buildMeshStack(cfg: StackConfig, platform?: PlatformOutputs): Me
         ? new k8s.core.v1.Namespace("namespace", {
               metadata: {
                   name: plan.namespace,
-                  labels: { ...BASE_LABELS, "istio-injection": "enabled" },
+                  labels: { ...BASE_LABELS, ...namespaceModeLabels(cfg) },
                   annotations: plan.skipAwait ? { "pulumi.com/skipAwait": "true" } : {},
               },
           })
@@ -55,7 +67,7 @@ export function buildMeshStack(cfg: StackConfig, platform?: PlatformOutputs): Me
     }
     if (cfg.routingApi === "gateway-api") {
         // stacks/gatewayApi.ts refuses the internal gateway and egress in this mode, before anything is registered.
-        const gw = gatewayApiStackArgs(cfg, plan);
+        const gw = gatewayApiStackArgs(cfg, plan, platform);
         const gwCanaries: Record<string, GatewayApiCanary> = {};
         for (const c of gw.canaries) {
             gwCanaries[c.service] = new GatewayApiCanary(c.service, c.args, opts);
@@ -67,7 +79,11 @@ export function buildMeshStack(cfg: StackConfig, platform?: PlatformOutputs): Me
             ingress: undefined,
             internalGateway: undefined,
             egress: undefined,
-            gatewayApi: { canaries: gwCanaries, ingress: gw.ingress === undefined ? undefined : new GatewayApiIngress(INGRESS_NAME, gw.ingress, opts) },
+            gatewayApi: {
+                canaries: gwCanaries,
+                ingress: gw.ingress === undefined ? undefined : new GatewayApiIngress(INGRESS_NAME, gw.ingress, opts),
+                waypoints: Object.fromEntries(gw.waypoints.map((w) => [w.name, new Waypoint(w.name, w.args, opts)])),
+            },
             // routing's DestinationRules, ServiceEntries, Gateways and Sidecars (stacks/gatewayApi.ts refuses its VirtualServices here).
             routing: plan.routing === undefined ? undefined : new IstioRouting(ROUTING_NAME, plan.routing, opts),
             outputs: meshStackOutputs(cfg, platform),

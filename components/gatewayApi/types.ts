@@ -107,10 +107,19 @@ export interface GatewayListener {
     name: string;
     hostname?: string;
     port: number;
-    protocol: "HTTP" | "HTTPS";
+    /** `HBONE`: Istio's tunnel, the listener of a waypoint (class `istio-waypoint`). */
+    protocol: "HTTP" | "HTTPS" | "HBONE";
     /** `options`: implementation-specific settings, e.g. Istio's `gateway.istio.io/tls-terminate-mode: MUTUAL`. */
     tls?: { mode: "Terminate"; certificateRefs: { group?: string; kind?: "Secret"; name: string }[]; options?: Record<string, string> };
-    allowedRoutes?: { namespaces: { from: "Same" | "All" } };
+    allowedRoutes?: AllowedRoutes;
+}
+
+/** Which namespaces' routes a listener admits: its own (`Same`), `All`, or those a label selector picks. */
+export interface AllowedRoutes {
+    namespaces: {
+        from: "Same" | "All" | "Selector";
+        selector?: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: "In" | "NotIn" | "Exists" | "DoesNotExist"; values?: string[] }[] };
+    };
 }
 
 export interface GatewayApiGatewaySpec {

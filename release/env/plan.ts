@@ -14,6 +14,10 @@
  * 4. `break`: a service stack the backend holds but the project no longer declares is destroyed, after the
  *    platform's root route to it is gone.
  * Within a phase the stacks run with bounded concurrency; phases run one after the other.
+ *
+ * With the Gateway API (the platform stack's `routingApi: gateway-api`) there is no delegation: the platform's routes
+ * to a service are HTTPRoutes its service stack makes from the platform's output, so a new service stack goes up in
+ * `update`, after the platform has added its route (no `make` phase); the `break` phase is as above.
  */
 import { ExitCode, ReleaseError } from "../errors";
 import { serviceOfStackName, shortStackName } from "../../contract/project";
@@ -90,7 +94,9 @@ export function planEnv(env: string, op: EnvOp, files: readonly StackFile[], dep
     }
     const apply: StackOp = op === "up" ? "up" : "preview";
     const platformLive = isLive(env);
-    const fresh = platformLive ? services.filter((f) => !isLive(f.name)) : [];
+    // Gateway API: a service stack attaches its own HTTPRoute to the platform's Gateway for the prefixes the platform
+    // routes to it, so a new one goes up after the platform (nothing routes to it before: nothing breaks meanwhile).
+    const fresh = platformLive && platform.routingApi !== "gateway-api" ? services.filter((f) => !isLive(f.name)) : [];
     const rest = services.filter((f) => !fresh.includes(f));
     const phases: Phase[] = [
         { name: "make", stacks: fresh.map((f) => svc(f, apply)) },

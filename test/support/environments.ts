@@ -75,3 +75,21 @@ export function exampleEnvironment(env: string, namespace: string): ExampleEnvir
 
 /** The example environment `prod` in namespace `shop`, the one the unit tests use (a fresh copy per call). */
 export const prodEnvironment = (): ExampleEnvironment => exampleEnvironment("prod", "shop");
+
+/**
+ * The example environment `prod` (namespace `shop`) with `routingApi: gateway-api` in every stack, without what that
+ * mode refuses (the platform's egress host, checkout's faults and retries). A fresh copy per call.
+ */
+export function gatewayApiEnvironment(): ExampleEnvironment {
+    const env = prodEnvironment();
+    env.platform.config["routingApi"] = "gateway-api";
+    delete env.platform.config["egress"];
+    for (const s of env.services) {
+        s.config["routingApi"] = "gateway-api";
+        for (const svc of Object.values(s.config["services"] as Record<string, Raw>)) {
+            delete svc["faults"];
+            delete svc["retries"];
+        }
+    }
+    return env;
+}

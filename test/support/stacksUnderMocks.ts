@@ -7,9 +7,11 @@
  *
  *   const mesh = stacksUnderMocks();
  *   it("...", async () => { mesh.rec.reset(); mesh.stacks.buildMeshStack(cfg); await mesh.rec.settled(); ... });
+ *   it("...", async () => { const objects = await mesh.build(raw); expect(mesh.crdProblems(objects)).to.deep.equal([]); });
  */
 import type * as Stacks from "../../stacks";
-import { loadIstioSchema, type IstioSchema } from "./istioSchema";
+import { gatewayApiCrdPath } from "./istioCrds";
+import { loadIstioSchema, type IstioSchema, type SchemaProblem } from "./istioSchema";
 import { setupMocks, type MockRecorder, type RecordedResource } from "./mocks";
 
 export interface StacksUnderMocks {
@@ -19,6 +21,13 @@ export interface StacksUnderMocks {
     readonly stacks: typeof Stacks;
     /** Istio's CRD schema validator, loaded on first use. */
     readonly schema: IstioSchema;
+    /** The pinned Gateway API CRDs' schema validator, loaded on first use. */
+    readonly gatewaySchema: IstioSchema;
+    /**
+     * Every Istio and Gateway API object among `resources` validated against its pinned CRD schema: one entry per
+     * object with problems (`Kind/name` and its problems); [] when all are valid.
+     */
+    crdProblems(resources: readonly RecordedResource[]): { object: string; problems: SchemaProblem[] }[];
     /** Builds stack `stack` (default "test") from raw config on a reset recorder; resolves with its custom resources. */
     build(raw: Record<string, unknown>, stack?: string): Promise<RecordedResource[]>;
 }
@@ -26,6 +35,7 @@ export interface StacksUnderMocks {
 export function stacksUnderMocks(): StacksUnderMocks {
     let loaded: { rec: MockRecorder; stacks: typeof Stacks } | undefined;
     let schema: IstioSchema | undefined;
+    let gatewaySchema: IstioSchema | undefined;
     before(async () => {
         const rec = await setupMocks();
         loaded = { rec, stacks: await import("../../stacks") };
@@ -46,6 +56,20 @@ export function stacksUnderMocks(): StacksUnderMocks {
         get schema() {
             schema ??= loadIstioSchema();
             return schema;
+        },
+        get gatewaySchema() {
+            gatewaySchema ??= loadIstioSchema(gatewayApiCrdPath());
+            return gatewaySchema;
+        },
+        crdProblems(resources) {
+            return resources.flatMap((r) => {
+                const gatewayApi = r.type.includes("gateway.networking.k8s.io");
+                if (!gatewayApi && !r.type.includes("networking.istio.io")) return [];
+                const kind = r.type.split(":").pop() ?? "";
+                const doc = { apiVersion: r.type.split(":")[1] ?? "", kind, metadata: r.inputs["metadata"], spec: r.inputs["spec"] };
+                const problems = (gatewayApi ? this.gatewaySchema : this.schema).validate(doc);
+                return problems.length === 0 ? [] : [{ object: `${kind}/${(r.inputs["metadata"] as { name?: string }).name ?? r.name}`, problems }];
+            });
         },
         async build(raw, stack = "test") {
             const { rec, stacks } = get();

@@ -9,6 +9,10 @@
  * must win on `/api` too (the Gateway API orders rules by path length before headers: each is matched on every
  * prefix, components/gatewayApiPlan.ts).
  *
+ * Then per-service stacks in this mode (a platform stack owning the Gateway, a service stack owning its HTTPRoutes, one
+ * project): the service stack's HTTPRoute attached to the platform's Gateway by parentRef, and istiod serving its
+ * rules and split to the ingress gateway node.
+ *
  * Standing in: the proxies (our xDS client, sim/xds/client.ts), the pods (a WorkloadEntry per Deployment), the
  * gateway's Deployment (istiod's gateway deployment controller is off here): its Service `ingress-istio` (the name
  * istiod gives a managed Gateway's Service) selects the stand-in gateway proxy by its labels.
@@ -18,9 +22,12 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { randomBytes } from "node:crypto";
 import { connectCluster, type KubeObject } from "../../support/cluster";
+import { exampleEnvironment } from "../../support/environments";
 import { ensureIstiod, IstiodDebug, startEndpointStandIn, type EndpointStandIn, type IstiodHandle } from "../../support/istiod";
-import { projectStack, type ProjectStack } from "../../support/pulumiProject";
+import { createProjectDir, projectStack, type PlainConfig, type ProjectStack } from "../../support/pulumiProject";
 import { gatewayNode, sidecarNode, TYPE, XdsClient, type Resource } from "../../../sim/xds/client";
 import { findVirtualHost } from "../../../sim/xds/plan";
 import { deleteRaw, ensureCreated } from "../stack/kubeRaw";
@@ -76,6 +83,48 @@ function selfSignedTls(host: string): { crt: string; key: string } {
     }
 }
 
+/** The TLS Secret `name` of the HTTPS listener in `namespace`, with a self-signed pair for `host`. */
+async function createTlsSecret(kc: KubeConfig, namespace: string, name: string, host: string): Promise<void> {
+    const tls = selfSignedTls(host);
+    await ensureCreated(kc, {
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name, namespace },
+        type: "kubernetes.io/tls",
+        data: { "tls.crt": Buffer.from(tls.crt).toString("base64"), "tls.key": Buffer.from(tls.key).toString("base64") },
+    } as KubeObject); // a Secret's type and data are not in KubeObject, which the tests read
+}
+
+/** The labels istiod's managed Gateway `ingress` selects its proxies by. */
+const GATEWAY_LABELS = { "gateway.networking.k8s.io/gateway-name": "ingress" };
+
+/**
+ * The managed Gateway's Service, as istiod's deployment controller would make it, selecting the stand-in proxy; its
+ * target ports are where istiod puts the listeners (as Istio's default gateway Service: 80 -> 8080, 443 -> 8443).
+ */
+async function createGatewayService(kc: KubeConfig, namespace: string): Promise<void> {
+    await ensureCreated(kc, {
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: { name: "ingress-istio", namespace },
+        spec: { selector: GATEWAY_LABELS, ports: [{ name: "http", port: 80, targetPort: 8080 }, { name: "https", port: 443, targetPort: 8443 }] },
+    });
+}
+
+/** An xDS client for the stand-in ingress gateway proxy of `namespace`. */
+const ingressClient = (istiod: IstiodHandle, namespace: string, ip: string): XdsClient =>
+    new XdsClient({ address: istiod.xdsAddress, node: gatewayNode({ namespace, podName: "ingress-istio-e2e", ip, labels: { ...GATEWAY_LABELS, app: "ingress-istio" } }) });
+
+/** The routes of the HTTPS virtual host of `host` on the ingress gateway, once `ready` holds for them. */
+async function httpsRoutes(ingress: XdsClient, host: string, ready: (routes: Resource[]) => boolean): Promise<Resource[]> {
+    return ingress.waitFor(`the HTTPS virtual host of ${host}`, (c) => {
+        const vhs = c.resources(TYPE.route).flatMap((rc) => (rc["virtualHosts"] ?? []) as Resource[]);
+        const ours = vhs.filter((vh) => ((vh["domains"] ?? []) as string[]).some((d) => d === host || d.startsWith(`${host}:`)));
+        const routes = ours.map((vh) => (vh["routes"] ?? []) as Resource[]).find((rs) => rs.some((r) => r["route"] !== undefined));
+        return routes !== undefined && ready(routes) ? routes : undefined;
+    }, 60_000);
+}
+
 describe("istiod translates the stack's Gateway API objects (routingApi gateway-api; xDS as a sidecar and the ingress gateway see it)", function () {
     this.timeout(600_000);
     const started = Date.now();
@@ -101,26 +150,10 @@ describe("istiod translates the stack's Gateway API objects (routingApi gateway-
         standIn = await startEndpointStandIn(kc, ns, { portFor: (v) => (v === "v1" ? 18081 : 18082) });
         await project.stack.up({ onOutput: project.log });
         await standIn.sync();
-        const tls = selfSignedTls(INGRESS_HOST);
-        await ensureCreated(kc, {
-            ...secret(ns),
-            type: "kubernetes.io/tls",
-            data: { "tls.crt": Buffer.from(tls.crt).toString("base64"), "tls.key": Buffer.from(tls.key).toString("base64") },
-        } as KubeObject); // a Secret's type and data are not in KubeObject, which the tests read
-        // The managed Gateway's Service, as istiod's deployment controller would make it, selecting the stand-in proxy;
-        // its target ports are where istiod puts the listeners (as Istio's default gateway Service: 80 -> 8080, 443 -> 8443).
-        const gatewayLabels = { "gateway.networking.k8s.io/gateway-name": "ingress" };
-        await ensureCreated(kc, {
-            apiVersion: "v1",
-            kind: "Service",
-            metadata: { name: "ingress-istio", namespace: ns },
-            spec: { selector: gatewayLabels, ports: [{ name: "http", port: 80, targetPort: 8080 }, { name: "https", port: 443, targetPort: 8443 }] },
-        });
+        await createTlsSecret(kc, ns, secret(ns).metadata.name, INGRESS_HOST);
+        await createGatewayService(kc, ns);
         sidecar = new XdsClient({ address: istiod.xdsAddress, node: sidecarNode({ namespace: ns, podName: "client-e2e", ip: "10.254.3.1", labels: { app: "client" } }) });
-        ingress = new XdsClient({
-            address: istiod.xdsAddress,
-            node: gatewayNode({ namespace: ns, podName: "ingress-istio-e2e", ip: "10.254.3.2", labels: { ...gatewayLabels, app: "ingress-istio" } }),
-        });
+        ingress = ingressClient(istiod, ns, "10.254.3.2");
         clients.push(sidecar, ingress);
     });
 
@@ -184,7 +217,7 @@ describe("istiod translates the stack's Gateway API objects (routingApi gateway-
         expect(endpoints).to.deep.equal({ v1: 1, v2: 1 });
     });
 
-    it("ingress gateway: the Gateway's listeners 80 and 443 (on the Service's 8080, 8443); HTTP redirects to HTTPS; HTTPS routes / to the version Services 75/25", async () => {
+    it("ingress gateway: the Gateway's listeners 80 and 443 (on the Service's 8080, 8443); HTTP redirects to HTTPS; HTTPS routes / with the service's rules: pin and flag first, /api to stable, the split 75/25", async () => {
         const hosts = await ingress.waitFor("the ingress virtual hosts", (c) => {
             const vhs = c.resources(TYPE.route).flatMap((rc) => (rc["virtualHosts"] ?? []) as Resource[]);
             const ours = vhs.filter((vh) => ((vh["domains"] ?? []) as string[]).some((d) => d === INGRESS_HOST || d.startsWith(`${INGRESS_HOST}:`)));
@@ -197,12 +230,18 @@ describe("istiod translates the stack's Gateway API objects (routingApi gateway-
         expect(redirect, JSON.stringify(redirect)).to.have.length(1);
         expect(redirect[0]).to.deep.include({ schemeRedirect: "https" });
         const routes = ((hosts.https["routes"] ?? []) as Resource[]).map(summarize);
+        const pin = [{ name: "canary", stringMatch: { exact: "true" } }];
+        const flag = [{ name: "x-new-feature", stringMatch: { exact: "enabled" } }];
+        const v1 = { cluster: versionCluster(ns, "v1") };
+        const v2 = { cluster: versionCluster(ns, "v2") };
+        // The ingress HTTPRoute carries the service's mesh rules under its prefix "/": gateway traffic is routed as mesh traffic.
         expect(routes, JSON.stringify(routes)).to.deep.equal([
-            {
-                prefix: "/",
-                headers: [],
-                action: split(ns),
-            },
+            { prefix: "/api", headers: pin, action: v2 },
+            { prefix: "/api", headers: flag, action: v2 },
+            { prefix: "/api", headers: [], action: v1 },
+            { prefix: "/", headers: pin, action: v2 },
+            { prefix: "/", headers: flag, action: v2 },
+            { prefix: "/", headers: [], action: split(ns) },
         ]);
         const ports = ingress.resources(TYPE.listener).map((l) => ((l["address"] as Resource)["socketAddress"] as Resource)["portValue"]);
         expect(ports).to.include.members([8080, 8443]);
@@ -212,5 +251,99 @@ describe("istiod translates the stack's Gateway API objects (routingApi gateway-
         await debug.waitSynced(ns, [], 30_000);
         const problems = debug.problemsFor(ns, logOffset).filter((l) => !/failed to get proxy service targets from metadata: no instances found for/.test(l));
         expect(problems, "istiod log warnings/errors naming our namespace").to.deep.equal([]);
+    });
+});
+
+describe("per-service stacks with the Gateway API on istiod: the service stack's HTTPRoute on the platform stack's Gateway", function () {
+    this.timeout(600_000);
+    const started = Date.now();
+    const hex = randomBytes(4).toString("hex");
+    const env = `e2e-gw-${hex}`;
+    const ns = `mesh-gwps-${hex}`;
+    const host = "shop.example.com";
+    let istiod: IstiodHandle;
+    let projectDir = "";
+    const stacks: ProjectStack[] = [];
+    let ingress: XdsClient | undefined;
+
+    /** The example environment's platform and checkout stacks in gateway-api mode (refused keys out), /api to checkout only. */
+    function configs(): { platform: PlainConfig; checkout: PlainConfig; checkoutStack: string } {
+        const example = exampleEnvironment(env, ns);
+        const platform = example.platform.config;
+        platform["routingApi"] = "gateway-api";
+        delete platform["egress"];
+        (platform["ingress"] as PlainConfig)["routes"] = [{ prefix: "/api", service: "checkout" }];
+        const checkout = example.services[0]!;
+        checkout.config["routingApi"] = "gateway-api";
+        const svc = (checkout.config["services"] as Record<string, PlainConfig>)["checkout"] as PlainConfig;
+        delete svc["faults"];
+        delete svc["retries"];
+        return { platform, checkout: checkout.config, checkoutStack: checkout.stack };
+    }
+    const replaceWith =
+        (raw: PlainConfig) =>
+        (c: PlainConfig): void => {
+            for (const k of Object.keys(c)) delete c[k];
+            Object.assign(c, structuredClone(raw));
+        };
+
+    before(async function () {
+        this.timeout(1_900_000); // on a cold machine this waits for the background pilot-discovery build
+        istiod = await ensureIstiod();
+        projectDir = createProjectDir();
+        const c = configs();
+        const envVars = { PULUMI_K8S_ENABLE_SERVER_SIDE_APPLY: "true" };
+        stacks.push(await projectStack({ projectDir, stackName: env, namespace: ns, edit: replaceWith(c.platform), envVars }));
+        stacks.push(await projectStack({ projectDir, stackName: c.checkoutStack, namespace: ns, edit: replaceWith(c.checkout), envVars }));
+    });
+
+    after(async function () {
+        this.timeout(300_000);
+        ingress?.close();
+        const failed: string[] = [];
+        try {
+            if (ns !== "") await deleteRaw(connectCluster().kubeConfig, { apiVersion: "v1", kind: "Secret", metadata: { name: "shop-tls", namespace: ns } }).catch(() => undefined);
+            for (const st of [...stacks].reverse()) await st.dispose().catch((err: Error) => failed.push(err.message));
+        } finally {
+            fs.rmSync(projectDir, { recursive: true, force: true });
+            console.log(`    gateway-api per-service e2e: ${Math.round((Date.now() - started) / 1000)} s in all (namespace ${ns})`);
+        }
+        if (failed.length > 0) throw new Error(failed.join("\n"));
+    });
+
+    it("platform up (the Gateway), then the service stack up (its HTTPRoute checkout-ingress by parentRef); the gateway node gets checkout's rules under /api and its split 80/20", async () => {
+        const [platform, checkout] = stacks;
+        if (platform === undefined || checkout === undefined) throw new Error("the stacks were not created (see the before hook)");
+        const p = await platform.stack.up({ onOutput: platform.log });
+        expect(p.summary.result, platform.output()).to.equal("succeeded");
+        const kc = connectCluster().kubeConfig;
+        await createTlsSecret(kc, ns, "shop-tls", host);
+        await createGatewayService(kc, ns);
+        const s = await checkout.stack.up({ onOutput: checkout.log });
+        expect(s.summary.result, checkout.output()).to.equal("succeeded");
+        ingress = ingressClient(istiod, ns, "10.254.3.3");
+        const cluster = (v: string): string => `outbound|8080||checkout-${v}.${ns}.svc.cluster.local`;
+        const routes = await httpsRoutes(ingress, host, (rs) => rs.some((r) => (r["route"] as Resource | undefined)?.["weightedClusters"] !== undefined));
+        const pin = [{ name: "x-canary", stringMatch: { exact: "true" } }];
+        const flag = [{ name: "x-new-checkout", stringMatch: { exact: "on" } }];
+        const summary = routes.map(summarize);
+        console.log(`    [issue note] ingress routes of ${host} from the service stack's HTTPRoute: ${routes.map((r) => String(r["name"])).join(", ")}`);
+        expect(summary, JSON.stringify(summary)).to.deep.equal([
+            { prefix: "/api/legacy", headers: pin, action: { cluster: cluster("v2") } },
+            { prefix: "/api/legacy", headers: flag, action: { cluster: cluster("v2") } },
+            { prefix: "/api/legacy", headers: [], action: { cluster: cluster("v1") } },
+            { prefix: "/api", headers: pin, action: { cluster: cluster("v2") } },
+            { prefix: "/api", headers: flag, action: { cluster: cluster("v2") } },
+            {
+                prefix: "/api",
+                headers: [],
+                action: {
+                    weightedClusters: [
+                        { name: cluster("v1"), weight: 80 },
+                        { name: cluster("v2"), weight: 20 },
+                    ],
+                },
+            },
+        ]);
     });
 });

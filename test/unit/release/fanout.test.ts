@@ -56,6 +56,14 @@ describe("environment fan-out: plan (make before break)", () => {
         ]);
     });
 
+    it("Gateway API: a live environment gaining a service: the platform first (its route in its output), then the new service stack attaches its HTTPRoute", () => {
+        const files = FILES.map((f) => ({ ...f, routingApi: "gateway-api" as const }));
+        expect(shape(planEnv("production", "up", files, live("production", "production.checkout", "production.search")))).to.deep.equal([
+            ["platform", ["production:up"]],
+            ["update", ["production.checkout:up", "production.search:up", "production.cart:up"]],
+        ]);
+    });
+
     it("a live environment gaining a service: the new service stack before the platform (its delegate before the root route to it)", () => {
         expect(shape(planEnv("production", "up", FILES, live("production", "production.checkout", "production.search")))).to.deep.equal([
             ["make", ["production.cart:up"]],

@@ -244,7 +244,7 @@ describe("stack config (stacks/config.ts)", () => {
             });
             expect(err.problems.map((p) => p.reason)).to.deep.equal([
                 'namepsace is not a key of the mesh-traffic namespace; did you mean "namespace"?',
-                "colour is not a key of the mesh-traffic namespace; allowed keys: layout, platformStack, routingApi, namespace, createNamespace, skipAwait, ingress, internalGateway, services, egress, egressGateway, routing, release, rollouts",
+                "colour is not a key of the mesh-traffic namespace; allowed keys: layout, platformStack, routingApi, namespace, createNamespace, skipAwait, ambient, ingress, internalGateway, services, egress, egressGateway, routing, release, rollouts",
             ]);
         });
     });

@@ -6,8 +6,6 @@
  */
 import { expect } from "chai";
 import { checkStackConfig } from "../../../stacks/config";
-import { gatewayApiCrdPath } from "../../support/istioCrds";
-import { loadIstioSchema, type IstioSchema } from "../../support/istioSchema";
 import type { RecordedResource } from "../../support/mocks";
 import { baseStackConfig, sampleApp, type RawStack } from "../../support/stackFixtures";
 import { stacksUnderMocks } from "../../support/stacksUnderMocks";
@@ -48,11 +46,6 @@ const nameOf = (r: RecordedResource): string => (r.inputs["metadata"] as { name:
 
 describe("routingApi gateway-api: the objects (stacks/gatewayApi.ts, components/gatewayApiPlan.ts)", () => {
     const mesh = stacksUnderMocks();
-    let gatewaySchema: IstioSchema;
-    before(() => {
-        gatewaySchema = loadIstioSchema(gatewayApiCrdPath());
-    });
-
     const build = (raw: RawStack): Promise<RecordedResource[]> => mesh.build(raw);
 
     it("every route kind: the mesh HTTPRoute in the Istio mode's order, pins and the flag on every prefix", async () => {
@@ -152,20 +145,37 @@ describe("routingApi gateway-api: the objects (stacks/gatewayApi.ts, components/
             hostnames: ["shop.example.com"],
             rules: [{ name: "https-redirect", filters: [{ type: "RequestRedirect", requestRedirect: { scheme: "https", statusCode: 301 } }] }],
         });
+        // The ingress route `/` carries the service's mesh rules (under `/`: unchanged), pins and A/B flag included.
         expect(specOf(mesh.rec.one("ingress-0-httproute", HTTPROUTE))).to.deep.equal({
             parentRefs: [{ name: "ingress", sectionName: "https" }],
             hostnames: ["shop.example.com"],
-            rules: [
-                {
-                    name: "route",
-                    matches: [{ path: { type: "PathPrefix", value: "/" } }],
-                    backendRefs: [
-                        { name: "sample-app-v1", port: 8080, weight: 90 },
-                        { name: "sample-app-v2", port: 8080, weight: 10 },
-                    ],
-                },
-            ],
+            rules: (specOf(mesh.rec.one("sample-app-httproute", HTTPROUTE)) as { rules: unknown[] }).rules,
         });
+    });
+
+    it("an ingress route under a prefix carries the service's rules under it; a rule whose path lies outside is left out, with a warning", async () => {
+        const raw = everyRoute(gatewayApiStack());
+        (raw["ingress"] as { routes: { prefix: string; service: string }[] }).routes = [{ prefix: "/api", service: "sample-app" }];
+        const warnings: string[] = [];
+        const original = console.warn;
+        // Under mocks there is no engine: pulumi.log.warn writes to console.warn.
+        console.warn = (...args: unknown[]) => void warnings.push(args.map(String).join(" "));
+        try {
+            await build(raw);
+        } finally {
+            console.warn = original;
+        }
+        const rules = (specOf(mesh.rec.one("ingress-0-httproute", HTTPROUTE)) as { rules: { name: string; matches: { path: { value: string } }[] }[] }).rules;
+        // "/" becomes "/api", "/api/v2" lies under it and stays, "/old" does not: the redirect is left out for this route
+        expect(rules.map((r) => [r.name, r.matches.map((m) => m.path.value)])).to.deep.equal([
+            ["canary-pin-0", ["/api", "/api/v2"]],
+            ["canary-pin-1", ["/api", "/api/v2"]],
+            ["canary-pin-2", ["/api", "/api/v2"]],
+            ["ab-test", ["/api", "/api/v2", "/api", "/api/v2"]],
+            ["uri-0", ["/api/v2"]],
+            ["catch-all", ["/api"]],
+        ]);
+        expect(warnings.join("\n")).to.contain('HTTPRoute "ingress-0": rule "redirect-0" of sample-app matches no path under "/api"');
     });
 
     it("every object is valid against the pinned CRDs (Gateway API v1.6.0 standard channel; Istio's), unknown fields rejected", async () => {
@@ -176,12 +186,7 @@ describe("routingApi gateway-api: the objects (stacks/gatewayApi.ts, components/
         const objects = await build(raw);
         const checked = objects.filter((r) => r.type.includes("gateway.networking.k8s.io") || r.type.includes("networking.istio.io"));
         expect(checked.length).to.equal(7);
-        for (const r of checked) {
-            const schema = r.type.includes("gateway.networking.k8s.io") ? gatewaySchema : mesh.schema;
-            const apiVersion = r.type.split(":")[1] ?? "";
-            const kind = r.type.split(":").pop() ?? "";
-            expect(schema.validate({ apiVersion, kind, metadata: r.inputs["metadata"], spec: r.inputs["spec"] }), `${kind}/${nameOf(r)}`).to.deep.equal([]);
-        }
+        expect(mesh.crdProblems(checked)).to.deep.equal([]);
         // MUTUAL through Istio's listener option; a fraction of a percent mirrored as parts per million.
         const https = (specOf(mesh.rec.one("ingress-gateway", GATEWAY)) as { listeners: { tls?: unknown }[] }).listeners[1];
         expect(https?.tls).to.deep.equal({
@@ -311,7 +316,7 @@ describe("routingApi gateway-api: what it refuses (stacks/gatewayApi.ts)", () =>
         expect(got.map((p) => p.reason).join("\n")).to.include('needs rule "canary-pin-0" with 65 matches (a pin matches every prefix of the redirects and URI routes); a rule holds at most 64');
     });
 
-    it("what this slice does not emit yet: per-service layouts, the internal gateway, egress", () => {
+    it("what this slice does not emit yet: the internal gateway, egress", () => {
         expect(refused((r) => (r.egress = [{ host: "api.external-service.com" }]))).to.deep.equal([
             {
                 path: "egress",
@@ -323,18 +328,6 @@ describe("routingApi gateway-api: what it refuses (stacks/gatewayApi.ts)", () =>
         expect(refused((r) => (r["egressGateway"] = { registryOnly: true })).map((p) => p.path)).to.deep.equal(["egress", "egressGateway.registryOnly"]);
         expect(refused((r) => (r["internalGateway"] = { enabled: true, hosts: ["*.shop.svc.cluster.local"] })).map((p) => p.reason)).to.deep.equal([
             "internalGateway.enabled is true; the internal gateway is not emitted with the Gateway API yet (routingApi gateway-api): disable it or use routingApi istio",
-        ]);
-        const platform = refused((r) => {
-            r["layout"] = "platform";
-            delete (r as Record<string, unknown>)["services"];
-        });
-        expect(platform).to.deep.equal([
-            {
-                path: "routingApi",
-                reason:
-                    'routingApi is "gateway-api" but layout is "platform"; per-service stacks are not emitted with the Gateway API yet (the platform stack would own the Gateway and which namespaces\' routes it admits, each service stack its HTTPRoutes): use routingApi istio in every stack of a per-service environment, or layout single',
-                fix: "pulumi config set routingApi istio",
-            },
         ]);
     });
 });

@@ -14,36 +14,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { committedStackFiles, emitted, istioObjects, rawStackConfig, REPO_ROOT } from "../../support/emitted";
 import { analyzeMesh, mergedVirtualServices, type IstioObject } from "../../support/istioAnalyzer";
 import { prodEnvironment as environment } from "../../support/environments";
+import { flatConfig, programError, setStackName } from "../../support/programUnderMocks";
 import { stacksUnderMocks } from "../../support/stacksUnderMocks";
 import type * as Stacks from "../../../stacks";
 
 type Raw = Record<string, unknown>;
-
-/** Pulumi's flat runtime config map of a raw config (what `pulumi config` stores). */
-const flatConfig = (raw: Raw): Record<string, string> =>
-    Object.fromEntries(Object.entries(raw).map(([k, v]) => [`mesh-traffic:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
-
-/** Runs the program with `raw` as the stack's config; returns what it threw (undefined when it did not). */
-async function programError(stacks: typeof Stacks, raw: Raw, stack = "unit"): Promise<unknown> {
-    const saved = pulumi.runtime.allConfig();
-    try {
-        pulumi.runtime.setAllConfig(flatConfig(raw));
-        setStackName(stack);
-        await stacks.meshProgram();
-        return undefined;
-    } catch (e) {
-        return e;
-    } finally {
-        pulumi.runtime.setAllConfig(saved);
-        setStackName("unit");
-    }
-}
-
-
-/** The stack name the program sees (pulumi.getStack()); the SDK's own test hook, not in its typings. */
-function setStackName(name: string): void {
-    (pulumi.runtime as unknown as { _setStack(name: string): void })._setStack(name);
-}
 
 describe("stack layouts", function () {
     this.timeout(200_000);
