@@ -77,6 +77,33 @@ export const customMetricSchema = z
     })
     .meta({ description: "One custom check: a PromQL query whose value must lie between min and max." });
 
+
+/** One approval gate: `mesh-release` pauses before the update of the step with weight `beforeStep` until it is approved. */
+export const gateSchema = z
+    .strictObject({
+        beforeStep: z
+            .number({ error: "must be the weight of one of the steps, an integer from 1 to 100 (percent), such as 50" })
+            .int({ error: "must be the weight of one of the steps, an integer from 1 to 100 (percent), such as 50" })
+            .min(1, { error: "must be the weight of one of the steps, an integer from 1 to 100 (percent), such as 50" })
+            .max(100, { error: "must be the weight of one of the steps, an integer from 1 to 100 (percent), such as 50" })
+            .meta({ description: "The step (its weight, percent, one of `steps`) whose update waits for the approval." }),
+        approval: z
+            .enum(["manual", "ci"])
+            .default("manual")
+            .meta({ description: "Who approves: manual (a person; an approval from a CI job, CI=true, is refused) or ci (a CI job: CI=true)." }),
+        timeout: duration.default("1h").meta({ description: "How long the gate waits for a decision, Go duration." }),
+        onTimeout: z
+            .enum(["rollback", "wait"])
+            .default("rollback")
+            .meta({ description: "At the timeout: rollback (all traffic to stable; never gated) or wait (keep waiting for a decision)." }),
+        services: z
+            .array(z.string().min(1))
+            .min(1)
+            .optional()
+            .meta({ description: "Services the gate applies to; absent: every service of the stack (a service stack has one)." }),
+    })
+    .meta({ description: "An approval gate before a step: the release pauses, shows the step's preview and goes on when approved." });
+
 export const releaseSchema = z.strictObject({
     steps: z
         .array(z.number().int().min(1).max(100))
@@ -192,6 +219,10 @@ export const releaseSchema = z.strictObject({
         .array(webhookSchema)
         .default([])
         .meta({ description: "Hooks called before, during and after a rollout." }),
+    gates: z
+        .array(gateSchema)
+        .default([])
+        .meta({ description: "Approval gates before chosen steps (README: Approval gates); a rollback is never gated." }),
     update: z
         .strictObject({
             retries: z.number().int().min(0).max(10).default(2).meta({ description: "Attempts after the first." }),
@@ -213,6 +244,20 @@ export const rolloutPhaseSchema = z.enum([
     "RolledBack",
     "Aborted",
 ]);
+
+/** One decision of an approval gate, kept in the recorded state (who, when, which plan). */
+export const approvalRecordSchema = z.strictObject({
+    stepIndex: z.number().int().min(0).meta({ description: "Index into `steps` of the gated step." }),
+    weight: z.number().int().min(1).max(100).meta({ description: "The gated step's weight, percent." }),
+    decision: z.enum(["approved", "rejected", "timed-out"]).meta({ description: "What was decided." }),
+    by: z.string().optional().meta({ description: "Who decided (`--by`, else user@host); absent for a timeout." }),
+    kind: z.enum(["manual", "ci"]).optional().meta({ description: "Whether a person or a CI job decided." }),
+    at: z.string().meta({ description: "RFC 3339 time of the decision." }),
+    plan: z.string().optional().meta({ description: "sha256 of the Pulumi update plan that was approved (what `pulumi up --plan` applied)." }),
+    reason: z.string().optional().meta({ description: "The reason given with a rejection." }),
+}).meta({ description: "One decision of an approval gate: what, who, when and which plan." });
+
+export type ApprovalRecord = z.infer<typeof approvalRecordSchema>;
 
 /** Recorded state of one service's rollout; written only by mesh-release, read on resume. */
 export const rolloutStateSchema = z.strictObject({
@@ -267,6 +312,7 @@ export const rolloutStateSchema = z.strictObject({
         .refine(isRfc3339, { error: 'must be an RFC 3339 time such as "2026-01-01T12:00:00Z" (date, "T", time, and "Z" or an offset like +02:00)' })
         .meta({ description: "RFC 3339 time of the last state change." }),
     message: z.string().optional().meta({ description: "Human-readable reason of the last transition (e.g. why it rolled back)." }),
+    approvals: z.array(approvalRecordSchema).optional().meta({ description: "Decisions of the approval gates of this rollout, oldest first." }),
 });
 
 export type RolloutState = z.infer<typeof rolloutStateSchema>;

@@ -172,5 +172,34 @@ export function releaseRules(release: ReleaseConfig): ReleaseRuleProblem[] {
         }
         hooks.add(h.name);
     });
+    problems.push(...gateRules(release));
+    return problems;
+}
+
+/**
+ * The gates' own rules: a timeout of at least 1s, and one gate per step and service. Whether `beforeStep` is one of
+ * the steps is checked where the effective steps are known (release/policy.ts: a service stack's steps may be its
+ * platform stack's, and `--steps` overrides them).
+ */
+function gateRules(release: ReleaseConfig): ReleaseRuleProblem[] {
+    const problems: ReleaseRuleProblem[] = [];
+    release.gates.forEach((g, i) => {
+        const p = `release.gates[${i}]`;
+        if ((durationMs(g.timeout) ?? 0) < 1000) {
+            problems.push({
+                propertyPath: `${p}.timeout`,
+                reason: `${p}.timeout is ${JSON.stringify(g.timeout)}; a gate's timeout must be at least 1s (the time people or CI get to approve)`,
+                fix: setFix(`${p}.timeout`, { value: "1h" }),
+            });
+        }
+        const twin = release.gates.findIndex((o, j) => j < i && o.beforeStep === g.beforeStep && (o.services === undefined || g.services === undefined || o.services.some((s) => g.services?.includes(s))));
+        if (twin >= 0) {
+            problems.push({
+                propertyPath: `${p}.beforeStep`,
+                reason: `${p}.beforeStep is ${g.beforeStep}, which release.gates[${twin}] gates already (for the same services); one gate per step and service`,
+                fix: `pulumi config rm --path '${p}', or give each gate its own services`,
+            });
+        }
+    });
     return problems;
 }

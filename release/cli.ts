@@ -16,6 +16,7 @@
  * Secrets: every line written goes through one {@link Redactor} that learns the stack's secret values
  * (from the driver's read) and the Prometheus credentials (from the resolved policy).
  */
+import * as os from "node:os";
 import * as path from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { type Clock } from "./clock";
@@ -40,6 +41,8 @@ import type { CliEvent, CliSink, Write } from "./reporters/types";
 import { runRollout, type ConfigValidator, type ReleaseDeps, type RolloutRequest } from "./rollout";
 import { PROGRAM_CHOICES, type ProgramChoice } from "./driver/program";
 import { IMPORT_HELP, IMPORT_LAYOUTS, importOptionProblems, runImport, type ImportLayout, type ImportRequest } from "../importer/command";
+import { runGateDecision } from "./approve";
+import { approverKind, approverName } from "./gate";
 import { HEADER_FLAG, runAbTest, runFault, runStatus, type AbTestRequest, type OneShotDeps, type FaultRequest, type StatusRequest } from "./oneShot";
 
 export type { AbTestRequest, FaultRequest, StatusRequest } from "./oneShot";
@@ -67,12 +70,22 @@ export interface CommonOptions {
 }
 
 export type CliRequest =
-    | { command: "canary" | "promote" | "rollback" | "abort"; common: CommonOptions; rollout: RolloutRequest }
+    | { command: "canary" | "promote" | "rollback" | "abort"; common: CommonOptions; rollout: RolloutRequest; /** `--gate-poll`: how often a gate's record is read, ms. */ gatePollMs?: number }
+    | { command: "approve" | "reject"; common: CommonOptions; gate: GateRequest }
     | { command: "ab-test"; common: CommonOptions; abTest: AbTestRequest }
     | { command: "fault"; common: CommonOptions; fault: FaultRequest }
     | { command: "status"; common: CommonOptions; status: StatusRequest }
     | { command: "env"; common: CommonOptions; env: EnvRequest }
     | { command: "import"; import: ImportRequest };
+
+/** `mesh-release approve|reject --service <svc> [--step N] [--by NAME] [--reason TEXT]`: the decision on a pending approval gate (release/approve.ts). */
+export interface GateRequest {
+    service: string;
+    /** The gated step's weight, percent. */
+    step?: number;
+    by?: string;
+    reason?: string;
+}
 
 /** `mesh-release env up|preview|status --env <env> [--concurrency N]`: the environment fan-out (release/env/). */
 export interface EnvRequest {
@@ -345,11 +358,42 @@ export function buildProgram(penv: ParseEnv, out: { request?: CliRequest }): Com
     )
         .requiredOption("--service <name>", "service key under services.<name>")
         .requiredOption("--version <label>", "version label of the canary, e.g. v2")
+        .option("--gate-poll <duration>", "how often a release waiting at an approval gate (release.gates) reads the decision, e.g. 5s (default 5s)", durationArg("--gate-poll"))
         .action((_o: unknown, cmd: Command) => {
-            const o = cmd.opts<{ service: string; version: string } & RawPolicy>();
+            const o = cmd.opts<{ service: string; version: string; gatePoll?: string } & RawPolicy>();
             const overrides = overridesOf(o);
-            out.request = { command: "canary", common: common(cmd, requestProblems({ service: o.service, version: o.version, overrides })), rollout: { action: "canary", service: o.service, version: o.version, overrides } };
+            out.request = {
+                command: "canary",
+                common: common(cmd, requestProblems({ service: o.service, version: o.version, overrides })),
+                rollout: { action: "canary", service: o.service, version: o.version, overrides },
+                ...(o.gatePoll !== undefined ? { gatePollMs: durationMs(o.gatePoll) } : {}),
+            };
         });
+
+    for (const decision of ["approve", "reject"] as const) {
+        withCommon(
+            program
+                .command(decision)
+                .description(
+                    decision === "approve"
+                        ? "approve the update plan a release waits with at an approval gate (release.gates), from any machine sharing the state backend"
+                        : "reject the step a release waits at an approval gate: the release rolls back",
+                ),
+        )
+            .requiredOption("--service <name>", "service key under services.<name>")
+            .option("--step <weight>", "the gated step's weight in percent (release.gates[].beforeStep): refused when the pending gate is another step's", intArg("--step", 1, 100))
+            .option("--by <name>", "who decides, recorded in the release's history and state (default: $USER@host)")
+            .option("--reason <text>", decision === "reject" ? "why, recorded with the rejection" : "ignored for approve")
+            .action((_o: unknown, cmd: Command) => {
+                const o = cmd.opts<{ service: string; step?: number; by?: string; reason?: string }>();
+                const byProblems = o.by !== undefined && (o.by.trim() === "" || o.by.length > 200) ? [{ propertyPath: "--by", reason: `--by is ${JSON.stringify(o.by)}; give a name of 1 to 200 characters, such as alice or ci/deploy#812` }] : [];
+                out.request = {
+                    command: decision,
+                    common: common(cmd, [...requestProblems({ service: o.service }), ...byProblems]),
+                    gate: { service: o.service, ...(o.step !== undefined ? { step: o.step } : {}), ...(o.by !== undefined ? { by: o.by } : {}), ...(o.reason !== undefined && decision === "reject" ? { reason: o.reason } : {}) },
+                };
+            });
+    }
 
     withCommon(program.command("promote").description("finish a rollout whose last step passed: the canary becomes stable, in the order Istio needs"))
         .requiredOption("--service <name>", "service key under services.<name>")
@@ -590,6 +634,7 @@ export function observeSecrets(driver: TrafficDriver, redactor: Redactor): Traff
         update: (opts) => driver.update(opts),
         cancel: () => driver.cancel(),
         lock: (holder) => driver.lock(holder),
+        ...(driver.gates !== undefined ? { gates: driver.gates } : {}),
     };
 }
 
@@ -607,6 +652,9 @@ function serviceOf(request: CliRequest): string | undefined {
             return request.fault.service;
         case "status":
             return request.status.service;
+        case "approve":
+        case "reject":
+            return request.gate.service;
         case "env":
         case "import":
             return undefined;
@@ -670,11 +718,23 @@ export async function execute(request: CliRequest, io: CliIO): Promise<ExitCode>
             ...(conn.live !== undefined ? { live: conn.live } : {}),
         };
         switch (request.command) {
+            case "approve":
+            case "reject": {
+                const g = request.gate;
+                const result = await runGateDecision(
+                    { decision: request.command, service: g.service, by: approverName(g.by, io.env, os.hostname()), kind: approverKind(io.env), ...(g.step !== undefined ? { step: g.step } : {}), ...(g.reason !== undefined ? { reason: g.reason } : {}) },
+                    { driver: deps.driver, emit, ...(conn.clock !== undefined ? { clock: conn.clock } : {}) },
+                );
+                if (common.report !== undefined) {
+                    err(`mesh-release: --report applies to rollout commands (canary, promote, rollback, abort); nothing written\n`);
+                }
+                return result.exitCode;
+            }
             case "canary":
             case "promote":
             case "rollback":
             case "abort": {
-                const result = await runRollout(request.rollout, deps);
+                const result = await runRollout(request.rollout, { ...deps, ...(request.gatePollMs !== undefined ? { gatePollMs: request.gatePollMs } : {}) });
                 if (reporter instanceof TerminalReporter) {
                     reporter.close();
                 }

@@ -28,6 +28,12 @@ export type ReleaseErrorCode =
     | "PULUMI_UNAVAILABLE"
     | "METRICS_UNAVAILABLE"
     | "LIVE_SPLIT_MISMATCH"
+    /** An approved update plan whose program or config changed since its preview (release/gate.ts). */
+    | "PLAN_STALE"
+    /** The record of a gate a release waits at was removed or replaced. */
+    | "GATE_LOST"
+    /** No gate to approve or reject, or a decision the gate refuses (mesh-release approve|reject). */
+    | "GATE_REFUSED"
     | "CANCELLED";
 
 /** One problem found while validating input: where, and a reason naming the value, the rule and the fix. */

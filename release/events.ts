@@ -144,6 +144,35 @@ export type ReleaseEvent =
           status?: number;
           error?: string;
       })
+    | (EventBase & {
+          /** The release pauses at an approval gate (release/gate.ts) until the plan below is approved or rejected. */
+          type: "gate-waiting";
+          stepIndex: number;
+          weight: number;
+          approval: "manual" | "ci";
+          /** `sha256:<hex>` of the saved update plan: what an approval approves. */
+          plan: string;
+          program: string;
+          /** The preview's change counts. */
+          summary: string;
+          /** One line per changed resource. */
+          changes: string[];
+          expiresAt: string;
+          onTimeout: "rollback" | "wait";
+          /** The command that approves it (from any machine sharing the backend). */
+          approve: string;
+      })
+    | (EventBase & {
+          type: "gate-decided";
+          stepIndex: number;
+          weight: number;
+          /** `still-waiting`: the timeout passed with `onTimeout: wait`. */
+          decision: "approved" | "rejected" | "timed-out" | "still-waiting";
+          by?: string;
+          kind?: "manual" | "ci";
+          plan: string;
+          reason?: string;
+      })
     | (EventBase & { type: "state"; state: RolloutState })
     | (EventBase & { type: "rollback-started"; reason: string; aborted: boolean })
     | (EventBase & { type: "promotion-started" })
@@ -222,7 +251,7 @@ export interface RolloutReport {
     weights: { at: string; weight: number }[];
     samples: ReportSample[];
     /** Decisions and incidents for chart annotations. */
-    marks: { at: string; kind: "step" | "rollback" | "promotion" | "webhook-failed" | "update-failed" | "warning"; label: string }[];
+    marks: { at: string; kind: "step" | "rollback" | "promotion" | "webhook-failed" | "update-failed" | "warning" | "gate"; label: string }[];
     /** Sum of canary requests over every analysis window (an estimate of what the canary served). */
     canaryRequestsInWindows: number;
     /** Hand edits of the live split a rollback or promotion overwrote (release/live.ts). Absent when none. */

@@ -20,7 +20,7 @@
  *   Prometheus outage that heals resets it, like Argo's `consecutiveErrorLimit`). A counter above its
  *   limit rolls back.
  */
-import type { RolloutState } from "../contract/release";
+import type { ApprovalRecord, RolloutState } from "../contract/release";
 import type { Outcome, Verdict } from "./events";
 
 /** The parts of the policy the machine needs. */
@@ -58,6 +58,11 @@ export type MachineEvent =
     | { type: "harm"; reason: string }
     /** A webhook gate answered. `confirm-promotion` ok starts promotion; any gate not ok rolls back. */
     | { type: "gate"; hookType: "pre-rollout" | "pre-step" | "confirm-promotion"; ok: boolean; reason: string }
+    /**
+     * An approval gate before the step being applied decided (release/gate.ts): recorded in `approvals`; a rejection or
+     * a timeout with `onTimeout: rollback` rolls back.
+     */
+    | { type: "approval"; record: ApprovalRecord }
     | { type: "promoted"; stage: 0 | 1 }
     | { type: "rolled-back" }
     | { type: "abort"; reason: string };
@@ -259,6 +264,26 @@ export function transition(state: RolloutState, event: MachineEvent, policy: Mac
             return decide(state, policy).type === "confirm-promotion"
                 ? next({ phase: "Promoting", promotionStage: 0, message: "promotion confirmed" })
                 : invalid();
+        case "approval": {
+            if (!progressing || state.stepApplied) {
+                return invalid();
+            }
+            const approvals = [...(state.approvals ?? []), event.record];
+            const r = event.record;
+            const step = `step ${r.stepIndex + 1} (${r.weight}%)`;
+            switch (r.decision) {
+                case "approved":
+                    return next({ approvals, message: `gate before ${step} approved by ${r.by ?? "?"}` });
+                case "rejected":
+                    return { ...rollBack(`gate before ${step} rejected by ${r.by ?? "?"}${r.reason !== undefined ? `: ${r.reason}` : ""}`), approvals };
+                case "timed-out":
+                    return { ...rollBack(`gate before ${step} timed out without a decision (onTimeout: rollback)`), approvals };
+                default: {
+                    const never: never = r.decision;
+                    return never;
+                }
+            }
+        }
         case "promoted":
             if (state.phase !== "Promoting" || event.stage !== state.promotionStage) {
                 return invalid();

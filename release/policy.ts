@@ -54,6 +54,19 @@ export interface ReleasePolicy {
     };
     webhooks: WebhookSpec[];
     update: { retries: number; backoffMs: number };
+    /** Approval gates (release/gate.ts), each before the step of weight `weight`. */
+    gates: GateSpec[];
+}
+
+/** One approval gate, resolved. */
+export interface GateSpec {
+    /** The gated step's weight, percent. */
+    weight: number;
+    approval: "manual" | "ci";
+    timeoutMs: number;
+    onTimeout: "rollback" | "wait";
+    /** Absent: every service. */
+    services?: string[];
 }
 
 /**
@@ -178,6 +191,9 @@ export function resolvePolicy(stack: string, rawRelease: unknown, overrides: Pol
             problems.push(...plainSecretProblems(parsed.data, (_path, value) => secrets.includes(value)).map((p) => ({ propertyPath: p.propertyPath, reason: `${p.reason} (fix: ${p.fix ?? ""})` })));
         }
     }
+    if (parsed.success) {
+        problems.push(...gateStepProblems(parsed.data.gates, steps ?? parsed.data.steps, steps !== undefined ? overrides.steps : undefined));
+    }
     if (!parsed.success || problems.length > 0) {
         throw configError(`stack ${stack}: the release policy is invalid (config key mesh-traffic:release and flags)`, problems);
     }
@@ -210,7 +226,36 @@ export function resolvePolicy(stack: string, rawRelease: unknown, overrides: Pol
         },
         webhooks: r.webhooks.map((h) => ({ name: h.name, type: h.type, url: h.url, timeoutMs: durationMs(h.timeout) ?? 10_000, retries: h.retries })),
         update: { retries: r.update.retries, backoffMs: durationMs(r.update.backoff) ?? 5000 },
+        gates: r.gates.map((g) => ({
+            weight: g.beforeStep,
+            approval: g.approval,
+            timeoutMs: durationMs(g.timeout) ?? 3_600_000,
+            onTimeout: g.onTimeout,
+            ...(g.services !== undefined ? { services: [...g.services] } : {}),
+        })),
     };
+}
+
+/**
+ * A gate before a step the rollout does not have would never stop anything: refused, naming the gate, the steps (the
+ * policy's, or `--steps`) and the fix.
+ */
+function gateStepProblems(gates: readonly { beforeStep: number }[], steps: readonly number[], stepsFlag: string | undefined): ConfigProblem[] {
+    return gates.flatMap((g, i) => {
+        if (steps.includes(g.beforeStep)) {
+            return [];
+        }
+        const p = `release.gates[${i}].beforeStep`;
+        const whose = stepsFlag !== undefined ? `--steps ${stepsFlag}` : `release.steps [${steps.join(", ")}]`;
+        return [
+            {
+                propertyPath: stepsFlag !== undefined ? "--steps" : p,
+                reason:
+                    `${p} is ${g.beforeStep}, which is not a step of this rollout (${whose}); a gate stands before one of the steps: ` +
+                    `fix: pulumi config set --path '${p}' <one of ${steps.join(", ")}>${stepsFlag !== undefined ? `, or give --steps that include ${g.beforeStep}` : ""}`,
+            },
+        ];
+    });
 }
 
 /**

@@ -26,6 +26,9 @@ import type { MetricsProvider } from "./metrics/provider";
 import { flagRefusal, stackPreflight, type PolicyOverrides, type ReleasePolicy, type ServiceContext } from "./policy";
 import { writeAndUpdate, type PartialEvent, type UpdateOutcome } from "./updater";
 import { callWebhook, isGate, type WebhookType } from "./webhooks";
+import { changedPaths, configDigest, gateFor, gateWait, newDigestKey, newGateId, parseGateRecord, MAX_CHANGE_LINES, type GateRecord } from "./gate";
+import type { ApprovalRecord } from "../contract/release";
+import type { GateSpec } from "./policy";
 
 
 /** Checks a whole stack config after the edits a command is about to write; the CLI wires the stack schema. */
@@ -58,6 +61,8 @@ export interface ReleaseDeps {
      * failed update. Default: none (the window starts when the update finishes).
      */
     awaitRouting?: (step: RoutingStep) => Promise<void>;
+    /** How often a release waiting at an approval gate reads the gate record, ms. Default 5000. */
+    gatePollMs?: number;
 }
 
 /** The split a traffic shift applied, for {@link ReleaseDeps.awaitRouting}. */
@@ -121,6 +126,8 @@ class RolloutRun {
     private tracker: StepTracker | undefined;
     /** The hint the run ends with when the recorded state it read was inconsistent (machine.ts stateInconsistency). */
     private repairHint: string | undefined;
+    /** Key of the config digests an approval binds (release/gate.ts configDigest); never leaves this process. */
+    private readonly digestKey = newDigestKey();
 
     constructor(
         private readonly req: RolloutRequest,
@@ -184,6 +191,11 @@ class RolloutRun {
         }
         if (problems.length > 0 || ctx === undefined || policy === undefined) {
             throw configError(`stack ${stack}, service ${service}: cannot ${action === "canary" ? "start the rollout" : action}`, problems);
+        }
+        if (action === "canary" && this.deps.driver.gates === undefined && policy.gates.some((g) => g.services === undefined || g.services.includes(service))) {
+            throw configError(`stack ${stack}, service ${service}: cannot start the rollout`, [
+                { propertyPath: "release.gates", reason: `release.gates gates ${service}, and this driver (${stack}) cannot hold an approval gate (no preview with a saved plan, no record on the state backend); run it with the Pulumi stack driver, or remove the gates (pulumi config rm --path release.gates)` },
+            ]);
         }
         this.ctx = ctx;
         this.policy = policy;
@@ -383,7 +395,27 @@ class RolloutRun {
         }
         this.tracker = undefined; // a new (or re-applied) step starts its tests afresh
         const pending = await this.apply({ type: "shift-started", stepIndex }, false);
-        const ok = await this.update("shift", weight, shiftEdits(this.req.service, this.version, weight, pending), `mesh-release: ${this.req.service} ${this.version} step ${stepIndex + 1} weight ${weight}%`);
+        const edits = shiftEdits(this.req.service, this.version, weight, pending);
+        const message = `mesh-release: ${this.req.service} ${this.version} step ${stepIndex + 1} weight ${weight}%`;
+        const gate = gateFor(this.policy.gates, this.req.service, weight);
+        let approved: { planFile: string; record: GateRecord } | undefined;
+        if (gate !== undefined) {
+            approved = await this.passGate(gate, stepIndex, weight, edits, message);
+            if (approved === undefined) {
+                return; // rejected or timed out (RollingBack), or a signal (the loop aborts): nothing applied
+            }
+        }
+        const ok = await this.update(
+            "shift",
+            weight,
+            edits,
+            approved !== undefined ? `${message} (approved by ${approved.record.decidedBy ?? "?"} at ${approved.record.decidedAt ?? "?"}, plan ${approved.record.plan})` : message,
+            true,
+            approved?.planFile,
+        );
+        if (approved !== undefined && ok.kind === "ok") {
+            await this.closeGate({ ...approved.record, status: "applied" });
+        }
         if (ok.kind === "ok" && this.deps.awaitRouting !== undefined) {
             try {
                 await this.deps.awaitRouting({ service: this.req.service, namespace: this.ctx.namespace, stepIndex, weight });
@@ -654,6 +686,184 @@ class RolloutRun {
         return { ok: failures.length === 0, reason: failures.join("; ") };
     }
 
+    /**
+     * The approval gate before step `stepIndex` (release/gate.ts): writes the step's edits, previews them with a saved
+     * plan, records the pending gate on the state backend and waits for its decision. Approved: the program and the
+     * config must be those the plan was made with (else PLAN_STALE, nothing applied); returns the plan to apply.
+     * Rejected, or timed out with `onTimeout: rollback`: the state goes RollingBack (the rollback is never gated);
+     * a signal: nothing recorded, the loop aborts. Both return undefined.
+     */
+    private async passGate(gate: GateSpec, stepIndex: number, weight: number, edits: readonly ConfigEdit[], message: string): Promise<{ planFile: string; record: GateRecord } | undefined> {
+        const backend = this.deps.driver.gates;
+        const stack = this.deps.driver.stackName;
+        const { service } = this.req;
+        if (backend === undefined) {
+            throw new ReleaseError({ code: "CONFIG_INVALID", message: `stack ${stack}: release.gates needs a driver that can hold approval gates`, exitCode: ExitCode.Usage });
+        }
+        const steps = stepsOf(this.requireState(), this.policy.machine);
+        this.validate(edits);
+        await this.deps.driver.write(edits);
+        let preview: Awaited<ReturnType<typeof backend.preview>>;
+        try {
+            preview = await backend.preview({ message: `${message} (preview for approval)`, name: `${service}-step${stepIndex + 1}`, holdMs: this.holdMs(), signal: this.deps.signal });
+        } catch (err) {
+            if (isAborted(this.deps.signal)) {
+                return undefined;
+            }
+            if (err instanceof DriverError && err.kind !== "failed") {
+                throw err;
+            }
+            await this.apply({ type: "update-failed", message: `the preview of step ${stepIndex + 1} for its approval gate failed: ${errorMessage(err)}` });
+            return undefined;
+        }
+        const previewed = await this.deps.driver.read();
+        const config = configDigest(previewed.config, this.digestKey);
+        const program = await backend.programDigest();
+        const now = this.clock.now();
+        const record: GateRecord = {
+            v: 1,
+            id: newGateId(),
+            stack,
+            service,
+            version: this.version,
+            stepIndex,
+            steps: steps.length,
+            weight,
+            approval: gate.approval,
+            onTimeout: gate.onTimeout,
+            plan: preview.planDigest,
+            program,
+            summary: preview.summary,
+            changes: preview.changes.slice(0, MAX_CHANGE_LINES).map((c) => `${c.op} ${c.kind} ${c.name}${c.diffs.length > 0 ? `: ${c.diffs.join("; ")}` : ""}`),
+            requestedBy: this.deps.holder ?? `mesh-release canary (pid ${process.pid})`,
+            requestedAt: now.toISOString(),
+            expiresAt: new Date(now.getTime() + gate.timeoutMs).toISOString(),
+            status: "pending",
+        };
+        if (preview.changes.length > MAX_CHANGE_LINES) {
+            record.changes.push(`... and ${preview.changes.length - MAX_CHANGE_LINES} more resources`);
+        }
+        await backend.writeRecord(service, JSON.stringify(record));
+        const target = this.deps.driver.stackName;
+        this.emit({
+            type: "gate-waiting",
+            stepIndex,
+            weight,
+            approval: gate.approval,
+            plan: record.plan,
+            program,
+            summary: record.summary,
+            changes: record.changes,
+            expiresAt: record.expiresAt,
+            onTimeout: gate.onTimeout,
+            approve: `mesh-release approve --stack ${target} --service ${service} --step ${weight}`,
+        });
+        let notedWaiting = false;
+        for (;;) {
+            if (isAborted(this.deps.signal)) {
+                await this.closeGate({ ...record, status: "stale", reason: "the waiting release was interrupted by a signal and rolls back" });
+                return undefined;
+            }
+            const read = parseGateRecord(await backend.readRecord(service));
+            const wait = gateWait(read, record.id, this.clock.now());
+            switch (wait.kind) {
+                case "approved": {
+                    const decided = wait.record;
+                    const approval: ApprovalRecord = { stepIndex, weight, decision: "approved", by: decided.decidedBy, kind: decided.decidedKind, at: decided.decidedAt ?? this.now(), plan: decided.plan };
+                    this.emit({ type: "gate-decided", stepIndex, weight, decision: "approved", by: decided.decidedBy, kind: decided.decidedKind, plan: decided.plan });
+                    await this.refuseStalePlan(decided, previewed.config, config, program, steps);
+                    // Recorded with the state the successful update writes (`shifted`): the config must stay the approved one until then.
+                    await this.apply({ type: "approval", record: approval }, false);
+                    return { planFile: preview.planFile, record: decided };
+                }
+                case "rejected": {
+                    const decided = wait.record;
+                    this.emit({ type: "gate-decided", stepIndex, weight, decision: "rejected", by: decided.decidedBy, kind: decided.decidedKind, plan: decided.plan, reason: decided.reason });
+                    const approval: ApprovalRecord = { stepIndex, weight, decision: "rejected", by: decided.decidedBy, kind: decided.decidedKind, at: decided.decidedAt ?? this.now(), plan: decided.plan, ...(decided.reason !== undefined ? { reason: decided.reason } : {}) };
+                    await this.apply({ type: "approval", record: approval });
+                    return undefined;
+                }
+                case "lost":
+                    throw new ReleaseError({
+                        code: "GATE_LOST",
+                        message: `stack ${stack}, service ${service}: the approval gate before step ${stepIndex + 1} (${weight}%) is gone: ${wait.why}; nothing was applied`,
+                        hint: `run the same canary command again: it previews step ${stepIndex + 1} again and waits for a new approval; or mesh-release rollback --stack ${stack} --service ${service}`,
+                        exitCode: ExitCode.Infrastructure,
+                    });
+                case "pending":
+                    if (wait.expired && gate.onTimeout === "rollback") {
+                        await this.closeGate({ ...record, status: "timed-out", decidedAt: this.now() });
+                        this.emit({ type: "gate-decided", stepIndex, weight, decision: "timed-out", plan: record.plan });
+                        await this.apply({ type: "approval", record: { stepIndex, weight, decision: "timed-out", at: this.now(), plan: record.plan } });
+                        return undefined;
+                    }
+                    if (wait.expired && !notedWaiting) {
+                        notedWaiting = true;
+                        this.emit({ type: "gate-decided", stepIndex, weight, decision: "still-waiting", plan: record.plan });
+                    }
+                    break;
+                default: {
+                    const never: never = wait;
+                    return never;
+                }
+            }
+            await this.clock.sleep(this.deps.gatePollMs ?? 5000, this.deps.signal);
+        }
+    }
+
+    /**
+     * After an approval: the program and the config must be what the approved plan was made with. Otherwise nothing is
+     * applied (the mesh stays at the last applied step) and the run stops with PLAN_STALE, the record saying so.
+     */
+    private async refuseStalePlan(decided: GateRecord, previewedConfig: Record<string, unknown>, config: string, program: string, steps: readonly number[]): Promise<void> {
+        const backend = this.deps.driver.gates;
+        const now = await this.deps.driver.read();
+        const programNow = (await backend?.programDigest()) ?? program;
+        const changed: string[] = [];
+        if (configDigest(now.config, this.digestKey) !== config) {
+            changed.push(`the stack config changed (${changedPaths(previewedConfig, now.config).join(", ")})`);
+        }
+        if (programNow !== program) {
+            changed.push(`the program changed (${program} -> ${programNow})`);
+        }
+        if (changed.length === 0) {
+            return;
+        }
+        const stack = this.deps.driver.stackName;
+        const { service } = this.req;
+        const step = `step ${decided.stepIndex + 1}/${decided.steps} (${decided.weight}%)`;
+        const last = decided.stepIndex > 0 ? `${steps[decided.stepIndex - 1] ?? 0}%` : "0% (stable only)";
+        await this.closeGate({ ...decided, status: "stale", reason: changed.join("; ") });
+        throw new ReleaseError({
+            code: "PLAN_STALE",
+            message:
+                `stack ${stack}, service ${service}: the plan of ${step} approved by ${decided.decidedBy ?? "?"} (${decided.plan}) is stale: ${changed.join("; ")} ` +
+                `since its preview; nothing was applied: the mesh stays at the last applied step, canary ${last}`,
+            hint:
+                `an approval approves exactly the previewed update. Run the same canary command again (mesh-release canary --stack ${stack} --service ${service} --version ${this.version}): ` +
+                `it previews ${step} with the stack as it is now and waits for a new approval; or mesh-release rollback --stack ${stack} --service ${service}`,
+            exitCode: ExitCode.Infrastructure,
+        });
+    }
+
+    /** Writes the gate record's final status; a failure is a warning (the release already acted on the decision). */
+    private async closeGate(record: GateRecord): Promise<void> {
+        try {
+            await this.deps.driver.gates?.writeRecord(this.req.service, JSON.stringify(record));
+        } catch (err) {
+            this.emit({ type: "warning", message: `cannot write the gate record of ${this.req.service} (${record.status}): ${errorMessage(err)}` });
+        }
+    }
+
+    /**
+     * How long this run may go without an update, ms: the analysis window, plus the longest gate timeout of this service
+     * (a release waiting at a gate runs no update; its lease must outlast the wait: lease.ts).
+     */
+    private holdMs(): number {
+        const gates = this.policy.gates.filter((g) => g.services === undefined || g.services.includes(this.req.service));
+        return this.policy.intervalMs + Math.max(0, ...gates.map((g) => g.timeoutMs));
+    }
+
     /** Writes the edits and runs one update with retries (updater.ts). */
     private async update(
         purpose: UpdatePurpose,
@@ -661,6 +871,7 @@ class RolloutRun {
         edits: readonly ConfigEdit[],
         message: string,
         cancellable = true,
+        plan?: string,
     ): Promise<UpdateOutcome> {
         // The run ends with a rollback or the second promotion update: those release the backend lease.
         const final = purpose === "rollback" || purpose === "promote-finalize";
@@ -675,7 +886,7 @@ class RolloutRun {
                 signal: this.deps.signal,
                 cancelGraceMs: this.deps.cancelGraceMs,
             },
-            { purpose, weight, edits, message, cancellable, final, holdMs: this.policy.intervalMs },
+            { purpose, weight, edits, message, cancellable, final, holdMs: this.holdMs(), ...(plan !== undefined ? { plan } : {}) },
         );
         this.config = applyEdits(this.config, edits);
         return outcome;

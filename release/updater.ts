@@ -50,6 +50,8 @@ export async function writeAndUpdate(
         final?: boolean;
         /** Wait before the caller's next update, ms (driver UpdateOptions.holdMs). */
         holdMs?: number;
+        /** The approved update plan (driver UpdateOptions.plan). */
+        plan?: string;
     },
 ): Promise<UpdateOutcome> {
     deps.validate(change.edits);
@@ -66,7 +68,7 @@ export async function writeAndUpdate(
         const started = deps.clock.now().getTime();
         const stopGrace = cancelOnAbort(deps, signal);
         try {
-            await deps.driver.update({ message: change.message, signal, final: change.final, holdMs: change.holdMs });
+            await deps.driver.update({ message: change.message, signal, final: change.final, holdMs: change.holdMs, ...(change.plan !== undefined ? { plan: change.plan } : {}) });
             deps.emit({ type: "update-finished", purpose, weight, attempt, ok: true, durationMs: deps.clock.now().getTime() - started });
             return { kind: "ok" };
         } catch (err) {

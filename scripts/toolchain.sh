@@ -15,7 +15,11 @@
 #   scripts/toolchain.sh --list              list the tool names
 #   scripts/toolchain.sh build pilot-discovery   build istiod (pilot-discovery) into its own cache dir
 #   scripts/toolchain.sh --print-istiod-bin  print pilot-discovery's path (builds nothing)
-# Tools: pulumi langhost k8s-provider kube etcd crds prometheus istioctl pilot-discovery
+#   scripts/toolchain.sh build langhost-policy   the Node language host front that runs policy packs (own cache dir)
+#   scripts/toolchain.sh --print-langhost-policy-dir  its dir: bin/pulumi (the CLI) + bin/pulumi-language-nodejs
+# Tools: pulumi langhost k8s-provider kube etcd crds prometheus istioctl pilot-discovery langhost-policy
+#   langhost-policy has its own cache key (the toolchain hash + the LANGHOST_POLICY section of this file +
+#   scripts/langhost-policy/main.go), needs pulumi and langhost, and is built only when named.
 #   pilot-discovery has its own cache key (the istio pins + the ISTIOD section of this file, not the
 #   toolchain hash) and its own lock, so adding or changing it never rebuilds the rest; it shares the Go
 #   build cache with istioctl (same module, flags and ldflags).
@@ -283,6 +287,68 @@ istiod_main() {
 }
 # ---- END ISTIOD
 
+# ---- BEGIN LANGHOST_POLICY (the Node language host front that runs policy packs: its own cache key = the toolchain
+# hash (its bin dir holds a hard link to the toolchain's pulumi) + this section + scripts/langhost-policy/main.go)
+# The pinned CLI starts a Node policy pack (`pulumi up --policy-pack DIR`) through the nodejs language host's
+# RunPlugin; the toolchain's host (sdk v3.68.0) answers "not supported". scripts/langhost-policy/main.go serves
+# RunPlugin for policy packs as the upstream host does and forwards every other call to the toolchain's host, the next
+# pulumi-language-nodejs on PATH. Its bin dir also holds the CLI (a hard link), so that the CLI finds the front as
+# its bundled language host (no "using pulumi-language-nodejs from $PATH" warning): use it as
+#   PATH="<dir>/bin:<toolchain>/bin:$PATH"   (the Automation API: PulumiCommand.get({ root: <dir> }))
+# sdk/v3 at the CLI's version: its module graph is the CLI's, already in the module cache once the CLI is built.
+LANGHOST_POLICY_HASH=$( { echo "$TC_HASH"; sed -n '/^# ---- BEGIN LANGHOST_POLICY/,/^# ---- END LANGHOST_POLICY/p' "$SCRIPT_FILE"
+  cat "$SCRIPT_DIR/langhost-policy/main.go"; } | sha256sum | cut -c1-16)
+LANGHOST_POLICY_DIR="$CACHE_ROOT/langhost-policy/$LANGHOST_POLICY_HASH"
+
+build_langhost_policy() {
+  local d="$LANGHOST_POLICY_DIR/src" bin="$LANGHOST_POLICY_DIR/bin"
+  mkdir -p "$d" "$bin" "$LANGHOST_POLICY_DIR/logs"
+  cp "$SCRIPT_DIR/langhost-policy/main.go" "$d/main.go"
+  printf 'module local.invalid/mesh-traffic/langhost-policy\n\ngo 1.26\n\nrequire github.com/pulumi/pulumi/sdk/v3 %s\n' \
+    "$PULUMI_VERSION" >"$d/go.mod"
+  (cd "$d" && LOG_DIR="$LANGHOST_POLICY_DIR/logs" run langhost-policy "go mod tidy" go mod tidy)
+  (cd "$d" && LOG_DIR="$LANGHOST_POLICY_DIR/logs" run langhost-policy "go build" go build -trimpath -ldflags "-s -w" \
+    -o "$bin/pulumi-language-nodejs" .)
+  rm -f "$bin/pulumi"
+  ln "$BIN_DIR/pulumi" "$bin/pulumi" 2>/dev/null || cp "$BIN_DIR/pulumi" "$bin/pulumi"
+  # verify: the front starts the toolchain's host behind it and prints its own port
+  local out="$LANGHOST_POLICY_DIR/logs/verify.out" pid i
+  (PATH="$bin:$BIN_DIR:$PATH" exec "$bin/pulumi-language-nodejs" 127.0.0.1:1 >"$out" 2>&1) &
+  pid=$!
+  for i in $(seq 1 100); do [ -s "$out" ] && break; sleep 0.1; done
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  grep -qxE '[0-9]+' "$out" ||
+    { say "FAILED: tool=langhost-policy step=verify: the front printed no port: $(head -c 400 "$out")"; exit 1; }
+}
+
+# langhost_policy_main [--check]: build (or check) the front under its own lock; prints its dir.
+langhost_policy_main() {
+  local done="$LANGHOST_POLICY_DIR/.done"
+  if [ "${1:-}" = --check ]; then
+    [ -e "$done" ] || { say "not built: langhost-policy (run scripts/toolchain.sh build langhost-policy)"; return 1; }
+    echo "$LANGHOST_POLICY_DIR"; return 0
+  fi
+  if [ -e "$done" ]; then say "langhost-policy: up to date"; echo "$LANGHOST_POLICY_DIR"; return 0; fi
+  { is_built pulumi && is_built langhost; } ||
+    die "langhost-policy needs the CLI and the language host first: bash scripts/toolchain.sh build pulumi langhost langhost-policy"
+  go_env
+  mkdir -p "$LANGHOST_POLICY_DIR/logs"
+  exec 6>"$LANGHOST_POLICY_DIR.lock"
+  if ! flock -n 6; then say "another build holds $LANGHOST_POLICY_DIR.lock; waiting"; flock 6; fi
+  if [ ! -e "$done" ]; then
+    say "langhost-policy: building (log: $LANGHOST_POLICY_DIR/logs/langhost-policy.log)"
+    local t0 dt; t0=$(date +%s)
+    build_langhost_policy
+    dt=$(($(date +%s) - t0))
+    echo "$dt" >"$done"
+    printf '%s\tlanghost-policy\t%ss\n' "$(date -u +%FT%TZ)" "$dt" >>"$LANGHOST_POLICY_DIR/timings.tsv"
+    say "langhost-policy: done in ${dt}s"
+  fi
+  echo "$LANGHOST_POLICY_DIR"
+}
+# ---- END LANGHOST_POLICY
+
 fetch_crds() {
   if [ -s "$CRDS_FILE" ] && [ "$(sha256sum <"$CRDS_FILE" | cut -d' ' -f1)" = "$ISTIO_CRDS_SHA256" ]; then
     return 0
@@ -383,9 +449,10 @@ main() {
       --print-dir) echo "$TC_DIR"; return 0 ;;
       --print-pulumi-home) echo "$PULUMI_HOME_DIR"; return 0 ;;
       --print-hash) echo "$TC_HASH"; return 0 ;;
-      --list) printf '%s\n' "${ALL_TOOLS[@]}" pilot-discovery; return 0 ;;
+      --list) printf '%s\n' "${ALL_TOOLS[@]}" pilot-discovery langhost-policy; return 0 ;;
       --print-istiod-bin) echo "$ISTIOD_DIR/bin/pilot-discovery"; return 0 ;;
       --print-istiod-dir) echo "$ISTIOD_DIR"; return 0 ;;
+      --print-langhost-policy-dir) echo "$LANGHOST_POLICY_DIR"; return 0 ;;
       --print-crds) mode=crds ;;
       --print-gateway-api-crds) mode=gateway-api-crds ;;
       --check) mode=check ;;
@@ -398,10 +465,22 @@ main() {
   done
   # pilot-discovery is not part of the hashed toolchain: it has its own dir and lock (see ISTIOD above) and is
   # built only when named.
-  local istiod="" rest=() t
+  local istiod="" langpol="" rest=() t
+  # langhost-policy (own cache dir, like pilot-discovery): checked here, or built after the rest (it needs the CLI)
+  for t in "${tools[@]}"; do if [ "$t" = langhost-policy ]; then langpol=1; else rest+=("$t"); fi; done
+  if [ -n "$langpol" ]; then
+    if [ "$mode" = check ]; then langhost_policy_main --check >/dev/null || return 1; fi
+    if [ ${#rest[@]} = 0 ]; then
+      [ "$mode" = check ] || langhost_policy_main >/dev/null
+      echo "$BIN_DIR"; return 0
+    fi
+    tools=("${rest[@]}")
+  fi
+  rest=()
   for t in "${tools[@]}"; do if [ "$t" = pilot-discovery ]; then istiod=1; else rest+=("$t"); fi; done
   if [ -n "$istiod" ]; then
     if [ ${#rest[@]} = 0 ]; then
+      if [ -n "$langpol" ] && [ "$mode" != check ]; then langhost_policy_main >/dev/null; fi
       if [ "$mode" = check ]; then istiod_main --check; else istiod_main; fi
       return
     fi
@@ -446,6 +525,7 @@ main() {
     case " ${ALL_TOOLS[*]} " in *" $t "*) ;; *) [ -z "$t" ] || die "unknown tool '$t' (tools: ${ALL_TOOLS[*]})" ;; esac
   done
   say "all requested tools ready in $(($(date +%s) - t0))s"
+  if [ -n "$langpol" ]; then flock -u 9; langhost_policy_main >/dev/null; fi
   if [ -n "$istiod" ]; then flock -u 9; istiod_main >/dev/null; fi
   echo "$BIN_DIR"
 }

@@ -52,6 +52,34 @@ export interface UpdateOptions {
     final?: boolean;
     /** How long the caller may wait before its next update, ms (the lease's TTL is at least 3x this). */
     holdMs?: number;
+    /** An update plan saved by {@link GateBackend.preview}: the update may do nothing the plan does not (`pulumi up --plan`). */
+    plan?: string;
+}
+
+/** One resource change of a preview, summarised: `update VirtualService sample-app: spec.http[0].route[1].weight 10 -> 50`. */
+export interface PlannedChange {
+    /** Pulumi's step op: create, update, replace, delete, ... */
+    op: string;
+    /** The resource type's last part (`VirtualService`) and name. */
+    kind: string;
+    name: string;
+    /** Changed input paths, each with its old and new value where they are plain and short. */
+    diffs: string[];
+}
+
+/** What an approval gate needs of a stack beyond the driver: a preview that saves a plan, the program's digest, the record on the backend. */
+export interface GateBackend {
+    /**
+     * Previews an update of the current config and saves its plan (`pulumi preview --save-plan <file>`); the plan's
+     * sha256 is what an approval approves. `name` tells plan files of different gates apart.
+     */
+    preview(opts: { message: string; name: string; holdMs?: number; signal?: AbortSignal }): Promise<{ planFile: string; planDigest: string; changes: PlannedChange[]; summary: string }>;
+    /** sha256 of the program an update runs (its source files), to refuse a plan whose program changed since. */
+    programDigest(): Promise<string>;
+    /** The gate record of `service` on the state backend (a stack tag), or undefined. */
+    readRecord(service: string): Promise<string | undefined>;
+    /** Writes (or, with undefined, removes) the gate record of `service` on the state backend. */
+    writeRecord(service: string, text: string | undefined): Promise<void>;
 }
 
 export interface TrafficDriver {
@@ -73,4 +101,6 @@ export interface TrafficDriver {
      * `concurrent` {@link DriverError} naming the holder. Resolves with the function that releases it.
      */
     lock(holder: string): Promise<() => Promise<void>>;
+    /** Approval gates (release/gate.ts); absent: a policy with gates is refused before anything is written. */
+    readonly gates?: GateBackend;
 }

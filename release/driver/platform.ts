@@ -25,5 +25,6 @@ export function withPlatformRelease(service: TrafficDriver, platform: Pick<Traff
         update: (opts) => service.update(opts),
         cancel: () => service.cancel(),
         lock: (holder) => service.lock(holder),
+        ...(service.gates !== undefined ? { gates: service.gates } : {}),
     };
 }

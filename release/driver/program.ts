@@ -18,7 +18,7 @@ export type ProgramChoice = "auto" | "local" | "inline";
 export const PROGRAM_CHOICES: readonly ProgramChoice[] = ["auto", "local", "inline"];
 
 /** The directory of this package (the one holding its package.json), from this file in source or in dist/. */
-function packageRoot(): string {
+export function packageRoot(): string {
     let dir = __dirname;
     for (;;) {
         const pkg = path.join(dir, "package.json");

@@ -24,6 +24,7 @@ import {
     PulumiCommand,
     type PulumiFn,
     type Stack,
+    type StepEventMetadata,
     StackAlreadyExistsError,
     StackNotFoundError,
     type UpOptions,
@@ -36,7 +37,10 @@ import { clearLockCommand, isStale, lockOwner, parseStackLocks, thisHost, type S
 import { processToken, takeLock } from "./lock";
 import { openStackFile, writeStackFile } from "./stackFile";
 import { decideLease, LEASE_ENV, LEASE_HELD, LEASE_OUTPUT, leasedProgram, leaseTtl, localLeaseContext, newOwnerId, parseLease, type LeaseClaim } from "./lease";
-import { ConfigPath, DriverError, type ConfigEdit, type StackSnapshot, type TrafficDriver, type UpdateOptions, type UpdateResult } from "./driver";
+import { ConfigPath, DriverError, type ConfigEdit, type GateBackend, type PlannedChange, type StackSnapshot, type TrafficDriver, type UpdateOptions, type UpdateResult } from "./driver";
+import { gateTag } from "../gate";
+import { programDigest } from "./fingerprint";
+import { createHash } from "node:crypto";
 
 export type ProgramSource =
     /** The project directory's own program (`Pulumi.yaml` `main`), run by the CLI's language host. */
@@ -297,13 +301,7 @@ export class PulumiStackDriver implements TrafficDriver {
     private async runUpdate(opts: UpdateOptions, lockCleared: boolean): Promise<UpdateResult> {
         const stack = await this.stack();
         const started = Date.now();
-        this.claim = this.leaseHolder !== undefined ? { ...this.leaseHolder, ttlMs: leaseTtl(opts.holdMs, this.opts.leaseTtlMs), release: opts.final === true } : undefined;
-        // A project's own program (--program local) gets the claim in its environment (lease.ts claimFromEnv).
-        if (this.claim !== undefined) {
-            stack.workspace.envVars[LEASE_ENV] = JSON.stringify(this.claim);
-        } else {
-            delete stack.workspace.envVars[LEASE_ENV];
-        }
+        this.setClaim(stack, opts.holdMs, opts.final === true);
         // A signal of its own per update: the Automation API adds an abort listener to the signal of every
         // command and never removes it (MaxListenersExceededWarning after ten steps on one signal).
         const linked = linkedSignal(opts.signal);
@@ -314,6 +312,8 @@ export class PulumiStackDriver implements TrafficDriver {
                 onOutput: this.opts.onOutput,
                 // Same stack config, same program: nothing to refresh first. Kept explicit for reviewers.
                 refresh: false,
+                // An approved plan (release/gate.ts): the engine does nothing the approved preview did not show.
+                ...(opts.plan !== undefined ? { plan: opts.plan } : {}),
             });
             return { durationMs: Date.now() - started, summary: changeSummary(result.resourceChanges) };
         } catch (err) {
@@ -333,6 +333,91 @@ export class PulumiStackDriver implements TrafficDriver {
                 throw new DriverError("concurrent", `stack ${this.stackName}: ${this.redactor.redact(held.slice(held.indexOf(LEASE_HELD) + LEASE_HELD.length + 1).trim())}`);
             }
             throw new DriverError("failed", `pulumi up on stack ${this.stackName} failed: ${this.clean(err)}`);
+        } finally {
+            linked.dispose();
+        }
+    }
+
+    /** This run's lease claim for the next operation (lease.ts), also in the environment of a project's own program. */
+    private setClaim(stack: Stack, holdMs: number | undefined, release: boolean): void {
+        this.claim = this.leaseHolder !== undefined ? { ...this.leaseHolder, ttlMs: leaseTtl(holdMs, this.opts.leaseTtlMs), release } : undefined;
+        // A project's own program (--program local) gets the claim in its environment (lease.ts claimFromEnv).
+        if (this.claim !== undefined) {
+            stack.workspace.envVars[LEASE_ENV] = JSON.stringify(this.claim);
+        } else {
+            delete stack.workspace.envVars[LEASE_ENV];
+        }
+    }
+
+    /**
+     * Approval gates (release/gate.ts): a preview that saves its plan under `<lockDir>/plans/`, the program's digest
+     * (fingerprint.ts), and the gate record as a stack tag on the backend (`pulumi stack tag get|set`), where every
+     * runner sharing the backend reads it.
+     */
+    readonly gates: GateBackend = {
+        preview: (opts) => this.previewPlan(opts),
+        programDigest: () => Promise.resolve(programDigest(this.opts.program ?? { kind: "local" }, this.opts.workDir)),
+        readRecord: async (service) => {
+            const stack = await this.stack();
+            try {
+                return await stack.getTag(gateTag(service));
+            } catch (err) {
+                const text = err instanceof Error ? err.message : String(err);
+                if (/not found/i.test(text)) {
+                    return undefined;
+                }
+                throw new DriverError("unavailable", `cannot read the gate record of ${service} on stack ${this.stackName}: ${this.clean(err)}`);
+            }
+        },
+        writeRecord: async (service, text) => {
+            const stack = await this.stack();
+            try {
+                if (text === undefined) {
+                    await stack.removeTag(gateTag(service));
+                } else {
+                    await stack.setTag(gateTag(service), text);
+                }
+            } catch (err) {
+                throw new DriverError("unavailable", `cannot write the gate record of ${service} on stack ${this.stackName}: ${this.clean(err)}`);
+            }
+        },
+    };
+
+    private async previewPlan(opts: { message: string; name: string; holdMs?: number; signal?: AbortSignal }): Promise<{ planFile: string; planDigest: string; changes: PlannedChange[]; summary: string }> {
+        const stack = await this.stack();
+        const dir = path.join(this.opts.lockDir ?? path.join(this.opts.workDir, ".mesh-release"), "plans");
+        await fs.promises.mkdir(dir, { recursive: true });
+        const planFile = path.join(dir, `${this.stackName.replace(/[^A-Za-z0-9._-]/g, "_")}.${opts.name.replace(/[^A-Za-z0-9._-]/g, "_")}.plan.json`);
+        await fs.promises.rm(planFile, { force: true });
+        this.setClaim(stack, opts.holdMs, false);
+        const changes: PlannedChange[] = [];
+        const linked = linkedSignal(opts.signal);
+        try {
+            const result = await stack.preview({
+                message: opts.message,
+                plan: planFile,
+                signal: linked.signal,
+                onOutput: this.opts.onOutput,
+                refresh: false,
+                onEvent: (event) => {
+                    const step = event.resourcePreEvent?.metadata;
+                    if (step !== undefined && step.op !== "same" && step.op !== "read" && !step.type.startsWith("pulumi:")) {
+                        changes.push(plannedChange(step, this.redactor));
+                    }
+                },
+            });
+            const planDigest = `sha256:${createHash("sha256").update(await fs.promises.readFile(planFile, "latin1"), "latin1").digest("hex")}`;
+            return { planFile, planDigest, changes, summary: changeSummary(result.changeSummary) };
+        } catch (err) {
+            if (opts.signal?.aborted === true) {
+                throw new DriverError("cancelled", `the preview of stack ${this.stackName} was cancelled`);
+            }
+            const text = err instanceof Error ? err.message : String(err);
+            const held = text.split("\n").find((l) => l.includes(LEASE_HELD));
+            if (held !== undefined) {
+                throw new DriverError("concurrent", `stack ${this.stackName}: ${this.redactor.redact(held.slice(held.indexOf(LEASE_HELD) + LEASE_HELD.length + 1).trim())}`);
+            }
+            throw new DriverError("failed", `pulumi preview --save-plan on stack ${this.stackName} failed: ${this.clean(err)}`);
         } finally {
             linked.dispose();
         }
@@ -480,6 +565,38 @@ export function cliErrorSummary(text: string, max = 1200): string {
  */
 export function redactedCliError(text: string, redactor: Redactor, max?: number): string {
     return cliErrorSummary(redactor.redact(text), max);
+}
+
+/** A value at a Pulumi property path (`spec.http[0].route[1].weight`, `metadata.labels["app"]`), or undefined. */
+export function valueAtPropertyPath(value: unknown, propertyPath: string): unknown {
+    let at: unknown = value;
+    for (const m of propertyPath.matchAll(/([^.[\]"]+)|\[(\d+)\]|\["((?:[^"\\]|\\.)*)"\]/g)) {
+        const key = m[1] ?? m[2] ?? m[3] ?? "";
+        if (at === null || typeof at !== "object" || !Object.hasOwn(at, key)) {
+            return undefined;
+        }
+        at = (at as Record<string, unknown>)[key];
+    }
+    return at;
+}
+
+/** One step of a preview as a gate shows it: op, kind, name, and each changed input with its old and new value when short. */
+export function plannedChange(step: StepEventMetadata, redactor: Redactor): PlannedChange {
+    const kind = step.type.split(":").pop() ?? step.type;
+    const name = step.urn.split("::").pop() ?? step.urn;
+    const show = (v: unknown): string | undefined => {
+        if (v === undefined) return "(none)";
+        if (v !== null && typeof v === "object") return undefined;
+        const text = JSON.stringify(v);
+        return text.length <= 60 ? text : undefined;
+    };
+    const paths = step.detailedDiff !== undefined ? Object.keys(step.detailedDiff) : (step.diffs ?? []);
+    const diffs = paths.sort().map((p) => {
+        const before = show(valueAtPropertyPath(step.old?.inputs, p));
+        const after = show(valueAtPropertyPath(step.new?.inputs, p));
+        return redactor.redact(before !== undefined && after !== undefined ? `${p} ${before} -> ${after}` : p);
+    });
+    return { op: step.op, kind, name, diffs };
 }
 
 /** `{ update: 2, same: 10 }` -> "2 update, 10 same"; "no changes" when empty. */

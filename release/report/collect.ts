@@ -171,6 +171,12 @@ export function applyEvent(report: RolloutReport, e: ReleaseEvent): RolloutRepor
         case "analysis-look":
             r.looks = [...(report.looks ?? []), { at: e.at, stepIndex: e.stepIndex, weight: e.weight, elapsedMs: e.elapsedMs, decision: e.decision, reason: e.reason, tests: e.tests }];
             return r;
+        case "gate-waiting":
+            r.marks.push({ at: e.at, kind: "gate", label: `gate before step ${e.stepIndex + 1} (${e.weight}%): waiting for approval of plan ${e.plan.slice(0, 19)}` });
+            return r;
+        case "gate-decided":
+            r.marks.push({ at: e.at, kind: "gate", label: `gate before step ${e.stepIndex + 1} (${e.weight}%): ${e.decision}${e.by !== undefined ? ` by ${e.by}` : ""}` });
+            return r;
         case "update-started":
         case "analysis-waiting":
         case "state":

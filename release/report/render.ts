@@ -121,6 +121,7 @@ const MARK_COLOR: Record<RolloutReport["marks"][number]["kind"], string> = {
     "webhook-failed": "#ef6c00",
     "update-failed": "#6a1b9a",
     warning: "#f9a825",
+    gate: "#1565c0",
 };
 
 interface Panel {

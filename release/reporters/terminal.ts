@@ -101,6 +101,8 @@ export function reduceView(view: LiveView, e: CliEvent): LiveView {
         case "warning":
         case "hand-edit":
         case "status":
+        case "gate-waiting":
+        case "gate-decided":
             return v;
         default: {
             const never: never = e;
@@ -226,6 +228,18 @@ export function eventLines(e: CliEvent, before: LiveView): string[] {
             return [`${t} warning: ${e.message}`];
         case "hand-edit":
             return [`${t} ${e.changesTraffic ? "warning" : "note"}: ${e.message}`];
+        case "gate-waiting":
+            return [
+                `${t} ${stepText(e.stepIndex, e.weight, steps)}: paused at an approval gate (${e.approval}) until ${e.expiresAt} (then ${e.onTimeout}); the update will apply plan ${e.plan}:`,
+                `    preview: ${e.summary}`,
+                ...e.changes.map((c) => `    ${c}`),
+                `    approve from any machine sharing the backend: ${e.approve}   (reject: the same with reject)`,
+            ];
+        case "gate-decided":
+            return [
+                `${t} ${stepText(e.stepIndex, e.weight, steps)}: gate ${e.decision === "still-waiting" ? "timed out; waiting on (onTimeout: wait)" : e.decision}` +
+                    `${e.by !== undefined ? ` by ${e.by} (${e.kind ?? "?"})` : ""}${e.reason !== undefined ? `: ${e.reason}` : ""}`,
+            ];
         case "rollout-finished":
             return [`${t} ${e.service} ${e.version}: ${e.outcome} (exit ${e.exitCode}): ${e.message}`];
         case "command-finished":

@@ -6,7 +6,7 @@ import type { RolloutState } from "../../contract/release";
 import type { MetricResult, ReleaseEvent, Verdict } from "../events";
 
 /** The one-shot commands (no rollout loop): one config change + one update, or a read. */
-export type OneShotCommand = "ab-test" | "fault" | "fault-clear" | "status";
+export type OneShotCommand = "ab-test" | "fault" | "fault-clear" | "status" | "approve" | "reject";
 
 /** What `status` reports about one service. */
 export interface ServiceStatus {

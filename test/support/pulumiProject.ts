@@ -57,6 +57,12 @@ export interface ProjectStackOptions {
      * `dispose`; a given one is left to its creator.
      */
     projectDir?: string;
+    /**
+     * The dir whose `bin/pulumi` is the CLI (`PulumiCommand.get({ root })`). Default MESH_TOOLCHAIN_DIR; the policy pack
+     * tests use the langhost-policy dir (scripts/toolchain.sh --print-langhost-policy-dir), whose CLI runs Node policy
+     * packs; they put its bin dir first on PATH through `envVars`.
+     */
+    cliRoot?: string;
 }
 
 export interface ProjectStack {
@@ -197,7 +203,7 @@ export async function projectStack(opts: ProjectStackOptions = {}): Promise<Proj
     fs.writeFileSync(path.join(workDir, `Pulumi.${stackName}.yaml`), stringify(tempStackSettings(base, namespace, opts.edit)));
 
     // PulumiCommand.get looks for <root>/bin/pulumi and checks its (stamped) version; it never downloads.
-    const pulumiCommand = await PulumiCommand.get({ root: toolchainDir });
+    const pulumiCommand = await PulumiCommand.get({ root: opts.cliRoot ?? toolchainDir });
     const envVars: Record<string, string> = { ...programEnv(), ...opts.envVars };
     const stack = await LocalWorkspace.createOrSelectStack({ stackName, workDir }, { workDir, pulumiCommand, envVars });
 

@@ -52,9 +52,37 @@ function fakeMetrics(failing: () => string | undefined): MetricsProvider {
     };
 }
 
+/** A stack of the dev config (edited) brought up with its stand-in endpoints, and a sidecar's xDS client of its namespace. */
+interface SessionStack {
+    project: ProjectStack;
+    ns: string;
+    standIn: EndpointStandIn;
+    sidecar: XdsClient;
+    debug: IstiodDebug;
+}
+
+async function sessionStack(edit: (c: Record<string, unknown>) => void, pod: { name: string; ip: string }): Promise<SessionStack> {
+    const istiod = await ensureIstiod();
+    const project = await projectStack({ envVars: pulumiEnv(), edit });
+    const ns = project.namespace;
+    const standIn = await startEndpointStandIn(connectCluster().kubeConfig, ns);
+    await project.stack.up({ onOutput: project.log });
+    await standIn.sync();
+    const sidecar = new XdsClient({ address: istiod.xdsAddress, node: sidecarNode({ namespace: ns, podName: pod.name, ip: pod.ip, labels: { app: "client" } }) });
+    return { project, ns, standIn, sidecar, debug: new IstiodDebug(istiod) };
+}
+
+/** Closes, stops and destroys what {@link sessionStack} made (whatever of it exists), and says how long the suite took. */
+async function disposeSessionStack(env: SessionStack | undefined, what: string, started: number): Promise<void> {
+    env?.sidecar.close();
+    await env?.standIn.stop();
+    await env?.project.dispose();
+    console.log(`    ${what}: ${Math.round((Date.now() - started) / 1000)} s in all (namespace ${env?.ns ?? "none"})`);
+}
+
 describe("sticky canary sessions: 10,000 sessions through istiod's routes during a promoted and a rolled-back release (issue 21)", function () {
     this.timeout(600_000);
-    const started = Date.now();
+    let started = 0;
     let project: ProjectStack | undefined;
     let standIn: EndpointStandIn | undefined;
     let sidecar: XdsClient | undefined;
@@ -66,33 +94,27 @@ describe("sticky canary sessions: 10,000 sessions through istiod's routes during
     const results = new Map<string, PhaseResult>();
     let failing: string | undefined;
 
+    let env: SessionStack | undefined;
+
     before(async function () {
         this.timeout(1_900_000); // on a cold machine this waits for the background pilot-discovery build
-        const istiod = await ensureIstiod();
-        debug = new IstiodDebug(istiod);
-        project = await projectStack({
-            envVars: pulumiEnv(),
-            edit: (c) => {
+        started = Date.now();
+        env = await sessionStack(
+            (c) => {
                 const svc = (c["services"] as Record<string, Record<string, unknown>>)[SERVICE] as Record<string, unknown>;
                 svc["canary"] = { weight: 0, routed: true, sessionAffinity: { maxAge: `${MAX_AGE_S}s` } };
                 const release = c["release"] as Record<string, unknown>;
                 release["steps"] = [10, 50, 100];
                 release["interval"] = "1s";
             },
-        });
-        ns = project.namespace;
-        standIn = await startEndpointStandIn(connectCluster().kubeConfig, ns);
-        await project.stack.up({ onOutput: project.log });
-        await standIn.sync();
-        sidecar = new XdsClient({ address: istiod.xdsAddress, node: sidecarNode({ namespace: ns, podName: "sessions-e2e", ip: "10.254.5.1", labels: { app: "client" } }) });
+            { name: "sessions-e2e", ip: "10.254.5.1" },
+        );
+        ({ project, ns, standIn, sidecar, debug } = env);
     });
 
     after(async function () {
         this.timeout(300_000);
-        sidecar?.close();
-        await standIn?.stop();
-        await project?.dispose();
-        console.log(`    sticky sessions e2e: ${Math.round((Date.now() - started) / 1000)} s in all (namespace ${ns})`);
+        await disposeSessionStack(env, "sticky sessions e2e", started);
     });
 
     /**
@@ -206,18 +228,16 @@ describe("sticky canary sessions: 10,000 sessions through istiod's routes during
 
 describe("sticky canary sessions with the Gateway API: istiod's routes from the HTTPRoute's cookie rules and backendRef filters (issue 21)", function () {
     this.timeout(600_000);
-    const started = Date.now();
-    let project: ProjectStack | undefined;
-    let standIn: EndpointStandIn | undefined;
+    let started = 0;
     let sidecar: XdsClient | undefined;
     let ns = "";
+    let env: SessionStack | undefined;
 
     before(async function () {
         this.timeout(1_900_000);
-        const istiod = await ensureIstiod();
-        project = await projectStack({
-            envVars: pulumiEnv(),
-            edit: (c) => {
+        started = Date.now();
+        env = await sessionStack(
+            (c) => {
                 c["routingApi"] = "gateway-api";
                 delete c["egress"];
                 (c["ingress"] as Record<string, unknown>)["enabled"] = false;
@@ -225,20 +245,14 @@ describe("sticky canary sessions with the Gateway API: istiod's routes from the 
                 delete svc["retries"];
                 svc["canary"] = { version: "v2", weight: 25, sessionAffinity: { maxAge: `${MAX_AGE_S}s` }, revision: "rgw1" };
             },
-        });
-        ns = project.namespace;
-        standIn = await startEndpointStandIn(connectCluster().kubeConfig, ns);
-        await project.stack.up({ onOutput: project.log });
-        await standIn.sync();
-        sidecar = new XdsClient({ address: istiod.xdsAddress, node: sidecarNode({ namespace: ns, podName: "sessions-gwapi-e2e", ip: "10.254.5.2", labels: { app: "client" } }) });
+            { name: "sessions-gwapi-e2e", ip: "10.254.5.2" },
+        );
+        ({ ns, sidecar } = env);
     });
 
     after(async function () {
         this.timeout(300_000);
-        sidecar?.close();
-        await standIn?.stop();
-        await project?.dispose();
-        console.log(`    sticky sessions gateway-api e2e: ${Math.round((Date.now() - started) / 1000)} s in all (namespace ${ns})`);
+        await disposeSessionStack(env, "sticky sessions gateway-api e2e", started);
     });
 
     it("the cookie rules come before the split, the version clusters add Set-Cookie; 3,000 sessions at 25 %: none changes version, new ones on v2 at 25 %", async () => {

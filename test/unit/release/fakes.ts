@@ -164,7 +164,7 @@ export function ofType<T extends ReleaseEvent["type"]>(events: readonly ReleaseE
 }
 
 /** `mesh-release <argv>` through the CLI's library entry on a harness: exit code, stdout and stderr. */
-export async function runCliOn(argv: string[], h: Harness): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function runCliOn(argv: string[], h: Harness, env: Readonly<Record<string, string>> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
     let stdout = "";
     let stderr = "";
     const io: CliIO = {
@@ -172,7 +172,7 @@ export async function runCliOn(argv: string[], h: Harness): Promise<{ code: numb
         stderr: (s) => (stderr += s),
         tty: false,
         cwd: "/work/proj",
-        env: {},
+        env,
         tickMs: 0,
         now: () => h.clock.now(),
         connect: () => ({ driver: h.driver, metrics: () => h.metrics, clock: h.clock }),
