@@ -13,11 +13,18 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import type { KubeObject } from "./cluster";
 import type { IstioObject } from "./istioAnalyzer";
 import type { MockRecorder } from "./mocks";
 
-/** The program's answer for one stack config: its Istio objects and the types of the rest, or why it refused it. */
-export type StackAnswer = { objects: IstioObject[]; otherTypes: string[] } | { error: string };
+/**
+ * The program's answer for one stack config: its Istio objects, its Services and Gateway API objects (`kubeObjects`:
+ * what `routingApi: gateway-api` makes), and the types of the rest, or why it refused it.
+ */
+export type StackAnswer = { objects: IstioObject[]; kubeObjects: KubeObject[]; otherTypes: string[] } | { error: string };
+
+/** The Pulumi types of the Kubernetes objects `kubeObjects` holds: Services and every Gateway API kind. */
+const KUBE_TYPE = /^kubernetes:(core\/v1:Service|gateway\.networking\.k8s\.io\/[^:]+:[A-Za-z]+)$/;
 
 /** Runs the program for every config (key -> raw stack config, as `mesh-traffic:` keys without the prefix). */
 export async function stackIstioObjects(configs: Readonly<Record<string, Record<string, unknown>>>): Promise<Record<string, StackAnswer>> {
@@ -53,8 +60,9 @@ async function main(input: string, answer: string): Promise<void> {
             stacks.buildMeshStack(stacks.parseStackConfig(`oracle-${key}`, raw));
             await rec.settled();
             const objects = istioObjects(rec);
+            const kubeObjects = rec.resources.filter((r) => KUBE_TYPE.test(r.type)).map((r) => r.inputs as unknown as KubeObject);
             const otherTypes = [...new Set(rec.resources.map((r) => r.type).filter((t) => !t.startsWith("kubernetes:networking.istio.io/")))].sort();
-            out[key] = { objects, otherTypes };
+            out[key] = { objects, kubeObjects, otherTypes };
         } catch (e) {
             out[key] = { error: e instanceof Error ? e.message : String(e) };
         }

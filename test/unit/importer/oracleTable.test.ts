@@ -7,8 +7,8 @@
 import { expect } from "chai";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { istioApiSampleFiles } from "../../support/istioSamples";
-import { IMPORT_REFUSES, NOT_COVERED, oracleTable, sampleCases } from "../../support/sampleOracle";
+import { gatewayApiSampleFiles, istioApiSampleFiles } from "../../support/istioSamples";
+import { GATEWAY_API_CASES, GATEWAY_API_NOT_COVERED, IMPORT_REFUSES, NOT_COVERED, oracleTable, sampleCases } from "../../support/sampleOracle";
 
 const README = path.resolve(__dirname, "..", "..", "..", "README.md");
 const START = "<!-- samples-oracle:start (test/unit/importer/oracleTable.test.ts) -->";
@@ -33,5 +33,12 @@ describe("README: the Istio-API samples istiod proves (the oracle's table)", () 
         expect(Object.keys(IMPORT_REFUSES).filter((f) => !covered.includes(f)), "refusals are of covered files").to.deep.equal([]);
         expect(all.filter((f) => f.startsWith("bookinfo/networking/")).length).to.be.greaterThanOrEqual(20);
         expect(covered).to.include.members(["tcp-echo/tcp-echo-20-v2.yaml", "websockets/route.yaml", "extauthz/local-ext-authz.yaml", "external/github.yaml", "httpbin/httpbin-gateway.yaml", "helloworld/helloworld-gateway.yaml"]);
+    });
+
+    it("every Gateway API sample is compared (GATEWAY_API_CASES) or not covered with a reason (GATEWAY_API_NOT_COVERED), never both", () => {
+        const all = gatewayApiSampleFiles();
+        const compared = GATEWAY_API_CASES.map((c) => c.file);
+        expect([...compared, ...Object.keys(GATEWAY_API_NOT_COVERED)].sort()).to.deep.equal(all);
+        expect(compared).to.include.members(["bookinfo/gateway-api/route-reviews-90-10.yaml", "bookinfo/gateway-api/route-all-v1.yaml"]);
     });
 });
