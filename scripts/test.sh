@@ -33,14 +33,20 @@ npm run lint
 npm run test:unit
 # The checks are done: the build gets the CPU at the default priority for what is left of it (processes it starts
 # later inherit toolchain.sh's). Lowering a nice value needs root (CI runs as root); elsewhere it stays at 10.
+# A nice value is a thread's on Linux, and `renice -p PID` sets only the thread whose id is PID: the Go command
+# forks its compilers from any of its threads, which would keep them at nice 10. So every thread of every process.
 tree_pids() {
   local c
   echo "$1"
   for c in $(pgrep -P "$1" 2>/dev/null); do tree_pids "$c"; done
 }
+tree_tids() {
+  local p
+  for p in $(tree_pids "$1"); do ls "/proc/$p/task" 2>/dev/null || true; done
+}
 if [ -n "$BG" ] && kill -0 "$BG" 2>/dev/null; then
   # shellcheck disable=SC2046
-  renice -n 0 -p $(tree_pids "$BG") >/dev/null 2>&1 || true
+  renice -n 0 -p $(tree_tids "$BG") >/dev/null 2>&1 || true
 fi
 if [ -n "$BG" ]; then
   say "the e2e suite waits for the background tool chain build (toolchain.sh's lock); its progress so far:"
