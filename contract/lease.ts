@@ -10,7 +10,8 @@ import type { StackOutputContract } from "./stackOutput";
 /** The stack output holding the lease. */
 export const LEASE_OUTPUT = "meshReleaseLease";
 
-/** The version of the lease this program writes and reads (a lease without one is version 1).
+/**
+ * The version of the lease this program writes and reads (a lease without one is version 1).
  * Adding or changing a field bumps it: every object is strict, so an older reader would otherwise refuse the new key as
  * damaged; with the bump it says a newer mesh-traffic wrote it and to upgrade.
  */

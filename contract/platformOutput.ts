@@ -10,7 +10,8 @@ import type { StackOutputContract } from "./stackOutput";
 /** The platform stack's output its service stacks read. */
 export const PLATFORM_OUTPUT = "platform";
 
-/** The version of the platform output this program writes and reads (an output without one is version 1).
+/**
+ * The version of the platform output this program writes and reads (an output without one is version 1).
  * Adding or changing a field bumps it: every object is strict, so an older reader would otherwise refuse the new key as
  * damaged; with the bump it says a newer mesh-traffic wrote it and to upgrade.
  */
