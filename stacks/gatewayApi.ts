@@ -31,7 +31,8 @@ import type { Plain } from "../components/inputs";
 import { setFix } from "../contract/paths";
 import type { ServiceConfig, StackConfig } from "../contract/schema";
 import { atConfig, INGRESS_NAME, planMeshStack, type MeshPlan } from "./meshPlan";
-import { checkServiceWaypoints, gatewayRouteName, serviceWaypointName, type PlatformOutputs } from "./layout";
+import { checkServiceWaypoints, gatewayRouteName, serviceWaypointName } from "./layout";
+import type { PlatformOutputs } from "../contract/platformOutput";
 import type { RuleProblem } from "./rules";
 
 /** The Gateway API components' args of a stack. */

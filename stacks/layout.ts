@@ -23,8 +23,9 @@
 import { underPrefix } from "../components/gatewayApiPlan";
 import { show } from "../components/validation";
 import type { RuleProblem } from "./rules";
-import { ROUTING_APIS, type Layout, type RoutingApi, type ServiceConfig, type StackConfig } from "../contract/schema";
+import { type Layout, type RoutingApi, type ServiceConfig, type StackConfig } from "../contract/schema";
 import { serviceStackName, shortStackName } from "../contract/project";
+import { PLATFORM_OUTPUT_VERSION, type PlatformOutputs, type RootRoute } from "../contract/platformOutput";
 
 /** Top-level keys each layout may set (a key not listed is refused when present in the stack's config). */
 export const LAYOUT_KEYS: Readonly<Record<Layout, readonly (keyof StackConfig)[]>> = {
@@ -50,41 +51,6 @@ const BELONGS: Readonly<Partial<Record<keyof StackConfig, string>>> = {
 /** Name of the delegate VirtualService of a service (in the platform stack's namespace). */
 export const delegateName = (service: string): string => `${service}-delegate`;
 
-/** One gateway root route as the platform stack exports it. */
-export interface RootRoute {
-    /** `ingress` or `internalGateway`: the config key of the root VirtualService's gateway. */
-    gateway: "ingress" | "internalGateway";
-    /** Index in `<gateway>.routes`. */
-    index: number;
-    /** URI prefix the root matches. */
-    prefix: string;
-    /** The service whose delegate the route delegates to. */
-    service: string;
-}
-
-/** What a platform stack exports (stack output `platform`) for its service stacks to read. */
-export interface PlatformOutputs {
-    layout: "platform";
-    /** Namespace of every service stack's objects (and of the root VirtualServices). */
-    namespace: string;
-    /** Every root route of the enabled gateways, in config order. */
-    routes: RootRoute[];
-    /** Gateway hosts per gateway key (empty when the gateway is disabled). */
-    gatewayHosts: { ingress: string[]; internalGateway: string[] };
-    /**
-     * `gateway-api` when the platform routes with the Gateway API (absent: Istio's API, as platform stacks exported
-     * before the Gateway API mode). Its service stacks must route with the same API.
-     */
-    routingApi?: "gateway-api";
-    /**
-     * Gateway API only: the namespaces whose HTTPRoutes the ingress Gateway's HTTPS listener admits (the namespaces of
-     * the services it serves: the platform's, where service stacks put their objects).
-     */
-    routeNamespaces?: string[];
-    /** Ambient mode (`ambient.enabled`): the namespace's waypoint (empty: none). Absent: sidecar mode. */
-    ambient?: { waypoint: string };
-}
-
 /** The name of a service's own waypoint (`services.<svc>.waypoint: own`): `<svc>-waypoint`. */
 export const serviceWaypointName = (service: string): string => `${service}-waypoint`;
 
@@ -98,9 +64,10 @@ export function rootRoutes(cfg: Pick<StackConfig, "ingress" | "internalGateway">
     return [...of("ingress"), ...of("internalGateway")];
 }
 
-/** Pure: the `platform` stack output of a platform stack's config. */
+/** Pure: the `platform` stack output of a platform stack's config (typed by its schema, contract/platformOutput.ts). */
 export function platformOutputs(cfg: StackConfig): PlatformOutputs {
     return {
+        version: PLATFORM_OUTPUT_VERSION,
         layout: "platform",
         namespace: cfg.namespace,
         routes: rootRoutes(cfg),
@@ -144,10 +111,7 @@ export function checkServiceWaypoints(cfg: StackConfig, ambient: { waypoint: str
 }
 
 /** The routing API a platform output says (absent: istio). */
-export function platformRoutingApi(p: Partial<PlatformOutputs>): RoutingApi | undefined {
-    const api: unknown = p.routingApi ?? "istio";
-    return (ROUTING_APIS as readonly unknown[]).includes(api) ? (api as RoutingApi) : undefined;
-}
+export const platformRoutingApi = (p: Pick<PlatformOutputs, "routingApi">): RoutingApi => p.routingApi ?? "istio";
 
 const rm = (key: string): string => `pulumi config rm '${key}'`;
 
@@ -280,14 +244,14 @@ export function checkServiceStackName(stack: string, cfg: StackConfig): RuleProb
 
 /**
  * The check a service stack's program runs on its platform stack's `platform` output before creating
- * anything: the stack is named for its service ({@link checkServiceStackName}), the platform stack is one (layout
- * platform) and the delegate nests in every root that routes to it. `platform` is the raw output value (undefined
- * when the stack does not export it).
+ * anything: the stack is named for its service ({@link checkServiceStackName}), the platform stack exports a
+ * platform output (`platform`: parsed by its schema, contract/platformOutput.ts; undefined when the stack exports
+ * none) and the delegate nests in every root that routes to it.
  */
-export function checkServiceAgainstPlatform(cfg: StackConfig, platform: unknown, stack?: string): RuleProblem[] {
+export function checkServiceAgainstPlatform(cfg: StackConfig, platform: PlatformOutputs | undefined, stack?: string): RuleProblem[] {
     const named = stack === undefined ? [] : checkServiceStackName(stack, cfg);
-    const p = platform as Partial<PlatformOutputs> | undefined;
-    if (p === undefined || p === null || typeof p !== "object" || p.layout !== "platform" || typeof p.namespace !== "string") {
+    const p = platform;
+    if (p === undefined) {
         return [
             ...named,
             {
@@ -299,12 +263,11 @@ export function checkServiceAgainstPlatform(cfg: StackConfig, platform: unknown,
             },
         ];
     }
-    const routes = Array.isArray(p.routes) ? p.routes : [];
-    const api = platformRoutingApi(p);
-    if (api !== cfg.routingApi) {
+    const routes = p.routes;
+    if (platformRoutingApi(p) !== cfg.routingApi) {
         return [...named, routingApiMismatch(cfg.routingApi, cfg.platformStack, p.routingApi)];
     }
-    const admitted = cfg.routingApi !== "gateway-api" || (Array.isArray(p.routeNamespaces) && p.routeNamespaces.includes(p.namespace));
+    const admitted = cfg.routingApi !== "gateway-api" || (p.routeNamespaces ?? []).includes(p.namespace);
     const admits: RuleProblem[] = admitted
         ? []
         : [

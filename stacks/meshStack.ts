@@ -9,7 +9,7 @@ import { DATAPLANE_MODE_LABEL, USE_WAYPOINT_LABEL } from "../components/gatewayA
 import { BASE_LABELS } from "../components/meta";
 import type { StackConfig } from "../contract/schema";
 import { gatewayApiStackArgs } from "./gatewayApi";
-import type { PlatformOutputs } from "./layout";
+import type { PlatformOutputs } from "../contract/platformOutput";
 import { EGRESS_NAME, INGRESS_NAME, INTERNAL_GATEWAY_NAME, ROUTING_NAME, meshStackOutputs, planMeshStack, type MeshStackOutputs } from "./meshPlan";
 
 /** The components of a deployed stack, for tests and for callers that add to a stack. */

@@ -102,7 +102,8 @@ export class PulumiEnvDriver implements EnvDriver {
                 const stack = await driver.stack();
                 // the lease by one `stack output` (the Automation API's outputs() runs two), the last update by one `stack history`
                 const [leaseValue, history] = await Promise.all([driver.leaseOutput(), stack.history(1, 1, false)]);
-                return { summary: stackStatusSummary(history[0], parseLease(leaseValue)) };
+                const lease = parseLease(stackName, leaseValue);
+                return { summary: stackStatusSummary(history[0], lease === undefined ? undefined : lease.ok ? lease.value : { unreadable: lease.reason }) };
             }
             default: {
                 const never: never = op;

@@ -23,16 +23,21 @@
  * taken over; an owner that stalled past its expiry finds, at its next update, a lease that is not its own and
  * stops (its update is refused like anyone else's).
  *
+ * The lease and the claim are contract objects (contract/lease.ts: one schema types what is written and parses what is
+ * read): a lease this program cannot read refuses a release's update with the fix (a person's update drops a damaged
+ * one and keeps a newer version's, with a warning); it is never taken for no lease.
+ *
  * This file is pure but for {@link readOwnLease} and {@link leasedProgram} (run inside a Pulumi program).
  */
 import { randomBytes } from "node:crypto";
 import * as os from "node:os";
 import * as pulumi from "@pulumi/pulumi";
-import { z } from "zod";
+import { claimSchema, LEASE_OUTPUT, LEASE_VERSION, leaseContract, type Lease } from "../../contract/lease";
+import { parseStackOutput, type StackOutputRead } from "../../contract/stackOutput";
+import { readStackOutput } from "../../stacks/stackOutputs";
 import { ownerAlive, type ProcessRef } from "./lock";
 
-/** The stack output holding the lease. */
-export const LEASE_OUTPUT = "meshReleaseLease";
+export { LEASE_OUTPUT, type Lease };
 
 /** Marker in the error of a refused update, so the driver classifies it as `concurrent`. */
 export const LEASE_HELD = "MESH_RELEASE_LEASE_HELD";
@@ -45,22 +50,6 @@ export const DEFAULT_LEASE_TTL_MS = 5 * 60_000;
 
 /** Clock skew tolerated between runners, ms: a reader waits this much past `expires`. */
 export const DEFAULT_SKEW_MS = 30_000;
-
-export const leaseSchema = z.object({
-    owner: z.string().min(1),
-    holder: z.string(),
-    host: z.string(),
-    pid: z.number().int(),
-    /** lock.ts `processToken` of the owner's process (absent where there is no /proc, and in earlier versions' leases). */
-    pidToken: z.string().optional(),
-    started: z.string(),
-    heartbeat: z.string(),
-    expires: z.string(),
-    /** Set by the owner's last update: the lease is free. */
-    released: z.string().optional(),
-});
-
-export type Lease = z.infer<typeof leaseSchema>;
 
 /** What one update of the owner asks for. */
 export interface LeaseClaim {
@@ -98,10 +87,12 @@ export function leaseTtl(holdMs: number | undefined, minMs: number = DEFAULT_LEA
     return Math.max(minMs, 3 * (holdMs ?? 0));
 }
 
-/** The lease in a stack output value, or undefined (absent or not a lease: ours are always well formed). */
-export function parseLease(value: unknown): Lease | undefined {
-    const parsed = leaseSchema.safeParse(value);
-    return parsed.success ? parsed.data : undefined;
+/**
+ * The lease in stack `stack`'s output value (read outside a program: `pulumi stack output`), parsed by its schema;
+ * undefined when the stack has none. One that does not parse says why, with the fix ({@link leaseContract}).
+ */
+export function parseLease(stack: string, value: unknown): StackOutputRead<Lease> | undefined {
+    return value === undefined ? undefined : parseStackOutput(leaseContract, stack, value);
 }
 
 /** Live: not released, not past `expires` + skew, and not left by a dead process of this host. */
@@ -135,6 +126,7 @@ export function leaseIsLive(lease: Lease, now: Date, ctx: LeaseContext): { live:
 export function decideLease(prev: Lease | undefined, claim: LeaseClaim, now: Date, ctx: LeaseContext): LeaseDecision {
     const at = now.toISOString();
     const next = (started: string): Lease => ({
+        version: LEASE_VERSION,
         owner: claim.owner,
         holder: claim.holder,
         host: claim.host,
@@ -174,25 +166,32 @@ export function localLeaseContext(skewMs: number = DEFAULT_SKEW_MS): LeaseContex
     return { host: os.hostname(), ownerAlive: (owner) => ownerAlive(owner), skewMs };
 }
 
-/**
- * Inside a running Pulumi program: the lease the last finished update of this same stack exported. The
- * engine's builtin provider reads the stack's checkpoint from the backend.
- */
-export async function readOwnLease(): Promise<Lease | undefined> {
-    const name = `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`;
-    const result = (await pulumi.runtime.invoke("pulumi:pulumi:readStackOutputs", { name })) as { outputs?: Record<string, unknown> } | undefined;
-    return parseLease(result?.outputs?.[LEASE_OUTPUT]);
-}
+/** The lease an update finds: none, one it reads, or one it cannot (why, the fix, and the value as the backend holds it). */
+export type OwnLease =
+    | { kind: "none" }
+    | { kind: "lease"; lease: Lease }
+    | { kind: "unreadable"; newer: boolean; reason: string; fix: string; raw: unknown };
 
-const claimSchema = z.object({
-    owner: z.string().min(1),
-    holder: z.string(),
-    host: z.string(),
-    pid: z.number().int().positive(),
-    pidToken: z.string().optional(),
-    ttlMs: z.number().int().positive(),
-    release: z.boolean(),
-});
+/**
+ * Inside a running Pulumi program: the lease the last finished update of this same stack exported, read with the
+ * program's one read of stack outputs (stacks/stackOutputs.ts; the engine's builtin provider reads the stack's
+ * checkpoint from the backend) and parsed by its schema.
+ */
+export async function readOwnLease(): Promise<OwnLease> {
+    const name = `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`;
+    const read = await readStackOutput(name, leaseContract);
+    switch (read.kind) {
+        case "missing-stack": // no checkpoint of this stack yet: no update has written a lease
+        case "absent":
+            return { kind: "none" };
+        case "read":
+            return read.ok ? { kind: "lease", lease: read.value } : { kind: "unreadable", newer: read.newer, reason: read.reason, fix: read.fix, raw: read.raw };
+        default: {
+            const never: never = read;
+            return never;
+        }
+    }
+}
 
 /**
  * The claim a project's own program gets through {@link LEASE_ENV} (mesh-release writes it). Anything else there
@@ -249,7 +248,9 @@ export function keepLease(prev: Lease | undefined, now: Date, ctx: LeaseContext)
  * Wraps a program so that, when `claim()` gives a claim, the update first checks the lease (and fails
  * before registering anything when another live owner holds it) and then exports the new lease with the
  * program's outputs. Without a claim (a person's `pulumi up`) the program runs as it is and a live lease is
- * carried over unchanged ({@link keepLease}).
+ * carried over unchanged ({@link keepLease}). A lease that does not parse by its schema (contract/lease.ts) is never
+ * taken for none: a claim's update fails with the reason and the fix; without a claim a damaged one is dropped and a
+ * newer version's kept as it is, each with a warning.
  */
 export function leasedProgram<T extends Record<string, unknown>>(
     program: () => Promise<T>,
@@ -258,15 +259,29 @@ export function leasedProgram<T extends Record<string, unknown>>(
 ): () => Promise<T & Record<string, unknown>> {
     return async () => {
         const c = claim();
+        const own = await readOwnLease();
+        if (c === undefined && own.kind === "unreadable") {
+            // Not a release: a newer version's lease is kept as it is (this program cannot judge it), a damaged one dropped.
+            void pulumi.log.warn(
+                `mesh-release: ${own.reason}; ${own.newer ? "this update keeps it as it is" : "this update, which is no release, drops it (the next release takes the stack as free)"}`,
+            );
+            const outputs = await program();
+            return own.newer ? { ...outputs, [LEASE_OUTPUT]: own.raw } : outputs;
+        }
+        if (own.kind === "unreadable") {
+            // a release's update: a lease it cannot read is not taken for none (it may be another release's)
+            throw new pulumi.RunError(`${own.reason}. fix: ${own.fix}`);
+        }
+        const prev = own.kind === "lease" ? own.lease : undefined;
         if (c === undefined) {
-            const kept = keepLease(await readOwnLease(), new Date(), ctx());
+            const kept = keepLease(prev, new Date(), ctx());
             if (kept.warning !== undefined) {
                 void pulumi.log.warn(kept.warning);
             }
             const outputs = await program();
             return kept.lease === undefined ? outputs : { ...outputs, [LEASE_OUTPUT]: kept.lease };
         }
-        const decision = decideLease(await readOwnLease(), c, new Date(), ctx());
+        const decision = decideLease(prev, c, new Date(), ctx());
         if (decision.kind === "refuse") {
             throw new pulumi.RunError(decision.reason); // a refusal, not a bug: the engine prints it without a stack trace
         }

@@ -486,7 +486,11 @@ export class PulumiStackDriver implements TrafficDriver {
         try {
             await this.stack(); // selected, or created (this.created) first
             const lease = this.created ? undefined : await this.leaseOutput();
-            const decision = decideLease(parseLease(lease), { ...me, ttlMs: 0, release: false }, new Date(), localLeaseContext());
+            const read = parseLease(this.stackName, lease);
+            if (read !== undefined && !read.ok) {
+                throw new DriverError("failed", `${read.reason}. fix: ${read.fix}`);
+            }
+            const decision = decideLease(read?.value, { ...me, ttlMs: 0, release: false }, new Date(), localLeaseContext());
             if (decision.kind === "refuse") {
                 throw new DriverError("concurrent", `stack ${this.stackName}: ${decision.reason.slice(LEASE_HELD.length + 2)}`);
             }

@@ -63,9 +63,14 @@ export function isoUtc(time: Date | string): string {
  */
 export function stackStatusSummary(
     last: { kind: string; result: string; startTime: Date; endTime?: Date } | undefined,
-    lease: { holder: string; started: string; heartbeat: string; released?: unknown } | undefined,
+    lease: { holder: string; started: string; heartbeat: string; released?: unknown } | { unreadable: string } | undefined,
 ): string {
-    const leaseText = lease === undefined || lease.released !== undefined ? "no release running" : `release running: ${lease.holder} since ${isoUtc(lease.started)}, heartbeat ${isoUtc(lease.heartbeat)}`;
+    const leaseText =
+        lease === undefined || ("released" in lease && lease.released !== undefined)
+            ? "no release running"
+            : "unreadable" in lease
+              ? `a lease this version cannot read: ${lease.unreadable}`
+              : `release running: ${lease.holder} since ${isoUtc(lease.started)}, heartbeat ${isoUtc(lease.heartbeat)}`;
     const lastText = last === undefined ? "never updated" : `last ${last.kind} ${last.result} at ${isoUtc(last.endTime ?? last.startTime)}`;
     return `${lastText}; ${leaseText}`;
 }

@@ -167,6 +167,7 @@ describe("per-service stacks end to end (platform + two service stacks, the plat
         for (const k of platformKeys) expect(objs.get(k)?.spec, k).to.deep.equal(want[k]);
         const out = await p.stack.outputs();
         expect(out["platform"]?.value).to.deep.equal({
+            version: 1,
             layout: "platform",
             namespace: ns,
             routes: [

@@ -3,7 +3,8 @@
  * `import()` and `require()`): the Pulumi program (`stacks/`) and the release program (`release/`) meet only in
  * `contract/`, which imports neither; release/ reaches into stacks/ only where it runs the program or the
  * program's own checks (the allowed list below, each with its reason). And each shared helper has one home: it
- * is declared at the top level of one file only, so a second copy under the same name fails here.
+ * is declared at the top level of one file only, so a second copy under the same name fails here. The walk covers
+ * the root files too (`index.ts`, the program, which imports the lease's program half; `api.ts`, the public API).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -12,6 +13,8 @@ import * as ts from "typescript";
 
 const ROOT = path.resolve(__dirname, "../../..");
 const SOURCE_DIRS = ["components", "contract", "stacks", "release", "importer", "bin", "scripts", "sim", "bench"];
+/** The package's entry files at the repository's root: the Pulumi program (`index.ts`) and the public API (`api.ts`). */
+const ROOT_FILES = ["index.ts", "api.ts"];
 
 function sourceFiles(dir: string): string[] {
     const abs = path.join(ROOT, dir);
@@ -57,6 +60,10 @@ const ALLOWED_RELEASE_TO_STACKS: Readonly<Record<string, { targets: readonly str
         targets: ["stacks"],
         reason: "runs the Pulumi program inline for an update (loaded lazily, only when an update runs)",
     },
+    "release/driver/lease.ts": {
+        targets: ["stacks/stackOutputs"],
+        reason: "the lease's program half runs inside the update's program and reads its own stack's lease with the program's one read of stack outputs",
+    },
     "release/env/check.ts": {
         targets: ["stacks/config", "stacks/environment"],
         reason: "runs the program's own checks (a stack's config before a command writes it, every stack before the fan-out), so release refuses exactly what `pulumi up` would",
@@ -64,32 +71,49 @@ const ALLOWED_RELEASE_TO_STACKS: Readonly<Record<string, { targets: readonly str
 };
 
 describe("contract: one module between the two programs (import graph)", () => {
-    const files = SOURCE_DIRS.flatMap(sourceFiles);
+    const files = [...ROOT_FILES.filter((f) => fs.existsSync(path.join(ROOT, f))), ...SOURCE_DIRS.flatMap(sourceFiles)];
     const edges = files.flatMap((file) => importsOf(parse(file)).map((spec) => ({ file, target: resolveFrom(file, spec) })));
 
     it("reads the graph (the parser sees static, dynamic and type imports)", () => {
-        expect(files).to.include.members(["contract/schema.ts", "stacks/config.ts", "release/cli.ts"]);
+        expect(files).to.include.members(["index.ts", "api.ts", "contract/schema.ts", "stacks/config.ts", "release/cli.ts"]);
+        expect(edges.filter((e) => e.file === "index.ts").map((e) => e.target)).to.include.members(["release/driver/lease", "stacks"]);
+        expect(edges.filter((e) => e.file === "api.ts").map((e) => e.target)).to.include.members(["components/canary", "stacks", "release/rollout"]);
         const fromConfig = edges.filter((e) => e.file === "stacks/config.ts").map((e) => e.target);
         expect(fromConfig).to.include.members(["contract/schema", "contract/paths"]);
         expect(edges.filter((e) => e.file === "release/driver/program.ts").map((e) => e.target)).to.include("stacks");
     });
 
-    it("the product (index.ts, bin/, components/, stacks/, release/) reaches no test rig: nothing under sim/ or bench/, nor release/sequential/simulate.ts", () => {
-        const withRoot = [...files, "index.ts"];
-        const rootEdges = importsOf(parse("index.ts")).map((spec) => ({ file: "index.ts", target: resolveFrom("index.ts", spec) }));
-        const all = [...edges, ...rootEdges];
-        const rig = (p: string): boolean => ["sim", "bench"].includes(topFolder(p)) || p === "release/sequential/simulate";
-        // the transitive closure from the product's entry points
+    /** The transitive closure of `entries` over `graph` (a folder's specifier reaches its index.ts). */
+    const reach = (entries: readonly string[], graph: readonly { file: string; target: string }[]): Set<string> => {
         const seen = new Set<string>();
-        const queue = ["index", "bin/mesh-release", "components/index", "stacks/index", ...withRoot.filter((f) => topFolder(f) === "release").map((f) => f.replace(/\.ts$/, "")).filter((f) => !rig(f))];
+        const queue = [...entries];
         while (queue.length > 0) {
             const f = queue.pop() as string;
             if (seen.has(f)) continue;
             seen.add(f);
-            for (const e of all.filter((x) => x.file.replace(/\.ts$/, "") === f || x.file === `${f}/index.ts`)) queue.push(e.target);
+            for (const e of graph.filter((x) => x.file.replace(/\.ts$/, "") === f || x.file === `${f}/index.ts`)) queue.push(e.target);
         }
-        expect(seen.has("stacks/index") && seen.has("release/rollout"), "the walk reached the product").to.equal(true);
+        return seen;
+    };
+    const rig = (p: string): boolean => ["sim", "bench"].includes(topFolder(p)) || p === "release/sequential/simulate";
+
+    it("the product (index.ts, api.ts, bin/, components/, stacks/, release/) reaches no test rig: nothing under sim/ or bench/, nor release/sequential/simulate.ts", () => {
+        const entries = ["index", "api", "bin/mesh-release", "components/index", "stacks/index", ...files.filter((f) => topFolder(f) === "release").map((f) => f.replace(/\.ts$/, "")).filter((f) => !rig(f))];
+        const seen = reach(entries, edges);
+        expect(seen.has("stacks/index") && seen.has("release/rollout") && seen.has("release/driver/lease"), "the walk reached the product").to.equal(true);
         expect([...seen].filter(rig), "test rig reached from the product").to.deep.equal([]);
+    });
+
+    it("the walk from the root files sees what they import: index.ts reaches the lease and the stack outputs' read, api.ts the driver", () => {
+        expect([...reach(["index"], edges)]).to.include.members(["release/driver/lease", "stacks/stackOutputs", "contract/lease", "contract/platformOutput"]);
+        expect([...reach(["api"], edges)]).to.include.members(["release/driver/pulumiStack", "stacks"]);
+        // the walk would catch a rig import from a root file
+        expect([...reach(["index"], [...edges, { file: "index.ts", target: "sim/kube" }])].filter(rig)).to.include("sim/kube");
+    });
+
+    it("one read of stack outputs: only stacks/stackOutputs.ts names the engine's readStackOutputs invoke", () => {
+        const naming = files.filter((f) => fs.readFileSync(path.join(ROOT, f), "utf8").includes('"pulumi:pulumi:readStackOutputs"'));
+        expect(naming).to.deep.equal(["stacks/stackOutputs.ts"]);
     });
 
     it("no file under stacks/ imports from release/", () => {
@@ -179,6 +203,16 @@ describe("contract: one module between the two programs (import graph)", () => {
             lookalikesIn: "contract/didYouMean.ts",
             foldLookalikes: "contract/didYouMean.ts",
             durationSchema: "contract/release.ts",
+            readStackOutputs: "stacks/stackOutputs.ts",
+            readStackOutput: "stacks/stackOutputs.ts",
+            READ_STACK_OUTPUTS: "stacks/stackOutputs.ts",
+            MISSING_STACK: "stacks/stackOutputs.ts",
+            parseStackOutput: "contract/stackOutput.ts",
+            leaseSchema: "contract/lease.ts",
+            claimSchema: "contract/lease.ts",
+            LEASE_OUTPUT: "contract/lease.ts",
+            platformOutputSchema: "contract/platformOutput.ts",
+            PLATFORM_OUTPUT: "contract/platformOutput.ts",
             isRfc3339: "contract/release.ts",
             urlTokenPlace: "contract/secrets.ts",
             looksLikeKeyMaterial: "contract/secrets.ts",

@@ -17,6 +17,7 @@ const HOST = "runner-a";
 const ctx = (alive: number[] = [111, 222]): LeaseContext => ({ host: HOST, ownerAlive: (o) => alive.includes(o.pid), skewMs: 30_000 });
 
 const lease = (o: Partial<Lease> = {}): Lease => ({
+    version: 1,
     owner: "other",
     holder: "mesh-release canary checkout v2 (pid 222)",
     host: "runner-b",
@@ -76,7 +77,7 @@ describe("release lease rules (backend lease of a rollout)", () => {
         const took = decideLease(undefined, claim(), NOW, ctx());
         expect(took).to.deep.equal({
             kind: "take",
-            lease: { owner: "me", holder: claim().holder, host: HOST, pid: 111, started: at(0), heartbeat: at(0), expires: at(300) },
+            lease: { version: 1, owner: "me", holder: claim().holder, host: HOST, pid: 111, started: at(0), heartbeat: at(0), expires: at(300) },
         });
         const renewed = decideLease(lease({ owner: "me", started: at(-900) }), claim({ ttlMs: 60_000 }), NOW, ctx());
         expect(renewed.kind === "renew" && renewed.lease).to.deep.include({ started: at(-900), heartbeat: at(0), expires: at(60) });
@@ -122,12 +123,14 @@ describe("release lease rules (backend lease of a rollout)", () => {
         expect(leaseTtl(1000, 10)).to.equal(3000);
     });
 
-    it("liveness and parsing: a stack output that is not a lease reads as none", () => {
+    it("liveness and parsing: no output is no lease; one that is not a lease is never taken for none", () => {
         expect(leaseIsLive(lease(), NOW, ctx())).to.deep.equal({ live: true, why: `last heartbeat ${at(-60)}, expires ${at(240)}` });
-        expect(parseLease(lease())).to.deep.equal(lease());
-        expect(parseLease(undefined)).to.equal(undefined);
-        expect(parseLease({ owner: "x" })).to.equal(undefined);
-        expect(parseLease("text")).to.equal(undefined);
+        expect(parseLease("dev", lease())).to.deep.equal({ ok: true, value: lease() });
+        const { version: _v, ...unversioned } = lease();
+        expect(parseLease("dev", unversioned), "a lease written before the version field").to.deep.equal({ ok: true, value: lease() });
+        expect(parseLease("dev", undefined)).to.equal(undefined);
+        expect(parseLease("dev", { owner: "x" })?.ok).to.equal(false);
+        expect(parseLease("dev", "text")?.ok).to.equal(false);
     });
 });
 
@@ -244,5 +247,96 @@ describe("leasedProgram without a claim, under Pulumi's runtime mocks", () => {
 
     it("with no lease on the stack, the program's outputs as they are", async () => {
         expect(await run()).to.deep.equal({ namespace: "prod" });
+    });
+});
+
+// The lease is a contract object (contract/lease.ts): a stack output this version cannot read is never taken for no
+// lease (that would let a second release start beside a live one); it gets our message with the stack, the output
+// key, the value, the rule and the fix.
+describe("a lease this version cannot read (contract/lease.ts)", () => {
+    const STACK = "organization/mesh-traffic/unit";
+    const WHERE = `the output "meshReleaseLease" of stack "${STACK}"`;
+    const DAMAGED_FIX =
+        `if no release runs on ${STACK}, update it once without mesh-release (pulumi up --stack ${STACK}: an update without a release ` +
+        "drops a lease it cannot read, with a warning), then start the release again";
+    const cases: [string, unknown, string][] = [
+        ["a key missing", (({ expires: _e, ...rest }) => rest)(lease()), `${WHERE} is not a release lease this program can read: meshReleaseLease.expires is missing; it is required`],
+        ["a wrong type", lease({ pid: "222" as unknown as number }), `${WHERE} is not a release lease this program can read: meshReleaseLease.pid is "222"; it must be a number`],
+        ["an unknown key", { ...lease(), ownr: "x" }, `${WHERE} is not a release lease this program can read: meshReleaseLease.ownr is not a key it has; did you mean "owner"?`],
+        ["no object", "held", `${WHERE} is not a release lease this program can read: meshReleaseLease is "held"; it must be an object`],
+    ];
+    for (const [name, value, reason] of cases) {
+        it(`${name}: the reason names the stack, the key, the value and the rule; the fix clears it`, () => {
+            expect(parseLease(STACK, value)).to.deep.equal({ ok: false, newer: false, reason, fix: DAMAGED_FIX });
+        });
+    }
+
+    it("a newer version's lease: not judged, and the fix is the upgrade", () => {
+        expect(parseLease(STACK, { ...lease(), version: 3, fencing: 7 })).to.deep.equal({
+            ok: false,
+            newer: true,
+            reason: `${WHERE} is a release lease of version 3, written by a newer mesh-traffic; this one reads version 1 (a newer version's fields may change what it means)`,
+            fix: `release ${STACK} with the mesh-traffic version that wrote the lease (upgrade the package in this project); an older version does not judge a newer one's lease`,
+        });
+    });
+
+    describe("inside an update, under Pulumi's runtime mocks", () => {
+        let rec: MockRecorder;
+        let warnings: string[];
+        let warn: typeof pulumi.log.warn;
+        before(async () => {
+            rec = await setupMocks();
+            warn = pulumi.log.warn;
+        });
+        beforeEach(() => {
+            warnings = [];
+            pulumi.log.warn = (msg: string): Promise<void> => (warnings.push(msg), Promise.resolve());
+        });
+        afterEach(() => {
+            pulumi.log.warn = warn;
+            rec.stackOutputs.delete(STACK);
+        });
+        const damaged = { ...lease(), pid: "222" };
+        const newer = { ...lease(), version: 3, fencing: 7 };
+        const program = async (): Promise<Record<string, unknown>> => ({ namespace: "prod" });
+
+        it("a release's update refuses a damaged lease before the program runs, with a RunError (no stack trace) carrying the reason and the fix", async () => {
+            rec.stackOutputs.set(STACK, { [LEASE_OUTPUT]: damaged });
+            let ran = false;
+            const err = await leasedProgram(async () => ((ran = true), {}), () => claim(), () => ctx())().then(
+                () => undefined,
+                (e: unknown) => e,
+            );
+            expect(pulumi.RunError.isInstance(err)).to.equal(true);
+            expect((err as Error).message).to.equal(
+                `${WHERE} is not a release lease this program can read: meshReleaseLease.pid is "222"; it must be a number. fix: ${DAMAGED_FIX}`,
+            );
+            expect(ran, "the program did not run").to.equal(false);
+        });
+
+        it("a release's update refuses a newer version's lease, naming the upgrade", async () => {
+            rec.stackOutputs.set(STACK, { [LEASE_OUTPUT]: newer });
+            const err = await leasedProgram(program, () => claim(), () => ctx())().then(
+                () => undefined,
+                (e: unknown) => e,
+            );
+            expect((err as Error).message).to.match(/is a release lease of version 3, written by a newer mesh-traffic; .* fix: release organization\/mesh-traffic\/unit with the mesh-traffic version that wrote the lease/);
+        });
+
+        it("an update without a release drops a damaged lease, with a warning naming it", async () => {
+            rec.stackOutputs.set(STACK, { [LEASE_OUTPUT]: damaged });
+            expect(await leasedProgram(program, () => undefined, () => ctx())()).to.deep.equal({ namespace: "prod" });
+            expect(warnings).to.deep.equal([
+                `mesh-release: ${WHERE} is not a release lease this program can read: meshReleaseLease.pid is "222"; it must be a number; ` +
+                    "this update, which is no release, drops it (the next release takes the stack as free)",
+            ]);
+        });
+
+        it("an update without a release keeps a newer version's lease as it is", async () => {
+            rec.stackOutputs.set(STACK, { [LEASE_OUTPUT]: newer });
+            expect(await leasedProgram(program, () => undefined, () => ctx())()).to.deep.equal({ namespace: "prod", [LEASE_OUTPUT]: newer });
+            expect(warnings).to.have.length(1);
+            expect(warnings[0]).to.match(/written by a newer mesh-traffic; .*; this update keeps it as it is$/);
+        });
     });
 });

@@ -128,6 +128,24 @@ describe("CLI processes per driver operation (release/driver/pulumiStack.ts, env
         expect(String(refused)).to.match(/runner-2/);
         expect(calls(log)).to.deep.equal(["version", "stack select", "stack output"]);
     });
+    it("a lease this version cannot read, in the one `stack output` read, refuses the release before any update (never taken for none), naming the stack, the key, the value and the fix", async () => {
+        fakeCli(root, log, JSON.stringify({ meshReleaseLease: { ...lease, released: undefined, expires: 42 } }));
+        let refused: unknown;
+        await driver("dev.checkout")
+            .lock("test")
+            .catch((e: unknown) => (refused = e));
+        expect((refused as Error).message).to.equal(
+            'the output "meshReleaseLease" of stack "dev.checkout" is not a release lease this program can read: meshReleaseLease.expires is 42; it must be a string. ' +
+                "fix: if no release runs on dev.checkout, update it once without mesh-release (pulumi up --stack dev.checkout: an update without a release drops a lease it cannot read, with a warning), then start the release again",
+        );
+        expect(calls(log)).to.deep.equal(["version", "stack select", "stack output"]);
+        // env status says so too
+        const env = new PulumiEnvDriver({ workDir: dir, pulumiRoot: root, program: { kind: "inline", program: async () => ({}) } });
+        expect((await env.run("dev.checkout", "status")).summary).to.equal(
+            'never updated; a lease this version cannot read: the output "meshReleaseLease" of stack "dev.checkout" is not a release lease this program can read: meshReleaseLease.expires is 42; it must be a string',
+        );
+    });
+
     /** The fake CLI, but `preview` fails as the engine does when the program refuses (exit 255, the diagnostics on stdout). */
     function failingPreview(message: string): void {
         const script = fs.readFileSync(path.join(root, "bin", "pulumi"), "utf8").replace(

@@ -98,6 +98,7 @@ describe("stack layouts", function () {
 
         it("the platform stack exports what its service stacks read", () => {
             expect(platformOut.platform).to.deep.equal({
+                version: 1,
                 layout: "platform",
                 namespace: "shop",
                 routes: [
