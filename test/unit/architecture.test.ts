@@ -1,7 +1,7 @@
 /**
  * ARCHITECTURE.md's folder tables stay true: the "Folders" table has a row for every top-level folder (and none
- * for a folder that is gone); the sections of `components/`, `contract/`, `stacks/`, `release/` and `importer/`
- * name every file under their folder by its path, and none that is gone; where a section's table has an I/O
+ * for a folder that is gone); the sections of `components/`, `contract/`, `stacks/`, `release/`, `importer/` and
+ * `sim/` name every file under their folder by its path, and none that is gone; where a section's table has an I/O
  * column, the rows whose I/O cell is not "none" name exactly the files that do I/O themselves. "Does I/O" is read
  * from the source: a value import of node:fs, http, https, net, child_process or dgram, of `@pulumi/pulumi` or
  * its Automation API, of `@kubernetes/client-node` (also a lazy `import()`), the global `fetch`, or
@@ -99,11 +99,16 @@ describe("ARCHITECTURE.md names what is there", () => {
     });
 
     /** A folder whose section names each of its files by its path, and (with `io`) in its I/O column exactly those that do I/O. */
-    const fileByFileSection = (folder: string, opts: { minFiles: number; someIo?: string[] }): void => {
+    const fileByFileSection = (folder: string, opts: { minFiles: number; someIo?: string[]; heading?: string }): void => {
         describe(`the ${folder}/ section`, () => {
-            const section = rows.filter((r) => r.heading === `${folder}/`);
+            // A section of its own names files relative to the folder; a shared one (`policy/, bin/, sim/`) from the root.
+            const prefix = opts.heading === undefined ? "" : `${folder}/`;
+            const section = rows.filter((r) => r.heading === (opts.heading ?? `${folder}/`));
             const files = tsFilesUnder(path.join(ROOT, folder));
-            const named = section.flatMap((r) => quotedNames(r.cells[0] ?? ""));
+            const named = section
+                .flatMap((r) => quotedNames(r.cells[0] ?? ""))
+                .filter((n) => n.startsWith(prefix))
+                .map((n) => n.slice(prefix.length));
 
             it(`names every file under ${folder}/ by its path`, () => {
                 expect(section.length, `ARCHITECTURE.md has a "### ${folder}/" section with a table`).to.be.greaterThan(0);
@@ -120,7 +125,10 @@ describe("ARCHITECTURE.md names what is there", () => {
                 it("its I/O column names exactly the files that do I/O", () => {
                     const io = files.filter((f) => doesIo(fs.readFileSync(path.join(ROOT, folder, f), "utf8")));
                     expect(io, `some ${folder}/ files do I/O`).to.include.members(someIo);
-                    const listed = section.filter((r) => r.cells.length >= 3 && !/^none\b/.test(r.cells[2] ?? "")).flatMap((r) => quotedNames(r.cells[0] ?? ""));
+                    const listed = section
+                        .filter((r) => r.cells.length >= 3 && !/^none\b/.test(r.cells[2] ?? ""))
+                        .flatMap((r) => quotedNames(r.cells[0] ?? ""))
+                        .map((n) => n.slice(prefix.length));
                     expect([...new Set(listed)].sort(), "files in rows whose I/O cell is not none").to.deep.equal(io);
                 });
             }
@@ -131,6 +139,7 @@ describe("ARCHITECTURE.md names what is there", () => {
     fileByFileSection("stacks", { minFiles: 5, someIo: ["index.ts", "readConfig.ts", "meshStack.ts"] });
     fileByFileSection("components", { minFiles: 10, someIo: ["canary.ts"] });
     fileByFileSection("contract", { minFiles: 5 });
+    fileByFileSection("sim", { minFiles: 5, heading: "policy/, bin/, sim/" });
 
     it("the Folders table's I/O cell of stacks/ names the files its section says do I/O", () => {
         const cell = rows.find((r) => r.heading === "Folders" && r.cells[0] === "`stacks/`")?.cells[2] ?? "";
