@@ -71,10 +71,10 @@ export function blocks(md: string): Array<{ n: number; text: string }> {
     return out;
 }
 
-/** The cells of every table row (header rows included), outside code. */
+/** The cells of every table row (header rows included, separator rows not), outside code. */
 export function tableCells(md: string): Array<{ n: number; cell: string }> {
     return proseLines(md)
-        .filter(({ line }) => line.startsWith("|"))
+        .filter(({ line }) => line.startsWith("|") && !/^\|[-| :]+\|\s*$/.test(line))
         .flatMap(({ n, line }) =>
             line
                 .replace(/^\|/, "")
@@ -133,7 +133,7 @@ describe("the docs are readable and point at what is there", () => {
         it("blocks and tableCells split as a reader does (what the limits measure)", () => {
             const md = "# T\n\nfirst line\nsecond line\n\n- item one\n  continued\n- item two\n\n```bash\nnot prose\n```\n| a | b |\n|---|---|\n| c `x|y` | d |\n";
             expect(blocks(md).map((b) => b.text)).to.deep.equal(["first line second line", "- item one continued", "- item two"]);
-            expect(tableCells(md).map((c) => c.cell)).to.deep.equal(["a", "b", "---|---", "c `x|y`", "d"]);
+            expect(tableCells(md).map((c) => c.cell)).to.deep.equal(["a", "b", "c `x|y`", "d"]);
         });
     });
 
