@@ -11,5 +11,6 @@ import { claimFromEnv, leasedProgram } from "./release/driver/lease";
 import { meshProgram } from "./stacks";
 
 // Run by `mesh-release --program local`, an update checks and renews the release's lease first (the claim comes
-// in MESH_RELEASE_LEASE; release/driver/lease.ts). A person's `pulumi up` carries no claim and runs the program as is.
+// in MESH_RELEASE_LEASE; release/driver/lease.ts). A person's `pulumi up` carries no claim: it runs the program and
+// keeps a live lease as it is, with a warning naming the release that holds it (`keepLease`).
 export = leasedProgram(async () => ({ ...(await meshProgram()) }), () => claimFromEnv());

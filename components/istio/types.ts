@@ -3,9 +3,9 @@
  * `k8s.apiextensions.CustomResource`.
  *
  * Source of truth: the Istio 1.30.3 CRD OpenAPI schema (`kubernetes/customresourcedefinitions.gen.yaml` in
- * istio.io/api; a copy is in ../shared/istio/crds-v1.30.3.yaml). Only the fields this package writes are
- * declared, with the schema's names and shapes; anything else is left out on purpose so that a field
- * Istio does not know (the seed's `circuitBreaker`, `keepAlive`, `cookie` matcher) cannot be typed.
+ * istio.io/api, pinned in scripts/toolchain.pins; `scripts/istio-crds.sh` prints its cached path). Only the
+ * fields this package writes are declared, with the schema's names and shapes; anything else is left out on
+ * purpose so that a field Istio does not know (the seed's `circuitBreaker`, `keepAlive`, `cookie` matcher) cannot be typed.
  * Durations are Go-style strings ("30s", "1m30s", at least 1ms); percentages are doubles 0..100.
  */
 import * as k8s from "@pulumi/kubernetes";

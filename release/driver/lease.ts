@@ -226,7 +226,7 @@ export function claimFromEnv(env: NodeJS.ProcessEnv = process.env): LeaseClaim |
 }
 
 /**
- * What an update without a claim (a person's `pulumi up`, `mesh-release env up`) does with the lease the last
+ * What an update without a claim (a person's `pulumi up`; `mesh-release env up` claims one) does with the lease the last
  * update left: a live one is kept as it is (the release that holds it goes on, and its next update renews it;
  * dropping it would let a second runner start a release of the same service meanwhile), with a warning that
  * this update is not part of that release. A released or stale lease is dropped. Pure.

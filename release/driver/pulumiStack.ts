@@ -1,7 +1,8 @@
 /**
  * {@link TrafficDriver} over a Pulumi stack through the Automation API (`@pulumi/pulumi/automation`,
- * `LocalWorkspace`): config writes by path (`stack.setAllConfig(map, true)`, `stack.removeAllConfig(keys, true)`),
- * then `stack.up()`.
+ * `LocalWorkspace`): config writes by path straight into `Pulumi.<stack>.yaml` (stackFile.ts, no CLI process;
+ * where that cannot be done, `stack.removeConfig(key, true)` per removal and one `stack.setAllConfig(map, true)`),
+ * then one `up` without the Automation API's read-back ({@link upWithoutReadBack}).
  *
  * The program is either the project directory (a local program: the CLI runs it with its Node language
  * host) or an inline program (a function in this process: no language host needed, the Automation API
