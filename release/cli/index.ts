@@ -6,12 +6,12 @@
  *   half-parsed request). Every option's value is checked here, before anything touches a stack, and every
  *   problem is named at once with the option, the value, the rule and the fix: the values commander converts
  *   (durations, percentages, counts) in their parsers, the rest in {@link usageProblems} (the policy's own
- *   flags through release/policy.ts `requestProblems`, header/cookie flags through release/edits.ts
+ *   flags through release/core/policy.ts `requestProblems`, header/cookie flags through release/core/edits.ts
  *   `flagProblems`, the paths through {@link ParseEnv.pathKind}). Flag values the policy owns (`--steps`,
- *   `--interval`, thresholds) stay strings in the request: release/policy.ts resolves them with the stack config.
+ *   `--interval`, thresholds) stay strings in the request: release/core/policy.ts resolves them with the stack config.
  * - {@link execute}: a request -> the release library (runRollout, or the one-shot commands below) with the
- *   reporters attached -> an exit code (release/errors.ts ExitCode).
- * - The one-shot commands `ab-test`, `fault` and `status` live in release/oneShot.ts (library API).
+ *   reporters attached -> an exit code (release/core/errors.ts ExitCode).
+ * - The one-shot commands `ab-test`, `fault` and `status` live in release/orchestration/oneShot.ts (library API).
  *
  * Secrets: every line written goes through one {@link Redactor} that learns the stack's secret values
  * (from the driver's read) and the Prometheus credentials (from the resolved policy).
@@ -19,33 +19,33 @@
 import * as os from "node:os";
 import * as path from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { type Clock } from "./clock";
-import { durationMs } from "../components/validation";
-import type { TrafficDriver } from "./driver/driver";
-import { Redactor } from "../contract/redact";
-import { ExitCode, ReleaseError, errorMessage } from "./errors";
-import { pathKindOnDisk, readStackFiles, resolveTarget, type PathKind, type StackFile, type Target } from "./target";
-import { ENV_OPS, planEnv, type DeployedStack, type EnvOp, type EnvPlan } from "./env/plan";
-import { progressLine, renderFanoutSummary } from "./env/render";
-import { runFanout, type EnvDriver } from "./env/run";
-import type { ConfigProblem } from "./errors";
-import type { ReleaseEvent } from "./events";
-import { requestProblems, type PolicyOverrides } from "./policy";
-import { flagProblems } from "./edits";
-import { reportSink } from "./report/collect";
-import { reportJsonPath, writeReportFiles } from "./report/file";
-import { JsonReporter } from "./reporters/json";
-import { renderSummary } from "./reporters/summary";
-import { TerminalReporter } from "./reporters/terminal";
-import type { CliEvent, CliSink, Write } from "./reporters/types";
-import { runRollout, type ConfigValidator, type ReleaseDeps, type RolloutRequest } from "./rollout";
-import { PROGRAM_CHOICES, type ProgramChoice } from "./driver/program";
-import { IMPORT_HELP, IMPORT_LAYOUTS, importOptionProblems, runImport, type ImportLayout, type ImportRequest } from "../importer/command";
-import { runGateDecision } from "./approve";
-import { approverKind, approverName } from "./gate";
-import { HEADER_FLAG, runAbTest, runFault, runStatus, type AbTestRequest, type OneShotDeps, type FaultRequest, type StatusRequest } from "./oneShot";
+import { type Clock } from "../core/clock";
+import { durationMs } from "../../components/validation";
+import type { TrafficDriver } from "../driver/driver";
+import { Redactor } from "../../contract/redact";
+import { ExitCode, ReleaseError, errorMessage } from "../core/errors";
+import { pathKindOnDisk, readStackFiles, resolveTarget, type PathKind, type StackFile, type Target } from "../env/target";
+import { ENV_OPS, planEnv, type DeployedStack, type EnvOp, type EnvPlan } from "../env/plan";
+import { progressLine, renderFanoutSummary } from "../env/render";
+import { runFanout, type EnvDriver } from "../env/run";
+import type { ConfigProblem } from "../core/errors";
+import type { ReleaseEvent } from "../core/events";
+import { requestProblems, type PolicyOverrides } from "../core/policy";
+import { flagProblems } from "../core/edits";
+import { reportSink } from "../report/collect";
+import { reportJsonPath, writeReportFiles } from "../report/file";
+import { JsonReporter } from "../reporters/json";
+import { renderSummary } from "../reporters/summary";
+import { TerminalReporter } from "../reporters/terminal";
+import type { CliEvent, CliSink, Write } from "../reporters/types";
+import { runRollout, type ConfigValidator, type ReleaseDeps, type RolloutRequest } from "../rollout";
+import { PROGRAM_CHOICES, type ProgramChoice } from "../driver/program";
+import { IMPORT_HELP, IMPORT_LAYOUTS, importOptionProblems, runImport, type ImportLayout, type ImportRequest } from "../../importer/command";
+import { runGateDecision } from "../orchestration/approve";
+import { approverKind, approverName } from "../core/gate";
+import { HEADER_FLAG, runAbTest, runFault, runStatus, type AbTestRequest, type OneShotDeps, type FaultRequest, type StatusRequest } from "../orchestration/oneShot";
 
-export type { AbTestRequest, FaultRequest, StatusRequest } from "./oneShot";
+export type { AbTestRequest, FaultRequest, StatusRequest } from "../orchestration/oneShot";
 
 // ---------------------------------------------------------------------------------------------
 // Requests.
@@ -78,7 +78,7 @@ export type CliRequest =
     | { command: "env"; common: CommonOptions; env: EnvRequest }
     | { command: "import"; import: ImportRequest };
 
-/** `mesh-release approve|reject --service <svc> [--step N] [--by NAME] [--reason TEXT]`: the decision on a pending approval gate (release/approve.ts). */
+/** `mesh-release approve|reject --service <svc> [--step N] [--by NAME] [--reason TEXT]`: the decision on a pending approval gate (release/orchestration/approve.ts). */
 export interface GateRequest {
     service: string;
     /** The gated step's weight, percent. */
@@ -237,7 +237,7 @@ export interface ParseEnv {
     /** Help text and commander's usage errors. */
     stdout: Write;
     stderr: Write;
-    /** What a path given as an option names (`--cwd`, `--pulumi-root`, `--report`). Default: the disk (release/target.ts). */
+    /** What a path given as an option names (`--cwd`, `--pulumi-root`, `--report`). Default: the disk (release/env/target.ts). */
     pathKind?: (absolutePath: string) => PathKind;
 }
 
@@ -582,7 +582,7 @@ export interface Connection {
     metrics: ReleaseDeps["metrics"];
     clock?: Clock;
     validate?: ConfigValidator;
-    /** The live-split check before each window (release/live.ts). */
+    /** The live-split check before each window (release/core/live.ts). */
     live?: ReleaseDeps["live"];
 }
 
@@ -600,7 +600,7 @@ export interface EnvConnection {
 
 export type ConnectEnv = (common: CommonOptions, hooks: { onOutput?: (text: string) => void }) => EnvConnection;
 
-/** Lists the project's stacks (release/target.ts); tests pass a fixed list. */
+/** Lists the project's stacks (release/env/target.ts); tests pass a fixed list. */
 export type StackLister = (workDir: string) => readonly StackFile[];
 
 export interface CliIO extends ParseEnv {

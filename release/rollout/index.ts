@@ -9,26 +9,26 @@
  * any point therefore re-runs the unfinished update and never believes a step, a rollback or a promotion
  * happened when it did not.
  */
-import { assessAnalysis, type AnalysisResult } from "./analysis";
-import { isAborted, systemClock, type Clock } from "./clock";
-import type { RolloutState } from "../contract/release";
-import { DriverError, type ConfigEdit, type TrafficDriver } from "./driver/driver";
-import { appliedShares, handEditOf, handEditText, liveSplitOf, liveSplitProblems, observedShare, type LiveReader, type LiveSplit } from "./live";
-import { promoteFinalizeEdits, promoteRouteEdits, rollbackEdits, shiftEdits, stateEdit, applyEdits, versionsOf, cannotRestore, stableToRestore } from "./edits";
-import { valueAt } from "../contract/paths";
-import { Redactor } from "../contract/redact";
-import { ExitCode, ReleaseError, configError, errorMessage, type ConfigProblem } from "./errors";
-import type { EventSink, Outcome, ReleaseEvent, UpdatePurpose } from "./events";
-import { currentWeight, decide, planPromote, planRollback, planStart, stateInconsistency, stepsOf, transition, type RolloutAction, type MachineEvent, type StartPlan } from "./machine";
-import { measure } from "./metrics/istio";
-import { analyzeStepSequentially, type StepTracker } from "./metrics/sequential";
-import type { MetricsProvider } from "./metrics/provider";
-import { flagRefusal, stackPreflight, type PolicyOverrides, type ReleasePolicy, type ServiceContext } from "./policy";
-import { writeAndUpdate, type PartialEvent, type UpdateOutcome } from "./updater";
-import { callWebhook, isGate, type WebhookType } from "./webhooks";
-import { changedPaths, configDigest, gateFor, gateWait, newDigestKey, newGateId, parseGateRecord, MAX_CHANGE_LINES, type GateRecord } from "./gate";
-import type { ApprovalRecord } from "../contract/release";
-import type { GateSpec } from "./policy";
+import { assessAnalysis, type AnalysisResult } from "../core/analysis";
+import { isAborted, systemClock, type Clock } from "../core/clock";
+import type { RolloutState } from "../../contract/release";
+import { DriverError, type ConfigEdit, type TrafficDriver } from "../driver/driver";
+import { appliedShares, handEditOf, handEditText, liveSplitOf, liveSplitProblems, observedShare, type LiveReader, type LiveSplit } from "../core/live";
+import { promoteFinalizeEdits, promoteRouteEdits, rollbackEdits, shiftEdits, stateEdit, applyEdits, versionsOf, cannotRestore, stableToRestore } from "../core/edits";
+import { valueAt } from "../../contract/paths";
+import { Redactor } from "../../contract/redact";
+import { ExitCode, ReleaseError, configError, errorMessage, type ConfigProblem } from "../core/errors";
+import type { EventSink, Outcome, ReleaseEvent, UpdatePurpose } from "../core/events";
+import { currentWeight, decide, planPromote, planRollback, planStart, stateInconsistency, stepsOf, transition, type RolloutAction, type MachineEvent, type StartPlan } from "../core/machine";
+import { measure } from "../metrics/istio";
+import { analyzeStepSequentially, type StepTracker } from "../metrics/sequential";
+import type { MetricsProvider } from "../metrics/provider";
+import { flagRefusal, stackPreflight, type PolicyOverrides, type ReleasePolicy, type ServiceContext } from "../core/policy";
+import { writeAndUpdate, type PartialEvent, type UpdateOutcome } from "../orchestration/updater";
+import { callWebhook, isGate, type WebhookType } from "../webhooks/webhooks";
+import { changedPaths, configDigest, gateFor, gateWait, newDigestKey, newGateId, parseGateRecord, MAX_CHANGE_LINES, type GateRecord } from "../core/gate";
+import type { ApprovalRecord } from "../../contract/release";
+import type { GateSpec } from "../core/policy";
 
 
 /** Checks a whole stack config after the edits a command is about to write; the CLI wires the stack schema. */
@@ -50,7 +50,7 @@ export interface ReleaseDeps {
     /** Milliseconds to wait after a signal for an update to stop before asking the backend to cancel it. Default 10000. */
     cancelGraceMs?: number;
     /**
-     * Check, before judging each window, that the live split is the step's (release/live.ts): the canary's
+     * Check, before judging each window, that the live split is the step's (release/core/live.ts): the canary's
      * observed share always, the live VirtualService too when `read` can reach the API server. Absent: no check.
      */
     live?: { read?: LiveReader };
@@ -126,7 +126,7 @@ class RolloutRun {
     private tracker: StepTracker | undefined;
     /** The hint the run ends with when the recorded state it read was inconsistent (machine.ts stateInconsistency). */
     private repairHint: string | undefined;
-    /** Key of the config digests an approval binds (release/gate.ts configDigest); never leaves this process. */
+    /** Key of the config digests an approval binds (release/core/gate.ts configDigest); never leaves this process. */
     private readonly digestKey = newDigestKey();
 
     constructor(
@@ -687,7 +687,7 @@ class RolloutRun {
     }
 
     /**
-     * The approval gate before step `stepIndex` (release/gate.ts): writes the step's edits, previews them with a saved
+     * The approval gate before step `stepIndex` (release/core/gate.ts): writes the step's edits, previews them with a saved
      * plan, records the pending gate on the state backend and waits for its decision. Approved: the program and the
      * config must be those the plan was made with (else PLAN_STALE, nothing applied); returns the plan to apply.
      * Rejected, or timed out with `onTimeout: rollback`: the state goes RollingBack (the rollback is never gated);
