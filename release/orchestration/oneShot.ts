@@ -3,7 +3,7 @@
  * each one validated config change + one `pulumi up` with retries (updater.ts) under the release lock, and
  * `status` ({@link runStatus}), a read plus one analysis against the thresholds. Like runRollout they take the
  * driver and metrics as dependencies and never throw: the result carries the exit code (release/core/errors.ts).
- * The CLI (release/cli/index.ts) parses flags into these requests and renders their events.
+ * The CLI (release/cli/program.ts) parses flags into these requests and renders their events.
  */
 import { assessAnalysis } from "../core/analysis";
 import { systemClock, type Clock } from "../core/clock";

@@ -8,7 +8,7 @@ import { clockTime, duration, metricPhrase, num } from "./format";
 export interface SummaryInput {
     /** The fold of the run's events; undefined when the command failed before the rollout started. */
     report: RolloutReport | undefined;
-    /** The command's result (release/rollout/index.ts RolloutResult). */
+    /** The command's result (release/rollout/types.ts RolloutResult). */
     result: { outcome: string; exitCode: number; message: string; hint?: string };
     /** The HTML report written with `--report`. */
     reportPath?: string;

@@ -1,6 +1,6 @@
 /**
  * Parsing a stack config loads no Pulumi SDK and no provider: a fresh Node process requires the Pulumi program's
- * config check (stacks/config.ts), the release CLI (release/cli/index.ts) and the release side's config path
+ * config check (stacks/config.ts), the release CLI (release/cli/) and the release side's config path
  * (release/env/check.ts, release/core/policy.ts), parses every committed `Pulumi.<stack>.yaml` through both programs,
  * and lists what it loaded: no file of `@pulumi/kubernetes` or `@pulumi/pulumi`. A fresh process, because this
  * suite's own process has loaded everything already. (The Pulumi edge, stacks/readConfig.ts, and running the

@@ -157,7 +157,7 @@ describe("live split (release/core/live.ts)", () => {
     }
 });
 
-describe("a hand-edited live split stops the rollout (release/rollout/index.ts)", () => {
+describe("a hand-edited live split stops the rollout (release/rollout/liveSplit.ts)", () => {
     /** Canary and stable request counts that follow the weight of the step being judged. */
     function following(h: Harness, weightOf: () => number): void {
         h.metrics.versions["v2"] = { ...HEALTHY, requests: 0 };
@@ -279,7 +279,7 @@ describe("status shows the configured weights and, apart, the live split (releas
     });
 });
 
-describe("a rollback after a hand edit names what it overwrites, and never refuses (release/rollout/index.ts)", () => {
+describe("a rollback after a hand edit names what it overwrites, and never refuses (release/rollout/liveSplit.ts)", () => {
     /** A rollout stopped by the live-split check at step 1 (10 %): the VirtualService was patched to `patched` % canary. */
     async function stoppedBy(patched: number): Promise<Harness> {
         const h = harness();

@@ -24,7 +24,7 @@ async function stoppedAfterFirstPromotionUpdate(): Promise<Harness> {
     return h;
 }
 
-describe("a rollout stopped in the middle of a promotion (release/rollout/index.ts)", () => {
+describe("a rollout stopped in the middle of a promotion (release/rollout/)", () => {
     it("after the first promotion update, canary.version holds the previous stable and the state is Promoting stage 2/2", async () => {
         const h = await stoppedAfterFirstPromotionUpdate();
         expect(svcAt(h.store.applied, "stable", "version")).to.equal("v2");
