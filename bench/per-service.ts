@@ -46,7 +46,7 @@ import { planEnv } from "../release/env/plan";
 import { runFanout } from "../release/env/run";
 import type { MetricsProvider } from "../release/metrics/provider";
 import { runRollout } from "../release/rollout";
-import { readStackFiles } from "../release/target";
+import { readStackFiles } from "../release/env/target";
 import { stackValidator } from "../release/env/check";
 import { FakeMetrics, HEALTHY } from "../test/unit/release/fakes";
 import { tempProjectSettings } from "../test/support/pulumiProject";
@@ -154,7 +154,7 @@ const envVars = (): Record<string, string> => ({ PULUMI_SKIP_UPDATE_CHECK: "true
 
 async function envUp(workDir: string, env: string, concurrency: number, deployed = Number.POSITIVE_INFINITY): Promise<{ ms: number; peakMiB: number; failed: string[] }> {
     const driver = new PulumiEnvDriver({ workDir, program: programFor("auto", workDir), pulumiRoot: process.env["MESH_TOOLCHAIN_DIR"], envVars: envVars() });
-    // as `mesh-release env up` does (release/cli.ts): the stacks the backend holds, so a new one is created with `stack init` alone
+    // as `mesh-release env up` does (release/cli/env.ts): the stacks the backend holds, so a new one is created with `stack init` alone
     const full = planEnv(env, "up", readStackFiles(workDir), await driver.deployed());
     // --deployed-up-to: the platform and the first K service stacks only
     const keep = new Set([env, ...Array.from({ length: Math.min(deployed, 1e6) }, (_, i) => `${env}.${benchServiceName(i)}`)]);

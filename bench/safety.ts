@@ -33,7 +33,7 @@
  *   bench/run.sh safety [--runs 3] [--cases errors20,errors8,slowp95] [--healthy-runs 50] [--scale 10] [--rps 100] [--budget-min 45] [--no-write]
  */
 import { performance } from "node:perf_hooks";
-import type { ReleaseEvent } from "../release/events";
+import type { ReleaseEvent } from "../release/core/events";
 import { simulateMany, wilsonInterval, type SimulationParams } from "../release/sequential/simulate";
 import { runCanary } from "../release/rollout";
 import { mulberry32 } from "../sim/rng";

@@ -2,7 +2,7 @@
 /**
  * `mesh-release`: progressive delivery of a service through its Pulumi stack. The process edge only: the
  * Pulumi stack driver (Automation API), the Prometheus provider, stdout/stderr, SIGINT/SIGTERM and the exit
- * code. Everything else is release/cli.ts.
+ * code. Everything else is release/cli/.
  *
  *   mesh-release canary --env production --service checkout --version v2 [--steps 10,25,50] [--interval 30s] [--report out.html]
  *     (the service's stack is production.checkout, or production in the single-stack layout; --stack names one)

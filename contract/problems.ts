@@ -1,6 +1,6 @@
 /**
  * Zod issues as config problems, one way for both programs: the Pulumi program's config check (stacks/config.ts)
- * and mesh-release's policy and recorded state (release/policy.ts) report a value the schema rejects the same way,
+ * and mesh-release's policy and recorded state (release/core/policy.ts) report a value the schema rejects the same way,
  * with the path, the value (never a secret), the rule and the fix. Pure.
  */
 import type { z } from "zod";

@@ -1,6 +1,6 @@
 /**
  * The rules of the `release` policy across its fields, one set for both programs: the Pulumi program's
- * stack-config check (stacks/rules.ts) and `mesh-release`'s policy (release/policy.ts) run these same functions
+ * stack-config check (stacks/rules.ts) and `mesh-release`'s policy (release/core/policy.ts) run these same functions
  * on the same schema (contract/release.ts), so `pulumi up` refuses exactly what `mesh-release` would. Pure.
  *
  * No rule echoes a credential: a URL with a user or password is shown as `scheme://[secret]@host`, and a
@@ -178,7 +178,7 @@ export function releaseRules(release: ReleaseConfig): ReleaseRuleProblem[] {
 
 /**
  * The gates' own rules: a timeout of at least 1s, and one gate per step and service. Whether `beforeStep` is one of
- * the steps is checked where the effective steps are known (release/policy.ts: a service stack's steps may be its
+ * the steps is checked where the effective steps are known (release/core/policy.ts: a service stack's steps may be its
  * platform stack's, and `--steps` overrides them).
  */
 function gateRules(release: ReleaseConfig): ReleaseRuleProblem[] {

@@ -1,6 +1,6 @@
 /**
  * `mesh-release import <files or -> ...`: existing Istio YAML -> the stack's `routing` key. The command's whole
- * implementation; release/cli.ts only declares its options and calls {@link runImport}. Steps: read the inputs
+ * implementation; release/cli/program.ts only declares its options and calls {@link runImport}. Steps: read the inputs
  * (./files.ts), parse them (./parse.ts), key them by kind and name (./toConfig.ts), check what would be written
  * with the Pulumi program's own config check (./check.ts: what it writes, `pulumi up` accepts), then print the fragment to paste under `config:` or
  * merge it into `Pulumi.<stack>.yaml` (./stackConfig.ts). Every problem is named at once (exit 2), with where it
@@ -9,7 +9,7 @@
 import * as path from "node:path";
 import { shortStackName } from "../contract/project";
 import { stackConfigSchema } from "../contract/schema";
-import { ExitCode } from "../release/errors";
+import { ExitCode } from "../release/core/errors";
 import type { Write } from "../release/reporters/types";
 import { plainStackConfig } from "../release/env/check";
 import { checkPlatformRouting, checkRouting } from "./check";
@@ -65,7 +65,7 @@ export const IMPORT_HELP =
     "Examples: mesh-release import samples/bookinfo/networking/bookinfo-gateway.yaml\n" +
     "          mesh-release import --stack dev --skip-unsupported app.yaml routes.yaml";
 
-/** The problems of the command's own options (the common ones are release/cli.ts's), for exit 2 while parsing. */
+/** The problems of the command's own options (the common ones are release/cli/options.ts's), for exit 2 while parsing. */
 export function importOptionProblems(o: { files: readonly string[]; namespace?: string; stack?: string; replace?: boolean }): { propertyPath: string; reason: string }[] {
     const problems: { propertyPath: string; reason: string }[] = [];
     if (o.namespace !== undefined && !isRoutingName(o.namespace)) {

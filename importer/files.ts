@@ -9,7 +9,7 @@ import { shortStackName } from "../contract/project";
 import { replaceFile } from "../release/driver/stackFile";
 import { stackConfigOfFile } from "../release/env/check";
 import { serviceStacksOf } from "../release/env/plan";
-import { readStackFiles } from "../release/target";
+import { readStackFiles } from "../release/env/target";
 import type { StackConfigInput } from "../stacks/environment";
 import type { SourceText } from "./parse";
 import type { ImportProblem } from "./problems";

@@ -101,6 +101,6 @@ export interface TrafficDriver {
      * `concurrent` {@link DriverError} naming the holder. Resolves with the function that releases it.
      */
     lock(holder: string): Promise<() => Promise<void>>;
-    /** Approval gates (release/gate.ts); absent: a policy with gates is refused before anything is written. */
+    /** Approval gates (release/core/gate.ts); absent: a policy with gates is refused before anything is written. */
     readonly gates?: GateBackend;
 }

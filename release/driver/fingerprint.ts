@@ -1,5 +1,5 @@
 /**
- * The program's digest an approval binds (release/gate.ts): sha256 over the program's source files, each by its
+ * The program's digest an approval binds (release/core/gate.ts): sha256 over the program's source files, each by its
  * path and content, so an approved plan is refused when the program changed between its preview and its update.
  *
  * - This package's program run inline (release/driver/program.ts): `index.ts`, `stacks/`, `components/`,

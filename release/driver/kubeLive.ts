@@ -1,10 +1,10 @@
 /**
  * The live Istio objects of one namespace from the API server of a kubeconfig (@kubernetes/client-node's
  * CustomObjectsApi, loaded lazily: a command that reads no live object never loads the Kubernetes client). The
- * release program's live-split read (release/live.ts `LiveReader`) is {@link kubeLiveReader}; the traffic simulator
+ * release program's live-split read (release/core/live.ts `LiveReader`) is {@link kubeLiveReader}; the traffic simulator
  * reads its VirtualServices and DestinationRules through {@link kubeIstioLister} too.
  */
-import type { LiveHTTPRoute, LiveReader, LiveVirtualService } from "../live";
+import type { LiveHTTPRoute, LiveReader, LiveVirtualService } from "../core/live";
 
 /** Lists the objects of one `networking.istio.io/v1` kind (by its plural) in a namespace; rejects when the API server cannot be read. */
 export type IstioLister = (namespace: string, plural: string) => Promise<unknown[]>;
@@ -57,7 +57,7 @@ export async function kubeHttpRouteLister(kubeconfigPath?: string, context?: str
 
 /**
  * The live-split read of mesh-release: the VirtualServices and HTTPRoutes of a namespace, from the current
- * kubeconfig's API server (release/live.ts reads the service's VirtualService, else its mesh HTTPRoute).
+ * kubeconfig's API server (release/core/live.ts reads the service's VirtualService, else its mesh HTTPRoute).
  */
 export function kubeLiveReader(kubeconfigPath?: string, context?: string): LiveReader {
     let lister: Promise<IstioLister> | undefined;

@@ -289,7 +289,7 @@ export function leasedProgram<T extends Record<string, unknown>>(
             void pulumi.log.warn(`mesh-release: ${decision.note}`);
         }
         const outputs = await program();
-        // A preview that saves an update plan (an approval gate's, release/gate.ts) must not pin the lease's times: the
+        // A preview that saves an update plan (an approval gate's, release/core/gate.ts) must not pin the lease's times: the
         // update that applies the plan writes its own heartbeat, and the engine holds stack outputs to the plan too.
         // Unknown in the plan, any value is accepted.
         return { ...outputs, [LEASE_OUTPUT]: pulumi.runtime.isDryRun() ? pulumi.unknown : decision.lease };

@@ -4,8 +4,8 @@
  * orchestrator can see (edits, updates, locks, failures, cancellation).
  */
 import { createHash } from "node:crypto";
-import { applyEdits } from "../edits";
-import { canonicalJson, changedPaths } from "../gate";
+import { applyEdits } from "../core/edits";
+import { canonicalJson, changedPaths } from "../core/gate";
 import { DriverError, type ConfigEdit, type GateBackend, type PlannedChange, type StackSnapshot, type TrafficDriver, type UpdateOptions, type UpdateResult } from "./driver";
 
 /** Shared by several drivers of the same "stack", like a backend: config, history and the lock. */
@@ -15,7 +15,7 @@ export class MemoryStack {
     readonly history: Record<string, unknown>[] = [];
     /** Every update attempted, with its message and whether it succeeded (and the plan it was held to). */
     readonly updates: { message: string; ok: boolean; final?: boolean; plan?: string }[] = [];
-    /** The stack's tags on the "backend" (approval gate records: release/gate.ts). */
+    /** The stack's tags on the "backend" (approval gate records: release/core/gate.ts). */
     readonly tags = new Map<string, string>();
     /** Stands for the program's source: change it to change the program's digest. */
     program = "program v1";

@@ -1,11 +1,11 @@
 /**
  * A service stack's driver that reads its release policy through its platform stack: the effective
  * `release` config is the platform stack's `release` overlaid by the service stack's own
- * (release/policy.ts `overlayRelease`), and the service's namespace is the platform stack's (a service
+ * (release/core/policy.ts `overlayRelease`), and the service's namespace is the platform stack's (a service
  * stack has none of its own: docs/config-contract.md). Everything else (writes, updates, the lock) is the service stack's
  * alone; the platform stack is only read.
  */
-import { overlayRelease } from "../policy";
+import { overlayRelease } from "../core/policy";
 import type { StackSnapshot, TrafficDriver } from "./driver";
 
 export function withPlatformRelease(service: TrafficDriver, platform: Pick<TrafficDriver, "read" | "stackName">): TrafficDriver {

@@ -33,13 +33,13 @@ import {
 import { setOwn } from "../../components/ownKeys";
 import { jsonOrText, PROJECT } from "../../contract/project";
 import { Redactor } from "../../contract/redact";
-import { linkedSignal } from "../clock";
+import { linkedSignal } from "../core/clock";
 import { clearLockCommand, isStale, lockOwner, parseStackLocks, thisHost, type StackLock } from "./stackLock";
 import { processToken, takeLock } from "./lock";
 import { openStackFile, writeStackFile } from "./stackFile";
 import { decideLease, LEASE_ENV, LEASE_HELD, LEASE_OUTPUT, leasedProgram, leaseTtl, localLeaseContext, newOwnerId, parseLease, type LeaseClaim } from "./lease";
 import { ConfigPath, DriverError, type ConfigEdit, type GateBackend, type PlannedChange, type StackSnapshot, type TrafficDriver, type UpdateOptions, type UpdateResult } from "./driver";
-import { gateTag } from "../gate";
+import { gateTag } from "../core/gate";
 import { programDigest } from "./fingerprint";
 import { createHash } from "node:crypto";
 
@@ -313,7 +313,7 @@ export class PulumiStackDriver implements TrafficDriver {
                 onOutput: this.opts.onOutput,
                 // Same stack config, same program: nothing to refresh first. Kept explicit for reviewers.
                 refresh: false,
-                // An approved plan (release/gate.ts): the engine does nothing the approved preview did not show.
+                // An approved plan (release/core/gate.ts): the engine does nothing the approved preview did not show.
                 ...(opts.plan !== undefined ? { plan: opts.plan } : {}),
             });
             return { durationMs: Date.now() - started, summary: changeSummary(result.resourceChanges) };
@@ -351,7 +351,7 @@ export class PulumiStackDriver implements TrafficDriver {
     }
 
     /**
-     * Approval gates (release/gate.ts): a preview that saves its plan under `<lockDir>/plans/`, the program's digest
+     * Approval gates (release/core/gate.ts): a preview that saves its plan under `<lockDir>/plans/`, the program's digest
      * (fingerprint.ts), and the gate record as a stack tag on the backend (`pulumi stack tag get|set`), where every
      * runner sharing the backend reads it.
      */

@@ -23,7 +23,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { isMap, isScalar, isSeq, parseDocument, type Document } from "yaml";
 import { PROJECT } from "../../contract/project";
-import { typedByPulumi } from "../edits";
+import { typedByPulumi } from "../core/edits";
 import type { ConfigEdit } from "./driver";
 
 /** The stack's settings file, parsed, when edits can go to it directly, else undefined (the CLI writes them). */

@@ -13,9 +13,9 @@ import { parse } from "yaml";
 import { configFromPulumiMap, PROJECT } from "../../contract/project";
 import { checkStackConfig } from "../../stacks/config";
 import { checkEnvironment, type StackConfigInput } from "../../stacks/environment";
-import type { ConfigProblem } from "../errors";
+import type { ConfigProblem } from "../core/errors";
 import type { ConfigValidator } from "../rollout";
-import type { StackFile } from "../target";
+import type { StackFile } from "./target";
 import { serviceStacksOf } from "./plan";
 
 /** A stack's plain `mesh-traffic:` config (keys without the prefix) as the program reads it: Pulumi hands values over as text. */

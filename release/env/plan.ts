@@ -19,9 +19,9 @@
  * to a service are HTTPRoutes its service stack makes from the platform's output, so a new service stack goes up in
  * `update`, after the platform has added its route (no `make` phase); the `break` phase is as above.
  */
-import { ExitCode, ReleaseError } from "../errors";
+import { ExitCode, ReleaseError } from "../core/errors";
 import { serviceOfStackName, shortStackName } from "../../contract/project";
-import type { StackFile } from "../target";
+import type { StackFile } from "./target";
 
 export type EnvOp = "up" | "preview" | "status";
 export const ENV_OPS: readonly EnvOp[] = ["up", "preview", "status"];

@@ -8,7 +8,7 @@
  * - a platform stack that failed holds back the removals (their root routes may still be live).
  * The service stacks of the `update` phase run in every case (they read the platform's last good outputs).
  */
-import { ExitCode } from "../errors";
+import { ExitCode } from "../core/errors";
 import type { EnvPlan, PhaseName, PlannedStack, StackOp } from "./plan";
 
 /** What one stack operation reports. */

@@ -2,8 +2,8 @@
  * Collects one analysis' measurements from Istio's standard metrics (and the custom templates) through a
  * {@link MetricsProvider}. The queries are built by promql.ts; judging them is analysis.ts's job.
  */
-import type { AnalysisMeasurements, Measurement } from "../analysis";
-import { errorMessage } from "../errors";
+import type { AnalysisMeasurements, Measurement } from "../core/analysis";
+import { errorMessage } from "../core/errors";
 import { latencyP95Query, promqlRange, renderTemplate, requestCountQuery, successRateQuery, WorkloadSelector } from "./promql";
 import type { MetricsProvider } from "./provider";
 

@@ -9,11 +9,11 @@
  * evidence, else Inconclusive. A step analysed again (after Inconclusive or Error) goes on from the same
  * baseline with a new window, so its tests keep every request they saw.
  */
-import type { AnalysisResult } from "../analysis";
-import { assessMetric, worstVerdict } from "../analysis";
-import { isAborted, type Clock } from "../clock";
-import { errorMessage } from "../errors";
-import type { LookDecision, MetricResult, ReleaseEvent, SequentialTestView } from "../events";
+import type { AnalysisResult } from "../core/analysis";
+import { assessMetric, worstVerdict } from "../core/analysis";
+import { isAborted, type Clock } from "../core/clock";
+import { errorMessage } from "../core/errors";
+import type { LookDecision, MetricResult, ReleaseEvent, SequentialTestView } from "../core/events";
 import { advance, baseline, workloadCounts, type CounterState, type StepCounts } from "../sequential/counts";
 import { describeDecision, describeTest } from "../sequential/describe";
 import { judgeStep, type Look, type SequentialPolicy, type TestEvidence } from "../sequential/judge";

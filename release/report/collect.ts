@@ -8,7 +8,7 @@
  * fall back to the given defaults (the seed's 95 % / 1000 ms) until an analysis has run.
  */
 import type { RolloutState } from "../../contract/release";
-import type { EventSink, MetricResult, ReleaseEvent, ReportSample, RolloutReport } from "../events";
+import type { EventSink, MetricResult, ReleaseEvent, ReportSample, RolloutReport } from "../core/events";
 
 export interface CollectOptions {
     /** Thresholds used until an analysis reports its bounds. Default: success 95 %, p95 1000 ms, 0 requests. */

@@ -4,7 +4,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { RolloutReport } from "../events";
+import type { RolloutReport } from "../core/events";
 import { renderReportHtml } from "./render";
 
 /** Where the JSON of the page at `htmlPath` goes: the same path with `.json` instead of `.html`/`.htm` (else `.json` added). */

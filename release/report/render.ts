@@ -8,7 +8,7 @@
  * Pure: report in, string out. Every text taken from the report (service, stack, version, messages,
  * labels) is escaped, so a service name cannot inject markup.
  */
-import type { ReportSample, RolloutReport, Verdict } from "../events";
+import type { ReportSample, RolloutReport, Verdict } from "../core/events";
 import { formatEvidence } from "../sequential/describe";
 
 /** Escapes text for HTML and SVG content and for double- or single-quoted attribute values. */

@@ -2,7 +2,7 @@
  * Text formatting shared by the terminal view and the summary. Pure; no ANSI here (colour is applied by
  * the terminal reporter on top, and only on a TTY).
  */
-import type { MetricResult, UpdatePurpose, Verdict } from "../events";
+import type { MetricResult, UpdatePurpose, Verdict } from "../core/events";
 
 /** Up to two decimals, no trailing zeros; "-" for no data. */
 export function num(v: number | null | undefined): string {

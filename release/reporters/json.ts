@@ -1,5 +1,5 @@
 /**
- * `--json`: one event per line on stdout, exactly the {@link CliEvent} objects (release/events.ts and
+ * `--json`: one event per line on stdout, exactly the {@link CliEvent} objects (release/core/events.ts and
  * ./types.ts), for pipelines (`mesh-release canary ... --json | jq`). Every line is redacted.
  */
 import { Redactor } from "../../contract/redact";

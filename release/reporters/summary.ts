@@ -2,13 +2,13 @@
  * The final summary of a rollout command, printed after the live view. Pure: the rollout report (the fold
  * of the events, release/report/collect.ts) and the command's result in, text out.
  */
-import type { RolloutReport } from "../events";
+import type { RolloutReport } from "../core/events";
 import { clockTime, duration, metricPhrase, num } from "./format";
 
 export interface SummaryInput {
     /** The fold of the run's events; undefined when the command failed before the rollout started. */
     report: RolloutReport | undefined;
-    /** The command's result (release/rollout.ts RolloutResult). */
+    /** The command's result (release/rollout/types.ts RolloutResult). */
     result: { outcome: string; exitCode: number; message: string; hint?: string };
     /** The HTML report written with `--report`. */
     reportPath?: string;

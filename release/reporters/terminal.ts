@@ -14,8 +14,8 @@
  */
 import type { RolloutState } from "../../contract/release";
 import { Redactor } from "../../contract/redact";
-import type { ReleaseEvent, UpdatePurpose } from "../events";
-import { stepLabel } from "../machine";
+import type { ReleaseEvent, UpdatePurpose } from "../core/events";
+import { stepLabel } from "../core/machine";
 import { formatEvidence } from "../sequential/describe";
 import { clockTime, duration, metricRows, purposeText, stepText } from "./format";
 import type { CliEvent, ServiceStatus, Write } from "./types";

@@ -3,7 +3,7 @@
  * (`ab-test`, `fault`, `status`) end with. `--json` prints exactly these objects, one per line.
  */
 import type { RolloutState } from "../../contract/release";
-import type { MetricResult, ReleaseEvent, Verdict } from "../events";
+import type { MetricResult, ReleaseEvent, Verdict } from "../core/events";
 
 /** The one-shot commands (no rollout loop): one config change + one update, or a read. */
 export type OneShotCommand = "ab-test" | "fault" | "fault-clear" | "status" | "approve" | "reject";
@@ -23,7 +23,7 @@ export interface ServiceStatus {
     faults: Record<string, unknown> | null;
     /** The recorded rollout (`rollouts.<svc>`), null when none was ever recorded. */
     state: RolloutState | null;
-    /** What is inconsistent in the recorded state (release/machine.ts stateInconsistency) and the fix; absent when nothing is. */
+    /** What is inconsistent in the recorded state (release/core/machine.ts stateInconsistency) and the fix; absent when nothing is. */
     stateProblem?: { problem: string; fix: string };
     /**
      * One analysis over the last interval at the current weight (the metrics a rollout would judge now);

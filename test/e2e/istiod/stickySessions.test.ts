@@ -20,7 +20,7 @@
 import { expect } from "chai";
 import { valueAt } from "../../../contract/paths";
 import { MetricsError, type MetricsProvider } from "../../../release/metrics/provider";
-import type { ReleaseEvent } from "../../../release/events";
+import type { ReleaseEvent } from "../../../release/core/events";
 import { runCanary, type RoutingStep } from "../../../release/rollout";
 import { mulberry32 } from "../../../sim/rng";
 import { sidecarNode, TYPE, XdsClient, type Resource } from "../../../sim/xds/client";

@@ -1,5 +1,5 @@
 /**
- * An approval gate end to end (`release.gates`, release/gate.ts) on the real engine: a release of v2 with steps
+ * An approval gate end to end (`release.gates`, release/core/gate.ts) on the real engine: a release of v2 with steps
  * 10, 50 and a manual gate before 50 pauses after step 1, previews step 2 with a saved update plan and records the
  * pending gate as a stack tag on the shared backend (Azurite's blob store, or the file backend). A second process,
  * `npx mesh-release approve`, reads that record from the backend and approves it; the release then applies step 2
@@ -14,8 +14,8 @@ import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { ReleaseEvent } from "../../../release/events";
-import { parseGateRecord, gateTag } from "../../../release/gate";
+import type { ReleaseEvent } from "../../../release/core/events";
+import { parseGateRecord, gateTag } from "../../../release/core/gate";
 import { REPO_ROOT } from "../../support/pulumiProject";
 import { e2eRelease, SERVICE, startReleaseEnv, type CliRun, type ReleaseEnv } from "./harness";
 

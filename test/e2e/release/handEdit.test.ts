@@ -11,9 +11,9 @@
  * Not proven here: real Envoy behaviour (the simulator follows istiod's routes, as in release.test.ts).
  */
 import { expect } from "chai";
-import { liveSplitOf, type LiveVirtualService } from "../../../release/live";
+import { liveSplitOf, type LiveVirtualService } from "../../../release/core/live";
 import { connectCluster, type JsonPatchOp, type KubeObject } from "../../support/cluster";
-import type { ReleaseEvent } from "../../../release/events";
+import type { ReleaseEvent } from "../../../release/core/events";
 import { e2eRelease, meshRelease, SERVICE, simShare, startReleaseEnv, type ReleaseEnv } from "./harness";
 
 /** What a CLI run of the canary gave: its exit code, its final message and its events (--json). */

@@ -15,7 +15,7 @@ import { randomBytes } from "node:crypto";
 import * as path from "node:path";
 import { PulumiStackDriver } from "../../../release/driver/pulumiStack";
 import { programFor } from "../../../release/driver/program";
-import type { ReleaseEvent } from "../../../release/events";
+import type { ReleaseEvent } from "../../../release/core/events";
 import { prometheusForPolicy } from "../../../release/metrics/prometheus";
 import { stackValidator } from "../../../release/env/check";
 import { collectReport } from "../../../release/report/collect";

@@ -18,7 +18,7 @@ import * as path from "node:path";
 import * as readline from "node:readline";
 import { PulumiStackDriver } from "../../../release/driver/pulumiStack";
 import { isOwnProgram } from "../../../release/driver/program";
-import type { MetricResult, ReleaseEvent } from "../../../release/events";
+import type { MetricResult, ReleaseEvent } from "../../../release/core/events";
 import { connectCluster } from "../../support/cluster";
 import { REPO_ROOT } from "../../support/pulumiProject";
 import { e2eRelease, keepReport, pulumiEnv, SERVICE, shiftToRollbackMs, startReleaseEnv, type ReleaseEnv, type Run } from "./harness";

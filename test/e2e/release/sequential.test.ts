@@ -6,7 +6,7 @@
  * (The fixed-window path, the default, runs in release.test.ts.)
  */
 import { expect } from "chai";
-import type { ReleaseEvent } from "../../../release/events";
+import type { ReleaseEvent } from "../../../release/core/events";
 import { e2eRelease, keepReport, shiftToRollbackMs, startReleaseEnv, type ReleaseEnv, type Run } from "./harness";
 
 const WINDOW_MS = 15_000;

@@ -1,5 +1,5 @@
 /**
- * How commands end and what they say (release/cli.ts, release/rollout.ts, release/oneShot.ts,
+ * How commands end and what they say (release/cli/, release/rollout/, release/orchestration/oneShot.ts,
  * release/env/render.ts): a rollback refused during a release says SIGINT to that release rolls back at once;
  * `status` with Prometheus down exits 3 and says so; `env status` prints its times in ISO 8601 (UTC); `--help`
  * names the report's JSON file as release/report/file.ts writes it. In-process, memory driver and fake

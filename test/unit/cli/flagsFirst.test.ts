@@ -37,7 +37,7 @@ async function run(argv: string[], driver: TrafficDriver = unreachable): Promise
 
 const COMMON = ["--stack", "dev", "--service", "sample-app"];
 
-describe("mesh-release checks flags before reading the stack (release/cli.ts)", () => {
+describe("mesh-release checks flags before reading the stack (release/cli/)", () => {
     const table: Array<[string, string[], string]> = [
         ["canary --steps that decrease", ["canary", ...COMMON, "--version", "v2", "--steps", "10,5"], '--steps is "10,5"; weights must increase strictly (10 then 5)'],
         ["canary --interval 0s", ["canary", ...COMMON, "--version", "v2", "--interval", "0s"], '--interval is "0s"; it must be a Go-style duration of at least 1s'],

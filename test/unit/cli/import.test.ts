@@ -1,5 +1,5 @@
 /**
- * `mesh-release import` through the CLI (release/cli.ts -> importer/command.ts), on the unit CLI runner: exit 0
+ * `mesh-release import` through the CLI (release/cli/program.ts -> importer/command.ts), on the unit CLI runner: exit 0
  * with the fragment on stdout and the summary on stderr; exit 2 for a refusal naming every problem; exit 2 for a
  * bad option, named while parsing, before any file is read; --help says where the routing of the per-service
  * layout goes.

@@ -1,7 +1,7 @@
 /** The reporters: exact text for recorded event streams, one JSON line per event, no ANSI off a TTY, no secret ever. */
 import { expect } from "chai";
 import { Redactor } from "../../../contract/redact";
-import type { ReleaseEvent } from "../../../release/events";
+import type { ReleaseEvent } from "../../../release/core/events";
 import { collectReport } from "../../../release/report/collect";
 import { duration, metricRows } from "../../../release/reporters/format";
 import { JsonReporter, jsonLine } from "../../../release/reporters/json";

@@ -1,5 +1,5 @@
 /**
- * Every option's value is checked while parsing (release/cli.ts): a bad one is a usage error, exit 2, whose
+ * Every option's value is checked while parsing (release/cli/options.ts, program.ts): a bad one is a usage error, exit 2, whose
  * message names the option, the value, the rule and the fix, and nothing connects to a stack (the `connect`
  * and `connectEnv` of these runs fail the test when called). Before, `ab-test --flag 'x bad'`,
  * `fault delay 10 --delay 0s`, `--pulumi-root /nonexistent` and `--stack` with `--env` reached the stack
@@ -47,7 +47,7 @@ async function run(argv: string[], env: Record<string, string> = {}): Promise<Ru
     return { code, stdout, stderr, connected };
 }
 
-describe("usage errors while parsing: every option's value, before any stack is touched (release/cli.ts)", () => {
+describe("usage errors while parsing: every option's value, before any stack is touched (release/cli/options.ts, program.ts)", () => {
     let tmp = "";
     let emptyRoot = "";
     let goodRoot = "";

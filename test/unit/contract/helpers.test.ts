@@ -11,8 +11,8 @@ import { recordedRolloutStateSchema, releaseSchema } from "../../../contract/rel
 import { releaseRules, stepsNotIncreasing } from "../../../contract/releaseRules";
 import { credentialsOf, isSecretPath } from "../../../contract/secrets";
 import { configFromJsonMap } from "../../../release/driver/pulumiStack";
-import { ReleaseError, type ConfigProblem } from "../../../release/errors";
-import { requestProblems, resolvePolicy, serviceContext } from "../../../release/policy";
+import { ReleaseError, type ConfigProblem } from "../../../release/core/errors";
+import { requestProblems, resolvePolicy, serviceContext } from "../../../release/core/policy";
 import { checkStackConfig } from "../../../stacks/config";
 import { baseStackConfig } from "../../support/stackFixtures";
 

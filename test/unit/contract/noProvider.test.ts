@@ -1,7 +1,7 @@
 /**
  * Parsing a stack config loads no Pulumi SDK and no provider: a fresh Node process requires the Pulumi program's
- * config check (stacks/config.ts), the release CLI (release/cli.ts) and the release side's config path
- * (release/env/check.ts, release/policy.ts), parses every committed `Pulumi.<stack>.yaml` through both programs,
+ * config check (stacks/config.ts), the release CLI (release/cli/) and the release side's config path
+ * (release/env/check.ts, release/core/policy.ts), parses every committed `Pulumi.<stack>.yaml` through both programs,
  * and lists what it loaded: no file of `@pulumi/kubernetes` or `@pulumi/pulumi`. A fresh process, because this
  * suite's own process has loaded everything already. (The Pulumi edge, stacks/readConfig.ts, and running the
  * program load them; nothing here does.)
@@ -19,7 +19,7 @@ const root = process.cwd();
 const { checkStackConfig } = require(path.join(root, "stacks/config"));
 require(path.join(root, "release/cli"));
 const { stackConfigOfFile, stackValidator } = require(path.join(root, "release/env/check"));
-const { resolvePolicy, serviceContext } = require(path.join(root, "release/policy"));
+const { resolvePolicy, serviceContext } = require(path.join(root, "release/core/policy"));
 const stacks = JSON.parse(process.argv[1]);
 const results = stacks.map((stack) => {
     const file = stackConfigOfFile(root, stack);

@@ -1,7 +1,7 @@
-/** Table tests of the verdict rules (release/analysis.ts). */
+/** Table tests of the verdict rules (release/core/analysis.ts). */
 import { expect } from "chai";
-import { assessAnalysis, assessMetric, compareWithStable, worstVerdict, type AnalysisMeasurements, type AnalysisThresholds } from "../../../release/analysis";
-import type { Verdict } from "../../../release/events";
+import { assessAnalysis, assessMetric, compareWithStable, worstVerdict, type AnalysisMeasurements, type AnalysisThresholds } from "../../../release/core/analysis";
+import type { Verdict } from "../../../release/core/events";
 
 const t: AnalysisThresholds = { successRate: 95, latencyP95Ms: 1000, minRequests: 10, custom: [] };
 const healthy: AnalysisMeasurements = {
@@ -11,7 +11,7 @@ const healthy: AnalysisMeasurements = {
     custom: {},
 };
 
-describe("release/analysis", () => {
+describe("release/core/analysis", () => {
     describe("assessMetric", () => {
         const table: [string, Parameters<typeof assessMetric>[3], { min?: number; max?: number }, Verdict, string][] = [
             ["above min", { value: 99 }, { min: 95 }, "Successful", "99 >= 95"],

@@ -4,8 +4,8 @@
  */
 import { DriverError } from "../../../release/driver/driver";
 import { MemoryDriver, MemoryStack } from "../../../release/driver/memory";
-import type { Clock } from "../../../release/clock";
-import type { ReleaseEvent } from "../../../release/events";
+import type { Clock } from "../../../release/core/clock";
+import type { ReleaseEvent } from "../../../release/core/events";
 import { MetricsError, type MetricsProvider, type SeriesSample } from "../../../release/metrics/provider";
 import type { ReleaseDeps } from "../../../release/rollout";
 import { runCli, type CliIO } from "../../../release/cli";

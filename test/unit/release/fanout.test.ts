@@ -10,14 +10,14 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { environmentCheck } from "../../../release/env/check";
-import { readStackFiles } from "../../../release/target";
+import { readStackFiles } from "../../../release/env/target";
 import { prodEnvironment as environment } from "../../support/environments";
 import { runCli, type CliIO, type EnvConnection } from "../../../release/cli";
 import { planEnv, type DeployedStack, type EnvPlan, type StackOp } from "../../../release/env/plan";
 import { progressLine, renderFanoutSummary } from "../../../release/env/render";
 import { boundedAll, runFanout, type EnvDriver, type FanoutEvent } from "../../../release/env/run";
-import { ReleaseError } from "../../../release/errors";
-import type { StackFile } from "../../../release/target";
+import { ReleaseError } from "../../../release/core/errors";
+import type { StackFile } from "../../../release/env/target";
 
 const platform: StackFile = { name: "production", layout: "platform", services: [] };
 const svcFile = (svc: string, platformStack = "production"): StackFile => ({ name: `production.${svc}`, layout: "service", services: [svc], platformStack });

@@ -1,17 +1,17 @@
 /**
- * Approval gates (`release.gates`, release/gate.ts) with the in-memory driver and a fake clock: the release pauses
+ * Approval gates (`release.gates`, release/core/gate.ts) with the in-memory driver and a fake clock: the release pauses
  * before the gated step with a previewed plan and a pending record on the "backend" (the memory stack's tags), and
- * `mesh-release approve|reject` (release/approve.ts, and the CLI) decides it from a second driver of the same stack.
+ * `mesh-release approve|reject` (release/orchestration/approve.ts, and the CLI) decides it from a second driver of the same stack.
  * The memory driver's `update` with a plan refuses, like `pulumi up --plan`, any config or program that is not the
  * preview's. What these do not prove: the Pulumi engine's plans and the backend's tags (test/e2e/release/gates.test.ts).
  */
 import { expect } from "chai";
 import type { RolloutState } from "../../../contract/release";
 import { valueAt } from "../../../contract/paths";
-import { runGateDecision, type GateDecisionCommand } from "../../../release/approve";
+import { runGateDecision, type GateDecisionCommand } from "../../../release/orchestration/approve";
 import { MemoryDriver } from "../../../release/driver/memory";
 import { stackValidator } from "../../../release/env/check";
-import { decideGate, gateFor, parseGateRecord, type GateRecord } from "../../../release/gate";
+import { decideGate, gateFor, parseGateRecord, type GateRecord } from "../../../release/core/gate";
 import { runCanary, runRollout } from "../../../release/rollout";
 import type { CliEvent } from "../../../release/reporters/types";
 import { SVC, harness, ofType, runCliOn, stackConfig, type Harness } from "./fakes";

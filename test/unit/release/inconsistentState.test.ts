@@ -3,14 +3,14 @@
  * "steps":[10,50]}`: a hand edit, or a policy whose steps shrank under a state that recorded none). Before,
  * `canary` ran a rollback update and then ended "unexpected error: event rolled-back is not valid in phase
  * Progressing (step 7)" with no hint, on every rerun, and `status` showed "step 8/2". Now the state is named
- * when it is read (release/machine.ts stateInconsistency), with the fix (`mesh-release rollback` repairs it);
+ * when it is read (release/core/machine.ts stateInconsistency), with the fix (`mesh-release rollback` repairs it);
  * `canary` rolls back and ends cleanly (exit 1, the state repaired, a rerun starts afresh), `rollback` repairs
  * it, and `status` names it instead of a step past the end. In-process (memory driver, fake clock): the
  * Pulumi side of a rollback update is the e2e suite's.
  */
 import { expect } from "chai";
 import type { RolloutState } from "../../../contract/release";
-import { decide, initialState, planRollback, stateInconsistency, stepLabel, transition, type MachinePolicy } from "../../../release/machine";
+import { decide, initialState, planRollback, stateInconsistency, stepLabel, transition, type MachinePolicy } from "../../../release/core/machine";
 import { valueAt } from "../../../contract/paths";
 import { runRollout } from "../../../release/rollout";
 import { stepText } from "../../../release/reporters/format";
@@ -37,7 +37,7 @@ function recorded(h: Harness): RolloutState {
 const cli = runCliOn;
 
 describe("an inconsistent recorded rollout state (step index past its steps)", () => {
-    describe("release/machine (pure)", () => {
+    describe("release/core/machine (pure)", () => {
         const state = (patch: Partial<RolloutState>): RolloutState => ({ ...initialState("v2", policy.steps, T0), ...patch });
 
         it("stateInconsistency names the index and the steps, its own or the policy's; a consistent state has none", () => {

@@ -1,12 +1,12 @@
 /**
- * linkedSignal (release/clock.ts): one per update, so the Automation API's leaked abort listeners never
+ * linkedSignal (release/core/clock.ts): one per update, so the Automation API's leaked abort listeners never
  * pile up on the run's signal (the MaxListenersExceededWarning of every 5-step run).
  */
 import { expect } from "chai";
 import { getEventListeners } from "node:events";
-import { linkedSignal } from "../../../release/clock";
+import { linkedSignal } from "../../../release/core/clock";
 
-describe("linkedSignal (release/clock.ts)", () => {
+describe("linkedSignal (release/core/clock.ts)", () => {
     it("twenty updates leave no listener on the outer signal, even when the callee leaks its own", () => {
         const outer = new AbortController();
         for (let i = 0; i < 20; i++) {

@@ -2,19 +2,19 @@
  * Hand edits to the live VirtualService (issue 10): before a window is judged, the live split must be the
  * step's (the live object's catch-all weights, and the canary's observed share of the window's requests
  * within the stated tolerance). On a mismatch the rollout stops naming the object and both values, and
- * writes nothing: the manual change is not overwritten. Pure parts (release/live.ts) and the rollout with a
+ * writes nothing: the manual change is not overwritten. Pure parts (release/core/live.ts) and the rollout with a
  * fake API server reader.
  */
 import { expect } from "chai";
 import { DestinationRuleClaims } from "../../../components/destinationRuleClaims";
 import { planGatewayApiCanary } from "../../../components/gatewayApiPlan";
-import { liveSplitOf, liveSplitProblems, shareTolerance, type LiveHTTPRoute, type LiveVirtualService } from "../../../release/live";
+import { liveSplitOf, liveSplitProblems, shareTolerance, type LiveHTTPRoute, type LiveVirtualService } from "../../../release/core/live";
 import { runCanary, runRollout } from "../../../release/rollout";
 import { collectReport } from "../../../release/report/collect";
 import { jsonLine } from "../../../release/reporters/json";
 import { renderSummary } from "../../../release/reporters/summary";
 import { HEALTHY, harness, ofType, SVC, type Harness } from "./fakes";
-import type { ReleaseEvent } from "../../../release/events";
+import type { ReleaseEvent } from "../../../release/core/events";
 
 /** The mesh VirtualService as the Canary component emits it, with a hand-set canary weight. */
 function vs(canary: number, name = SVC): LiveVirtualService {
@@ -36,7 +36,7 @@ function vs(canary: number, name = SVC): LiveVirtualService {
     };
 }
 
-describe("live split (release/live.ts)", () => {
+describe("live split (release/core/live.ts)", () => {
     it("reads the catch-all of the service's VirtualService, not a pin route", () => {
         expect(liveSplitOf([vs(0, "other"), vs(25)], "shop", SVC)).to.deep.equal({ object: "VirtualService shop/sample-app", canary: 25 });
         expect(liveSplitOf([vs(100)], "shop", SVC)?.canary).to.equal(100);
@@ -157,7 +157,7 @@ describe("live split (release/live.ts)", () => {
     }
 });
 
-describe("a hand-edited live split stops the rollout (release/rollout.ts)", () => {
+describe("a hand-edited live split stops the rollout (release/rollout/liveSplit.ts)", () => {
     /** Canary and stable request counts that follow the weight of the step being judged. */
     function following(h: Harness, weightOf: () => number): void {
         h.metrics.versions["v2"] = { ...HEALTHY, requests: 0 };
@@ -260,9 +260,9 @@ describe("a hand-edited live split stops the rollout (release/rollout.ts)", () =
     });
 });
 
-describe("status shows the configured weights and, apart, the live split (release/oneShot.ts)", () => {
+describe("status shows the configured weights and, apart, the live split (release/orchestration/oneShot.ts)", () => {
     it("a hand edit to 100 % shows in the live line, the configured weight stays as configured", async () => {
-        const { runStatus } = await import("../../../release/oneShot");
+        const { runStatus } = await import("../../../release/orchestration/oneShot");
         const { TerminalReporter } = await import("../../../release/reporters/terminal");
         const h = harness();
         (h.store.config["services"] as Record<string, { canary: Record<string, unknown> }>)[SVC]!.canary = { version: "v2", weight: 25, routed: true };
@@ -279,7 +279,7 @@ describe("status shows the configured weights and, apart, the live split (releas
     });
 });
 
-describe("a rollback after a hand edit names what it overwrites, and never refuses (release/rollout.ts)", () => {
+describe("a rollback after a hand edit names what it overwrites, and never refuses (release/rollout/liveSplit.ts)", () => {
     /** A rollout stopped by the live-split check at step 1 (10 %): the VirtualService was patched to `patched` % canary. */
     async function stoppedBy(patched: number): Promise<Harness> {
         const h = harness();

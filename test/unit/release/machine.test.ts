@@ -1,5 +1,5 @@
 /**
- * Table tests of the pure rollout state machine (release/machine.ts): decide, transition, planStart,
+ * Table tests of the pure rollout state machine (release/core/machine.ts): decide, transition, planStart,
  * currentWeight. The safety rules (never promote without a successful analysis of the last step, never
  * skip analysis after a resume) are pinned here.
  */
@@ -15,7 +15,7 @@ import {
     type Action,
     type MachineEvent,
     type MachinePolicy,
-} from "../../../release/machine";
+} from "../../../release/core/machine";
 
 const T0 = "2026-01-01T00:00:00.000Z";
 const T1 = "2026-01-01T00:01:00.000Z";
@@ -25,7 +25,7 @@ function st(patch: Partial<RolloutState>): RolloutState {
     return { ...initialState("v2", policy.steps, T0), ...patch };
 }
 
-describe("release/machine", () => {
+describe("release/core/machine", () => {
     describe("decide", () => {
         const table: [string, Partial<RolloutState>, Action][] = [
             ["new rollout shifts to step 1", {}, { type: "shift", stepIndex: 0, weight: 10 }],

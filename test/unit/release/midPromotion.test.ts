@@ -2,11 +2,11 @@
  * A rollout stopped in the middle of a promotion (issue 10): after the first promotion update
  * `canary.version` holds the previous stable version and the state is Promoting. A bare `promote` must
  * finish it; `rollback` and `abort` must undo it (the previous stable takes all traffic again). Plus table
- * tests of the two pure planners, `planPromote` and `planRollback` (release/machine.ts).
+ * tests of the two pure planners, `planPromote` and `planRollback` (release/core/machine.ts).
  */
 import { expect } from "chai";
 import { valueAt } from "../../../contract/paths";
-import { planPromote, planRollback, initialState, type MachinePolicy } from "../../../release/machine";
+import { planPromote, planRollback, initialState, type MachinePolicy } from "../../../release/core/machine";
 import type { RolloutState } from "../../../contract/release";
 import { runRollout } from "../../../release/rollout";
 import { harness, SVC, type Harness } from "./fakes";
@@ -24,7 +24,7 @@ async function stoppedAfterFirstPromotionUpdate(): Promise<Harness> {
     return h;
 }
 
-describe("a rollout stopped in the middle of a promotion (release/rollout.ts)", () => {
+describe("a rollout stopped in the middle of a promotion (release/rollout/)", () => {
     it("after the first promotion update, canary.version holds the previous stable and the state is Promoting stage 2/2", async () => {
         const h = await stoppedAfterFirstPromotionUpdate();
         expect(svcAt(h.store.applied, "stable", "version")).to.equal("v2");
@@ -99,7 +99,7 @@ const POLICY: MachinePolicy = { steps: [10, 50, 100], failureLimit: 0, inconclus
 const NOW = "2026-01-01T00:10:00.000Z";
 const at = (patch: Partial<RolloutState>): RolloutState => ({ ...initialState("v2", POLICY.steps, "2026-01-01T00:00:00.000Z"), ...patch });
 
-describe("planPromote (release/machine.ts)", () => {
+describe("planPromote (release/core/machine.ts)", () => {
     const table: Array<[string, RolloutState | undefined, string, boolean, { kind: string; phase?: string; reason?: RegExp }]> = [
         ["no rollout recorded: refused", undefined, "v2", false, { kind: "refuse", reason: /no rollout of v2 has passed its analysis/ }],
         ["no rollout recorded, --force: promoting", undefined, "v2", true, { kind: "resume", phase: "Promoting" }],
@@ -122,7 +122,7 @@ describe("planPromote (release/machine.ts)", () => {
     }
 });
 
-describe("planRollback (release/machine.ts)", () => {
+describe("planRollback (release/core/machine.ts)", () => {
     const table: Array<[string, RolloutState | undefined, string | undefined, boolean, { kind: string; phase?: string; aborted?: boolean; reason?: RegExp }]> = [
         ["progressing: rolling back", at({ stepIndex: 1, stepApplied: true }), "v2", false, { kind: "resume", phase: "RollingBack", aborted: false }],
         ["progressing, abort: rolling back, aborted", at({ stepIndex: 1, stepApplied: true }), "v2", true, { kind: "resume", phase: "RollingBack", aborted: true }],

@@ -1,5 +1,5 @@
 /**
- * The orchestrator (release/rollout.ts) with the in-memory driver, a fake clock and fake metrics: every
+ * The orchestrator (release/rollout/) with the in-memory driver, a fake clock and fake metrics: every
  * path of issue 4's safety list. What these do not prove: the Pulumi engine, a real Prometheus or real
  * signals (the e2e suite and the CLI tests cover those).
  */

@@ -1,4 +1,4 @@
-/** The rollout actions promote / rollback / abort through runRollout (release/rollout.ts), and webhook gates in the canary loop. */
+/** The rollout actions promote / rollback / abort through runRollout (release/rollout/), and webhook gates in the canary loop. */
 import { expect } from "chai";
 import type { RolloutState } from "../../../contract/release";
 import { valueAt } from "../../../contract/paths";

@@ -1,6 +1,6 @@
 /**
- * Which stack a release command works on (release/target.ts), the platform policy overlay
- * (release/policy.ts overlayRelease, release/driver/platform.ts), all pure or on in-memory drivers.
+ * Which stack a release command works on (release/env/target.ts), the platform policy overlay
+ * (release/core/policy.ts overlayRelease, release/driver/platform.ts), all pure or on in-memory drivers.
  */
 import { expect } from "chai";
 import * as fs from "node:fs";
@@ -9,9 +9,9 @@ import * as path from "node:path";
 import { stringify } from "yaml";
 import { MemoryDriver, MemoryStack } from "../../../release/driver/memory";
 import { withPlatformRelease } from "../../../release/driver/platform";
-import { ReleaseError } from "../../../release/errors";
-import { overlayRelease } from "../../../release/policy";
-import { readStackFiles, resolveTarget, stackFileOf, type StackFile, type TargetRequest } from "../../../release/target";
+import { ReleaseError } from "../../../release/core/errors";
+import { overlayRelease } from "../../../release/core/policy";
+import { readStackFiles, resolveTarget, stackFileOf, type StackFile, type TargetRequest } from "../../../release/env/target";
 
 const FILES: StackFile[] = [
     { name: "dev", layout: "single", services: ["sample-app", "payments"] },

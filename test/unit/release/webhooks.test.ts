@@ -1,6 +1,6 @@
-/** Webhooks (release/webhooks.ts) against an in-process HTTP server: retries, timeouts, refusals, redaction. */
+/** Webhooks (release/webhooks/webhooks.ts) against an in-process HTTP server: retries, timeouts, refusals, redaction. */
 import { expect } from "chai";
-import { callWebhook, isGate, retryableStatus, type WebhookPayload, type WebhookSpec } from "../../../release/webhooks";
+import { callWebhook, isGate, retryableStatus, type WebhookPayload, type WebhookSpec } from "../../../release/webhooks/webhooks";
 import { startServer, type TestServer } from "./http";
 
 const payload: WebhookPayload = { type: "pre-step", stack: "dev", service: "sample-app", version: "v2", phase: "Progressing", stepIndex: 0, weight: 10, message: "", at: "2026-01-01T00:00:00.000Z" };

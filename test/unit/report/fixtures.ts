@@ -1,7 +1,7 @@
 /** Recorded-style event streams for the report tests: a promotion and a rollback at the first step. */
-import type { MetricResult, ReleaseEvent } from "../../../release/events";
+import type { MetricResult, ReleaseEvent } from "../../../release/core/events";
 import type { RolloutState } from "../../../contract/release";
-import { initialState } from "../../../release/machine";
+import { initialState } from "../../../release/core/machine";
 
 const T0 = Date.parse("2026-01-01T10:00:00.000Z");
 

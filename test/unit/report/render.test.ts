@@ -15,7 +15,7 @@ import {
     renderReportHtml,
     stepPoints,
 } from "../../../release/report/render";
-import type { RolloutReport } from "../../../release/events";
+import type { RolloutReport } from "../../../release/core/events";
 import { promotedRun, rolledBackRun } from "./fixtures";
 
 const VOID = new Set(["meta", "br", "hr", "img", "input", "link"]);

@@ -11,7 +11,7 @@ import { describeLookalikes, foldLookalikes, isLookalikeName } from "../../../co
 import { showValue, tidyText } from "../../../contract/problems";
 import { isRfc3339 } from "../../../contract/release";
 import { isTokenLike, looksLikeKeyMaterial, urlTokenPlace } from "../../../contract/secrets";
-import { resolvePolicy } from "../../../release/policy";
+import { resolvePolicy } from "../../../release/core/policy";
 import { checkStackConfig, type StackConfigProblem } from "../../../stacks/config";
 import { checkEnvironment } from "../../../stacks/environment";
 import { parseStackConfig, StackConfigError } from "../../../stacks/readConfig";

@@ -14,7 +14,7 @@ import { istioObjects } from "../../support/emitted";
 import { prodEnvironment } from "../../support/environments";
 import { analyzeMesh, type IstioObject } from "../../support/istioAnalyzer";
 import { stacksUnderMocks } from "../../support/stacksUnderMocks";
-import { liveSplitOf, type LiveVirtualService } from "../../../release/live";
+import { liveSplitOf, type LiveVirtualService } from "../../../release/core/live";
 import { planFromMesh, type MeshObject, type VirtualServiceSpec, type DestinationRuleSpec } from "../../../sim/routing";
 
 type Raw = Record<string, unknown>;

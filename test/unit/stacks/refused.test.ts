@@ -8,10 +8,10 @@
 import { expect } from "chai";
 import { configFromPulumiMap } from "../../../contract/project";
 import { checkStackConfig, type StackConfigProblem } from "../../../stacks/config";
-import { resolvePolicy, serviceContext } from "../../../release/policy";
+import { resolvePolicy, serviceContext } from "../../../release/core/policy";
 import { configFromJsonMap } from "../../../release/driver/pulumiStack";
-import type { ConfigProblem } from "../../../release/errors";
-import { ReleaseError } from "../../../release/errors";
+import type { ConfigProblem } from "../../../release/core/errors";
+import { ReleaseError } from "../../../release/core/errors";
 import { baseStackConfig, sampleApp, type RawStack } from "../../support/stackFixtures";
 
 type Obj = Record<string, unknown>;

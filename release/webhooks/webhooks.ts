@@ -7,9 +7,9 @@
  * A webhook URL may carry a token (in its query or user info): results name the hook, never the URL, and
  * errors are redacted.
  */
-import { defaultSleep, isAborted } from "./clock";
-import { Redactor } from "../contract/redact";
-import { errorMessage } from "./errors";
+import { defaultSleep, isAborted } from "../core/clock";
+import { Redactor } from "../../contract/redact";
+import { errorMessage } from "../core/errors";
 
 export type WebhookType = "pre-rollout" | "pre-step" | "confirm-promotion" | "post-rollout" | "rollback";
 

@@ -9,10 +9,10 @@
  *   stopping, the driver is asked to cancel it on the backend.
  * - Any other failure is retried `retries` times, waiting `backoffMs`, then twice that, ...
  */
-import { isAborted, type Clock } from "./clock";
-import { DriverError, type ConfigEdit, type TrafficDriver } from "./driver/driver";
-import { ExitCode, ReleaseError, errorMessage } from "./errors";
-import type { ReleaseEvent, UpdatePurpose } from "./events";
+import { isAborted, type Clock } from "../core/clock";
+import { DriverError, type ConfigEdit, type TrafficDriver } from "../driver/driver";
+import { ExitCode, ReleaseError, errorMessage } from "../core/errors";
+import type { ReleaseEvent, UpdatePurpose } from "../core/events";
 
 /** Omit over each member of a union. */
 export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -7,19 +7,19 @@
  * fix. Secret values (Prometheus credentials) are never echoed.
  */
 import { z } from "zod";
-import { durationMs } from "../components/validation";
-import { issueProblems, ruleMessage, uniqueProblems, type StackConfigProblem } from "../contract/problems";
-import { jsonOrText } from "../contract/project";
-import { recordedRolloutStateSchema, releaseSchema, type RolloutState } from "../contract/release";
+import { durationMs } from "../../components/validation";
+import { issueProblems, ruleMessage, uniqueProblems, type StackConfigProblem } from "../../contract/problems";
+import { jsonOrText } from "../../contract/project";
+import { recordedRolloutStateSchema, releaseSchema, type RolloutState } from "../../contract/release";
 import { configError, ReleaseError, type ConfigProblem } from "./errors";
 import type { MachinePolicy } from "./machine";
-import { LABEL_VALUE } from "./metrics/promql";
-import { plainSecretProblems, PROMETHEUS_CREDENTIALS_ADVICE, PROMETHEUS_URL_EXAMPLE, releaseRules, stepsNotIncreasing, urlProblems } from "../contract/releaseRules";
-import type { WebhookSpec } from "./webhooks";
+import { LABEL_VALUE } from "../metrics/promql";
+import { plainSecretProblems, PROMETHEUS_CREDENTIALS_ADVICE, PROMETHEUS_URL_EXAMPLE, releaseRules, stepsNotIncreasing, urlProblems } from "../../contract/releaseRules";
+import type { WebhookSpec } from "../webhooks/webhooks";
 import type { AnalysisThresholds } from "./analysis";
 import { typedByPulumi } from "./edits";
-import { valueAt } from "../contract/paths";
-import { show } from "../components/validation";
+import { valueAt } from "../../contract/paths";
+import { show } from "../../components/validation";
 
 /** Command-line overrides, as typed (strings are parsed and validated here). */
 export interface PolicyOverrides {
@@ -54,7 +54,7 @@ export interface ReleasePolicy {
     };
     webhooks: WebhookSpec[];
     update: { retries: number; backoffMs: number };
-    /** Approval gates (release/gate.ts), each before the step of weight `weight`. */
+    /** Approval gates (release/core/gate.ts), each before the step of weight `weight`. */
     gates: GateSpec[];
 }
 

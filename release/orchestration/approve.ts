@@ -1,25 +1,25 @@
 /**
  * `mesh-release approve|reject --env … --service … [--step N]`: the decision on the approval gate a release waits
- * at (release/gate.ts), from any machine that shares the state backend. It reads the gate record from the service's
+ * at (release/core/gate.ts), from any machine that shares the state backend. It reads the gate record from the service's
  * stack on the backend, shows what the approval approves (the step, the plan's sha256, the previewed changes),
  * writes the decision with who and when, and reads the record back to check that the decision stands (a release
  * that timed out meanwhile writes its own). The waiting release sees it at its next read and goes on (approved:
  * `pulumi up --plan` with the approved plan) or rolls back (rejected). I/O only through the driver's GateBackend.
  */
-import { systemClock, type Clock } from "./clock";
-import type { TrafficDriver } from "./driver/driver";
-import { ExitCode, errorMessage } from "./errors";
-import { decideGate, describeGate, parseGateRecord } from "./gate";
-import type { CliSink } from "./reporters/types";
+import { systemClock, type Clock } from "../core/clock";
+import type { TrafficDriver } from "../driver/driver";
+import { ExitCode, errorMessage } from "../core/errors";
+import { decideGate, describeGate, parseGateRecord } from "../core/gate";
+import type { CliSink } from "../reporters/types";
 
 export interface GateDecisionCommand {
     decision: "approve" | "reject";
     service: string;
     /** `--step`: the gated step's weight, percent. */
     step?: number;
-    /** Who decides: `--by`, else user@host (release/gate.ts approverName). */
+    /** Who decides: `--by`, else user@host (release/core/gate.ts approverName). */
     by: string;
-    /** Whether this process is a CI job (release/gate.ts approverKind). */
+    /** Whether this process is a CI job (release/core/gate.ts approverKind). */
     kind: "manual" | "ci";
     /** `--reason` of a rejection. */
     reason?: string;

@@ -18,8 +18,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { serviceOfStackName, serviceStackName, shortStackName } from "../contract/project";
-import { ExitCode, ReleaseError } from "./errors";
+import { serviceOfStackName, serviceStackName, shortStackName } from "../../contract/project";
+import { ExitCode, ReleaseError } from "../core/errors";
 
 
 /** The project's config namespace (Pulumi.yaml `name`). */

@@ -8,7 +8,7 @@
  * Every time is an RFC 3339 string (`at`). Percentages are 0..100, latencies milliseconds.
  * No event ever carries a secret (credentials of Prometheus or of webhooks).
  */
-import type { RolloutState } from "../contract/release";
+import type { RolloutState } from "../../contract/release";
 
 export type Verdict = "Successful" | "Failed" | "Error" | "Inconclusive";
 
@@ -145,7 +145,7 @@ export type ReleaseEvent =
           error?: string;
       })
     | (EventBase & {
-          /** The release pauses at an approval gate (release/gate.ts) until the plan below is approved or rejected. */
+          /** The release pauses at an approval gate (release/core/gate.ts) until the plan below is approved or rejected. */
           type: "gate-waiting";
           stepIndex: number;
           weight: number;
@@ -180,7 +180,7 @@ export type ReleaseEvent =
     | (EventBase & {
           /**
            * Before a rollback or promotion update: the live VirtualService holds a split no update of this rollout
-           * applied (a hand edit, release/live.ts), and the update is about to replace it. Never a refusal.
+           * applied (a hand edit, release/core/live.ts), and the update is about to replace it. Never a refusal.
            */
           type: "hand-edit";
           /** `VirtualService shop/sample-app`. */
@@ -254,7 +254,7 @@ export interface RolloutReport {
     marks: { at: string; kind: "step" | "rollback" | "promotion" | "webhook-failed" | "update-failed" | "warning" | "gate"; label: string }[];
     /** Sum of canary requests over every analysis window (an estimate of what the canary served). */
     canaryRequestsInWindows: number;
-    /** Hand edits of the live split a rollback or promotion overwrote (release/live.ts). Absent when none. */
+    /** Hand edits of the live split a rollback or promotion overwrote (release/core/live.ts). Absent when none. */
     handEdits?: { at: string; object: string; live: number; writes: number; changesTraffic: boolean; message: string }[];
     /** Sequential mode: every look, with each test's evidence against its bound. Absent in fixed mode. */
     looks?: ReportLook[];

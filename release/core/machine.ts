@@ -20,7 +20,7 @@
  *   Prometheus outage that heals resets it, like Argo's `consecutiveErrorLimit`). A counter above its
  *   limit rolls back.
  */
-import type { ApprovalRecord, RolloutState } from "../contract/release";
+import type { ApprovalRecord, RolloutState } from "../../contract/release";
 import type { Outcome, Verdict } from "./events";
 
 /** The parts of the policy the machine needs. */
@@ -59,7 +59,7 @@ export type MachineEvent =
     /** A webhook gate answered. `confirm-promotion` ok starts promotion; any gate not ok rolls back. */
     | { type: "gate"; hookType: "pre-rollout" | "pre-step" | "confirm-promotion"; ok: boolean; reason: string }
     /**
-     * An approval gate before the step being applied decided (release/gate.ts): recorded in `approvals`; a rejection or
+     * An approval gate before the step being applied decided (release/core/gate.ts): recorded in `approvals`; a rejection or
      * a timeout with `onTimeout: rollback` rolls back.
      */
     | { type: "approval"; record: ApprovalRecord }
@@ -402,7 +402,7 @@ export function planStart(existing: RolloutState | undefined, version: string, s
     }
 }
 
-/** What a rollout run is asked to do (`RolloutRequest.action`): the canary loop, a manual promotion, a rollback or an abort. The one-shot commands (`ab-test`, `fault`, `status`) are not rollout actions: release/oneShot.ts. */
+/** What a rollout run is asked to do (`RolloutRequest.action`): the canary loop, a manual promotion, a rollback or an abort. The one-shot commands (`ab-test`, `fault`, `status`) are not rollout actions: release/orchestration/oneShot.ts. */
 export type RolloutAction = "canary" | "promote" | "rollback" | "abort";
 
 /**

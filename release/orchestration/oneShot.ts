@@ -2,23 +2,23 @@
  * The one-shot release commands of the library: `ab-test` ({@link runAbTest}) and `fault` ({@link runFault}),
  * each one validated config change + one `pulumi up` with retries (updater.ts) under the release lock, and
  * `status` ({@link runStatus}), a read plus one analysis against the thresholds. Like runRollout they take the
- * driver and metrics as dependencies and never throw: the result carries the exit code (release/errors.ts).
- * The CLI (release/cli.ts) parses flags into these requests and renders their events.
+ * driver and metrics as dependencies and never throw: the result carries the exit code (release/core/errors.ts).
+ * The CLI (release/cli/program.ts) parses flags into these requests and renders their events.
  */
-import { assessAnalysis } from "./analysis";
-import { systemClock, type Clock } from "./clock";
-import type { ConfigEdit } from "./driver/driver";
-import { abTestEdits, applyEdits, clearFaultEdits, faultEdits, flagProblems, type AbFlag, type FaultSpec } from "./edits";
-import { valueAt } from "../contract/paths";
-import { Redactor } from "../contract/redact";
-import { ExitCode, ReleaseError, configError, errorMessage, type ConfigProblem } from "./errors";
-import { liveSplitOf } from "./live";
-import { stateInconsistency } from "./machine";
-import type { ReleaseEvent } from "./events";
-import { measure } from "./metrics/istio";
-import { flagRefusal, stackPreflight, type PolicyOverrides, type ReleasePolicy, type ServiceContext } from "./policy";
-import type { CliSink, OneShotCommand, ServiceStatus } from "./reporters/types";
-import { toReleaseError, type ReleaseDeps } from "./rollout";
+import { assessAnalysis } from "../core/analysis";
+import { systemClock, type Clock } from "../core/clock";
+import type { ConfigEdit } from "../driver/driver";
+import { abTestEdits, applyEdits, clearFaultEdits, faultEdits, flagProblems, type AbFlag, type FaultSpec } from "../core/edits";
+import { valueAt } from "../../contract/paths";
+import { Redactor } from "../../contract/redact";
+import { ExitCode, ReleaseError, configError, errorMessage, type ConfigProblem } from "../core/errors";
+import { liveSplitOf } from "../core/live";
+import { stateInconsistency } from "../core/machine";
+import type { ReleaseEvent } from "../core/events";
+import { measure } from "../metrics/istio";
+import { flagRefusal, stackPreflight, type PolicyOverrides, type ReleasePolicy, type ServiceContext } from "../core/policy";
+import type { CliSink, OneShotCommand, ServiceStatus } from "../reporters/types";
+import { toReleaseError, type ReleaseDeps } from "../rollout";
 import { writeAndUpdate, type PartialEvent } from "./updater";
 
 export interface AbTestRequest {

@@ -28,7 +28,7 @@ export type ReleaseErrorCode =
     | "PULUMI_UNAVAILABLE"
     | "METRICS_UNAVAILABLE"
     | "LIVE_SPLIT_MISMATCH"
-    /** An approved update plan whose program or config changed since its preview (release/gate.ts). */
+    /** An approved update plan whose program or config changed since its preview (release/core/gate.ts). */
     | "PLAN_STALE"
     /** The record of a gate a release waits at was removed or replaced. */
     | "GATE_LOST"

@@ -6,9 +6,9 @@
  * field's type. {@link typedByPulumi} finds string values that would be mistyped, so callers refuse them
  * before anything is written.
  */
-import { valueAt } from "../contract/paths";
-import type { RolloutState } from "../contract/release";
-import type { ConfigEdit, ConfigPath } from "./driver/driver";
+import { valueAt } from "../../contract/paths";
+import type { RolloutState } from "../../contract/release";
+import type { ConfigEdit, ConfigPath } from "../driver/driver";
 import type { ConfigProblem } from "./errors";
 
 const service = (svc: string, ...rest: string[]): ConfigPath => ["services", svc, ...rest];

@@ -15,7 +15,7 @@
  * and the config again and runs `pulumi up --plan` with the approved plan, so the engine refuses any operation the
  * approved preview did not show; a changed program or config is refused before anything is applied.
  *
- * Pure: no I/O (release/rollout.ts waits, release/approve.ts decides, through the driver's {@link GateBackend}).
+ * Pure: no I/O (release/rollout/gatedStep.ts waits, release/orchestration/approve.ts decides, through the driver's {@link GateBackend}).
  */
 import { createHmac, randomBytes } from "node:crypto";
 import { z } from "zod";

@@ -1,0 +1,87 @@
+/**
+ * A step's analysis window (release/rollout/index.ts's `analyze` action): the fixed window (wait, then measure and
+ * judge, core/analysis.ts) or the sequential one (a look per scrape, metrics/sequential.ts); the verdict, after the
+ * live-split check (liveSplit.ts), goes to the machine.
+ */
+import { assessAnalysis, type AnalysisResult } from "../core/analysis";
+import { isAborted } from "../core/clock";
+import { stepsOf } from "../core/machine";
+import { measure } from "../metrics/istio";
+import { analyzeStepSequentially } from "../metrics/sequential";
+import { checkLiveSplit } from "./liveSplit";
+import type { Run } from "./types";
+
+export async function analyzeStep(run: Run, stepIndex: number, weight: number): Promise<void> {
+    if (run.policy.analysis.mode === "sequential") {
+        await analyzeSequentially(run, stepIndex, weight);
+        return;
+    }
+    const windowMs = run.policy.intervalMs;
+    run.emit({ type: "analysis-waiting", stepIndex, weight, until: new Date(run.clock.now().getTime() + windowMs).toISOString(), windowMs });
+    await run.clock.sleep(windowMs, run.deps.signal);
+    if (isAborted(run.deps.signal)) {
+        return;
+    }
+    const measurements = await measure(
+        run.metrics,
+        {
+            reporter: run.policy.reporter,
+            service: run.req.service,
+            namespace: run.ctx.namespace,
+            canaryVersion: run.version,
+            stableVersion: run.ctx.stableVersion,
+            windowMs,
+            includeStable: true,
+            custom: run.policy.customQueries,
+        },
+        run.deps.signal,
+    );
+    if (isAborted(run.deps.signal)) {
+        return;
+    }
+    await recordVerdict(run, stepIndex, weight, assessAnalysis(measurements, run.policy.thresholds, weight));
+}
+
+/** Sequential mode (release/metrics/sequential.ts): looks at every scrape; a crossed bound stops the step at once. */
+export async function analyzeSequentially(run: Run, stepIndex: number, weight: number): Promise<void> {
+    const windowMs = run.policy.intervalMs;
+    const t = run.policy.thresholds;
+    run.emit({ type: "analysis-waiting", stepIndex, weight, until: new Date(run.clock.now().getTime() + windowMs).toISOString(), windowMs });
+    const { result, tracker, aborted } = await analyzeStepSequentially(
+        {
+            reporter: run.policy.reporter,
+            service: run.req.service,
+            namespace: run.ctx.namespace,
+            canaryVersion: run.version,
+            stableVersion: run.ctx.stableVersion,
+            stepIndex,
+            weight,
+            windowMs,
+            lookIntervalMs: run.policy.analysis.lookIntervalMs,
+            policy: { alpha: run.policy.analysis.alpha, steps: stepsOf(run.requireState(), run.policy.machine).length, successRate: t.successRate, latencyP95Ms: t.latencyP95Ms, minRequests: t.minRequests },
+            custom: run.policy.customQueries.map((q) => ({ ...q, ...t.custom.find((c) => c.name === q.name) })),
+        },
+        { provider: run.metrics, clock: run.clock, signal: run.deps.signal, emit: (e) => run.emit(e) },
+        run.tracker,
+    );
+    run.tracker = tracker;
+    if (aborted || isAborted(run.deps.signal)) {
+        return;
+    }
+    await recordVerdict(run, stepIndex, weight, result);
+}
+
+export async function recordVerdict(run: Run, stepIndex: number, weight: number, result: AnalysisResult): Promise<void> {
+    const harm = await checkLiveSplit(run, stepIndex, weight, result);
+    const next = await run.apply(harm ?? { type: "verdict", verdict: result.verdict, reason: result.reason });
+    const m = run.policy.machine;
+    run.emit({
+        type: "analysis",
+        stepIndex,
+        weight,
+        verdict: result.verdict,
+        metrics: result.metrics,
+        counters: { failedChecks: next.failedChecks, inconclusiveChecks: next.inconclusiveChecks, errorChecks: next.errorChecks },
+        limits: { failedChecks: m.failureLimit, inconclusiveChecks: m.inconclusiveLimit, errorChecks: m.errorLimit },
+    });
+}

@@ -1,0 +1,103 @@
+/**
+ * The live split of a run (core/live.ts has the rules): checked before a window is judged, where a hand edit stops
+ * the rollout or, with the canary failing, rolls it back at once; and named before a rollback or promotion update
+ * replaces it.
+ */
+import { valueAt } from "../../contract/paths";
+import type { AnalysisResult } from "../core/analysis";
+import { stableToRestore, versionsOf } from "../core/edits";
+import { ExitCode, ReleaseError, errorMessage } from "../core/errors";
+import { appliedShares, handEditOf, handEditText, liveSplitOf, liveSplitProblems, observedShare, type LiveSplit } from "../core/live";
+import { stepsOf, type MachineEvent } from "../core/machine";
+import type { Run } from "./types";
+
+/**
+ * When the live split is not the step's (a hand edit of the VirtualService, which would otherwise be judged as the
+ * step and overwritten by the next update): if the window measured the canary failing, that is evidence of harm to
+ * the users the edit sent to it, so the rollout rolls back at once (returns the `harm` event; the rollback names the
+ * edit it overwrites). Otherwise the edit is respected: the rollout stops, nothing judged or written, and the error
+ * gives the window's measurement.
+ */
+export async function checkLiveSplit(run: Run, stepIndex: number, weight: number, result: AnalysisResult): Promise<Extract<MachineEvent, { type: "harm" }> | undefined> {
+    const live = run.deps.live;
+    if (live === undefined) {
+        return undefined;
+    }
+    const { service } = run.req;
+    let split: LiveSplit | undefined;
+    if (live.read !== undefined) {
+        try {
+            split = liveSplitOf(await live.read(run.ctx.namespace), run.ctx.namespace, service, versionsOf(run.config, service));
+        } catch (err) {
+            run.emit({ type: "warning", message: `cannot read the live VirtualService of ${service} (${errorMessage(err)}); only the canary's observed share is checked` });
+        }
+    }
+    const pins = valueAt(run.config, ["services", service, "pins"]);
+    const extraCanaryRoutes = (Array.isArray(pins) && pins.length > 0) || valueAt(run.config, ["services", service, "abTest"]) !== undefined;
+    // Sticky sessions keep the version of the step they began in: the floor is the rollout's first weight.
+    const sticky = valueAt(run.config, ["services", service, "canary", "sessionAffinity"]) !== undefined;
+    const sessionFloor = sticky ? stepsOf(run.requireState(), run.policy.machine)[0] : undefined;
+    const problems = liveSplitProblems({
+        weight,
+        live: split,
+        observed: observedShare(result.metrics),
+        minRequests: run.policy.thresholds.minRequests,
+        extraCanaryRoutes,
+        ...(sessionFloor === undefined ? {} : { sessionFloor }),
+    });
+    if (problems.length === 0) {
+        return undefined;
+    }
+    const stack = run.deps.driver.stackName;
+    const where = `stack ${stack}, service ${service}, step ${stepIndex + 1} (${weight}%)`;
+    const measured = `the window measured ${result.verdict}: ${result.reason}`;
+    if (result.verdict === "Failed") {
+        run.emit({
+            type: "warning",
+            message: `${where}: the live split is not the step's (${problems.join("; ")}) and ${measured}; rolling back now, overwriting the live change`,
+        });
+        return { type: "harm", reason: `${where}: the canary failed its analysis while the live split was not the step's (${problems.join("; ")}): ${result.reason}` };
+    }
+    throw new ReleaseError({
+        code: "LIVE_SPLIT_MISMATCH",
+        message: `${where}: the live split is not the step's: ${problems.join("; ")}; ${measured}`,
+        hint:
+            `the canary did not fail in this window, so the live change was left as it is and nothing was judged or written. ` +
+            `To stop the release: mesh-release rollback --stack ${stack} --service ${service} (its update replaces the manual change, and names it first). ` +
+            `To go on: undo the manual change, or let Pulumi put the configured split back (pulumi up --stack ${stack}), then run the same command again (it resumes at this step)`,
+        exitCode: ExitCode.Infrastructure,
+    });
+}
+
+/**
+ * Before a rollback or promotion update: when the live VirtualService holds a split no update of this rollout
+ * applied (a hand edit; the live-split check stopped the rollout on it), say so, naming the object, the live
+ * share and the one the update writes. Never refuses: a rollback is the safe action, and a promotion was
+ * asked for. `writes`: the share of the version under release after the update.
+ */
+export async function noteHandEdit(run: Run, action: "rollback" | "promotion", writes: number): Promise<void> {
+    const read = run.deps.live?.read;
+    const state = run.requireState();
+    const { service } = run.req;
+    const versions = versionsOf(run.config, service);
+    // Only while the canary subset selects the version under release (not after a promotion's first update).
+    if (read === undefined || versions.canary !== state.version || versions.stable === state.version) {
+        return;
+    }
+    let split: LiveSplit | undefined;
+    try {
+        split = liveSplitOf(await read(run.ctx.namespace), run.ctx.namespace, service, versions);
+    } catch (err) {
+        run.emit({ type: "warning", message: `cannot read the live VirtualService of ${service} (${errorMessage(err)}); a hand edit, if any, is overwritten without being named` });
+        return;
+    }
+    const routed = valueAt(run.config, ["services", service, "canary", "routed"]);
+    const weight = valueAt(run.config, ["services", service, "canary", "weight"]);
+    const configured = routed === false || typeof weight !== "number" ? 0 : weight;
+    const edit = handEditOf(split, appliedShares(state, stepsOf(state, run.policy.machine), configured), writes);
+    if (edit === undefined) {
+        return;
+    }
+    const stable = stableToRestore(state, versions) ?? versions.stable;
+    run.emit({ type: "hand-edit", ...edit, message: handEditText(edit, { action, version: state.version, stable }) });
+}
