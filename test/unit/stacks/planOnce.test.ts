@@ -15,7 +15,7 @@
 import { expect } from "chai";
 import { committedStackFiles, rawStackConfig } from "../../support/emitted";
 import { gatewayApiEnvironment, prodEnvironment } from "../../support/environments";
-import { runProgram } from "../../support/programUnderMocks";
+import { programError, runProgram } from "../../support/programUnderMocks";
 import { stacksUnderMocks } from "../../support/stacksUnderMocks";
 import * as canaryPlan from "../../../components/canaryPlan";
 import * as egressGatewayPlan from "../../../components/egressGatewayPlan";
@@ -136,6 +136,24 @@ describe("the mesh is planned once per program run (stacks/stackPlan.ts, compone
         expect(run.built["planGatewayApiCanary"]).to.equal(1);
         // one planCanary inside the GatewayApiCanary's plan, one of the service's Canary args by the Istio check
         expect(run.calls).to.deep.equal({ ...run.built, planCanary: 2 });
+    });
+
+    it("a service stack reads its platform before the check, yet a bad config is still reported first: an unreadable platform only once the config is good", async () => {
+        const env = prodEnvironment();
+        const service = env.services[0] as { stack: string; config: Raw };
+        const svcName = Object.keys(service.config["services"] as Raw)[0] as string;
+        const bad = { ...service.config, platformStack: "prod-gone", services: { [svcName]: { ...((service.config["services"] as Record<string, Raw>)[svcName] as Raw), port: 70000 } } };
+        mesh.rec.missingStacks.add("prod-gone");
+        try {
+            const first = await programError(mesh.stacks, bad, service.stack);
+            expect(first).to.be.instanceOf(mesh.stacks.StackConfigError);
+            expect((first as InstanceType<typeof mesh.stacks.StackConfigError>).problems.map((p) => p.propertyPath)).to.deep.equal([`services.${svcName}.port`]);
+            const then = await programError(mesh.stacks, { ...service.config, platformStack: "prod-gone" }, service.stack);
+            expect((then as InstanceType<typeof mesh.stacks.StackConfigError>).problems.map((p) => p.propertyPath)).to.deep.equal(["platformStack"]);
+            expect((then as Error).message).to.contain('platformStack is "prod-gone", a stack this backend does not hold');
+        } finally {
+            mesh.rec.missingStacks.delete("prod-gone");
+        }
     });
 
     it("a package user's args (never planned by the stack) are planned by the component each time, and their problems thrown each time", async () => {
