@@ -7,7 +7,8 @@
  * defence behind the `[secret]` the check shows at secret paths.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { configFromPulumiMap, PROJECT } from "../contract/project";
+import { PROJECT } from "../contract/project";
+import { configFromPulumiMap } from "../contract/stackConfig";
 import type { StackConfigProblem } from "../contract/problems";
 import { Redactor } from "../contract/redact";
 import type { StackConfig } from "../contract/schema";

@@ -10,7 +10,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { configFromPulumiMap, PROJECT } from "../../contract/project";
+import { PROJECT } from "../../contract/project";
+import { configFromPulumiMap } from "../../contract/stackConfig";
 import { checkStackConfig } from "../../stacks/config";
 import { checkEnvironment, type StackConfigInput } from "../../stacks/environment";
 import type { ConfigProblem } from "../errors";

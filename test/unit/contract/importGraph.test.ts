@@ -210,8 +210,10 @@ describe("contract: one module between the two programs (import graph)", () => {
         );
         const HOMES: Readonly<Record<string, string>> = {
             PROJECT: "contract/project.ts",
-            configFromPulumiMap: "contract/project.ts",
-            jsonOrText: "contract/project.ts",
+            configFromPulumiMap: "contract/stackConfig.ts",
+            configFromCliJson: "contract/stackConfig.ts",
+            configValue: "contract/stackConfig.ts",
+            jsonOrText: "contract/stackConfig.ts",
             serviceStackName: "contract/project.ts",
             shortStackName: "contract/project.ts",
             serviceOfStackName: "contract/project.ts",
@@ -255,7 +257,7 @@ describe("contract: one module between the two programs (import graph)", () => {
             isRfc3339: "contract/release.ts",
             urlTokenPlace: "contract/secrets.ts",
             looksLikeKeyMaterial: "contract/secrets.ts",
-            safeJson: "(none: contract/project.ts jsonOrText)",
+            safeJson: "(none: contract/stackConfig.ts jsonOrText)",
             PROJECT_NAME: "(none: contract/project.ts PROJECT)",
             parseDuration: "(none: components/validation.ts durationMs)",
             parseGoDuration: "components/validation.ts",
