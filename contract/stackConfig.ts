@@ -93,3 +93,54 @@ function stringLeaves(value: unknown): string[] {
     }
     return Object.values(value as Record<string, unknown>).flatMap(stringLeaves);
 }
+
+/**
+ * A stack's config given as values (a parsed stack file's, or what a command is about to write) as the program reads
+ * it: Pulumi hands every top-level value over as text (`createNamespace: true` as "true", a mapping as its JSON),
+ * typed again by {@link configValue}.
+ */
+export function configFromValues(config: Readonly<Record<string, unknown>>): Record<string, unknown> {
+    const map: Record<string, string> = {};
+    for (const [key, value] of Object.entries(config)) {
+        map[`${PROJECT}:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
+    }
+    return configFromPulumiMap(map).raw;
+}
+
+/** `{secure: "v1:..."}` leaves become "[secret]" (a copy). */
+function withoutCiphertexts(value: unknown): unknown {
+    if (Array.isArray(value)) {
+        return value.map(withoutCiphertexts);
+    }
+    if (value !== null && typeof value === "object") {
+        const o = value as Record<string, unknown>;
+        if (Object.keys(o).length === 1 && typeof o["secure"] === "string") {
+            return "[secret]";
+        }
+        return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, withoutCiphertexts(v)]));
+    }
+    return value;
+}
+
+/** A parsed stack settings file's `mesh-traffic:` keys, prefix stripped, secure values as "[secret]", as written (not yet typed: {@link configFromStackFile}). */
+export function plainStackConfig(settings: unknown): Record<string, unknown> {
+    const config = (settings as { config?: unknown } | null)?.config;
+    const plain: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(config !== null && typeof config === "object" ? config : {})) {
+        if (key.startsWith(`${PROJECT}:`)) {
+            setOwn(plain, key.slice(PROJECT.length + 1), withoutCiphertexts(value));
+        }
+    }
+    return plain;
+}
+
+/** A parsed `Pulumi.<stack>.yaml`'s `mesh-traffic:` config as the program reads it (secure values as "[secret]"). */
+export function configFromStackFile(settings: unknown): Record<string, unknown> {
+    return configFromValues(plainStackConfig(settings));
+}
+
+/** Pulumi.yaml's `stackConfigDir` (where the project keeps its stack files, relative to it), when a parsed project file sets one. */
+export function stackConfigDirOf(project: unknown): string | undefined {
+    const dir = project !== null && typeof project === "object" ? (project as Record<string, unknown>)["stackConfigDir"] : undefined;
+    return typeof dir === "string" && dir !== "" ? dir : undefined;
+}

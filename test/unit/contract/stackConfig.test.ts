@@ -1,7 +1,7 @@
 /**
  * One typing rule for a stack's config text (contract/stackConfig.ts), fed the same values through every route that
  * reads it: the program's runtime map (configFromPulumiMap), mesh-release's driver (`pulumi config --json`,
- * configFromCliJson) and the stack file as mesh-release's checks read it (release/env/check.ts rawStackConfig of a
+ * configFromCliJson) and the stack file as mesh-release's checks read it (contract/stackConfig.ts configFromStackFile of a
  * parsed `Pulumi.<stack>.yaml`). Each row must give the same value on every route, and every secret must reach the
  * driver's redaction, whatever its text reads as (a secret "123456" is the number 123456 to the program).
  *
@@ -10,8 +10,7 @@
  */
 import { expect } from "chai";
 import { parse } from "yaml";
-import { configFromCliJson, configFromPulumiMap, configValue } from "../../../contract/stackConfig";
-import { plainStackConfig, rawStackConfig } from "../../../release/env/check";
+import { configFromCliJson, configFromPulumiMap, configFromStackFile, configValue } from "../../../contract/stackConfig";
 
 interface Row {
     key: string;
@@ -61,7 +60,7 @@ describe("contract/stackConfig.ts: one typing rule, every route", () => {
         const file = parse(
             `config:\n${plain.map((r) => `  ${full(r.key)}: ${JSON.stringify(r.inFile ?? r.text)}`).join("\n")}\n`,
         ) as unknown;
-        expect(rawStackConfig(plainStackConfig(file))).to.deep.equal(Object.fromEntries(plain.map((r) => [r.key, r.value])));
+        expect(configFromStackFile(file)).to.deep.equal(Object.fromEntries(plain.map((r) => [r.key, r.value])));
     });
 
     it("every secret reaches the driver's redaction: its stored text and every string in it, also when it reads as a number (123456) or an object", () => {
