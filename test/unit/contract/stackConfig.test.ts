@@ -5,11 +5,14 @@
  * parsed `Pulumi.<stack>.yaml`). Each row must give the same value on every route, and every secret must reach the
  * driver's redaction, whatever its text reads as (a secret "123456" is the number 123456 to the program).
  *
- * Not covered here: release/target.ts and importer/stackConfig.ts read their few keys from the YAML themselves, and
- * neither honours nor is tested against Pulumi.yaml's `stackConfigDir` (left for the rest of issue 18's item).
+ * And mesh-release's own stack-file readers (release/target.ts stackFileOf, the importer's parseStackFile) read the
+ * keys they use through it, however the YAML spells them. Where the files are (Pulumi.yaml's `stackConfigDir`):
+ * test/unit/release/target.test.ts.
  */
 import { expect } from "chai";
-import { parse } from "yaml";
+import { parse, stringify } from "yaml";
+import { parseStackFile } from "../../../importer/stackConfig";
+import { stackFileOf } from "../../../release/target";
 import { configFromCliJson, configFromPulumiMap, configFromStackFile, configValue } from "../../../contract/stackConfig";
 
 interface Row {
@@ -61,6 +64,23 @@ describe("contract/stackConfig.ts: one typing rule, every route", () => {
             `config:\n${plain.map((r) => `  ${full(r.key)}: ${JSON.stringify(r.inFile ?? r.text)}`).join("\n")}\n`,
         ) as unknown;
         expect(configFromStackFile(file)).to.deep.equal(Object.fromEntries(plain.map((r) => [r.key, r.value])));
+    });
+
+    it("mesh-release's stack-file readers (release/target.ts, the importer's parseStackFile) read the keys they use as the program does, however the YAML spells them", () => {
+        // As Pulumi writes them (quoted text, a mapping for --path) and as a person may (unquoted scalars, JSON text).
+        const spellings: Record<string, unknown>[] = [
+            { layout: "service", namespace: "123", platformStack: "prod", services: { app: { port: 8080 } } },
+            { layout: "service", namespace: 123, platformStack: "prod", services: '{"app":{"port":8080}}' },
+        ];
+        for (const values of spellings) {
+            const yamlText = stringify({ config: Object.fromEntries(Object.entries(values).map(([k, v]) => [full(k), v])) });
+            const runtime = configFromPulumiMap(Object.fromEntries(Object.entries(values).map(([k, v]) => [full(k), typeof v === "string" ? v : JSON.stringify(v)]))).raw;
+            expect(runtime, yamlText).to.deep.equal({ layout: "service", namespace: "123", platformStack: "prod", services: { app: { port: 8080 } } });
+            expect(configFromStackFile(parse(yamlText)), yamlText).to.deep.equal(runtime);
+            expect(stackFileOf("prod.app", parse(yamlText)), yamlText).to.deep.equal({ name: "prod.app", layout: "service", services: ["app"], platformStack: "prod" });
+            const imported = parseStackFile(yamlText, "Pulumi.prod.app.yaml");
+            expect("facts" in imported ? imported.facts : imported, yamlText).to.deep.equal({ layout: "service", namespace: "123", platformStack: "prod" });
+        }
     });
 
     it("every secret reaches the driver's redaction: its stored text and every string in it, also when it reads as a number (123456) or an object", () => {
