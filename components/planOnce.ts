@@ -17,13 +17,14 @@ type AnyPlan = Named<never, unknown> | Unnamed<never, unknown>;
 /** args object -> plan function -> component name -> plan. */
 const stored = new WeakMap<object, Map<AnyPlan, Map<string, unknown>>>();
 
-/** Freezes the plain data of `value` (objects with the plain prototype, arrays); registries and other instances stay as they are. */
-function freezePlain(value: unknown): void {
-    if (typeof value !== "object" || value === null || Object.isFrozen(value)) return;
+/** Freezes the plain data of `value` (objects with the plain prototype, arrays) and returns it; registries and other instances stay as they are. */
+export function freezePlain<T>(value: T): T {
+    if (typeof value !== "object" || value === null || Object.isFrozen(value)) return value;
     const proto: unknown = Object.getPrototypeOf(value);
-    if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return;
+    if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return value;
     Object.freeze(value);
     for (const v of Object.values(value)) freezePlain(v);
+    return value;
 }
 
 function lookup<P>(plan: AnyPlan, args: object, name: string): P | undefined {

@@ -174,13 +174,16 @@ function gatewayRoutes(routes: readonly { prefix: string; service: string }[], c
  * Pure: the args of every component of a stack. `claims` is the stack's one-DestinationRule-per-host registry.
  * A service stack's objects go to its platform stack's namespace (`platform`, read from the platform stack; the
  * config's own `namespace` when absent, as in the checks that run before the platform is read). A service
- * stack has no namespace, gateways or egress of its own; a platform stack has no services.
+ * stack has no namespace, gateways or egress of its own; a platform stack has no services. The args hold values of a
+ * copy of `given`: a component's plan freezes its args' data when it is stored (components/planOnce.ts), which must
+ * not freeze the caller's config.
  */
 export function planMeshStack(
-    cfg: StackConfig,
+    given: StackConfig,
     claims: DestinationRuleClaims = new DestinationRuleClaims(),
     platform?: Pick<PlatformOutputs, "namespace">,
 ): MeshPlan {
+    const cfg = structuredClone(given);
     const layout = cfg.layout;
     const namespace = layout === "service" ? (platform?.namespace ?? cfg.namespace) : cfg.namespace;
     const services = layout === "platform" ? [] : Object.entries(cfg.services);

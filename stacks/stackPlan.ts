@@ -5,6 +5,7 @@
  * the check reads its problems, the component's constructor takes the same plan. Pure: loads no Pulumi SDK.
  */
 import { DestinationRuleClaims } from "../components/destinationRuleClaims";
+import { freezePlain } from "../components/planOnce";
 import type { PlatformOutputs } from "../contract/platformOutput";
 import type { StackConfig } from "../contract/schema";
 import { gatewayApiStackArgs, type GatewayApiStackArgs } from "./gatewayApi";
@@ -12,7 +13,7 @@ import { planMeshStack, type MeshPlan } from "./meshPlan";
 
 /** A stack's plan: what {@link planStack} made, for one config (and a service stack's platform output). */
 export interface StackPlan {
-    /** The config planned: a copy of the checked config, whose values the components' args hold (frozen once planned). */
+    /** The config planned: a frozen copy of the checked config. */
     readonly config: StackConfig;
     /** A service stack's platform stack output, when the plan was made with it (the objects go to its namespace). */
     readonly platform: PlatformOutputs | undefined;
@@ -31,11 +32,11 @@ export function isStackPlan(value: unknown): value is StackPlan {
 }
 
 /**
- * Pure: the plan of a parsed config. The config is copied first: the components' args hold its values and are
- * frozen when their plans run, which must not freeze the caller's config.
+ * Pure: the plan of a parsed config. `config` is a frozen copy, so that what the build reads of it (labels, outputs)
+ * stays what was planned; the components' args hold values of planMeshStack's own copy.
  */
 export function planStack(cfg: StackConfig, platform?: PlatformOutputs): StackPlan {
-    const config = structuredClone(cfg);
+    const config = freezePlain(structuredClone(cfg));
     const mesh = planMeshStack(config, new DestinationRuleClaims(), platform);
     const plan: StackPlan = {
         config,

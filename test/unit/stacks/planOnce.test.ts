@@ -171,6 +171,20 @@ describe("the mesh is planned once per program run (stacks/stackPlan.ts, compone
         expect(Object.isFrozen(args), "a component never freezes a user's args").to.equal(false);
     });
 
+    it("no caller's config is frozen: the raw config, the checked config and a config planned or built by a caller stay as they were", () => {
+        const raw = rawStackConfig("Pulumi.production.yaml");
+        const checked = mesh.stacks.checkStackConfig(raw);
+        expect(checked.config, "production checks").to.not.equal(undefined);
+        const cfg = checked.config as NonNullable<typeof checked.config>;
+        mesh.stacks.stackObjects(cfg);
+        mesh.stacks.checkMeshPlan(cfg);
+        mesh.stacks.buildMeshStack(cfg);
+        const deepFrozen = (v: unknown): boolean => typeof v === "object" && v !== null && (Object.isFrozen(v) || Object.values(v).some(deepFrozen));
+        expect(deepFrozen(raw), "raw").to.equal(false);
+        expect(deepFrozen(cfg), "checked config").to.equal(false);
+        expect(Object.isFrozen((checked.plan as NonNullable<typeof checked.plan>).config), "the plan's own copy is frozen").to.equal(true);
+    });
+
     it("planOnce stores a plan by plan function, name and args object, and freezes the args' plain data; reusePlan finds it and stores nothing itself", () => {
         let runs = 0;
         const plan = (name: string, a: { items: number[] }): { problems: never[]; sum: number } => {
