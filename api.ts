@@ -42,7 +42,8 @@ export { GatewayApiResource } from "./components/gatewayApi/types";
 export { stackConfigSchema, type StackConfig } from "./contract/schema";
 export { PROJECT } from "./contract/project";
 export { checkStackConfig, type StackConfigProblem } from "./stacks/config";
-export { parseStackConfig, StackConfigError } from "./stacks/readConfig";
+export { parseStackConfig, parseStackPlan, StackConfigError } from "./stacks/readConfig";
+export type { StackPlan } from "./stacks/stackPlan";
 
 // ---------------------------------------------------------------------------------------------------
 // Automation API entry points

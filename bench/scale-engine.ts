@@ -145,8 +145,8 @@ async function copiesOf(direct: DirectApplier, from: string, to: string): Promis
 
 /** The program of --inline: the same as index.ts, run in this process. */
 async function inlineProgram(): Promise<Record<string, unknown>> {
-    const { buildMeshStack, readStackConfig } = await import("../stacks");
-    const { outputs } = buildMeshStack(readStackConfig());
+    const { buildMeshStack, checkStackInput, readStackInput } = await import("../stacks");
+    const { outputs } = buildMeshStack(checkStackInput(readStackInput()));
     return { ...outputs };
 }
 

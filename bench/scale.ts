@@ -24,7 +24,7 @@ export interface MockSample {
     services: number;
     /** Loading the program modules (ts-node transpile + require): paid once per process. */
     importMs: number;
-    /** parseStackConfig: zod schema, cross-field rules, the components' plans at config paths. */
+    /** parseStackPlan: zod schema, cross-field rules, the stack's plan and its components' plans at config paths. */
     parseMs: number;
     /** buildMeshStack: constructing every component (synchronous part). */
     constructMs: number;
@@ -48,7 +48,7 @@ async function childMocks(n: number): Promise<void> {
     // The shared mocks helper of the unit tests: records every registration, so we can count them.
     const { setupMocks } = await import("../test/support/mocks");
     const rec = await setupMocks("mesh-traffic", "bench");
-    const { parseStackConfig } = await import("../stacks/readConfig");
+    const { parseStackPlan } = await import("../stacks/readConfig");
     const { buildMeshStack } = await import("../stacks/meshStack");
     // @pulumi/kubernetes loads each API group on first use: load them here so *construct* is not module load.
     const k8s = await import("@pulumi/kubernetes");
@@ -58,9 +58,9 @@ async function childMocks(n: number): Promise<void> {
     }
     const raw = benchConfig({ services: n });
     const t1 = performance.now();
-    const cfg = parseStackConfig("bench", raw);
+    const plan = parseStackPlan("bench", raw);
     const t2 = performance.now();
-    buildMeshStack(cfg);
+    buildMeshStack(plan);
     const t3 = performance.now();
     await rec.settled();
     const t4 = performance.now();
@@ -208,7 +208,7 @@ async function mainMocks(argv: readonly string[]): Promise<void> {
         `Each cell is median (min–max) of ${args.runs} runs, each in a fresh Node process, sizes alternating within a round. ` +
             "A service is a canary (weight 10) + circuit breaker (connection pool + outlier detection): a DestinationRule, " +
             "a VirtualService, two Deployments and a Service, plus the Canary and Workloads components; the namespace is one more. " +
-            "*parse* = `parseStackConfig` (zod, rules, the components' plans), *construct* = `buildMeshStack`, " +
+            "*parse* = `parseStackPlan` (zod, rules, the stack's plan and its components' plans), *construct* = `buildMeshStack`, " +
             "*settle* = until every registration reached the mock monitor; *program* = the three. Module load (ts-node transpile) is paid once per process and not in *program*.",
         "",
         table,

@@ -126,8 +126,8 @@ export function reweight(spec: unknown, weights: { stable: number; canary: numbe
 
 /** The program of the inline variants: the same as index.ts, run in this process. */
 async function inlineProgram(): Promise<Record<string, unknown>> {
-    const { buildMeshStack, readStackConfig } = await import("../stacks");
-    const { outputs } = buildMeshStack(readStackConfig());
+    const { buildMeshStack, checkStackInput, readStackInput } = await import("../stacks");
+    const { outputs } = buildMeshStack(checkStackInput(readStackInput()));
     return { ...outputs };
 }
 

@@ -1,14 +1,104 @@
 /** What a {@link Canary} emits, computed and checked without creating anything. Pure: loads no Pulumi SDK. */
 import { istioSpecSchema } from "../contract/istioSpec";
 import { formatPath } from "../contract/paths";
-import type { CanaryArgs } from "./canary";
-import type { Plain } from "./inputs";
+import type { DeepInput, Plain } from "./inputs";
 import { DestinationRuleClaims } from "./destinationRuleClaims";
 import type { DestinationRuleSpec, HTTPRoute, Subset } from "./istio/types";
-import { canaryHttpRoutes, checkRouting, liveWeights, type RoutingInput, type Weights } from "./routes";
+import {
+    canaryHttpRoutes,
+    checkRouting,
+    liveWeights,
+    type AbTestArgs,
+    type CanaryPin,
+    type FaultArgs,
+    type RedirectArgs,
+    type RetryArgs,
+    type RoutingInput,
+    type SessionAffinityArgs,
+    type UriRouteArgs,
+    type Weights,
+} from "./routes";
 import { CANARY, STABLE } from "./subsets";
-import { buildSubsets, buildTrafficPolicy, type SubsetArgs } from "./trafficPolicy";
+import { buildSubsets, buildTrafficPolicy, type SubsetArgs, type TrafficPolicyArgs } from "./trafficPolicy";
 import { checkDnsLabel, checkHosts, checkNonEmpty, type Problem } from "./validation";
+
+/**
+ * Arguments of {@link Canary}. Every value accepts a `pulumi.Input` (one resource's output feeds another:
+ * `namespace: ns.metadata.name`); what is known at construction is checked before anything is created, the rest
+ * when it resolves. Plain, because they decide which objects exist: whether `delegate` is set, `virtualService`,
+ * `claims`.
+ */
+export interface CanaryArgs {
+    /** Namespace of the DestinationRule and VirtualService. */
+    namespace: DeepInput<string>;
+    /** The Kubernetes Service (DNS label), the destination host. */
+    service: DeepInput<string>;
+    /** Destination port, 1..65535. Default: none (Istio uses the service's only port). */
+    port?: DeepInput<number>;
+    /** Hosts of the mesh VirtualService. Default `[service]`. `*` is rejected. */
+    hosts?: DeepInput<string[]>;
+    /** The stable subset: `version` label value and an optional per-subset policy. */
+    stable: DeepInput<{ version: string; trafficPolicy?: TrafficPolicyArgs }>;
+    /**
+     * The canary subset. `version` absent = no canary subset and no canary routes. `weight`: percent of the
+     * catch-all, integer 0..100, default 0. `routed`: default true; false keeps the subset but routes nothing
+     * to it (rollback, first half of promotion). `sessionAffinity`: sticky sessions while the canary takes a share of
+     * the split (routes.ts `stickySession`), default off. `revision`: the release the session cookies name, default
+     * the canary version.
+     */
+    canary?: DeepInput<{
+        version?: string;
+        weight?: number;
+        routed?: boolean;
+        trafficPolicy?: TrafficPolicyArgs;
+        sessionAffinity?: SessionAffinityArgs;
+        revision?: string;
+    }>;
+    /** Host-wide traffic policy (the circuit breaker), merged into this one DestinationRule. Default none. */
+    trafficPolicy?: DeepInput<TrafficPolicyArgs>;
+    /** More subsets by `version` label (e.g. a URI-routed "legacy"). Default none. */
+    extraSubsets?: DeepInput<SubsetArgs[]>;
+    /** Header/cookie pins to the canary, matched first. Default none. */
+    pins?: DeepInput<CanaryPin[]>;
+    /** A/B flag routes to the canary, after the pins. Default none. */
+    abTest?: DeepInput<AbTestArgs>;
+    /** Prefix redirects, before the URI routes. Default none. */
+    redirects?: DeepInput<RedirectArgs[]>;
+    /** URI-prefix routes to a subset or a split, optionally rewriting. Default none. */
+    uriRoutes?: DeepInput<UriRouteArgs[]>;
+    /** Mirror `percentage` percent of catch-all traffic to the canary. Default: no mirror. */
+    mirror?: DeepInput<{ percentage: number }>;
+    /** Timeout of every forwarding route, Go duration (e.g. "10s"). Default: Istio's (none). */
+    timeout?: DeepInput<string>;
+    /** Retries of every forwarding route. Default: Istio's (2 attempts). */
+    retries?: DeepInput<RetryArgs>;
+    /** Fault injection; absent = off. With `header`, a separate first route. */
+    faults?: DeepInput<FaultArgs>;
+    /** The one-DestinationRule-per-host registry (plain: a registry, not a value). Default {@link DestinationRuleClaims.global}. */
+    claims?: DestinationRuleClaims;
+    /** Extra labels on every object. Default none. */
+    labels?: DeepInput<Record<string, string>>;
+    /**
+     * Put the routes in a delegate VirtualService named `delegate.name` (no hosts, no gateways, exported to
+     * `delegate.exportTo`, default `["."]`: its own namespace) and make the mesh VirtualService a root whose one
+     * route delegates to it. Gateway root VirtualServices delegate to the same one, so every root routes
+     * with the same weights, pins, A/B flag, faults, retries and timeouts. Default: no delegate, the routes
+     * are in the mesh VirtualService itself. Whether it is set is plain (it decides whether the delegate exists).
+     */
+    delegate?: { name: DeepInput<string>; exportTo?: DeepInput<string[]> };
+    /**
+     * false: emit no mesh VirtualService (the DestinationRule only): another VirtualService routes the service's hosts,
+     * e.g. a `routing` VirtualService whose http route `{ release: <svc> }` carries this canary's routes
+     * ({@link CanaryPlan.http}). Default true. Plain: it decides whether the VirtualService exists.
+     */
+    virtualService?: boolean;
+    /**
+     * Istio http routes (networking.istio.io/v1 HTTPRoute, any match and action) placed before the canary's own
+     * routes in its VirtualService (or its delegate): what they match never reaches the canary's pins or split.
+     * Checked against Istio's CRD schema. Default none.
+     */
+    routesBefore?: DeepInput<Record<string, unknown>[]>;
+}
 
 export const CANARY_TOKEN = "mesh-traffic:index:Canary";
 

@@ -8,39 +8,12 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { EGRESS_GATEWAY_TOKEN, hostSlug, planEgressGateway } from "./egressGatewayPlan";
-import { DestinationRuleClaims } from "./destinationRuleClaims";
 import { IstioResource } from "./istio/types";
 import { objectMeta } from "./meta";
-import { itemOf, PlannedArgs, type DeepInput, type Plain } from "./inputs";
-
-/** One external host reached through the egress gateway (TLS passthrough: the app speaks TLS itself). */
-export interface ExternalHostArgs {
-    /** DNS name, e.g. "api.external-service.com". No wildcard: DNS resolution needs a real name. Plain: it names the host's ServiceEntry and VirtualService. */
-    host: string;
-    /** TLS port, 1..65535. Default 443. */
-    port?: pulumi.Input<number>;
-}
-
-/**
- * Arguments of {@link EgressGateway}. Every value accepts a `pulumi.Input` but the hosts (plain: each names its
- * objects) and `registryOnly` (it decides whether the Sidecar exists).
- */
-export interface EgressGatewayArgs {
-    /** Namespace of every object. */
-    namespace: pulumi.Input<string>;
-    /** External hosts. At least one. */
-    hosts: ExternalHostArgs[];
-    /** Egress gateway workload selector. Default `{ istio: "egressgateway" }`. */
-    selector?: DeepInput<Record<string, string>>;
-    /** The egress gateway's Service host. Default "istio-egressgateway.istio-system.svc.cluster.local". */
-    gatewayService?: pulumi.Input<string>;
-    /** Emit a namespace Sidecar with outboundTrafficPolicy REGISTRY_ONLY. Default false. */
-    registryOnly?: boolean;
-    /** The one-DestinationRule-per-host registry (for the egress gateway's DR; plain: a registry, not a value). Default {@link DestinationRuleClaims.global}. */
-    claims?: DestinationRuleClaims;
-    /** Extra labels. Default none. */
-    labels?: DeepInput<Record<string, string>>;
-}
+import { itemOf, PlannedArgs, type Plain } from "./inputs";
+import { reusePlan } from "./planOnce";
+import type { EgressGatewayArgs } from "./egressGatewayPlan";
+export type { ExternalHostArgs, EgressGatewayArgs } from "./egressGatewayPlan";
 
 export class EgressGateway extends pulumi.ComponentResource {
     /** The egress Gateway (PASSTHROUGH). */
@@ -60,7 +33,7 @@ export class EgressGateway extends pulumi.ComponentResource {
         const planned = PlannedArgs.check(args, {
             token: EGRESS_GATEWAY_TOKEN,
             name,
-            plan: (a: Plain<EgressGatewayArgs>) => planEgressGateway(name, a),
+            plan: (a: Plain<EgressGatewayArgs>) => reusePlan(planEgressGateway, a, name),
             structural: ["hosts[].host", "registryOnly"],
             claims: true,
         });

@@ -1,9 +1,37 @@
 /** What an {@link EgressGateway} emits, computed and checked without creating anything. Pure: loads no Pulumi SDK. */
 import { DestinationRuleClaims } from "./destinationRuleClaims";
-import type { EgressGatewayArgs } from "./egressGateway";
-import type { Plain } from "./inputs";
+import type { DeepInput, Plain } from "./inputs";
 import type { DestinationRuleSpec, GatewaySpec, ServiceEntrySpec, SidecarSpec, VirtualServiceSpec } from "./istio/types";
 import { checkDnsLabel, checkHosts, checkPort, checkSelector, checkUnique, show, type Problem } from "./validation";
+
+/** One external host reached through the egress gateway (TLS passthrough: the app speaks TLS itself). */
+export interface ExternalHostArgs {
+    /** DNS name, e.g. "api.external-service.com". No wildcard: DNS resolution needs a real name. Plain: it names the host's ServiceEntry and VirtualService. */
+    host: string;
+    /** TLS port, 1..65535. Default 443. */
+    port?: DeepInput<number>;
+}
+
+/**
+ * Arguments of {@link EgressGateway}. Every value accepts a `pulumi.Input` but the hosts (plain: each names its
+ * objects) and `registryOnly` (it decides whether the Sidecar exists).
+ */
+export interface EgressGatewayArgs {
+    /** Namespace of every object. */
+    namespace: DeepInput<string>;
+    /** External hosts. At least one. */
+    hosts: ExternalHostArgs[];
+    /** Egress gateway workload selector. Default `{ istio: "egressgateway" }`. */
+    selector?: DeepInput<Record<string, string>>;
+    /** The egress gateway's Service host. Default "istio-egressgateway.istio-system.svc.cluster.local". */
+    gatewayService?: DeepInput<string>;
+    /** Emit a namespace Sidecar with outboundTrafficPolicy REGISTRY_ONLY. Default false. */
+    registryOnly?: boolean;
+    /** The one-DestinationRule-per-host registry (for the egress gateway's DR; plain: a registry, not a value). Default {@link DestinationRuleClaims.global}. */
+    claims?: DestinationRuleClaims;
+    /** Extra labels. Default none. */
+    labels?: DeepInput<Record<string, string>>;
+}
 
 export const EGRESS_GATEWAY_TOKEN = "mesh-traffic:index:EgressGateway";
 

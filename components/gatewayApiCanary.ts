@@ -15,6 +15,7 @@ import { IstioResource } from "./istio/types";
 import { BASE_LABELS, objectMeta } from "./meta";
 import { itemOf, PlannedArgs, type Plain } from "./inputs";
 import type { Weights } from "./routes";
+import { reusePlan } from "./planOnce";
 
 export class GatewayApiCanary extends pulumi.ComponentResource {
     /** The service's DestinationRule (subsets and the host-wide policy). */
@@ -36,7 +37,7 @@ export class GatewayApiCanary extends pulumi.ComponentResource {
         const planned = PlannedArgs.check(args, {
             token: GATEWAY_API_CANARY_TOKEN,
             name,
-            plan: (a: Plain<GatewayApiCanaryArgs>) => planGatewayApiCanary(name, a),
+            plan: (a: Plain<GatewayApiCanaryArgs>) => reusePlan(planGatewayApiCanary, a, name),
             // the versions name a Service each; a policy decides whether a version's DestinationRule exists
             structural: ["service", "stable.version", "stable.trafficPolicy", "canary.version", "canary.trafficPolicy", "extraSubsets[].name", "extraSubsets[].version", "extraSubsets[].trafficPolicy", "trafficPolicy", "delegate", "virtualService", "gatewayRoutes"],
             claims: true,

@@ -9,6 +9,7 @@ import { GatewayApiResource } from "./gatewayApi/types";
 import { GATEWAY_API_INGRESS_TOKEN, planGatewayApiIngress, skipAwaitAnnotations, type GatewayApiIngressArgs } from "./gatewayApiPlan";
 import { objectMeta } from "./meta";
 import { itemOf, PlannedArgs, type Plain } from "./inputs";
+import { reusePlan } from "./planOnce";
 
 export class GatewayApiIngress extends pulumi.ComponentResource {
     /** The Gateway. */
@@ -24,7 +25,7 @@ export class GatewayApiIngress extends pulumi.ComponentResource {
         const planned = PlannedArgs.check(args, {
             token: GATEWAY_API_INGRESS_TOKEN,
             name,
-            plan: (a: Plain<GatewayApiIngressArgs>) => planGatewayApiIngress(name, a),
+            plan: (a: Plain<GatewayApiIngressArgs>) => reusePlan(planGatewayApiIngress, a, name),
             structural: ["routes"],
         });
         super(GATEWAY_API_INGRESS_TOKEN, name, {}, opts);

@@ -15,7 +15,7 @@
  * What the standard channel cannot say is refused, never dropped: fault injection, retries (experimental in v1.6),
  * mesh hosts other than the Service, durations outside GEP-2257, more rules or matches than an HTTPRoute holds.
  */
-import type { CanaryArgs } from "./canary";
+import type { CanaryArgs } from "./canaryPlan";
 import { planCanary } from "./canaryPlan";
 import { DestinationRuleClaims } from "./destinationRuleClaims";
 import type {
@@ -30,7 +30,7 @@ import type {
     HTTPRouteSpec,
     ParentReference,
 } from "./gatewayApi/types";
-import type { IngressTlsArgs } from "./ingressGateway";
+import type { IngressTlsArgs } from "./ingressGatewayPlan";
 import type { DeepInput, Plain } from "./inputs";
 import { planIngressGateway } from "./ingressGatewayPlan";
 import type { Subset, TrafficPolicy } from "./istio/types";

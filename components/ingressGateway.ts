@@ -9,47 +9,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { planIngressGateway } from "./ingressGatewayPlan";
 import { IstioResource } from "./istio/types";
 import { objectMeta } from "./meta";
-import { GatewayRouteArgs } from "./routes";
-import { PlannedArgs, type DeepInput, type Plain } from "./inputs";
+import { PlannedArgs, type Plain } from "./inputs";
+import { reusePlan } from "./planOnce";
+import type { IngressGatewayArgs } from "./ingressGatewayPlan";
+export type { IngressTlsArgs, IngressGatewayArgs } from "./ingressGatewayPlan";
 
 export const INGRESS_GATEWAY_TOKEN = "mesh-traffic:index:IngressGateway";
-
-/**
- * Server TLS of the HTTPS port. The certificate lives in a Kubernetes Secret named by `credentialName`
- * (in the gateway's namespace): no TLS material passes through args, logs or state.
- */
-export interface IngressTlsArgs {
-    /** SIMPLE (server TLS) or MUTUAL (clients present certificates too). No default: say which. */
-    mode: "SIMPLE" | "MUTUAL";
-    /**
-     * Name of the Secret holding the certificate (and CA for MUTUAL). Required: optional in the type only so
-     * that callers passing config through get the validation error instead of a compile error.
-     */
-    credentialName?: string;
-}
-
-/** Arguments of {@link IngressGateway}. Every value accepts a `pulumi.Input`; known values are checked at construction, the rest when they resolve. */
-export interface IngressGatewayArgs {
-    /** Namespace of the Gateway and VirtualService. */
-    namespace: pulumi.Input<string>;
-    /** External hosts, e.g. ["sample-app.example.com"]. At least one. */
-    hosts: DeepInput<string[]>;
-    /** Gateway workload selector. Default `{ istio: "ingressgateway" }`. */
-    selector?: DeepInput<Record<string, string>>;
-    /** HTTPS server TLS. */
-    tls: DeepInput<IngressTlsArgs>;
-    /** HTTP port, redirected to HTTPS. Default 80. */
-    httpPort?: pulumi.Input<number>;
-    /** HTTPS port. Default 443. */
-    httpsPort?: pulumi.Input<number>;
-    /**
-     * Prefix routes, first match wins: e.g. `/api` -> sample-app:8080, `/` -> sample-app-frontend:80. A route with
-     * `routes` (a Canary's `httpRoutes`, an Output) becomes those routes under its prefix, named `route-<i>-<name>`.
-     */
-    routes: DeepInput<GatewayRouteArgs[]>;
-    /** Extra labels on both objects. Default none. */
-    labels?: DeepInput<Record<string, string>>;
-}
 
 export class IngressGateway extends pulumi.ComponentResource {
     /** The Gateway. */
@@ -62,7 +27,7 @@ export class IngressGateway extends pulumi.ComponentResource {
     public readonly hosts: pulumi.Output<string[]>;
 
     constructor(name: string, args: IngressGatewayArgs, opts: pulumi.ComponentResourceOptions = {}) {
-        const planned = PlannedArgs.check(args, { token: INGRESS_GATEWAY_TOKEN, name, plan: (a: Plain<IngressGatewayArgs>) => planIngressGateway(name, a) });
+        const planned = PlannedArgs.check(args, { token: INGRESS_GATEWAY_TOKEN, name, plan: (a: Plain<IngressGatewayArgs>) => reusePlan(planIngressGateway, a, name) });
         super(INGRESS_GATEWAY_TOKEN, name, {}, opts);
         planned.attach(this);
         this.hosts = planned.output((a) => [...a.hosts]);

@@ -1,9 +1,45 @@
 /** What an {@link IngressGateway} emits, computed and checked without creating anything. Pure: loads no Pulumi SDK. */
-import type { Plain } from "./inputs";
-import type { IngressGatewayArgs } from "./ingressGateway";
+import type { DeepInput, Plain } from "./inputs";
 import type { GatewaySpec, VirtualServiceSpec } from "./istio/types";
-import { checkGatewayRoutes, gatewayHttpRoutes, gatewayRouteWarnings } from "./routes";
+import { checkGatewayRoutes, gatewayHttpRoutes, gatewayRouteWarnings, type GatewayRouteArgs } from "./routes";
 import { checkDnsLabel, checkHosts, checkNonEmpty, checkPort, checkSelector, show, type Problem } from "./validation";
+
+/**
+ * Server TLS of the HTTPS port. The certificate lives in a Kubernetes Secret named by `credentialName`
+ * (in the gateway's namespace): no TLS material passes through args, logs or state.
+ */
+export interface IngressTlsArgs {
+    /** SIMPLE (server TLS) or MUTUAL (clients present certificates too). No default: say which. */
+    mode: "SIMPLE" | "MUTUAL";
+    /**
+     * Name of the Secret holding the certificate (and CA for MUTUAL). Required: optional in the type only so
+     * that callers passing config through get the validation error instead of a compile error.
+     */
+    credentialName?: string;
+}
+
+/** Arguments of {@link IngressGateway}. Every value accepts a `pulumi.Input`; known values are checked at construction, the rest when they resolve. */
+export interface IngressGatewayArgs {
+    /** Namespace of the Gateway and VirtualService. */
+    namespace: DeepInput<string>;
+    /** External hosts, e.g. ["sample-app.example.com"]. At least one. */
+    hosts: DeepInput<string[]>;
+    /** Gateway workload selector. Default `{ istio: "ingressgateway" }`. */
+    selector?: DeepInput<Record<string, string>>;
+    /** HTTPS server TLS. */
+    tls: DeepInput<IngressTlsArgs>;
+    /** HTTP port, redirected to HTTPS. Default 80. */
+    httpPort?: DeepInput<number>;
+    /** HTTPS port. Default 443. */
+    httpsPort?: DeepInput<number>;
+    /**
+     * Prefix routes, first match wins: e.g. `/api` -> sample-app:8080, `/` -> sample-app-frontend:80. A route with
+     * `routes` (a Canary's `httpRoutes`, an Output) becomes those routes under its prefix, named `route-<i>-<name>`.
+     */
+    routes: DeepInput<GatewayRouteArgs[]>;
+    /** Extra labels on both objects. Default none. */
+    labels?: DeepInput<Record<string, string>>;
+}
 
 /**
  * Pure: validates IngressGatewayArgs and computes the Gateway and VirtualService specs; `warnings`: each carried

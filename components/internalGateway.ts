@@ -6,26 +6,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { planInternalGateway } from "./internalGatewayPlan";
 import { IstioResource } from "./istio/types";
 import { objectMeta } from "./meta";
-import { GatewayRouteArgs } from "./routes";
-import { PlannedArgs, type DeepInput, type Plain } from "./inputs";
+import { PlannedArgs, type Plain } from "./inputs";
+import { reusePlan } from "./planOnce";
+import type { InternalGatewayArgs } from "./internalGatewayPlan";
+export type { InternalGatewayArgs } from "./internalGatewayPlan";
 
 export const INTERNAL_GATEWAY_TOKEN = "mesh-traffic:index:InternalGateway";
-
-/** Arguments of {@link InternalGateway}. Every value accepts a `pulumi.Input`, but the list of `routes` (it decides whether the VirtualService exists). */
-export interface InternalGatewayArgs {
-    /** Namespace of the Gateway (and VirtualService). */
-    namespace: pulumi.Input<string>;
-    /** Hosts the gateway serves, e.g. ["*.team-a.svc.cluster.local"]. At least one. */
-    hosts: DeepInput<string[]>;
-    /** Gateway workload selector. Default `{ istio: "internalgateway" }`. */
-    selector?: DeepInput<Record<string, string>>;
-    /** HTTP port. Default 80. */
-    port?: pulumi.Input<number>;
-    /** Prefix routes of a bound VirtualService; absent or empty = Gateway only. A plain list; each route accepts Inputs. */
-    routes?: DeepInput<GatewayRouteArgs>[];
-    /** Extra labels. Default none. */
-    labels?: DeepInput<Record<string, string>>;
-}
 
 export class InternalGateway extends pulumi.ComponentResource {
     /** The Gateway. */
@@ -41,7 +27,7 @@ export class InternalGateway extends pulumi.ComponentResource {
         const planned = PlannedArgs.check(args, {
             token: INTERNAL_GATEWAY_TOKEN,
             name,
-            plan: (a: Plain<InternalGatewayArgs>) => planInternalGateway(name, a),
+            plan: (a: Plain<InternalGatewayArgs>) => reusePlan(planInternalGateway, a, name),
             structural: ["routes"],
         });
         super(INTERNAL_GATEWAY_TOKEN, name, {}, opts);

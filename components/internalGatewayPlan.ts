@@ -1,9 +1,24 @@
 /** What an {@link InternalGateway} emits, computed and checked without creating anything. Pure: loads no Pulumi SDK. */
-import type { Plain } from "./inputs";
-import type { InternalGatewayArgs } from "./internalGateway";
+import type { DeepInput, Plain } from "./inputs";
 import type { GatewaySpec, VirtualServiceSpec } from "./istio/types";
-import { checkGatewayRoutes, gatewayHttpRoutes, gatewayRouteWarnings } from "./routes";
+import { checkGatewayRoutes, gatewayHttpRoutes, gatewayRouteWarnings, type GatewayRouteArgs } from "./routes";
 import { checkDnsLabel, checkHosts, checkPort, checkSelector, type Problem } from "./validation";
+
+/** Arguments of {@link InternalGateway}. Every value accepts a `pulumi.Input`, but the list of `routes` (it decides whether the VirtualService exists). */
+export interface InternalGatewayArgs {
+    /** Namespace of the Gateway (and VirtualService). */
+    namespace: DeepInput<string>;
+    /** Hosts the gateway serves, e.g. ["*.team-a.svc.cluster.local"]. At least one. */
+    hosts: DeepInput<string[]>;
+    /** Gateway workload selector. Default `{ istio: "internalgateway" }`. */
+    selector?: DeepInput<Record<string, string>>;
+    /** HTTP port. Default 80. */
+    port?: DeepInput<number>;
+    /** Prefix routes of a bound VirtualService; absent or empty = Gateway only. A plain list; each route accepts Inputs. */
+    routes?: DeepInput<GatewayRouteArgs>[];
+    /** Extra labels. Default none. */
+    labels?: DeepInput<Record<string, string>>;
+}
 
 /** Pure: validates InternalGatewayArgs and computes the specs; `warnings` as planIngressGateway's. */
 export function planInternalGateway(

@@ -13,6 +13,7 @@ import { ROUTING_KEYS, type RoutingKind } from "../contract/istioKinds";
 import { itemOf, PlannedArgs, type Plain } from "./inputs";
 import { planIstioRouting, routingObjectNames, type IstioRoutingArgs } from "./istioRoutingPlan";
 import { objectMeta } from "./meta";
+import { reusePlan } from "./planOnce";
 
 export type { IstioRoutingArgs, RoutingContext, RoutingObjects } from "./istioRoutingPlan";
 
@@ -26,7 +27,7 @@ export class IstioRouting extends pulumi.ComponentResource {
         const planned = PlannedArgs.check(args, {
             token: ISTIO_ROUTING_TOKEN,
             name,
-            plan: (a: Plain<IstioRoutingArgs>) => planIstioRouting(a),
+            plan: (a: Plain<IstioRoutingArgs>) => reusePlan(planIstioRouting, a),
             structural: Object.values(ROUTING_KEYS).map((key) => `objects.${key}`),
             problemPath: (p) => p.replace(/^objects\./, ""),
         });

@@ -9,6 +9,7 @@ import { GatewayApiResource } from "./gatewayApi/types";
 import { planWaypoint, skipAwaitAnnotations, WAYPOINT_TOKEN, type WaypointArgs } from "./gatewayApiPlan";
 import { objectMeta } from "./meta";
 import { throwIfProblems } from "./meshValidationError";
+import { reusePlan } from "./planOnce";
 
 export class Waypoint extends pulumi.ComponentResource {
     /** The waypoint's Gateway. */
@@ -17,7 +18,7 @@ export class Waypoint extends pulumi.ComponentResource {
     public readonly waypointName: string;
 
     constructor(name: string, args: WaypointArgs, opts: pulumi.ComponentResourceOptions = {}) {
-        const plan = planWaypoint(name, args);
+        const plan = reusePlan(planWaypoint, args, name);
         throwIfProblems(WAYPOINT_TOKEN, name, plan.problems);
         super(WAYPOINT_TOKEN, name, {}, opts);
         this.waypointName = name;

@@ -7,42 +7,12 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { planWorkloads } from "./workloadsPlan";
 import { BASE_LABELS } from "./meta";
-import { PlannedArgs, type DeepInput, type Plain } from "./inputs";
+import { PlannedArgs, type Plain } from "./inputs";
+import { reusePlan } from "./planOnce";
+import type { WorkloadsArgs } from "./workloadsPlan";
+export type { WorkloadVersionArgs, WorkloadsArgs } from "./workloadsPlan";
 
 export const WORKLOADS_TOKEN = "mesh-traffic:index:Workloads";
-
-/** One version of the app. */
-export interface WorkloadVersionArgs {
-    /** The `version` label value, e.g. "v1" (DNS label). Plain: it names the version's Deployment. */
-    version: string;
-    /** Container image, e.g. "ghcr.io/acme/sample-app:v1". */
-    image: pulumi.Input<string>;
-    /** Replicas, integer >= 0. Default 1. */
-    replicas?: pulumi.Input<number>;
-}
-
-/** Arguments of {@link Workloads}. Every value accepts a `pulumi.Input` but the list of versions and their labels (each names a Deployment). */
-export interface WorkloadsArgs {
-    /** Namespace of every object. */
-    namespace: pulumi.Input<string>;
-    /** App name: the Service name and the `app` label. */
-    app: pulumi.Input<string>;
-    /** Versions to run, one Deployment each. At least one. */
-    versions: WorkloadVersionArgs[];
-    /** Service port, 1..65535. Default 8080. */
-    port?: pulumi.Input<number>;
-    /** Container port, 1..65535. Default `port`. */
-    targetPort?: pulumi.Input<number>;
-    /**
-     * Annotate Deployments and the Service with `pulumi.com/skipAwait: "true"` (a control plane without
-     * controllers never reports readiness). Default false.
-     */
-    skipAwait?: pulumi.Input<boolean>;
-    /** Extra labels on every object (not on selectors). Default none. */
-    labels?: DeepInput<Record<string, string>>;
-    /** Extra labels on the Service only (e.g. Istio's `istio.io/use-waypoint`). Default none. */
-    serviceLabels?: DeepInput<Record<string, string>>;
-}
 
 export class Workloads extends pulumi.ComponentResource {
     /** Deployments by version label. */
@@ -56,7 +26,7 @@ export class Workloads extends pulumi.ComponentResource {
         const planned = PlannedArgs.check(args, {
             token: WORKLOADS_TOKEN,
             name,
-            plan: (a: Plain<WorkloadsArgs>) => planWorkloads(a),
+            plan: (a: Plain<WorkloadsArgs>) => reusePlan(planWorkloads, a),
             structural: ["versions[].version"],
         });
         super(WORKLOADS_TOKEN, name, {}, opts);

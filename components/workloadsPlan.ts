@@ -1,7 +1,39 @@
 /** What {@link Workloads} emits, checked without creating anything. Pure: loads no Pulumi SDK. */
 import { checkCount, checkDnsLabel, checkNoControlChars, checkNonEmpty, checkPort, checkUnique, type Problem } from "./validation";
-import type { Plain } from "./inputs";
-import type { WorkloadsArgs } from "./workloads";
+import type { DeepInput, Plain } from "./inputs";
+
+/** One version of the app. */
+export interface WorkloadVersionArgs {
+    /** The `version` label value, e.g. "v1" (DNS label). Plain: it names the version's Deployment. */
+    version: string;
+    /** Container image, e.g. "ghcr.io/acme/sample-app:v1". */
+    image: DeepInput<string>;
+    /** Replicas, integer >= 0. Default 1. */
+    replicas?: DeepInput<number>;
+}
+
+/** Arguments of {@link Workloads}. Every value accepts a `pulumi.Input` but the list of versions and their labels (each names a Deployment). */
+export interface WorkloadsArgs {
+    /** Namespace of every object. */
+    namespace: DeepInput<string>;
+    /** App name: the Service name and the `app` label. */
+    app: DeepInput<string>;
+    /** Versions to run, one Deployment each. At least one. */
+    versions: WorkloadVersionArgs[];
+    /** Service port, 1..65535. Default 8080. */
+    port?: DeepInput<number>;
+    /** Container port, 1..65535. Default `port`. */
+    targetPort?: DeepInput<number>;
+    /**
+     * Annotate Deployments and the Service with `pulumi.com/skipAwait: "true"` (a control plane without
+     * controllers never reports readiness). Default false.
+     */
+    skipAwait?: DeepInput<boolean>;
+    /** Extra labels on every object (not on selectors). Default none. */
+    labels?: DeepInput<Record<string, string>>;
+    /** Extra labels on the Service only (e.g. Istio's `istio.io/use-waypoint`). Default none. */
+    serviceLabels?: DeepInput<Record<string, string>>;
+}
 
 /** Pure: validates WorkloadsArgs and resolves the ports. */
 export function planWorkloads(args: Plain<WorkloadsArgs>): { problems: Problem[]; port: number; targetPort: number } {

@@ -7,7 +7,8 @@ import type { z } from "zod";
 import { show } from "../components/validation";
 import { describeLookalikes, didYouMean, foldLookalikes, isLookalikeName } from "./didYouMean";
 import { formatPath, setFix } from "./paths";
-import { jsonOrText, PROJECT } from "./project";
+import { PROJECT } from "./project";
+import { jsonOrText } from "./stackConfig";
 import { stackConfigSchema } from "./schema";
 import { isCredentialNamePath, isSecretPath, looksLikeKeyMaterial, redactKeyMaterial } from "./secrets";
 

@@ -8,7 +8,7 @@
  */
 import { z } from "zod";
 import { GO_DURATION } from "../components/validation";
-import { jsonOrText } from "./project";
+import { jsonOrText } from "./stackConfig";
 
 /**
  * A Go duration field whose message is `rule`; a number without a unit (`15`, `"15"`: what YAML and a quick

@@ -2,14 +2,14 @@
  * What the importer would write, through the Pulumi program's own config check (stacks/config.ts
  * `checkStackConfig`: the `routing` schema from the pinned CRDs, the IstioRouting plan's rules, the name owners
  * across the stack), so that what it writes is what `pulumi up` accepts. The config is checked as Pulumi hands it
- * to the program (release/env/check.ts `rawStackConfig`), before and after the import: a problem the stack already
+ * to the program (contract/stackConfig.ts `configFromValues`), before and after the import: a problem the stack already
  * had is not the import's, and is only counted. A platform stack is checked with its service stacks, as
  * `mesh-release env` checks an environment (stacks/environment.ts). Pure.
  */
 import { escapeRegExp } from "../contract/paths";
 import { checkStackConfig } from "../stacks/config";
 import { checkEnvironment, type StackConfigInput } from "../stacks/environment";
-import { rawStackConfig } from "../release/env/check";
+import { configFromValues } from "../contract/stackConfig";
 import type { RoutingKey } from "./parse";
 import type { ImportProblem, Origin } from "./problems";
 
@@ -61,7 +61,7 @@ function newProblems(before: readonly Checked[], after: readonly Checked[], stac
  * without the `mesh-traffic:` prefix) without and with it.
  */
 export function checkRouting(before: Readonly<Record<string, unknown>>, after: Readonly<Record<string, unknown>>, originOf: (key: RoutingKey, name: string) => Origin | undefined): RoutingCheck {
-    const check = (config: Readonly<Record<string, unknown>>): Checked[] => checkStackConfig(rawStackConfig(config)).problems;
+    const check = (config: Readonly<Record<string, unknown>>): Checked[] => checkStackConfig(configFromValues(config)).problems;
     return newProblems(check(before), check(after), undefined, originOf);
 }
 
@@ -77,6 +77,6 @@ export function checkPlatformRouting(
     services: readonly StackConfigInput[],
     originOf: (key: RoutingKey, name: string) => Origin | undefined,
 ): RoutingCheck {
-    const check = (config: Readonly<Record<string, unknown>>): Checked[] => checkEnvironment({ stack, config: rawStackConfig(config) }, services);
+    const check = (config: Readonly<Record<string, unknown>>): Checked[] => checkEnvironment({ stack, config: configFromValues(config) }, services);
     return newProblems(check(before), check(after), stack, originOf);
 }

@@ -11,7 +11,7 @@ import { shortStackName } from "../contract/project";
 import { stackConfigSchema } from "../contract/schema";
 import { ExitCode } from "../release/core/errors";
 import type { Write } from "../release/reporters/types";
-import { plainStackConfig } from "../release/env/check";
+import { plainStackConfig } from "../contract/stackConfig";
 import { checkPlatformRouting, checkRouting } from "./check";
 import { readServiceStacks, readSources, readStackFile, writeStackFile } from "./files";
 import { ROUTING_KEYS } from "../contract/istioKinds";

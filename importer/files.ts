@@ -4,12 +4,11 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parse } from "yaml";
 import { shortStackName } from "../contract/project";
 import { replaceFile } from "../release/driver/stackFile";
 import { stackConfigOfFile } from "../release/env/check";
 import { serviceStacksOf } from "../release/env/plan";
-import { readStackFiles } from "../release/env/target";
+import { projectStackDir, readStackFiles } from "../release/env/target";
 import type { StackConfigInput } from "../stacks/environment";
 import type { SourceText } from "./parse";
 import type { ImportProblem } from "./problems";
@@ -48,19 +47,9 @@ export async function readSources(files: readonly string[], cwd: string, readStd
     return { sources, problems };
 }
 
-/** Where the project keeps its stack files: Pulumi.yaml's `stackConfigDir`, else the project directory. */
-function stackConfigDir(workDir: string): string {
-    try {
-        const project = parse(fs.readFileSync(path.join(workDir, "Pulumi.yaml"), "utf8")) as { stackConfigDir?: unknown } | null;
-        return typeof project?.stackConfigDir === "string" ? path.resolve(workDir, project.stackConfigDir) : workDir;
-    } catch {
-        return workDir; // no or no readable Pulumi.yaml: the stack file's own read says what is missing
-    }
-}
-
 /** `Pulumi.<stack>.yaml` of the project (in its `stackConfigDir` when it sets one): its path and text, or why not. */
 export function readStackFile(workDir: string, stack: string): { file: string; text: string } | { problem: ImportProblem } {
-    const file = path.join(stackConfigDir(workDir), `Pulumi.${shortStackName(stack)}.yaml`);
+    const file = path.join(projectStackDir(workDir), `Pulumi.${shortStackName(stack)}.yaml`);
     try {
         return { file, text: fs.readFileSync(file, "utf8") };
     } catch (e) {

@@ -6,6 +6,7 @@
  */
 import { Document, isMap, isScalar, parse, parseDocument, visit, type Node } from "yaml";
 import { PROJECT } from "../contract/project";
+import { configFromStackFile } from "../contract/stackConfig";
 import type { RoutingKey } from "./parse";
 import type { ImportProblem, Origin } from "./problems";
 import type { RoutingConfig } from "./toConfig";
@@ -57,8 +58,9 @@ export interface StackFacts {
     platformStack?: string;
 }
 
-const plainText = (doc: Document, key: string): string | undefined => {
-    const v: unknown = doc.getIn(["config", `${PROJECT}:${key}`]);
+/** A top-level key's value as the program reads it (contract/stackConfig.ts), when it is text. */
+const plainText = (config: Readonly<Record<string, unknown>>, key: string): string | undefined => {
+    const v = Object.hasOwn(config, key) ? config[key] : undefined;
     return typeof v === "string" ? v : undefined;
 };
 
@@ -81,9 +83,10 @@ export function parseStackFile(text: string, file: string): { doc: Document; fac
             },
         };
     }
-    const layout = plainText(doc, "layout") ?? "single";
-    const namespace = plainText(doc, "namespace");
-    const platformStack = plainText(doc, "platformStack");
+    const typed = configFromStackFile(doc.toJS());
+    const layout = plainText(typed, "layout") ?? "single";
+    const namespace = plainText(typed, "namespace");
+    const platformStack = plainText(typed, "platformStack");
     return { doc, facts: { layout, ...(namespace !== undefined ? { namespace } : {}), ...(platformStack !== undefined ? { platformStack } : {}) } };
 }
 

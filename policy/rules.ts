@@ -7,7 +7,7 @@
  */
 import { durationMs, show } from "../components/validation";
 import { credentialsOf, isSecretPath, looksLikeKeyMaterial, redactKeyMaterial, redactUrlToken, SECRET_NAME, SECRET_NAME_RULE, urlTokenPlace } from "../contract/secrets";
-import { configFromPulumiMap, jsonOrText } from "../contract/project";
+import { configFromPulumiMap, jsonOrText } from "../contract/stackConfig";
 import { formatPath } from "../contract/paths";
 
 /** A Kubernetes object as the stack registers it: `apiVersion`, `kind`, `metadata`, `spec` (inputs). */

@@ -25,7 +25,8 @@ import { execFile } from "node:child_process";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { Command } from "commander";
-import { configFromPulumiMap, PROJECT, serviceStackName } from "../contract/project";
+import { PROJECT, serviceStackName } from "../contract/project";
+import { configFromPulumiMap } from "../contract/stackConfig";
 
 const run = promisify(execFile);
 

@@ -21,9 +21,11 @@ import { stackConfigSchema, type StackConfig } from "../contract/schema";
 import { isCredentialNamePath, isSecretKeyPath } from "../contract/secrets";
 import { checkLayout } from "./layout";
 import { checkAmbient, checkGatewayApi } from "./gatewayApi";
-import { checkMeshPlan, checkObjectOwners, planMeshStack } from "./meshPlan";
+import { checkMeshPlan, checkObjectOwners } from "./meshPlan";
 import { checkServiceRouting } from "./serviceRouting";
 import { checkStackRules, type RuleProblem } from "./rules";
+import { planStack, type StackPlan } from "./stackPlan";
+import type { PlatformOutputs } from "../contract/platformOutput";
 
 export type { StackConfig } from "../contract/schema";
 
@@ -35,13 +37,25 @@ export type { StackConfigProblem } from "../contract/problems";
 export interface ParseOptions {
     /** Top-level keys Pulumi holds as secrets (from `PULUMI_CONFIG_SECRET_KEYS`, without the namespace). */
     secretKeys?: readonly string[];
+    /**
+     * A service stack's platform stack output, when the caller has read it: the plan (and the components' checks) use
+     * its namespace, as the stack built from it does. Without it a service stack is planned in the config's namespace.
+     */
+    platform?: PlatformOutputs;
 }
 
 /**
- * Rules across keys and the components' own checks of a config with the right shape. `secretKeys` (when the
- * caller knows them) also refuses credentials given as plain config.
+ * Rules across keys and the components' own checks of a config with the right shape, with the stack's one plan
+ * (stacks/stackPlan.ts) they ran on. `secretKeys` (when the caller knows them) also refuses credentials given as plain
+ * config.
  */
-function semanticProblems(cfg: StackConfig, secretKeys: ReadonlySet<string> | undefined, present: readonly string[], layoutKnown = true): RuleProblem[] {
+function semanticProblems(
+    cfg: StackConfig,
+    secretKeys: ReadonlySet<string> | undefined,
+    present: readonly string[],
+    layoutKnown = true,
+    platform?: PlatformOutputs,
+): { problems: RuleProblem[]; plan: StackPlan | undefined } {
     const plain =
         secretKeys === undefined
             ? []
@@ -49,10 +63,23 @@ function semanticProblems(cfg: StackConfig, secretKeys: ReadonlySet<string> | un
     if (!layoutKnown) {
         // The layout was refused: which keys the stack may set, what it makes and where its routes go depend on
         // it, so only the rules that hold in every layout are judged (not as if the stack were `single`).
-        return [...checkStackRules(cfg, { layoutKnown: false }), ...plain];
+        return { problems: [...checkStackRules(cfg, { layoutKnown: false }), ...plain], plan: undefined };
     }
-    const serviceRouting = checkServiceRouting(cfg, (svc) => planMeshStack(cfg).canaries.find((c) => c.service === svc)?.args);
-    return [...checkLayout(present, cfg), ...checkStackRules(cfg), ...checkMeshPlan(cfg), ...checkGatewayApi(cfg), ...checkAmbient(cfg), ...checkObjectOwners(cfg), ...serviceRouting, ...plain];
+    const plan = planStack(cfg, platform);
+    const serviceRouting = checkServiceRouting(cfg, (svc) => plan.mesh.canaries.find((x) => x.service === svc)?.args);
+    return {
+        problems: [
+            ...checkLayout(present, cfg),
+            ...checkStackRules(cfg),
+            ...checkMeshPlan(cfg, plan.mesh),
+            ...(plan.gatewayApi === undefined ? [] : checkGatewayApi(cfg, plan.gatewayApi)),
+            ...checkAmbient(cfg, plan.gatewayApi?.waypoints),
+            ...checkObjectOwners(cfg, plan.mesh),
+            ...serviceRouting,
+            ...plain,
+        ],
+        plan,
+    };
 }
 
 /** A key no config may use: JavaScript gives it a meaning of its own (parsers drop it or change the prototype). */
@@ -267,12 +294,14 @@ function presentKeys(raw: unknown): string[] {
         .map(([k]) => k);
 }
 
-/** Every problem of `raw`, plus the typed config when there are none. Pure. */
-
+/**
+ * Every problem of `raw`, plus the typed config and its plan when there are none (stacks/stackPlan.ts: the plan the
+ * checks ran on, which stacks/meshStack.ts builds as it is). Pure.
+ */
 export function checkStackConfig(
     raw: unknown,
     options: ParseOptions = {},
-): { config: StackConfig; problems: [] } | { config: undefined; problems: StackConfigProblem[] } {
+): { config: StackConfig; plan: StackPlan; problems: [] } | { config: undefined; plan?: undefined; problems: StackConfigProblem[] } {
     const secretKeys = new Set(options.secretKeys ?? []);
     const knownSecrets = options.secretKeys === undefined ? undefined : secretKeys;
     const pre = rawProblems(raw, secretKeys);
@@ -289,13 +318,15 @@ export function checkStackConfig(
             const removed = [...left.removed, ...pre.touched];
             const layoutKnown = !removed.some((r) => isUnder(r, "layout"));
             problems.push(
-                ...semanticProblems(left.config, knownSecrets, presentKeys(pre.cleaned), layoutKnown)
-                    .filter((p) => !isFollowOn(p, removed, left.unknownKeys))
+                ...semanticProblems(left.config, knownSecrets, presentKeys(pre.cleaned), layoutKnown, options.platform)
+                    .problems.filter((p) => !isFollowOn(p, removed, left.unknownKeys))
                     .map(asProblem),
             );
         }
         return { config: undefined, problems: uniqueProblems(problems).map(tidyProblem) };
     }
-    const problems = uniqueProblems(semanticProblems(result.data, knownSecrets, presentKeys(pre.cleaned)).map(asProblem)).map(tidyProblem);
-    return problems.length === 0 ? { config: result.data, problems: [] } : { config: undefined, problems };
+    const checked = semanticProblems(result.data, knownSecrets, presentKeys(pre.cleaned), true, options.platform);
+    const problems = uniqueProblems(checked.problems.map(asProblem)).map(tidyProblem);
+    // semanticProblems plans a config whose layout is known, as this one's is.
+    return problems.length === 0 && checked.plan !== undefined ? { config: result.data, plan: checked.plan, problems: [] } : { config: undefined, problems };
 }

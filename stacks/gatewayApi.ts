@@ -26,9 +26,10 @@ import {
     type WaypointArgs,
 } from "../components/gatewayApiPlan";
 import { own } from "../components/ownKeys";
+import { planOnce } from "../components/planOnce";
 import { show } from "../components/validation";
 import type { Plain } from "../components/inputs";
-import { setFix } from "../contract/paths";
+import { isUnder, setFix } from "../contract/paths";
 import type { ServiceConfig, StackConfig } from "../contract/schema";
 import { atConfig, INGRESS_NAME, planMeshStack, type MeshPlan } from "./meshPlan";
 import { checkServiceWaypoints, gatewayRouteName, serviceWaypointName } from "./layout";
@@ -106,7 +107,7 @@ export function gatewayApiStackArgs(cfg: StackConfig, plan: MeshPlan = planMeshS
     }
     const meshRulesOf = new Map(
         canaries.map((c) => {
-            const p = planGatewayApiCanary(c.service, c.args);
+            const p = planOnce(planGatewayApiCanary, c.args, c.service);
             return [c.service, p.problems.length === 0 ? p.httpRoute.rules : undefined] as const;
         }),
     );
@@ -188,15 +189,16 @@ function notYet(cfg: StackConfig): RuleProblem[] {
  * the Gateway API components' own checks (a Canary's and an IngressGateway's repeat the Istio mode's, and are
  * reported once: stacks/config.ts keeps each problem once).
  */
-export function checkGatewayApi(cfg: StackConfig): RuleProblem[] {
+export function checkGatewayApi(cfg: StackConfig, args: GatewayApiStackArgs = gatewayApiStackArgs(cfg)): RuleProblem[] {
     if (cfg.routingApi !== "gateway-api") {
         return [];
     }
     const out = notYet(cfg);
-    const args = gatewayApiStackArgs(cfg);
     for (const c of args.canaries) {
         const p = `services.${c.service}`;
-        for (const problem of atConfig(planGatewayApiCanary(c.service, c.args).problems, [["namespace", "namespace"], ["service", p]], p)) {
+        // A service stack's routes on its platform's Gateway are checkGatewayApiService's, after the platform's own rules.
+        const own = planOnce(planGatewayApiCanary, c.args, c.service).problems.filter((x) => !isUnder(x.propertyPath, "gatewayRoutes"));
+        for (const problem of atConfig(own, [["namespace", "namespace"], ["service", p]], p)) {
             const key = problem.propertyPath.slice(p.length + 1);
             out.push(REMOVABLE.has(key) ? { ...problem, fix: `pulumi config rm --path '${problem.propertyPath}'   # or: ${ISTIO_FIX}` } : problem);
         }
@@ -205,7 +207,7 @@ export function checkGatewayApi(cfg: StackConfig): RuleProblem[] {
         // A missing ingress.tls is reported once, by rules.ts.
         const routes = cfg.ingress.routes.flatMap((_, i) => [[`routes[${i}].backends`, `ingress.routes[${i}].service`] as const, [`routes[${i}]`, `ingress.routes[${i}]`] as const]);
         // (`routes[i].prefix` falls through to ingress.routes[i].prefix.)
-        out.push(...atConfig(planGatewayApiIngress(INGRESS_NAME, args.ingress).problems, [["namespace", "namespace"], ...routes], "ingress"));
+        out.push(...atConfig(planOnce(planGatewayApiIngress, args.ingress, INGRESS_NAME).problems, [["namespace", "namespace"], ...routes], "ingress"));
     }
     if (cfg.layout === "platform" && cfg.ingress.enabled) {
         // The service stacks' HTTPRoutes match these prefixes: the CRD's rules for a PathPrefix, checked here.
@@ -219,18 +221,19 @@ export function checkGatewayApi(cfg: StackConfig): RuleProblem[] {
 
 /**
  * A gateway-api service stack against its platform stack's output (run by its program before anything is
- * registered, and by the environment check): the components' checks of its HTTPRoute on the platform's Gateway
+ * registered, with the args of its plan, `planned`; and by the environment check): the components' checks of its HTTPRoute on the platform's Gateway
  * (its rules under the routed prefixes: the CRD's size limits), at config paths. The rest (same routing API, the
  * namespace admitted, URI routes under the routed prefixes) is layout.ts checkServiceAgainstPlatform's.
  */
-export function checkGatewayApiService(cfg: StackConfig, platform: PlatformOutputs): RuleProblem[] {
+export function checkGatewayApiService(cfg: StackConfig, platform: PlatformOutputs, planned?: GatewayApiStackArgs): RuleProblem[] {
     if (cfg.routingApi !== "gateway-api" || cfg.layout !== "service" || platform.routingApi !== "gateway-api") {
         return [];
     }
+    const args = planned ?? gatewayApiStackArgs(cfg, planMeshStack(cfg, undefined, platform), platform);
     const out: RuleProblem[] = [];
-    for (const c of gatewayApiStackArgs(cfg, planMeshStack(cfg, undefined, platform), platform).canaries) {
+    for (const c of args.canaries) {
         const p = `services.${c.service}`;
-        out.push(...atConfig(planGatewayApiCanary(c.service, c.args).problems, [["namespace", "namespace"], ["service", p], ["gatewayRoutes", p]], p));
+        out.push(...atConfig(planOnce(planGatewayApiCanary, c.args, c.service).problems, [["namespace", "namespace"], ["service", p], ["gatewayRoutes", p]], p));
     }
     return out;
 }
@@ -241,7 +244,7 @@ export function checkGatewayApiService(cfg: StackConfig, platform: PlatformOutpu
  * this stack labels; a namespace waypoint needs ambient mode; each service needs a waypoint in ambient mode, and one
  * of its own only then (a service stack's are checked against its platform's output: layout.ts).
  */
-export function checkAmbient(cfg: StackConfig): RuleProblem[] {
+export function checkAmbient(cfg: StackConfig, waypoints: GatewayApiStackArgs["waypoints"] = stackWaypoints(cfg, cfg.namespace)): RuleProblem[] {
     const out: RuleProblem[] = [];
     const a = cfg.ambient;
     if (a.enabled && cfg.routingApi !== "gateway-api") {
@@ -275,8 +278,8 @@ export function checkAmbient(cfg: StackConfig): RuleProblem[] {
             fix: "pulumi config set --path 'ambient.waypoint' waypoint",
         });
     }
-    for (const w of stackWaypoints(cfg, cfg.namespace)) {
-        out.push(...atConfig(planWaypoint(w.name, w.args).problems.filter((p) => p.propertyPath !== "name"), [["namespace", "namespace"]], w.owner));
+    for (const w of waypoints) {
+        out.push(...atConfig(planOnce(planWaypoint, w.args, w.name).problems.filter((p) => p.propertyPath !== "name"), [["namespace", "namespace"]], w.owner));
     }
     if (cfg.layout !== "service") {
         out.push(...checkServiceWaypoints(cfg, a.enabled ? { waypoint: a.waypoint } : undefined, "this stack's namespace"));

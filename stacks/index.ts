@@ -7,7 +7,7 @@
  *   reads this stack's `mesh-traffic:` config, builds the stack and returns its outputs.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { readStackConfig, StackConfigError } from "./readConfig";
+import { checkStackInput, readStackInput, StackConfigError } from "./readConfig";
 import { checkGatewayApiService } from "./gatewayApi";
 import { checkServiceAgainstPlatform } from "./layout";
 import { platformOutputContract, type PlatformOutputs } from "../contract/platformOutput";
@@ -22,28 +22,49 @@ export * from "./readConfig";
 export * from "./rules";
 export * from "./meshPlan";
 export * from "./meshStack";
+export * from "./stackPlan";
 export * from "./layout";
 export * from "./environment";
 
 /**
- * The Pulumi program: read and check the stack config, build the stack, return the stack outputs. A service
- * stack first reads its platform stack's `platform` output ({@link readPlatformOutput}) and checks itself
- * against it; any problem is thrown before a Kubernetes object is registered.
+ * The Pulumi program: read and check the stack config, build the stack, return the stack outputs. The mesh is
+ * planned once, by the check (stacks/stackPlan.ts), and built as planned. A service stack's objects go to its
+ * platform stack's namespace, so it reads the platform's `platform` output ({@link readPlatformOutput}) before the
+ * check, and checks itself against it after; a failed read is thrown only once the config itself has no problem
+ * (a bad config is reported first, as it is without a platform). Any problem is thrown before a Kubernetes object is
+ * registered.
  */
 export async function meshProgram(): Promise<MeshStackOutputs> {
-    const cfg = readStackConfig();
+    const input = readStackInput();
+    const platformStack = typeof input.raw["platformStack"] === "string" ? input.raw["platformStack"] : "";
+    const read =
+        input.raw["layout"] === "service"
+            ? await readPlatformOutput(platformStack).then(
+                  (platform) => ({ ok: true as const, platform }),
+                  (error: unknown) => ({ ok: false as const, error }),
+              )
+            : undefined;
+    const plan = checkStackInput(input, read?.ok === true ? read.platform : undefined);
+    const cfg = plan.config;
     if (cfg.layout !== "service") {
-        return buildMeshStack(cfg).outputs;
+        return buildMeshStack(plan).outputs;
     }
-    const platform = await readPlatformOutput(cfg.platformStack);
-    const problems = checkServiceAgainstPlatform(cfg, platform, pulumi.getStack());
+    if (read === undefined) {
+        // The check takes layout as the text "service" only (contract/project.ts keeps `layout` text), so it was read.
+        throw new Error(`internal: stack ${input.stack} has layout service but its platform output was not read`);
+    }
+    if (!read.ok) {
+        throw read.error;
+    }
+    const platform = read.platform;
+    const problems = checkServiceAgainstPlatform(cfg, platform, input.stack);
     if (problems.length === 0 && platform !== undefined) {
-        problems.push(...checkGatewayApiService(cfg, platform));
+        problems.push(...checkGatewayApiService(cfg, platform, plan.gatewayApi));
     }
     if (problems.length > 0 || platform === undefined) {
-        throw new StackConfigError(pulumi.getStack(), problems);
+        throw new StackConfigError(input.stack, problems);
     }
-    return buildMeshStack(cfg, platform).outputs;
+    return buildMeshStack(plan).outputs;
 }
 
 /**

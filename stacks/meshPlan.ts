@@ -7,22 +7,23 @@
  * component's args came from, so the config layer can report a component's problem at the config key that caused
  * it).
  */
-import type { CanaryArgs } from "../components/canary";
+import type { CanaryArgs } from "../components/canaryPlan";
 import type { Plain } from "../components/inputs";
 import { canaryRoutes, planCanary } from "../components/canaryPlan";
 import { DestinationRuleClaims } from "../components/destinationRuleClaims";
-import type { EgressGatewayArgs } from "../components/egressGateway";
+import type { EgressGatewayArgs } from "../components/egressGatewayPlan";
 import { hostSlug, planEgressGateway } from "../components/egressGatewayPlan";
-import type { IngressGatewayArgs } from "../components/ingressGateway";
+import type { IngressGatewayArgs } from "../components/ingressGatewayPlan";
 import { planIngressGateway } from "../components/ingressGatewayPlan";
-import type { InternalGatewayArgs } from "../components/internalGateway";
+import type { InternalGatewayArgs } from "../components/internalGatewayPlan";
 import { planIstioRouting, releasedServices, type IstioRoutingArgs } from "../components/istioRoutingPlan";
 import { planInternalGateway } from "../components/internalGatewayPlan";
 import { own } from "../components/ownKeys";
+import { planOnce } from "../components/planOnce";
 import { liveWeights, type CanaryPin, type GatewayRouteArgs, type Weights } from "../components/routes";
 import type { LoadBalancerArgs, TrafficPolicyArgs } from "../components/trafficPolicy";
 import { show, type Problem } from "../components/validation";
-import type { WorkloadsArgs } from "../components/workloads";
+import type { WorkloadsArgs } from "../components/workloadsPlan";
 import { planWorkloads } from "../components/workloadsPlan";
 import { ROUTING_KEYS } from "../contract/istioKinds";
 import { isUnder, mentionOf, setFix } from "../contract/paths";
@@ -173,13 +174,16 @@ function gatewayRoutes(routes: readonly { prefix: string; service: string }[], c
  * Pure: the args of every component of a stack. `claims` is the stack's one-DestinationRule-per-host registry.
  * A service stack's objects go to its platform stack's namespace (`platform`, read from the platform stack; the
  * config's own `namespace` when absent, as in the checks that run before the platform is read). A service
- * stack has no namespace, gateways or egress of its own; a platform stack has no services.
+ * stack has no namespace, gateways or egress of its own; a platform stack has no services. The args hold values of a
+ * copy of `given`: a component's plan freezes its args' data when it is stored (components/planOnce.ts), which must
+ * not freeze the caller's config.
  */
 export function planMeshStack(
-    cfg: StackConfig,
+    given: StackConfig,
     claims: DestinationRuleClaims = new DestinationRuleClaims(),
     platform?: Pick<PlatformOutputs, "namespace">,
 ): MeshPlan {
+    const cfg = structuredClone(given);
     const layout = cfg.layout;
     const namespace = layout === "service" ? (platform?.namespace ?? cfg.namespace) : cfg.namespace;
     const services = layout === "platform" ? [] : Object.entries(cfg.services);
@@ -203,13 +207,17 @@ export function planMeshStack(
             routing: undefined,
         };
     }
-    const routing = routingArgs(cfg);
-    const released = routing === undefined ? [] : releasedServices(routing);
-    const canaries = services.map(([name, svc]) => {
-        const args = canaryArgs(name, svc, namespace, claims, false);
-        // A routing VirtualService that releases the service for the mesh takes the place of its own.
-        return { service: name, args: released.includes(name) ? { ...args, virtualService: false } : args };
+    const base = services.map(([name, svc]) => ({ service: name, args: canaryArgs(name, svc, namespace, claims, false) }));
+    // A routing VirtualService that releases a service for the mesh takes the place of its own: which ones depends
+    // on the services' hosts only (a Canary's plan's hosts: `hosts`, else the service), so each Canary's args are
+    // final before its plan runs, once, for the routing context below and for its component.
+    const released = releasedServices({
+        namespace: cfg.namespace,
+        objects: cfg.routing,
+        context: { serviceRoutes: Object.fromEntries(base.map((c) => [c.service, { hosts: c.args.hosts ?? [c.service], http: [] }])) },
     });
+    const canaries = base.map((c) => ({ service: c.service, args: released.includes(c.service) ? { ...c.args, virtualService: false } : c.args }));
+    const routing = routingArgs(cfg, canaries);
     return {
         namespace: cfg.namespace,
         createNamespace: cfg.createNamespace,
@@ -253,7 +261,7 @@ export function planMeshStack(
 }
 
 /** The `routing` key as the IstioRouting component's args, with what the rest of the stack makes; undefined when empty. */
-function routingArgs(cfg: StackConfig): Plain<IstioRoutingArgs> | undefined {
+function routingArgs(cfg: StackConfig, canaries: MeshPlan["canaries"]): Plain<IstioRoutingArgs> | undefined {
     const r = cfg.routing;
     if (Object.values(r).every((byName) => Object.keys(byName).length === 0)) {
         return undefined;
@@ -275,9 +283,9 @@ function routingArgs(cfg: StackConfig): Plain<IstioRoutingArgs> | undefined {
                 }),
             ),
             serviceRoutes: Object.fromEntries(
-                services.map(([name, svc]) => {
-                    const plan = planCanary(name, canaryArgs(name, svc, cfg.namespace, new DestinationRuleClaims(), false));
-                    return [name, { hosts: plan.hosts, http: plan.http }];
+                canaries.map((c) => {
+                    const plan = planOnce(planCanary, c.args, c.service);
+                    return [c.service, { hosts: plan.hosts, http: plan.http }];
                 }),
             ),
             ...(cfg.layout === "platform"
@@ -319,8 +327,7 @@ export function atConfig(problems: readonly Problem[], map: PathMap, fallback: s
  * pure plans (nothing is registered), so Istio's value rules live in one place, components/. Duplicate
  * reports of one shared key (e.g. `namespace`, checked by every component) are dropped.
  */
-export function checkMeshPlan(cfg: StackConfig): RuleProblem[] {
-    const plan = planMeshStack(cfg);
+export function checkMeshPlan(cfg: StackConfig, plan: MeshPlan = planMeshStack(cfg)): RuleProblem[] {
     const ns: readonly [string, string] = ["namespace", "namespace"];
     const out: RuleProblem[] = [];
     for (const w of plan.workloads) {
@@ -332,26 +339,26 @@ export function checkMeshPlan(cfg: StackConfig): RuleProblem[] {
         const versions: [string, string][] = [["versions[0]", `${p}.stable`], ["versions[1]", `${p}.canary`], ["versions", p]];
         // A missing image is reported once, by rules.ts, not again as each version's empty image.
         const noImage = own(cfg.services, w.service)?.image === undefined;
-        const problems = planWorkloads(w.args).problems.filter((x) => !(noImage && /^versions\[\d+\]\.image$/.test(x.propertyPath)));
+        const problems = planOnce(planWorkloads, w.args).problems.filter((x) => !(noImage && /^versions\[\d+\]\.image$/.test(x.propertyPath)));
         out.push(...atConfig(problems, [ns, ["app", p], ...versions], p));
     }
     for (const c of plan.canaries) {
         const p = `services.${c.service}`;
-        out.push(...atConfig(planCanary(c.service, c.args).problems, [ns, ["service", p], ["routesBefore", `routing.virtualServices.${c.service}.http`]], p));
+        out.push(...atConfig(planOnce(planCanary, c.args, c.service).problems, [ns, ["service", p], ["routesBefore", `routing.virtualServices.${c.service}.http`]], p));
     }
     if (plan.ingress !== undefined && cfg.ingress.tls !== undefined) {
         // A missing ingress.tls is reported once, by rules.ts.
-        out.push(...atConfig(planIngressGateway(INGRESS_NAME, plan.ingress).problems, [ns], "ingress"));
+        out.push(...atConfig(planOnce(planIngressGateway, plan.ingress, INGRESS_NAME).problems, [ns], "ingress"));
     }
     if (plan.internalGateway !== undefined) {
-        out.push(...atConfig(planInternalGateway(INTERNAL_GATEWAY_NAME, plan.internalGateway).problems, [ns], "internalGateway"));
+        out.push(...atConfig(planOnce(planInternalGateway, plan.internalGateway, INTERNAL_GATEWAY_NAME).problems, [ns], "internalGateway"));
     }
     if (plan.egress !== undefined) {
         const map: PathMap = [ns, ["hosts", "egress"], ["gatewayService", "egressGateway.gatewayService"], ["selector", "egressGateway.selector"]];
-        out.push(...atConfig(planEgressGateway(EGRESS_NAME, plan.egress).problems, map, "egress"));
+        out.push(...atConfig(planOnce(planEgressGateway, plan.egress, EGRESS_NAME).problems, map, "egress"));
     }
     if (plan.routing !== undefined) {
-        out.push(...atConfig(planIstioRouting(plan.routing).problems, [], "routing"));
+        out.push(...atConfig(planOnce(planIstioRouting, plan.routing).problems, [], "routing"));
     }
     return uniqueProblems(out);
 }
@@ -373,8 +380,7 @@ export interface StackObject {
  * objects the components register under mocks). Gateways and egress first: a service that takes one of
  * their names is the one reported.
  */
-export function stackObjects(cfg: StackConfig): StackObject[] {
-    const plan = planMeshStack(cfg, new DestinationRuleClaims());
+export function stackObjects(cfg: StackConfig, plan: MeshPlan = planMeshStack(cfg, new DestinationRuleClaims())): StackObject[] {
     const out: StackObject[] = [];
     const add = (kind: string, name: string, owner: string, label: string, fix: string): void => {
         out.push({ kind, name, owner, label, fix });
@@ -411,7 +417,7 @@ export function stackObjects(cfg: StackConfig): StackObject[] {
     for (const [name, svc] of cfg.layout === "platform" ? [] : Object.entries(cfg.services)) {
         if (svc.waypoint === "own") add("Gateway", serviceWaypointName(name), `services.${name}.waypoint`, `services.${name}.waypoint (its own waypoint)`, "rename the service");
     }
-    for (const o of plan.routing === undefined ? [] : planIstioRouting(plan.routing).objects) {
+    for (const o of plan.routing === undefined ? [] : planOnce(planIstioRouting, plan.routing).objects) {
         const key = `routing.${ROUTING_KEYS[o.kind]}.${o.name}`;
         add(o.kind, o.name, key, key, "rename the routing object");
     }
@@ -437,11 +443,11 @@ export function stackObjects(cfg: StackConfig): StackObject[] {
 }
 
 /** Every object name has one owner: a second claimant is reported with both names. */
-export function checkObjectOwners(cfg: StackConfig): RuleProblem[] {
+export function checkObjectOwners(cfg: StackConfig, plan?: MeshPlan): RuleProblem[] {
     const first = new Map<string, StackObject>();
     const out: RuleProblem[] = [];
     const service = (path: string): string => path.split(".").slice(0, 2).join(".");
-    for (const o of stackObjects(cfg)) {
+    for (const o of stackObjects(cfg, plan)) {
         const key = `${o.kind}/${o.name}`;
         const holder = first.get(key);
         if (holder === undefined) {

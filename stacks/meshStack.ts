@@ -8,9 +8,9 @@ import { Canary, EgressGateway, GatewayApiCanary, GatewayApiIngress, IngressGate
 import { DATAPLANE_MODE_LABEL, USE_WAYPOINT_LABEL } from "../components/gatewayApiPlan";
 import { BASE_LABELS } from "../components/meta";
 import type { StackConfig } from "../contract/schema";
-import { gatewayApiStackArgs } from "./gatewayApi";
 import type { PlatformOutputs } from "../contract/platformOutput";
-import { EGRESS_NAME, INGRESS_NAME, INTERNAL_GATEWAY_NAME, ROUTING_NAME, meshStackOutputs, planMeshStack, type MeshStackOutputs } from "./meshPlan";
+import { EGRESS_NAME, INGRESS_NAME, INTERNAL_GATEWAY_NAME, ROUTING_NAME, meshStackOutputs, type MeshStackOutputs } from "./meshPlan";
+import { isStackPlan, planStack, type StackPlan } from "./stackPlan";
 
 /** The components of a deployed stack, for tests and for callers that add to a stack. */
 export interface MeshStack {
@@ -38,12 +38,18 @@ export function namespaceModeLabels(cfg: StackConfig): Record<string, string> {
 }
 
 /**
- * Creates every component of a parsed, checked config. Every child waits for the namespace: a
- * `transformations` entry on each component adds the dependency to all of its children (dependsOn on a
- * component alone does not reach them).
+ * Creates every component of a checked stack: its plan as the config check made it (`checkStackConfig(...).plan`,
+ * stacks/stackPlan.ts), whose component plans the components take as they are; or a parsed config, planned here
+ * (`platform`: a service stack's platform output). Every child waits for the namespace: a `transformations` entry
+ * on each component adds the dependency to all of its children (dependsOn on a component alone does not reach them).
  */
-export function buildMeshStack(cfg: StackConfig, platform?: PlatformOutputs): MeshStack {
-    const plan = planMeshStack(cfg, undefined, platform);
+export function buildMeshStack(checked: StackPlan | StackConfig, platform?: PlatformOutputs): MeshStack {
+    const stack = isStackPlan(checked) ? checked : planStack(checked, platform);
+    return buildPlan(stack);
+}
+
+function buildPlan(stack: StackPlan): MeshStack {
+    const { config: cfg, mesh: plan, platform } = stack;
     const namespace = plan.createNamespace
         ? new k8s.core.v1.Namespace("namespace", {
               metadata: {
@@ -65,9 +71,10 @@ export function buildMeshStack(cfg: StackConfig, platform?: PlatformOutputs): Me
     for (const w of plan.workloads) {
         workloads[w.service] = new Workloads(w.service, w.args, opts);
     }
-    if (cfg.routingApi === "gateway-api") {
-        // stacks/gatewayApi.ts refuses the internal gateway and egress in this mode, before anything is registered.
-        const gw = gatewayApiStackArgs(cfg, plan, platform);
+    const gw = stack.gatewayApi;
+    if (gw !== undefined) {
+        // routingApi gateway-api (stacks/stackPlan.ts plans these args in that mode only). stacks/gatewayApi.ts refuses
+        // the internal gateway and egress in this mode, before anything is registered.
         const gwCanaries: Record<string, GatewayApiCanary> = {};
         for (const c of gw.canaries) {
             gwCanaries[c.service] = new GatewayApiCanary(c.service, c.args, opts);

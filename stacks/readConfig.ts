@@ -7,12 +7,15 @@
  * defence behind the `[secret]` the check shows at secret paths.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { configFromPulumiMap, PROJECT } from "../contract/project";
+import { PROJECT } from "../contract/project";
+import { configFromPulumiMap } from "../contract/stackConfig";
 import type { StackConfigProblem } from "../contract/problems";
 import { Redactor } from "../contract/redact";
 import type { StackConfig } from "../contract/schema";
 import { isSecretPath } from "../contract/secrets";
+import type { PlatformOutputs } from "../contract/platformOutput";
 import { checkStackConfig, type ParseOptions } from "./config";
+import type { StackPlan } from "./stackPlan";
 
 /**
  * Thrown by {@link parseStackConfig} with every problem found; nothing has been registered yet. A
@@ -60,32 +63,66 @@ function secretValues(raw: unknown, secretKeys: ReadonlySet<string>, path = ""):
  * run on a config that has the right shape.
  */
 export function parseStackConfig(stack: string, raw: unknown, options: ParseOptions = {}): StackConfig {
-    const { config, problems } = checkStackConfig(raw, options);
-    if (config === undefined) {
-        throw new StackConfigError(stack, problems, secretValues(raw, new Set(options.secretKeys ?? [])));
+    return checkedOrThrow(stack, raw, options).config;
+}
+
+/**
+ * {@link parseStackConfig}, returning the plan the check made (stacks/stackPlan.ts), which `buildMeshStack` builds as
+ * it is: the stack's mesh and its components planned once.
+ */
+export function parseStackPlan(stack: string, raw: unknown, options: ParseOptions = {}): StackPlan {
+    return checkedOrThrow(stack, raw, options).plan;
+}
+
+function checkedOrThrow(stack: string, raw: unknown, options: ParseOptions): { config: StackConfig; plan: StackPlan } {
+    const checked = checkStackConfig(raw, options);
+    if (checked.config === undefined) {
+        throw new StackConfigError(stack, checked.problems, secretValues(raw, new Set(options.secretKeys ?? [])));
     }
-    return config;
+    return checked;
 }
 
 // ---------------------------------------------------------------------------------------------
 // The I/O edge.
 
-/** Reads and parses the current stack's config from the Pulumi runtime. The only place config is read. */
-export function readStackConfig(): StackConfig {
-    const stack = pulumi.getStack();
+/** The current stack's config as the runtime holds it, not yet checked. */
+export interface StackInput {
+    stack: string;
+    /** The `mesh-traffic:` keys, without the namespace (contract/project.ts configFromPulumiMap). */
+    raw: Record<string, unknown>;
+    /** Top-level keys Pulumi marks secret. */
+    secretKeys: string[];
+    /** Keys of a namespace one or two edits from this project's, each a problem. */
+    stray: StackConfigProblem[];
+}
+
+/** Reads the current stack's config from the Pulumi runtime. The only place config is read. */
+export function readStackInput(): StackInput {
     const all = pulumi.runtime.allConfig();
     const { raw, strayKeys } = configFromPulumiMap(all);
-    const secretKeys = secretKeysOf(Object.keys(all));
     const stray: StackConfigProblem[] = strayKeys.map((k) => ({
         propertyPath: k,
         reason: `${k} is in namespace "${k.split(":")[0]}", which this program does not read; did you mean "${PROJECT}:${k.slice(k.indexOf(":") + 1)}"?`,
         fix: `pulumi config rm '${k}', then set it without a namespace prefix`,
     }));
-    const { config, problems } = checkStackConfig(raw, { secretKeys });
-    if (config === undefined || stray.length > 0) {
-        throw new StackConfigError(stack, [...stray, ...problems], secretValues(raw, new Set(secretKeys)));
+    return { stack: pulumi.getStack(), raw, secretKeys: secretKeysOf(Object.keys(all)), stray };
+}
+
+/**
+ * Checks a stack's config read by {@link readStackInput} and returns its plan, or throws a {@link StackConfigError}
+ * with every problem. `platform`: a service stack's platform output, so that the plan is the one built.
+ */
+export function checkStackInput(input: StackInput, platform?: PlatformOutputs): StackPlan {
+    const { plan, problems } = checkStackConfig(input.raw, { secretKeys: input.secretKeys, ...(platform === undefined ? {} : { platform }) });
+    if (plan === undefined || input.stray.length > 0) {
+        throw new StackConfigError(input.stack, [...input.stray, ...problems], secretValues(input.raw, new Set(input.secretKeys)));
     }
-    return config;
+    return plan;
+}
+
+/** Reads and checks the current stack's config from the Pulumi runtime ({@link readStackInput}, {@link checkStackInput}). */
+export function readStackConfig(): StackConfig {
+    return checkStackInput(readStackInput()).config;
 }
 
 /**

@@ -9,6 +9,7 @@
  */
 import { planIstioRouting } from "../components/istioRoutingPlan";
 import { planCanary } from "../components/canaryPlan";
+import { planOnce } from "../components/planOnce";
 import { show } from "../components/validation";
 import { ROUTING_KEYS, ROUTING_KINDS } from "../contract/istioKinds";
 import { RELEASE_FIELD } from "../contract/istioSpec";
@@ -55,7 +56,9 @@ export function checkServiceRouting(cfg: StackConfig, canaryArgsOf: (svc: string
         for (const f of ["tcp", "tls"]) {
             if (spec[f] !== undefined) push(`${p}.${f}`, "[...]", `these routes would go into the service's delegate VirtualService, and Istio drops ${f} routes from a delegate; route TCP/TLS in the platform stack's routing`, `pulumi config rm --path '${p}.${f}'`);
         }
-        const ownHosts = planCanary(service, canaryArgsOf(service) ?? { namespace: cfg.namespace, service, port: 80, stable: { version: "v1" } }).hosts;
+        const args = canaryArgsOf(service);
+        // The stack's own Canary args: their one plan (components/planOnce.ts); a Canary's hosts are its service otherwise.
+        const ownHosts = args === undefined ? planCanary(service, { namespace: cfg.namespace, service, port: 80, stable: { version: "v1" } }).hosts : planOnce(planCanary, args, service).hosts;
         const hosts = Array.isArray(spec["hosts"]) ? (spec["hosts"] as unknown[]) : undefined;
         if (hosts !== undefined && (hosts.length !== ownHosts.length || !hosts.every((h) => typeof h === "string" && ownHosts.includes(h)))) {
             push(`${p}.hosts`, hosts, `the route table serves the service's own hosts (${ownHosts.map((h) => show(h)).join(", ")}), through its mesh root and the platform's gateways; leave hosts out`, `pulumi config rm --path '${p}.hosts'`);
@@ -69,7 +72,7 @@ export function checkServiceRouting(cfg: StackConfig, canaryArgsOf: (svc: string
             push(`${p}.http`, "[...]", `a service stack's route table must end with the route { ${RELEASE_FIELD}: ${service} }: the service's pins and the weighted catch-all mesh-release moves`, setFix(`${p}.http[${http.length}].${RELEASE_FIELD}`, { value: service }));
         }
         // Istio's references (subsets the service's DestinationRule defines, regexes...), as in any VirtualService.
-        const given = canaryArgsOf(service);
+        const given = args;
         if (given !== undefined) {
             const plan = planCanary(service, { ...given, routesBefore: undefined });
             const checked = planIstioRouting({

@@ -9,7 +9,7 @@
 import { z } from "zod";
 import { durationMs } from "../../components/validation";
 import { issueProblems, ruleMessage, uniqueProblems, type StackConfigProblem } from "../../contract/problems";
-import { jsonOrText } from "../../contract/project";
+import { jsonOrText } from "../../contract/stackConfig";
 import { recordedRolloutStateSchema, releaseSchema, type RolloutState } from "../../contract/release";
 import { configError, ReleaseError, type ConfigProblem } from "./errors";
 import type { MachinePolicy } from "./machine";

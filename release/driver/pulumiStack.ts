@@ -30,8 +30,8 @@ import {
     StackNotFoundError,
     type UpOptions,
 } from "@pulumi/pulumi/automation";
-import { setOwn } from "../../components/ownKeys";
-import { jsonOrText, PROJECT } from "../../contract/project";
+import { PROJECT } from "../../contract/project";
+import { configFromCliJson, type CliConfigEntry } from "../../contract/stackConfig";
 import { Redactor } from "../../contract/redact";
 import { linkedSignal } from "../core/clock";
 import { clearLockCommand, isStale, lockOwner, parseStackLocks, thisHost, type StackLock } from "./stackLock";
@@ -133,44 +133,6 @@ export function pulumiConfigPath(p: ConfigPath): string {
         .join("");
 }
 
-/**
- * Turns the output of `pulumi config --json --show-secrets` into the project's config object. Object
- * values come as `objectValue` (or JSON in `value`); plain values stay strings.
- */
-export function configFromJsonMap(map: Record<string, { value?: string; secret?: boolean; objectValue?: unknown }>): StackSnapshot {
-    const config: Record<string, unknown> = {};
-    const secrets: string[] = [];
-    const prefix = `${PROJECT}:`;
-    for (const [fullKey, entry] of Object.entries(map)) {
-        if (!fullKey.startsWith(prefix)) {
-            continue;
-        }
-        const key = fullKey.slice(prefix.length);
-        let value: unknown = entry.objectValue;
-        if (value === undefined && entry.value !== undefined) {
-            value = entry.value;
-            if (/^[[{]/.test(entry.value)) {
-                value = jsonOrText(entry.value); // a plain string that starts with a bracket stays one
-            }
-        }
-        setOwn(config, key, value);
-        if (entry.secret === true) {
-            secrets.push(...stringLeaves(value));
-        }
-    }
-    return { config, secrets };
-}
-
-function stringLeaves(value: unknown): string[] {
-    if (typeof value === "string") {
-        return value.length > 0 ? [value] : [];
-    }
-    if (value === null || typeof value !== "object") {
-        return [];
-    }
-    return Object.values(value as Record<string, unknown>).flatMap(stringLeaves);
-}
-
 export class PulumiStackDriver implements TrafficDriver {
     readonly stackName: string;
     private readonly opts: PulumiStackDriverOptions;
@@ -249,8 +211,8 @@ export class PulumiStackDriver implements TrafficDriver {
         const stack = await this.stack();
         try {
             // getAllConfig runs `pulumi config --json --show-secrets`: values stay in memory, never printed.
-            const map = (await stack.getAllConfig()) as Record<string, { value?: string; secret?: boolean; objectValue?: unknown }>;
-            const snapshot = configFromJsonMap(map);
+            const map = (await stack.getAllConfig()) as Record<string, CliConfigEntry>;
+            const snapshot = configFromCliJson(map);
             this.redactor.add(...snapshot.secrets);
             return snapshot;
         } catch (err) {

@@ -19,11 +19,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { serviceOfStackName, serviceStackName, shortStackName } from "../../contract/project";
+import { configFromStackFile, stackConfigDirOf } from "../../contract/stackConfig";
 import { ExitCode, ReleaseError } from "../core/errors";
 
 
-/** The project's config namespace (Pulumi.yaml `name`). */
-const PREFIX = "mesh-traffic:";
 
 export type Layout = "single" | "platform" | "service";
 
@@ -117,10 +116,13 @@ function layoutOf(value: unknown): Layout {
     return value === "platform" || value === "service" ? value : "single";
 }
 
-/** One stack file's release-relevant keys. Pure. Unknown or malformed values read as the defaults. */
+/**
+ * One stack file's release-relevant keys, typed as the program reads them (contract/stackConfig.ts: `services` set
+ * as JSON text is an object too). Pure. Unknown or malformed values read as the defaults.
+ */
 export function stackFileOf(name: string, doc: unknown): StackFile {
-    const config = doc !== null && typeof doc === "object" ? ((doc as Record<string, unknown>)["config"] ?? {}) : {};
-    const get = (key: string): unknown => (config !== null && typeof config === "object" ? (config as Record<string, unknown>)[`${PREFIX}${key}`] : undefined);
+    const config = configFromStackFile(doc);
+    const get = (key: string): unknown => (Object.hasOwn(config, key) ? config[key] : undefined);
     const rawServices = get("services");
     const services = Array.isArray(rawServices)
         ? rawServices.filter((s): s is string => typeof s === "string")
@@ -137,11 +139,24 @@ export function stackFileOf(name: string, doc: unknown): StackFile {
     };
 }
 
-/** Every `Pulumi.<stack>.yaml` of the project in `workDir`. */
+/** Where the project in `workDir` keeps its stack files: Pulumi.yaml's `stackConfigDir`, else `workDir` itself. */
+export function projectStackDir(workDir: string): string {
+    let project: unknown;
+    try {
+        project = parse(fs.readFileSync(path.join(workDir, "Pulumi.yaml"), "utf8"));
+    } catch {
+        return workDir; // no or no readable Pulumi.yaml: the stack files' own reads say what is missing
+    }
+    const dir = stackConfigDirOf(project);
+    return dir === undefined ? workDir : path.resolve(workDir, dir);
+}
+
+/** Every `Pulumi.<stack>.yaml` of the project in `workDir` (in its `stackConfigDir` when Pulumi.yaml sets one). */
 export function readStackFiles(workDir: string): StackFile[] {
+    const dir = projectStackDir(workDir);
     let names: string[];
     try {
-        names = fs.readdirSync(workDir);
+        names = fs.readdirSync(dir);
     } catch {
         return [];
     }
@@ -153,9 +168,9 @@ export function readStackFiles(workDir: string): StackFile[] {
         }
         let doc: unknown;
         try {
-            doc = parse(fs.readFileSync(path.join(workDir, file), "utf8"));
+            doc = parse(fs.readFileSync(path.join(dir, file), "utf8"));
         } catch (err) {
-            throw usage(`cannot read ${path.join(workDir, file)}: ${err instanceof Error ? err.message : String(err)}`, "fix the YAML of that stack file");
+            throw usage(`cannot read ${path.join(dir, file)}: ${err instanceof Error ? err.message : String(err)}`, "fix the YAML of that stack file");
         }
         out.push(stackFileOf(m[1], doc));
     }

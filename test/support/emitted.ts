@@ -12,6 +12,7 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import type { IstioObject } from "./istioAnalyzer";
 import type { MockRecorder } from "./mocks";
+import { configFromStackFile } from "../../contract/stackConfig";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 
@@ -31,17 +32,9 @@ export function committedStackFiles(root: string = REPO_ROOT): string[] {
         .sort();
 }
 
-/** The `mesh-traffic:` keys of a stack file, without the prefix, as the program's config reader sees them. */
+/** The `mesh-traffic:` keys of a stack file, without the prefix, as the program's config reader sees them (contract/stackConfig.ts). */
 export function rawStackConfig(file: string, root: string = REPO_ROOT): Record<string, unknown> {
-    const doc = parse(fs.readFileSync(path.join(root, file), "utf8")) as { config?: Record<string, unknown> };
-    const raw: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(doc.config ?? {})) {
-        if (k.startsWith("mesh-traffic:")) {
-            // YAML strings "true"/"5" are what `pulumi config set` writes; the program reads them as JSON.
-            raw[k.slice("mesh-traffic:".length)] = typeof v === "string" && /^(true|false|-?\d+(\.\d+)?)$/.test(v) ? (JSON.parse(v) as unknown) : v;
-        }
-    }
-    return raw;
+    return configFromStackFile(parse(fs.readFileSync(path.join(root, file), "utf8")));
 }
 
 /** Keys sorted at every level, so JSON text compares equal for equal values. */

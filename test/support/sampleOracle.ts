@@ -21,7 +21,7 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { runImport } from "../../importer/command";
 import { ROUTING_CONFIG_KEY } from "../../importer/stackConfig";
-import { rawStackConfig } from "../../release/env/check";
+import { configFromValues } from "../../contract/stackConfig";
 import { allSampleObjects, gatewayApiSampleFiles, istioApiSampleFiles, istioSamplesDir, type SampleObject } from "./istioSamples";
 import type { KubeObject } from "./cluster";
 
@@ -196,7 +196,7 @@ export async function importedRouting(c: Pick<SampleCase, "file" | "before">, ns
         const refused = await run(c.file, true);
         if (refused !== undefined) return { refused };
         const settings = parse(fs.readFileSync(file, "utf8")) as { config: Record<string, unknown> };
-        return { routing: rawStackConfig({ routing: settings.config[ROUTING_CONFIG_KEY] })["routing"] as Record<string, unknown> };
+        return { routing: configFromValues({ routing: settings.config[ROUTING_CONFIG_KEY] })["routing"] as Record<string, unknown> };
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -74,7 +74,7 @@ export function stacksUnderMocks(): StacksUnderMocks {
         async build(raw, stack = "test") {
             const { rec, stacks } = get();
             rec.reset();
-            stacks.buildMeshStack(stacks.parseStackConfig(stack, raw));
+            stacks.buildMeshStack(stacks.parseStackPlan(stack, raw));
             await rec.settled();
             return rec.resources.filter((r) => r.custom);
         },

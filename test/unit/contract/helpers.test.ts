@@ -5,12 +5,12 @@
 import { expect } from "chai";
 import { durationMs, GO_DURATION, parseGoDuration, show } from "../../../components/validation";
 import { escapeRegExp, formatPath, isUnder, mentionOf, setFix, valueAt } from "../../../contract/paths";
-import { configFromPulumiMap, jsonOrText, serviceOfStackName, serviceStackName } from "../../../contract/project";
+import { serviceOfStackName, serviceStackName } from "../../../contract/project";
+import { configFromCliJson, configFromPulumiMap, jsonOrText } from "../../../contract/stackConfig";
 import { uniqueProblems } from "../../../contract/problems";
 import { recordedRolloutStateSchema, releaseSchema } from "../../../contract/release";
 import { releaseRules, stepsNotIncreasing } from "../../../contract/releaseRules";
 import { credentialsOf, isSecretPath } from "../../../contract/secrets";
-import { configFromJsonMap } from "../../../release/driver/pulumiStack";
 import { ReleaseError, type ConfigProblem } from "../../../release/core/errors";
 import { requestProblems, resolvePolicy, serviceContext } from "../../../release/core/policy";
 import { checkStackConfig } from "../../../stacks/config";
@@ -217,7 +217,7 @@ describe("contract: the shared helpers", () => {
                 release: { steps: [50, 100] },
                 layout: "single",
             });
-            expect(configFromJsonMap({ "mesh-traffic:rollouts": { value: '{"app":"{}"}' }, "mesh-traffic:note": { value: "[x" } }).config).to.deep.equal({
+            expect(configFromCliJson({ "mesh-traffic:rollouts": { value: '{"app":"{}"}' }, "mesh-traffic:note": { value: "[x" } }).config).to.deep.equal({
                 rollouts: { app: "{}" },
                 note: "[x",
             });

@@ -149,13 +149,52 @@ describe("contract: one module between the two programs (import graph)", () => {
     });
 
     it("the config check's files, the components' plans and their helpers import no Pulumi SDK or provider", () => {
-        const pure = ["stacks/config.ts", "stacks/meshPlan.ts", "stacks/gatewayApi.ts", "stacks/rules.ts", "stacks/layout.ts", "stacks/environment.ts"];
-        const helpers = ["components/validation.ts", "components/routes.ts", "components/trafficPolicy.ts", "components/destinationRuleClaims.ts"];
+        const pure = ["stacks/config.ts", "stacks/meshPlan.ts", "stacks/stackPlan.ts", "stacks/gatewayApi.ts", "stacks/rules.ts", "stacks/layout.ts", "stacks/environment.ts"];
+        const helpers = ["components/validation.ts", "components/routes.ts", "components/trafficPolicy.ts", "components/destinationRuleClaims.ts", "components/planOnce.ts"];
         const plans = files.filter((f) => /^components\/\w+Plan\.ts$/.test(f));
         expect(plans).to.include("components/istioRoutingPlan.ts");
         expect(plans.length).to.be.at.least(6);
         const bad = edges.filter((e) => [...pure, ...helpers, ...plans].includes(e.file) && e.target.startsWith("@pulumi/"));
         expect(bad).to.deep.equal([]);
+    });
+
+    /** The import cycles among `within` (strongly connected components of more than one file, or a file importing itself), type imports included. */
+    const cyclesAmong = (within: readonly string[], graph: readonly { file: string; target: string }[]): string[][] => {
+        const fileOf = (target: string): string | undefined => [`${target}.ts`, `${target}/index.ts`].find((f) => within.includes(f));
+        const next = new Map(within.map((f) => [f, [...new Set(graph.filter((e) => e.file === f).flatMap((e) => fileOf(e.target) ?? []))]]));
+        // Tarjan's strongly connected components.
+        const index = new Map<string, number>();
+        const low = new Map<string, number>();
+        const stack: string[] = [];
+        const out: string[][] = [];
+        const visit = (v: string): void => {
+            index.set(v, index.size);
+            low.set(v, index.get(v) as number);
+            stack.push(v);
+            for (const w of next.get(v) ?? []) {
+                if (!index.has(w)) {
+                    visit(w);
+                    low.set(v, Math.min(low.get(v) as number, low.get(w) as number));
+                } else if (stack.includes(w)) {
+                    low.set(v, Math.min(low.get(v) as number, index.get(w) as number));
+                }
+            }
+            if (low.get(v) === index.get(v)) {
+                const scc: string[] = [];
+                for (let w = stack.pop(); w !== undefined; w = w === v ? undefined : stack.pop()) scc.push(w);
+                if (scc.length > 1 || (next.get(v) ?? []).includes(v)) out.push(scc.sort());
+            }
+        };
+        within.forEach((f) => index.has(f) || visit(f));
+        return out;
+    };
+
+    it("no import cycle among components/ and stacks/ (type imports too: a component's args live in its plan file, which the class imports)", () => {
+        const within = files.filter((f) => ["components", "stacks"].includes(topFolder(f)));
+        expect(within).to.include.members(["components/canary.ts", "components/canaryPlan.ts", "stacks/meshPlan.ts", "stacks/stackPlan.ts"]);
+        expect(cyclesAmong(within, edges)).to.deep.equal([]);
+        // the walk finds a cycle when there is one: the type import canaryPlan.ts had of canary.ts
+        expect(cyclesAmong(within, [...edges, { file: "components/canaryPlan.ts", target: "components/canary" }])).to.deep.equal([["components/canary.ts", "components/canaryPlan.ts"]]);
     });
 
     describe("one home per helper", () => {
@@ -171,8 +210,10 @@ describe("contract: one module between the two programs (import graph)", () => {
         );
         const HOMES: Readonly<Record<string, string>> = {
             PROJECT: "contract/project.ts",
-            configFromPulumiMap: "contract/project.ts",
-            jsonOrText: "contract/project.ts",
+            configFromPulumiMap: "contract/stackConfig.ts",
+            configFromCliJson: "contract/stackConfig.ts",
+            configValue: "contract/stackConfig.ts",
+            jsonOrText: "contract/stackConfig.ts",
             serviceStackName: "contract/project.ts",
             shortStackName: "contract/project.ts",
             serviceOfStackName: "contract/project.ts",
@@ -216,7 +257,7 @@ describe("contract: one module between the two programs (import graph)", () => {
             isRfc3339: "contract/release.ts",
             urlTokenPlace: "contract/secrets.ts",
             looksLikeKeyMaterial: "contract/secrets.ts",
-            safeJson: "(none: contract/project.ts jsonOrText)",
+            safeJson: "(none: contract/stackConfig.ts jsonOrText)",
             PROJECT_NAME: "(none: contract/project.ts PROJECT)",
             parseDuration: "(none: components/validation.ts durationMs)",
             parseGoDuration: "components/validation.ts",

@@ -18,7 +18,7 @@ import { parse } from "yaml";
 import { planIstioRouting, type RoutingObjects } from "../../../components/istioRoutingPlan";
 import { runImport } from "../../../importer/command";
 import { ROUTING_CONFIG_KEY } from "../../../importer/stackConfig";
-import { rawStackConfig } from "../../../release/env/check";
+import { configFromValues } from "../../../contract/stackConfig";
 import { istioSamplesDir, sampleObjects } from "../../support/istioSamples";
 
 interface Obj {
@@ -83,7 +83,7 @@ class SampleStack {
     /** The stack's routing, as Pulumi hands it to the program (structured values as JSON text). */
     routing(): RoutingObjects {
         const settings = parse(fs.readFileSync(path.join(this.dir, "Pulumi.test.yaml"), "utf8")) as { config: Record<string, unknown> };
-        return rawStackConfig({ routing: settings.config[ROUTING_CONFIG_KEY] })["routing"] as RoutingObjects;
+        return configFromValues({ routing: settings.config[ROUTING_CONFIG_KEY] })["routing"] as RoutingObjects;
     }
 
     dispose(): void {
@@ -136,7 +136,7 @@ describe("importer: Istio's samples round trip (import -> config -> objects)", (
                     const printed = await stack.import([file], { stack: false });
                     expect(printed.code, printed.stderr).to.equal(0);
                     const pasted = parse(`config:\n${printed.stdout}`) as { config: Record<string, unknown> };
-                    expect(rawStackConfig({ routing: pasted.config[ROUTING_CONFIG_KEY] })["routing"]).to.deep.equal(stack.routing());
+                    expect(configFromValues({ routing: pasted.config[ROUTING_CONFIG_KEY] })["routing"]).to.deep.equal(stack.routing());
                 }
             } finally {
                 stack.dispose();

@@ -11,7 +11,8 @@ import { MemoryDriver, MemoryStack } from "../../../release/driver/memory";
 import { withPlatformRelease } from "../../../release/driver/platform";
 import { ReleaseError } from "../../../release/core/errors";
 import { overlayRelease } from "../../../release/core/policy";
-import { readStackFiles, resolveTarget, stackFileOf, type StackFile, type TargetRequest } from "../../../release/env/target";
+import { stackConfigOfFile } from "../../../release/env/check";
+import { projectStackDir, readStackFiles, resolveTarget, stackFileOf, type StackFile, type TargetRequest } from "../../../release/env/target";
 
 const FILES: StackFile[] = [
     { name: "dev", layout: "single", services: ["sample-app", "payments"] },
@@ -95,6 +96,27 @@ describe("release target: which stack a command works on", () => {
                 ["production.checkout", "service"],
             ]);
             expect(readStackFiles(path.join(dir, "missing"))).to.deep.equal([]);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("reads the keys as the program does (contract/stackConfig.ts): services set as JSON text are that stack's services, \"true\" is no layout", () => {
+        expect(stackFileOf("a", { config: { "mesh-traffic:services": '{"x":{},"y":{}}' } })).to.deep.equal({ name: "a", layout: "single", services: ["x", "y"] });
+        expect(stackFileOf("p.x", { config: { "mesh-traffic:layout": "service", "mesh-traffic:platformStack": "p", "mesh-traffic:services": '{"x":{}}' } }).services).to.deep.equal(["x"]);
+    });
+
+    it("finds the stack files where Pulumi.yaml's stackConfigDir keeps them, and mesh-release env's check reads them there too", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mesh-target-"));
+        try {
+            fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: mesh-traffic\nruntime: nodejs\nstackConfigDir: stacks\n");
+            fs.mkdirSync(path.join(dir, "stacks"));
+            fs.writeFileSync(path.join(dir, "stacks", "Pulumi.production.yaml"), stringify({ config: { "mesh-traffic:layout": "platform", "mesh-traffic:skipAwait": "true" } }));
+            // a stray file beside Pulumi.yaml is not the project's (Pulumi reads the stackConfigDir's)
+            fs.writeFileSync(path.join(dir, "Pulumi.stray.yaml"), stringify({ config: { "mesh-traffic:layout": "single" } }));
+            expect(projectStackDir(dir)).to.equal(path.join(dir, "stacks"));
+            expect(readStackFiles(dir).map((f) => [f.name, f.layout])).to.deep.equal([["production", "platform"]]);
+            expect(stackConfigOfFile(dir, "production")).to.deep.equal({ stack: "production", config: { layout: "platform", skipAwait: true } });
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }

@@ -6,10 +6,9 @@
  * follow-on messages. Pure: checkStackConfig and resolvePolicy only.
  */
 import { expect } from "chai";
-import { configFromPulumiMap } from "../../../contract/project";
+import { configFromCliJson, configFromPulumiMap } from "../../../contract/stackConfig";
 import { checkStackConfig, type StackConfigProblem } from "../../../stacks/config";
 import { resolvePolicy, serviceContext } from "../../../release/core/policy";
-import { configFromJsonMap } from "../../../release/driver/pulumiStack";
 import type { ConfigProblem } from "../../../release/core/errors";
 import { ReleaseError } from "../../../release/core/errors";
 import { baseStackConfig, sampleApp, type RawStack } from "../../support/stackFixtures";
@@ -66,7 +65,7 @@ describe("config that must be refused (stacks/config.ts, issue 10)", () => {
             expect(checkStackConfig(raw).problems.map((p) => p.reason)).to.deep.equal([
                 '__proto__ is a key JavaScript reserves ("__proto__"); no config key may be __proto__',
             ]);
-            const snapshot = configFromJsonMap({ "mesh-traffic:__proto__": { value: "x" } });
+            const snapshot = configFromCliJson({ "mesh-traffic:__proto__": { value: "x" } });
             expect(Object.getPrototypeOf(snapshot.config)).to.equal(Object.prototype);
             expect(Object.hasOwn(snapshot.config, "__proto__")).to.equal(true);
         });
