@@ -1,6 +1,7 @@
 /**
  * `IngressGateway`: an Istio Gateway (port 80 HTTP redirecting to HTTPS, port 443 HTTPS with an explicit
- * TLS mode and `credentialName`) and the VirtualService bound to it, routing URI prefixes to services.
+ * TLS mode and `credentialName`; or, with `protocol: "HTTP"`, port 80 plain HTTP only) and the VirtualService bound to
+ * it, routing URI prefixes and exact paths to services.
  * Istio ignores the mesh VirtualService for gateway traffic (analyzer IST0140), so a route repeats the service's
  * split (`weights`) or, better, carries all of the service's routes under its prefix (`routes`: pins, A/B, faults,
  * retries, timeouts, the weighted catch-all), merged as istiod merges a delegate VirtualService.
@@ -28,6 +29,9 @@ export interface IngressTlsArgs {
     credentialName?: string;
 }
 
+/** How an ingress serves: HTTPS (TLS, HTTP redirected to it) or plain HTTP only. */
+export type IngressProtocol = "HTTPS" | "HTTP";
+
 /** Arguments of {@link IngressGateway}. Every value accepts a `pulumi.Input`; known values are checked at construction, the rest when they resolve. */
 export interface IngressGatewayArgs {
     /** Namespace of the Gateway and VirtualService. */
@@ -36,15 +40,22 @@ export interface IngressGatewayArgs {
     hosts: DeepInput<string[]>;
     /** Gateway workload selector. Default `{ istio: "ingressgateway" }`. */
     selector?: DeepInput<Record<string, string>>;
-    /** HTTPS server TLS. */
-    tls: DeepInput<IngressTlsArgs>;
-    /** HTTP port, redirected to HTTPS. Default 80. */
+    /**
+     * `HTTPS` (default): an HTTPS server on `httpsPort` with `tls`, and `httpPort` redirecting to it. `HTTP`: one plain-HTTP
+     * server on `httpPort`, no TLS (`tls` and `httpsPort` refused), e.g. for hosts `["*"]` behind a TLS-terminating load
+     * balancer. Plain: it decides which servers exist.
+     */
+    protocol?: IngressProtocol;
+    /** HTTPS server TLS. Required with protocol HTTPS, refused with HTTP. */
+    tls?: DeepInput<IngressTlsArgs>;
+    /** HTTP port: redirected to HTTPS, or with protocol HTTP the one port served. Default 80. */
     httpPort?: pulumi.Input<number>;
-    /** HTTPS port. Default 443. */
+    /** HTTPS port. Default 443. Refused with protocol HTTP. */
     httpsPort?: pulumi.Input<number>;
     /**
-     * Prefix routes, first match wins: e.g. `/api` -> sample-app:8080, `/` -> sample-app-frontend:80. A route with
-     * `routes` (a Canary's `httpRoutes`, an Output) becomes those routes under its prefix, named `route-<i>-<name>`.
+     * Routes by URI prefix or exact path, first match wins: e.g. `/api` -> sample-app:8080, `/` -> sample-app-frontend:80.
+     * A route with `routes` (a Canary's `httpRoutes`, an Output) becomes those routes under its prefix (or on its exact
+     * path), named `route-<i>-<name>`.
      */
     routes: DeepInput<GatewayRouteArgs[]>;
     /** Extra labels on both objects. Default none. */

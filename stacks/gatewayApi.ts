@@ -30,7 +30,7 @@ import { show } from "../components/validation";
 import type { Plain } from "../components/inputs";
 import { setFix } from "../contract/paths";
 import type { ServiceConfig, StackConfig } from "../contract/schema";
-import { atConfig, INGRESS_NAME, planMeshStack, type MeshPlan } from "./meshPlan";
+import { atConfig, gatewayProblems, INGRESS_NAME, planMeshStack, type MeshPlan } from "./meshPlan";
 import { checkServiceWaypoints, gatewayRouteName, serviceWaypointName, type PlatformOutputs } from "./layout";
 import type { RuleProblem } from "./rules";
 
@@ -94,7 +94,8 @@ export function gatewayApiStackArgs(cfg: StackConfig, plan: MeshPlan = planMeshS
             : {
                   namespace: ing.namespace,
                   hosts: ing.hosts,
-                  tls: ing.tls,
+                  ...(ing.tls === undefined ? {} : { tls: ing.tls }),
+                  ...(ing.protocol === undefined ? {} : { protocol: ing.protocol }),
                   skipAwait: cfg.skipAwait,
                   ...(ing.httpPort === undefined ? {} : { httpPort: ing.httpPort }),
                   ...(ing.httpsPort === undefined ? {} : { httpsPort: ing.httpsPort }),
@@ -116,15 +117,19 @@ export function gatewayApiStackArgs(cfg: StackConfig, plan: MeshPlan = planMeshS
                   ...gateway,
                   routes: cfg.ingress.routes.map((r) => {
                       const svc = own(cfg.services, r.service);
+                      // The route's path as the config says it (the component checks that exactly one is set).
+                      const path = { ...(r.prefix === undefined ? {} : { prefix: r.prefix }), ...(r.exact === undefined ? {} : { exact: r.exact }) };
                       // An unknown service is reported by rules.ts; route to its name so the plan stays total.
                       if (svc === undefined) {
-                          return { prefix: r.prefix, service: r.service, backends: [{ name: r.service, port: 80 }] };
+                          return { ...path, service: r.service, backends: [{ name: r.service, port: 80 }] };
                       }
                       const versions = svc.canary.version === undefined ? { stable: svc.stable.version } : { stable: svc.stable.version, canary: svc.canary.version };
                       const canary = plan.canaries.find((c) => c.service === r.service)?.args.canary;
                       // The service's mesh rules under the prefix: gateway traffic gets its pins, A/B flag, URI routes and sessions too.
                       const rules = meshRulesOf.get(r.service);
-                      return { ...ingressRoute(r.prefix, r.service, svc.port, versions, canary), ...(rules === undefined ? {} : { rules }) };
+                      // `path` again after: a route that sets both is the component's to refuse.
+                      const at = r.exact !== undefined && r.prefix === undefined ? { exact: r.exact } : { prefix: r.prefix ?? "" };
+                      return { ...ingressRoute(at, r.service, svc.port, versions, canary), ...path, ...(rules === undefined ? {} : { rules }) };
                   }),
               };
     return { canaries, ingress, waypoints: stackWaypoints(cfg, plan.namespace) };
@@ -132,12 +137,24 @@ export function gatewayApiStackArgs(cfg: StackConfig, plan: MeshPlan = planMeshS
 
 /** A service stack's HTTPRoutes on its platform's Gateway: one per gateway, under every prefix routed to it. */
 export function platformGatewayRoutes(service: string, platform: PlatformOutputs): GatewayRouteAttachment[] {
-    const prefixes = platform.routes.filter((r) => r.gateway === "ingress" && r.service === service).map((r) => r.prefix);
+    const mine = platform.routes.filter((r) => r.gateway === "ingress" && r.service === service);
+    const prefixes = mine.flatMap((r) => (r.exact === undefined ? [r.prefix] : []));
+    const exacts = mine.flatMap((r) => (r.exact === undefined ? [] : [r.exact]));
     const hostnames = platform.gatewayHosts.ingress.filter((h) => h !== "*");
-    if (prefixes.length === 0 || platform.routingApi !== "gateway-api") {
+    if (mine.length === 0 || platform.routingApi !== "gateway-api") {
         return [];
     }
-    return [{ name: gatewayRouteName(service, "ingress"), parent: { name: INGRESS_NAME, namespace: platform.namespace, sectionName: "https" }, hostnames, prefixes: [...new Set(prefixes)] }];
+    // A plain-HTTP ingress has one listener, `http`, that the routes attach to.
+    const sectionName = platform.ingressProtocol === "HTTP" ? "http" : "https";
+    return [
+        {
+            name: gatewayRouteName(service, "ingress"),
+            parent: { name: INGRESS_NAME, namespace: platform.namespace, sectionName },
+            hostnames,
+            prefixes: [...new Set(prefixes)],
+            ...(exacts.length === 0 ? {} : { exacts: [...new Set(exacts)] }),
+        },
+    ];
 }
 
 const ISTIO_FIX = "pulumi config set routingApi istio";
@@ -200,17 +217,22 @@ export function checkGatewayApi(cfg: StackConfig): RuleProblem[] {
             out.push(REMOVABLE.has(key) ? { ...problem, fix: `pulumi config rm --path '${problem.propertyPath}'   # or: ${ISTIO_FIX}` } : problem);
         }
     }
-    if (args.ingress !== undefined && cfg.ingress.tls !== undefined) {
+    if (args.ingress !== undefined && (cfg.ingress.tls !== undefined || cfg.ingress.protocol === "HTTP")) {
         // A missing ingress.tls is reported once, by rules.ts.
         const routes = cfg.ingress.routes.flatMap((_, i) => [[`routes[${i}].backends`, `ingress.routes[${i}].service`] as const, [`routes[${i}]`, `ingress.routes[${i}]`] as const]);
-        // (`routes[i].prefix` falls through to ingress.routes[i].prefix.)
-        out.push(...atConfig(planGatewayApiIngress(INGRESS_NAME, args.ingress).problems, [["namespace", "namespace"], ...routes], "ingress"));
+        // (`routes[i].prefix` falls through to ingress.routes[i].prefix.) A rule that covers an exact route's path
+        // (`routes[i].rules`) is reported at the service's key, by layout.ts checkExactRoutes.
+        const problems = planGatewayApiIngress(INGRESS_NAME, args.ingress).problems.filter((p) => !/^routes\[\d+\]\.rules$/.test(p.propertyPath));
+        out.push(...gatewayProblems(atConfig(problems, [["namespace", "namespace"], ...routes], "ingress"), "ingress"));
     }
     if (cfg.layout === "platform" && cfg.ingress.enabled) {
-        // The service stacks' HTTPRoutes match these prefixes: the CRD's rules for a PathPrefix, checked here.
+        // The service stacks' HTTPRoutes match these paths: the CRD's rules for a path match, checked here.
         cfg.ingress.routes.forEach((r, i) => {
-            const path = `ingress.routes[${i}].prefix`;
-            out.push(...checkGatewayPathPrefix(path, r.prefix).map((p) => ({ ...p, fix: setFix(path) })));
+            for (const [field, value] of [["prefix", r.prefix], ["exact", r.exact]] as const) {
+                if (value === undefined) continue;
+                const path = `ingress.routes[${i}].${field}`;
+                out.push(...checkGatewayPathPrefix(path, value, field === "exact" ? "an exact path" : undefined).map((p) => ({ ...p, fix: setFix(path) })));
+            }
         });
     }
     return out;
@@ -229,7 +251,9 @@ export function checkGatewayApiService(cfg: StackConfig, platform: PlatformOutpu
     const out: RuleProblem[] = [];
     for (const c of gatewayApiStackArgs(cfg, planMeshStack(cfg, undefined, platform), platform).canaries) {
         const p = `services.${c.service}`;
-        out.push(...atConfig(planGatewayApiCanary(c.service, c.args).problems, [["namespace", "namespace"], ["service", p], ["gatewayRoutes", p]], p));
+        // A rule that covers an exact path the platform routes here (`gatewayRoutes[i].exacts`) is layout.ts checkDelegateNesting's.
+        const problems = planGatewayApiCanary(c.service, c.args).problems.filter((x) => !/^gatewayRoutes\[\d+\]\.exacts$/.test(x.propertyPath));
+        out.push(...atConfig(problems, [["namespace", "namespace"], ["service", p], ["gatewayRoutes", p]], p));
     }
     return out;
 }

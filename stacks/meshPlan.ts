@@ -149,9 +149,11 @@ export function serviceWeights(svc: ServiceConfig): Weights {
  * weighted catch-all) under its prefix, merged as istiod merges that delegation, so both layouts give the
  * gateway the same routes.
  */
-function gatewayRoutes(routes: readonly { prefix: string; service: string }[], cfg: StackConfig, canaries: MeshPlan["canaries"]): GatewayRouteArgs[] {
+function gatewayRoutes(routes: readonly { prefix?: string; exact?: string; service: string }[], cfg: StackConfig, canaries: MeshPlan["canaries"]): GatewayRouteArgs[] {
+    // The route's URI match as the config says it (the component checks that exactly one is set).
+    const uri = (r: { prefix?: string; exact?: string }) => ({ ...(r.prefix === undefined ? {} : { prefix: r.prefix }), ...(r.exact === undefined ? {} : { exact: r.exact }) });
     if (cfg.layout === "platform") {
-        return routes.map((r) => ({ prefix: r.prefix, host: r.service, delegate: { name: delegateName(r.service), namespace: cfg.namespace } }));
+        return routes.map((r) => ({ ...uri(r), host: r.service, delegate: { name: delegateName(r.service), namespace: cfg.namespace } }));
     }
     return routes.map((r) => {
         const svc = own(cfg.services, r.service);
@@ -159,12 +161,12 @@ function gatewayRoutes(routes: readonly { prefix: string; service: string }[], c
         // An unknown service is reported by rules.ts, a service's bad routing by its Canary's checks at
         // services.<svc>: route to the name as given, or split by its weights, so the plan stays total.
         if (svc === undefined || canary === undefined) {
-            return { prefix: r.prefix, host: r.service };
+            return { ...uri(r), host: r.service };
         }
         const carried = canaryRoutes(canary.args);
         return carried === undefined
-            ? { prefix: r.prefix, host: r.service, port: svc.port, weights: serviceWeights(svc) }
-            : { prefix: r.prefix, host: r.service, port: svc.port, routes: carried };
+            ? { ...uri(r), host: r.service, port: svc.port, weights: serviceWeights(svc) }
+            : { ...uri(r), host: r.service, port: svc.port, routes: carried };
     });
 }
 
@@ -221,10 +223,14 @@ export function planMeshStack(
                   namespace: cfg.namespace,
                   hosts: ing.hosts,
                   selector: ing.selector,
-                  // A missing tls is reported by rules.ts at ingress.tls; the component needs a mode to plan.
-                  tls: { mode: ing.tls?.mode ?? "SIMPLE", ...(ing.tls?.credentialName === undefined ? {} : { credentialName: ing.tls.credentialName }) },
+                  // HTTPS: a missing tls is reported by rules.ts at ingress.tls; the component needs a mode to plan.
+                  // HTTP: tls given anyway is passed on, for the component to refuse.
+                  ...(ing.protocol === "HTTP" ? { protocol: "HTTP" as const } : {}),
+                  ...(ing.protocol === "HTTP" && ing.tls === undefined
+                      ? {}
+                      : { tls: { mode: ing.tls?.mode ?? "SIMPLE", ...(ing.tls?.credentialName === undefined ? {} : { credentialName: ing.tls.credentialName }) } }),
                   httpPort: ing.httpPort,
-                  httpsPort: ing.httpsPort,
+                  ...(ing.httpsPort === undefined ? {} : { httpsPort: ing.httpsPort }),
                   routes: gatewayRoutes(ing.routes, cfg, canaries),
               },
         internalGateway: !internal.enabled
@@ -338,12 +344,12 @@ export function checkMeshPlan(cfg: StackConfig): RuleProblem[] {
         const p = `services.${c.service}`;
         out.push(...atConfig(planCanary(c.service, c.args).problems, [ns, ["service", p], ["routesBefore", `routing.virtualServices.${c.service}.http`]], p));
     }
-    if (plan.ingress !== undefined && cfg.ingress.tls !== undefined) {
+    if (plan.ingress !== undefined && (cfg.ingress.tls !== undefined || cfg.ingress.protocol === "HTTP")) {
         // A missing ingress.tls is reported once, by rules.ts.
-        out.push(...atConfig(planIngressGateway(INGRESS_NAME, plan.ingress).problems, [ns], "ingress"));
+        out.push(...gatewayProblems(atConfig(planIngressGateway(INGRESS_NAME, plan.ingress).problems, [ns], "ingress"), "ingress"));
     }
     if (plan.internalGateway !== undefined) {
-        out.push(...atConfig(planInternalGateway(INTERNAL_GATEWAY_NAME, plan.internalGateway).problems, [ns], "internalGateway"));
+        out.push(...gatewayProblems(atConfig(planInternalGateway(INTERNAL_GATEWAY_NAME, plan.internalGateway).problems, [ns], "internalGateway"), "internalGateway"));
     }
     if (plan.egress !== undefined) {
         const map: PathMap = [ns, ["hosts", "egress"], ["gatewayService", "egressGateway.gatewayService"], ["selector", "egressGateway.selector"]];
@@ -353,6 +359,27 @@ export function checkMeshPlan(cfg: StackConfig): RuleProblem[] {
         out.push(...atConfig(planIstioRouting(plan.routing).problems, [], "routing"));
     }
     return uniqueProblems(out);
+}
+
+/**
+ * A gateway's problems at config paths, with the fix for the ones a `set` does not fix: a route with both or neither of
+ * prefix and exact; tls or httpsPort given to a plain-HTTP ingress. A carried route that covers an exact route's path is
+ * left to layout.ts checkExactRoutes, which names the service's key that makes it (`services.<svc>.uriRoutes[j].prefix`).
+ */
+export function gatewayProblems(problems: readonly RuleProblem[], key: "ingress" | "internalGateway"): RuleProblem[] {
+    const route = new RegExp(`^${key}\\.routes\\[(\\d+)\\]`);
+    return problems.flatMap((p): RuleProblem[] => {
+        const at = route.exec(p.propertyPath);
+        if (at !== null && /^\S+\.routes\[\d+\]\.routes\[\d+\]$/.test(p.propertyPath) && p.reason.includes(", which covers ")) return [];
+        if (at !== null && p.propertyPath === at[0] && / sets (prefix .* and exact|neither prefix nor exact)/.test(p.reason)) {
+            const both = p.reason.includes(" and exact ");
+            return [{ ...p, fix: both ? `pulumi config rm --path '${at[0]}.exact'   # or rm its prefix: keep one` : `pulumi config set --path '${at[0]}.prefix' /   # or: --path '${at[0]}.exact' /<path>` }];
+        }
+        if (key === "ingress" && (p.propertyPath === "ingress.tls" || p.propertyPath === "ingress.httpsPort") && p.reason.includes("protocol is HTTP")) {
+            return [{ ...p, fix: `pulumi config rm --path '${p.propertyPath}'   # or: pulumi config set --path 'ingress.protocol' HTTPS` }];
+        }
+        return [p];
+    });
 }
 
 /** One Kubernetes object a stack makes, and the config key that makes it. */
@@ -383,10 +410,11 @@ export function stackObjects(cfg: StackConfig): StackObject[] {
         const label = "ingress (the ingress gateway)";
         add("Gateway", INGRESS_NAME, "ingress", label, "disable the ingress");
         if (!gatewayApi) add("VirtualService", INGRESS_NAME, "ingress", label, "disable the ingress");
-        // Gateway API: the HTTP listener's redirect route and one HTTPRoute per route (components/gatewayApiPlan.ts).
+        // Gateway API: the HTTP listener's redirect route (HTTPS only) and one HTTPRoute per route (components/gatewayApiPlan.ts).
         // A platform stack's routes are its service stacks' (`<svc>-ingress`).
         const routes = cfg.layout === "platform" ? [] : plan.ingress.routes.map((_, i) => String(i));
-        if (gatewayApi) ["https-redirect", ...routes].forEach((s) => add("HTTPRoute", `${INGRESS_NAME}-${s}`, "ingress", label, "disable the ingress"));
+        const redirect = cfg.ingress.protocol === "HTTP" ? [] : ["https-redirect"];
+        if (gatewayApi) [...redirect, ...routes].forEach((s) => add("HTTPRoute", `${INGRESS_NAME}-${s}`, "ingress", label, "disable the ingress"));
     }
     if (plan.internalGateway !== undefined) {
         const label = "internalGateway (the internal gateway)";

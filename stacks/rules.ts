@@ -15,6 +15,7 @@ import { didYouMean } from "../contract/didYouMean";
 import { setFix } from "../contract/paths";
 import { releaseRules } from "../contract/releaseRules";
 import type { IngressConfig, InternalGatewayConfig, ServiceConfig, StackConfig, TrafficPolicyConfig } from "../contract/schema";
+import { checkExactRoutes, rootRoutes } from "./layout";
 
 /** A problem with the fix to print under it. */
 export interface RuleProblem extends Problem {
@@ -180,7 +181,7 @@ function checkGatewayServices(
 }
 
 function checkIngressTls(ingress: IngressConfig): RuleProblem[] {
-    if (!ingress.enabled || ingress.tls !== undefined) {
+    if (!ingress.enabled || ingress.tls !== undefined || ingress.protocol === "HTTP") {
         return [];
     }
     return [
@@ -296,6 +297,8 @@ export function checkStackRules(cfg: StackConfig, options: { layoutKnown?: boole
         ...checkHostOwners(cfg),
         ...checkSessionCookies(cfg),
         ...(routesHere ? checkGatewayServices("ingress", cfg.ingress, cfg.services) : []),
+        // A service stack's roots are its platform's: checked against its output (layout.ts checkDelegateNesting).
+        ...(routesHere && cfg.layout === "single" ? Object.entries(cfg.services).flatMap(([name, svc]) => checkExactRoutes(name, svc, rootRoutes(cfg), cfg.routingApi, true)) : []),
         ...checkIngressTls(cfg.ingress),
         ...(routesHere ? checkGatewayServices("internalGateway", cfg.internalGateway, cfg.services) : []),
         ...(layoutKnown && cfg.layout !== "platform" ? checkRollouts(cfg) : []),
