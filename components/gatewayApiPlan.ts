@@ -692,7 +692,8 @@ export function planGatewayApiIngress(name: string, args: Plain<GatewayApiIngres
     const problems = istio.problems.filter((p) => !(args.routes.length === 0 && p.propertyPath === "routes"));
     args.routes.forEach((r, i) => {
         if (r.prefix !== undefined) problems.push(...checkGatewayPathPrefix(`routes[${i}].prefix`, r.prefix));
-        if (r.exact !== undefined) problems.push(...checkGatewayPathPrefix(`routes[${i}].exact`, r.exact, "an exact path"));
+        // (one not starting with "/" is refused once, by the IngressGateway's checks)
+        if (r.exact?.startsWith("/") === true) problems.push(...checkGatewayPathPrefix(`routes[${i}].exact`, r.exact, "an exact path"));
         if (r.backends.length === 0 || r.backends.length > HTTPROUTE_LIMITS.backendRefs) {
             problems.push({
                 propertyPath: `routes[${i}].backends`,
@@ -709,7 +710,7 @@ export function planGatewayApiIngress(name: string, args: Plain<GatewayApiIngres
             refuse(
                 "hosts",
                 args.hosts,
-                'an HTTPRoute hostname cannot be "*"; "*" alone means any host (no hostnames), beside other hosts it says nothing they do not',
+                'an HTTPRoute hostname cannot be "*": "*" alone means any host (the HTTPRoutes name none), beside named ones it is no hostname',
                 'use ["*"] alone for any host, or leave "*" out',
             ),
         );

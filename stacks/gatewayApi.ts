@@ -127,9 +127,10 @@ export function gatewayApiStackArgs(cfg: StackConfig, plan: MeshPlan = planMeshS
                       const canary = plan.canaries.find((c) => c.service === r.service)?.args.canary;
                       // The service's mesh rules under the prefix: gateway traffic gets its pins, A/B flag, URI routes and sessions too.
                       const rules = meshRulesOf.get(r.service);
-                      // `path` again after: a route that sets both is the component's to refuse.
+                      // The route's own `path` (a route that sets both or neither is the component's to refuse).
                       const at = r.exact !== undefined && r.prefix === undefined ? { exact: r.exact } : { prefix: r.prefix ?? "" };
-                      return { ...ingressRoute(at, r.service, svc.port, versions, canary), ...path, ...(rules === undefined ? {} : { rules }) };
+                      const { prefix: _prefix, exact: _exact, ...route } = ingressRoute(at, r.service, svc.port, versions, canary);
+                      return { ...route, ...path, ...(rules === undefined ? {} : { rules }) };
                   }),
               };
     return { canaries, ingress, waypoints: stackWaypoints(cfg, plan.namespace) };
@@ -229,7 +230,8 @@ export function checkGatewayApi(cfg: StackConfig): RuleProblem[] {
         // The service stacks' HTTPRoutes match these paths: the CRD's rules for a path match, checked here.
         cfg.ingress.routes.forEach((r, i) => {
             for (const [field, value] of [["prefix", r.prefix], ["exact", r.exact]] as const) {
-                if (value === undefined) continue;
+                // (an exact path not starting with "/" is refused once, by the IngressGateway's checks)
+                if (value === undefined || (field === "exact" && !value.startsWith("/"))) continue;
                 const path = `ingress.routes[${i}].${field}`;
                 out.push(...checkGatewayPathPrefix(path, value, field === "exact" ? "an exact path" : undefined).map((p) => ({ ...p, fix: setFix(path) })));
             }

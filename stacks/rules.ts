@@ -191,7 +191,7 @@ function checkIngressTls(ingress: IngressConfig): RuleProblem[] {
                 "and tls.credentialName (the Kubernetes TLS Secret)",
             `${setFix("ingress.tls.mode", { value: "SIMPLE" })} && ${setFix("ingress.tls.credentialName", { value: "<secret name>" })}`,
         ),
-    ];
+    ].map((p) => ({ ...p, about: ["ingress.protocol"] })); // no follow-on of a refused protocol
 }
 
 /**
