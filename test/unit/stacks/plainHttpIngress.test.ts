@@ -66,6 +66,18 @@ describe("ingress.protocol HTTP and exact-path gateway routes (issue 19/22)", fu
     this.timeout(200_000);
     const mesh = stacksUnderMocks();
 
+    /** The problems with which a service stack's own program refuses `service` against the platform `platformConfig`; nothing registered. */
+    async function refusedAgainst(platformConfig: Raw, service: Raw): Promise<StackConfigProblem[]> {
+        const platform = mesh.stacks.platformOutputs(mesh.stacks.parseStackConfig("prod", platformConfig));
+        mesh.rec.stackOutputs.set("prod", { platform });
+        mesh.rec.reset();
+        const err = await programError(mesh.stacks, service, "prod.checkout");
+        await mesh.rec.settled();
+        expect(mesh.rec.resources.filter((r) => r.type.startsWith("kubernetes:")), "nothing registered").to.deep.equal([]);
+        expect(err).to.be.instanceOf(mesh.stacks.StackConfigError);
+        return (err as InstanceType<typeof mesh.stacks.StackConfigError>).problems;
+    }
+
     /** Every Kubernetes object of the recorder, each Istio and Gateway API one valid against its pinned CRD schema. */
     function validated(): RecordedResource[] {
         const objects = mesh.rec.resources.filter((r) => r.type.startsWith("kubernetes:"));
@@ -148,14 +160,7 @@ describe("ingress.protocol HTTP and exact-path gateway routes (issue 19/22)", fu
 
             it("a service stack whose URI route covers the platform's exact path is refused by its own program, before anything is registered", async () => {
                 const env = environment("/api/legacy/orders");
-                const platform = mesh.stacks.platformOutputs(mesh.stacks.parseStackConfig("prod", env.platform.config));
-                mesh.rec.stackOutputs.set("prod", { platform });
-                mesh.rec.reset();
-                const err = await programError(mesh.stacks, env.services[0]!.config, "prod.checkout");
-                await mesh.rec.settled();
-                expect(mesh.rec.resources.filter((r) => r.type.startsWith("kubernetes:")), "nothing registered").to.deep.equal([]);
-                expect(err).to.be.instanceOf(mesh.stacks.StackConfigError);
-                const problems = (err as InstanceType<typeof mesh.stacks.StackConfigError>).problems;
+                const problems = await refusedAgainst(env.platform.config, env.services[0]!.config);
                 expect(problems).to.deep.equal([
                     {
                         propertyPath: "services.checkout.uriRoutes[0].prefix",
@@ -261,13 +266,7 @@ describe("ingress.protocol HTTP and exact-path gateway routes (issue 19/22)", fu
             it("a service stack whose URI route covers the platform's exact path (by whole segments) is refused before anything is registered", async () => {
                 const env = environment();
                 ((env.platform.config["ingress"] as Raw)["routes"] as Raw[])[0] = { exact: "/api/legacy/orders", service: "checkout" };
-                const platform = mesh.stacks.platformOutputs(mesh.stacks.parseStackConfig("prod", env.platform.config));
-                mesh.rec.stackOutputs.set("prod", { platform });
-                mesh.rec.reset();
-                const err = await programError(mesh.stacks, env.services[0]!.config, "prod.checkout");
-                await mesh.rec.settled();
-                expect(mesh.rec.resources.filter((r) => r.type.startsWith("kubernetes:")), "nothing registered").to.deep.equal([]);
-                const problems = (err as InstanceType<typeof mesh.stacks.StackConfigError>).problems;
+                const problems = await refusedAgainst(env.platform.config, env.services[0]!.config);
                 expect(problems.map((p) => p.propertyPath)).to.deep.equal(["services.checkout.uriRoutes[0].prefix"]);
                 expect(problems[0]?.reason).to.contain("(its HTTPRoute rule would need an Exact match)");
             });
