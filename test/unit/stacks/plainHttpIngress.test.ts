@@ -178,12 +178,11 @@ describe("ingress.protocol HTTP and exact-path gateway routes (issue 19/22)", fu
         it("single layout: a Gateway with one HTTP listener admitting the namespace, no redirect HTTPRoute, no hostnames; the exact route's rules match path Exact", async () => {
             const objects = await mesh.build(bookinfo("gateway-api"));
             validated();
-            expect(objects.map(kindName).filter((k) => k.startsWith("Gateway/") || k.startsWith("HTTPRoute/")).sort()).to.deep.equal([
-                "Gateway/ingress",
-                "HTTPRoute/ingress-0",
-                "HTTPRoute/ingress-1",
-                "HTTPRoute/productpage",
-            ]);
+            const gatewayObjects = objects.map(kindName).filter((k) => k.startsWith("Gateway/") || k.startsWith("HTTPRoute/")).sort();
+            expect(gatewayObjects).to.deep.equal(["Gateway/ingress", "HTTPRoute/ingress-0", "HTTPRoute/ingress-1", "HTTPRoute/productpage"]);
+            // the owners' list (one owner per object name) names what is registered: no redirect HTTPRoute
+            const named = mesh.stacks.stackObjects(mesh.stacks.parseStackConfig("test", bookinfo("gateway-api")));
+            expect(named.filter((o) => o.kind === "Gateway" || o.kind === "HTTPRoute").map((o) => `${o.kind}/${o.name}`).sort()).to.deep.equal(gatewayObjects);
             expect(specOf(mesh.rec.one("ingress-gateway", GATEWAY))).to.deep.equal({
                 gatewayClassName: "istio",
                 listeners: [{ name: "http", port: 80, protocol: "HTTP", allowedRoutes: { namespaces: { from: "Same" } } }],
