@@ -467,6 +467,7 @@ function coveringProblems(path: string, service: string, covering: readonly Cove
     const named = covering.filter((c) => !/-(stable|canary)-session$/.test(c.rule));
     return named.map((c) => ({
         propertyPath: path,
+        code: "exact-path-covered" as const,
         reason:
             `${path}: the gateway routes the exact path ${show(c.exact)} to ${service}, whose rule ${show(c.rule)} matches it by the prefix ${show(c.prefix)}: ` +
             "mesh traffic on that path takes the rule, but a gateway route on one exact path does not carry a prefix rule, so gateway traffic would skip it " +
@@ -517,11 +518,11 @@ export function planGatewayApiCanary(name: string, args: Plain<GatewayApiCanaryA
         if (g.prefixes.length + exacts.length === 0) {
             problems.push({ propertyPath: path, reason: `${path} has no prefixes and no exact paths; a gateway route needs at least one` });
         }
-        // "*" alone: the gateway serves any host, and the HTTPRoute names none.
         const paths: GatewayPath[] = [...g.prefixes.map((value) => ({ type: "PathPrefix" as const, value })), ...exacts.map((value) => ({ type: "Exact" as const, value }))];
         const under = rulesUnderPaths(rules, paths);
         warnings.push(...droppedWarning(g.name, args.service, under.dropped));
         problems.push(...coveringProblems(`${path}.exacts`, args.service, under.covering), ...checkRouteSize(path, under.rules));
+        // No hostnames: the gateway serves any host (its hosts are ["*"]), and so does the HTTPRoute.
         gatewayHttpRoutes.push({ name: g.name, spec: { parentRefs: [{ ...g.parent }], ...(g.hostnames.length === 0 ? {} : { hostnames: [...g.hostnames] }), rules: under.rules } });
     });
     if (problems.length === 0) {

@@ -9,10 +9,10 @@ import { checkDnsLabel, checkHosts, checkNonEmpty, checkPort, checkSelector, sho
 export function checkPlainHttp(args: Pick<Plain<IngressGatewayArgs>, "tls" | "httpsPort">): Problem[] {
     const out: Problem[] = [];
     if (args.tls !== undefined) {
-        out.push({ propertyPath: "tls", reason: `tls is ${show(args.tls)}, but protocol is HTTP; a plain-HTTP ingress serves no TLS: remove tls, or set protocol HTTPS` });
+        out.push({ propertyPath: "tls", code: "plain-http-tls", reason: `tls is ${show(args.tls)}, but protocol is HTTP; a plain-HTTP ingress serves no TLS: remove tls, or set protocol HTTPS` });
     }
     if (args.httpsPort !== undefined) {
-        out.push({ propertyPath: "httpsPort", reason: `httpsPort is ${show(args.httpsPort)}, but protocol is HTTP; a plain-HTTP ingress serves httpPort only: remove httpsPort, or set protocol HTTPS` });
+        out.push({ propertyPath: "httpsPort", code: "plain-http-https-port", reason: `httpsPort is ${show(args.httpsPort)}, but protocol is HTTP; a plain-HTTP ingress serves httpPort only: remove httpsPort, or set protocol HTTPS` });
     }
     return out;
 }

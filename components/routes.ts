@@ -820,10 +820,10 @@ export function describeGatewayUri(r: Pick<GatewayRouteArgs, "prefix" | "exact">
 /** Problems of one gateway route's URI match at `p` (e.g. "routes[0]"): exactly one of prefix and exact, each starting with "/". */
 export function checkGatewayRouteUri(p: string, r: Pick<GatewayRouteArgs, "prefix" | "exact">): Problem[] {
     if (r.prefix !== undefined && r.exact !== undefined) {
-        return [{ propertyPath: p, reason: `${p} sets prefix ${show(r.prefix)} and exact ${show(r.exact)}; a route matches exactly one of them (a URI prefix, or one exact path): keep one` }];
+        return [{ propertyPath: p, code: "route-uri-both", reason: `${p} sets prefix ${show(r.prefix)} and exact ${show(r.exact)}; a route matches exactly one of them (a URI prefix, or one exact path): keep one` }];
     }
     if (r.prefix === undefined && r.exact === undefined) {
-        return [{ propertyPath: p, reason: `${p} sets neither prefix nor exact; a route matches exactly one of them, such as prefix "/" (every path) or exact "/login" (one path)` }];
+        return [{ propertyPath: p, code: "route-uri-neither", reason: `${p} sets neither prefix nor exact; a route matches exactly one of them, such as prefix "/" (every path) or exact "/login" (one path)` }];
     }
     if (r.exact !== undefined) {
         return r.exact.startsWith("/") ? [] : [{ propertyPath: `${p}.exact`, reason: `${p}.exact is ${show(r.exact)}; it must be a path starting with "/"` }];
@@ -922,6 +922,7 @@ function checkCarriedRoutes(p: string, r: GatewayRouteArgs, routes: readonly HTT
         for (const c of prefixRoutesCovering(r.exact, routes)) {
             problems.push({
                 propertyPath: `${p}.routes[${c.index}]`,
+                code: "exact-path-covered",
                 reason:
                     `${p}.routes[${c.index}] (${show(c.route.name ?? "")}) matches ${c.uri}, which covers ${p}.exact ${show(r.exact)}: mesh traffic on that path takes it, ` +
                     "but a gateway route on one exact path cannot carry a prefix route (istiod drops a delegate's prefix match under an exact root), so gateway traffic " +

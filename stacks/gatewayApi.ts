@@ -223,8 +223,7 @@ export function checkGatewayApi(cfg: StackConfig): RuleProblem[] {
         const routes = cfg.ingress.routes.flatMap((_, i) => [[`routes[${i}].backends`, `ingress.routes[${i}].service`] as const, [`routes[${i}]`, `ingress.routes[${i}]`] as const]);
         // (`routes[i].prefix` falls through to ingress.routes[i].prefix.) A rule that covers an exact route's path
         // (`routes[i].rules`) is reported at the service's key, by layout.ts checkExactRoutes.
-        const problems = planGatewayApiIngress(INGRESS_NAME, args.ingress).problems.filter((p) => !/^routes\[\d+\]\.rules$/.test(p.propertyPath));
-        out.push(...gatewayProblems(atConfig(problems, [["namespace", "namespace"], ...routes], "ingress"), "ingress"));
+        out.push(...gatewayProblems(planGatewayApiIngress(INGRESS_NAME, args.ingress).problems, [["namespace", "namespace"], ...routes], "ingress"));
     }
     if (cfg.layout === "platform" && cfg.ingress.enabled) {
         // The service stacks' HTTPRoutes match these paths: the CRD's rules for a path match, checked here.
@@ -254,7 +253,7 @@ export function checkGatewayApiService(cfg: StackConfig, platform: PlatformOutpu
     for (const c of gatewayApiStackArgs(cfg, planMeshStack(cfg, undefined, platform), platform).canaries) {
         const p = `services.${c.service}`;
         // A rule that covers an exact path the platform routes here (`gatewayRoutes[i].exacts`) is layout.ts checkDelegateNesting's.
-        const problems = planGatewayApiCanary(c.service, c.args).problems.filter((x) => !/^gatewayRoutes\[\d+\]\.exacts$/.test(x.propertyPath));
+        const problems = planGatewayApiCanary(c.service, c.args).problems.filter((x) => x.code !== "exact-path-covered");
         out.push(...atConfig(problems, [["namespace", "namespace"], ["service", p], ["gatewayRoutes", p]], p));
     }
     return out;

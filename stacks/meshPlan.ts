@@ -297,7 +297,7 @@ function routingArgs(cfg: StackConfig): Plain<IstioRoutingArgs> | undefined {
 // The components' own checks, reported at config paths.
 
 /** Rewrites a component's property path to the config path it came from: first matching `[from, to]` wins. */
-type PathMap = ReadonlyArray<readonly [from: string, to: string]>;
+export type PathMap = ReadonlyArray<readonly [from: string, to: string]>;
 
 /** The config path of a component property path; `fallback` prefixes paths no rule maps. */
 export function configPathOf(path: string, map: PathMap, fallback: string): string {
@@ -346,10 +346,10 @@ export function checkMeshPlan(cfg: StackConfig): RuleProblem[] {
     }
     if (plan.ingress !== undefined && (cfg.ingress.tls !== undefined || cfg.ingress.protocol === "HTTP")) {
         // A missing ingress.tls is reported once, by rules.ts.
-        out.push(...gatewayProblems(atConfig(planIngressGateway(INGRESS_NAME, plan.ingress).problems, [ns], "ingress"), "ingress"));
+        out.push(...gatewayProblems(planIngressGateway(INGRESS_NAME, plan.ingress).problems, [ns], "ingress"));
     }
     if (plan.internalGateway !== undefined) {
-        out.push(...gatewayProblems(atConfig(planInternalGateway(INTERNAL_GATEWAY_NAME, plan.internalGateway).problems, [ns], "internalGateway"), "internalGateway"));
+        out.push(...gatewayProblems(planInternalGateway(INTERNAL_GATEWAY_NAME, plan.internalGateway).problems, [ns], "internalGateway"));
     }
     if (plan.egress !== undefined) {
         const map: PathMap = [ns, ["hosts", "egress"], ["gatewayService", "egressGateway.gatewayService"], ["selector", "egressGateway.selector"]];
@@ -362,23 +362,25 @@ export function checkMeshPlan(cfg: StackConfig): RuleProblem[] {
 }
 
 /**
- * A gateway's problems at config paths, with the fix for the ones a `set` does not fix: a route with both or neither of
- * prefix and exact; tls or httpsPort given to a plain-HTTP ingress. A carried route that covers an exact route's path is
- * left to layout.ts checkExactRoutes, which names the service's key that makes it (`services.<svc>.uriRoutes[j].prefix`).
+ * A gateway component's problems at config paths (`key`: ingress, internalGateway; `map` as {@link atConfig}'s), with the
+ * fix for the ones a `set` does not fix: a route with both or neither of prefix and exact; tls or httpsPort given to a
+ * plain-HTTP ingress. A carried route that covers an exact route's path is left to layout.ts checkExactRoutes, which
+ * names the service's key that makes it (`services.<svc>.uriRoutes[j].prefix`).
  */
-export function gatewayProblems(problems: readonly RuleProblem[], key: "ingress" | "internalGateway"): RuleProblem[] {
-    const route = new RegExp(`^${key}\\.routes\\[(\\d+)\\]`);
-    return problems.flatMap((p): RuleProblem[] => {
-        const at = route.exec(p.propertyPath);
-        if (at !== null && /^\S+\.routes\[\d+\]\.routes\[\d+\]$/.test(p.propertyPath) && p.reason.includes(", which covers ")) return [];
-        if (at !== null && p.propertyPath === at[0] && / sets (prefix .* and exact|neither prefix nor exact)/.test(p.reason)) {
-            const both = p.reason.includes(" and exact ");
-            return [{ ...p, fix: both ? `pulumi config rm --path '${at[0]}.exact'   # or rm its prefix: keep one` : `pulumi config set --path '${at[0]}.prefix' /   # or: --path '${at[0]}.exact' /<path>` }];
+export function gatewayProblems(problems: readonly Problem[], map: PathMap, key: "ingress" | "internalGateway"): RuleProblem[] {
+    const kept = problems.filter((p) => p.code !== "exact-path-covered");
+    return atConfig(kept, map, key).map((p, i) => {
+        switch (kept[i]?.code) {
+            case "route-uri-both":
+                return { ...p, fix: `pulumi config rm --path '${p.propertyPath}.exact'   # or rm its prefix: keep one` };
+            case "route-uri-neither":
+                return { ...p, fix: `pulumi config set --path '${p.propertyPath}.prefix' /   # or: --path '${p.propertyPath}.exact' /<path>` };
+            case "plain-http-tls":
+            case "plain-http-https-port":
+                return { ...p, fix: `pulumi config rm --path '${p.propertyPath}'   # or: pulumi config set --path '${key}.protocol' HTTPS` };
+            default:
+                return p;
         }
-        if (key === "ingress" && (p.propertyPath === "ingress.tls" || p.propertyPath === "ingress.httpsPort") && p.reason.includes("protocol is HTTP")) {
-            return [{ ...p, fix: `pulumi config rm --path '${p.propertyPath}'   # or: pulumi config set --path 'ingress.protocol' HTTPS` }];
-        }
-        return [p];
     });
 }
 

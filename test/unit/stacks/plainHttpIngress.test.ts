@@ -67,7 +67,7 @@ describe("ingress.protocol HTTP and exact-path gateway routes (issue 19/22)", fu
     const mesh = stacksUnderMocks();
 
     /** The problems with which a service stack's own program refuses `service` against the platform `platformConfig`; nothing registered. */
-    async function refusedAgainst(platformConfig: Raw, service: Raw): Promise<StackConfigProblem[]> {
+    async function refusedAgainst(platformConfig: Raw, service: Raw): Promise<readonly StackConfigProblem[]> {
         const platform = mesh.stacks.platformOutputs(mesh.stacks.parseStackConfig("prod", platformConfig));
         mesh.rec.stackOutputs.set("prod", { platform });
         mesh.rec.reset();
