@@ -21,6 +21,9 @@
  * else that delegate route is dropped for that root; the delegate must be exported to the root's namespace.
  */
 import { underPrefix } from "../components/gatewayApiPlan";
+import type { HTTPRoute } from "../components/istio/types";
+import { prefixRoutesCovering } from "../components/routes";
+import { serviceRoutesBefore } from "./serviceRouting";
 import { show } from "../components/validation";
 import type { RuleProblem } from "./rules";
 import { ROUTING_APIS, type Layout, type RoutingApi, type ServiceConfig, type StackConfig } from "../contract/schema";
@@ -363,7 +366,32 @@ export function checkServiceAgainstPlatform(cfg: StackConfig, platform: unknown,
               },
           ];
     const waypoints = checkServiceWaypoints(cfg, p.ambient, `the platform stack ${show(cfg.platformStack)}'s namespace`);
-    return [...named, ...admits, ...waypoints, ...Object.entries(cfg.services).flatMap(([name, svc]) => checkDelegateNesting(name, svc, routes, cfg.routingApi))];
+    const nesting = Object.entries(cfg.services).flatMap(([name, svc]) => [...checkDelegateNesting(name, svc, routes, cfg.routingApi), ...checkRouteTableOnExactRoots(cfg, name, routes)]);
+    return [...named, ...admits, ...waypoints, ...nesting];
+}
+
+/**
+ * Pure: a service stack's route table (`routing.virtualServices.<svc>.http`, carried by its delegate) against the
+ * platform's roots that route one exact path to the service: a route whose uri match is a prefix covering that path, or
+ * a regex, takes requests on it in the mesh, but istiod drops it under the exact root (a delegate's prefix or regex
+ * match conflicts with a root's exact one), so gateway traffic would skip it. Refused, at the route's match.
+ */
+export function checkRouteTableOnExactRoots(cfg: StackConfig, service: string, roots: readonly RootRoute[]): RuleProblem[] {
+    const table = serviceRoutesBefore(cfg, service) ?? [];
+    const out: RuleProblem[] = [];
+    for (const root of roots.filter((r) => r.service === service && r.exact !== undefined)) {
+        for (const c of prefixRoutesCovering(root.exact ?? "", table as HTTPRoute[])) {
+            const path = `routing.virtualServices.${service}.http[${c.index}]`;
+            out.push({
+                propertyPath: path,
+                reason:
+                    `${path} matches ${c.uri}, which may take requests on the exact path ${show(root.exact)} that ${rootAt(root, false)} routes to ${service}; ` +
+                    "istiod drops a delegate's prefix or regex match under an exact root, so gateway traffic would skip this route while mesh traffic takes it",
+                fix: `match it by an exact uri, or by a prefix that does not cover ${show(root.exact)} (or route ${show(root.exact)} by prefix in the platform stack)`,
+            });
+        }
+    }
+    return out;
 }
 
 /**

@@ -171,6 +171,27 @@ describe("ingress.protocol HTTP and exact-path gateway routes (issue 19/22)", fu
                     },
                 ]);
             });
+
+            it("a service stack's route table: a route whose uri prefix (or regex) may take the exact path is refused at the route; one on the exact path itself is taken", async () => {
+                const env = environment("/api/checkout");
+                const service = env.services[0]!.config;
+                const route = (name: string, uri: Raw): Raw => ({ name, match: [{ uri }], route: [{ destination: { host: "checkout", subset: "stable" } }] });
+                service["routing"] = {
+                    virtualServices: { checkout: { http: [route("api", { prefix: "/api" }), route("re", { regex: "/api/.*" }), route("legacy", { prefix: "/legacy" }), { release: "checkout" }] } },
+                };
+                const problems = await refusedAgainst(env.platform.config, service);
+                expect(problems.map((p) => p.propertyPath)).to.deep.equal(["routing.virtualServices.checkout.http[0]", "routing.virtualServices.checkout.http[1]"]);
+                expect(problems[0]).to.deep.equal({
+                    propertyPath: "routing.virtualServices.checkout.http[0]",
+                    reason:
+                        'routing.virtualServices.checkout.http[0] matches uri prefix "/api", which may take requests on the exact path "/api/checkout" that ingress.routes[0] of the platform stack routes to checkout; ' +
+                        "istiod drops a delegate's prefix or regex match under an exact root, so gateway traffic would skip this route while mesh traffic takes it",
+                    fix: 'match it by an exact uri, or by a prefix that does not cover "/api/checkout" (or route "/api/checkout" by prefix in the platform stack)',
+                });
+                service["routing"] = { virtualServices: { checkout: { http: [route("exact", { exact: "/api/checkout" }), route("legacy", { prefix: "/legacy" }), { release: "checkout" }] } } };
+                const platform = mesh.stacks.platformOutputs(mesh.stacks.parseStackConfig("prod", env.platform.config));
+                expect(mesh.stacks.checkServiceAgainstPlatform(mesh.stacks.parseStackConfig("prod.checkout", service), platform, "prod.checkout")).to.deep.equal([]);
+            });
         });
     });
 
