@@ -315,6 +315,11 @@ describe("istiod is the oracle: every Istio-API sample, applied as written and a
  * - a bookinfo/gateway-api sample's parentRef names the Service's port (9080), ours the Service (its one port): the
  *   same routes, but istiod's name of the route's source carries `~9080~` in the route's metadata (config path) and,
  *   for a weighted route, in its tracing decorator (the span's operation name).
+ * Put aside before the comparison (each named in the README's table, test/support/sampleOracle.ts gatewayApiVerdict):
+ * - a sample whose Gateway routes to a service's own Service (`productpage`): ours routes to its stable version's
+ *   Service (`productpage-v1`, the same pods), renamed in our gateway proxy's routes only (versionServiceAliases);
+ * - a sample that routes no mesh traffic (no HTTPRoute on a Service): the sidecar's virtual hosts of the fixture's
+ *   services, which our mode always routes by their mesh HTTPRoute.
  */
 const KEPT_DESTINATION_RULE: readonly RegExp[] = [
     /^sidecar\.routes\[\d+\]\.virtualHosts\[[^\]]+\]\.routes\[route \d+\]\.decorator\.operation: "<ns>~\d+~([a-z0-9.<>:/*-]+)" \| "<ns>~\1"$/,
