@@ -30,7 +30,7 @@ import type {
     HTTPRouteSpec,
     ParentReference,
 } from "./gatewayApi/types";
-import type { IngressTlsArgs } from "./ingressGatewayPlan";
+import type { IngressProtocol, IngressTlsArgs } from "./ingressGatewayPlan";
 import type { DeepInput, Plain } from "./inputs";
 import { planIngressGateway } from "./ingressGatewayPlan";
 import type { Subset, TrafficPolicy } from "./istio/types";
@@ -91,10 +91,12 @@ export interface GatewayRouteAttachment {
     name: string;
     /** The Gateway's listener the route attaches to (name, namespace, sectionName). */
     parent: ParentReference;
-    /** The gateway's hosts: the HTTPRoute's hostnames. At least one. */
+    /** The gateway's hosts: the HTTPRoute's hostnames. Empty: any host (a gateway for hosts `["*"]`). */
     hostnames: string[];
-    /** The prefixes the gateway routes to this service (whole path segments). At least one. */
+    /** The prefixes the gateway routes to this service (whole path segments). At least one of prefixes and exacts. */
     prefixes: string[];
+    /** The exact paths the gateway routes to this service (`path.type: Exact`). Default none. */
+    exacts?: string[];
 }
 
 /** One version's Service. */
@@ -203,8 +205,8 @@ export function gatewaySession(service: string, port: number, canary: CanaryStat
 /** The CRD's rules for a PathPrefix value (the API server refuses any other at `up`). */
 const GATEWAY_PATH_CHARS = /^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|[%][0-9a-fA-F]{2})+$/;
 
-/** A URI prefix the Gateway API's PathPrefix match takes: its CRD's rules, checked before `up`. */
-export function checkGatewayPathPrefix(path: string, value: string): Problem[] {
+/** A URI prefix (or exact path: `what`) the Gateway API's path match takes: its CRD's rules, checked before `up`. */
+export function checkGatewayPathPrefix(path: string, value: string, what = "a Gateway API path prefix"): Problem[] {
     const bad =
         !value.startsWith("/") ||
         ["//", "/./", "/../", "%2f", "%2F", "#"].some((s) => value.includes(s)) ||
@@ -216,7 +218,7 @@ export function checkGatewayPathPrefix(path: string, value: string): Problem[] {
               refuse(
                   path,
                   value,
-                  "a Gateway API path prefix starts with \"/\", has no \"//\", \"/./\", \"/../\", \"%2f\" or \"#\", and only URL path characters",
+                  `${what} starts with "/", has no "//", "/./", "/../", "%2f" or "#", and only URL path characters`,
                   "write it so or use routingApi istio",
               ),
           ]
@@ -381,6 +383,21 @@ export interface DroppedRule {
     prefix: string;
 }
 
+/** A gateway route's path: a prefix (whole path segments) or one exact path. */
+export interface GatewayPath {
+    type: "PathPrefix" | "Exact";
+    value: string;
+}
+
+/** A rule a gateway route on an exact path cannot carry: it matches that path by a prefix that covers it. */
+export interface CoveringRule {
+    rule: string;
+    /** The exact path. */
+    exact: string;
+    /** The rule's path prefix that covers it. */
+    prefix: string;
+}
+
 /**
  * Pure: a service's mesh rules as a gateway route carries them under its prefixes (the Gateway API's counterpart of
  * istiod merging a delegate under a root route, components/routes.ts mergeUnderRoot): a match on `/` becomes a match
@@ -389,29 +406,73 @@ export interface DroppedRule {
  * `dropped` for that prefix (gateway traffic there never takes it, mesh traffic does).
  */
 export function rulesUnderPrefixes(rules: readonly HTTPRouteRule[], prefixes: readonly string[]): { rules: HTTPRouteRule[]; dropped: DroppedRule[] } {
+    const { rules: out, dropped } = rulesUnderPaths(
+        rules,
+        prefixes.map((value) => ({ type: "PathPrefix", value })),
+    );
+    return { rules: out, dropped };
+}
+
+/**
+ * Pure: {@link rulesUnderPrefixes} for prefixes and exact paths. On an exact path a rule's match on `/` becomes a match
+ * on that path (`Exact`), with the rule's headers: so the pins, the A/B flag, the session rules and the catch-all apply
+ * there. A rule with no match on `/` whose path prefix covers the exact path (a redirect or URI route on `/prod` under
+ * `/prod/page`) takes that path in the mesh but cannot be carried onto it: it is named in `covering` (refused: the Istio
+ * mode cannot carry it through a delegate either); any other rule takes no request on that path and is left out
+ * without a word.
+ */
+export function rulesUnderPaths(
+    rules: readonly HTTPRouteRule[],
+    paths: readonly GatewayPath[],
+): { rules: HTTPRouteRule[]; dropped: DroppedRule[]; covering: CoveringRule[] } {
     const out: HTTPRouteRule[] = [];
     const dropped: DroppedRule[] = [];
+    const covering: CoveringRule[] = [];
     for (const rule of rules) {
         const matches: HTTPRouteMatch[] = [];
         const seen = new Set<string>();
-        for (const root of prefixes) {
+        const add = (match: HTTPRouteMatch): void => {
+            const key = JSON.stringify(match);
+            if (seen.has(key)) return;
+            seen.add(key);
+            matches.push(match);
+        };
+        const own = rule.matches ?? [{}];
+        for (const root of paths) {
+            if (root.type === "Exact") {
+                const onRoot = own.filter((m) => (m.path?.value ?? "/") === "/" || (m.path?.type === "Exact" && m.path.value === root.value));
+                onRoot.forEach((m) => add({ ...m, path: { type: "Exact", value: root.value } }));
+                const cover = own.find((m) => m.path !== undefined && m.path.type !== "Exact" && m.path.value !== "/" && underPrefix(root.value, m.path.value));
+                if (onRoot.length === 0 && cover?.path !== undefined) covering.push({ rule: rule.name ?? "", exact: root.value, prefix: cover.path.value });
+                continue;
+            }
             let any = false;
-            for (const m of rule.matches ?? [{}]) {
+            for (const m of own) {
                 const p = m.path?.value ?? "/";
-                const at = p === "/" ? root : underPrefix(p, root) ? p : undefined;
+                const at = p === "/" ? root.value : underPrefix(p, root.value) ? p : undefined;
                 if (at === undefined) continue;
                 any = true;
-                const match: HTTPRouteMatch = { ...m, path: { type: "PathPrefix", value: at } };
-                const key = JSON.stringify(match);
-                if (seen.has(key)) continue;
-                seen.add(key);
-                matches.push(match);
+                add({ ...m, path: { type: m.path?.type === "Exact" ? "Exact" : "PathPrefix", value: at } });
             }
-            if (!any) dropped.push({ rule: rule.name ?? "", prefix: root });
+            if (!any) dropped.push({ rule: rule.name ?? "", prefix: root.value });
         }
         if (matches.length > 0) out.push({ ...rule, matches });
     }
-    return { rules: out, dropped };
+    return { rules: out, dropped, covering };
+}
+
+/** The problem of the rules a gateway route on an exact path cannot carry, at `path`. */
+function coveringProblems(path: string, service: string, covering: readonly CoveringRule[]): Problem[] {
+    // One rule and its session rules: the rule's name once.
+    const named = covering.filter((c) => !/-(stable|canary)-session$/.test(c.rule));
+    return named.map((c) => ({
+        propertyPath: path,
+        code: "exact-path-covered" as const,
+        reason:
+            `${path}: the gateway routes the exact path ${show(c.exact)} to ${service}, whose rule ${show(c.rule)} matches it by the prefix ${show(c.prefix)}: ` +
+            "mesh traffic on that path takes the rule, but a gateway route on one exact path does not carry a prefix rule, so gateway traffic would skip it " +
+            "(routingApi gateway-api): route the gateway by prefix, or give the rule a prefix that does not cover the path",
+    }));
 }
 
 /** The warning for rules a gateway route leaves out. */
@@ -451,14 +512,18 @@ export function planGatewayApiCanary(name: string, args: Plain<GatewayApiCanaryA
     const gatewayHttpRoutes: { name: string; spec: HTTPRouteSpec }[] = [];
     (args.gatewayRoutes ?? []).forEach((g, i) => {
         const path = `gatewayRoutes[${i}]`;
+        const exacts = g.exacts ?? [];
         g.prefixes.forEach((p, j) => problems.push(...checkGatewayPathPrefix(`${path}.prefixes[${j}]`, p)));
-        if (g.prefixes.length === 0 || g.hostnames.length === 0) {
-            problems.push({ propertyPath: path, reason: `${path} has ${g.prefixes.length} prefixes and ${g.hostnames.length} hostnames; a gateway route needs at least one of each` });
+        exacts.forEach((p, j) => problems.push(...checkGatewayPathPrefix(`${path}.exacts[${j}]`, p, "an exact path")));
+        if (g.prefixes.length + exacts.length === 0) {
+            problems.push({ propertyPath: path, reason: `${path} has no prefixes and no exact paths; a gateway route needs at least one` });
         }
-        const under = rulesUnderPrefixes(rules, g.prefixes);
+        const paths: GatewayPath[] = [...g.prefixes.map((value) => ({ type: "PathPrefix" as const, value })), ...exacts.map((value) => ({ type: "Exact" as const, value }))];
+        const under = rulesUnderPaths(rules, paths);
         warnings.push(...droppedWarning(g.name, args.service, under.dropped));
-        problems.push(...checkRouteSize(path, under.rules));
-        gatewayHttpRoutes.push({ name: g.name, spec: { parentRefs: [{ ...g.parent }], hostnames: [...g.hostnames], rules: under.rules } });
+        problems.push(...coveringProblems(`${path}.exacts`, args.service, under.covering), ...checkRouteSize(path, under.rules));
+        // No hostnames: the gateway serves any host (its hosts are ["*"]), and so does the HTTPRoute.
+        gatewayHttpRoutes.push({ name: g.name, spec: { parentRefs: [{ ...g.parent }], ...(g.hostnames.length === 0 ? {} : { hostnames: [...g.hostnames] }), rules: under.rules } });
     });
     if (problems.length === 0) {
         const claims = args.claims ?? DestinationRuleClaims.global;
@@ -482,16 +547,18 @@ export function planGatewayApiCanary(name: string, args: Plain<GatewayApiCanaryA
 // The ingress (GatewayApiIngress)
 // ---------------------------------------------------------------------------------------------------
 
-/** One ingress route: a URI prefix to the version Services of a service, weighted like its catch-all. */
+/** One ingress route: a URI prefix or an exact path to the version Services of a service, weighted like its catch-all. */
 export interface GatewayApiIngressRoute {
-    /** URI prefix, starting with "/" (a Gateway API PathPrefix: whole path segments). */
-    prefix: string;
+    /** URI prefix, starting with "/" (a Gateway API PathPrefix: whole path segments). Exactly one of prefix and exact. */
+    prefix?: string;
+    /** One exact path, starting with "/" (a Gateway API `Exact` path match). Exactly one of prefix and exact. */
+    exact?: string;
     /** The service routed to (its name, for messages and the route's name). */
     service: string;
     /** Weighted backends: the service's version Services (see {@link ingressBackends}). At least one. */
     backends: HTTPBackendRef[];
     /**
-     * The service's mesh rules (its HTTPRoute's), carried under `prefix` ({@link rulesUnderPrefixes}): pins, A/B
+     * The service's mesh rules (its HTTPRoute's), carried under `prefix` or on `exact` ({@link rulesUnderPaths}): pins, A/B
      * flag, redirects, URI routes and session rules for gateway traffic too. Default: `sessionRules`, then one rule
      * to `backends`.
      */
@@ -506,20 +573,26 @@ export interface GatewayApiIngressArgs {
     namespace: DeepInput<string>;
     /** External hosts, e.g. ["sample-app.example.com"]: the HTTPRoutes' hostnames. At least one. */
     hosts: DeepInput<string[]>;
-    /** HTTPS listener TLS: Terminate with the Secret `credentialName`; MUTUAL through Istio's listener option. */
-    tls: DeepInput<IngressTlsArgs>;
-    /** HTTP listener port, redirected to HTTPS. Default 80. */
+    /**
+     * `HTTPS` (default): an HTTP listener whose HTTPRoute redirects to the HTTPS listener. `HTTP`: one plain-HTTP listener
+     * on `httpPort` that the routes attach to, no TLS and no redirect (`tls` and `httpsPort` refused). Plain: it decides
+     * whether the redirect HTTPRoute exists.
+     */
+    protocol?: IngressProtocol;
+    /** HTTPS listener TLS: Terminate with the Secret `credentialName`; MUTUAL through Istio's listener option. Required with HTTPS, refused with HTTP. */
+    tls?: DeepInput<IngressTlsArgs>;
+    /** HTTP listener port: redirected to HTTPS, or with protocol HTTP the listener the routes attach to. Default 80. */
     httpPort?: DeepInput<number>;
-    /** HTTPS listener port. Default 443. */
+    /** HTTPS listener port. Default 443. Refused with protocol HTTP. */
     httpsPort?: DeepInput<number>;
     /**
-     * Prefix routes; longest prefix wins (the Istio mode refuses a shadowed prefix, so the orders agree). Empty: the
+     * Routes by prefix or exact path; an exact path first, then the longest prefix (the Istio mode refuses a shadowed route, so the orders agree). Empty: the
      * Gateway's routes are attached by other stacks (a platform stack's, by its service stacks). The list is plain (one
      * HTTPRoute each); each route's values accept Inputs.
      */
     routes: DeepInput<GatewayApiIngressRoute>[];
     /**
-     * Namespaces whose HTTPRoutes the HTTPS listener admits (the services it serves). Default `[namespace]`: the
+     * Namespaces whose HTTPRoutes the HTTPS listener (with protocol HTTP: the HTTP listener) admits (the services it serves). Default `[namespace]`: the
      * Gateway's own (`from: Same`); any other set is a namespace selector on `kubernetes.io/metadata.name`.
      */
     routeNamespaces?: DeepInput<string[]>;
@@ -552,8 +625,8 @@ export interface GatewayApiIngressPlan {
     /** Gateway routes that leave a service's rule out (its prefix is not under the route's). */
     warnings: string[];
     gateway: GatewayApiGatewaySpec;
-    /** The HTTPRoute of the HTTP listener: a redirect to HTTPS. */
-    redirectRoute: HTTPRouteSpec;
+    /** The HTTPRoute of the HTTP listener: a redirect to HTTPS. Undefined with protocol HTTP. */
+    redirectRoute: HTTPRouteSpec | undefined;
     /** One HTTPRoute per route, by name (`<name>-<index>`). */
     routes: { name: string; spec: HTTPRouteSpec }[];
 }
@@ -571,7 +644,7 @@ export function ingressBackends(service: string, port: number, versions: { stabl
  * gateway as through the mesh.
  */
 export function ingressRoute(
-    prefix: string,
+    path: { prefix: string } | { exact: string },
     service: string,
     port: number,
     versions: { stable: string; canary?: string },
@@ -580,35 +653,48 @@ export function ingressRoute(
     const backends = ingressBackends(service, port, versions, liveWeights(canary));
     const session = gatewaySession(service, port, canary, versions);
     if (session === undefined) {
-        return { prefix, service, backends };
+        return { ...path, service, backends };
     }
     return {
-        prefix,
+        ...path,
         service,
         backends: session.backends(backends),
-        sessionRules: session.rules({ name: "route", matches: [{ path: { type: "PathPrefix", value: prefix } }] }),
+        sessionRules: session.rules({ name: "route", matches: [{ path: ingressPathMatch(path) }] }),
     };
+}
+
+/** The Gateway API path match of an ingress route: PathPrefix, or Exact for an exact path. */
+export function ingressPathMatch(r: { prefix?: string; exact?: string }): { type: "PathPrefix" | "Exact"; value: string } {
+    return r.exact !== undefined && r.prefix === undefined ? { type: "Exact", value: r.exact } : { type: "PathPrefix", value: r.prefix ?? "" };
 }
 
 /** Istio's listener option for client-certificate validation (Gateway API has no MUTUAL mode of its own). */
 export const ISTIO_TLS_TERMINATE_MODE = "gateway.istio.io/tls-terminate-mode";
 
-/** Pure: validates a GatewayApiIngress's args (an IngressGateway's checks) and computes its objects. */
+/**
+ * Pure: validates a GatewayApiIngress's args (an IngressGateway's checks) and computes its objects. Hosts `["*"]` (with
+ * `*` alone): any host, so neither the listeners nor the HTTPRoutes name a hostname.
+ */
 export function planGatewayApiIngress(name: string, args: Plain<GatewayApiIngressArgs>): GatewayApiIngressPlan {
+    const protocol = args.protocol ?? "HTTPS";
+    const plainHttp = protocol === "HTTP";
     const httpPort = args.httpPort ?? 80;
     const httpsPort = args.httpsPort ?? 443;
     const istio = planIngressGateway(name, {
         namespace: args.namespace,
         hosts: args.hosts,
-        tls: args.tls,
+        ...(args.tls === undefined ? {} : { tls: args.tls }),
+        protocol,
         httpPort,
-        httpsPort,
-        routes: args.routes.map((r) => ({ prefix: r.prefix, host: r.service })),
+        ...(plainHttp ? (args.httpsPort === undefined ? {} : { httpsPort: args.httpsPort }) : { httpsPort }),
+        routes: args.routes.map((r) => ({ ...(r.prefix === undefined ? {} : { prefix: r.prefix }), ...(r.exact === undefined ? {} : { exact: r.exact }), host: r.service })),
     });
     // No routes: other stacks attach theirs (a platform stack's Gateway, whose routes its service stacks own).
     const problems = istio.problems.filter((p) => !(args.routes.length === 0 && p.propertyPath === "routes"));
     args.routes.forEach((r, i) => {
-        problems.push(...checkGatewayPathPrefix(`routes[${i}].prefix`, r.prefix));
+        if (r.prefix !== undefined) problems.push(...checkGatewayPathPrefix(`routes[${i}].prefix`, r.prefix));
+        // (one not starting with "/" is refused once, by the IngressGateway's checks)
+        if (r.exact?.startsWith("/") === true) problems.push(...checkGatewayPathPrefix(`routes[${i}].exact`, r.exact, "an exact path"));
         if (r.backends.length === 0 || r.backends.length > HTTPROUTE_LIMITS.backendRefs) {
             problems.push({
                 propertyPath: `routes[${i}].backends`,
@@ -617,60 +703,71 @@ export function planGatewayApiIngress(name: string, args: Plain<GatewayApiIngres
         }
     });
     if (args.routeNamespaces !== undefined && args.routeNamespaces.length === 0) {
-        problems.push({ propertyPath: "routeNamespaces", reason: "routeNamespaces is []; the HTTPS listener must admit the routes of at least one namespace (default: the Gateway's)" });
+        problems.push({ propertyPath: "routeNamespaces", reason: `routeNamespaces is []; the ${plainHttp ? "HTTP" : "HTTPS"} listener must admit the routes of at least one namespace (default: the Gateway's)` });
     }
     const hosts = args.hosts.filter((h) => h !== "*");
-    if (hosts.length !== args.hosts.length) {
-        problems.push(refuse("hosts", args.hosts, 'an HTTPRoute hostname cannot be "*"', 'leave "*" out (an HTTPRoute without hostnames is not what the ingress means) or use routingApi istio'));
+    if (hosts.length !== args.hosts.length && hosts.length > 0) {
+        problems.push(
+            refuse(
+                "hosts",
+                args.hosts,
+                'an HTTPRoute hostname cannot be "*": "*" alone means any host (the HTTPRoutes name none), beside named ones it is no hostname',
+                'use ["*"] alone for any host, or leave "*" out',
+            ),
+        );
     }
     const parent = (sectionName: string) => ({ name, sectionName });
-    const certificateRefs = [{ group: "", kind: "Secret" as const, name: args.tls.credentialName ?? "" }];
-    const gateway: GatewayApiGatewaySpec = {
-        gatewayClassName: "istio",
-        listeners: [
-            { name: "http", port: httpPort, protocol: "HTTP", allowedRoutes: { namespaces: { from: "Same" } } },
-            {
-                name: "https",
-                port: httpsPort,
-                protocol: "HTTPS",
-                tls: {
-                    mode: "Terminate",
-                    certificateRefs,
-                    ...(args.tls.mode === "MUTUAL" ? { options: { [ISTIO_TLS_TERMINATE_MODE]: "MUTUAL" } } : {}),
-                },
-                allowedRoutes: allowedRoutesFor(args.namespace, args.routeNamespaces ?? [args.namespace]),
-            },
-        ],
-    };
-    const redirectRoute: HTTPRouteSpec = {
-        parentRefs: [parent("http")],
-        hostnames: hosts,
-        rules: [
-            {
-                name: "https-redirect",
-                filters: [
-                    {
-                        type: "RequestRedirect",
-                        requestRedirect: { scheme: "https", ...(httpsPort === 443 ? {} : { port: httpsPort }), statusCode: 301 },
-                    },
-                ],
-            },
-        ],
-    };
+    const admitted = allowedRoutesFor(args.namespace, args.routeNamespaces ?? [args.namespace]);
+    const hostnames = hosts.length === 0 ? {} : { hostnames: hosts };
+    const tls: Partial<IngressTlsArgs> = args.tls ?? {};
+    const gateway: GatewayApiGatewaySpec = plainHttp
+        ? { gatewayClassName: "istio", listeners: [{ name: "http", port: httpPort, protocol: "HTTP", allowedRoutes: admitted }] }
+        : {
+              gatewayClassName: "istio",
+              listeners: [
+                  { name: "http", port: httpPort, protocol: "HTTP", allowedRoutes: { namespaces: { from: "Same" } } },
+                  {
+                      name: "https",
+                      port: httpsPort,
+                      protocol: "HTTPS",
+                      tls: {
+                          mode: "Terminate",
+                          certificateRefs: [{ group: "", kind: "Secret" as const, name: tls.credentialName ?? "" }],
+                          ...(tls.mode === "MUTUAL" ? { options: { [ISTIO_TLS_TERMINATE_MODE]: "MUTUAL" } } : {}),
+                      },
+                      allowedRoutes: admitted,
+                  },
+              ],
+          };
+    const redirectRoute: HTTPRouteSpec | undefined = plainHttp
+        ? undefined
+        : {
+              parentRefs: [parent("http")],
+              ...hostnames,
+              rules: [
+                  {
+                      name: "https-redirect",
+                      filters: [
+                          {
+                              type: "RequestRedirect",
+                              requestRedirect: { scheme: "https", ...(httpsPort === 443 ? {} : { port: httpsPort }), statusCode: 301 },
+                          },
+                      ],
+                  },
+              ],
+          };
     const warnings: string[] = [];
     const routes = args.routes.map((r, i) => {
         const routeName = `${name}-${i}`;
-        let rules: HTTPRouteRule[] = [
-            ...(r.sessionRules ?? []),
-            { name: "route", matches: [{ path: { type: "PathPrefix" as const, value: r.prefix } }], backendRefs: r.backends.map((b) => ({ ...b })) },
-        ];
+        const path = ingressPathMatch(r);
+        let rules: HTTPRouteRule[] = [...(r.sessionRules ?? []), { name: "route", matches: [{ path }], backendRefs: r.backends.map((b) => ({ ...b })) }];
         if (r.rules !== undefined && r.rules.length > 0) {
-            const under = rulesUnderPrefixes(r.rules, [r.prefix]);
+            const under = rulesUnderPaths(r.rules, [path]);
             warnings.push(...droppedWarning(routeName, r.service, under.dropped));
-            problems.push(...checkRouteSize(`routes[${i}]`, under.rules));
+            problems.push(...coveringProblems(`routes[${i}].rules`, r.service, under.covering), ...checkRouteSize(`routes[${i}]`, under.rules));
             rules = under.rules;
         }
-        return { name: routeName, spec: { parentRefs: [parent("https")], hostnames: hosts, rules } };
+        return { name: routeName, spec: { parentRefs: [parent(plainHttp ? "http" : "https")], ...hostnames, rules } };
     });
     return { problems, warnings, gateway, redirectRoute, routes };
 }

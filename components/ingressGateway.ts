@@ -1,6 +1,7 @@
 /**
  * `IngressGateway`: an Istio Gateway (port 80 HTTP redirecting to HTTPS, port 443 HTTPS with an explicit
- * TLS mode and `credentialName`) and the VirtualService bound to it, routing URI prefixes to services.
+ * TLS mode and `credentialName`; or, with `protocol: "HTTP"`, port 80 plain HTTP only) and the VirtualService bound to
+ * it, routing URI prefixes and exact paths to services.
  * Istio ignores the mesh VirtualService for gateway traffic (analyzer IST0140), so a route repeats the service's
  * split (`weights`) or, better, carries all of the service's routes under its prefix (`routes`: pins, A/B, faults,
  * retries, timeouts, the weighted catch-all), merged as istiod merges a delegate VirtualService.

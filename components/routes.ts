@@ -769,10 +769,16 @@ export function mergeUnderRoot(root: HTTPRoute, routes: readonly HTTPRoute[]): M
 // Gateway-bound routes (ingress and internal gateways)
 // ---------------------------------------------------------------------------------------------------
 
-/** One prefix route of a gateway-bound VirtualService. */
+/** One route of a gateway-bound VirtualService: a URI prefix or one exact path to a host. */
 export interface GatewayRouteArgs {
-    /** URI prefix, starting with "/". */
-    prefix: string;
+    /** URI prefix, starting with "/". Exactly one of `prefix` and `exact`. */
+    prefix?: string;
+    /**
+     * One exact path, starting with "/" (`uri.exact`), e.g. "/productpage". Exactly one of `prefix` and `exact`. Carried
+     * `routes` apply on that path (their header matches AND-ed with it); a carried route whose URI prefix covers it is
+     * refused: istiod drops a delegate's prefix match under an exact root, so gateway traffic would skip it. Default none.
+     */
+    exact?: string;
     /** Destination host, e.g. "sample-app". */
     host: string;
     /** Destination port, 1..65535. Default: none (the service's only port). */
@@ -800,18 +806,70 @@ export interface GatewayRouteArgs {
     routes?: HTTPRoute[];
 }
 
+/** The one URI match of a gateway route: its prefix or its exact path (exactly one is set once checked). */
+export function gatewayRouteUri(r: Pick<GatewayRouteArgs, "prefix" | "exact">): { prefix: string } | { exact: string } {
+    return r.exact !== undefined && r.prefix === undefined ? { exact: r.exact } : { prefix: r.prefix ?? "" };
+}
+
+/** How a gateway route's URI match reads in a message: `prefix "/api"` or `exact path "/login"`. */
+export function describeGatewayUri(r: Pick<GatewayRouteArgs, "prefix" | "exact">): string {
+    const uri = gatewayRouteUri(r);
+    return "exact" in uri ? `exact path ${show(uri.exact)}` : `prefix ${show(uri.prefix)}`;
+}
+
+/** Problems of one gateway route's URI match at `p` (e.g. "routes[0]"): exactly one of prefix and exact, each starting with "/". */
+export function checkGatewayRouteUri(p: string, r: Pick<GatewayRouteArgs, "prefix" | "exact">): Problem[] {
+    if (r.prefix !== undefined && r.exact !== undefined) {
+        return [{ propertyPath: p, code: "route-uri-both", reason: `${p} sets prefix ${show(r.prefix)} and exact ${show(r.exact)}; a route matches exactly one of them (a URI prefix, or one exact path): keep one` }];
+    }
+    if (r.prefix === undefined && r.exact === undefined) {
+        return [{ propertyPath: p, code: "route-uri-neither", reason: `${p} sets neither prefix nor exact; a route matches exactly one of them, such as prefix "/" (every path) or exact "/login" (one path)` }];
+    }
+    if (r.exact !== undefined) {
+        return r.exact.startsWith("/") ? [] : [{ propertyPath: `${p}.exact`, reason: `${p}.exact is ${show(r.exact)}; it must be a path starting with "/"` }];
+    }
+    return checkPrefix(`${p}.prefix`, r.prefix ?? "");
+}
+
+/**
+ * The problem of a gateway route that can never match: the first earlier route that takes every request it would
+ * (Istio evaluates routes top to bottom): a prefix that starts with an earlier prefix, or an exact path that an earlier
+ * prefix covers or an earlier exact route names.
+ */
+function checkShadowedGatewayRoute(p: string, r: GatewayRouteArgs, earlier: readonly { path: string; route: GatewayRouteArgs }[]): Problem[] {
+    const uri = gatewayRouteUri(r);
+    if ("prefix" in uri) {
+        // An earlier exact route takes one path only: never all of a prefix.
+        const prefixes = earlier.flatMap((e) => (e.route.prefix === undefined ? [] : [{ prefix: e.route.prefix, path: e.path }]));
+        return checkShadowedPrefix({ prefix: uri.prefix, path: p }, prefixes);
+    }
+    const shadow = earlier.find((e) => {
+        const u = gatewayRouteUri(e.route);
+        return "exact" in u ? u.exact === uri.exact : uri.exact.startsWith(u.prefix);
+    });
+    return shadow === undefined
+        ? []
+        : [
+              {
+                  propertyPath: `${p}.exact`,
+                  reason: `${p}.exact is ${show(uri.exact)}; it is shadowed by ${shadow.path} (${describeGatewayUri(shadow.route)}), which matches first; put the exact route first or remove one`,
+              },
+          ];
+}
+
 /** Problems of gateway routes, under `path` (e.g. "routes"). */
 export function checkGatewayRoutes(path: string, routes: readonly GatewayRouteArgs[]): Problem[] {
     const problems: Problem[] = [];
     if (routes.length === 0) {
         problems.push({ propertyPath: path, reason: `${path} is []; it must list at least one route, such as { prefix: "/", host: "sample-app" }` });
     }
-    const seen: PrefixAt[] = [];
+    const seen: { path: string; route: GatewayRouteArgs }[] = [];
     routes.forEach((r, i) => {
         const p = `${path}[${i}]`;
-        problems.push(...checkPrefix(`${p}.prefix`, r.prefix), ...checkShadowedPrefix({ prefix: r.prefix, path: p }, seen));
+        const uri = checkGatewayRouteUri(p, r);
+        problems.push(...uri, ...(uri.length === 0 ? checkShadowedGatewayRoute(p, r, seen) : []));
         problems.push(...checkNonEmpty(`${p}.host`, r.host), ...checkPort(`${p}.port`, r.port));
-        seen.push({ prefix: r.prefix, path: p });
+        if (uri.length === 0) seen.push({ path: p, route: r });
         if (r.weights !== undefined) {
             problems.push(
                 ...checkWeight(`${p}.weights.stable`, r.weights.stable),
@@ -824,6 +882,19 @@ export function checkGatewayRoutes(path: string, routes: readonly GatewayRouteAr
         }
     });
     return problems;
+}
+
+/**
+ * The service routes that take requests on exact path `exact` in the mesh but that a gateway route on that one path cannot
+ * carry: a URI prefix match that covers it (istiod drops a delegate's prefix match under an exact root, hasConflict), or
+ * a regex URI match (it may match it). Their index in `routes` and the match that covers the path.
+ */
+export function prefixRoutesCovering(exact: string, routes: readonly HTTPRoute[]): { index: number; route: HTTPRoute; uri: string }[] {
+    return routes.flatMap((route, index) => {
+        const uri = (route.match ?? []).map((m) => fieldsOf(m.uri)).find((u) => (u?.prefix !== undefined && exact.startsWith(u.prefix)) || u?.regex !== undefined);
+        if (uri === undefined) return [];
+        return [{ index, route, uri: uri.prefix !== undefined ? `uri prefix ${show(uri.prefix)}` : `uri regex ${show(uri.regex)}` }];
+    });
 }
 
 /** Problems of a gateway route's `routes`: with nothing else that routes, each named once, one reachable. */
@@ -847,10 +918,22 @@ function checkCarriedRoutes(p: string, r: GatewayRouteArgs, routes: readonly HTT
             problems.push({ propertyPath: `${p}.routes[${j}].delegate`, reason: `${p}.routes[${j}] delegates; a carried route must route, redirect or fail itself (Istio allows one level of delegation)` });
         }
     });
+    if (r.exact !== undefined && r.prefix === undefined) {
+        for (const c of prefixRoutesCovering(r.exact, routes)) {
+            problems.push({
+                propertyPath: `${p}.routes[${c.index}]`,
+                code: "exact-path-covered",
+                reason:
+                    `${p}.routes[${c.index}] (${show(c.route.name ?? "")}) matches ${c.uri}, which covers ${p}.exact ${show(r.exact)}: mesh traffic on that path takes it, ` +
+                    "but a gateway route on one exact path cannot carry a prefix route (istiod drops a delegate's prefix match under an exact root), so gateway traffic " +
+                    "would skip it; route the gateway by prefix, or give the route a prefix that does not cover the path",
+            });
+        }
+    }
     if (routes.length > 0 && mergeUnderRoot(gatewayRoot(r, 0), routes).routes.length === 0) {
         problems.push({
             propertyPath: `${p}.routes`,
-            reason: `${p}.routes: none of its ${routes.length} route(s) can be reached under ${p}.prefix ${show(r.prefix)} (each matches a URI outside it); carry a route without a URI match, such as the catch-all`,
+            reason: `${p}.routes: none of its ${routes.length} route(s) can be reached under ${p}.${"exact" in gatewayRouteUri(r) ? `exact ${show(r.exact)}` : `prefix ${show(r.prefix)}`} (each matches a URI outside it); carry a route without a URI match, such as the catch-all`,
         });
     } else if (routes.length === 0) {
         problems.push({ propertyPath: `${p}.routes`, reason: `${p}.routes is []; it must list the service's routes (at least its catch-all), or be left out` });
@@ -858,9 +941,9 @@ function checkCarriedRoutes(p: string, r: GatewayRouteArgs, routes: readonly HTT
     return problems;
 }
 
-/** The root route of gateway route `i`: its name and prefix match. */
+/** The root route of gateway route `i`: its name and URI match (prefix or exact). */
 function gatewayRoot(r: GatewayRouteArgs, i: number): HTTPRoute {
-    return { name: `route-${i}`, match: [{ uri: { prefix: r.prefix } }] };
+    return { name: `route-${i}`, match: [{ uri: gatewayRouteUri(r) }] };
 }
 
 /** How a route's matches read in a message: `uri prefix "/static"`, else the match as JSON. */
@@ -881,7 +964,8 @@ function describeMatches(route: HTTPRoute): string {
  */
 export function gatewayRouteWarnings(path: string, routes: readonly GatewayRouteArgs[]): string[] {
     return routes.flatMap((r, i) => {
-        if (r.routes === undefined || r.delegate !== undefined) return [];
+        // An exact route leaves out only what no request on its one path takes (a route covering it is refused).
+        if (r.routes === undefined || r.delegate !== undefined || r.prefix === undefined) return [];
         const p = `${path}[${i}]`;
         return mergeUnderRoot(gatewayRoot(r, i), r.routes).dropped.map(
             (d) =>
@@ -901,7 +985,7 @@ export function gatewayHttpRoutes(routes: readonly GatewayRouteArgs[]): HTTPRout
     return routes.flatMap((r, i): HTTPRoute[] => {
         const root = gatewayRoot(r, i);
         const name = `route-${i}`;
-        const match = [{ uri: { prefix: r.prefix } }];
+        const match = [{ uri: gatewayRouteUri(r) }];
         if (r.delegate !== undefined) {
             return [{ name, match, delegate: { ...r.delegate } }];
         }

@@ -11,7 +11,16 @@ import { RE2 } from "re2-wasm";
 export interface Problem {
     propertyPath: string;
     reason: string;
+    /** The rule broken, by a stable name, for a caller that says more about it (the stack's config fix). Default none. */
+    code?: ProblemCode;
 }
+
+/**
+ * The rules a caller recognises by name: a gateway route with both or neither of `prefix` and `exact`; `tls` or
+ * `httpsPort` given to a plain-HTTP ingress; a service route that covers a gateway route's exact path (the stack
+ * reports it at the service's key).
+ */
+export type ProblemCode = "route-uri-both" | "route-uri-neither" | "plain-http-tls" | "plain-http-https-port" | "exact-path-covered";
 
 /** Renders a value for a message: strings quoted, everything else as JSON. */
 export function show(value: unknown): string {

@@ -23,8 +23,10 @@ export const rootRouteSchema = z.strictObject({
     gateway: z.enum(["ingress", "internalGateway"]),
     /** Index in `<gateway>.routes`. */
     index: z.number().int().nonnegative(),
-    /** URI prefix the root matches. */
+    /** URI prefix the root matches ("" when it matches an exact path: `exact`). */
     prefix: z.string(),
+    /** The exact path the root matches instead of a prefix (`uri.exact`; Gateway API `Exact`). Absent: `prefix`. */
+    exact: z.string().optional(),
     /** The service whose delegate the route delegates to. */
     service: z.string().min(1),
 });
@@ -54,6 +56,11 @@ export const platformOutputSchema = z.strictObject({
     routeNamespaces: z.array(z.string()).optional(),
     /** Ambient mode (`ambient.enabled`): the namespace's waypoint (empty: none). Absent: sidecar mode. */
     ambient: z.strictObject({ waypoint: z.string() }).optional(),
+    /**
+     * `HTTP` when the ingress serves plain HTTP only (`ingress.protocol`): a Gateway API service stack attaches its
+     * HTTPRoute to the listener `http`. Absent: HTTPS (the listener `https`).
+     */
+    ingressProtocol: z.literal("HTTP").optional(),
 });
 
 /** The platform output as written and as read (the writer's type is the reader's). */

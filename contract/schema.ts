@@ -457,10 +457,18 @@ export type ServiceConfig = z.infer<typeof serviceSchema>;
 
 const gatewayRoute = z
     .strictObject({
-        prefix: z.string().meta({ description: 'URI prefix, starting with "/"; most specific first, "/" last.' }),
+        prefix: z.string().optional().meta({
+            description: 'URI prefix, starting with "/"; most specific first, "/" last. Exactly one of prefix and exact.',
+        }),
+        exact: z.string().optional().meta({
+            description:
+                'One exact path, starting with "/" (Istio `uri.exact`; Gateway API `path.type: Exact`), e.g. "/productpage". Exactly one ' +
+                "of prefix and exact. The service's pins, A/B flag, faults and weighted catch-all apply on that path; a redirect or URI " +
+                "route of the service whose prefix covers it is refused (a gateway route on one path cannot carry a prefix route).",
+        }),
         service: z.string().min(1).meta({
             description:
-                "A key of `services` (in a platform stack, a service of a service stack). Traffic under `prefix` gets " +
+                "A key of `services` (in a platform stack, a service of a service stack). Traffic under `prefix` (or on `exact`) gets " +
                 "that service's routes as mesh traffic does (pins, A/B flag, faults, redirects, URI routes, retries, " +
                 "timeout, mirror, weighted catch-all). A redirect or URI route outside `prefix` is unreachable here: a " +
                 "single stack leaves it out with a warning, a service stack is refused.",
@@ -468,14 +476,26 @@ const gatewayRoute = z
     })
     .meta({
         description:
-            "One route: a URI prefix to a service, carrying its routes (in a platform stack, delegating to the " +
+            "One route: a URI prefix or an exact path to a service, carrying its routes (in a platform stack, delegating to the " +
             "service's delegate VirtualService).",
     });
+
+/** How the ingress serves: HTTPS (TLS, HTTP redirected to it) or plain HTTP. */
+export const INGRESS_PROTOCOLS = ["HTTPS", "HTTP"] as const;
 
 export const ingressSchema = z.strictObject({
     enabled: z.boolean().default(false).meta({ description: "Create the ingress Gateway and its VirtualService." }),
     selector: labels.default({ istio: "ingressgateway" }).meta({ description: "Pod labels of the gateway deployment." }),
-    hosts: z.array(z.string()).default([]).meta({ description: "Public hosts. Required when enabled." }),
+    protocol: z.enum(INGRESS_PROTOCOLS).default("HTTPS").meta({
+        description:
+            "HTTPS: an HTTPS server on httpsPort with `tls`, and httpPort redirecting to it. HTTP: one plain-HTTP server on " +
+            'httpPort and no TLS (tls and httpsPort refused), e.g. for a gateway behind a TLS-terminating load balancer or for hosts ["*"]. ' +
+            "The policy pack's ingress-tls policy refuses plain HTTP where it is enforced.",
+    }),
+    hosts: z.array(z.string()).default([]).meta({
+        description:
+            'Public hosts. Required when enabled. ["*"]: any host (with routingApi gateway-api, "*" alone: the HTTPRoutes name no hostname).',
+    }),
     tls: z
         .strictObject({
             mode: z
@@ -487,10 +507,10 @@ export const ingressSchema = z.strictObject({
             }),
         })
         .optional()
-        .meta({ description: "TLS of the HTTPS port (required when enabled); the HTTP port redirects to it." }),
-    httpPort: port.default(80).meta({ description: "HTTP port (redirects to HTTPS)." }),
-    httpsPort: port.default(443).meta({ description: "HTTPS port." }),
-    routes: z.array(gatewayRoute).default([]).meta({ description: "Prefix routes to services, first match wins." }),
+        .meta({ description: "TLS of the HTTPS port (required when enabled with protocol HTTPS; refused with HTTP); the HTTP port redirects to it." }),
+    httpPort: port.default(80).meta({ description: "HTTP port (protocol HTTPS: redirects to HTTPS; HTTP: the one port served)." }),
+    httpsPort: port.optional().meta({ description: "HTTPS port. Default 443 (protocol HTTPS); refused with protocol HTTP." }),
+    routes: z.array(gatewayRoute).default([]).meta({ description: "Routes to services by URI prefix or exact path, first match wins." }),
 });
 export type IngressConfig = z.infer<typeof ingressSchema>;
 
@@ -507,7 +527,7 @@ export const internalGatewaySchema = z.strictObject({
     routes: z
         .array(gatewayRoute)
         .default([])
-        .meta({ description: "Prefix routes of a bound VirtualService; empty = Gateway only." }),
+        .meta({ description: "Routes (URI prefix or exact path) of a bound VirtualService; empty = Gateway only." }),
 });
 export type InternalGatewayConfig = z.infer<typeof internalGatewaySchema>;
 
@@ -644,7 +664,7 @@ export const stackConfigSchema = z.strictObject({
         .meta({ description: "Ambient mode and its waypoints (single and platform stacks: the namespace's)." }),
     ingress: ingressSchema.prefault({}).meta({
         description:
-            "Ingress Gateway (HTTP port redirecting to HTTPS, HTTPS with TLS SIMPLE or MUTUAL) and its gateway-bound VirtualService.",
+            "Ingress Gateway (HTTP port redirecting to HTTPS, HTTPS with TLS SIMPLE or MUTUAL; or plain HTTP only, `protocol`) and its gateway-bound VirtualService.",
     }),
     internalGateway: internalGatewaySchema
         .prefault({})

@@ -9,7 +9,7 @@ import { show } from "../components/validation";
 import { checkStackConfig, type StackConfigProblem } from "./config";
 import { serviceStackName, shortStackName } from "../contract/project";
 import { checkGatewayApiService } from "./gatewayApi";
-import { checkDelegateNesting, checkServiceStackName, checkServiceWaypoints, platformOutputs, rootRoutes, routingApiMismatch } from "./layout";
+import { checkDelegateNesting, checkRouteTableOnExactRoots, checkServiceStackName, checkServiceWaypoints, platformOutputs, rootRoutes, routingApiMismatch } from "./layout";
 import { stackObjects } from "./meshPlan";
 import { serviceHosts } from "./rules";
 import { tidyProblem } from "../contract/problems";
@@ -145,7 +145,8 @@ export function checkEnvironment(platform: StackConfigInput, services: readonly 
                 hostOwner.set(host, { stack: input.stack, service: name });
             });
             if (platformCfg !== undefined && platformCfg.routingApi === cfg.routingApi) {
-                at(input.stack, checkDelegateNesting(name, svc, rootRoutes(platformCfg), cfg.routingApi));
+                const roots = rootRoutes(platformCfg);
+                at(input.stack, [...checkDelegateNesting(name, svc, roots, cfg.routingApi), ...checkRouteTableOnExactRoots(cfg, name, roots)]);
             }
         }
     }

@@ -31,10 +31,10 @@ import { show } from "../components/validation";
 import type { Plain } from "../components/inputs";
 import { isUnder, setFix } from "../contract/paths";
 import type { ServiceConfig, StackConfig } from "../contract/schema";
-import { atConfig, INGRESS_NAME, planMeshStack, type MeshPlan } from "./meshPlan";
+import { atConfig, gatewayProblems, INGRESS_NAME, planMeshStack, type MeshPlan } from "./meshPlan";
 import { checkServiceWaypoints, gatewayRouteName, serviceWaypointName } from "./layout";
 import type { PlatformOutputs } from "../contract/platformOutput";
-import type { RuleProblem } from "./rules";
+import type { RuleProblem } from "./ruleProblem";
 
 /** The Gateway API components' args of a stack. */
 export interface GatewayApiStackArgs {
@@ -96,7 +96,8 @@ export function gatewayApiStackArgs(cfg: StackConfig, plan: MeshPlan = planMeshS
             : {
                   namespace: ing.namespace,
                   hosts: ing.hosts,
-                  tls: ing.tls,
+                  ...(ing.tls === undefined ? {} : { tls: ing.tls }),
+                  ...(ing.protocol === undefined ? {} : { protocol: ing.protocol }),
                   skipAwait: cfg.skipAwait,
                   ...(ing.httpPort === undefined ? {} : { httpPort: ing.httpPort }),
                   ...(ing.httpsPort === undefined ? {} : { httpsPort: ing.httpsPort }),
@@ -118,15 +119,20 @@ export function gatewayApiStackArgs(cfg: StackConfig, plan: MeshPlan = planMeshS
                   ...gateway,
                   routes: cfg.ingress.routes.map((r) => {
                       const svc = own(cfg.services, r.service);
+                      // The route's path as the config says it (the component checks that exactly one is set).
+                      const path = { ...(r.prefix === undefined ? {} : { prefix: r.prefix }), ...(r.exact === undefined ? {} : { exact: r.exact }) };
                       // An unknown service is reported by rules.ts; route to its name so the plan stays total.
                       if (svc === undefined) {
-                          return { prefix: r.prefix, service: r.service, backends: [{ name: r.service, port: 80 }] };
+                          return { ...path, service: r.service, backends: [{ name: r.service, port: 80 }] };
                       }
                       const versions = svc.canary.version === undefined ? { stable: svc.stable.version } : { stable: svc.stable.version, canary: svc.canary.version };
                       const canary = plan.canaries.find((c) => c.service === r.service)?.args.canary;
                       // The service's mesh rules under the prefix: gateway traffic gets its pins, A/B flag, URI routes and sessions too.
                       const rules = meshRulesOf.get(r.service);
-                      return { ...ingressRoute(r.prefix, r.service, svc.port, versions, canary), ...(rules === undefined ? {} : { rules }) };
+                      // The route's own `path` (a route that sets both or neither is the component's to refuse).
+                      const at = r.exact !== undefined && r.prefix === undefined ? { exact: r.exact } : { prefix: r.prefix ?? "" };
+                      const { prefix: _prefix, exact: _exact, ...route } = ingressRoute(at, r.service, svc.port, versions, canary);
+                      return { ...route, ...path, ...(rules === undefined ? {} : { rules }) };
                   }),
               };
     return { canaries, ingress, waypoints: stackWaypoints(cfg, plan.namespace) };
@@ -134,12 +140,24 @@ export function gatewayApiStackArgs(cfg: StackConfig, plan: MeshPlan = planMeshS
 
 /** A service stack's HTTPRoutes on its platform's Gateway: one per gateway, under every prefix routed to it. */
 export function platformGatewayRoutes(service: string, platform: PlatformOutputs): GatewayRouteAttachment[] {
-    const prefixes = platform.routes.filter((r) => r.gateway === "ingress" && r.service === service).map((r) => r.prefix);
+    const mine = platform.routes.filter((r) => r.gateway === "ingress" && r.service === service);
+    const prefixes = mine.flatMap((r) => (r.exact === undefined ? [r.prefix] : []));
+    const exacts = mine.flatMap((r) => (r.exact === undefined ? [] : [r.exact]));
     const hostnames = platform.gatewayHosts.ingress.filter((h) => h !== "*");
-    if (prefixes.length === 0 || platform.routingApi !== "gateway-api") {
+    if (mine.length === 0 || platform.routingApi !== "gateway-api") {
         return [];
     }
-    return [{ name: gatewayRouteName(service, "ingress"), parent: { name: INGRESS_NAME, namespace: platform.namespace, sectionName: "https" }, hostnames, prefixes: [...new Set(prefixes)] }];
+    // A plain-HTTP ingress has one listener, `http`, that the routes attach to.
+    const sectionName = platform.ingressProtocol === "HTTP" ? "http" : "https";
+    return [
+        {
+            name: gatewayRouteName(service, "ingress"),
+            parent: { name: INGRESS_NAME, namespace: platform.namespace, sectionName },
+            hostnames,
+            prefixes: [...new Set(prefixes)],
+            ...(exacts.length === 0 ? {} : { exacts: [...new Set(exacts)] }),
+        },
+    ];
 }
 
 const ISTIO_FIX = "pulumi config set routingApi istio";
@@ -203,17 +221,22 @@ export function checkGatewayApi(cfg: StackConfig, args: GatewayApiStackArgs = ga
             out.push(REMOVABLE.has(key) ? { ...problem, fix: `pulumi config rm --path '${problem.propertyPath}'   # or: ${ISTIO_FIX}` } : problem);
         }
     }
-    if (args.ingress !== undefined && cfg.ingress.tls !== undefined) {
+    if (args.ingress !== undefined && (cfg.ingress.tls !== undefined || cfg.ingress.protocol === "HTTP")) {
         // A missing ingress.tls is reported once, by rules.ts.
         const routes = cfg.ingress.routes.flatMap((_, i) => [[`routes[${i}].backends`, `ingress.routes[${i}].service`] as const, [`routes[${i}]`, `ingress.routes[${i}]`] as const]);
-        // (`routes[i].prefix` falls through to ingress.routes[i].prefix.)
-        out.push(...atConfig(planOnce(planGatewayApiIngress, args.ingress, INGRESS_NAME).problems, [["namespace", "namespace"], ...routes], "ingress"));
+        // (`routes[i].prefix` falls through to ingress.routes[i].prefix.) A rule that covers an exact route's path
+        // (`routes[i].rules`) is reported at the service's key, by layout.ts checkExactRoutes.
+        out.push(...gatewayProblems(planOnce(planGatewayApiIngress, args.ingress, INGRESS_NAME).problems, [["namespace", "namespace"], ...routes], "ingress"));
     }
     if (cfg.layout === "platform" && cfg.ingress.enabled) {
-        // The service stacks' HTTPRoutes match these prefixes: the CRD's rules for a PathPrefix, checked here.
+        // The service stacks' HTTPRoutes match these paths: the CRD's rules for a path match, checked here.
         cfg.ingress.routes.forEach((r, i) => {
-            const path = `ingress.routes[${i}].prefix`;
-            out.push(...checkGatewayPathPrefix(path, r.prefix).map((p) => ({ ...p, fix: setFix(path) })));
+            for (const [field, value] of [["prefix", r.prefix], ["exact", r.exact]] as const) {
+                // (an exact path not starting with "/" is refused once, by the IngressGateway's checks)
+                if (value === undefined || (field === "exact" && !value.startsWith("/"))) continue;
+                const path = `ingress.routes[${i}].${field}`;
+                out.push(...checkGatewayPathPrefix(path, value, field === "exact" ? "an exact path" : undefined).map((p) => ({ ...p, fix: setFix(path) })));
+            }
         });
     }
     return out;
@@ -233,7 +256,9 @@ export function checkGatewayApiService(cfg: StackConfig, platform: PlatformOutpu
     const out: RuleProblem[] = [];
     for (const c of args.canaries) {
         const p = `services.${c.service}`;
-        out.push(...atConfig(planOnce(planGatewayApiCanary, c.args, c.service).problems, [["namespace", "namespace"], ["service", p], ["gatewayRoutes", p]], p));
+        // A rule that covers an exact path the platform routes here (`gatewayRoutes[i].exacts`) is layout.ts checkDelegateNesting's.
+        const problems = planOnce(planGatewayApiCanary, c.args, c.service).problems.filter((x) => x.code !== "exact-path-covered");
+        out.push(...atConfig(problems, [["namespace", "namespace"], ["service", p], ["gatewayRoutes", p]], p));
     }
     return out;
 }

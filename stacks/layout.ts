@@ -21,8 +21,11 @@
  * else that delegate route is dropped for that root; the delegate must be exported to the root's namespace.
  */
 import { underPrefix } from "../components/gatewayApiPlan";
+import type { HTTPRoute } from "../components/istio/types";
+import { prefixRoutesCovering } from "../components/routes";
+import { serviceRoutesBefore } from "./serviceRouting";
 import { show } from "../components/validation";
-import type { RuleProblem } from "./rules";
+import type { RuleProblem } from "./ruleProblem";
 import { type Layout, type RoutingApi, type ServiceConfig, type StackConfig } from "../contract/schema";
 import { serviceStackName, shortStackName } from "../contract/project";
 import { PLATFORM_OUTPUT_VERSION, type PlatformOutputs, type RootRoute } from "../contract/platformOutput";
@@ -60,7 +63,9 @@ export const gatewayRouteName = (service: string, gateway: "ingress"): string =>
 /** Pure: the root routes of a config's enabled gateways. */
 export function rootRoutes(cfg: Pick<StackConfig, "ingress" | "internalGateway">): RootRoute[] {
     const of = (gateway: RootRoute["gateway"]): RootRoute[] =>
-        cfg[gateway].enabled ? cfg[gateway].routes.map((r, index) => ({ gateway, index, prefix: r.prefix, service: r.service })) : [];
+        cfg[gateway].enabled
+            ? cfg[gateway].routes.map((r, index) => ({ gateway, index, prefix: r.prefix ?? "", ...(r.exact === undefined ? {} : { exact: r.exact }), service: r.service }))
+            : [];
     return [...of("ingress"), ...of("internalGateway")];
 }
 
@@ -77,6 +82,7 @@ export function platformOutputs(cfg: StackConfig): PlatformOutputs {
         },
         ...(cfg.routingApi === "gateway-api" ? { routingApi: "gateway-api" as const, routeNamespaces: [cfg.namespace] } : {}),
         ...(cfg.ambient.enabled ? { ambient: { waypoint: cfg.ambient.waypoint } } : {}),
+        ...(cfg.ingress.enabled && cfg.ingress.protocol === "HTTP" ? { ingressProtocol: "HTTP" as const } : {}),
     };
 }
 
@@ -167,13 +173,48 @@ export function checkLayout(present: readonly string[], cfg: StackConfig): RuleP
  */
 const nestsIn = (api: RoutingApi) => (prefix: string, root: string): boolean => (api === "gateway-api" ? underPrefix(prefix, root) : prefix.startsWith(root));
 
+/** How a gateway route is named in a message: `ingress.routes[0]` here, or in the platform stack. */
+const rootAt = (r: RootRoute, here: boolean): string => `${r.gateway}.routes[${r.index}]${here ? "" : " of the platform stack"}`;
+
+/**
+ * Pure: the redirects and URI routes of `service` that take requests on a path a gateway routes to it exactly (a root
+ * route with `exact`) by a prefix that covers that path: mesh traffic on the path takes them, but a gateway route on one
+ * exact path cannot carry a prefix route (Istio: istiod drops a delegate's `uri.prefix` under a root's `uri.exact`,
+ * hasConflict, and the single layout's gateway routes are merged the same way; the Gateway API: the rule would need an
+ * Exact match, and a prefix rewrite takes a PathPrefix match only), so gateway traffic would skip them. Refused, in every
+ * layout and routing API. `here`: the roots are this stack's (single layout), else the platform stack's.
+ */
+export function checkExactRoutes(service: string, svc: ServiceConfig, roots: readonly RootRoute[], api: RoutingApi, here: boolean): RuleProblem[] {
+    const exacts = roots.filter((r) => r.service === service && r.exact !== undefined);
+    const covers = (prefix: string, exact: string): boolean => (api === "gateway-api" ? underPrefix(exact, prefix) : exact.startsWith(prefix));
+    const out: RuleProblem[] = [];
+    for (const kind of ["uriRoutes", "redirects"] as const) {
+        svc[kind].forEach((u: { prefix: string }, i: number) => {
+            const root = exacts.find((r) => covers(u.prefix, r.exact ?? ""));
+            if (root === undefined) return;
+            const path = `services.${service}.${kind}[${i}].prefix`;
+            out.push({
+                propertyPath: path,
+                reason:
+                    `${path} is ${show(u.prefix)}, which covers the exact path ${show(root.exact)} that ${rootAt(root, here)} routes to ${service}: mesh traffic on that path ` +
+                    `takes this ${kind === "redirects" ? "redirect" : "URI route"}, but a gateway route on one exact path cannot carry a prefix route (${
+                        api === "gateway-api" ? "its HTTPRoute rule would need an Exact match" : "istiod drops a delegate's prefix match under an exact root"
+                    }), so gateway traffic would skip it`,
+                fix: `route ${show(root.exact)} by prefix (${rootAt(root, here)}: prefix ${show(root.exact)} instead of exact), or give ${path} a prefix that does not cover ${show(root.exact)}`,
+            });
+        });
+    }
+    return out;
+}
+
 /**
  * Pure: the delegate of `service` against the root routes that delegate to it. Each URI prefix the delegate
  * matches on (`uriRoutes[].prefix`, `redirects[].prefix`) must nest in at least one root prefix of the
  * service, else Istio drops that route for gateway traffic while mesh traffic still takes it. With the Gateway API
  * (`api` gateway-api) the same holds for the service's HTTPRoute on the platform's Gateway, which carries the
  * service's rules under the prefixes routed to it (components/gatewayApiPlan.ts rulesUnderPrefixes), by whole path
- * segments.
+ * segments. A root on an exact path carries no prefix route: one that covers its path is refused ({@link checkExactRoutes}),
+ * any other takes no request on it.
  */
 export function checkDelegateNesting(service: string, svc: ServiceConfig, roots: readonly RootRoute[], api: RoutingApi = "istio"): RuleProblem[] {
     const nests = nestsIn(api);
@@ -181,9 +222,10 @@ export function checkDelegateNesting(service: string, svc: ServiceConfig, roots:
         api === "gateway-api"
             ? "the service's HTTPRoute on the platform's Gateway carries a rule under a routed prefix only when its path lies under that prefix (whole path segments)"
             : "istiod merges a delegate's uri match with each root's only when it starts with that root's prefix";
-    const mine = roots.filter((r) => r.service === service);
+    const exact = checkExactRoutes(service, svc, roots, api, false);
+    const mine = roots.filter((r) => r.service === service && r.exact === undefined);
     if (mine.length === 0) {
-        return [];
+        return exact;
     }
     const prefixes = [...new Set(mine.map((r) => r.prefix))];
     const out: RuleProblem[] = [];
@@ -212,7 +254,7 @@ export function checkDelegateNesting(service: string, svc: ServiceConfig, roots:
     };
     check("uriRoutes", svc.uriRoutes);
     check("redirects", svc.redirects);
-    return out;
+    return [...out, ...exact];
 }
 
 /**
@@ -280,7 +322,32 @@ export function checkServiceAgainstPlatform(cfg: StackConfig, platform: Platform
               },
           ];
     const waypoints = checkServiceWaypoints(cfg, p.ambient, `the platform stack ${show(cfg.platformStack)}'s namespace`);
-    return [...named, ...admits, ...waypoints, ...Object.entries(cfg.services).flatMap(([name, svc]) => checkDelegateNesting(name, svc, routes, cfg.routingApi))];
+    const nesting = Object.entries(cfg.services).flatMap(([name, svc]) => [...checkDelegateNesting(name, svc, routes, cfg.routingApi), ...checkRouteTableOnExactRoots(cfg, name, routes)]);
+    return [...named, ...admits, ...waypoints, ...nesting];
+}
+
+/**
+ * Pure: a service stack's route table (`routing.virtualServices.<svc>.http`, carried by its delegate) against the
+ * platform's roots that route one exact path to the service: a route whose uri match is a prefix covering that path, or
+ * a regex, takes requests on it in the mesh, but istiod drops it under the exact root (a delegate's prefix or regex
+ * match conflicts with a root's exact one), so gateway traffic would skip it. Refused, at the route's match.
+ */
+export function checkRouteTableOnExactRoots(cfg: StackConfig, service: string, roots: readonly RootRoute[]): RuleProblem[] {
+    const table = serviceRoutesBefore(cfg, service) ?? [];
+    const out: RuleProblem[] = [];
+    for (const root of roots.filter((r) => r.service === service && r.exact !== undefined)) {
+        for (const c of prefixRoutesCovering(root.exact ?? "", table as HTTPRoute[])) {
+            const path = `routing.virtualServices.${service}.http[${c.index}]`;
+            out.push({
+                propertyPath: path,
+                reason:
+                    `${path} matches ${c.uri}, which may take requests on the exact path ${show(root.exact)} that ${rootAt(root, false)} routes to ${service}; ` +
+                    "istiod drops a delegate's prefix or regex match under an exact root, so gateway traffic would skip this route while mesh traffic takes it",
+                fix: `match it by an exact uri, or by a prefix that does not cover ${show(root.exact)} (or route ${show(root.exact)} by prefix in the platform stack)`,
+            });
+        }
+    }
+    return out;
 }
 
 /**

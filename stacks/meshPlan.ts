@@ -33,7 +33,7 @@ import { delegateName, gatewayRouteName, platformOutputs, serviceWaypointName } 
 import type { PlatformOutputs } from "../contract/platformOutput";
 import { USE_WAYPOINT_LABEL } from "../components/gatewayApiPlan";
 import { serviceRoutesBefore } from "./serviceRouting";
-import type { RuleProblem } from "./rules";
+import type { RuleProblem } from "./ruleProblem";
 
 /** Component names: fixed, so URNs never depend on config order. */
 export const INGRESS_NAME = "ingress";
@@ -151,9 +151,11 @@ export function serviceWeights(svc: ServiceConfig): Weights {
  * weighted catch-all) under its prefix, merged as istiod merges that delegation, so both layouts give the
  * gateway the same routes.
  */
-function gatewayRoutes(routes: readonly { prefix: string; service: string }[], cfg: StackConfig, canaries: MeshPlan["canaries"]): GatewayRouteArgs[] {
+function gatewayRoutes(routes: readonly { prefix?: string; exact?: string; service: string }[], cfg: StackConfig, canaries: MeshPlan["canaries"]): GatewayRouteArgs[] {
+    // The route's URI match as the config says it (the component checks that exactly one is set).
+    const uri = (r: { prefix?: string; exact?: string }) => ({ ...(r.prefix === undefined ? {} : { prefix: r.prefix }), ...(r.exact === undefined ? {} : { exact: r.exact }) });
     if (cfg.layout === "platform") {
-        return routes.map((r) => ({ prefix: r.prefix, host: r.service, delegate: { name: delegateName(r.service), namespace: cfg.namespace } }));
+        return routes.map((r) => ({ ...uri(r), host: r.service, delegate: { name: delegateName(r.service), namespace: cfg.namespace } }));
     }
     return routes.map((r) => {
         const svc = own(cfg.services, r.service);
@@ -161,12 +163,12 @@ function gatewayRoutes(routes: readonly { prefix: string; service: string }[], c
         // An unknown service is reported by rules.ts, a service's bad routing by its Canary's checks at
         // services.<svc>: route to the name as given, or split by its weights, so the plan stays total.
         if (svc === undefined || canary === undefined) {
-            return { prefix: r.prefix, host: r.service };
+            return { ...uri(r), host: r.service };
         }
         const carried = canaryRoutes(canary.args);
         return carried === undefined
-            ? { prefix: r.prefix, host: r.service, port: svc.port, weights: serviceWeights(svc) }
-            : { prefix: r.prefix, host: r.service, port: svc.port, routes: carried };
+            ? { ...uri(r), host: r.service, port: svc.port, weights: serviceWeights(svc) }
+            : { ...uri(r), host: r.service, port: svc.port, routes: carried };
     });
 }
 
@@ -230,10 +232,14 @@ export function planMeshStack(
                   namespace: cfg.namespace,
                   hosts: ing.hosts,
                   selector: ing.selector,
-                  // A missing tls is reported by rules.ts at ingress.tls; the component needs a mode to plan.
-                  tls: { mode: ing.tls?.mode ?? "SIMPLE", ...(ing.tls?.credentialName === undefined ? {} : { credentialName: ing.tls.credentialName }) },
+                  // HTTPS: a missing tls is reported by rules.ts at ingress.tls; the component needs a mode to plan.
+                  // HTTP: tls given anyway is passed on, for the component to refuse.
+                  ...(ing.protocol === "HTTP" ? { protocol: "HTTP" as const } : {}),
+                  ...(ing.protocol === "HTTP" && ing.tls === undefined
+                      ? {}
+                      : { tls: { mode: ing.tls?.mode ?? "SIMPLE", ...(ing.tls?.credentialName === undefined ? {} : { credentialName: ing.tls.credentialName }) } }),
                   httpPort: ing.httpPort,
-                  httpsPort: ing.httpsPort,
+                  ...(ing.httpsPort === undefined ? {} : { httpsPort: ing.httpsPort }),
                   routes: gatewayRoutes(ing.routes, cfg, canaries),
               },
         internalGateway: !internal.enabled
@@ -300,7 +306,7 @@ function routingArgs(cfg: StackConfig, canaries: MeshPlan["canaries"]): Plain<Is
 // The components' own checks, reported at config paths.
 
 /** Rewrites a component's property path to the config path it came from: first matching `[from, to]` wins. */
-type PathMap = ReadonlyArray<readonly [from: string, to: string]>;
+export type PathMap = ReadonlyArray<readonly [from: string, to: string]>;
 
 /** The config path of a component property path; `fallback` prefixes paths no rule maps. */
 export function configPathOf(path: string, map: PathMap, fallback: string): string {
@@ -346,12 +352,12 @@ export function checkMeshPlan(cfg: StackConfig, plan: MeshPlan = planMeshStack(c
         const p = `services.${c.service}`;
         out.push(...atConfig(planOnce(planCanary, c.args, c.service).problems, [ns, ["service", p], ["routesBefore", `routing.virtualServices.${c.service}.http`]], p));
     }
-    if (plan.ingress !== undefined && cfg.ingress.tls !== undefined) {
+    if (plan.ingress !== undefined && (cfg.ingress.tls !== undefined || cfg.ingress.protocol === "HTTP")) {
         // A missing ingress.tls is reported once, by rules.ts.
-        out.push(...atConfig(planOnce(planIngressGateway, plan.ingress, INGRESS_NAME).problems, [ns], "ingress"));
+        out.push(...gatewayProblems(planOnce(planIngressGateway, plan.ingress, INGRESS_NAME).problems, [ns], "ingress"));
     }
     if (plan.internalGateway !== undefined) {
-        out.push(...atConfig(planOnce(planInternalGateway, plan.internalGateway, INTERNAL_GATEWAY_NAME).problems, [ns], "internalGateway"));
+        out.push(...gatewayProblems(planOnce(planInternalGateway, plan.internalGateway, INTERNAL_GATEWAY_NAME).problems, [ns], "internalGateway"));
     }
     if (plan.egress !== undefined) {
         const map: PathMap = [ns, ["hosts", "egress"], ["gatewayService", "egressGateway.gatewayService"], ["selector", "egressGateway.selector"]];
@@ -361,6 +367,29 @@ export function checkMeshPlan(cfg: StackConfig, plan: MeshPlan = planMeshStack(c
         out.push(...atConfig(planOnce(planIstioRouting, plan.routing).problems, [], "routing"));
     }
     return uniqueProblems(out);
+}
+
+/**
+ * A gateway component's problems at config paths (`key`: ingress, internalGateway; `map` as {@link atConfig}'s), with the
+ * fix for the ones a `set` does not fix: a route with both or neither of prefix and exact; tls or httpsPort given to a
+ * plain-HTTP ingress. A carried route that covers an exact route's path is left to layout.ts checkExactRoutes, which
+ * names the service's key that makes it (`services.<svc>.uriRoutes[j].prefix`).
+ */
+export function gatewayProblems(problems: readonly Problem[], map: PathMap, key: "ingress" | "internalGateway"): RuleProblem[] {
+    const kept = problems.filter((p) => p.code !== "exact-path-covered");
+    return atConfig(kept, map, key).map((p, i) => {
+        switch (kept[i]?.code) {
+            case "route-uri-both":
+                return { ...p, fix: `pulumi config rm --path '${p.propertyPath}.exact'   # or rm its prefix: keep one` };
+            case "route-uri-neither":
+                return { ...p, fix: `pulumi config set --path '${p.propertyPath}.prefix' /   # or: --path '${p.propertyPath}.exact' /<path>` };
+            case "plain-http-tls":
+            case "plain-http-https-port":
+                return { ...p, fix: `pulumi config rm --path '${p.propertyPath}'   # or: pulumi config set --path '${key}.protocol' HTTPS` };
+            default:
+                return p;
+        }
+    });
 }
 
 /** One Kubernetes object a stack makes, and the config key that makes it. */
@@ -390,10 +419,11 @@ export function stackObjects(cfg: StackConfig, plan: MeshPlan = planMeshStack(cf
         const label = "ingress (the ingress gateway)";
         add("Gateway", INGRESS_NAME, "ingress", label, "disable the ingress");
         if (!gatewayApi) add("VirtualService", INGRESS_NAME, "ingress", label, "disable the ingress");
-        // Gateway API: the HTTP listener's redirect route and one HTTPRoute per route (components/gatewayApiPlan.ts).
+        // Gateway API: the HTTP listener's redirect route (HTTPS only) and one HTTPRoute per route (components/gatewayApiPlan.ts).
         // A platform stack's routes are its service stacks' (`<svc>-ingress`).
         const routes = cfg.layout === "platform" ? [] : plan.ingress.routes.map((_, i) => String(i));
-        if (gatewayApi) ["https-redirect", ...routes].forEach((s) => add("HTTPRoute", `${INGRESS_NAME}-${s}`, "ingress", label, "disable the ingress"));
+        const redirect = cfg.ingress.protocol === "HTTP" ? [] : ["https-redirect"];
+        if (gatewayApi) [...redirect, ...routes].forEach((s) => add("HTTPRoute", `${INGRESS_NAME}-${s}`, "ingress", label, "disable the ingress"));
     }
     if (plan.internalGateway !== undefined) {
         const label = "internalGateway (the internal gateway)";

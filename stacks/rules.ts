@@ -10,21 +10,15 @@
 import { qualifyHost } from "../components/destinationRuleClaims";
 import { own } from "../components/ownKeys";
 import { defaultSessionCookie } from "../components/routes";
-import { show, type Problem } from "../components/validation";
+import { show } from "../components/validation";
 import { didYouMean } from "../contract/didYouMean";
 import { setFix } from "../contract/paths";
 import { releaseRules } from "../contract/releaseRules";
 import type { IngressConfig, InternalGatewayConfig, ServiceConfig, StackConfig, TrafficPolicyConfig } from "../contract/schema";
+import { checkExactRoutes, rootRoutes } from "./layout";
 
-/** A problem with the fix to print under it. */
-export interface RuleProblem extends Problem {
-    fix: string;
-    /**
-     * Config paths this problem is about besides its own: when the schema rejected one of them, this problem
-     * is a follow-on of that rejection and is not reported (stacks/config.ts).
-     */
-    about?: readonly string[];
-}
+import type { RuleProblem } from "./ruleProblem";
+export type { RuleProblem } from "./ruleProblem";
 
 
 const rule = (propertyPath: string, reason: string, fix: string): RuleProblem => ({ propertyPath, reason, fix });
@@ -180,7 +174,7 @@ function checkGatewayServices(
 }
 
 function checkIngressTls(ingress: IngressConfig): RuleProblem[] {
-    if (!ingress.enabled || ingress.tls !== undefined) {
+    if (!ingress.enabled || ingress.tls !== undefined || ingress.protocol === "HTTP") {
         return [];
     }
     return [
@@ -190,7 +184,7 @@ function checkIngressTls(ingress: IngressConfig): RuleProblem[] {
                 "and tls.credentialName (the Kubernetes TLS Secret)",
             `${setFix("ingress.tls.mode", { value: "SIMPLE" })} && ${setFix("ingress.tls.credentialName", { value: "<secret name>" })}`,
         ),
-    ];
+    ].map((p) => ({ ...p, about: ["ingress.protocol"] })); // no follow-on of a refused protocol
 }
 
 /**
@@ -296,6 +290,8 @@ export function checkStackRules(cfg: StackConfig, options: { layoutKnown?: boole
         ...checkHostOwners(cfg),
         ...checkSessionCookies(cfg),
         ...(routesHere ? checkGatewayServices("ingress", cfg.ingress, cfg.services) : []),
+        // A service stack's roots are its platform's: checked against its output (layout.ts checkDelegateNesting).
+        ...(routesHere && cfg.layout === "single" ? Object.entries(cfg.services).flatMap(([name, svc]) => checkExactRoutes(name, svc, rootRoutes(cfg), cfg.routingApi, true)) : []),
         ...checkIngressTls(cfg.ingress),
         ...(routesHere ? checkGatewayServices("internalGateway", cfg.internalGateway, cfg.services) : []),
         ...(layoutKnown && cfg.layout !== "platform" ? checkRollouts(cfg) : []),

@@ -15,7 +15,7 @@ import { ROUTING_KEYS, ROUTING_KINDS } from "../contract/istioKinds";
 import { RELEASE_FIELD } from "../contract/istioSpec";
 import { setFix } from "../contract/paths";
 import type { StackConfig } from "../contract/schema";
-import type { RuleProblem } from "./rules";
+import type { RuleProblem } from "./ruleProblem";
 
 type Spec = Record<string, unknown>;
 const isObject = (v: unknown): v is Spec => v !== null && typeof v === "object" && !Array.isArray(v);

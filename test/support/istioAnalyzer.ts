@@ -208,7 +208,7 @@ function mergeDelegation(vss: readonly IstioObject[], out: AnalyzerProblem[]): I
             }
             asArray<HttpRoute>(target.spec.http).forEach((leaf, j) => {
                 const match = mergeMatches(root.match ?? [], leaf.match ?? []);
-                if (match === undefined) {
+                if (match === undefined && !onlyElsewhere(root.match ?? [], leaf.match ?? [])) {
                     out.push({
                         object: id(target),
                         rule: "delegate-match-nests",
@@ -216,6 +216,7 @@ function mergeDelegation(vss: readonly IstioObject[], out: AnalyzerProblem[]): I
                     });
                     return;
                 }
+                if (match === undefined) return; // dropped, and it takes no request on the root's exact path anyway
                 const r: HttpRoute & JsonObject = { ...(leaf as JsonObject) };
                 for (const f of INHERITED) {
                     if (r[f] === undefined && (root as JsonObject)[f] !== undefined) r[f] = (root as JsonObject)[f];
@@ -247,6 +248,25 @@ export function mergedVirtualServices(objects: readonly IstioObject[]): IstioObj
     return mergeDelegation(
         objects.filter((o) => o.kind === "VirtualService"),
         [],
+    );
+}
+
+/**
+ * A delegate route Istio drops under a root that matches only exact paths, which takes no request on any of them: each
+ * of its matches is a uri prefix no exact path starts with, or another exact path. Dropping it loses nothing (the
+ * stack refuses a prefix that covers the path: stacks/layout.ts checkExactRoutes), so delegate-match-nests is quiet.
+ */
+function onlyElsewhere(root: readonly JsonObject[], leaf: readonly JsonObject[]): boolean {
+    const exacts = root.map((m) => (m["uri"] as { exact?: string } | undefined)?.exact);
+    if (exacts.length === 0 || exacts.some((e) => e === undefined)) return false;
+    return (
+        leaf.length > 0 &&
+        leaf.every((m) => {
+            const uri = m["uri"] as { prefix?: string; exact?: string } | undefined;
+            if (uri?.prefix !== undefined) return exacts.every((e) => !(e ?? "").startsWith(uri.prefix ?? ""));
+            if (uri?.exact !== undefined) return exacts.every((e) => e !== uri.exact);
+            return false;
+        })
     );
 }
 

@@ -233,13 +233,18 @@ export function oracleTable(): string {
 
 /**
  * Phase 2: a Gateway API sample the oracle compares with our `routingApi: gateway-api` objects: the stack config's
- * `services` of the same intent (the fixture), the sample files with its Services and Deployments (the version
- * Services Istio's Gateway API tasks apply first, bookinfo-versions.yaml, included).
+ * `services` (and `ingress`, for a sample with a Gateway) of the same intent (the fixture), the sample files with its
+ * Services and Deployments (the version Services Istio's Gateway API tasks apply first, bookinfo-versions.yaml,
+ * included), and the sample files applied before it (helloworld-route.yaml: over helloworld-gateway.yaml's Gateway).
  */
 export interface GatewayApiCase {
     file: string;
     workloads: string[];
     services: Record<string, Record<string, unknown>>;
+    /** The stack config's `ingress` of the same intent, for a sample with a Gateway. Default: none. */
+    ingress?: Record<string, unknown>;
+    /** Sample files applied before `file`, in order. Default none. */
+    before?: string[];
 }
 
 /** A bookinfo service of the fixtures: port 9080, its stable version, and the canary's with its weight if any. */
@@ -254,10 +259,34 @@ const bookinfoService = (name: string, stable: string, canary?: { version: strin
 
 const BOOKINFO_GATEWAY_API_WORKLOADS = ["bookinfo/platform/kube/bookinfo.yaml", "bookinfo/platform/kube/bookinfo-versions.yaml"];
 const AMBIENT_ARGO_WORKLOADS = ["details", "productpage", "ratings", "reviews", "bookinfo-versions"].map((f) => `ambient-argo/application/${f}.yaml`);
+const HELLOWORLD_WORKLOADS = ["helloworld/helloworld.yaml", "helloworld/gateway-api/helloworld-versions.yaml"];
+
+/** A plain-HTTP ingress for any host (`protocol: HTTP`, hosts `*`), as the samples' Gateways: one listener on port 80, no hostname. */
+const plainHttpIngress = (routes: Record<string, string>[]): Record<string, unknown> => ({ enabled: true, protocol: "HTTP", hosts: ["*"], routes });
+
+/** bookinfo-gateway.yaml's HTTPRoute: productpage's pages and assets, three of them exact paths. */
+const BOOKINFO_INGRESS = plainHttpIngress([
+    { exact: "/productpage", service: "productpage" },
+    { prefix: "/static", service: "productpage" },
+    { exact: "/login", service: "productpage" },
+    { exact: "/logout", service: "productpage" },
+    { prefix: "/api/v1/products", service: "productpage" },
+]);
+
+const helloworld = (canary?: { version: string; weight: number }): Record<string, Record<string, unknown>> => ({
+    helloworld: {
+        port: 5000,
+        image: "docker.io/istio/examples-helloworld-{version}:1.0",
+        stable: { version: "v1" },
+        ...(canary === undefined ? {} : { canary: { version: canary.version, weight: canary.weight, routed: true } }),
+    },
+});
 
 /** The Gateway API samples compared, each with the stack config fixture of the same intent. */
 export const GATEWAY_API_CASES: readonly GatewayApiCase[] = [
+    { file: "ambient-argo/application/ingress-gateway.yaml", workloads: AMBIENT_ARGO_WORKLOADS, services: bookinfoService("productpage", "v1"), ingress: BOOKINFO_INGRESS },
     { file: "ambient-argo/application/route-reviews-90-10.yaml", workloads: AMBIENT_ARGO_WORKLOADS, services: bookinfoService("reviews", "v1", { version: "v2", weight: 10 }) },
+    { file: "bookinfo/gateway-api/bookinfo-gateway.yaml", workloads: BOOKINFO_GATEWAY_API_WORKLOADS, services: bookinfoService("productpage", "v1"), ingress: BOOKINFO_INGRESS },
     {
         file: "bookinfo/gateway-api/route-all-v1.yaml",
         workloads: BOOKINFO_GATEWAY_API_WORKLOADS,
@@ -267,27 +296,74 @@ export const GATEWAY_API_CASES: readonly GatewayApiCase[] = [
     { file: "bookinfo/gateway-api/route-reviews-90-10.yaml", workloads: BOOKINFO_GATEWAY_API_WORKLOADS, services: bookinfoService("reviews", "v1", { version: "v2", weight: 10 }) },
     { file: "bookinfo/gateway-api/route-reviews-v1.yaml", workloads: BOOKINFO_GATEWAY_API_WORKLOADS, services: bookinfoService("reviews", "v1") },
     { file: "bookinfo/gateway-api/route-reviews-v3.yaml", workloads: BOOKINFO_GATEWAY_API_WORKLOADS, services: bookinfoService("reviews", "v3") },
+    { file: "helloworld/gateway-api/helloworld-gateway.yaml", workloads: HELLOWORLD_WORKLOADS, services: helloworld(), ingress: plainHttpIngress([{ exact: "/hello", service: "helloworld" }]) },
+    {
+        file: "helloworld/gateway-api/helloworld-route.yaml",
+        before: ["helloworld/gateway-api/helloworld-gateway.yaml"],
+        workloads: HELLOWORLD_WORKLOADS,
+        services: helloworld({ version: "v2", weight: 10 }),
+        ingress: plainHttpIngress([{ exact: "/hello", service: "helloworld" }]),
+    },
+    {
+        file: "httpbin/gateway-api/httpbin-gateway.yaml",
+        workloads: ["httpbin/httpbin.yaml"],
+        services: { httpbin: { port: 8000, targetPort: 8080, image: "docker.io/mccutchen/go-httpbin:{version}", stable: { version: "v1" } } },
+        ingress: plainHttpIngress([{ prefix: "/", service: "httpbin" }]),
+    },
 ];
-
-const PLAIN_HTTP_GATEWAY =
-    "a plain-HTTP Gateway on port 80 with no hostname: our ingress (Gateway `ingress`) always serves HTTPS with a TLS Secret for named hosts and redirects HTTP to it, and routes path prefixes to a service only";
 
 /** Gateway API sample files the oracle does not compare, and why (the e2e test asserts this is exactly the rest). */
 export const GATEWAY_API_NOT_COVERED: Readonly<Record<string, string>> = {
     "ambient-argo/application/details-waypoint.yaml": "a waypoint (class `istio-waypoint`, ambient mode): our stack makes no waypoint, and the oracle asks sidecar and gateway proxies",
-    "ambient-argo/application/ingress-gateway.yaml": `${PLAIN_HTTP_GATEWAY} (its Exact matches too)`,
     "ambient-argo/application/reviews-waypoint.yaml": "a waypoint (class `istio-waypoint`, ambient mode): our stack makes no waypoint, and the oracle asks sidecar and gateway proxies",
-    "bookinfo/gateway-api/bookinfo-gateway.yaml": `${PLAIN_HTTP_GATEWAY} (its Exact matches too)`,
-    "helloworld/gateway-api/helloworld-gateway.yaml": `${PLAIN_HTTP_GATEWAY} (its Exact match too)`,
-    "helloworld/gateway-api/helloworld-route.yaml": `an HTTPRoute of helloworld-gateway.yaml's Gateway (${PLAIN_HTTP_GATEWAY})`,
-    "httpbin/gateway-api/httpbin-gateway.yaml": PLAIN_HTTP_GATEWAY,
     "tcp-echo/gateway-api/tcp-echo-20-v2.yaml": "a TCPRoute (v1alpha2, experimental channel): our gateway-api mode writes HTTPRoutes only (standard channel)",
     "tcp-echo/gateway-api/tcp-echo-all-v1.yaml": "a TCP Gateway and TCPRoute (v1alpha2, experimental channel): our gateway-api mode writes HTTPRoutes only (standard channel)",
 };
 
-/** The Gateway API objects after `kubectl apply` of the sample file. */
-export function gatewayApiObjects(file: string): SampleObject[] {
-    return allSampleObjects(file).filter((o) => o.apiVersion.startsWith("gateway.networking.k8s.io/"));
+/** The Gateway API objects after `kubectl apply` of the sample file (over the files applied before it: a later object of one kind and name replaces the earlier). */
+export function gatewayApiObjects(file: string, before: readonly string[] = []): SampleObject[] {
+    const byKey = new Map<string, SampleObject>();
+    for (const f of [...before, file]) {
+        for (const o of allSampleObjects(f).filter((x) => x.apiVersion.startsWith("gateway.networking.k8s.io/"))) byKey.set(`${o.kind}/${o.metadata.name}`, o);
+    }
+    return [...byKey.values()];
+}
+
+/** The name of the sample's Gateway (the proxy that serves it is keyed by it), if it has one. */
+export function sampleGatewayName(c: Pick<GatewayApiCase, "file" | "before">): string | undefined {
+    return gatewayApiObjects(c.file, c.before).find((o) => o.kind === "Gateway")?.metadata.name;
+}
+
+/** The sample routes mesh traffic: an HTTPRoute of it has a Service as its parent (GAMMA). */
+export function routesMesh(c: Pick<GatewayApiCase, "file" | "before">): boolean {
+    return gatewayApiObjects(c.file, c.before).some((o) => o.kind === "HTTPRoute" && ((o.spec["parentRefs"] ?? []) as { kind?: string }[]).some((r) => r.kind === "Service"));
+}
+
+/**
+ * The fixture's services the sample's gateway routes to by their own Service (backendRef `productpage`), where our
+ * mode routes to the stable version's Service (`productpage-v1`, the same pods while there is no canary): ours ->
+ * the sample's name, to put aside in the gateway's routes.
+ */
+export function versionServiceAliases(c: GatewayApiCase): [ours: string, sample: string][] {
+    const backends = new Set(
+        gatewayApiObjects(c.file, c.before)
+            .filter((o) => o.kind === "HTTPRoute")
+            .flatMap((o) => ((o.spec["rules"] ?? []) as { backendRefs?: { name: string }[] }[]).flatMap((r) => (r.backendRefs ?? []).map((b) => b.name))),
+    );
+    return Object.entries(c.services).flatMap(([name, s]): [string, string][] =>
+        s["canary"] === undefined && backends.has(name) ? [[`${name}-${(s["stable"] as { version: string }).version}`, name]] : [],
+    );
+}
+
+/**
+ * Our version Services (`<svc>-<version>`) that no workload file of the case holds (the httpbin sample has no
+ * versions file): the e2e test stands ours in on the sample's side too, so both namespaces have the same Services.
+ */
+export function versionServicesMissing(c: GatewayApiCase): string[] {
+    const have = new Set(c.workloads.flatMap((f) => allSampleObjects(f).filter((o) => o.apiVersion === "v1" && o.kind === "Service").map((o) => o.metadata.name)));
+    return Object.entries(c.services).flatMap(([name, s]) =>
+        [s["stable"], s["canary"]].flatMap((v) => (v === undefined ? [] : [`${name}-${(v as { version: string }).version}`])).filter((n) => !have.has(n)),
+    );
 }
 
 /** What the oracle proves of one Gateway API sample file, as the README's table says it. */
@@ -303,6 +379,17 @@ export function gatewayApiVerdict(file: string): string {
             return `${n}: stable ${stable}${canary === undefined ? "" : `, canary ${canary.version} at ${canary.weight} %`}`;
         })
         .join("; ");
-    const port = gatewayApiObjects(file).some((o) => ((o.spec["parentRefs"] ?? []) as { port?: number }[]).some((r) => r.port !== undefined));
-    return `equal xDS (sidecar, ${INGRESS_NAME}) with our \`routingApi: gateway-api\` objects of \`services\` ${svc}; but for the unused subset clusters of the DestinationRule our mode keeps${port ? ", and the parentRef's port in istiod's route metadata and tracing name" : ""}`;
+    const objects = gatewayApiObjects(file, c.before);
+    const port = objects.some((o) => ((o.spec["parentRefs"] ?? []) as { port?: number }[]).some((r) => r.port !== undefined));
+    const gateway = sampleGatewayName(c);
+    const routes = ((c.ingress?.["routes"] ?? []) as Record<string, string>[]).map((r) => (r["exact"] !== undefined ? `exact ${r["exact"]}` : `prefix ${r["prefix"] ?? ""}`));
+    const proxies = `sidecar, ${INGRESS_NAME}${gateway === undefined ? "" : `, the Gateway's own proxy (\`${gateway}\` vs ours \`ingress\`, names aside)`}`;
+    const ingress = c.ingress === undefined ? "" : ` and \`ingress\` protocol HTTP, hosts \`*\`, ${routes.join(", ")}`;
+    const over = c.before === undefined ? "" : `, over ${c.before.map((f) => f.slice(f.lastIndexOf("/") + 1)).join(", ")}`;
+    const aliases = versionServiceAliases(c).map(([ours, sample]) => `the gateway's route to the Service \`${sample}\` is ours to its stable version's \`${ours}\` (the same pods)`);
+    const mesh = gateway !== undefined && !routesMesh(c) ? [`the sidecar's routes of ${Object.keys(c.services).join(", ")} (the sample routes no mesh traffic; our mode routes it by the service's HTTPRoute)`] : [];
+    const aside = ["the unused subset clusters of the DestinationRule our mode keeps", ...aliases, ...mesh, ...(port ? ["the parentRef's port in istiod's route metadata and tracing name"] : [])];
+    const missing = versionServicesMissing(c).map((n) => `\`${n}\``);
+    const standIn = missing.length === 0 ? "" : ` (our version Service ${missing.join(", ")} stood in beside the sample too)`;
+    return `equal xDS (${proxies}) with our \`routingApi: gateway-api\` objects of \`services\` ${svc}${ingress}${over}${standIn}; but for ${aside.join("; ")}`;
 }

@@ -68,9 +68,13 @@ function withChainsSorted(listener: Resource): Resource {
 
 const byName = (a: Resource, b: Resource): number => String(a["name"]).localeCompare(String(b["name"]));
 
-/** The proxy's current clusters, route configurations and listeners, names put aside (see the file comment). */
-export function xdsSummary(client: XdsClient, names: NameMap): XdsSummary {
-    const replace = nameReplacer(names);
+/**
+ * The proxy's current clusters, route configurations and listeners, names put aside (see the file comment); `also`, a
+ * further replacement after the names' (a name that other names extend, such as a Gateway's in its Service's).
+ */
+export function xdsSummary(client: XdsClient, names: NameMap, also: (s: string) => string = (s) => s): XdsSummary {
+    const named = nameReplacer(names);
+    const replace = (s: string): string => also(named(s));
     const norm = (rs: readonly Resource[]): Resource[] => rs.map((r) => normalise(r, replace) as Resource).sort(byName);
     const routes = norm(client.resources(TYPE.route)).map((rc) => ({ ...rc, virtualHosts: [...((rc["virtualHosts"] ?? []) as Resource[])].sort(byName) }));
     return { clusters: norm(client.resources(TYPE.cluster)), routes, listeners: norm(client.resources(TYPE.listener)).map(withChainsSorted) };

@@ -8,7 +8,18 @@ import { expect } from "chai";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { gatewayApiSampleFiles, istioApiSampleFiles } from "../../support/istioSamples";
-import { GATEWAY_API_CASES, GATEWAY_API_NOT_COVERED, IMPORT_REFUSES, NOT_COVERED, oracleTable, sampleCases } from "../../support/sampleOracle";
+import { checkStackConfig } from "../../../stacks/config";
+import {
+    GATEWAY_API_CASES,
+    GATEWAY_API_NOT_COVERED,
+    IMPORT_REFUSES,
+    NOT_COVERED,
+    oracleTable,
+    sampleCases,
+    sampleGatewayName,
+    versionServiceAliases,
+    versionServicesMissing,
+} from "../../support/sampleOracle";
 
 const README = path.resolve(__dirname, "..", "..", "..", "README.md");
 const START = "<!-- samples-oracle:start (test/unit/importer/oracleTable.test.ts) -->";
@@ -40,5 +51,25 @@ describe("README: the Istio-API samples istiod proves (the oracle's table)", () 
         const compared = GATEWAY_API_CASES.map((c) => c.file);
         expect([...compared, ...Object.keys(GATEWAY_API_NOT_COVERED)].sort()).to.deep.equal(all);
         expect(compared).to.include.members(["bookinfo/gateway-api/route-reviews-90-10.yaml", "bookinfo/gateway-api/route-all-v1.yaml"]);
+        // the plain-HTTP Gateways (ingress.protocol HTTP, hosts "*", exact paths)
+        expect(compared).to.include.members([
+            "bookinfo/gateway-api/bookinfo-gateway.yaml",
+            "ambient-argo/application/ingress-gateway.yaml",
+            "helloworld/gateway-api/helloworld-gateway.yaml",
+            "helloworld/gateway-api/helloworld-route.yaml",
+            "httpbin/gateway-api/httpbin-gateway.yaml",
+        ]);
+    });
+
+    it("every Gateway API fixture is a config the program takes (what the e2e test applies), and names the sample's Gateway when it has one", () => {
+        for (const c of GATEWAY_API_CASES) {
+            const raw = { namespace: "oracle", createNamespace: false, routingApi: "gateway-api", services: c.services, ...(c.ingress === undefined ? {} : { ingress: c.ingress }) };
+            expect(checkStackConfig(raw).problems, c.file).to.deep.equal([]);
+            expect(sampleGatewayName(c) !== undefined, `${c.file}: a sample with a Gateway has an ingress fixture, and only then`).to.equal(c.ingress !== undefined);
+        }
+        const bookinfo = GATEWAY_API_CASES.find((c) => c.file === "bookinfo/gateway-api/bookinfo-gateway.yaml");
+        expect(bookinfo === undefined ? [] : versionServiceAliases(bookinfo)).to.deep.equal([["productpage-v1", "productpage"]]);
+        const httpbin = GATEWAY_API_CASES.find((c) => c.file === "httpbin/gateway-api/httpbin-gateway.yaml");
+        expect(httpbin === undefined ? [] : versionServicesMissing(httpbin)).to.deep.equal(["httpbin-v1"]);
     });
 });

@@ -112,6 +112,20 @@ describe("analyzer: VirtualService delegation (test/support/istioAnalyzer.ts)", 
         expect(analyzeMesh(ignoreCase).map((x) => x.rule)).to.deep.equal(["delegate-match-nests"]);
     });
 
+    it("delegate-match-nests under an exact root: quiet for a prefix that takes no request on its path, reported for one that covers it", () => {
+        const objs = good();
+        (routesOf(find(objs, "ingress"))[0] as Spec)["match"] = [{ uri: { exact: "/api/checkout" } }];
+        // uri-0 (/api/legacy) takes no request on /api/checkout: istiod drops it for this root and loses nothing
+        expect(analyzeMesh(objs)).to.deep.equal([]);
+        const merged = routesOf(find(mergedVirtualServices(objs), "ingress")).map((r) => [r["name"], r["match"]]);
+        expect(merged).to.deep.equal([
+            ["route-0-canary-pin-0", [{ headers: { "x-canary": { exact: "true" } }, uri: { exact: "/api/checkout" } }]],
+            ["route-0-catch-all", [{ uri: { exact: "/api/checkout" } }]],
+        ]);
+        (routesOf(find(objs, "checkout-delegate"))[1] as Spec)["match"] = [{ uri: { prefix: "/api" } }]; // covers /api/checkout
+        expect(analyzeMesh(objs).map((x) => [x.rule, x.message.slice(0, 12)])).to.deep.equal([["delegate-match-nests", "http[1] (uri"]]);
+    });
+
     it("no-nested-delegation, delegate-no-gateways, delegate-http-only, root-route-only-delegates", () => {
         const objs = good();
         const d = find(objs, "checkout-delegate");
@@ -183,10 +197,11 @@ describe("the single and per-service layouts give the gateway the same routes, a
     type Raw = Record<string, unknown>;
 
     /** Per-service: the example environment's platform and service stacks; single: the same config in one stack. */
-    async function layouts(edit: (checkout: Raw) => void): Promise<{ single: IstioObject[]; perService: IstioObject[] }> {
+    async function layouts(edit: (checkout: Raw) => void, editIngress: (ingress: Raw) => void = () => undefined): Promise<{ single: IstioObject[]; perService: IstioObject[] }> {
         const env = prodEnvironment();
         const checkout = (env.services[0]?.config["services"] as Record<string, Raw>)["checkout"] as Raw;
         edit(checkout);
+        editIngress(env.platform.config["ingress"] as Raw);
         mesh.rec.reset();
         const platform = mesh.stacks.buildMeshStack(mesh.stacks.parseStackConfig("prod", env.platform.config)).outputs.platform;
         for (const s of env.services) {
@@ -236,6 +251,40 @@ describe("the single and per-service layouts give the gateway the same routes, a
             },
         ],
     ];
+    /** A plain-HTTP ingress for any host whose route to checkout is one exact path (Istio's bookinfo-gateway shape). */
+    const exactPath = (ingress: Raw): void => {
+        delete ingress["tls"];
+        Object.assign(ingress, { protocol: "HTTP", hosts: ["*"], routes: [{ exact: "/api/checkout", service: "checkout" }, { prefix: "/", service: "frontend" }] });
+    };
+    const exactCases: [string, (checkout: Raw) => void][] = [
+        ["an exact-path root (plain HTTP, any host): the pin, the A/B flag, faults, retries, timeout and the split on that path; the URI route /api/legacy, which takes no request on it, left out", () => undefined],
+        [
+            "an exact-path root with a cookie pin, a header-only fault, a redirect elsewhere, a mirror and sticky sessions",
+            (c) => {
+                c["pins"] = [{ cookie: "canary", value: "always" }];
+                c["faults"] = { abort: { percentage: 10, httpStatus: 503 }, header: { name: "x-fault", value: "on" } };
+                c["redirects"] = [{ prefix: "/api/old", uri: "/api/new" }];
+                c["mirror"] = { percentage: 5 };
+                c["canary"] = { version: "v2", weight: 20, sessionAffinity: { maxAge: "30m" }, revision: "r7k2" };
+            },
+        ],
+    ];
+    for (const [what, edit] of exactCases) {
+        it(what, async () => {
+            const { single, perService } = await layouts(edit, exactPath);
+            const gateway = envoyRoutes(single, "ingress");
+            expect(gateway.length, "the single layout's gateway carries the routes").to.be.greaterThan(2);
+            expect(gateway).to.deep.equal(envoyRoutes(perService, "ingress"));
+            const checkoutRoutes = gateway.filter((r) => JSON.stringify(r).includes("checkout"));
+            expect(checkoutRoutes.length).to.be.greaterThan(1);
+            expect(
+                checkoutRoutes.every((r) => (r["match"] as Spec[]).every((m) => JSON.stringify(m["uri"]) === '{"exact":"/api/checkout"}')),
+                "every checkout route on the exact path only",
+            ).to.equal(true);
+            expect(analyzeMesh(single)).to.deep.equal([]);
+            expect(analyzeMesh(perService)).to.deep.equal([]);
+        });
+    }
     for (const [what, edit] of cases) {
         it(what, async () => {
             const { single, perService } = await layouts(edit);

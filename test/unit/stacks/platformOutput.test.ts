@@ -33,6 +33,15 @@ describe("the platform output: one schema for what the platform stack exports an
                 () => ({ ...prodEnvironment().platform.config, internalGateway: { enabled: true, hosts: ["*.shop.svc.cluster.local"], routes: [{ prefix: "/", service: "checkout" }] } }),
             ],
             ["the Gateway API in ambient mode (routingApi, routeNamespaces, ambient)", () => ({ ...gatewayApiEnvironment().platform.config, ambient: { enabled: true, waypoint: "waypoint" } })],
+            [
+                "the Gateway API with a plain-HTTP ingress and an exact route (ingressProtocol, routes[].exact)",
+                () => {
+                    const cfg = gatewayApiEnvironment().platform.config as Raw;
+                    const { tls: _tls, httpsPort: _httpsPort, ...ingress } = cfg["ingress"] as Raw;
+                    const routes = ingress["routes"] as Raw[];
+                    return { ...cfg, ingress: { ...ingress, protocol: "HTTP", hosts: ["*"], routes: [{ exact: "/exact", service: routes[0]!["service"] }, ...routes] } };
+                },
+            ],
         ];
         for (const [name, raw] of cases) {
             it(name, async () => {
@@ -45,9 +54,12 @@ describe("the platform output: one schema for what the platform stack exports an
             });
         }
 
-        it("the Gateway API and ambient case exports every optional field (so the case above proves their schema)", async () => {
+        it("the Gateway API cases export every optional field (so the cases above prove their schema)", async () => {
             const value = (await exported(cases[2]![1]())) as Raw;
-            expect(Object.keys(value).sort()).to.deep.equal(Object.keys(mesh.stacks.platformOutputSchema.shape).sort());
+            const plain = (await exported(cases[3]![1]())) as Raw;
+            const keys = [...new Set([...Object.keys(value), ...Object.keys(plain)])].sort();
+            expect(keys).to.deep.equal(Object.keys(mesh.stacks.platformOutputSchema.shape).sort());
+            expect((plain["routes"] as Raw[])[0]).to.have.property("exact", "/exact");
         });
 
         it("an output written before the version field reads as version 1", async () => {
