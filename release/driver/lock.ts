@@ -39,6 +39,8 @@ export interface ProcessFacts {
     startedMs: number;
     /** The kernel's name of its executable (`comm`, at most 15 characters). */
     name: string;
+    /** Its state letter (proc(5)): `Z` is a zombie and `X` a dead process, which have ended and hold nothing. */
+    state: string;
 }
 
 // USER_HZ: the unit of /proc/<pid>/stat's start time; 100 on every architecture Linux runs Node.js on.
@@ -55,7 +57,7 @@ function readProc(file: string): string | undefined {
 /**
  * The facts of process `pid` from /proc, or undefined where there is no /proc (not Linux) or the process is gone.
  * /proc/<pid>/stat is `pid (comm) state ...`; comm may hold spaces and parentheses, so the fields are counted
- * after the last `)`; the start time is field 22 (proc(5)).
+ * after the last `)`; the state is field 3 and the start time field 22 (proc(5)).
  */
 export function processFacts(pid: number): ProcessFacts | undefined {
     const stat = readProc(`/proc/${pid}/stat`);
@@ -72,7 +74,7 @@ export function processFacts(pid: number): ProcessFacts | undefined {
     if (open < 0 || close < open || !Number.isSafeInteger(ticks) || !Number.isFinite(btime)) {
         return undefined;
     }
-    return { token: `${bootId}/${ticks}`, startedMs: (btime + ticks / CLOCK_TICKS_PER_S) * 1000, name: stat.slice(open + 1, close) };
+    return { token: `${bootId}/${ticks}`, startedMs: (btime + ticks / CLOCK_TICKS_PER_S) * 1000, name: stat.slice(open + 1, close), state: fields[0] ?? "" };
 }
 
 /** This process's identity token (undefined where there is no /proc): written beside the pid in locks and leases. */
@@ -97,7 +99,8 @@ export interface ProcessRef {
 const START_SLACK_MS = 2_000;
 
 /**
- * Whether the owner still runs: its pid runs a process, and that process is the owner, as far as can be known.
+ * Whether the owner still runs: its pid runs a process that has not exited (no zombie), and that process is the
+ * owner, as far as can be known.
  * Without /proc (not Linux) only the pid is checked, as before. Never says "gone" for a process that is the
  * owner; may say "alive" for a reused pid only where nothing tells them apart (no /proc, or a pid reused within
  * {@link START_SLACK_MS} of the owner's timestamp by a process of the same name).
@@ -109,6 +112,11 @@ export function ownerAlive(ref: ProcessRef, facts: (pid: number) => ProcessFacts
     const now = facts(ref.pid);
     if (now === undefined) {
         return alive(ref.pid); // no /proc, or it ended between the two reads
+    }
+    // A zombie has exited and waits for its parent to reap it; signal 0 still reaches it and /proc still shows its
+    // name and start time. An orphan whose reaper does not reap (pid 1 of some containers) stays one for good.
+    if (now.state === "Z" || now.state === "X") {
+        return false;
     }
     if (ref.token !== undefined) {
         return ref.token === now.token;

@@ -412,7 +412,7 @@ export class PulumiStackDriver implements TrafficDriver {
         }
         for (const lock of locks) {
             this.opts.onNotice?.(
-                `stack ${this.stackName}: cleared Pulumi's stack lock left by ${lockOwner(lock)}, a process of this host that is gone (its pid runs no process, or one that started after the lock or is no pulumi) (${lock.url})`,
+                `stack ${this.stackName}: cleared Pulumi's stack lock left by ${lockOwner(lock)}, a process of this host that is gone (its pid runs no process, an exited one, or one that started after the lock or is no pulumi) (${lock.url})`,
             );
         }
         return true;

@@ -47,13 +47,16 @@ describe("Pulumi stack locks (release/driver/stackLock.ts)", () => {
 
     // Pids are reused (a cold build wraps pid_max = 32768 in minutes): a live pid is not a live owner.
     const lockAt = (pid: number, at: string): Parameters<typeof isStale>[0] => ({ url: "file:///l.json", user: "root", host: "ci-7", pid, at });
-    const facts = (f: Partial<ProcessFacts>): (() => ProcessFacts) => () => ({ token: "boot/100", startedMs: Date.parse("2026-12-01T05:39:59Z"), name: "pulumi", ...f });
+    const facts = (f: Partial<ProcessFacts>): (() => ProcessFacts) => () => ({ token: "boot/100", startedMs: Date.parse("2026-12-01T05:39:59Z"), name: "pulumi", state: "S", ...f });
     const hostWith = (f: Partial<ProcessFacts>): Parameters<typeof isStale>[1] => ({ host: "ci-7", alive: (o) => ownerAlive(o, facts(f), () => true) });
     const reuse: Array<[string, Partial<ProcessFacts>, boolean]> = [
         ["its pid runs a pulumi that started before the lock: held", {}, false],
         ["its pid runs a process that started 2 s after the lock (the clock's slack): held", { startedMs: Date.parse("2026-12-01T05:40:02Z") }, false],
         ["its pid runs a process that started after the lock was created: stale (pid reused)", { startedMs: Date.parse("2026-12-01T05:41:00Z") }, true],
         ["its pid runs something that is no pulumi: stale (pid reused)", { name: "go" }, true],
+        ["its pid is the pulumi itself, exited and never reaped (a zombie): stale", { state: "Z" }, true],
+        ["its pid is the pulumi itself, dead (state X): stale", { state: "X" }, true],
+        ["its pid is the pulumi itself, stopped (state T): held", { state: "T" }, false],
     ];
     for (const [what, f, want] of reuse) {
         it(`this host, ${what}`, () => {
@@ -84,6 +87,26 @@ describe("Pulumi stack locks (release/driver/stackLock.ts)", () => {
             expect(isStale(lockAt(pid, new Date().toISOString()), { ...thisHost(), host: "ci-7" }), "a sleep holds no Pulumi lock").to.equal(true);
         } finally {
             child.kill("SIGKILL");
+        }
+    });
+
+    it("ownerAlive on this machine's /proc: a zombie (exited, never reaped) is no owner, though signal 0 reaches it", async () => {
+        // `sleep 0 &` then `exec sleep 5`: the background sleep's parent becomes a sleep, which never reaps it.
+        const parent = spawn("sh", ["-c", "sleep 0 & echo $!; exec sleep 5"], { stdio: ["ignore", "pipe", "ignore"] });
+        try {
+            const pid = await new Promise<number>((resolve) => parent.stdout.once("data", (c: Buffer) => resolve(Number(c.toString().trim()))));
+            let state = processFacts(pid)?.state;
+            for (let i = 0; i < 100 && state !== "Z"; i++) {
+                await new Promise((r) => setTimeout(r, 20));
+                state = processFacts(pid)?.state;
+            }
+            expect(state, "the unreaped child is a zombie").to.equal("Z");
+            expect(processAlive(pid), "signal 0 reaches a zombie").to.equal(true);
+            expect(ownerAlive({ pid, name: "sleep" })).to.equal(false);
+            expect(ownerAlive({ pid, token: processToken(pid) as string })).to.equal(false);
+            expect(isStale(lockAt(pid, new Date().toISOString()), { ...thisHost(), host: "ci-7" })).to.equal(true);
+        } finally {
+            parent.kill("SIGKILL");
         }
     });
 
