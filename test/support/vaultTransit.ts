@@ -42,30 +42,47 @@ const TAG_BYTES = 16;
 const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
+/** A Buffer as a plain Uint8Array (this tree's @types/node Buffer is no Uint8Array to TypeScript's newer lib types). */
+const bytes = (b: ArrayLike<number>): Uint8Array => new Uint8Array(b);
+
+/** The parts one after the other. */
+function join(...parts: readonly Uint8Array[]): Uint8Array {
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+        out.set(p, at);
+        at += p.length;
+    }
+    return out;
+}
+
+const base64 = (b: Uint8Array): string => Buffer.from(b).toString("base64");
+const utf8 = (s: string): Uint8Array => bytes(Buffer.from(s, "utf8"));
+
 /** The transit ciphertext of `plaintext` under `key`, bound to `keyName` (pure but for the random IV). */
-export function sealTransit(key: Buffer, keyName: string, plaintext: Buffer): string {
-    const iv = randomBytes(IV_BYTES);
+export function sealTransit(key: Uint8Array, keyName: string, plaintext: Uint8Array): string {
+    const iv = bytes(randomBytes(IV_BYTES));
     const cipher = createCipheriv("aes-256-gcm", key, iv);
-    cipher.setAAD(Buffer.from(keyName, "utf8"));
-    const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-    return PREFIX + Buffer.concat([iv, body, cipher.getAuthTag()]).toString("base64");
+    cipher.setAAD(utf8(keyName));
+    const body = join(bytes(cipher.update(plaintext)), bytes(cipher.final()));
+    return PREFIX + base64(join(iv, body, bytes(cipher.getAuthTag())));
 }
 
 /** The plaintext of a transit ciphertext, or undefined when it is not one of `key` for `keyName`. */
-export function openTransit(key: Buffer, keyName: string, ciphertext: string): Buffer | undefined {
+export function openTransit(key: Uint8Array, keyName: string, ciphertext: string): Uint8Array | undefined {
     const text = ciphertext.startsWith(PREFIX) ? ciphertext.slice(PREFIX.length) : undefined;
     if (text === undefined || !BASE64.test(text)) {
         return undefined;
     }
-    const raw = Buffer.from(text, "base64");
+    const raw = bytes(Buffer.from(text, "base64"));
     if (raw.length < IV_BYTES + TAG_BYTES) {
         return undefined;
     }
     try {
         const decipher = createDecipheriv("aes-256-gcm", key, raw.subarray(0, IV_BYTES));
-        decipher.setAAD(Buffer.from(keyName, "utf8"));
+        decipher.setAAD(utf8(keyName));
         decipher.setAuthTag(raw.subarray(raw.length - TAG_BYTES));
-        return Buffer.concat([decipher.update(raw.subarray(IV_BYTES, raw.length - TAG_BYTES)), decipher.final()]);
+        return join(bytes(decipher.update(raw.subarray(IV_BYTES, raw.length - TAG_BYTES))), bytes(decipher.final()));
     } catch {
         return undefined; // wrong key, wrong key name, or tampered with
     }
@@ -73,7 +90,7 @@ export function openTransit(key: Buffer, keyName: string, ciphertext: string): B
 
 /** Same token? Compared in constant time over digests (the lengths may differ). */
 function sameToken(given: string, token: string): boolean {
-    const digest = (s: string): Buffer => createHash("sha256").update(s, "utf8").digest();
+    const digest = (s: string): Uint8Array => bytes(createHash("sha256").update(s, "utf8").digest());
     return timingSafeEqual(digest(given), digest(token));
 }
 
@@ -92,7 +109,7 @@ const vaultData = (data: Record<string, string>): Answer => ({
 export async function startVaultTransit(opts: { token?: string; mount?: string } = {}): Promise<VaultTransit> {
     const token = opts.token ?? `mesh-test-${randomBytes(16).toString("hex")}`;
     const mount = opts.mount ?? "transit";
-    const keys = new Map<string, Buffer>();
+    const keys = new Map<string, Uint8Array>();
     const calls = { encrypt: 0, decrypt: 0, refused: 0 };
     const route = new RegExp(`^/v1/${mount}/(encrypt|decrypt)/([^/?#]+)$`);
 
@@ -128,11 +145,11 @@ export async function startVaultTransit(opts: { token?: string; mount?: string }
             }
             let key = keys.get(keyName);
             if (key === undefined) {
-                key = randomBytes(32);
+                key = bytes(randomBytes(32));
                 keys.set(keyName, key);
             }
             calls.encrypt++;
-            return vaultData({ ciphertext: sealTransit(key, keyName, Buffer.from(plaintext, "base64")), key_version: "1" });
+            return vaultData({ ciphertext: sealTransit(key, keyName, bytes(Buffer.from(plaintext, "base64"))), key_version: "1" });
         }
         const ciphertext = data["ciphertext"];
         if (typeof ciphertext !== "string") {
@@ -147,11 +164,11 @@ export async function startVaultTransit(opts: { token?: string; mount?: string }
             return vaultError(400, "cipher: message authentication failed");
         }
         calls.decrypt++;
-        return vaultData({ plaintext: plaintext.toString("base64") });
+        return vaultData({ plaintext: base64(plaintext) });
     };
 
     const server = http.createServer((req, res) => {
-        const chunks: Buffer[] = [];
+        const chunks: Uint8Array[] = [];
         let size = 0;
         let tooLarge = false;
         req.on("data", (c: Buffer) => {
@@ -159,13 +176,13 @@ export async function startVaultTransit(opts: { token?: string; mount?: string }
             if (size > MAX_BODY) {
                 tooLarge = true;
             } else {
-                chunks.push(c);
+                chunks.push(bytes(c));
             }
         });
         req.on("end", () => {
             const header = req.headers["x-vault-token"];
             const given = Array.isArray(header) ? header[0] : header;
-            const a = tooLarge ? vaultError(413, "request body too large") : answer(req.method ?? "", req.url ?? "", given, Buffer.concat(chunks).toString("utf8"));
+            const a = tooLarge ? vaultError(413, "request body too large") : answer(req.method ?? "", req.url ?? "", given, Buffer.from(join(...chunks)).toString("utf8"));
             res.writeHead(a.status, { "Content-Type": "application/json" });
             res.end(JSON.stringify(a.body));
         });
