@@ -7,7 +7,8 @@
  * host) or an inline program (a function in this process: no language host needed, the Automation API
  * serves it). Both use the project's `Pulumi.yaml` and `Pulumi.<stack>.yaml` in `workDir`.
  *
- * PULUMI_HOME, PULUMI_BACKEND_URL and PULUMI_CONFIG_PASSPHRASE come from the environment. The CLI is the
+ * PULUMI_HOME, PULUMI_BACKEND_URL and what the stack's secrets provider needs (PULUMI_CONFIG_PASSPHRASE, or a KMS's
+ * credentials such as VAULT_ADDR + VAULT_TOKEN for `hashivault://`) come from the environment. The CLI is the
  * one under `pulumiRoot` (`<root>/bin/pulumi`) when given, else the one on PATH; it is never downloaded.
  */
 import { execFile } from "node:child_process";
