@@ -6,22 +6,27 @@
  * of ts-node, `up` targeted at the changed VirtualServices, the program inline in this process; and the cost
  * of a refresh before `up`, which the driver skips.
  *
- * Runs on the local control plane: `bench/run.sh step-latency [--runs 5] [--variants a,b] [--no-write]`.
+ * Secrets (issue 21): the `*-vault` variants step a second stack of the same config whose secrets provider is a KMS,
+ * `hashivault://mesh-bench` served by the loopback Vault transit stand-in (test/support/vaultTransit.ts, started here;
+ * tests and benches only), instead of the passphrase, whose 1,000,000-round PBKDF2 every CLI process pays; the
+ * `*-nobackup` ones set PULUMI_DIY_BACKEND_DISABLE_CHECKPOINT_BACKUPS (no third copy of the state per update).
+ *
+ * Runs on the local control plane: `bench/run.sh step-latency [--runs 5] [--variants a,b] [--section NAME] [--no-write]`.
  * Rounds alternate: in each round every variant does one step, each step followed by one direct write and
  * one kubectl apply of the same change, so the noise of this shared machine hits all of them alike.
  */
 import { LocalWorkspace, type Stack, type EngineEvent } from "@pulumi/pulumi/automation";
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
-import { stringify } from "yaml";
 import { PulumiStackDriver } from "../release/driver/pulumiStack";
-import { catchAllWeights, DirectApplier, type ApplyObject } from "./lib/direct";
+import { startVaultTransit, type VaultTransit } from "../test/support/vaultTransit";
+import { cpuMeter } from "./lib/cpu";
+import { atWeight, catchAllWeights, directCopies, DirectApplier, kubectlApply } from "./lib/direct";
 import { benchProject, type BenchProject, type ProgramKind } from "./lib/project";
-import { machineLine, markdownTable, writeSection } from "./lib/report";
+import { loadAverage, loadLine, machineLine, markdownTable, writeSection } from "./lib/report";
 import { formatRatio, formatSummary, summarize } from "./lib/stats";
 
 const SERVICE = "sample-app";
@@ -38,9 +43,13 @@ interface Variant {
     via: "driver" | "automation";
     target?: boolean;
     refresh?: boolean;
-    /** Extra environment for the CLI during this variant's `up` (Automation API rows only). */
+    /** Extra environment for the CLI during this variant's `up`. */
     env?: Record<string, string>;
+    /** The stack's secrets provider: the passphrase (default) or a KMS, the loopback Vault transit stand-in. */
+    secrets?: "hashivault";
 }
+
+const NO_BACKUPS = { PULUMI_DIY_BACKEND_DISABLE_CHECKPOINT_BACKUPS: "true" };
 
 const VARIANTS: readonly Variant[] = [
     { id: "ts-typecheck", label: "driver, ts-node with type-checking (Pulumi's default for TypeScript)", program: "ts-typecheck", via: "driver" },
@@ -61,6 +70,28 @@ const VARIANTS: readonly Variant[] = [
         // still had it). PULUMI_EXPERIMENTAL stays set so the row measures what the recorded numbers measured.
         env: { PULUMI_SKIP_CHECKPOINTS: "true", PULUMI_EXPERIMENTAL: "true" },
     },
+    {
+        id: "inline-nobackup",
+        label: "driver, inline program, `PULUMI_DIY_BACKEND_DISABLE_CHECKPOINT_BACKUPS=true` (no copy of the state into `.pulumi/backups/` per update; history and `.bak` kept)",
+        program: "inline",
+        via: "driver",
+        env: NO_BACKUPS,
+    },
+    {
+        id: "inline-vault",
+        label: "driver, inline program, secrets provider `hashivault://` (a KMS: the loopback Vault transit stand-in) instead of the passphrase",
+        program: "inline",
+        via: "driver",
+        secrets: "hashivault",
+    },
+    {
+        id: "inline-vault-nobackup",
+        label: "driver, inline program, `hashivault://` + `PULUMI_DIY_BACKEND_DISABLE_CHECKPOINT_BACKUPS=true`",
+        program: "inline",
+        via: "driver",
+        secrets: "hashivault",
+        env: NO_BACKUPS,
+    },
 ];
 
 interface StepTimes {
@@ -74,16 +105,22 @@ interface StepTimes {
     firstResourceMs?: number;
     /** From `up` start to the engine's last resource outputs event, ms. */
     lastResourceMs?: number;
+    /** CPU seconds of the step: this process (the inline program, the KMS stand-in) and the CLI processes it reaped. */
+    cpuS?: number;
+    /** Requests the KMS answered during the step (encrypt + decrypt), for a `hashivault://` stack. */
+    kmsCalls?: number;
 }
 
 interface Args {
     runs: number;
     variants: Variant[];
     write: boolean;
+    /** BENCHMARKS.md section to write. Default `step-latency`. */
+    section: string;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-    const args: Args = { runs: 5, variants: [...VARIANTS], write: true };
+    const args: Args = { runs: 5, variants: [...VARIANTS], write: true, section: "step-latency" };
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
         const v = argv[i + 1];
@@ -98,30 +135,19 @@ function parseArgs(argv: readonly string[]): Args {
             }
             args.variants = VARIANTS.filter((x) => ids.includes(x.id));
             i++;
+        } else if (a === "--section" && v !== undefined && /^[a-z0-9-]+$/.test(v)) {
+            args.section = v;
+            i++;
         } else if (a === "--no-write") {
             args.write = false;
         } else {
-            throw new Error(`unknown argument ${a}; usage: bench/run.sh step-latency [--runs 5] [--variants ${VARIANTS.map((x) => x.id).join(",")}] [--no-write]`);
+            throw new Error(`unknown argument ${a}; usage: bench/run.sh step-latency [--runs 5] [--variants ${VARIANTS.map((x) => x.id).join(",")}] [--section step-latency] [--no-write]`);
         }
     }
     if (!Number.isInteger(args.runs) || args.runs < 1) {
         throw new Error(`--runs is ${args.runs}; it must be a positive integer`);
     }
     return args;
-}
-
-/** Pure: `spec` with every stable/canary split route set to `stable`/`canary` weights. */
-export function reweight(spec: unknown, weights: { stable: number; canary: number }): unknown {
-    const s = structuredClone(spec) as { http?: { route?: { destination?: { subset?: string }; weight?: number }[] }[] };
-    for (const h of s.http ?? []) {
-        const subsets = (h.route ?? []).map((r) => r.destination?.subset);
-        if (h.route !== undefined && subsets.includes("stable") && subsets.includes("canary")) {
-            for (const r of h.route) {
-                r.weight = r.destination?.subset === "canary" ? weights.canary : weights.stable;
-            }
-        }
-    }
-    return s;
 }
 
 /** The program of the inline variants: the same as index.ts, run in this process. */
@@ -131,97 +157,114 @@ async function inlineProgram(): Promise<Record<string, unknown>> {
     return { ...outputs };
 }
 
+/** One stack the variants step: the passphrase one, or the one whose secrets provider is the KMS stand-in. */
+interface Target {
+    project: BenchProject;
+    namespace: string;
+    /** URNs of the stack's VirtualServices (the `--target` rows). */
+    vsUrns: string[];
+    vault?: VaultTransit;
+}
+
 async function main(): Promise<void> {
     const args = parseArgs(process.argv.slice(2));
+    const loadAtStart = loadAverage();
     const id = randomBytes(3).toString("hex");
     const namespace = `mesh-bench-step-${id}`;
-    process.stderr.write(`creating stack bench-step-${id} in namespace ${namespace}\n`);
-    const project = await benchProject({
-        stackName: `bench-step-${id}`,
-        base: "Pulumi.dev.yaml",
-        config: { namespace },
-    });
     const direct = new DirectApplier();
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mesh-bench-step-"));
+    const targets = new Map<"passphrase" | "hashivault", Target>();
+    let vault: VaultTransit | undefined;
     try {
-        await run(args, project, direct, namespace, tmp);
+        process.stderr.write(`creating stack bench-step-${id} in namespace ${namespace}\n`);
+        const project = await benchProject({ stackName: `bench-step-${id}`, base: "Pulumi.dev.yaml", config: { namespace } });
+        targets.set("passphrase", { project, namespace, vsUrns: [] });
+        if (args.variants.some((v) => v.secrets === "hashivault")) {
+            vault = await startVaultTransit();
+            // the CLI processes inherit this process's environment: VAULT_ADDR + VAULT_TOKEN reach gocloud's hashivault keeper
+            Object.assign(process.env, vault.env);
+            const kmsNamespace = `${namespace}-kms`;
+            process.stderr.write(`creating stack bench-step-${id}-kms (secrets provider ${vault.secretsProvider("mesh-bench")}, Vault stand-in ${vault.addr}) in namespace ${kmsNamespace}\n`);
+            const kms = await benchProject({ stackName: `bench-step-${id}-kms`, base: "Pulumi.dev.yaml", config: { namespace: kmsNamespace }, secretsProvider: vault.secretsProvider("mesh-bench") });
+            targets.set("hashivault", { project: kms, namespace: kmsNamespace, vsUrns: [], vault });
+        }
+        await run(args, targets, direct, tmp, loadAtStart);
     } finally {
-        process.stderr.write("destroying the bench stack\n");
-        await project.dispose().catch((err: unknown) => process.stderr.write(`dispose failed: ${String(err)}\n`));
+        process.stderr.write("destroying the bench stacks\n");
+        for (const t of targets.values()) {
+            await t.project.dispose().catch((err: unknown) => process.stderr.write(`dispose failed: ${String(err)}\n`));
+        }
+        await vault?.close();
         fs.rmSync(tmp, { recursive: true, force: true });
     }
 }
 
-async function run(args: Args, project: BenchProject, direct: DirectApplier, namespace: string, tmp: string): Promise<void> {
-    const { stack } = project;
-    // Start at canary weight 20 so every step keeps both destinations (10 <-> 20).
-    await stack.setConfig(`services.${SERVICE}.canary.weight`, { value: "20" }, true);
-    const t0 = performance.now();
-    const first = await stack.up({ refresh: false });
-    process.stderr.write(`initial up: ${((performance.now() - t0) / 1000).toFixed(1)} s, ${JSON.stringify(first.summary.resourceChanges)}\n`);
+async function run(args: Args, targets: Map<"passphrase" | "hashivault", Target>, direct: DirectApplier, tmp: string, loadAtStart: string): Promise<void> {
+    for (const [kind, t] of targets) {
+        const { stack } = t.project;
+        // Start at canary weight 20 so every step keeps both destinations (10 <-> 20).
+        await stack.setConfig(`services.${SERVICE}.canary.weight`, { value: "20" }, true);
+        const t0 = performance.now();
+        const first = await stack.up({ refresh: false });
+        process.stderr.write(`initial up (${kind}): ${((performance.now() - t0) / 1000).toFixed(1)} s, ${JSON.stringify(first.summary.resourceChanges)}\n`);
+        const deployment = await stack.exportStack();
+        t.vsUrns = ((deployment.deployment as { resources?: { urn: string; type: string }[] }).resources ?? []).filter((r) => r.type === VS_TYPE).map((r) => r.urn);
+    }
+    const main = targets.get("passphrase");
+    if (main === undefined) throw new Error("no passphrase stack");
 
     // The direct side writes copies of every VirtualService that carries the split (mesh + ingress).
-    const liveVs = (await direct.list("networking.istio.io/v1", "VirtualService", namespace)).filter((vs) =>
-        JSON.stringify(vs["spec"]).includes('"canary"'),
-    );
-    const copies: ApplyObject[] = liveVs.map((vs) => ({
-        apiVersion: "networking.istio.io/v1",
-        kind: "VirtualService",
-        metadata: { name: `${vs.metadata.name}-direct`, namespace, labels: { "app.kubernetes.io/part-of": "mesh-bench" } },
-        spec: vs["spec"],
-    }));
-    const objectsAt = (w: number): ApplyObject[] => copies.map((c) => ({ ...c, spec: reweight(c["spec"], { stable: 100 - w, canary: w }) }));
-    await direct.applyAll(objectsAt(20)); // warm: discovery cached, connection open, objects exist
+    const liveVs = (await direct.list("networking.istio.io/v1", "VirtualService", main.namespace)).filter((vs) => JSON.stringify(vs["spec"]).includes('"canary"'));
+    const copies = directCopies(liveVs, main.namespace);
+    await direct.applyAll(atWeight(copies, 20)); // warm: discovery cached, connection open, objects exist
     const kubectlFile = path.join(tmp, "vs.yaml");
-    const kubectl = (w: number): void => {
-        fs.writeFileSync(kubectlFile, objectsAt(w).map((o) => stringify(o)).join("---\n"));
-        execFileSync("kubectl", ["apply", "--server-side", "--force-conflicts", "--field-manager", "mesh-bench-kubectl", "-f", kubectlFile], {
-            stdio: ["ignore", "ignore", "pipe"],
-        });
-    };
-    kubectl(20);
-
-    const deployment = await stack.exportStack();
-    const vsUrns = ((deployment.deployment as { resources?: { urn: string; type: string }[] }).resources ?? [])
-        .filter((r) => r.type === VS_TYPE)
-        .map((r) => r.urn);
-    process.stderr.write(`${liveVs.length} VirtualService(s) carry the split; targets: ${vsUrns.length}\n`);
+    kubectlApply(atWeight(copies, 20), kubectlFile);
+    process.stderr.write(`${liveVs.length} VirtualService(s) carry the split; targets: ${main.vsUrns.length}\n`);
 
     const pulumiSamples = new Map<string, StepTimes[]>(args.variants.map((v) => [v.id, []]));
     const directSamples = new Map<string, number[]>(args.variants.map((v) => [v.id, []]));
     const kubectlSamples = new Map<string, number[]>(args.variants.map((v) => [v.id, []]));
-    let weight = 20;
+    const targetOf = (v: Variant): Target => {
+        const t = targets.get(v.secrets ?? "passphrase");
+        if (t === undefined) throw new Error(`no stack for variant ${v.id}`);
+        return t;
+    };
+    const weights = new Map<Target, number>([...targets.values()].map((t) => [t, 20]));
+    const next = (t: Target): number => {
+        const w = weights.get(t) === 20 ? 10 : 20;
+        weights.set(t, w);
+        return w;
+    };
     // One unmeasured round first: opens each variant's workspace, compiles the JS, warms caches; a release
     // process makes many steps, so the steady state is what a step costs.
     for (const v of args.variants) {
-        weight = weight === 20 ? 10 : 20;
-        const times = await pulumiStep(v, project, vsUrns, weight);
+        const t = targetOf(v);
+        const times = await pulumiStep(v, t, next(t));
         process.stderr.write(`warm-up ${v.id}: step ${times.totalMs.toFixed(0)} ms (not counted)\n`);
     }
     for (let round = 0; round < args.runs; round++) {
         const order = round % 2 === 0 ? args.variants : [...args.variants].reverse();
         for (const v of order) {
-            weight = weight === 20 ? 10 : 20;
-            const times = await pulumiStep(v, project, vsUrns, weight);
-            const live = catchAllWeights(await direct.read({ apiVersion: "networking.istio.io/v1", kind: "VirtualService", metadata: { name: SERVICE, namespace } }));
+            const t = targetOf(v);
+            const weight = next(t);
+            const times = await pulumiStep(v, t, weight);
+            const live = catchAllWeights(await direct.read({ apiVersion: "networking.istio.io/v1", kind: "VirtualService", metadata: { name: SERVICE, namespace: t.namespace } }));
             if (live?.canary !== weight) {
                 throw new Error(`after the ${v.id} step the live VirtualService has canary weight ${String(live?.canary)}, expected ${weight}`);
             }
             pulumiSamples.get(v.id)?.push(times);
 
             const td = performance.now();
-            await direct.applyAll(objectsAt(weight));
+            await direct.applyAll(atWeight(copies, weight));
             directSamples.get(v.id)?.push(performance.now() - td);
-            const tk = performance.now();
-            kubectl(weight);
-            kubectlSamples.get(v.id)?.push(performance.now() - tk);
+            kubectlSamples.get(v.id)?.push(kubectlApply(atWeight(copies, weight), kubectlFile));
             process.stderr.write(
-                `round ${round + 1}/${args.runs} ${v.id}: step ${times.totalMs.toFixed(0)} ms (config ${times.configMs.toFixed(0)}, up ${times.upMs.toFixed(0)}), ` +
+                `round ${round + 1}/${args.runs} ${v.id}: step ${times.totalMs.toFixed(0)} ms (config ${times.configMs.toFixed(0)}, up ${times.upMs.toFixed(0)}, ${times.cpuS?.toFixed(2)} CPU s), ` +
                     `direct ${directSamples.get(v.id)?.at(-1)?.toFixed(0)} ms, kubectl ${kubectlSamples.get(v.id)?.at(-1)?.toFixed(0)} ms\n`,
             );
         }
     }
-    report(args, pulumiSamples, directSamples, kubectlSamples, copies.length);
+    report(args, pulumiSamples, directSamples, kubectlSamples, copies.length, loadAtStart);
 }
 
 /** Opens the stack the way the variant needs (inline programs need their own workspace). */
@@ -244,7 +287,16 @@ async function stackFor(v: Variant, project: BenchProject): Promise<Stack> {
 
 const drivers = new Map<string, PulumiStackDriver>();
 
-async function pulumiStep(v: Variant, project: BenchProject, vsUrns: string[], weight: number): Promise<StepTimes> {
+/** One step of `v` on its stack, with the CPU it took and the KMS requests it made. */
+async function pulumiStep(v: Variant, target: Target, weight: number): Promise<StepTimes> {
+    const cpu = cpuMeter();
+    const kms0 = target.vault !== undefined ? target.vault.calls.encrypt + target.vault.calls.decrypt : undefined;
+    const times = await pulumiStepTimes(v, target.project, target.vsUrns, weight);
+    const kms = kms0 !== undefined && target.vault !== undefined ? target.vault.calls.encrypt + target.vault.calls.decrypt - kms0 : undefined;
+    return { ...times, cpuS: cpu.stop(), ...(kms !== undefined ? { kmsCalls: kms } : {}) };
+}
+
+async function pulumiStepTimes(v: Variant, project: BenchProject, vsUrns: string[], weight: number): Promise<StepTimes> {
     const env = v.program === "inline" ? project.use("ts-transpile") : project.use(v.program);
     if (v.via === "driver") {
         let d = drivers.get(v.id);
@@ -253,7 +305,7 @@ async function pulumiStep(v: Variant, project: BenchProject, vsUrns: string[], w
                 stackName: project.stackName,
                 workDir: project.workDir,
                 pulumiRoot: project.pulumiRoot,
-                envVars: env,
+                envVars: { ...env, ...v.env },
                 ...(v.program === "inline" ? { program: { kind: "inline", program: inlineProgram } } : {}),
             });
             drivers.set(v.id, d);
@@ -315,6 +367,7 @@ function report(
     directSamples: Map<string, number[]>,
     kubectlSamples: Map<string, number[]>,
     objects: number,
+    loadAtStart: string,
 ): void {
     const rows = args.variants.map((v) => {
         const ps = pulumiSamples.get(v.id) ?? [];
@@ -334,6 +387,8 @@ function report(
             formatRatio(step, dir),
             formatSummary(kub),
             formatRatio(step, kub),
+            formatSummary(summarize(ps.map((s) => s.cpuS ?? 0)), 2),
+            v.secrets === undefined ? "–" : formatSummary(summarize(ps.map((s) => s.kmsCalls ?? 0))),
         ];
     });
     const table = markdownTable(
@@ -348,20 +403,24 @@ function report(
             "step / direct",
             "kubectl apply ms",
             "step / kubectl",
+            "CPU s per step",
+            "KMS requests per step",
         ],
         rows,
     );
-    const command = `bench/run.sh step-latency --runs ${args.runs}${args.variants.length === VARIANTS.length ? "" : ` --variants ${args.variants.map((v) => v.id).join(",")}`}`;
+    const command = `bench/run.sh step-latency --runs ${args.runs}${args.variants.length === VARIANTS.length ? "" : ` --variants ${args.variants.map((v) => v.id).join(",")}`}${args.section === "step-latency" ? "" : ` --section ${args.section}`}`;
+    const kms = args.variants.some((v) => v.secrets !== undefined);
     const body = [
-        "## Weight-step latency",
+        `## Weight-step latency${args.section === "step-latency" ? "" : ` (${args.variants.map((v) => v.id).join(", ")})`}`,
         "",
         machineLine(),
+        loadLine(loadAtStart),
         "",
         `Command: \`${command}\` (starts the local control plane, runs \`node -r ts-node/register/transpile-only bench/step-latency.ts\`).`,
         "",
         `The dev stack (Pulumi.dev.yaml: sample-app with canary, circuit breaker, ingress, egress; ${objects} VirtualServices carry the split) ` +
             "on the local control plane. A step moves `services.sample-app.canary.weight` between 10 and 20: *config set* is " +
-            "`pulumi config set --path`, *up* is `pulumi up` (no refresh unless said). After each step the live VirtualService is read back " +
+            "the driver's write into `Pulumi.<stack>.yaml` (driver rows) or `pulumi config set-all --path` (Automation API rows), *up* is `pulumi up` (no refresh unless said). After each step the live VirtualService is read back " +
             `and must show the new weight. *direct SSA* writes the same change (${objects} VirtualServices) as server-side apply patches with ` +
             "`@kubernetes/client-node` from a warm client (a controller's case: Flagger, Argo Rollouts); *kubectl apply* is " +
             "`kubectl apply --server-side` of the same objects (a script's case). Each cell: median (min–max) of " +
@@ -369,14 +428,22 @@ function report(
             "in each round every variant steps once, each step followed by one direct write and one kubectl apply, " +
             "so the ratios compare samples taken side by side. *up start → first resource* is when the engine reported the first resource " +
             "step (CLI, plugins and program started), *→ last resource done* the last resource's outputs event (the rest of *up* is the " +
-            "final state write and shutdown), both read from the Automation API's event stream (only for the Automation API rows).",
+            "final state write and shutdown), both read from the Automation API's event stream (only for the Automation API rows). " +
+            "*CPU s per step*: this process (the inline program, the KMS stand-in) and the CLI processes it reaped (the CLI reaps the provider)." +
+            (kms
+                ? " The `hashivault://` rows step a second stack of the same config in its own namespace, created with " +
+                  "`pulumi stack init --secrets-provider hashivault://mesh-bench`: its data key is wrapped by a Vault transit key of the loopback " +
+                  "stand-in (test/support/vaultTransit.ts, tests and benches only), so the CLI unwraps it with *KMS requests* instead of " +
+                  "deriving the passphrase's key (PBKDF2, 1,000,000 rounds) in each CLI process; the direct and kubectl writes after its steps are " +
+                  "of the same copies as for the other rows (the same specs)."
+                : ""),
         "",
         table,
     ].join("\n");
     process.stdout.write(`${body}\n`);
     if (args.write) {
-        writeSection("step-latency", body);
-        process.stderr.write("wrote the step-latency section of BENCHMARKS.md\n");
+        writeSection(args.section, body);
+        process.stderr.write(`wrote the ${args.section} section of BENCHMARKS.md\n`);
     }
 }
 

@@ -4,6 +4,11 @@
  * controllers), with a warm client, as a long-running controller has one.
  */
 import * as k8s from "@kubernetes/client-node";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { performance } from "node:perf_hooks";
+import { stringify } from "yaml";
 
 /** A Kubernetes object as applied: apiVersion, kind, metadata.name/namespace, and the rest. */
 export interface ApplyObject {
@@ -86,4 +91,56 @@ export function catchAllWeights(vs: unknown): { stable: number; canary: number }
         return d === undefined ? 0 : (d.weight ?? (lone ? 100 : 0));
     };
     return { stable: w("stable"), canary: w("canary") };
+}
+
+/** Pure: `spec` with every stable/canary split route set to `stable`/`canary` weights. */
+export function reweight(spec: unknown, weights: { stable: number; canary: number }): unknown {
+    const s = structuredClone(spec) as { http?: { route?: { destination?: { subset?: string }; weight?: number }[] }[] };
+    for (const h of s.http ?? []) {
+        const subsets = (h.route ?? []).map((r) => r.destination?.subset);
+        if (h.route !== undefined && subsets.includes("stable") && subsets.includes("canary")) {
+            for (const r of h.route) {
+                r.weight = r.destination?.subset === "canary" ? weights.canary : weights.stable;
+            }
+        }
+    }
+    return s;
+}
+
+/**
+ * Pure: the objects a step changed, by name: those of `after` whose spec differs from the same name's in `before`
+ * (or that are new). What a kubectl or direct write of "the same change" must write.
+ */
+export function changedObjects(before: readonly ApplyObject[], after: readonly ApplyObject[]): ApplyObject[] {
+    const old = new Map(before.map((o) => [o.metadata.name, JSON.stringify(o["spec"])]));
+    return after.filter((o) => old.get(o.metadata.name) !== JSON.stringify(o["spec"]));
+}
+
+/**
+ * Copies of live objects for the direct and kubectl writes: named `<name>-direct`, labelled as the bench's, their
+ * spec as `spec` of the original, so they never touch what Pulumi manages. At canary weight `w`: {@link atWeight}.
+ */
+export function directCopies(live: readonly ApplyObject[], namespace: string): ApplyObject[] {
+    return live.map((o) => ({
+        apiVersion: o.apiVersion,
+        kind: o.kind,
+        metadata: { name: `${o.metadata.name}-direct`, namespace, labels: { "app.kubernetes.io/part-of": "mesh-bench" } },
+        spec: o["spec"],
+    }));
+}
+
+/** Pure: `copies` with their split routes at canary weight `w` (stable `100 - w`). */
+export function atWeight(copies: readonly ApplyObject[], w: number): ApplyObject[] {
+    return copies.map((c) => ({ ...c, spec: reweight(c["spec"], { stable: 100 - w, canary: w }) }));
+}
+
+/** `kubectl apply --server-side` of `objs` (kubectl on PATH: the tool chain's, bench/run.sh), through `file`; ms. */
+export function kubectlApply(objs: readonly ApplyObject[], file: string): number {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, objs.map((o) => stringify(o)).join("---\n"));
+    const t0 = performance.now();
+    execFileSync("kubectl", ["apply", "--server-side", "--force-conflicts", "--field-manager", "mesh-bench-kubectl", "-f", file], {
+        stdio: ["ignore", "ignore", "pipe"],
+    });
+    return performance.now() - t0;
 }

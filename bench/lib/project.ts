@@ -65,7 +65,7 @@ export function compileProgram(outDir: string): string {
  * A stack named `stackName` in a new temp project. `config` holds the `mesh-traffic:` keys without the
  * prefix; with `base` (a stack file relative to the repo, e.g. "Pulumi.dev.yaml") they are merged over it.
  */
-export async function benchProject(opts: { stackName: string; config: Record<string, unknown>; base?: string }): Promise<BenchProject> {
+export async function benchProject(opts: { stackName: string; config: Record<string, unknown>; base?: string; secretsProvider?: string }): Promise<BenchProject> {
     const problem = environmentProblem();
     if (problem !== undefined) {
         throw new Error(`${problem}. For benchmarks: bench/run.sh <script> does the same.`);
@@ -77,6 +77,9 @@ export async function benchProject(opts: { stackName: string; config: Record<str
     const base = opts.base === undefined ? {} : readYaml(path.join(REPO_ROOT, opts.base));
     const namespace = typeof opts.config["namespace"] === "string" ? opts.config["namespace"] : "mesh-bench";
     const stackSettings = tempStackSettings(base, namespace, (c) => Object.assign(c, opts.config));
+    if (opts.secretsProvider !== undefined) {
+        delete stackSettings["encryptionsalt"]; // the base's passphrase salt: `stack init --secrets-provider` writes the KMS's key instead
+    }
     fs.writeFileSync(path.join(workDir, `Pulumi.${opts.stackName}.yaml`), stringify(stackSettings));
 
     let compiled: string | undefined;
@@ -112,7 +115,13 @@ export async function benchProject(opts: { stackName: string; config: Record<str
         return env;
     };
     const pulumiCommand = await PulumiCommand.get({ root: pulumiRoot });
-    const stack = await LocalWorkspace.createOrSelectStack({ stackName: opts.stackName, workDir }, { workDir, pulumiCommand, envVars: use("ts-transpile") });
+    const stack = await LocalWorkspace.createOrSelectStack(
+        { stackName: opts.stackName, workDir },
+        { workDir, pulumiCommand, envVars: use("ts-transpile"), ...(opts.secretsProvider !== undefined ? { secretsProvider: opts.secretsProvider } : {}) },
+    );
+    if (opts.secretsProvider !== undefined) {
+        assertSecretsProvider(workDir, opts.stackName, opts.secretsProvider);
+    }
     if (!(stack.workspace instanceof LocalWorkspace)) {
         throw new Error(`${PROJECT}: expected a LocalWorkspace for the bench stack in ${workDir}`);
     }
@@ -132,4 +141,19 @@ export async function benchProject(opts: { stackName: string; config: Record<str
             }
         },
     };
+}
+
+/**
+ * Throws unless `Pulumi.<stack>.yaml` holds `provider` with a wrapped data key and no passphrase salt: what a bench
+ * row measures as a KMS stack must not be a passphrase stack (a `stack init` without `--secrets-provider` makes one).
+ */
+export function assertSecretsProvider(workDir: string, stackName: string, provider: string): void {
+    const file = path.join(workDir, `Pulumi.${stackName}.yaml`);
+    const doc = readYaml(file);
+    if (doc["secretsprovider"] !== provider || typeof doc["encryptedkey"] !== "string" || doc["encryptedkey"] === "" || doc["encryptionsalt"] !== undefined) {
+        throw new Error(
+            `${file}: expected secretsprovider ${provider} with an encryptedkey and no encryptionsalt, found secretsprovider ${String(doc["secretsprovider"])}, ` +
+                `encryptedkey ${doc["encryptedkey"] === undefined ? "none" : "set"}, encryptionsalt ${doc["encryptionsalt"] === undefined ? "none" : "set"}`,
+        );
+    }
 }

@@ -72,3 +72,16 @@ export function machineLine(now: Date = new Date()): string {
         "with other engineers' builds and tests sharing the CPUs (hence ratios from one run, medians, min and max)."
     );
 }
+
+/** The 1, 5 and 15 minute load averages, as `uptime` prints them. */
+export function loadAverage(): string {
+    return os
+        .loadavg()
+        .map((x) => x.toFixed(2))
+        .join(", ");
+}
+
+/** The load line of a section: what else ran on the machine, at the start and at the end of the run. */
+export function loadLine(atStart: string, atEnd: string = loadAverage()): string {
+    return `Load average (1, 5, 15 min, \`uptime\`): ${atStart} at the start, ${atEnd} at the end (${os.cpus().length} cores; a cold CI run or another session's build may share them).`;
+}

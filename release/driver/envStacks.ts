@@ -18,6 +18,8 @@ export interface PulumiEnvDriverOptions {
     pulumiRoot?: string;
     envVars?: Record<string, string>;
     onOutput?: (text: string) => void;
+    /** The secrets provider of the stacks this fan-out creates (PulumiStackDriverOptions.secretsProvider). Default: each stack file's. */
+    secretsProvider?: string;
 }
 
 /** The service stack program's refusal when its platformStack is a stack the backend does not hold (stacks/index.ts). */
@@ -39,7 +41,7 @@ export class PulumiEnvDriver implements EnvDriver {
     }
 
     private driver(stackName: string, create: boolean | "new"): PulumiStackDriver {
-        return new PulumiStackDriver({ stackName, workDir: this.opts.workDir, program: this.opts.program, pulumiRoot: this.opts.pulumiRoot, envVars: this.opts.envVars, onOutput: this.opts.onOutput, create });
+        return new PulumiStackDriver({ stackName, workDir: this.opts.workDir, program: this.opts.program, pulumiRoot: this.opts.pulumiRoot, envVars: this.opts.envVars, onOutput: this.opts.onOutput, create, ...(this.opts.secretsProvider !== undefined ? { secretsProvider: this.opts.secretsProvider } : {}) });
     }
 
     /** One operation on one stack. A failed CLI command is reported by its diagnostics (cliErrorSummary), not by the

@@ -8,7 +8,8 @@
  * host) or an inline program (a function in this process: no language host needed, the Automation API
  * serves it). Both use the project's `Pulumi.yaml` and `Pulumi.<stack>.yaml` in `workDir`.
  *
- * PULUMI_HOME, PULUMI_BACKEND_URL and PULUMI_CONFIG_PASSPHRASE come from the environment. The CLI is the
+ * PULUMI_HOME, PULUMI_BACKEND_URL and what the stack's secrets provider needs (PULUMI_CONFIG_PASSPHRASE, or a KMS's
+ * credentials such as VAULT_ADDR + VAULT_TOKEN for `hashivault://`) come from the environment. The CLI is the
  * one under `pulumiRoot` (`<root>/bin/pulumi`) when given, else the one on PATH; it is never downloaded.
  */
 import { execFile } from "node:child_process";
@@ -36,7 +37,7 @@ import { Redactor } from "../../contract/redact";
 import { linkedSignal } from "../core/clock";
 import { clearLockCommand, isStale, lockOwner, parseStackLocks, thisHost, type StackLock } from "./stackLock";
 import { processToken, takeLock } from "./lock";
-import { openStackFile, writeStackFile } from "./stackFile";
+import { openStackFile, stackFileSecretsProvider, writeStackFile } from "./stackFile";
 import { decideLease, LEASE_ENV, LEASE_HELD, LEASE_OUTPUT, leasedProgram, leaseTtl, localLeaseContext, newOwnerId, parseLease, type LeaseClaim } from "./lease";
 import { ConfigPath, DriverError, type ConfigEdit, type GateBackend, type PlannedChange, type StackSnapshot, type TrafficDriver, type UpdateOptions, type UpdateResult } from "./driver";
 import { gateTag } from "../core/gate";
@@ -74,6 +75,14 @@ export interface PulumiStackDriverOptions {
      * Default false.
      */
     create?: boolean | "new";
+    /**
+     * The secrets provider a stack this driver creates gets (`pulumi stack init --secrets-provider`): `passphrase`, or a
+     * KMS URL (`awskms://...`, `azurekeyvault://...`, `gcpkms://...`, `hashivault://<transit key>`), whose data key the KMS
+     * wraps, so no passphrase key derivation runs per CLI process (README, "Secrets providers"). Default: the
+     * `secretsprovider` the stack's `Pulumi.<stack>.yaml` names, else the backend's default (a passphrase on a DIY
+     * backend). Ignored for a stack that exists: its file holds its provider and wrapped key.
+     */
+    secretsProvider?: string;
 }
 
 /**
@@ -165,7 +174,9 @@ export class PulumiStackDriver implements TrafficDriver {
             const where = this.opts.pulumiRoot !== undefined ? `${path.join(this.opts.pulumiRoot, "bin", "pulumi")}` : "pulumi on PATH";
             throw new DriverError("unavailable", `cannot run the Pulumi CLI (${where}): ${firstLine(err)}`);
         }
-        const wsOpts = { workDir, pulumiCommand, envVars: this.opts.envVars };
+        // A stack about to be created gets its secrets provider on `stack init` (the file's, unless one is given).
+        const secretsProvider = this.opts.create === true || this.opts.create === "new" ? (this.opts.secretsProvider ?? stackFileSecretsProvider(workDir, stackName)) : undefined;
+        const wsOpts = { workDir, pulumiCommand, envVars: this.opts.envVars, ...(secretsProvider !== undefined ? { secretsProvider } : {}) };
         const program = this.opts.program ?? { kind: "local" };
         // The lease is checked and written by the update itself (lease.ts), under the backend's update lock.
         const leased = program.kind === "inline" ? leasedProgram(async () => ({ ...((await program.program()) as Record<string, unknown> | undefined) }), () => this.claim) : undefined;

@@ -51,6 +51,31 @@ export function openStackFile(workDir: string, stackName: string): { file: strin
     }
 }
 
+/**
+ * The secrets provider a stack's settings file names (`secretsprovider: hashivault://mesh-prod`, `awskms://...`,
+ * `passphrase`), or undefined. A new stack must be created with it (`pulumi stack init --secrets-provider`): the DIY
+ * backend's `stack init` without the flag makes a passphrase stack and rewrites the file's `secretsprovider` away
+ * (pulumi/pulumi v3.260.0 `pkg/cmd/pulumi/stack/secrets.go` createSecretsManagerForNewStack -> DefaultSecretManager).
+ * An existing stack needs nothing: every command reads the file's provider and `encryptedkey`. Pure but for the read.
+ */
+export function stackFileSecretsProvider(workDir: string, stackName: string): string | undefined {
+    const name = stackName.split("/").pop() ?? stackName;
+    try {
+        return secretsProviderOf(parseDocument(fs.readFileSync(path.join(workDir, `Pulumi.${name}.yaml`), "utf8")).toJS() as unknown);
+    } catch {
+        return undefined; // no file yet (the backend's default provider), or one the CLI says what is wrong with
+    }
+}
+
+/** Pure: the `secretsprovider` of a parsed settings file when it is a non-empty string. */
+export function secretsProviderOf(doc: unknown): string | undefined {
+    if (doc === null || typeof doc !== "object" || !Object.hasOwn(doc, "secretsprovider")) {
+        return undefined;
+    }
+    const value = (doc as Record<string, unknown>)["secretsprovider"];
+    return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
+}
+
 /** The value `pulumi config set --path` stores for a plain value. */
 export function pulumiTyped(value: string | number | boolean): string | number | boolean {
     if (typeof value !== "string") {

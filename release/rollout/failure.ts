@@ -47,7 +47,7 @@ export function toReleaseError(err: unknown): ReleaseError {
             case "not-found":
                 return new ReleaseError({ code: "STACK_NOT_FOUND", message: err.message, hint: "check --stack and --cwd", exitCode: ExitCode.Usage });
             case "unavailable":
-                return new ReleaseError({ code: "PULUMI_UNAVAILABLE", message: err.message, hint: "check the Pulumi CLI (--pulumi-root), PULUMI_BACKEND_URL and PULUMI_CONFIG_PASSPHRASE", exitCode: ExitCode.Infrastructure });
+                return new ReleaseError({ code: "PULUMI_UNAVAILABLE", message: err.message, hint: "check the Pulumi CLI (--pulumi-root), PULUMI_BACKEND_URL and what the stack's secrets provider needs: PULUMI_CONFIG_PASSPHRASE, or the KMS's credentials (hashivault://: VAULT_ADDR and VAULT_TOKEN)", exitCode: ExitCode.Infrastructure });
             case "cancelled":
                 return new ReleaseError({ code: "CANCELLED", message: err.message, exitCode: ExitCode.Infrastructure });
             case "failed":

@@ -103,6 +103,31 @@ describe("CLI processes per driver operation (release/driver/pulumiStack.ts, env
         expect(calls(log)).to.deep.equal(["version", "stack ls", "stack init", "up"]);
     });
 
+    it("env up of a new stack whose file names a secrets provider: `stack init --secrets-provider` with it; without one, no flag", async () => {
+        fs.writeFileSync(path.join(dir, "Pulumi.dev.checkout.yaml"), "secretsprovider: hashivault://mesh-dev\nconfig:\n  mesh-traffic:layout: service\n");
+        fs.writeFileSync(path.join(dir, "Pulumi.dev.cart.yaml"), "config:\n  mesh-traffic:layout: service\n");
+        const env = new PulumiEnvDriver({ workDir: dir, pulumiRoot: root, program: { kind: "inline", program: async () => ({}) } });
+        expect(await env.deployed()).to.deep.equal([]);
+        await env.run("dev.checkout", "up");
+        await env.run("dev.cart", "up");
+        const inits = fs.readFileSync(log, "utf8").split("\n").filter((l) => l.startsWith("stack init "));
+        expect(inits.map((l) => l.split(" ").filter((w) => !w.startsWith("--") || w === "--secrets-provider").slice(0, 5))).to.deep.equal([
+            ["stack", "init", "dev.checkout", "--secrets-provider", "hashivault://mesh-dev"],
+            ["stack", "init", "dev.cart"],
+        ]);
+    });
+
+    it("a driver given a secrets provider creates its stack with it, over the file's; selecting a stack passes none", async () => {
+        fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), "secretsprovider: hashivault://from-file\n");
+        await driver("dev", { create: "new", secretsProvider: "awskms://alias/mesh" }).stack();
+        await driver("dev", { secretsProvider: "awskms://alias/mesh" }).stack();
+        const lines = fs.readFileSync(log, "utf8").split("\n").filter((l) => l.startsWith("stack "));
+        expect(lines.map((l) => l.split(" ").filter((w) => !w.startsWith("--") || w === "--secrets-provider").slice(0, 5))).to.deep.equal([
+            ["stack", "init", "dev", "--secrets-provider", "awskms://alias/mesh"],
+            ["stack", "select", "dev"],
+        ]);
+    });
+
     it("env up of a stack the backend holds: `stack select`, the lease read once, `up`", async () => {
         const env = new PulumiEnvDriver({ workDir: dir, pulumiRoot: root, program: { kind: "inline", program: async () => ({}) } });
         await env.run("dev.checkout", "up"); // deployed() not asked: whether it exists is unknown, `stack select` decides

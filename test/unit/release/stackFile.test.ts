@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseDocument } from "yaml";
-import { applyToDocument, openStackFile, pulumiTyped, writeStackFile } from "../../../release/driver/stackFile";
+import { applyToDocument, openStackFile, pulumiTyped, secretsProviderOf, stackFileSecretsProvider, writeStackFile } from "../../../release/driver/stackFile";
 
 describe("config edits into the stack's file (release/driver/stackFile.ts)", () => {
     const table: Array<[string | number | boolean, string | number | boolean]> = [
@@ -98,5 +98,26 @@ describe("config edits into the stack's file (release/driver/stackFile.ts)", () 
             expect(fs.statSync(file).mode & 0o777).to.equal(0o640);
             expect(fs.readdirSync(dir).sort()).to.deep.equal(["Pulumi.dev.yaml", "Pulumi.yaml"]);
         });
+    });
+
+    it("the secrets provider a new stack is created with: the file's `secretsprovider`, else none (the backend's default)", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mesh-stackfile-sp-"));
+        try {
+            fs.writeFileSync(path.join(dir, "Pulumi.prod.checkout.yaml"), "secretsprovider: hashivault://mesh-prod\nconfig:\n  mesh-traffic:layout: service\n");
+            fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), "encryptionsalt: v1:abc\nconfig: {}\n");
+            fs.writeFileSync(path.join(dir, "Pulumi.bad.yaml"), "secretsprovider: [\n");
+            expect(stackFileSecretsProvider(dir, "prod.checkout")).to.equal("hashivault://mesh-prod");
+            expect(stackFileSecretsProvider(dir, "org/mesh-traffic/prod.checkout"), "a fully qualified name: the file of its last segment").to.equal("hashivault://mesh-prod");
+            expect(stackFileSecretsProvider(dir, "dev")).to.equal(undefined);
+            expect(stackFileSecretsProvider(dir, "missing")).to.equal(undefined);
+            expect(stackFileSecretsProvider(dir, "bad"), "a file the CLI will refuse: no provider from it").to.equal(undefined);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+        expect(secretsProviderOf({ secretsprovider: " passphrase " })).to.equal("passphrase");
+        expect(secretsProviderOf({ secretsprovider: "" })).to.equal(undefined);
+        expect(secretsProviderOf({ secretsprovider: 3 })).to.equal(undefined);
+        expect(secretsProviderOf(Object.create({ secretsprovider: "awskms://inherited" }))).to.equal(undefined);
+        expect(secretsProviderOf(null)).to.equal(undefined);
     });
 });
