@@ -5,6 +5,9 @@
  * weighted clusters; a cluster reaches the version whose endpoints it holds (istiod labels every endpoint
  * with its workload's canonical revision, the `version` label).
  *
+ * A cluster of the service is one of its own host, or of a version Service of it, `<service>-<version>` in its
+ * namespace (`routingApi: gateway-api` splits by Service: components/gatewayApiPlan.ts `versionServiceName`).
+ *
  * Envoy's outcomes are kept: no matching route is 404 NR; a cluster istiod did not send is 503 NC; a cluster
  * without endpoints is 503 UH ("no healthy upstream"); a route that is not a forward (redirect, direct
  * response) or goes to another host is not ours to count. Faults on the route (delay, abort, with their
@@ -167,6 +170,15 @@ export function endpointVersions(cla: Resource | undefined): string[] {
     return [...out].sort();
 }
 
+/** Whether `host` is the service's own FQDN or one of its version Services' (`<service>-<version>.<ns>.svc.cluster.local`). */
+export function servesService(host: string, s: ServiceRef): boolean {
+    const suffix = `.${s.namespace}.svc.cluster.local`;
+    if (host === serviceFqdn(s)) return true;
+    if (!host.endsWith(suffix) || !host.startsWith(`${s.name}-`)) return false;
+    const version = host.slice(s.name.length + 1, -suffix.length);
+    return version !== "" && !version.includes(".");
+}
+
 /** The traffic split istiod's config produces for the service (see the file comment). */
 export function planFromXds(view: XdsView): RoutingPlan {
     const vh = findVirtualHost(view.routeConfigs, view.service, view.port);
@@ -175,7 +187,6 @@ export function planFromXds(view: XdsView): RoutingPlan {
     }
     const clusters = new Set(view.clusters.map((c) => String(c["name"])));
     const cla = new Map(view.endpoints.map((e) => [String(e["clusterName"]), e]));
-    const fqdn = serviceFqdn(view.service);
     const mix = view.requestMix ?? [];
     const plainShare = Math.max(0, 1 - mix.reduce((s, c) => s + c.share, 0));
     const classes = [...mix, { share: plainShare, headers: {} }].filter((c) => c.share > 0);
@@ -197,7 +208,7 @@ export function planFromXds(view: XdsView): RoutingPlan {
         for (const t of targets) {
             const share = cls.share * t.share;
             const parsed = parseClusterName(t.cluster);
-            if (parsed === undefined || parsed.host !== fqdn) {
+            if (parsed === undefined || !servesService(parsed.host, view.service)) {
                 outcomes.push({ kind: "otherHost", host: parsed?.host ?? t.cluster, share });
             } else if (!clusters.has(t.cluster)) {
                 outcomes.push({ kind: "noCluster", subset: parsed.subset, share });

@@ -16,14 +16,15 @@ import * as path from "node:path";
 import { PulumiStackDriver } from "../../../release/driver/pulumiStack";
 import { programFor } from "../../../release/driver/program";
 import type { ReleaseEvent } from "../../../release/core/events";
+import type { RolloutAction } from "../../../release/core/machine";
 import { prometheusForPolicy } from "../../../release/metrics/prometheus";
 import { stackValidator } from "../../../release/env/check";
 import { collectReport } from "../../../release/report/collect";
 import { writeReportFiles } from "../../../release/report/file";
-import { runCanary, type ReleaseDeps, type RolloutResult, type RoutingStep } from "../../../release/rollout";
-import { kubeLiveReader } from "../../../release/driver/kubeLive";
+import { runRollout, type ReleaseDeps, type RolloutResult, type RoutingStep } from "../../../release/rollout";
+import { kubeHttpRouteLister, kubeLiveReader } from "../../../release/driver/kubeLive";
 import { startSimulator, type Simulator } from "../../../sim/simulator";
-import { connectCluster } from "../../support/cluster";
+import { connectCluster, type Cluster } from "../../support/cluster";
 import { ensureIstiod, IstiodDebug, startEndpointStandIn, type EndpointStandIn } from "../../support/istiod";
 import { startPrometheus, type PrometheusHandle } from "../../support/prometheus";
 import { projectStack, REPO_ROOT, type ProjectStack } from "../../support/pulumiProject";
@@ -89,6 +90,34 @@ export interface ReleaseEnvOptions {
     maxDurationMs?: number;
     /** Prometheus' scrape interval, ms. Default 1000 (test/support/prometheus.ts). */
     scrapeIntervalMs?: number;
+    /**
+     * The stack's routing API. Default "istio" (Pulumi.dev.yaml as it is). "gateway-api": the same stack with
+     * `routingApi: gateway-api`, less what that mode refuses (its egress host and the service's retries).
+     */
+    routingApi?: RoutingApi;
+}
+
+export type RoutingApi = "istio" | "gateway-api";
+
+/** Pulumi.dev.yaml's config in Gateway API mode: `routingApi: gateway-api`, without the egress host and the retries that mode refuses. */
+export function gatewayApiEdit(c: Record<string, unknown>): void {
+    c["routingApi"] = "gateway-api";
+    delete c["egress"];
+    const svc = (c["services"] as Record<string, Record<string, unknown>> | undefined)?.[SERVICE];
+    delete svc?.["retries"];
+}
+
+/** The kind and resourceVersion of the live object that carries a service's split: its VirtualService, or in Gateway API mode its mesh HTTPRoute. */
+let httpRoutes: ReturnType<typeof kubeHttpRouteLister> | undefined;
+async function splitObject(routingApi: RoutingApi, cluster: Cluster, namespace: string, service: string): Promise<{ kind: string; name: string; resourceVersion: string }> {
+    if (routingApi === "gateway-api") {
+        // $KUBECONFIG, as the cluster's
+        httpRoutes ??= kubeHttpRouteLister();
+        const hr = (await (await httpRoutes)(namespace)).find((r) => r.metadata?.name === service) as { metadata?: { resourceVersion?: string } } | undefined;
+        return { kind: "HTTPRoute", name: service, resourceVersion: hr?.metadata?.resourceVersion ?? "0" };
+    }
+    const vs = await cluster.getIstio("VirtualService", namespace, service);
+    return { kind: "VirtualService", name: service, resourceVersion: vs?.metadata.resourceVersion ?? "0" };
 }
 
 /** The e2e release policy: the given steps and interval, the seed's thresholds, fast timeouts and retries. */
@@ -106,7 +135,7 @@ export function e2eRelease(steps: number[], interval: string): (prometheusUrl: s
 export interface Propagation {
     stepIndex: number;
     weight: number;
-    /** istiod holds the VirtualService at the API server's resourceVersion. */
+    /** istiod holds the VirtualService (Gateway API mode: the HTTPRoute) at the API server's resourceVersion. */
     configMs: number;
     /** The simulator routes the canary's share by istiod's routes (traffic follows from its next tick, 50 ms). */
     routesMs: number;
@@ -135,8 +164,8 @@ export interface ReleaseEnv extends StackRef {
     stopPrometheus(): Promise<void>;
     /** Start Prometheus again on the same URL (the stack's policy keeps pointing at it). */
     restartPrometheus(): Promise<void>;
-    /** One rollout in this process; events collected. */
-    canary(version: string, extra?: Partial<ReleaseDeps>, onEvent?: (e: ReleaseEvent) => void): Promise<Run>;
+    /** One rollout in this process (`action`: canary, the default, or rollback/promote/abort of `version`); events collected. */
+    canary(version: string, extra?: Partial<ReleaseDeps>, onEvent?: (e: ReleaseEvent) => void, action?: RolloutAction): Promise<Run>;
     dispose(): Promise<void>;
 }
 
@@ -147,6 +176,7 @@ export interface Run {
 
 export async function startReleaseEnv(opts: ReleaseEnvOptions): Promise<ReleaseEnv> {
     const namespace = opts.namespace ?? `${opts.namespacePrefix ?? "mesh-rel"}-${randomBytes(4).toString("hex")}`;
+    const routingApi = opts.routingApi ?? "istio";
     const istiod = await ensureIstiod();
     const debug = new IstiodDebug(istiod);
     const cluster = connectCluster();
@@ -162,9 +192,7 @@ export async function startReleaseEnv(opts: ReleaseEnvOptions): Promise<ReleaseE
     const awaitRouting = (version: string) => async (step: RoutingStep): Promise<void> => {
         const t0 = Date.now();
         await standIn.sync();
-        const vs = await cluster.getIstio("VirtualService", step.namespace, step.service);
-        const rv = vs?.metadata.resourceVersion ?? "0";
-        const configMs = await debug.waitSynced(step.namespace, [{ kind: "VirtualService", name: step.service, resourceVersion: rv }], ROUTING_TIMEOUT_MS, 20)
+        const configMs = await debug.waitSynced(step.namespace, [await splitObject(routingApi, cluster, step.namespace, step.service)], ROUTING_TIMEOUT_MS, 20)
             .then(() => Date.now() - t0);
         while (simShare(sim, version) !== step.weight) {
             if (Date.now() - t0 > ROUTING_TIMEOUT_MS) {
@@ -187,6 +215,7 @@ export async function startReleaseEnv(opts: ReleaseEnvOptions): Promise<ReleaseE
             namespace,
             edit: (c) => {
                 c["release"] = opts.release(promUrl);
+                if (routingApi === "gateway-api") gatewayApiEdit(c);
             },
             envVars: pulumiEnv(),
         });
@@ -214,10 +243,10 @@ export async function startReleaseEnv(opts: ReleaseEnvOptions): Promise<ReleaseE
                 await prom?.stop();
                 prom = await startPrometheus({ targets: [sim.target], port, scrapeIntervalMs: opts.scrapeIntervalMs });
             },
-            canary: async (version, extra = {}, onEvent) => {
+            canary: async (version, extra = {}, onEvent, action = "canary") => {
                 const events: ReleaseEvent[] = [];
-                const result = await runCanary(
-                    { service: SERVICE, version },
+                const result = await runRollout(
+                    { action, service: SERVICE, version },
                     releaseDeps(
                         ref,
                         (e) => {

@@ -19,9 +19,16 @@ import * as readline from "node:readline";
 import { PulumiStackDriver } from "../../../release/driver/pulumiStack";
 import { isOwnProgram } from "../../../release/driver/program";
 import type { MetricResult, ReleaseEvent } from "../../../release/core/events";
-import { connectCluster } from "../../support/cluster";
+import { liveSplitOf, type LiveHTTPRoute, type LiveSplit } from "../../../release/core/live";
+import { kubeHttpRouteLister, kubeLiveReader } from "../../../release/driver/kubeLive";
+import { runAbTest, runFault, type OneShotDeps } from "../../../release/orchestration/oneShot";
+import { sidecarNode, TYPE, XdsClient } from "../../../sim/xds/client";
+import { planFromXds } from "../../../sim/xds/plan";
+import type { RequestClass } from "../../../sim/routing";
+import { connectCluster, type Cluster, type JsonPatchOp } from "../../support/cluster";
+import { ensureIstiod } from "../../support/istiod";
 import { REPO_ROOT } from "../../support/pulumiProject";
-import { e2eRelease, keepReport, pulumiEnv, SERVICE, shiftToRollbackMs, startReleaseEnv, type ReleaseEnv, type Run } from "./harness";
+import { e2eRelease, keepReport, pulumiEnv, releaseDeps, SERVICE, shiftToRollbackMs, simShare, startReleaseEnv, type ReleaseEnv, type Run } from "./harness";
 
 const STEPS = [25, 100];
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -247,5 +254,132 @@ describe("release end to end (real engine, local control plane, simulator, real 
         console.log(`    kill during update: ${lockNotices.length} stale stack lock(s) cleared by the rerun`);
         expect(lockNotices.length, "one lock, one notice").to.be.at.most(1);
         expect(await liveSplit({ v9: 100 })).to.deep.equal({ v9: 100 });
+    });
+});
+
+/** The JSON patch a person would write on the mesh HTTPRoute: the catch-all rule's backendRefs weights, `canary`% to the canary's version Service. */
+function catchAllWeights(hr: LiveHTTPRoute, canaryService: string, canary: number): JsonPatchOp[] {
+    const rules = hr.spec?.rules ?? [];
+    const i = rules.findIndex((r) => r.name === "catch-all");
+    expect(i, `no catch-all rule in ${JSON.stringify(hr.spec)}`).to.be.greaterThan(-1);
+    const refs = rules[i]?.backendRefs ?? [];
+    return refs.map((b, j): JsonPatchOp => ({ op: "replace", path: `/spec/rules/${i}/backendRefs/${j}/weight`, value: b.name === canaryService ? canary : 100 - canary }));
+}
+
+/** `kubectl patch httproute NAME --type json` as a person runs it (its own field manager). */
+async function patchHttpRoute(cluster: Cluster, namespace: string, name: string, ops: JsonPatchOp[]): Promise<void> {
+    const k8s = await import("@kubernetes/client-node");
+    const api = cluster.kubeConfig.makeApiClient(k8s.CustomObjectsApi);
+    await api.patchNamespacedCustomObject(
+        { group: "gateway.networking.k8s.io", version: "v1", namespace, plural: "httproutes", name, body: ops, fieldManager: "kubectl-patch" },
+        k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.JsonPatch),
+    );
+}
+
+/**
+ * The same release on a `routingApi: gateway-api` stack (the harness's Pulumi.dev.yaml less what that mode refuses):
+ * the steps move the mesh HTTPRoute's backendRefs weights, istiod turns them into weighted clusters of the version
+ * Services, and the simulator follows them. Only what differs by mode runs again: a promotion, a bad canary rolled
+ * back, a hand edit of the HTTPRoute's weights (the rollout stops, the rollback names it), a pin and the A/B flag on
+ * istiod's routes, and a fault refused before anything is written.
+ */
+describe("release end to end in Gateway API mode (HTTPRoute backendRefs weights; real engine, istiod, simulator, Prometheus)", function () {
+    this.timeout(300_000);
+    let env: ReleaseEnv;
+    const started = Date.now();
+    const cluster = connectCluster();
+
+    before(async function () {
+        this.timeout(process.env["MESH_ISTIOD_BUILD_RC_FILE"] !== undefined ? 1_900_000 : 300_000);
+        env = await startReleaseEnv({ rps: 200, release: e2eRelease(STEPS, "3s"), namespacePrefix: "mesh-relgw", routingApi: "gateway-api" });
+    });
+
+    after(async () => {
+        await env?.dispose();
+        console.log(`    release e2e (gateway-api): ${Math.round((Date.now() - started) / 1000)} s in all`);
+    });
+
+    const httpRoute = async (): Promise<LiveHTTPRoute | undefined> => (await (await kubeHttpRouteLister())(env.namespace)).find((r) => r.metadata?.name === SERVICE);
+    const live = async (canary: string): Promise<LiveSplit | undefined> => liveSplitOf(await kubeLiveReader()(env.namespace), env.namespace, SERVICE, { canary });
+    /** The catch-all rule's backendRefs, names and weights. */
+    const catchAllRefs = async (): Promise<{ name?: string; weight?: number }[] | undefined> =>
+        (await httpRoute())?.spec?.rules?.find((r) => r.name === "catch-all")?.backendRefs?.map(({ name, weight }) => ({ name, weight }));
+    const oneShotDeps = (sink: unknown[]): OneShotDeps => ({ ...releaseDeps(env, (e) => sink.push(e)), emit: (e) => sink.push(e) });
+
+    it("a healthy v2 is promoted through the HTTPRoute's weights: each step in istiod's routes before its window; then only v2's Service", async () => {
+        const run = await env.canary("v2");
+        expect(run.result.outcome, describeRun(run)).to.equal("promoted");
+        expect(analyses(run.events).filter((a) => a.verdict === "Successful").map((a) => a.weight)).to.include.members(STEPS);
+        expect(env.propagation.map((p) => p.weight), "steps put in effect through istiod").to.deep.equal(STEPS);
+        expect(await catchAllRefs()).to.deep.equal([{ name: `${SERVICE}-v2`, weight: 100 }]);
+        expect(await cluster.listIstio("VirtualService", env.namespace), "no VirtualService in this mode").to.deep.equal([]);
+        expect(await live("v2")).to.deep.equal({ object: `HTTPRoute ${env.namespace}/${SERVICE}`, canary: 0 });
+        expect(simShare(env.sim, "v2")).to.equal(100);
+    });
+
+    it("v3 with 20 % errors is rolled back at the first step; the HTTPRoute sends it nothing", async () => {
+        env.sim.control({ v3: { errorRate: 0.2 } });
+        const run = await env.canary("v3");
+        expect(run.result.outcome, describeRun(run)).to.equal("rolled-back");
+        expect(analyses(run.events).map((a) => [a.weight, a.verdict])).to.deep.equal([[STEPS[0], "Failed"]]);
+        expect((await live("v3"))?.canary).to.equal(0);
+        const t0 = Date.now();
+        while (simShare(env.sim, "v2") !== 100 && Date.now() - t0 < 15_000) await sleep(50);
+        expect(simShare(env.sim, "v2")).to.equal(100);
+    });
+
+    it("a hand edit of the HTTPRoute's weights mid-step stops the rollout (exit 3, naming it); the rollback names the edit it overwrites", async () => {
+        let patching: Promise<unknown> | undefined;
+        const run = await env.canary("v4", {}, (e) => {
+            if (e.type === "analysis-waiting" && e.stepIndex === 0 && patching === undefined) {
+                patching = (async () => {
+                    const hr = await httpRoute();
+                    expect(hr, "the live HTTPRoute").to.not.equal(undefined);
+                    await patchHttpRoute(cluster, env.namespace, SERVICE, catchAllWeights(hr!, `${SERVICE}-v4`, 100));
+                })();
+            }
+        });
+        await patching;
+        expect([run.result.outcome, run.result.exitCode], describeRun(run)).to.deep.equal(["failed", 3]);
+        expect(run.result.message).to.include(`HTTPRoute ${env.namespace}/${SERVICE} sends 100% to the canary, but this step applied ${STEPS[0]}%`);
+        expect((await live("v4"))?.canary, "the hand edit is not overwritten").to.equal(100);
+
+        const rollback = await env.canary("v4", {}, undefined, "rollback");
+        expect(rollback.result.outcome, describeRun(rollback)).to.equal("rolled-back");
+        const edit = rollback.events.find((e) => e.type === "hand-edit");
+        expect(edit?.type === "hand-edit" ? [edit.object, edit.live, edit.writes, edit.changesTraffic] : edit).to.deep.equal([`HTTPRoute ${env.namespace}/${SERVICE}`, 100, 0, true]);
+        expect((await live("v4"))?.canary).to.equal(0);
+    });
+
+    it("a pin (header canary: true) and the A/B flag reach the canary's Service in istiod's routes, the rest splits 50/50", async () => {
+        const out: unknown[] = [];
+        const r = await runAbTest({ service: SERVICE, flag: { name: "x-new-checkout", value: "true", cookie: false }, split: 50 }, oneShotDeps(out));
+        expect(r.exitCode, `${r.message}\n${JSON.stringify(out)}`).to.equal(0);
+        expect((await live("v4"))?.canary).to.equal(50);
+        // What istiod serves a sidecar of the namespace, with requests carrying the pin's header and the flag.
+        const istiod = await ensureIstiod();
+        const client = new XdsClient({ address: istiod.xdsAddress, node: sidecarNode({ namespace: env.namespace, podName: "client-gwapi", ip: "10.254.9.1", labels: { app: "client" } }) });
+        try {
+            const requestMix: RequestClass[] = [{ share: 0.2, headers: { canary: "true" } }, { share: 0.2, headers: { "x-new-checkout": "true" } }];
+            const shares = await client.waitFor("the A/B split in the routes", (c) => {
+                const plan = planFromXds({ service: { name: SERVICE, namespace: env.namespace }, port: 8080, routeConfigs: c.resources(TYPE.route), clusters: c.resources(TYPE.cluster), endpoints: c.resources(TYPE.endpoint), requestMix });
+                const s: Record<string, number> = {};
+                for (const o of plan.outcomes) s[o.kind === "version" ? o.version : o.kind] = Number(((s[o.kind === "version" ? o.version : o.kind] ?? 0) + o.share).toFixed(6));
+                return s["v4"] === 0.7 ? s : undefined;
+            }, 30_000);
+            expect(shares).to.deep.equal({ v2: 0.3, v4: 0.7 });
+        } finally {
+            client.close();
+        }
+    });
+
+    it("a fault is refused in this mode before anything is written (exit 2, the path and the fix)", async () => {
+        const out: unknown[] = [];
+        const before = await catchAllRefs();
+        const r = await runFault({ service: SERVICE, fault: { kind: "delay", percentage: 10, fixedDelay: "5s" } }, oneShotDeps(out));
+        expect(r.exitCode, `${r.message}\n${JSON.stringify(out)}`).to.equal(2);
+        expect(`${r.message} ${r.hint ?? ""}`).to.match(new RegExp(`services\\.${SERVICE}\\.faults[^]*routingApi gateway-api`));
+        expect(out.some((e) => (e as { type?: string }).type === "update-started"), "no update ran").to.equal(false);
+        expect(await catchAllRefs()).to.deep.equal(before);
     });
 });

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { planFromXds, routeFault, routeMatches, parseClusterName, endpointVersions, findVirtualHost } from "../../../sim/xds/plan";
+import { planFromXds, servesService, routeFault, routeMatches, parseClusterName, endpointVersions, findVirtualHost } from "../../../sim/xds/plan";
 import { mergeState, TYPE, type Resource } from "../../../sim/xds/client";
 
 const svc = { name: "sample-app", namespace: "shop" };
@@ -52,6 +52,23 @@ describe("simulator: the split from istiod's xDS routes (sim/xds/plan.ts)", () =
             ["v2", 0.1],
             ["v1", 0.9],
         ]);
+    });
+
+    it("Gateway API mode: weighted clusters of the version Services <service>-<version> reach their versions; another namespace's or a dotted name does not", () => {
+        const vc = (v: string): string => `outbound|8080||sample-app-${v}.shop.svc.cluster.local`;
+        const plan = planFromXds({
+            service: svc,
+            port: 8080,
+            routeConfigs: [routeConfig([{ name: "catch-all", match: { prefix: "/" }, route: { weightedClusters: { clusters: [{ name: vc("v1"), weight: 60 }, { name: vc("v2"), weight: 40 }] } } }])],
+            clusters: [{ name: vc("v1"), type: "EDS" }, { name: vc("v2"), type: "EDS" }],
+            endpoints: [cla(vc("v1"), "v1"), cla(vc("v2"), "v2")],
+        });
+        expect(plan.outcomes).to.deep.equal([
+            { kind: "version", version: "v1", share: 0.6 },
+            { kind: "version", version: "v2", share: 0.4 },
+        ]);
+        expect([FQDN, "sample-app-v2.shop.svc.cluster.local", "sample-app-v2.other.svc.cluster.local", "sample-app-.shop.svc.cluster.local", "sample-app-a.b.shop.svc.cluster.local", "other-v2.shop.svc.cluster.local"].map((h) => servesService(h, svc)))
+            .to.deep.equal([true, true, false, false, false, false]);
     });
 
     it("Envoy's failures: no route (NR), a cluster istiod did not send (NC), a cluster without endpoints (UH)", () => {
