@@ -19,6 +19,7 @@ import * as readline from "node:readline";
 import { PulumiStackDriver } from "../../../release/driver/pulumiStack";
 import { isOwnProgram } from "../../../release/driver/program";
 import type { MetricResult, ReleaseEvent } from "../../../release/core/events";
+import type { RolloutResult } from "../../../release/rollout";
 import { liveSplitOf, type LiveHTTPRoute, type LiveSplit } from "../../../release/core/live";
 import { kubeHttpRouteLister, kubeLiveReader } from "../../../release/driver/kubeLive";
 import { runAbTest, runFault, type OneShotDeps } from "../../../release/orchestration/oneShot";
@@ -28,7 +29,7 @@ import type { RequestClass } from "../../../sim/routing";
 import { connectCluster, type Cluster, type JsonPatchOp } from "../../support/cluster";
 import { ensureIstiod } from "../../support/istiod";
 import { REPO_ROOT } from "../../support/pulumiProject";
-import { e2eRelease, keepReport, pulumiEnv, releaseDeps, SERVICE, shiftToRollbackMs, simShare, startReleaseEnv, type ReleaseEnv, type Run } from "./harness";
+import { e2eRelease, keepReport, pulumiEnv, releaseDeps, SERVICE, shiftToRollbackMs, simShare, startReleaseEnv, type ReleaseEnv, type Run, type StackRef } from "./harness";
 
 const STEPS = [25, 100];
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -46,6 +47,36 @@ function describeRun(run: Run): string {
         analyses(run.events)
             .map((a) => `  step ${a.stepIndex} ${a.weight}% ${a.verdict}: ${a.metrics.map((m) => `${m.target} ${m.name}=${m.value}`).join(", ")}`)
             .join("\n");
+}
+
+/**
+ * `mesh-release canary <version>` in a child process (canaryChild.ts, JSON events on stdout; its last line the result),
+ * as a person's run is a process of its own: its lease on the stack is free once it exits. `onEvent` sees each event;
+ * "kill" SIGKILLs the child there.
+ */
+async function canaryChild(ref: StackRef, version: string, onEvent: (e: ReleaseEvent) => Promise<"kill" | undefined> | "kill" | undefined): Promise<{ events: ReleaseEvent[]; result: RolloutResult | undefined; signal: NodeJS.Signals | null; stderr: string }> {
+    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "canaryChild.ts"), JSON.stringify({ stackName: ref.stackName, workDir: ref.workDir, version })], {
+        cwd: REPO_ROOT,
+        stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    const events: ReleaseEvent[] = [];
+    let result: RolloutResult | undefined;
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once("exit", (_code, signal) => resolve(signal)));
+    for await (const text of readline.createInterface({ input: child.stdout })) {
+        const o = JSON.parse(text) as ReleaseEvent | ({ type: "result" } & RolloutResult);
+        if (o.type === "result") {
+            result = o;
+            continue;
+        }
+        events.push(o);
+        if ((await onEvent(o)) === "kill") {
+            child.kill("SIGKILL");
+            break;
+        }
+    }
+    return { events, result, signal: await exited, stderr };
 }
 
 describe("release end to end (real engine, local control plane, simulator, real Prometheus)", function () {
@@ -169,29 +200,17 @@ describe("release end to end (real engine, local control plane, simulator, real 
     });
 
     /**
-     * Runs `mesh-release canary <version>` in a child process (canaryChild.ts, JSON events on stdout), SIGKILLs it
-     * `delayMs` after the first event `at` matches, and returns the events it emitted; fails unless it died by the kill.
+     * Runs `mesh-release canary <version>` in a child process (canaryChild.ts), SIGKILLs it `delayMs` after the first
+     * event `at` matches, and returns the events it emitted; fails unless it died by the kill.
      */
     async function killCanaryChild(version: string, at: (e: ReleaseEvent) => boolean, delayMs: number, notReached: string): Promise<ReleaseEvent[]> {
-        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "canaryChild.ts"), JSON.stringify({ stackName: env.stackName, workDir: env.workDir, version })], {
-            cwd: REPO_ROOT,
-            stdio: ["ignore", "pipe", "pipe"],
+        const r = await canaryChild(env, version, async (e) => {
+            if (!at(e)) return undefined;
+            if (delayMs > 0) await sleep(delayMs);
+            return "kill";
         });
-        let stderr = "";
-        child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-        const seen: ReleaseEvent[] = [];
-        const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once("exit", (_code, signal) => resolve(signal)));
-        for await (const text of readline.createInterface({ input: child.stdout })) {
-            const e = JSON.parse(text) as ReleaseEvent;
-            seen.push(e);
-            if (at(e)) {
-                if (delayMs > 0) await sleep(delayMs);
-                child.kill("SIGKILL");
-                break;
-            }
-        }
-        expect(await exited, `${notReached}:\n${stderr}\n${JSON.stringify(seen)}`).to.equal("SIGKILL");
-        return seen;
+        expect(r.signal, `${notReached}:\n${r.stderr}\n${JSON.stringify(r.events)}`).to.equal("SIGKILL");
+        return r.events;
     }
 
     it("a release SIGKILLed mid-rollout resumes when run again, re-analyzes the step, and promotes", async () => {
@@ -313,7 +332,6 @@ describe("release end to end in Gateway API mode (HTTPRoute backendRefs weights;
         expect(env.propagation.map((p) => p.weight), "steps put in effect through istiod").to.deep.equal(STEPS);
         expect(await catchAllRefs()).to.deep.equal([{ name: `${SERVICE}-v2`, weight: 100 }]);
         expect(await cluster.listIstio("VirtualService", env.namespace), "no VirtualService in this mode").to.deep.equal([]);
-        expect(await live("v2")).to.deep.equal({ object: `HTTPRoute ${env.namespace}/${SERVICE}`, canary: 0 });
         expect(simShare(env.sim, "v2")).to.equal(100);
     });
 
@@ -330,7 +348,8 @@ describe("release end to end in Gateway API mode (HTTPRoute backendRefs weights;
 
     it("a hand edit of the HTTPRoute's weights mid-step stops the rollout (exit 3, naming it); the rollback names the edit it overwrites", async () => {
         let patching: Promise<unknown> | undefined;
-        const run = await env.canary("v4", {}, (e) => {
+        // A process of its own, as a person's run: the stop leaves the lease to its exit.
+        const child = await canaryChild(env, "v4", (e) => {
             if (e.type === "analysis-waiting" && e.stepIndex === 0 && patching === undefined) {
                 patching = (async () => {
                     const hr = await httpRoute();
@@ -338,10 +357,13 @@ describe("release end to end in Gateway API mode (HTTPRoute backendRefs weights;
                     await patchHttpRoute(cluster, env.namespace, SERVICE, catchAllWeights(hr!, `${SERVICE}-v4`, 100));
                 })();
             }
+            return undefined;
         });
         await patching;
-        expect([run.result.outcome, run.result.exitCode], describeRun(run)).to.deep.equal(["failed", 3]);
-        expect(run.result.message).to.include(`HTTPRoute ${env.namespace}/${SERVICE} sends 100% to the canary, but this step applied ${STEPS[0]}%`);
+        const result = child.result;
+        expect([result?.outcome, result?.exitCode], `${child.stderr}\n${JSON.stringify(child.events.slice(-5))}`).to.deep.equal(["failed", 3]);
+        expect(result?.message).to.include(`HTTPRoute ${env.namespace}/${SERVICE} sends 100% to the canary, but this step applied ${STEPS[0]}%`);
+        expect(child.events.some((e) => e.type === "update-started" && e.purpose !== "shift"), "nothing written after the edit").to.equal(false);
         expect((await live("v4"))?.canary, "the hand edit is not overwritten").to.equal(100);
 
         const rollback = await env.canary("v4", {}, undefined, "rollback");
