@@ -375,14 +375,14 @@ describe("release end to end in Gateway API mode (HTTPRoute backendRefs weights;
 
     it("a pin (header canary: true) and the A/B flag reach the canary's Service in istiod's routes, the rest splits 50/50", async () => {
         const out: unknown[] = [];
-        const r = await runAbTest({ service: SERVICE, flag: { name: "x-new-checkout", value: "true", cookie: false }, split: 50 }, oneShotDeps(out));
+        const r = await runAbTest({ service: SERVICE, flag: { name: "x-new-checkout", value: "enabled", cookie: false }, split: 50 }, oneShotDeps(out));
         expect(r.exitCode, `${r.message}\n${JSON.stringify(out)}`).to.equal(0);
         expect((await live("v4"))?.canary).to.equal(50);
         // What istiod serves a sidecar of the namespace, with requests carrying the pin's header and the flag.
         const istiod = await ensureIstiod();
         const client = new XdsClient({ address: istiod.xdsAddress, node: sidecarNode({ namespace: env.namespace, podName: "client-gwapi", ip: "10.254.9.1", labels: { app: "client" } }) });
         try {
-            const requestMix: RequestClass[] = [{ share: 0.2, headers: { canary: "true" } }, { share: 0.2, headers: { "x-new-checkout": "true" } }];
+            const requestMix: RequestClass[] = [{ share: 0.2, headers: { canary: "true" } }, { share: 0.2, headers: { "x-new-checkout": "enabled" } }];
             const shares = await client.waitFor("the A/B split in the routes", (c) => {
                 const plan = planFromXds({ service: { name: SERVICE, namespace: env.namespace }, port: 8080, routeConfigs: c.resources(TYPE.route), clusters: c.resources(TYPE.cluster), endpoints: c.resources(TYPE.endpoint), requestMix });
                 const s: Record<string, number> = {};
