@@ -118,7 +118,15 @@ export function gatewayApiStackArgs(cfg: StackConfig, plan: MeshPlan = planMeshS
     const internalGateway =
         internal === undefined
             ? undefined
-            : { namespace: internal.namespace, hosts: internal.hosts, protocol: "HTTP" as const, httpPort: internal.port ?? 80, skipAwait: cfg.skipAwait };
+            : {
+                  namespace: internal.namespace,
+                  hosts: internal.hosts,
+                  protocol: "HTTP" as const,
+                  httpPort: internal.port ?? 80,
+                  // Reached from the cluster only, as the Istio mode's internal gateway pods are (and so not ingress for the policy pack).
+                  serviceType: "ClusterIP" as const,
+                  skipAwait: cfg.skipAwait,
+              };
     const egress: Plain<GatewayApiEgressArgs> | undefined =
         plan.egress === undefined
             ? undefined

@@ -75,7 +75,9 @@ describe("routingApi gateway-api: the internal gateway and egress", function () 
         ]);
         expect(names.some((n) => n.startsWith("VirtualService/")), "no VirtualService").to.equal(false);
         expect(mesh.crdProblems(objects.filter((r) => r.type.includes("gateway.networking.k8s.io") || r.type.includes("networking.istio.io")))).to.deep.equal([]);
-        // The internal gateway: one plain-HTTP listener on its port; each route carries the service's rules on its path.
+        // The internal gateway: one plain-HTTP listener on its port, a ClusterIP Service (reached from the cluster only, so
+        // no ingress for the policy pack's ingress-http-redirect); each route carries the service's rules on its path.
+        expect(mesh.rec.one("internal-gateway", GATEWAY).inputs["metadata"]).to.have.nested.property("annotations.networking\\.istio\\.io/service-type", "ClusterIP");
         expect(specOf(mesh.rec.one("internal-gateway", GATEWAY))).to.deep.equal({
             gatewayClassName: "istio",
             listeners: [{ name: "http", port: 8080, protocol: "HTTP", allowedRoutes: { namespaces: { from: "Same" } } }],
