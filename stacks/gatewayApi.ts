@@ -37,7 +37,7 @@ import { show } from "../components/validation";
 import type { Plain } from "../components/inputs";
 import { isUnder, setFix } from "../contract/paths";
 import { isDeepStrictEqual } from "node:util";
-import { egressGatewaySchema, internalGatewaySchema, type ServiceConfig, type StackConfig } from "../contract/schema";
+import { egressGatewaySchema, ingressSchema, internalGatewaySchema, type ServiceConfig, type StackConfig } from "../contract/schema";
 import { atConfig, EGRESS_NAME, gatewayProblems, INGRESS_NAME, INTERNAL_GATEWAY_NAME, planMeshStack, type MeshPlan } from "./meshPlan";
 import { checkServiceWaypoints, gatewayRouteName, serviceWaypointName } from "./layout";
 import type { PlatformOutputs } from "../contract/platformOutput";
@@ -220,6 +220,7 @@ function refusedKeys(cfg: StackConfig): RuleProblem[] {
     }
     // istiod deploys a Gateway of class istio itself (`<name>-istio`): no selector picks existing gateway pods.
     const selectors = [
+        ["ingress.selector", cfg.ingress.enabled, cfg.ingress.selector, ingressSchema.shape.selector],
         ["internalGateway.selector", cfg.internalGateway.enabled, cfg.internalGateway.selector, internalGatewaySchema.shape.selector],
         ["egressGateway.selector", cfg.egress.length > 0, cfg.egressGateway.selector, egressGatewaySchema.shape.selector],
     ] as const;

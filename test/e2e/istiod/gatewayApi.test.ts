@@ -9,7 +9,8 @@
  * must win on `/api` too (the Gateway API orders rules by path length before headers: each is matched on every
  * prefix, components/gatewayApiPlan.ts). Its egress host is the Gateway API's egress (components/gatewayApiEgressPlan.ts:
  * ServiceEntry, TLS passthrough Gateway `egress`, TLSRoutes), checked on the client proxy and the egress gateway node
- * as test/e2e/istiod/istiod.test.ts checks the Istio mode's egress for the same host.
+ * as test/e2e/istiod/istiod.test.ts checks the Istio mode's egress for the same host; and an internal gateway (plain
+ * HTTP, `/` to sample-app), checked on its gateway node.
  *
  * Then per-service stacks in this mode (a platform stack owning the Gateway, a service stack owning its HTTPRoutes, one
  * project): the service stack's HTTPRoute attached to the platform's Gateway by parentRef, and istiod serving its
@@ -37,6 +38,7 @@ import { EXTERNAL, EXTERNAL_CLUSTER, GATEWAY_LISTENER_PORTS, sniChain } from "./
 
 const SERVICE = "sample-app";
 const INGRESS_HOST = "sample-app.mesh-dev.local";
+const INTERNAL_HOST = "sample-app.internal.mesh-dev.local";
 
 /** Config edits on top of Pulumi.dev.yaml. */
 function GATEWAY_API_EDIT(c: Record<string, unknown>): void {
@@ -46,6 +48,7 @@ function GATEWAY_API_EDIT(c: Record<string, unknown>): void {
     delete svc["retries"];
     svc["abTest"] = { header: "x-new-feature", value: "enabled" };
     svc["uriRoutes"] = [{ prefix: "/api", subset: "stable" }];
+    c["internalGateway"] = { enabled: true, hosts: [INTERNAL_HOST], routes: [{ prefix: "/", service: SERVICE }] };
 }
 
 /** The Envoy cluster of a version Service's port 8080. */
@@ -58,6 +61,25 @@ const split = (ns: string): Record<string, unknown> => ({
         { name: versionCluster(ns, "v2"), weight: 25 },
     ],
 });
+
+/**
+ * The routes of sample-app as summarized, on every proxy that carries its rules (the sidecar, and the ingress and
+ * internal gateways under `/`): the pin and the A/B flag first on every prefix, /api to stable, the split 75/25.
+ */
+function expectedRoutes(ns: string): ReturnType<typeof summarize>[] {
+    const pin = [{ name: "canary", stringMatch: { exact: "true" } }];
+    const flag = [{ name: "x-new-feature", stringMatch: { exact: "enabled" } }];
+    const v1 = { cluster: versionCluster(ns, "v1") };
+    const v2 = { cluster: versionCluster(ns, "v2") };
+    return [
+        { prefix: "/api", headers: pin, action: v2 },
+        { prefix: "/api", headers: flag, action: v2 },
+        { prefix: "/api", headers: [], action: v1 },
+        { prefix: "/", headers: pin, action: v2 },
+        { prefix: "/", headers: flag, action: v2 },
+        { prefix: "/", headers: [], action: split(ns) },
+    ];
+}
 
 /** Route summary as compared: the path prefix, header matches, forward action (cluster or weighted clusters). */
 function summarize(route: Resource): { prefix: unknown; headers: unknown[]; action: Record<string, unknown> } {
@@ -140,6 +162,7 @@ describe("istiod translates the stack's Gateway API objects (routingApi gateway-
     let sidecar: XdsClient;
     let ingress: XdsClient;
     let egress: XdsClient;
+    let internal: XdsClient;
     const secret = (namespace: string) => ({ apiVersion: "v1", kind: "Secret", metadata: { name: "sample-app-tls", namespace } });
 
     before(async function () {
@@ -156,10 +179,12 @@ describe("istiod translates the stack's Gateway API objects (routingApi gateway-
         await createTlsSecret(kc, ns, secret(ns).metadata.name, INGRESS_HOST);
         await createGatewayService(kc, ns);
         await createGatewayService(kc, ns, "egress");
+        await createGatewayService(kc, ns, "internal");
         sidecar = new XdsClient({ address: istiod.xdsAddress, node: sidecarNode({ namespace: ns, podName: "client-e2e", ip: "10.254.3.1", labels: { app: "client" } }) });
         ingress = ingressClient(istiod, ns, "10.254.3.2");
         egress = ingressClient(istiod, ns, "10.254.3.4", "egress");
-        clients.push(sidecar, ingress, egress);
+        internal = ingressClient(istiod, ns, "10.254.3.5", "internal");
+        clients.push(sidecar, ingress, egress, internal);
     });
 
     after(async function () {
@@ -179,24 +204,9 @@ describe("istiod translates the stack's Gateway API objects (routingApi gateway-
             return routes.some((r) => (r["route"] as Resource | undefined)?.["weightedClusters"] !== undefined) ? found : undefined;
         });
         const routes = (vh["routes"] ?? []) as Resource[];
-        const pin = [{ name: "canary", stringMatch: { exact: "true" } }];
-        const flag = [{ name: "x-new-feature", stringMatch: { exact: "enabled" } }];
-        const v1 = { cluster: versionCluster(ns, "v1") };
-        const v2 = { cluster: versionCluster(ns, "v2") };
         const summary = routes.map(summarize);
         console.log(`    [issue note] sidecar routes of sample-app:8080 (gateway-api): ${routes.map((r) => String(r["name"])).join(", ")}`);
-        expect(summary, JSON.stringify(summary)).to.deep.equal([
-            { prefix: "/api", headers: pin, action: v2 },
-            { prefix: "/api", headers: flag, action: v2 },
-            { prefix: "/api", headers: [], action: v1 },
-            { prefix: "/", headers: pin, action: v2 },
-            { prefix: "/", headers: flag, action: v2 },
-            {
-                prefix: "/",
-                headers: [],
-                action: split(ns),
-            },
-        ]);
+        expect(summary, JSON.stringify(summary)).to.deep.equal(expectedRoutes(ns));
         for (const r of routes) {
             expect((r["route"] as Resource)["timeout"], `timeout of ${String(r["name"])}`).to.equal("10s");
         }
@@ -235,19 +245,8 @@ describe("istiod translates the stack's Gateway API objects (routingApi gateway-
         expect(redirect, JSON.stringify(redirect)).to.have.length(1);
         expect(redirect[0]).to.deep.include({ schemeRedirect: "https" });
         const routes = ((hosts.https["routes"] ?? []) as Resource[]).map(summarize);
-        const pin = [{ name: "canary", stringMatch: { exact: "true" } }];
-        const flag = [{ name: "x-new-feature", stringMatch: { exact: "enabled" } }];
-        const v1 = { cluster: versionCluster(ns, "v1") };
-        const v2 = { cluster: versionCluster(ns, "v2") };
         // The ingress HTTPRoute carries the service's mesh rules under its prefix "/": gateway traffic is routed as mesh traffic.
-        expect(routes, JSON.stringify(routes)).to.deep.equal([
-            { prefix: "/api", headers: pin, action: v2 },
-            { prefix: "/api", headers: flag, action: v2 },
-            { prefix: "/api", headers: [], action: v1 },
-            { prefix: "/", headers: pin, action: v2 },
-            { prefix: "/", headers: flag, action: v2 },
-            { prefix: "/", headers: [], action: split(ns) },
-        ]);
+        expect(routes, JSON.stringify(routes)).to.deep.equal(expectedRoutes(ns));
         const ports = ingress.resources(TYPE.listener).map((l) => ((l["address"] as Resource)["socketAddress"] as Resource)["portValue"]);
         expect(ports).to.include.members([8080, 8443]);
     });
@@ -261,6 +260,13 @@ describe("istiod translates the stack's Gateway API objects (routingApi gateway-
         expect(gw.cluster).to.equal(EXTERNAL_CLUSTER);
         const ext = egress.resources(TYPE.cluster).find((c) => c["name"] === EXTERNAL_CLUSTER);
         expect(ext?.["type"], "the external host is resolved by DNS").to.be.oneOf(["STRICT_DNS", "LOGICAL_DNS"]);
+    });
+
+    it("internal gateway: its one HTTP listener (80, on the Service's 8080) routes / with the service's rules, as the ingress: pin and flag first, /api to stable, the split 75/25", async () => {
+        const routes = (await httpsRoutes(internal, INTERNAL_HOST, (rs) => rs.some((r) => (r["route"] as Resource | undefined)?.["weightedClusters"] !== undefined))).map(summarize);
+        expect(routes, JSON.stringify(routes)).to.deep.equal(expectedRoutes(ns));
+        const ports = internal.resources(TYPE.listener).map((l) => ((l["address"] as Resource)["socketAddress"] as Resource)["portValue"]);
+        expect(ports).to.deep.equal([GATEWAY_LISTENER_PORTS[0]]);
     });
 
     it("istiod reports the namespace synced and nothing rejected, ignored or conflicting in its log", async () => {

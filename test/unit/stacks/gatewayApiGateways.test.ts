@@ -187,6 +187,7 @@ describe("routingApi gateway-api: what it refuses of the internal gateway and eg
             },
         ]);
         expect(refused((r) => ((r["egressGateway"] as Record<string, unknown>)["selector"] = { istio: "egress-b" })).map((p) => p.path)).to.deep.equal(["egressGateway.selector"]);
+        expect(refused((r) => (r.ingress["selector"] = { istio: "ingress-b" })).map((p) => p.path)).to.deep.equal(["ingress.selector"]);
     });
 
     it("another egress gateway Service: the Gateway's own is istiod's egress-istio", () => {
