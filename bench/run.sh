@@ -7,6 +7,7 @@
 #   scale-engine   bench/scale-engine.ts  pulumi preview / up for N services vs the same objects applied directly
 #   routes         bench/routes.ts        `routes engine`: a weight step of a service with 50 routes vs 1 on the real engine
 #   policy         bench/policy.ts        `pulumi up` of a weight step with and without `--policy-pack policy` (issue 20)
+#   routing-api    bench/routing-api.ts   a weight step of one stack in the Istio API and in the Gateway API mode (issue 22)
 #   safety         bench/safety.ts        bad canaries (20 % errors, 8 % errors, slow p95): shift-to-rollback time and bad requests,
 #                                         sequential and fixed-window vs Flagger's default; healthy runs: false rollbacks
 # ARGS go to the script (each script's header lists them; --no-write prints without touching BENCHMARKS.md).
@@ -27,8 +28,8 @@ die() { say "ERROR: $*"; exit 2; }
 BENCH=${1:-}
 [ $# -gt 0 ] && shift
 case $BENCH in
-  step-latency | scale-engine | safety | per-service | routes | policy) ;;
-  *) die "usage: bench/run.sh step-latency|scale-engine|safety|per-service|routes|policy [ARGS...] (got '${BENCH}')" ;;
+  step-latency | scale-engine | safety | per-service | routes | policy | routing-api) ;;
+  *) die "usage: bench/run.sh step-latency|scale-engine|safety|per-service|routes|policy|routing-api [ARGS...] (got '${BENCH}')" ;;
 esac
 
 T0=$(date +%s)
@@ -38,6 +39,7 @@ NEED_ISTIOD=1
 [ "$BENCH" = per-service ] && NEED_ISTIOD=${MESH_BENCH_ISTIOD:-}
 [ "$BENCH" = routes ] && NEED_ISTIOD=${MESH_BENCH_ISTIOD:-}
 [ "$BENCH" = policy ] && NEED_ISTIOD=${MESH_BENCH_ISTIOD:-}
+[ "$BENCH" = routing-api ] && NEED_ISTIOD=${MESH_BENCH_ISTIOD:-}
 REQUIRED=(pulumi langhost k8s-provider kube etcd crds prometheus)
 # policy: the language host front that runs policy packs (scripts/toolchain.sh build langhost-policy)
 [ "$BENCH" = policy ] && REQUIRED+=(langhost-policy)

@@ -63,9 +63,16 @@ export function compileProgram(outDir: string): string {
 
 /**
  * A stack named `stackName` in a new temp project. `config` holds the `mesh-traffic:` keys without the
- * prefix; with `base` (a stack file relative to the repo, e.g. "Pulumi.dev.yaml") they are merged over it.
+ * prefix; with `base` (a stack file relative to the repo, e.g. "Pulumi.dev.yaml") they are merged over it, then
+ * `edit` (if given) may change or delete keys of the merged config.
  */
-export async function benchProject(opts: { stackName: string; config: Record<string, unknown>; base?: string; secretsProvider?: string }): Promise<BenchProject> {
+export async function benchProject(opts: {
+    stackName: string;
+    config: Record<string, unknown>;
+    base?: string;
+    secretsProvider?: string;
+    edit?: (config: Record<string, unknown>) => void;
+}): Promise<BenchProject> {
     const problem = environmentProblem();
     if (problem !== undefined) {
         throw new Error(`${problem}. For benchmarks: bench/run.sh <script> does the same.`);
@@ -76,7 +83,10 @@ export async function benchProject(opts: { stackName: string; config: Record<str
     const repoProject = readYaml(path.join(REPO_ROOT, "Pulumi.yaml"));
     const base = opts.base === undefined ? {} : readYaml(path.join(REPO_ROOT, opts.base));
     const namespace = typeof opts.config["namespace"] === "string" ? opts.config["namespace"] : "mesh-bench";
-    const stackSettings = tempStackSettings(base, namespace, (c) => Object.assign(c, opts.config));
+    const stackSettings = tempStackSettings(base, namespace, (c) => {
+        Object.assign(c, opts.config);
+        opts.edit?.(c);
+    });
     if (opts.secretsProvider !== undefined) {
         delete stackSettings["encryptionsalt"]; // the base's passphrase salt: `stack init --secrets-provider` writes the KMS's key instead
     }
