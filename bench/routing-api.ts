@@ -20,7 +20,7 @@ import { kubeLiveReader } from "../release/driver/kubeLive";
 import { liveSplitOf } from "../release/core/live";
 import { gatewayApiEdit } from "../test/e2e/release/harness";
 import { cpuMeter } from "./lib/cpu";
-import { benchProject } from "./lib/project";
+import { benchProject, inlineProgram } from "./lib/project";
 import { loadAverage, loadLine, machineLine, markdownTable, writeSection } from "./lib/report";
 import { formatRatio, formatSummary, summarize } from "./lib/stats";
 
@@ -55,12 +55,6 @@ function parseArgs(argv: readonly string[]): Args {
     return args;
 }
 
-/** The program, in this process (the release driver's default `--program auto` on a project of this repo). */
-async function inlineProgram(): Promise<Record<string, unknown>> {
-    const { buildMeshStack, checkStackInput, readStackInput } = await import("../stacks");
-    const { outputs } = buildMeshStack(checkStackInput(readStackInput()));
-    return { ...outputs };
-}
 
 interface Sample {
     stepMs: number;

@@ -27,7 +27,7 @@ import { runChild } from "./lib/child";
 import { memorySampler } from "./lib/memory";
 import { DirectApplier, type ApplyObject } from "./lib/direct";
 import { benchConfig } from "./lib/meshConfig";
-import { benchProject } from "./lib/project";
+import { benchProject, inlineProgram } from "./lib/project";
 import { machineLine, markdownTable, writeSection } from "./lib/report";
 import { formatSummary, summarize, type Summary } from "./lib/stats";
 
@@ -143,12 +143,6 @@ async function copiesOf(direct: DirectApplier, from: string, to: string): Promis
     return out;
 }
 
-/** The program of --inline: the same as index.ts, run in this process. */
-async function inlineProgram(): Promise<Record<string, unknown>> {
-    const { buildMeshStack, checkStackInput, readStackInput } = await import("../stacks");
-    const { outputs } = buildMeshStack(checkStackInput(readStackInput()));
-    return { ...outputs };
-}
 
 async function sample(n: number, direct: DirectApplier, tmp: string, env: Record<string, string>, inline: boolean): Promise<EngineSample> {
     const id = randomBytes(3).toString("hex");

@@ -25,7 +25,7 @@ import { PulumiStackDriver } from "../release/driver/pulumiStack";
 import { startVaultTransit, type VaultTransit } from "../test/support/vaultTransit";
 import { cpuMeter } from "./lib/cpu";
 import { atWeight, catchAllWeights, directCopies, DirectApplier, kubectlApply } from "./lib/direct";
-import { benchProject, type BenchProject, type ProgramKind } from "./lib/project";
+import { benchProject, inlineProgram, type BenchProject, type ProgramKind } from "./lib/project";
 import { loadAverage, loadLine, machineLine, markdownTable, writeSection } from "./lib/report";
 import { formatRatio, formatSummary, summarize } from "./lib/stats";
 
@@ -150,12 +150,6 @@ function parseArgs(argv: readonly string[]): Args {
     return args;
 }
 
-/** The program of the inline variants: the same as index.ts, run in this process. */
-async function inlineProgram(): Promise<Record<string, unknown>> {
-    const { buildMeshStack, checkStackInput, readStackInput } = await import("../stacks");
-    const { outputs } = buildMeshStack(checkStackInput(readStackInput()));
-    return { ...outputs };
-}
 
 /** One stack the variants step: the passphrase one, or the one whose secrets provider is the KMS stand-in. */
 interface Target {

@@ -167,3 +167,10 @@ export function assertSecretsProvider(workDir: string, stackName: string, provid
         );
     }
 }
+
+/** The mesh program run in the bench's own process (index.ts's program, as the release driver's inline `--program`). */
+export async function inlineProgram(): Promise<Record<string, unknown>> {
+    const { buildMeshStack, checkStackInput, readStackInput } = await import("../../stacks");
+    const { outputs } = buildMeshStack(checkStackInput(readStackInput()));
+    return { ...outputs };
+}
