@@ -29,6 +29,7 @@ import type {
     HTTPRouteRule,
     HTTPRouteSpec,
     ParentReference,
+    TCPRouteSpec,
 } from "./gatewayApi/types";
 import type { IngressProtocol, IngressTlsArgs } from "./ingressGatewayPlan";
 import type { DeepInput, Plain } from "./inputs";
@@ -119,8 +120,10 @@ export interface GatewayApiCanaryPlan {
     versionServices: VersionService[];
     /** A DestinationRule per version Service whose traffic has a policy (host = the version Service). */
     versionDestinationRules: { host: string; trafficPolicy: TrafficPolicy }[];
-    /** The mesh HTTPRoute (parent: the service's Service). */
-    httpRoute: HTTPRouteSpec;
+    /** The mesh HTTPRoute (parent: the service's Service); none for a tcp service. */
+    httpRoute: HTTPRouteSpec | undefined;
+    /** The mesh TCPRoute of a tcp service (parent: its Service, GAMMA): the weighted split to the version Services. */
+    tcpRoute: TCPRouteSpec | undefined;
     /** The HTTPRoutes on other stacks' gateways (`gatewayRoutes`), by name. */
     gatewayHttpRoutes: { name: string; spec: HTTPRouteSpec }[];
     weights: Weights;
@@ -505,8 +508,12 @@ export function planGatewayApiCanary(name: string, args: Plain<GatewayApiCanaryA
         const trafficPolicy = overlay(canary.trafficPolicy, subsetPolicy.get(v.subset));
         return trafficPolicy === undefined ? [] : [{ host: v.name, trafficPolicy }];
     });
+    const tcp = args.protocol === "tcp";
+    if (tcp && (args.gatewayRoutes ?? []).length > 0) {
+        problems.push(refuse("gatewayRoutes", (args.gatewayRoutes ?? []).map((g) => g.name), "a tcp service has no HTTPRoute to attach to a gateway's HTTP listener", "remove the platform's ingress or internalGateway routes to it"));
+    }
     const ok = problems.length === 0;
-    const rules = ok ? meshRules(args, versionOf) : [];
+    const rules = ok && !tcp ? meshRules(args, versionOf) : [];
     problems.push(...checkRouteSize("", rules));
     const warnings = [...canary.warnings];
     const gatewayHttpRoutes: { name: string; spec: HTTPRouteSpec }[] = [];
@@ -537,10 +544,20 @@ export function planGatewayApiCanary(name: string, args: Plain<GatewayApiCanaryA
         destinationRule: { subsets: canary.subsets, trafficPolicy: canary.trafficPolicy },
         versionServices,
         versionDestinationRules,
-        httpRoute: { parentRefs: [{ group: "", kind: "Service", name: args.service }], rules },
+        httpRoute: tcp ? undefined : { parentRefs: [{ group: "", kind: "Service", name: args.service }], rules },
+        tcpRoute: tcp && ok ? tcpRouteSpec(args.service, port, { stable: args.stable.version, ...(args.canary?.version === undefined ? {} : { canary: args.canary.version }) }, canary.weights) : undefined,
         gatewayHttpRoutes,
         weights: canary.weights,
     };
+}
+
+/**
+ * The mesh TCPRoute of a tcp service: its parent is the service's Service (GAMMA), its one rule the weighted split over
+ * the version Services (a 0-weight version left out, as the Istio mode's tcp route leaves out a 0-weight subset).
+ */
+export function tcpRouteSpec(service: string, port: number, versions: { stable: string; canary?: string }, weights: Weights): TCPRouteSpec {
+    const refs = ingressBackends(service, port, versions, weights);
+    return { parentRefs: [{ group: "", kind: "Service", name: service }], rules: [{ name: "catch-all", backendRefs: refs.map((r) => ({ name: r.name, port: r.port, ...(r.weight === undefined ? {} : { weight: r.weight }) })) }] };
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -157,7 +157,19 @@ function checkGatewayServices(
         return [];
     }
     return gw.routes.flatMap((r, i) =>
-        own(services, r.service) !== undefined
+        own(services, r.service)?.protocol === "tcp"
+            ? [
+                  {
+                      ...rule(
+                          `${key}.routes[${i}].service`,
+                          `${key}.routes[${i}].service is ${show(r.service)}, a tcp service (services.${r.service}.protocol); ${key} routes HTTP requests by URI, ` +
+                              "and a TCP connection has no URI: route it from the mesh, or set the service's protocol to http or grpc",
+                          `pulumi config rm --path '${key}.routes[${i}]'`,
+                      ),
+                      about: [`services.${r.service}.protocol`],
+                  },
+              ]
+            : own(services, r.service) !== undefined
             ? []
             : [
                   {

@@ -153,11 +153,21 @@ export interface TLSRouteSpec {
     rules: { name?: string; backendRefs: TLSBackendRef[] }[];
 }
 
+/**
+ * A TCPRoute (gateway.networking.k8s.io/v1, standard channel since v1.5): connections to its parent (a Service: GAMMA,
+ * or a Gateway's TCP listener) split by weight over `backendRefs` (Services).
+ */
+export interface TCPRouteSpec {
+    parentRefs: ParentReference[];
+    rules: { name?: string; backendRefs: { name: string; port: number; weight?: number }[] }[];
+}
+
 /** The specs by kind. */
 export interface GatewayApiSpecs {
     Gateway: GatewayApiGatewaySpec;
     HTTPRoute: HTTPRouteSpec;
     TLSRoute: TLSRouteSpec;
+    TCPRoute: TCPRouteSpec;
 }
 export type GatewayApiKind = keyof GatewayApiSpecs;
 
