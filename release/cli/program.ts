@@ -16,9 +16,7 @@ import { flagProblems, type FaultSpec } from "../core/edits";
 import { IMPORT_HELP, IMPORT_LAYOUTS, importOptionProblems, type ImportLayout } from "../../importer/command";
 import { commandPath, commonProblems, durationArg, headerArg, httpStatusArg, intArg, overridesOf, percentArg, withCommon, withPolicy, type RawCommon, type RawPolicy } from "./options";
 import type { CliRequest, CommonOptions, ParseEnv, ParseResult } from "./types";
-
-/** Omit over each member of a union (TypeScript's Omit merges the members first). */
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+import type { DistributiveOmit } from "../orchestration/updater";
 
 /** The commander program; each action stores its request in `out` (nothing runs while parsing). */
 export function buildProgram(penv: ParseEnv, out: { request?: CliRequest }): Command {
