@@ -24,8 +24,10 @@ export class GatewayApiCanary extends pulumi.ComponentResource {
     public readonly versionServices: Record<string, k8s.core.v1.Service>;
     /** The DestinationRule of each version Service that has a policy, by version label. */
     public readonly versionDestinationRules: Record<string, IstioResource<"DestinationRule">>;
-    /** The mesh HTTPRoute; none for a tcp service. */
+    /** The mesh HTTPRoute of an http service (the default); none for grpc and tcp. */
     public readonly httpRoute: GatewayApiResource<"HTTPRoute"> | undefined;
+    /** The mesh GRPCRoute of a grpc service (`protocol: grpc`). */
+    public readonly grpcRoute: GatewayApiResource<"GRPCRoute"> | undefined;
     /** The mesh TCPRoute of a tcp service (`protocol: tcp`). */
     public readonly tcpRoute: GatewayApiResource<"TCPRoute"> | undefined;
     /** The service's HTTPRoutes on other stacks' gateways (`gatewayRoutes`), by name. */
@@ -87,7 +89,6 @@ export class GatewayApiCanary extends pulumi.ComponentResource {
                 { parent: this },
             );
         });
-        // Make before break: the backends exist before the route that sends traffic to them.
         const backends = [this.destinationRule, ...Object.values(this.versionServices), ...Object.values(this.versionDestinationRules)];
         const routeMeta = planned.map((a) => ({ ...objectMeta(a.service, a.namespace, a.labels), annotations: skipAwaitAnnotations(a.skipAwait) }));
         const specOf = <T>(route: T | undefined, kind: string): T => {
@@ -95,12 +96,17 @@ export class GatewayApiCanary extends pulumi.ComponentResource {
             return route;
         };
         // Make before break: the backends exist before the route that sends traffic to them.
+        const protocol = args.protocol ?? "http";
         this.httpRoute =
-            args.protocol === "tcp"
+            protocol !== "http"
                 ? undefined
                 : new GatewayApiResource(`${name}-httproute`, { kind: "HTTPRoute", metadata: routeMeta, spec: planned.map((_, p) => specOf(p.httpRoute, "HTTPRoute")) }, { parent: this, dependsOn: backends });
+        this.grpcRoute =
+            protocol !== "grpc"
+                ? undefined
+                : new GatewayApiResource(`${name}-grpcroute`, { kind: "GRPCRoute", metadata: routeMeta, spec: planned.map((_, p) => specOf(p.grpcRoute, "GRPCRoute")) }, { parent: this, dependsOn: backends });
         this.tcpRoute =
-            args.protocol !== "tcp"
+            protocol !== "tcp"
                 ? undefined
                 : new GatewayApiResource(`${name}-tcproute`, { kind: "TCPRoute", metadata: routeMeta, spec: planned.map((_, p) => specOf(p.tcpRoute, "TCPRoute")) }, { parent: this, dependsOn: backends });
         this.gatewayHttpRoutes = {};
@@ -121,6 +127,7 @@ export class GatewayApiCanary extends pulumi.ComponentResource {
             versionServices: this.versionServices,
             versionDestinationRules: this.versionDestinationRules,
             ...(this.httpRoute === undefined ? {} : { httpRoute: this.httpRoute }),
+            ...(this.grpcRoute === undefined ? {} : { grpcRoute: this.grpcRoute }),
             ...(this.tcpRoute === undefined ? {} : { tcpRoute: this.tcpRoute }),
             weights: this.weights,
             host: this.host,
