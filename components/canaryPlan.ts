@@ -1,5 +1,6 @@
 /** What a {@link Canary} emits, computed and checked without creating anything. Pure: loads no Pulumi SDK. */
 import { istioSpecSchema } from "../contract/istioSpec";
+import type { ServiceProtocol } from "../contract/schema";
 import { formatPath } from "../contract/paths";
 import type { DeepInput, Plain } from "./inputs";
 import { DestinationRuleClaims } from "./destinationRuleClaims";
@@ -24,7 +25,7 @@ import { buildSubsets, buildTrafficPolicy, type SubsetArgs, type TrafficPolicyAr
 import { checkDnsLabel, checkHosts, checkNonEmpty, show, type Problem } from "./validation";
 
 /** What a service speaks: `http` (default), `grpc` (HTTP/2: the same routes) or `tcp` (the weighted split only). */
-export type ServiceProtocol = "http" | "grpc" | "tcp";
+export type { ServiceProtocol };
 
 /** The name of a service's port: Istio picks the protocol by it (`http`, `grpc`, `tcp`). */
 export function servicePortName(protocol: ServiceProtocol | undefined): ServiceProtocol {

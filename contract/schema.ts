@@ -267,6 +267,9 @@ export type FaultsConfig = z.infer<typeof faultsSchema>;
 /** What a service speaks: see {@link serviceSchema}'s `protocol`. */
 export const SERVICE_PROTOCOLS = ["http", "grpc", "tcp"] as const;
 export type ServiceProtocol = (typeof SERVICE_PROTOCOLS)[number];
+/** The kind of a service's mesh route in `routingApi: gateway-api`, by its protocol (the release reads the same kinds). */
+export const MESH_ROUTE_KINDS = { http: "HTTPRoute", grpc: "GRPCRoute", tcp: "TCPRoute" } as const satisfies Record<ServiceProtocol, string>;
+export type MeshRouteKind = (typeof MESH_ROUTE_KINDS)[ServiceProtocol];
 
 /** Which waypoint serves a service in ambient mode: see {@link serviceSchema}'s `waypoint`. */
 export const WAYPOINT_CHOICES = ["namespace", "own"] as const;

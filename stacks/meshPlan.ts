@@ -29,7 +29,7 @@ import { planWorkloads } from "../components/workloadsPlan";
 import { ROUTING_KEYS } from "../contract/istioKinds";
 import { isUnder, mentionOf, setFix } from "../contract/paths";
 import { uniqueProblems } from "../contract/problems";
-import type { ServiceConfig, StackConfig, TrafficPolicyConfig } from "../contract/schema";
+import { MESH_ROUTE_KINDS, type ServiceConfig, type StackConfig, type TrafficPolicyConfig } from "../contract/schema";
 import { delegateName, gatewayRouteName, platformOutputs, serviceWaypointName } from "./layout";
 import type { PlatformOutputs } from "../contract/platformOutput";
 import { USE_WAYPOINT_LABEL } from "../components/gatewayApiPlan";
@@ -466,7 +466,7 @@ export function stackObjects(cfg: StackConfig, plan: MeshPlan = planMeshStack(cf
     for (const c of plan.canaries) {
         const p = `services.${c.service}`;
         const deployed = plan.workloads.some((w) => w.service === c.service);
-        const route = cfg.routingApi !== "gateway-api" ? "VirtualService" : ({ http: "HTTPRoute", grpc: "GRPCRoute", tcp: "TCPRoute" } as const)[c.args.protocol ?? "http"];
+        const route = cfg.routingApi !== "gateway-api" ? "VirtualService" : MESH_ROUTE_KINDS[c.args.protocol ?? "http"];
         const kinds = [...(deployed ? ["Service"] : []), "DestinationRule", ...(c.args.virtualService === false ? [] : [route])];
         for (const kind of kinds) add(kind, c.service, p, p, "rename the service");
         if (cfg.layout === "service" && !gatewayApi && c.args.delegate !== undefined) add("VirtualService", delegateName(c.service), p, `${p} (its delegate)`, "rename the service");
