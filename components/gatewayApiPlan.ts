@@ -571,7 +571,7 @@ export function planGatewayApiCanary(name: string, args: Plain<GatewayApiCanaryA
     });
     const tcp = args.protocol === "tcp";
     if (tcp && (args.gatewayRoutes ?? []).length > 0) {
-        problems.push(refuse("gatewayRoutes", (args.gatewayRoutes ?? []).map((g) => g.name), "a tcp service has no HTTPRoute to attach to a gateway's HTTP listener", "remove the platform's ingress or internalGateway routes to it"));
+        problems.push(refuse("gatewayRoutes", (args.gatewayRoutes ?? []).map((g) => g.name), "the platform's gateways route HTTP requests to this service by URI, and its protocol is tcp: a TCP connection has no URI, so no HTTPRoute can carry it", "remove the platform stack's ingress or internalGateway routes to it, or set protocol http or grpc"));
     }
     const grpc = args.protocol === "grpc";
     const ok = problems.length === 0;

@@ -6,6 +6,7 @@
  */
 import { expect } from "chai";
 import { checkStackConfig } from "../../../stacks/config";
+import { checkEnvironment } from "../../../stacks/environment";
 import type { RecordedResource } from "../../support/mocks";
 import { baseStackConfig, sampleApp, type RawStack } from "../../support/stackFixtures";
 import { stacksUnderMocks } from "../../support/stacksUnderMocks";
@@ -198,6 +199,36 @@ describe("services.<svc>.protocol: what a tcp or grpc service refuses (component
             fix: "pulumi config rm --path 'ingress.routes[0]'",
         });
     });
+
+    for (const api of ["istio", "gateway-api"] as const) {
+        it(`tcp in a service stack (${api}): the platform's ingress route to it is refused by the environment check, naming both stacks`, () => {
+            const ingress = { enabled: true, hosts: ["a.example.com"], tls: { mode: "SIMPLE", credentialName: "x" }, routes: [{ prefix: "/", service: "ledger" }] };
+            const platform = { stack: "prod", config: { layout: "platform", routingApi: api, namespace: "shop", ingress } };
+            const ledger = { image: "i:{version}", port: 9000, protocol: "tcp", stable: { version: "v1" }, canary: { version: "v2", weight: 20 } };
+            const service = { stack: "prod.ledger", config: { layout: "service", routingApi: api, platformStack: "prod", services: { ledger } } };
+            const problems = checkEnvironment(platform, [service]);
+            // Gateway API: the service stack's own check refuses its HTTPRoute on the platform's Gateway too (what its `up` says).
+            if (api === "gateway-api") {
+                expect(problems.shift()).to.deep.include({
+                    stack: "prod.ledger",
+                    propertyPath: "services.ledger",
+                    reason:
+                        'services.ledger is ["ledger-ingress"]; the platform\'s gateways route HTTP requests to this service by URI, and its protocol is tcp: a TCP connection has no URI, so no HTTPRoute can carry it (routingApi gateway-api): remove the platform stack\'s ingress or internalGateway routes to it, or set protocol http or grpc',
+                });
+            }
+            expect(problems).to.deep.equal([
+                {
+                    stack: "prod",
+                    propertyPath: "ingress.routes[0].service",
+                    reason:
+                        'ingress.routes[0].service is "ledger", a tcp service (services.ledger.protocol in stack "prod.ledger"); ingress routes HTTP requests by URI, and a TCP connection has no URI: route it from the mesh, or set the service\'s protocol to http or grpc',
+                    fix: "pulumi config rm --path 'ingress.routes[0]' in stack prod",
+                },
+            ]);
+            // Without the route the environment is valid: the service stack's mesh route needs nothing of the platform.
+            expect(checkEnvironment({ ...platform, config: { ...platform.config, ingress: { enabled: false } } }, [service])).to.deep.equal([]);
+        });
+    }
 
     it("grpc (gateway-api): URI routes, redirects and a timeout are refused: a GRPCRoute has no path match, redirect, rewrite or timeout", () => {
         const raw = stack("gateway-api", "grpc");
