@@ -286,9 +286,9 @@ export const serviceSchema = z
         protocol: z.enum(SERVICE_PROTOCOLS).default("http").meta({
             description:
                 "What the service speaks, the name of its Service port. http: every route feature. grpc: as http (gRPC is HTTP/2); " +
-                "routingApi gateway-api emits a GRPCRoute. tcp: the weighted canary split only, as VirtualService tcp routes or a " +
-                "TCPRoute; HTTP-only keys (pins, abTest, faults, retries, timeout, mirror, redirects, uriRoutes, sessionAffinity) and " +
-                "gateway routes to it are refused.",
+                "routingApi gateway-api emits a GRPCRoute (uriRoutes, redirects and timeout refused there). tcp: the weighted canary " +
+                "split only, as VirtualService tcp routes or a TCPRoute; HTTP-only keys (pins, abTest, faults, retries, timeout, " +
+                "mirror, redirects, uriRoutes, sessionAffinity), gateway routes to it and mesh-release ab-test and fault are refused.",
         }),
         image: z
             .string({ error: 'must be a container image such as "ghcr.io/org/app:{version}"' })
