@@ -39,7 +39,7 @@ export class Canary extends pulumi.ComponentResource {
             token: CANARY_TOKEN,
             name,
             plan: (a: Plain<CanaryArgs>) => reusePlan(planCanary, a, name),
-            structural: ["delegate", "virtualService"],
+            structural: ["delegate", "virtualService", "protocol"],
             claims: true,
         });
         super(CANARY_TOKEN, name, {}, opts);
@@ -75,10 +75,11 @@ export class Canary extends pulumi.ComponentResource {
             {
                 kind: "VirtualService",
                 metadata: meta((a) => a.service),
-                spec: planned.map((a, p) => ({
-                    hosts: p.hosts,
-                    http: a.delegate === undefined ? p.http : [{ delegate: { name: a.delegate.name, namespace: a.namespace } }],
-                })),
+                spec: planned.map((a, p) =>
+                    a.protocol === "tcp"
+                        ? { hosts: p.hosts, tcp: p.tcp }
+                        : { hosts: p.hosts, http: a.delegate === undefined ? p.http : [{ delegate: { name: a.delegate.name, namespace: a.namespace } }] },
+                ),
             },
             { parent: this, dependsOn: [this.delegateVirtualService ?? this.destinationRule] },
         );

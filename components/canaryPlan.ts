@@ -1,13 +1,15 @@
 /** What a {@link Canary} emits, computed and checked without creating anything. Pure: loads no Pulumi SDK. */
 import { istioSpecSchema } from "../contract/istioSpec";
+import type { ServiceProtocol } from "../contract/schema";
 import { formatPath } from "../contract/paths";
 import type { DeepInput, Plain } from "./inputs";
 import { DestinationRuleClaims } from "./destinationRuleClaims";
-import type { DestinationRuleSpec, HTTPRoute, Subset } from "./istio/types";
+import type { DestinationRuleSpec, HTTPRoute, Subset, TCPRoute } from "./istio/types";
 import {
     canaryHttpRoutes,
     checkRouting,
     liveWeights,
+    splitDestinations,
     type AbTestArgs,
     type CanaryPin,
     type FaultArgs,
@@ -20,7 +22,15 @@ import {
 } from "./routes";
 import { CANARY, STABLE } from "./subsets";
 import { buildSubsets, buildTrafficPolicy, type SubsetArgs, type TrafficPolicyArgs } from "./trafficPolicy";
-import { checkDnsLabel, checkHosts, checkNonEmpty, type Problem } from "./validation";
+import { checkDnsLabel, checkHosts, checkNonEmpty, show, type Problem } from "./validation";
+
+/** What a service speaks: `http` (default), `grpc` (HTTP/2: the same routes) or `tcp` (the weighted split only). */
+export type { ServiceProtocol };
+
+/** The name of a service's port: Istio picks the protocol by it (`http`, `grpc`, `tcp`). */
+export function servicePortName(protocol: ServiceProtocol | undefined): ServiceProtocol {
+    return protocol ?? "http";
+}
 
 /**
  * Arguments of {@link Canary}. Every value accepts a `pulumi.Input` (one resource's output feeds another:
@@ -98,6 +108,12 @@ export interface CanaryArgs {
      * Checked against Istio's CRD schema. Default none.
      */
     routesBefore?: DeepInput<Record<string, unknown>[]>;
+    /**
+     * What the service speaks. `tcp`: the VirtualService has `tcp` routes (the weighted split to the subsets, Istio's
+     * tcp-echo recipe) and no http routes; every HTTP-only arg is refused, and so is `delegate` (Istio drops tcp routes
+     * from a delegate). `http` and `grpc` (HTTP/2): http routes. Default `http`. Plain: it decides the route kind.
+     */
+    protocol?: ServiceProtocol;
 }
 
 export const CANARY_TOKEN = "mesh-traffic:index:Canary";
@@ -110,7 +126,45 @@ export interface CanaryPlan {
     subsets: Subset[];
     trafficPolicy: ReturnType<typeof buildTrafficPolicy>["policy"];
     http: ReturnType<typeof canaryHttpRoutes>;
+    /** The tcp routes (`protocol: tcp`): the weighted split; none otherwise. */
+    tcp: TCPRoute[];
     weights: Weights;
+}
+
+/** The args of a Canary that only HTTP can carry, by arg path, when set. */
+function httpOnlyArgs(args: Plain<CanaryArgs>): [path: string, value: unknown][] {
+    const set = (v: unknown): boolean => v !== undefined && !(Array.isArray(v) && v.length === 0);
+    const entries: [string, unknown][] = [
+        ["pins", args.pins],
+        ["abTest", args.abTest],
+        ["faults", args.faults],
+        ["retries", args.retries],
+        ["timeout", args.timeout],
+        ["mirror", args.mirror],
+        ["redirects", args.redirects],
+        ["uriRoutes", args.uriRoutes],
+        ["canary.sessionAffinity", args.canary?.sessionAffinity],
+        ["routesBefore", args.routesBefore],
+        ["delegate", args.delegate],
+    ];
+    return entries.filter(([, v]) => set(v));
+}
+
+/** `protocol: tcp` refuses every HTTP-only arg: a TCP connection has no header, path or response to act on. */
+export function checkTcpArgs(args: Plain<CanaryArgs>): Problem[] {
+    if (args.protocol !== "tcp") return [];
+    return httpOnlyArgs(args).map(([path, value]) => ({
+        propertyPath: path,
+        reason:
+            path === "delegate"
+                ? `delegate is ${show(value)}; Istio drops tcp routes from a delegate VirtualService, so a tcp service's routes stay in its own VirtualService: remove delegate`
+                : `${path} is ${show(value)}; it acts on HTTP requests, and the service's protocol is tcp (a TCP connection is split by weight only): remove ${path}, or set protocol http or grpc`,
+    }));
+}
+
+/** The tcp routes of a tcp service: one route, the weighted split to its subsets (stable, canary). */
+export function canaryTcpRoutes(host: string, port: number | undefined, weights: Weights): TCPRoute[] {
+    return [{ route: splitDestinations(host, port, weights) }];
 }
 
 /** The subsets of a Canary, with the arg path each comes from: stable, canary (when it has a version), the extra ones. */
@@ -149,7 +203,7 @@ function routingOf(args: Plain<CanaryArgs>, subsets: string[]): RoutingInput {
  */
 export function canaryRoutes(args: Plain<CanaryArgs>): HTTPRoute[] | undefined {
     const routing = routingOf(args, buildSubsets(subsetEntries(args)).subsets.map((s) => s.name));
-    return checkRouting(routing).length === 0 ? canaryHttpRoutes(routing) : undefined;
+    return checkRouting(routing).length === 0 && args.protocol !== "tcp" ? canaryHttpRoutes(routing) : undefined;
 }
 
 /** The DestinationRule of a service: its subsets and host-wide policy (a Canary's, and a GatewayApiCanary's). */
@@ -194,7 +248,8 @@ export function planCanary(name: string, args: Plain<CanaryArgs>): CanaryPlan {
     warnings.push(...policy.warnings);
 
     const routing = routingOf(args, built.subsets.map((s) => s.name));
-    problems.push(...checkRouting(routing));
+    problems.push(...checkRouting(routing), ...checkTcpArgs(args));
+    const tcp = args.protocol === "tcp";
 
     if (problems.length === 0) {
         const claims = args.claims ?? DestinationRuleClaims.global;
@@ -207,7 +262,8 @@ export function planCanary(name: string, args: Plain<CanaryArgs>): CanaryPlan {
         subsets: built.subsets,
         trafficPolicy: policy.policy,
         // routesBefore passed the CRD schema above; the cast only gives the opaque routes the spec's element type.
-        http: problems.length === 0 ? [...((args.routesBefore ?? []) as ReturnType<typeof canaryHttpRoutes>), ...canaryHttpRoutes(routing)] : [],
+        http: problems.length === 0 && !tcp ? [...((args.routesBefore ?? []) as ReturnType<typeof canaryHttpRoutes>), ...canaryHttpRoutes(routing)] : [],
+        tcp: problems.length === 0 && tcp ? canaryTcpRoutes(args.service, args.port, liveWeights(args.canary)) : [],
         weights: liveWeights(args.canary),
     };
 }

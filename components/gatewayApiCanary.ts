@@ -8,7 +8,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { serviceDestinationRule } from "./canaryPlan";
+import { serviceDestinationRule, servicePortName } from "./canaryPlan";
 import { GatewayApiResource } from "./gatewayApi/types";
 import { GATEWAY_API_CANARY_TOKEN, planGatewayApiCanary, skipAwaitAnnotations, type GatewayApiCanaryArgs } from "./gatewayApiPlan";
 import { IstioResource } from "./istio/types";
@@ -24,8 +24,12 @@ export class GatewayApiCanary extends pulumi.ComponentResource {
     public readonly versionServices: Record<string, k8s.core.v1.Service>;
     /** The DestinationRule of each version Service that has a policy, by version label. */
     public readonly versionDestinationRules: Record<string, IstioResource<"DestinationRule">>;
-    /** The mesh HTTPRoute. */
-    public readonly httpRoute: GatewayApiResource<"HTTPRoute">;
+    /** The mesh HTTPRoute of an http service (the default); none for grpc and tcp. */
+    public readonly httpRoute: GatewayApiResource<"HTTPRoute"> | undefined;
+    /** The mesh GRPCRoute of a grpc service (`protocol: grpc`). */
+    public readonly grpcRoute: GatewayApiResource<"GRPCRoute"> | undefined;
+    /** The mesh TCPRoute of a tcp service (`protocol: tcp`). */
+    public readonly tcpRoute: GatewayApiResource<"TCPRoute"> | undefined;
     /** The service's HTTPRoutes on other stacks' gateways (`gatewayRoutes`), by name. */
     public readonly gatewayHttpRoutes: Record<string, GatewayApiResource<"HTTPRoute">>;
     /** Live catch-all weights, percent. */
@@ -39,7 +43,7 @@ export class GatewayApiCanary extends pulumi.ComponentResource {
             name,
             plan: (a: Plain<GatewayApiCanaryArgs>) => reusePlan(planGatewayApiCanary, a, name),
             // the versions name a Service each; a policy decides whether a version's DestinationRule exists
-            structural: ["service", "stable.version", "stable.trafficPolicy", "canary.version", "canary.trafficPolicy", "extraSubsets[].name", "extraSubsets[].version", "extraSubsets[].trafficPolicy", "trafficPolicy", "delegate", "virtualService", "gatewayRoutes"],
+            structural: ["service", "stable.version", "stable.trafficPolicy", "canary.version", "canary.trafficPolicy", "extraSubsets[].name", "extraSubsets[].version", "extraSubsets[].trafficPolicy", "trafficPolicy", "delegate", "virtualService", "gatewayRoutes", "protocol"],
             claims: true,
         });
         super(GATEWAY_API_CANARY_TOKEN, name, {}, opts);
@@ -66,7 +70,7 @@ export class GatewayApiCanary extends pulumi.ComponentResource {
                         labels: { ...labels(a), ...(a.serviceLabels ?? {}), app: a.service, version: v(p).version },
                         annotations: skipAwaitAnnotations(a.skipAwait),
                     })),
-                    spec: planned.map((a, p) => ({ selector: { app: a.service, version: v(p).version }, ports: [{ name: "http", port: v(p).port, targetPort: v(p).targetPort }] })),
+                    spec: planned.map((a, p) => ({ selector: { app: a.service, version: v(p).version }, ports: [{ name: servicePortName(a.protocol), port: v(p).port, targetPort: v(p).targetPort }] })),
                 },
                 { parent: this },
             );
@@ -85,16 +89,26 @@ export class GatewayApiCanary extends pulumi.ComponentResource {
                 { parent: this },
             );
         });
+        const backends = [this.destinationRule, ...Object.values(this.versionServices), ...Object.values(this.versionDestinationRules)];
+        const routeMeta = planned.map((a) => ({ ...objectMeta(a.service, a.namespace, a.labels), annotations: skipAwaitAnnotations(a.skipAwait) }));
+        const specOf = <T>(route: T | undefined, kind: string): T => {
+            if (route === undefined) throw new Error(`GatewayApiCanary ${JSON.stringify(name)}: the plan has no ${kind} (a changed protocol?)`);
+            return route;
+        };
         // Make before break: the backends exist before the route that sends traffic to them.
-        this.httpRoute = new GatewayApiResource(
-            `${name}-httproute`,
-            {
-                kind: "HTTPRoute",
-                metadata: planned.map((a) => ({ ...objectMeta(a.service, a.namespace, a.labels), annotations: skipAwaitAnnotations(a.skipAwait) })),
-                spec: planned.map((_, p) => p.httpRoute),
-            },
-            { parent: this, dependsOn: [this.destinationRule, ...Object.values(this.versionServices), ...Object.values(this.versionDestinationRules)] },
-        );
+        const protocol = args.protocol ?? "http";
+        this.httpRoute =
+            protocol !== "http"
+                ? undefined
+                : new GatewayApiResource(`${name}-httproute`, { kind: "HTTPRoute", metadata: routeMeta, spec: planned.map((_, p) => specOf(p.httpRoute, "HTTPRoute")) }, { parent: this, dependsOn: backends });
+        this.grpcRoute =
+            protocol !== "grpc"
+                ? undefined
+                : new GatewayApiResource(`${name}-grpcroute`, { kind: "GRPCRoute", metadata: routeMeta, spec: planned.map((_, p) => specOf(p.grpcRoute, "GRPCRoute")) }, { parent: this, dependsOn: backends });
+        this.tcpRoute =
+            protocol !== "tcp"
+                ? undefined
+                : new GatewayApiResource(`${name}-tcproute`, { kind: "TCPRoute", metadata: routeMeta, spec: planned.map((_, p) => specOf(p.tcpRoute, "TCPRoute")) }, { parent: this, dependsOn: backends });
         this.gatewayHttpRoutes = {};
         shape.gatewayHttpRoutes.forEach((g, i) => {
             this.gatewayHttpRoutes[g.name] = new GatewayApiResource(
@@ -112,7 +126,9 @@ export class GatewayApiCanary extends pulumi.ComponentResource {
             destinationRule: this.destinationRule,
             versionServices: this.versionServices,
             versionDestinationRules: this.versionDestinationRules,
-            httpRoute: this.httpRoute,
+            ...(this.httpRoute === undefined ? {} : { httpRoute: this.httpRoute }),
+            ...(this.grpcRoute === undefined ? {} : { grpcRoute: this.grpcRoute }),
+            ...(this.tcpRoute === undefined ? {} : { tcpRoute: this.tcpRoute }),
             weights: this.weights,
             host: this.host,
         });

@@ -21,6 +21,9 @@ import { DestinationRuleClaims } from "./destinationRuleClaims";
 import type {
     AllowedRoutes,
     GatewayApiGatewaySpec,
+    GRPCRouteMatch,
+    GRPCRouteRule,
+    GRPCRouteSpec,
     HTTPBackendFilter,
     HTTPBackendRef,
     HTTPHeaderMatch,
@@ -29,6 +32,7 @@ import type {
     HTTPRouteRule,
     HTTPRouteSpec,
     ParentReference,
+    TCPRouteSpec,
 } from "./gatewayApi/types";
 import type { IngressProtocol, IngressTlsArgs } from "./ingressGatewayPlan";
 import type { DeepInput, Plain } from "./inputs";
@@ -119,8 +123,17 @@ export interface GatewayApiCanaryPlan {
     versionServices: VersionService[];
     /** A DestinationRule per version Service whose traffic has a policy (host = the version Service). */
     versionDestinationRules: { host: string; trafficPolicy: TrafficPolicy }[];
-    /** The mesh HTTPRoute (parent: the service's Service). */
-    httpRoute: HTTPRouteSpec;
+    /**
+     * The service's rules in HTTPRoute form, in the Istio mode's order: the mesh HTTPRoute's (protocol http), the source of
+     * the GRPCRoute's (grpc), and what the gateway routes to the service carry (http, grpc); none for a tcp service.
+     */
+    meshRules: HTTPRouteRule[];
+    /** The mesh HTTPRoute (parent: the service's Service) of an http service; none for grpc and tcp. */
+    httpRoute: HTTPRouteSpec | undefined;
+    /** The mesh GRPCRoute of a grpc service (parent: its Service, GAMMA): the HTTPRoute's rules as gRPC matches. */
+    grpcRoute: GRPCRouteSpec | undefined;
+    /** The mesh TCPRoute of a tcp service (parent: its Service, GAMMA): the weighted split to the version Services. */
+    tcpRoute: TCPRouteSpec | undefined;
     /** The HTTPRoutes on other stacks' gateways (`gatewayRoutes`), by name. */
     gatewayHttpRoutes: { name: string; spec: HTTPRouteSpec }[];
     weights: Weights;
@@ -225,31 +238,82 @@ export function checkGatewayPathPrefix(path: string, value: string, what = "a Ga
         : [];
 }
 
+/**
+ * The refusals of a grpc service's args that a GRPCRoute cannot express: it matches a gRPC method and headers, never a
+ * URI path, and has no redirect, rewrite or timeout (standard channel of v1.6.0).
+ */
+function grpcRefusals(args: Plain<GatewayApiCanaryArgs>): Problem[] {
+    const out: Problem[] = [];
+    const fix = "remove it, set the service's protocol to http (an HTTPRoute carries gRPC too), or use routingApi istio";
+    if ((args.redirects ?? []).length > 0) {
+        out.push(refuse("redirects", args.redirects, "the service's protocol is grpc, and a GRPCRoute has no redirect filter (it matches gRPC methods, not URI paths)", fix));
+    }
+    if ((args.uriRoutes ?? []).length > 0) {
+        out.push(refuse("uriRoutes", args.uriRoutes, "the service's protocol is grpc, and a GRPCRoute matches gRPC methods and headers, not URI prefixes, and has no URL rewrite", fix));
+    }
+    if (args.timeout !== undefined) {
+        out.push(refuse("timeout", args.timeout, `the service's protocol is grpc, and a GRPCRoute has no per-request deadline (no timeouts field) in Gateway API ${GATEWAY_API_RELEASE}`, fix));
+    }
+    return out;
+}
+
 /** The refusals of a Canary's args that the Gateway API's standard channel cannot express. */
 function refusals(args: Plain<GatewayApiCanaryArgs>): Problem[] {
     const out: Problem[] = [];
     const istio = "or use routingApi istio";
-    if (args.faults !== undefined) {
+    // A tcp service's HTTP-only args (delegate among them) are planCanary's to refuse (checkTcpArgs): once.
+    const http = args.protocol !== "tcp";
+    const grpc = args.protocol === "grpc";
+    if (args.faults !== undefined && http) {
         out.push(refuse("faults", args.faults, `the Gateway API (${GATEWAY_API_RELEASE}) has no fault injection, so an HTTPRoute cannot carry it`, `remove it ${istio}`));
     }
-    if (args.retries !== undefined) {
+    if (args.retries !== undefined && http) {
         out.push(refuse("retries", args.retries, `an HTTPRoute's retry policy is experimental in Gateway API ${GATEWAY_API_RELEASE}, not in the standard channel this stack installs`, `remove it ${istio}`));
     }
-    if (args.delegate !== undefined) {
+    if (args.delegate !== undefined && http) {
         out.push(refuse("delegate", args.delegate, "a delegate VirtualService has no Gateway API counterpart", "remove delegate (each service's HTTPRoute attaches to its parents itself)"));
     }
     if (args.hosts !== undefined && !(args.hosts.length === 1 && args.hosts[0] === args.service)) {
-        out.push(refuse("hosts", args.hosts, "a mesh HTTPRoute attaches to the service's Service (GAMMA), so it serves that one host only", `remove it ${istio}`));
+        const route = args.protocol === "tcp" ? "TCPRoute" : grpc ? "GRPCRoute" : "HTTPRoute";
+        out.push(refuse("hosts", args.hosts, `a mesh ${route} attaches to the service's Service (GAMMA), so it serves that one host only`, `remove it ${istio}`));
     }
     if (args.port === undefined) {
         out.push({ propertyPath: "port", reason: "port is missing; a Gateway API backendRef to a Service needs its port (routingApi gateway-api): set port" });
     }
-    (args.redirects ?? []).forEach((r, i) => out.push(...checkGatewayPathPrefix(`redirects[${i}].prefix`, r.prefix)));
-    (args.uriRoutes ?? []).forEach((u, i) => out.push(...checkGatewayPathPrefix(`uriRoutes[${i}].prefix`, u.prefix)));
-    if (args.timeout !== undefined && !GATEWAY_API_DURATION.test(args.timeout)) {
-        out.push(refuse("timeout", args.timeout, 'it must be a GEP-2257 duration for an HTTPRoute: up to four integer parts of h, m, s or ms, such as "10s" or "1500ms"', 'write it so, e.g. "1500ms" for "1.5s"'));
+    if (grpc) {
+        out.push(...grpcRefusals(args));
+    } else if (http) {
+        (args.redirects ?? []).forEach((r, i) => out.push(...checkGatewayPathPrefix(`redirects[${i}].prefix`, r.prefix)));
+        (args.uriRoutes ?? []).forEach((u, i) => out.push(...checkGatewayPathPrefix(`uriRoutes[${i}].prefix`, u.prefix)));
+        if (args.timeout !== undefined && !GATEWAY_API_DURATION.test(args.timeout)) {
+            out.push(refuse("timeout", args.timeout, 'it must be a GEP-2257 duration for an HTTPRoute: up to four integer parts of h, m, s or ms, such as "10s" or "1500ms"', 'write it so, e.g. "1500ms" for "1.5s"'));
+        }
     }
     return out;
+}
+
+/**
+ * Pure: a grpc service's mesh rules (HTTPRoute form, {@link meshRules}) as GRPCRoute rules: the same names, backends
+ * (weights, session cookies) and header matches, each match's path dropped. Only rules whose every match is on `/`
+ * convert: a grpc service's args passed {@link grpcRefusals}, so a path, redirect, rewrite or timeout here is a bug.
+ */
+export function grpcRules(rules: readonly HTTPRouteRule[]): GRPCRouteRule[] {
+    return rules.map((r) => {
+        const onRoot = (r.matches ?? []).every((m) => m.path === undefined || (m.path.type === "PathPrefix" && m.path.value === "/"));
+        const filters = (r.filters ?? []).filter((f): f is Extract<HTTPRouteFilter, { type: "RequestMirror" }> => f.type === "RequestMirror");
+        if (!onRoot || filters.length !== (r.filters ?? []).length || r.timeouts !== undefined) {
+            throw new Error(`GRPCRoute rule ${show(r.name)}: a path match, redirect, rewrite or timeout reached the GRPCRoute; grpcRefusals should have refused its arg`);
+        }
+        const matches: GRPCRouteMatch[] = (r.matches ?? []).map((m) => (m.headers === undefined || m.headers.length === 0 ? {} : { headers: m.headers.map((h) => ({ ...h })) }));
+        // A rule matching everything (the catch-all) needs no match at all.
+        const every = matches.length === 0 || matches.some((m) => m.headers === undefined);
+        return {
+            ...(r.name === undefined ? {} : { name: r.name }),
+            ...(every ? {} : { matches }),
+            ...(filters.length === 0 ? {} : { filters }),
+            ...(r.backendRefs === undefined ? {} : { backendRefs: r.backendRefs.map((b) => ({ ...b })) }),
+        };
+    });
 }
 
 /** The HTTPRoute rules of a service, in the Istio mode's order (routes.ts); assumes args that passed planCanary. */
@@ -505,8 +569,13 @@ export function planGatewayApiCanary(name: string, args: Plain<GatewayApiCanaryA
         const trafficPolicy = overlay(canary.trafficPolicy, subsetPolicy.get(v.subset));
         return trafficPolicy === undefined ? [] : [{ host: v.name, trafficPolicy }];
     });
+    const tcp = args.protocol === "tcp";
+    if (tcp && (args.gatewayRoutes ?? []).length > 0) {
+        problems.push(refuse("gatewayRoutes", (args.gatewayRoutes ?? []).map((g) => g.name), "the platform's gateways route HTTP requests to this service by URI, and its protocol is tcp: a TCP connection has no URI, so no HTTPRoute can carry it", "remove the platform stack's ingress or internalGateway routes to it, or set protocol http or grpc"));
+    }
+    const grpc = args.protocol === "grpc";
     const ok = problems.length === 0;
-    const rules = ok ? meshRules(args, versionOf) : [];
+    const rules = ok && !tcp ? meshRules(args, versionOf) : [];
     problems.push(...checkRouteSize("", rules));
     const warnings = [...canary.warnings];
     const gatewayHttpRoutes: { name: string; spec: HTTPRouteSpec }[] = [];
@@ -537,10 +606,22 @@ export function planGatewayApiCanary(name: string, args: Plain<GatewayApiCanaryA
         destinationRule: { subsets: canary.subsets, trafficPolicy: canary.trafficPolicy },
         versionServices,
         versionDestinationRules,
-        httpRoute: { parentRefs: [{ group: "", kind: "Service", name: args.service }], rules },
+        meshRules: rules,
+        httpRoute: tcp || grpc ? undefined : { parentRefs: [{ group: "", kind: "Service", name: args.service }], rules },
+        grpcRoute: grpc ? { parentRefs: [{ group: "", kind: "Service", name: args.service }], rules: grpcRules(rules) } : undefined,
+        tcpRoute: tcp && ok ? tcpRouteSpec(args.service, port, { stable: args.stable.version, ...(args.canary?.version === undefined ? {} : { canary: args.canary.version }) }, canary.weights) : undefined,
         gatewayHttpRoutes,
         weights: canary.weights,
     };
+}
+
+/**
+ * The mesh TCPRoute of a tcp service: its parent is the service's Service (GAMMA), its one rule the weighted split over
+ * the version Services (a 0-weight version left out, as the Istio mode's tcp route leaves out a 0-weight subset).
+ */
+export function tcpRouteSpec(service: string, port: number, versions: { stable: string; canary?: string }, weights: Weights): TCPRouteSpec {
+    const refs = ingressBackends(service, port, versions, weights);
+    return { parentRefs: [{ group: "", kind: "Service", name: service }], rules: [{ name: "catch-all", backendRefs: refs.map((r) => ({ name: r.name, port: r.port, ...(r.weight === undefined ? {} : { weight: r.weight }) })) }] };
 }
 
 // ---------------------------------------------------------------------------------------------------

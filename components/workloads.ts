@@ -1,11 +1,12 @@
 /**
  * `Workloads`: the sample app as Kubernetes objects, so that a stack is a whole environment: one
  * Deployment per version (`<app>-<version>`, labels app + version, so promotion never recreates the
- * running canary) and one Service (port name `http`, selector app only: subsets pick versions).
+ * running canary) and one Service (port named by `protocol`: `http`, `grpc` or `tcp`; selector app only: subsets pick versions).
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { planWorkloads } from "./workloadsPlan";
+import { servicePortName } from "./canaryPlan";
 import { BASE_LABELS } from "./meta";
 import { PlannedArgs, type Plain } from "./inputs";
 import { reusePlan } from "./planOnce";
@@ -54,7 +55,7 @@ export class Workloads extends pulumi.ComponentResource {
                         template: {
                             metadata: { labels: { ...common(a), ...selector(a) } },
                             spec: {
-                                containers: [{ name: a.app, image: version(a).image, ports: [{ name: "http", containerPort: targetPort }] }],
+                                containers: [{ name: a.app, image: version(a).image, ports: [{ name: servicePortName(a.protocol), containerPort: targetPort }] }],
                             },
                         },
                     })),
@@ -66,7 +67,7 @@ export class Workloads extends pulumi.ComponentResource {
             `${name}-service`,
             {
                 metadata: planned.map((a) => ({ name: a.app, namespace: a.namespace, labels: { ...common(a), ...(a.serviceLabels ?? {}), app: a.app }, annotations: annotations(a) })),
-                spec: planned.map((a, { port, targetPort }) => ({ selector: { app: a.app }, ports: [{ name: "http", port, targetPort }] })),
+                spec: planned.map((a, { port, targetPort }) => ({ selector: { app: a.app }, ports: [{ name: servicePortName(a.protocol), port, targetPort }] })),
             },
             { parent: this },
         );

@@ -1,6 +1,7 @@
 /** What {@link Workloads} emits, checked without creating anything. Pure: loads no Pulumi SDK. */
 import { checkCount, checkDnsLabel, checkNoControlChars, checkNonEmpty, checkPort, checkUnique, type Problem } from "./validation";
 import type { DeepInput, Plain } from "./inputs";
+import type { ServiceProtocol } from "./canaryPlan";
 
 /** One version of the app. */
 export interface WorkloadVersionArgs {
@@ -31,6 +32,8 @@ export interface WorkloadsArgs {
     skipAwait?: DeepInput<boolean>;
     /** Extra labels on every object (not on selectors). Default none. */
     labels?: DeepInput<Record<string, string>>;
+    /** What the app speaks: the name of the Service and container port (`http`, `grpc`, `tcp`), Istio's protocol selection. Default `http`. */
+    protocol?: ServiceProtocol;
     /** Extra labels on the Service only (e.g. Istio's `istio.io/use-waypoint`). Default none. */
     serviceLabels?: DeepInput<Record<string, string>>;
 }

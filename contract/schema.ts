@@ -264,6 +264,13 @@ export const faultsSchema = z.strictObject({
 });
 export type FaultsConfig = z.infer<typeof faultsSchema>;
 
+/** What a service speaks: see {@link serviceSchema}'s `protocol`. */
+export const SERVICE_PROTOCOLS = ["http", "grpc", "tcp"] as const;
+export type ServiceProtocol = (typeof SERVICE_PROTOCOLS)[number];
+/** The kind of a service's mesh route in `routingApi: gateway-api`, by its protocol (the release reads the same kinds). */
+export const MESH_ROUTE_KINDS = { http: "HTTPRoute", grpc: "GRPCRoute", tcp: "TCPRoute" } as const satisfies Record<ServiceProtocol, string>;
+export type MeshRouteKind = (typeof MESH_ROUTE_KINDS)[ServiceProtocol];
+
 /** Which waypoint serves a service in ambient mode: see {@link serviceSchema}'s `waypoint`. */
 export const WAYPOINT_CHOICES = ["namespace", "own"] as const;
 
@@ -276,6 +283,13 @@ export const serviceSchema = z
             .default(8080)
             .meta({ description: "Service port, also the destination port of gateway routes to this service." }),
         targetPort: port.optional().meta({ description: "Container port. Default: `port`." }),
+        protocol: z.enum(SERVICE_PROTOCOLS).default("http").meta({
+            description:
+                "What the service speaks, the name of its Service port. http: every route feature. grpc: as http (gRPC is HTTP/2); " +
+                "routingApi gateway-api emits a GRPCRoute (uriRoutes, redirects and timeout refused there). tcp: the weighted canary " +
+                "split only, as VirtualService tcp routes or a TCPRoute; HTTP-only keys (pins, abTest, faults, retries, timeout, " +
+                "mirror, redirects, uriRoutes, sessionAffinity), gateway routes to it and mesh-release ab-test and fault are refused.",
+        }),
         image: z
             .string({ error: 'must be a container image such as "ghcr.io/org/app:{version}"' })
             .min(1)

@@ -11,7 +11,7 @@ import { serviceStackName, shortStackName } from "../contract/project";
 import { checkGatewayApiService } from "./gatewayApi";
 import { checkDelegateNesting, checkRouteTableOnExactRoots, checkServiceStackName, checkServiceWaypoints, platformOutputs, rootRoutes, routingApiMismatch } from "./layout";
 import { stackObjects } from "./meshPlan";
-import { serviceHosts } from "./rules";
+import { serviceHosts, tcpGatewayRouteReason } from "./rules";
 import { tidyProblem } from "../contract/problems";
 import { LAYOUTS, type StackConfig } from "../contract/schema";
 
@@ -144,6 +144,16 @@ export function checkEnvironment(platform: StackConfigInput, services: readonly 
                 }
                 hostOwner.set(host, { stack: input.stack, service: name });
             });
+            // A tcp service has no HTTP routes (no delegate, no gateway HTTPRoute) for the platform's gateway route to reach.
+            const tcpRoots = svc.protocol === "tcp" && platformCfg !== undefined ? rootRoutes(platformCfg).filter((r) => r.service === name) : [];
+            at(
+                platform.stack,
+                tcpRoots.map((r) => ({
+                    propertyPath: `${r.gateway}.routes[${r.index}].service`,
+                    reason: tcpGatewayRouteReason(r.gateway, r.index, name, input.stack),
+                    fix: `pulumi config rm --path '${r.gateway}.routes[${r.index}]' in stack ${platform.stack}`,
+                })),
+            );
             if (platformCfg !== undefined && platformCfg.routingApi === cfg.routingApi) {
                 const roots = rootRoutes(platformCfg);
                 at(input.stack, [...checkDelegateNesting(name, svc, roots, cfg.routingApi), ...checkRouteTableOnExactRoots(cfg, name, roots)]);

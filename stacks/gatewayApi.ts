@@ -140,7 +140,7 @@ export function gatewayApiStackArgs(cfg: StackConfig, plan: MeshPlan = planMeshS
     const meshRulesOf = new Map(
         canaries.map((c) => {
             const p = planOnce(planGatewayApiCanary, c.args, c.service);
-            return [c.service, p.problems.length === 0 ? p.httpRoute.rules : undefined] as const;
+            return [c.service, p.problems.length === 0 && c.args.protocol !== "tcp" ? p.meshRules : undefined] as const;
         }),
     );
     const routesOf = (routes: StackConfig["ingress"]["routes"]): Plain<GatewayApiIngressArgs>["routes"] =>

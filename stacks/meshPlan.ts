@@ -29,7 +29,7 @@ import { planWorkloads } from "../components/workloadsPlan";
 import { ROUTING_KEYS } from "../contract/istioKinds";
 import { isUnder, mentionOf, setFix } from "../contract/paths";
 import { uniqueProblems } from "../contract/problems";
-import type { ServiceConfig, StackConfig, TrafficPolicyConfig } from "../contract/schema";
+import { MESH_ROUTE_KINDS, type ServiceConfig, type StackConfig, type TrafficPolicyConfig } from "../contract/schema";
 import { delegateName, gatewayRouteName, platformOutputs, serviceWaypointName } from "./layout";
 import type { PlatformOutputs } from "../contract/platformOutput";
 import { USE_WAYPOINT_LABEL } from "../components/gatewayApiPlan";
@@ -102,6 +102,7 @@ function workloadsArgs(name: string, svc: ServiceConfig, cfg: StackConfig, names
         versions,
         port: svc.port,
         ...(svc.targetPort === undefined ? {} : { targetPort: svc.targetPort }),
+        ...(svc.protocol === "http" ? {} : { protocol: svc.protocol }),
         skipAwait: cfg.skipAwait,
         // Ambient mode: a service with a waypoint of its own sends its traffic through it (the label on its Service).
         ...(svc.waypoint === "own" ? { serviceLabels: { [USE_WAYPOINT_LABEL]: serviceWaypointName(name) } } : {}),
@@ -136,7 +137,9 @@ function canaryArgs(name: string, svc: ServiceConfig, namespace: string, claims:
         ...(svc.retries === undefined ? {} : { retries: svc.retries }),
         ...(svc.faults === undefined ? {} : { faults: svc.faults }),
         claims,
-        ...(delegate ? { delegate: { name: delegateName(name) } } : {}),
+        // Istio drops tcp routes from a delegate: a tcp service's routes stay in its mesh VirtualService.
+        ...(delegate && svc.protocol !== "tcp" ? { delegate: { name: delegateName(name) } } : {}),
+        ...(svc.protocol === "http" ? {} : { protocol: svc.protocol }),
     };
 }
 
@@ -463,10 +466,10 @@ export function stackObjects(cfg: StackConfig, plan: MeshPlan = planMeshStack(cf
     for (const c of plan.canaries) {
         const p = `services.${c.service}`;
         const deployed = plan.workloads.some((w) => w.service === c.service);
-        const route = cfg.routingApi === "gateway-api" ? "HTTPRoute" : "VirtualService";
+        const route = cfg.routingApi !== "gateway-api" ? "VirtualService" : MESH_ROUTE_KINDS[c.args.protocol ?? "http"];
         const kinds = [...(deployed ? ["Service"] : []), "DestinationRule", ...(c.args.virtualService === false ? [] : [route])];
         for (const kind of kinds) add(kind, c.service, p, p, "rename the service");
-        if (cfg.layout === "service" && !gatewayApi) add("VirtualService", delegateName(c.service), p, `${p} (its delegate)`, "rename the service");
+        if (cfg.layout === "service" && !gatewayApi && c.args.delegate !== undefined) add("VirtualService", delegateName(c.service), p, `${p} (its delegate)`, "rename the service");
         // Gateway API: a service stack's HTTPRoute on the platform's Gateway (made when the platform routes to it).
         if (cfg.layout === "service" && gatewayApi) {
             for (const g of ["ingress", "internal"] as const) add("HTTPRoute", gatewayRouteName(c.service, g), p, `${p} (its ${g} HTTPRoute)`, "rename the service");

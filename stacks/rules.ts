@@ -148,6 +148,18 @@ function checkService(name: string, svc: ServiceConfig): RuleProblem[] {
     return out;
 }
 
+/**
+ * Why a gateway's route to a tcp service is refused (this stack's, or a service stack's in the platform layout: `stack`
+ * names it): the gateway routes HTTP by URI, a TCP connection has none.
+ */
+export function tcpGatewayRouteReason(key: "ingress" | "internalGateway", index: number, service: string, stack?: string): string {
+    const where = stack === undefined ? `services.${service}.protocol` : `services.${service}.protocol in stack ${show(stack)}`;
+    return (
+        `${key}.routes[${index}].service is ${show(service)}, a tcp service (${where}); ${key} routes HTTP requests by URI, ` +
+        "and a TCP connection has no URI: route it from the mesh, or set the service's protocol to http or grpc"
+    );
+}
+
 function checkGatewayServices(
     key: "ingress" | "internalGateway",
     gw: IngressConfig | InternalGatewayConfig,
@@ -157,7 +169,18 @@ function checkGatewayServices(
         return [];
     }
     return gw.routes.flatMap((r, i) =>
-        own(services, r.service) !== undefined
+        own(services, r.service)?.protocol === "tcp"
+            ? [
+                  {
+                      ...rule(
+                          `${key}.routes[${i}].service`,
+                          tcpGatewayRouteReason(key, i, r.service),
+                          `pulumi config rm --path '${key}.routes[${i}]'`,
+                      ),
+                      about: [`services.${r.service}.protocol`],
+                  },
+              ]
+            : own(services, r.service) !== undefined
             ? []
             : [
                   {

@@ -153,11 +153,50 @@ export interface TLSRouteSpec {
     rules: { name?: string; backendRefs: TLSBackendRef[] }[];
 }
 
+/**
+ * A TCPRoute (gateway.networking.k8s.io/v1, standard and served at v1 in v1.6.0; v1alpha2 no longer served): connections
+ * to its parent (a Service: GAMMA, or a Gateway's TCP listener) split by weight over `backendRefs` (Services; weight
+ * default 1).
+ */
+export interface TCPRouteSpec {
+    parentRefs: ParentReference[];
+    rules: { name?: string; backendRefs: { name: string; port: number; weight?: number }[] }[];
+}
+
+/**
+ * A GRPCRoute match (gateway.networking.k8s.io/v1): headers, and a gRPC method (`service`/`method`); no URI path.
+ * An empty match (or none) matches every request.
+ */
+export interface GRPCRouteMatch {
+    headers?: HTTPHeaderMatch[];
+    method?: { type?: "Exact" | "RegularExpression"; service?: string; method?: string };
+}
+
+/** The GRPCRoute filters we emit: `RequestMirror` (the CRD also takes header modifiers and ExtensionRef; no redirect or rewrite). */
+export type GRPCRouteFilter = Extract<HTTPRouteFilter, { type: "RequestMirror" }>;
+
+/** A GRPCRoute rule: an HTTPRoute rule without path matches, redirects, rewrites or timeouts (the CRD has none). */
+export interface GRPCRouteRule {
+    name?: string;
+    matches?: GRPCRouteMatch[];
+    filters?: GRPCRouteFilter[];
+    backendRefs?: HTTPBackendRef[];
+}
+
+/** A GRPCRoute (gateway.networking.k8s.io/v1, standard channel): gRPC requests routed by method and headers. */
+export interface GRPCRouteSpec {
+    parentRefs: ParentReference[];
+    hostnames?: string[];
+    rules: GRPCRouteRule[];
+}
+
 /** The specs by kind. */
 export interface GatewayApiSpecs {
     Gateway: GatewayApiGatewaySpec;
     HTTPRoute: HTTPRouteSpec;
+    GRPCRoute: GRPCRouteSpec;
     TLSRoute: TLSRouteSpec;
+    TCPRoute: TCPRouteSpec;
 }
 export type GatewayApiKind = keyof GatewayApiSpecs;
 

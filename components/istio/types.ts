@@ -134,6 +134,12 @@ export interface RouteDestination {
     weight?: number;
 }
 
+/** `TCPRoute`: connections to the VirtualService's hosts (on a port, `match`) routed to weighted destinations. */
+export interface TCPRoute {
+    match?: { port?: number; gateways?: string[] }[];
+    route: RouteDestination[];
+}
+
 /** `TLSRoute`. */
 export interface TLSRoute {
     match: TLSMatchAttributes[];
@@ -146,6 +152,7 @@ export interface VirtualServiceSpec {
     hosts?: string[];
     gateways?: string[];
     http?: HTTPRoute[];
+    tcp?: TCPRoute[];
     tls?: TLSRoute[];
     exportTo?: string[];
 }

@@ -8,6 +8,7 @@
  */
 import { valueAt } from "../../contract/paths";
 import type { RolloutState } from "../../contract/release";
+import { SERVICE_PROTOCOLS, type ServiceProtocol } from "../../contract/schema";
 import type { ConfigEdit, ConfigPath } from "../driver/driver";
 import type { ConfigProblem } from "./errors";
 
@@ -77,6 +78,29 @@ export function versionsOf(config: unknown, svc: string): { stable?: string; can
     const stable = valueAt(config, service(svc, "stable", "version"));
     const canary = valueAt(config, service(svc, "canary", "version"));
     return { ...(typeof stable === "string" ? { stable } : {}), ...(typeof canary === "string" ? { canary } : {}) };
+}
+
+/** The stack's `services.<svc>.protocol` in `config` (`http` when unset, as the stack schema defaults it). */
+export function protocolOf(config: unknown, svc: string): ServiceProtocol {
+    const protocol = valueAt(config, service(svc, "protocol"));
+    return SERVICE_PROTOCOLS.find((p) => p === protocol) ?? "http";
+}
+
+/**
+ * A one-shot command that acts on HTTP requests (`ab-test`: a header or cookie flag; `fault`: delays and aborts)
+ * refused for a tcp service, at its `protocol`: a TCP connection carries no header and gets no HTTP response.
+ */
+export function tcpRefusal(config: unknown, svc: string, command: "ab-test" | "fault"): ConfigProblem[] {
+    if (protocolOf(config, svc) !== "tcp") return [];
+    const what = command === "ab-test" ? "an A/B test routes requests by a header or cookie flag" : "fault injection delays or aborts HTTP requests";
+    return [
+        {
+            propertyPath: `services.${svc}.protocol`,
+            reason:
+                `services.${svc}.protocol is "tcp"; ${what}, and a TCP connection has no headers or HTTP responses (a tcp service is split by weight only): ` +
+                `shift its weight with mesh-release canary, or set the protocol to http or grpc (pulumi config set --path services.${svc}.protocol http)`,
+        },
+    ];
 }
 
 /**

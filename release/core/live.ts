@@ -1,12 +1,13 @@
 /**
  * Is the live split the step's? Before a window is judged, the rollout compares (1) the weights of the live
- * VirtualService's catch-all route (a `routingApi: gateway-api` stack: the mesh HTTPRoute's catch-all rule's
- * `backendRefs`) with the step's weight and (2) the canary's observed share of the
+ * VirtualService's catch-all route (a tcp service: its tcp route; a `routingApi: gateway-api` stack: the catch-all
+ * rule's `backendRefs` of the mesh HTTPRoute, GRPCRoute or TCPRoute) with the step's weight and (2) the canary's observed share of the
  * window's requests with that weight. A hand edit (a patch to 100 % canary, a manual kill switch to stable)
  * makes the window judge something else than the step: the rollout stops naming the object and both values,
  * and writes nothing, so the manual change is never overwritten silently. Pure, apart from the reader the
  * caller passes (bin/mesh-release.ts reads the API server of the current kubeconfig).
  */
+import { MESH_ROUTE_KINDS, type MeshRouteKind, type ServiceProtocol } from "../../contract/schema";
 import type { MetricResult } from "./events";
 
 /** The live VirtualService of a service, as the API server holds it (only what the check reads). */
@@ -23,15 +24,18 @@ export interface LiveVirtualService {
             /** A root route of the per-service layout: the routes (and the weights) live in the delegate. */
             delegate?: { name?: string; namespace?: string };
         }[];
+        /** A tcp service's routes (`services.<svc>.protocol: tcp`): the weighted split, unnamed. */
+        tcp?: { route?: { destination?: { host?: string; subset?: string }; weight?: number }[] }[];
     };
 }
 
 /**
- * The live mesh HTTPRoute of a service (`routingApi: gateway-api`): its parent is the service's Service (GAMMA) and the
- * catch-all rule's `backendRefs` are the version Services `<service>-<version>` (components/gatewayApiPlan.ts).
+ * The live mesh route of a service (`routingApi: gateway-api`): an HTTPRoute, GRPCRoute (protocol grpc) or TCPRoute
+ * (protocol tcp) whose parent is the service's Service (GAMMA) and whose catch-all rule's `backendRefs` are the version
+ * Services `<service>-<version>` (components/gatewayApiPlan.ts). The three kinds share these fields.
  */
-export interface LiveHTTPRoute {
-    kind: "HTTPRoute";
+export interface LiveGatewayRoute {
+    kind: MeshRouteKind;
     metadata?: { name?: string; namespace?: string };
     spec?: {
         parentRefs?: { group?: string; kind?: string; name?: string; namespace?: string }[];
@@ -39,10 +43,10 @@ export interface LiveHTTPRoute {
     };
 }
 
-/** A live routing object: a VirtualService, or an HTTPRoute (`kind` set). */
-export type LiveObject = LiveVirtualService | LiveHTTPRoute;
+/** A live routing object: a VirtualService, or a Gateway API route (`kind` set). */
+export type LiveObject = LiveVirtualService | LiveGatewayRoute;
 
-/** Reads the VirtualServices (and HTTPRoutes) of a namespace; rejects when the API server cannot be read. */
+/** Reads the VirtualServices (and HTTPRoutes, GRPCRoutes, TCPRoutes) of a namespace; rejects when the API server cannot be read. */
 export type LiveReader = (namespace: string) => Promise<LiveObject[]>;
 
 /** The canary's share of the catch-all in the live object, percent, with the object's name. */
@@ -52,11 +56,17 @@ export interface LiveSplit {
     canary: number;
 }
 
-/** The route the weight lives on (components/routes.ts names it `catch-all`; otherwise the last route). */
-function catchAll(vs: LiveVirtualService): NonNullable<NonNullable<LiveVirtualService["spec"]>["http"]>[number] | undefined {
+/**
+ * The route the weight lives on (components/routes.ts names it `catch-all`; otherwise the last route). A VirtualService
+ * without http routes is a tcp service's: its last tcp route (components/canaryPlan.ts emits one).
+ */
+function catchAll(vs: LiveVirtualService): { route?: NonNullable<NonNullable<LiveVirtualService["spec"]>["tcp"]>[number]["route"] } | undefined {
     const http = vs.spec?.http ?? [];
-    return http.find((r) => r.name === "catch-all") ?? http[http.length - 1];
+    const tcp = vs.spec?.tcp ?? [];
+    return http.length > 0 ? (http.find((r) => r.name === "catch-all") ?? http[http.length - 1]) : tcp[tcp.length - 1];
 }
+
+const isGatewayRoute = (o: LiveObject): o is LiveGatewayRoute => o.kind === "HTTPRoute" || o.kind === "GRPCRoute" || o.kind === "TCPRoute";
 
 /** Whether a VirtualService routes sidecar (mesh) traffic: no gateways, or `mesh` among them. */
 const routesMesh = (o: LiveVirtualService): boolean => (o.spec?.gateways ?? []).length === 0 || (o.spec?.gateways ?? []).includes("mesh");
@@ -72,9 +82,9 @@ export function liveSplitOf(
     all: readonly LiveObject[],
     namespace: string,
     service: string,
-    versions: { canary?: string | undefined } = {},
+    versions: { canary?: string | undefined; protocol?: ServiceProtocol | undefined } = {},
 ): LiveSplit | undefined {
-    const objects = all.filter((o): o is LiveVirtualService => o.kind !== "HTTPRoute");
+    const objects = all.filter((o): o is LiveVirtualService => !isGatewayRoute(o));
     const mesh = objects.filter(routesMesh);
     const root =
         mesh.find((o) => o.metadata?.name === service && (o.spec?.hosts ?? []).length > 0) ??
@@ -86,7 +96,7 @@ export function liveSplitOf(
             : objects.find((o) => o.metadata?.name === delegate.name && (o.metadata?.namespace ?? namespace) === (delegate.namespace ?? namespace));
     const route = catchAll(vs ?? {});
     if (vs === undefined || route === undefined) {
-        return vs === undefined ? httpRouteSplitOf(all, namespace, service, versions.canary) : undefined;
+        return vs === undefined ? gatewayRouteSplitOf(all, namespace, service, versions) : undefined;
     }
     const dests = route.route ?? [];
     const weightOf = (d: (typeof dests)[number]): number => d.weight ?? (dests.length === 1 ? 100 : 0);
@@ -96,14 +106,23 @@ export function liveSplitOf(
 }
 
 /**
- * The split of a service's mesh HTTPRoute (the one attached to its Service, named like it first): the canary's share
- * of the `catch-all` rule's (else the last rule's) backendRefs, by the canary's version Service `<service>-<canary>`.
- * A backendRef's weight defaults to 1 (Gateway API). Without a canary version the canary's share is 0.
+ * The split of a service's mesh route (the HTTPRoute, GRPCRoute or TCPRoute attached to its Service; of the kind of its
+ * `protocol` first, then the one named like it): the canary's share of the `catch-all` rule's (else the last rule's)
+ * backendRefs, by the canary's version Service `<service>-<canary>`. A backendRef's weight defaults to 1 (Gateway API).
+ * Without a canary version the canary's share is 0.
  */
-function httpRouteSplitOf(all: readonly LiveObject[], namespace: string, service: string, canary: string | undefined): LiveSplit | undefined {
-    const routes = all.filter((o): o is LiveHTTPRoute => o.kind === "HTTPRoute");
-    const attached = routes.filter((r) => (r.spec?.parentRefs ?? []).some((p) => p.kind === "Service" && (p.group ?? "") === "" && p.name === service));
-    const hr = attached.find((r) => r.metadata?.name === service) ?? attached[0];
+function gatewayRouteSplitOf(
+    all: readonly LiveObject[],
+    namespace: string,
+    service: string,
+    versions: { canary?: string | undefined; protocol?: ServiceProtocol | undefined },
+): LiveSplit | undefined {
+    const canary = versions.canary;
+    const attached = all.filter(isGatewayRoute).filter((r) => (r.spec?.parentRefs ?? []).some((p) => p.kind === "Service" && (p.group ?? "") === "" && p.name === service));
+    // While a protocol change replaces one kind by another, both are attached: the protocol's kind is the live one.
+    const kind = versions.protocol === undefined ? undefined : MESH_ROUTE_KINDS[versions.protocol];
+    const ofKind = attached.filter((r) => kind === undefined || r.kind === kind);
+    const hr = ofKind.find((r) => r.metadata?.name === service) ?? ofKind[0] ?? attached.find((r) => r.metadata?.name === service) ?? attached[0];
     const rules = hr?.spec?.rules ?? [];
     const rule = rules.find((r) => r.name === "catch-all") ?? rules[rules.length - 1];
     if (hr === undefined || rule === undefined) {
@@ -113,7 +132,7 @@ function httpRouteSplitOf(all: readonly LiveObject[], namespace: string, service
     const weightOf = (b: (typeof refs)[number]): number => b.weight ?? 1;
     const total = refs.reduce((sum, b) => sum + weightOf(b), 0);
     const share = refs.filter((b) => canary !== undefined && b.name === `${service}-${canary}`).reduce((sum, b) => sum + weightOf(b), 0);
-    return { object: `HTTPRoute ${hr.metadata?.namespace ?? namespace}/${hr.metadata?.name ?? service}`, canary: total > 0 ? Math.round((share / total) * 100) : 0 };
+    return { object: `${hr.kind} ${hr.metadata?.namespace ?? namespace}/${hr.metadata?.name ?? service}`, canary: total > 0 ? Math.round((share / total) * 100) : 0 };
 }
 
 /**

@@ -4,7 +4,8 @@
  * release program's live-split read (release/core/live.ts `LiveReader`) is {@link kubeLiveReader}; the traffic simulator
  * reads its VirtualServices and DestinationRules through {@link kubeIstioLister} too.
  */
-import type { LiveHTTPRoute, LiveReader, LiveVirtualService } from "../core/live";
+import { MESH_ROUTE_KINDS, type MeshRouteKind } from "../../contract/schema";
+import type { LiveGatewayRoute, LiveReader, LiveVirtualService } from "../core/live";
 
 /** Lists the objects of one `networking.istio.io/v1` kind (by its plural) in a namespace; rejects when the API server cannot be read. */
 export type IstioLister = (namespace: string, plural: string) => Promise<unknown[]>;
@@ -39,32 +40,35 @@ export async function kubeIstioLister(kubeconfigPath?: string, context?: string)
 }
 
 /**
- * Lists the HTTPRoutes (gateway.networking.k8s.io/v1) of a namespace; none when the API server has no Gateway API
- * CRDs (404).
+ * Lists the mesh route kinds a service may have (gateway.networking.k8s.io/v1 HTTPRoutes, GRPCRoutes, TCPRoutes) of a
+ * namespace; a kind the API server does not serve (404: no such CRD) lists none.
  */
-export async function kubeHttpRouteLister(kubeconfigPath?: string, context?: string): Promise<(namespace: string) => Promise<LiveHTTPRoute[]>> {
+export async function kubeGatewayRouteLister(kubeconfigPath?: string, context?: string): Promise<(namespace: string) => Promise<LiveGatewayRoute[]>> {
     const api = await customObjectsApi(kubeconfigPath, context);
-    return async (namespace) => {
+    const list = async (namespace: string, kind: MeshRouteKind): Promise<LiveGatewayRoute[]> => {
         try {
-            const res = (await api.listNamespacedCustomObject({ group: "gateway.networking.k8s.io", version: "v1", namespace, plural: "httproutes" })) as { items?: unknown[] };
-            return (res.items ?? []).map((o) => ({ ...(o as object), kind: "HTTPRoute" as const }));
+            const plural = `${kind.toLowerCase()}s`;
+            const res = (await api.listNamespacedCustomObject({ group: "gateway.networking.k8s.io", version: "v1", namespace, plural })) as { items?: unknown[] };
+            return (res.items ?? []).map((o) => ({ ...(o as object), kind }));
         } catch (err) {
             if ((err as { code?: unknown }).code === 404) return [];
             throw err;
         }
     };
+    return async (namespace) => (await Promise.all(Object.values(MESH_ROUTE_KINDS).map((k) => list(namespace, k)))).flat();
 }
 
 /**
- * The live-split read of mesh-release: the VirtualServices and HTTPRoutes of a namespace, from the current
- * kubeconfig's API server (release/core/live.ts reads the service's VirtualService, else its mesh HTTPRoute).
+ * The live-split read of mesh-release: the VirtualServices and Gateway API routes of a namespace, from the current
+ * kubeconfig's API server (release/core/live.ts reads the service's VirtualService, else its mesh HTTPRoute,
+ * GRPCRoute or TCPRoute).
  */
 export function kubeLiveReader(kubeconfigPath?: string, context?: string): LiveReader {
     let lister: Promise<IstioLister> | undefined;
-    let routes: Promise<(namespace: string) => Promise<LiveHTTPRoute[]>> | undefined;
+    let routes: Promise<(namespace: string) => Promise<LiveGatewayRoute[]>> | undefined;
     return async (namespace) => {
         lister ??= kubeIstioLister(kubeconfigPath, context);
-        routes ??= kubeHttpRouteLister(kubeconfigPath, context);
+        routes ??= kubeGatewayRouteLister(kubeconfigPath, context);
         const [vs, hr] = await Promise.all([(await lister)(namespace, "virtualservices"), (await routes)(namespace)]);
         return [...(vs as LiveVirtualService[]), ...hr];
     };

@@ -8,7 +8,7 @@
 import { assessAnalysis } from "../core/analysis";
 import { systemClock, type Clock } from "../core/clock";
 import type { ConfigEdit } from "../driver/driver";
-import { abTestEdits, applyEdits, clearFaultEdits, faultEdits, flagProblems, type AbFlag, type FaultSpec } from "../core/edits";
+import { abTestEdits, applyEdits, clearFaultEdits, faultEdits, flagProblems, protocolOf, tcpRefusal, type AbFlag, type FaultSpec } from "../core/edits";
 import { valueAt } from "../../contract/paths";
 import { Redactor } from "../../contract/redact";
 import { ExitCode, ReleaseError, configError, errorMessage, type ConfigProblem } from "../core/errors";
@@ -163,6 +163,10 @@ export function runAbTest(req: AbTestRequest, deps: OneShotDeps): Promise<OneSho
     return oneShot({ command: "ab-test", service: req.service, overrides: req.overrides, writes: true }, deps, async (c) => {
         const problems: ConfigProblem[] = [];
         const svc = req.service;
+        const tcp = tcpRefusal(c.config, svc, "ab-test");
+        if (tcp.length > 0) {
+            throw configError(`stack ${deps.driver.stackName}, service ${svc}: cannot start the A/B test`, tcp);
+        }
         if (c.ctx.canaryVersion === undefined) {
             problems.push({
                 propertyPath: `services.${svc}.canary.version`,
@@ -206,6 +210,10 @@ export function runFault(req: FaultRequest, deps: OneShotDeps): Promise<OneShotR
             await change(c, deps, { purpose: "fault", weight: c.ctx.weight, edits: clearFaultEdits(svc), message: `mesh-release: fault clear ${svc}`, service: svc });
             return `faults of ${svc} removed`;
         }
+        const tcp = tcpRefusal(c.config, svc, "fault");
+        if (tcp.length > 0) {
+            throw configError(`stack ${deps.driver.stackName}, service ${svc}: cannot inject the fault`, tcp);
+        }
         const headerProblems = f.header !== undefined ? flagProblems({ ...f.header, cookie: false }, HEADER_FLAG) : [];
         if (headerProblems.length > 0) {
             throw configError(`stack ${deps.driver.stackName}, service ${svc}: cannot inject the fault`, headerProblems);
@@ -239,7 +247,7 @@ export function runStatus(req: StatusRequest, deps: OneShotDeps): Promise<OneSho
         const read = deps.live?.read;
         if (read !== undefined) {
             try {
-                const split = liveSplitOf(await read(c.ctx.namespace), c.ctx.namespace, svc, { canary: c.ctx.canaryVersion });
+                const split = liveSplitOf(await read(c.ctx.namespace), c.ctx.namespace, svc, { canary: c.ctx.canaryVersion, protocol: protocolOf(c.config, svc) });
                 status.live = split ?? { error: `no VirtualService for ${svc} in namespace ${c.ctx.namespace}` };
             } catch (err) {
                 status.live = { error: errorMessage(err) };

@@ -5,7 +5,7 @@
  */
 import { valueAt } from "../../contract/paths";
 import type { AnalysisResult } from "../core/analysis";
-import { stableToRestore, versionsOf } from "../core/edits";
+import { protocolOf, stableToRestore, versionsOf } from "../core/edits";
 import { ExitCode, ReleaseError, errorMessage } from "../core/errors";
 import { appliedShares, handEditOf, handEditText, liveSplitOf, liveSplitProblems, observedShare, type LiveSplit } from "../core/live";
 import { stepsOf, type MachineEvent } from "../core/machine";
@@ -27,7 +27,7 @@ export async function checkLiveSplit(run: Run, stepIndex: number, weight: number
     let split: LiveSplit | undefined;
     if (live.read !== undefined) {
         try {
-            split = liveSplitOf(await live.read(run.ctx.namespace), run.ctx.namespace, service, versionsOf(run.config, service));
+            split = liveSplitOf(await live.read(run.ctx.namespace), run.ctx.namespace, service, { ...versionsOf(run.config, service), protocol: protocolOf(run.config, service) });
         } catch (err) {
             run.emit({ type: "warning", message: `cannot read the live VirtualService of ${service} (${errorMessage(err)}); only the canary's observed share is checked` });
         }
@@ -86,7 +86,7 @@ export async function noteHandEdit(run: Run, action: "rollback" | "promotion", w
     }
     let split: LiveSplit | undefined;
     try {
-        split = liveSplitOf(await read(run.ctx.namespace), run.ctx.namespace, service, versions);
+        split = liveSplitOf(await read(run.ctx.namespace), run.ctx.namespace, service, { ...versions, protocol: protocolOf(run.config, service) });
     } catch (err) {
         run.emit({ type: "warning", message: `cannot read the live VirtualService of ${service} (${errorMessage(err)}); a hand edit, if any, is overwritten without being named` });
         return;

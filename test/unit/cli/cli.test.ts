@@ -320,6 +320,22 @@ describe("mesh-release CLI", () => {
             expect(r.stdout).to.include("a rollout of v2 is Progressing; an A/B test would change its canary weight");
         });
 
+        it("ab-test and fault on a tcp service are refused at its protocol (exit 2), nothing applied", async () => {
+            const cfg = withCanary();
+            (valueAt(cfg, ["services", SVC]) as Record<string, unknown>)["protocol"] = "tcp";
+            const h = harness({ config: cfg });
+            const ab = await run(["ab-test", "--stack", "dev", "--service", SVC, "--flag", "x-new"], h);
+            expect(ab.code).to.equal(2);
+            expect(ab.stdout).to.include(
+                `services.${SVC}.protocol is "tcp"; an A/B test routes requests by a header or cookie flag, and a TCP connection has no headers or HTTP responses (a tcp service is split by weight only): ` +
+                    `shift its weight with mesh-release canary, or set the protocol to http or grpc (pulumi config set --path services.${SVC}.protocol http)`,
+            );
+            const fault = await run(["fault", "abort", "5", "--stack", "dev", "--service", SVC], h);
+            expect(fault.code).to.equal(2);
+            expect(fault.stdout).to.include(`services.${SVC}.protocol is "tcp"; fault injection delays or aborts HTTP requests, and a TCP connection has no headers`);
+            expect(h.store.updates).to.have.length(0);
+        });
+
         it("fault delay, then fault abort scoped by a header, then fault clear", async () => {
             const h = harness();
             expect((await run(["fault", "delay", "10", "--delay", "2s", "--stack", "dev", "--service", SVC], h)).code).to.equal(0);

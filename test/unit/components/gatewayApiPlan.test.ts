@@ -65,7 +65,7 @@ describe("Gateway API plan (components/gatewayApiPlan.ts)", () => {
             ["canary", "web-v2", 80, 80],
             ["legacy", "web-v0", 80, 80],
         ]);
-        expect(plan.httpRoute.rules.map((r) => [r.name, r.backendRefs])).to.deep.equal([
+        expect(plan.httpRoute?.rules.map((r) => [r.name, r.backendRefs])).to.deep.equal([
             ["uri-0", [{ name: "web-v0", port: 80, weight: 100 }]],
             ["uri-1", [{ name: "web-v0", port: 80, weight: 50 }, { name: "web-v2", port: 80, weight: 50 }]],
             ["catch-all", [{ name: "web-v1", port: 80, weight: 70 }, { name: "web-v2", port: 80, weight: 30 }]],
@@ -74,14 +74,14 @@ describe("Gateway API plan (components/gatewayApiPlan.ts)", () => {
 
     it("an unrouted canary's share of an explicit split goes to stable, merged into one backend", () => {
         const plan = planGatewayApiCanary("web", base({ canary: { version: "v2", routed: false }, uriRoutes: [{ prefix: "/mix", weights: { stable: 40, canary: 60 } }] }));
-        expect(plan.httpRoute.rules[0]?.backendRefs).to.deep.equal([{ name: "web-v1", port: 80, weight: 100 }]);
+        expect(plan.httpRoute?.rules[0]?.backendRefs).to.deep.equal([{ name: "web-v1", port: 80, weight: 100 }]);
     });
 
     it("refused for a component user too: no port, a delegate; nothing planned", () => {
         const plan = planGatewayApiCanary("web", base({ port: undefined, delegate: { name: "web-delegate" } }));
         expect(plan.problems.map((p) => p.propertyPath)).to.deep.equal(["delegate", "port"]);
         expect(plan.problems[1]?.reason).to.equal("port is missing; a Gateway API backendRef to a Service needs its port (routingApi gateway-api): set port");
-        expect(plan.httpRoute.rules).to.deep.equal([]);
+        expect(plan.httpRoute?.rules).to.deep.equal([]);
     });
 
     it("a version's DestinationRule is claimed: another component's DestinationRule of that host is refused", () => {

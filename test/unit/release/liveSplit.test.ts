@@ -7,8 +7,11 @@
  */
 import { expect } from "chai";
 import { DestinationRuleClaims } from "../../../components/destinationRuleClaims";
-import { planGatewayApiCanary } from "../../../components/gatewayApiPlan";
-import { liveSplitOf, liveSplitProblems, shareTolerance, type LiveHTTPRoute, type LiveVirtualService } from "../../../release/core/live";
+import { planCanary } from "../../../components/canaryPlan";
+import { planGatewayApiCanary, type GatewayApiCanaryArgs } from "../../../components/gatewayApiPlan";
+import type { Plain } from "../../../components/inputs";
+import { valueAt } from "../../../contract/paths";
+import { liveSplitOf, liveSplitProblems, shareTolerance, type LiveGatewayRoute, type LiveVirtualService } from "../../../release/core/live";
 import { runCanary, runRollout } from "../../../release/rollout";
 import { collectReport } from "../../../release/report/collect";
 import { jsonLine } from "../../../release/reporters/json";
@@ -35,6 +38,24 @@ function vs(canary: number, name = SVC): LiveVirtualService {
         },
     };
 }
+
+/** A tcp or grpc service's args at `weight` % to v2, as the stack gives them to the components. */
+const protocolArgs = (protocol: "tcp" | "grpc", weight: number): Plain<GatewayApiCanaryArgs> => ({
+    namespace: "shop",
+    service: SVC,
+    port: 9000,
+    stable: { version: "v1" },
+    canary: { version: "v2", weight },
+    protocol,
+    ...(protocol === "grpc" ? { pins: [{ header: "x-canary", exact: "always" }] } : {}),
+    claims: new DestinationRuleClaims(),
+});
+/** The service's mesh route as components/gatewayApiPlan.ts emits it, live. */
+const gatewayRoute = (protocol: "tcp" | "grpc", weight: number, name = SVC): LiveGatewayRoute => {
+    const plan = planGatewayApiCanary(SVC, protocolArgs(protocol, weight));
+    expect(plan.problems).to.deep.equal([]);
+    return { kind: protocol === "tcp" ? "TCPRoute" : "GRPCRoute", metadata: { name, namespace: "shop" }, spec: protocol === "tcp" ? plan.tcpRoute : plan.grpcRoute };
+};
 
 describe("live split (release/core/live.ts)", () => {
     it("reads the catch-all of the service's VirtualService, not a pin route", () => {
@@ -83,7 +104,7 @@ describe("live split (release/core/live.ts)", () => {
     });
 
     it("routingApi gateway-api: reads the mesh HTTPRoute's catch-all backendRefs as components/gatewayApiPlan.ts emits them", () => {
-        const route = (weight: number): LiveHTTPRoute => {
+        const route = (weight: number): LiveGatewayRoute => {
             const plan = planGatewayApiCanary(SVC, {
                 namespace: "shop",
                 service: SVC,
@@ -116,6 +137,39 @@ describe("live split (release/core/live.ts)", () => {
         const other = { ...route(25), spec: { ...route(25).spec, parentRefs: [{ group: "", kind: "Service", name: "other" }] } };
         const gateway = { ...route(25), spec: { ...route(25).spec, parentRefs: [{ name: "ingress", sectionName: "https" }] } };
         expect(liveSplitOf([other, gateway], "shop", SVC, { canary: "v2" })).to.equal(undefined);
+    });
+
+    it("protocol tcp, routingApi istio: reads the weights of the VirtualService's tcp route as components/canaryPlan.ts emits it", () => {
+        const live = (weight: number): LiveVirtualService => {
+            const plan = planCanary(SVC, protocolArgs("tcp", weight));
+            expect(plan.problems).to.deep.equal([]);
+            return { metadata: { name: SVC, namespace: "shop" }, spec: { hosts: plan.hosts, tcp: plan.tcp } };
+        };
+        for (const w of [0, 20, 100]) expect(liveSplitOf([live(w)], "shop", SVC)).to.deep.equal({ object: "VirtualService shop/sample-app", canary: w });
+        // A hand edit to 50/50 reads as 50; a lone canary destination (no weight: Istio gives it 100) as 100.
+        const edited = live(20);
+        const route = edited.spec?.tcp?.[0]?.route ?? [];
+        route.forEach((d) => (d.weight = 50));
+        expect(liveSplitOf([edited], "shop", SVC)?.canary).to.equal(50);
+        route.splice(0, route.length, { destination: { host: SVC, subset: "canary" } });
+        expect(liveSplitOf([edited], "shop", SVC)?.canary).to.equal(100);
+    });
+
+    it("protocol tcp and grpc, routingApi gateway-api: reads the TCPRoute's and the GRPCRoute's catch-all backendRefs", () => {
+        for (const protocol of ["tcp", "grpc"] as const) {
+            const object = `${protocol === "tcp" ? "TCPRoute" : "GRPCRoute"} shop/sample-app`;
+            for (const w of [0, 20, 100]) {
+                expect(liveSplitOf([gatewayRoute(protocol, w)], "shop", SVC, { canary: "v2", protocol }), `${protocol} ${w}`).to.deep.equal({ object, canary: w });
+            }
+        }
+        // A protocol change replaces the HTTPRoute by a GRPCRoute: while both are attached, the configured protocol's kind is read.
+        const http = { ...gatewayRoute("grpc", 20), kind: "HTTPRoute" as const, spec: { ...gatewayRoute("grpc", 20).spec, rules: [{ name: "catch-all", backendRefs: [{ name: "sample-app-v1" }] }] } };
+        expect(liveSplitOf([http, gatewayRoute("grpc", 20)], "shop", SVC, { canary: "v2", protocol: "grpc" })).to.deep.equal({ object: "GRPCRoute shop/sample-app", canary: 20 });
+        expect(liveSplitOf([http, gatewayRoute("grpc", 20)], "shop", SVC, { canary: "v2", protocol: "http" })).to.deep.equal({ object: "HTTPRoute shop/sample-app", canary: 0 });
+        // A TCPRoute on another Service is not the service's.
+        const other = gatewayRoute("tcp", 20);
+        other.spec = { ...other.spec, parentRefs: [{ group: "", kind: "Service", name: "other" }] };
+        expect(liveSplitOf([other], "shop", SVC, { canary: "v2", protocol: "tcp" })).to.equal(undefined);
     });
 
     it("the stated tolerance: 5 points plus four binomial standard deviations", () => {
@@ -190,7 +244,7 @@ describe("a hand-edited live split stops the rollout (release/rollout/liveSplit.
 
     it("routingApi gateway-api: a hand edit of the HTTPRoute to 100 % at a 10 % step stops the rollout naming the HTTPRoute", async () => {
         const h = harness();
-        const edited: LiveHTTPRoute = {
+        const edited: LiveGatewayRoute = {
             kind: "HTTPRoute",
             metadata: { name: SVC, namespace: "shop" },
             spec: { parentRefs: [{ group: "", kind: "Service", name: SVC }], rules: [{ name: "catch-all", backendRefs: [{ name: "sample-app-v2", weight: 100 }] }] },
@@ -200,6 +254,42 @@ describe("a hand-edited live split stops the rollout (release/rollout/liveSplit.
         const r = await runCanary({ service: SVC, version: "v2" }, h.deps);
         expect(r.exitCode, r.message).to.equal(3);
         expect(r.message).to.include("HTTPRoute shop/sample-app sends 100% to the canary, but this step applied 10% (was it edited by hand?)");
+    });
+
+    it("protocol tcp, routingApi gateway-api: the weight steps move the TCPRoute's backendRefs and the rollout is promoted; a TCPRoute edited to 100 % stops it", async () => {
+        const tcpConfig = (): Record<string, unknown> => {
+            const cfg = harness().store.config;
+            const svc = valueAt(cfg, ["services", SVC]) as Record<string, unknown>;
+            svc["protocol"] = "tcp";
+            svc["port"] = 9000;
+            cfg["routingApi"] = "gateway-api";
+            return cfg;
+        };
+        // The live TCPRoute is the one the components make of the config the last update applied.
+        const h = harness({ config: tcpConfig() });
+        const liveWeight = (): number => {
+            const w = valueAt(h.store.applied, ["services", SVC, "canary", "weight"]);
+            return typeof w === "number" ? w : 0;
+        };
+        following(h, liveWeight);
+        const seen: number[] = [];
+        h.deps.live = {
+            read: () => {
+                const route = gatewayRoute("tcp", liveWeight());
+                seen.push(liveSplitOf([route], "shop", SVC, { canary: "v2", protocol: "tcp" })?.canary ?? -1);
+                return Promise.resolve([route]);
+            },
+        };
+        const r = await runCanary({ service: SVC, version: "v2" }, h.deps);
+        expect(r.outcome, r.message).to.equal("promoted");
+        expect(seen, "each step's read found the step's weight on the TCPRoute, and so did the promotion's (no hand edit to name)").to.deep.equal([10, 50, 100, 100]);
+
+        const edited = harness({ config: tcpConfig() });
+        following(edited, () => 100);
+        edited.deps.live = { read: () => Promise.resolve([gatewayRoute("tcp", 100)]) };
+        const stopped = await runCanary({ service: SVC, version: "v2" }, edited.deps);
+        expect(stopped.exitCode, stopped.message).to.equal(3);
+        expect(stopped.message).to.include("TCPRoute shop/sample-app sends 100% to the canary, but this step applied 10% (was it edited by hand?)");
     });
 
     it("a failing canary hand-edited to 100 % during a step: evidence of harm, so it rolls back at once, naming the edit it overwrites", async () => {
