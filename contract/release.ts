@@ -175,7 +175,8 @@ export const releaseSchema = z.strictObject({
                         "sequential: at every Prometheus scrape with anytime-valid tests; a canary that is certainly worse " +
                         "stops the step at once, and a pass needs the full window and confidence bounds inside the thresholds " +
                         "auto (the default): sequential, except that at the window's end a threshold test whose requests could not " +
-                        "give evidence of a pass even with no bad request passes on its point estimate, as in fixed mode " +
+                        "give evidence of a pass for a canary at a quarter of its limit passes on its point estimate, as in fixed mode; " +
+                        "a window shorter than prometheus.scrapeInterval is judged as in fixed mode " +
                         "(README: Sequential analysis).",
                 }),
             alpha: z

@@ -130,12 +130,12 @@ export function releaseRules(release: ReleaseConfig): ReleaseRuleProblem[] {
     }
     problems.push(...zeroTimeoutProblems(release));
     const scrapeMs = durationMs(release.prometheus.scrapeInterval) ?? 0;
-    if (release.analysis.mode !== "fixed" && intervalMs >= 1000 && scrapeMs > intervalMs) {
+    if (release.analysis.mode === "sequential" && intervalMs >= 1000 && scrapeMs > intervalMs) {
         problems.push({
             propertyPath: "release.prometheus.scrapeInterval",
             reason:
                 `release.prometheus.scrapeInterval is ${JSON.stringify(release.prometheus.scrapeInterval)}, longer than release.interval ` +
-                `(${JSON.stringify(release.interval)}), the window of each step; the sequential analysis (release.analysis.mode ${release.analysis.mode}) ` +
+                `(${JSON.stringify(release.interval)}), the window of each step; the sequential analysis (release.analysis.mode sequential) ` +
                 "looks once per scrape, so a step would end before Prometheus has a new sample to judge: every step Inconclusive, " +
                 "and the rollout rolls back; the window must be at least one scrape interval",
             fix:

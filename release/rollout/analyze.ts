@@ -12,7 +12,7 @@ import { checkLiveSplit } from "./liveSplit";
 import type { Run } from "./types";
 
 export async function analyzeStep(run: Run, stepIndex: number, weight: number): Promise<void> {
-    if (run.policy.analysis.mode !== "fixed") {
+    if (sequentialLooks(run.policy.analysis, run.policy.intervalMs)) {
         await analyzeSequentially(run, stepIndex, weight);
         return;
     }
@@ -72,6 +72,14 @@ export async function analyzeSequentially(run: Run, stepIndex: number, weight: n
         return;
     }
     await recordVerdict(run, stepIndex, weight, result);
+}
+
+/**
+ * Whether a step is judged look by look: sequential mode always (its config rule refuses a window shorter than a
+ * scrape), auto mode when the window holds at least one scrape interval (else it judges as the fixed window does).
+ */
+export function sequentialLooks(analysis: { mode: "auto" | "fixed" | "sequential"; lookIntervalMs: number }, intervalMs: number): boolean {
+    return analysis.mode === "sequential" || (analysis.mode === "auto" && intervalMs >= analysis.lookIntervalMs);
 }
 
 export async function recordVerdict(run: Run, stepIndex: number, weight: number, result: AnalysisResult): Promise<void> {
