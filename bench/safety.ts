@@ -37,7 +37,7 @@
 import { performance } from "node:perf_hooks";
 import { releaseSchema } from "../contract/release";
 import type { ReleaseEvent } from "../release/core/events";
-import { simulateMany, wilsonInterval, type SimulationParams } from "../release/sequential/simulate";
+import { simulateFixedRollout, simulateMany, wilsonInterval, type SimulatedRollout, type SimulationParams } from "../release/sequential/simulate";
 import { runCanary } from "../release/rollout";
 import { mulberry32 } from "../sim/rng";
 import { releaseDeps, SERVICE, shiftToRollbackMs, startReleaseEnv, type ReleaseEnv } from "../test/e2e/release/harness";
@@ -90,11 +90,13 @@ interface Args {
     budgetMin: number;
     write: boolean;
     offline: boolean;
+    /** --offline --bad-only: print the bad-requests comparison with Flagger's default and write nothing. */
+    badOnly: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-    const args: Args = { runs: 3, cases: [...CASES], healthyRuns: 50, scale: 10, rps: 100, budgetMin: 45, write: true, offline: false };
-    const usage = "usage: bench/run.sh safety [--runs 3] [--cases errors20,errors8,slowp95] [--healthy-runs 50] [--scale 10] [--rps 100] [--budget-min 45] [--no-write]; or --offline";
+    const args: Args = { runs: 3, cases: [...CASES], healthyRuns: 50, scale: 10, rps: 100, budgetMin: 45, write: true, offline: false, badOnly: false };
+    const usage = "usage: bench/run.sh safety [--runs 3] [--cases errors20,errors8,slowp95] [--healthy-runs 50] [--scale 10] [--rps 100] [--budget-min 45] [--no-write]; or --offline [--bad-only]";
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
         const num = (): number => {
@@ -110,6 +112,7 @@ function parseArgs(argv: readonly string[]): Args {
             case "--budget-min": args.budgetMin = num(); break;
             case "--no-write": args.write = false; break;
             case "--offline": args.offline = true; break;
+            case "--bad-only": args.badOnly = true; args.write = false; break;
             case "--cases": {
                 const ids = String(argv[++i] ?? "").split(",");
                 args.cases = ids.map((id) => {
@@ -428,6 +431,8 @@ function offline(args: Args): void {
         `Bad canaries at ${args.rps} and 5 req/s (stable at 0 % errors, 1 % slow), 2,000 rollouts each: detection time from the first step's start, in seconds (looks every 15 s).`,
         "",
         markdownTable(["req/s", "case", "policy", "stopped (certain failure)", "promoted", "stopped at the first step", "detection s: p10 / median / p90 / max", "canary requests served before the stop: median (min–max)"], detRows),
+        "",
+        ...badVsFlagger(),
     ].join("\n");
     process.stdout.write(`${body}\n`);
     if (args.write) {
@@ -436,8 +441,96 @@ function offline(args: Args): void {
     }
 }
 
+/**
+ * Pulumi update times, s, for the bad-requests model: 1 s, a step of the default driver on a quiet 2-core VM (939 ms,
+ * issue 21 part 3's `bench/run.sh step-latency --runs 5 --variants inline`); 7.5 s, an update in the loaded real-engine
+ * safety run of 17:07 UTC (its measured time to rollback less its analysis waits, over its two updates).
+ */
+const UPDATE_S: readonly number[] = [1, 7.5];
+
+/**
+ * The bad requests a bad canary is served at real intervals, offline, for our default, the tries of issue 21 part 4 and
+ * Flagger's default: the requests the canary served while analysed (seeded simulation, looks every 15 s), plus those
+ * served while an update is applied (a shift after the first keeps the previous weight, the rollback the stopped step's
+ * weight, for `u` seconds each; the first shift serves nothing before its route exists).
+ */
+function badVsFlagger(): string[] {
+    const runs = 2000;
+    const thresholds = { alpha: 0.05, successRate: 95, latencyP95Ms: 1000, minRequests: 10 };
+    const stable = { errorRate: 0, slowRate: 0.01 };
+    type Sim = (rps: number, canary: { errorRate: number; slowRate: number }, seed: number) => { rs: SimulatedRollout[]; weights: readonly number[] };
+    const seq = (weights: readonly number[], lookMs: number): Sim => (rps, canary, seed) => ({
+        weights,
+        rs: simulateMany({ policy: { ...thresholds, steps: weights.length, pointEstimateWhenStarved: true }, weights, rps, windowMs: 60_000, lookMs, inconclusiveLimit: 2, canary, stable }, runs, mulberry32(seed)).results,
+    });
+    const fixed = (weights: readonly number[], failureLimit: number): Sim => (rps, canary, seed) => {
+        const rng = mulberry32(seed);
+        const p = { weights, rps, windowMs: 60_000, maxErrorRate: 0.05, maxSlowRate: 0.05, minRequests: 10, failureLimit, inconclusiveLimit: 2, canary };
+        return { weights, rs: Array.from({ length: runs }, () => simulateFixedRollout(p, rng)) };
+    };
+    const policies: { label: string; sim: Sim }[] = [
+        { label: `ours, the default (auto; steps ${DEFAULT_STEPS.join(",")})`, sim: seq(DEFAULT_STEPS, REAL_SCRAPE_MS) },
+        { label: "try: a 1 % first step (auto; steps 1,10,25,50,75,100)", sim: seq([1, 10, 25, 50, 75, 100], REAL_SCRAPE_MS) },
+        { label: "try: looks every 5 s (a 5 s scrape; the default's steps)", sim: seq(DEFAULT_STEPS, 5_000) },
+        { label: "ours, the old default (fixed window; steps 10,25,50,75,100)", sim: fixed([10, 25, 50, 75, 100], 0) },
+        { label: "Flagger default (steps 10,20,30,40,50; 5th failed check rolls back)", sim: fixed([10, 20, 30, 40, 50], 4) },
+    ];
+    const updateShare = (r: SimulatedRollout, weights: readonly number[]): number =>
+        (weights.slice(0, r.stepIndex).reduce((a, w) => a + w, 0) + (weights[r.stepIndex] ?? 100)) / 100;
+    const rows: string[][] = [];
+    const ratios: string[] = [];
+    for (const [rps, c] of [...CASES.map((x) => [100, x] as const), [5, CASES[0] as Case] as const]) {
+        const results = policies.map((p) => ({ p, ...p.sim(rps, c.model, 31) }));
+        const bad = (x: (typeof results)[number], u: number): number[] => x.rs.map((r) => r.canaryRequests + rps * u * updateShare(r, x.weights));
+        const flagger = results[results.length - 1];
+        for (const x of results) {
+            const stopped = x.rs.filter((r) => r.outcome === "failed").length;
+            const cells = UPDATE_S.map((u) => {
+                const s = summarize(bad(x, u));
+                const f = flagger === undefined ? undefined : summarize(bad(flagger, u));
+                return `${formatSummary(s)}${f === undefined ? "" : `; ${formatRatio(s, f)}`}`;
+            });
+            rows.push([`${rps}`, c.label, x.p.label, `${stopped}/${runs}`, `${x.rs.filter((r) => r.outcome === "promoted").length}/${runs}`, formatSummary(summarize(x.rs.map((r) => r.canaryRequests))), ...cells]);
+        }
+        if (rps === 100 && c.id === "errors20" && flagger !== undefined) {
+            const ours = results[0];
+            if (ours !== undefined) {
+                for (const u of UPDATE_S) {
+                    const a = summarize(ours.rs.map((r) => r.canaryRequests)).median;
+                    const up = summarize(ours.rs.map((r) => rps * u * updateShare(r, ours.weights))).median;
+                    ratios.push(`with ${u} s updates, the default's median ${a} bad requests while analysed and ${up.toFixed(0)} while updates were applied`);
+                }
+            }
+        }
+    }
+    // What a smaller first step costs a low-traffic service: healthy canaries (0.5 % errors, 1 % slow) at 5 req/s.
+    const lowTraffic = [DEFAULT_STEPS, [1, 10, 25, 50, 75, 100]].map((weights) => {
+        const healthy = { errorRate: 0.005, slowRate: 0.01 };
+        const r = simulateMany({ policy: { ...thresholds, steps: weights.length, pointEstimateWhenStarved: true }, weights, rps: 5, windowMs: 60_000, lookMs: REAL_SCRAPE_MS, inconclusiveLimit: 2, canary: healthy, stable: healthy }, runs, mulberry32(5));
+        return `first step ${weights[0] ?? 0} %: ${r.promoted} promoted, ${r.inconclusive} Inconclusive, ${r.failed} false rollbacks`;
+    });
+    return [
+        `### Bad requests of a bad canary at real intervals, offline, beside Flagger's default`,
+        "",
+        `Same simulation (seed 31, ${runs.toLocaleString("en-US")} rollouts a cell, 60 s windows, looks every 15 s unless said), stable at 0 % errors: the bad version's requests while analysed, ` +
+            `plus those served while an update is applied (a later shift keeps the previous weight, the rollback the stopped step's weight, for u s each); *stopped* counts certain failures, a bad canary neither stopped nor promoted ended Inconclusive (rolled back after three windows). ` +
+            `u = 1 s: a step of the default driver on a quiet 2-core VM (939 ms, issue 21 part 3); u = 7.5 s: an update in the loaded real-engine safety run of 17:07 UTC. ` +
+            `Flagger's and the old default's windows are judged once, on point estimates. At 20 % errors and 100 req/s: ${ratios.join("; ")}. ` +
+            `Healthy canaries at 5 req/s (0.5 % errors, 1 % slow; ${runs.toLocaleString("en-US")} rollouts, auto mode): ${lowTraffic.join("; ")}.`,
+        "",
+        markdownTable(
+            ["req/s", "case", "policy", "stopped", "promoted", "served while analysed: median (min–max)", ...UPDATE_S.map((u) => `bad requests, u = ${u} s: median (min–max); / Flagger's`)],
+            rows,
+        ),
+    ];
+}
+
 async function main(): Promise<void> {
     const args = parseArgs(process.argv.slice(2));
+    if (args.offline && args.badOnly) {
+        process.stdout.write(`${badVsFlagger().join("\n")}\n`);
+        return;
+    }
     if (args.offline) {
         offline(args);
         return;
