@@ -11,8 +11,9 @@
  *   1000 ms, median 600 ms). Time from the first shift's update start to the end of the rollback update, and
  *   the requests the bad version served (the simulator's counters, read once it has seen the rollback), for
  *   three policies replayed by the same driver on the same traffic, runs alternating:
- *   *sequential* our default steps with `release.analysis.mode: sequential` (alpha 0.05),
- *   *fixed*      our default policy as an unchanged config file runs it (fixed window, failureLimit 0),
+ *   *ours*       our default policy as an unchanged config file runs it (issue 21): steps 2,10,25,50,75,100,
+ *                `release.analysis.mode: auto` (sequential, a starved test passes on its point estimate; alpha 0.05),
+ *   *old*        the default before issue 21: steps 10,25,50,75,100, fixed window, failureLimit 0,
  *   *flagger*    Flagger's documented defaults (interval 1m, threshold 5, stepWeight 10, maxWeight 50):
  *                steps 10,20,30,40,50, failureLimit 4 (the 5th failed check rolls back; a failed check holds
  *                the weight, as in Flagger), fixed window.
@@ -22,19 +23,21 @@
  *   "scaled back" figures multiply the time and the bad requests of each analysis wait by --scale again and
  *   keep the updates as measured (for the sequential policy that is pessimistic: at real intervals each
  *   scrape carries --scale times the requests, so the bound is crossed after fewer scrapes).
- * - Healthy canaries: --healthy-runs rollouts (default 50) of a healthy version with the sequential policy
+ * - Healthy canaries: --healthy-runs rollouts (default 50) of a healthy version with our default policy
  *   (same scale); each must be promoted. Stops early when --budget-min is used up, and says how many ran.
  *
  * Offline (`node -r ts-node/register/transpile-only bench/safety.ts --offline`, no cluster): the seeded
  * simulation of release/sequential/simulate.ts at real intervals (60 s windows, a look every 15 s): the
  * false-rollback rate of 10,000 healthy rollouts with its 95 % interval against alpha, how often a healthy
- * canary ends Inconclusive at low traffic, and the detection time of the three bad cases.
+ * canary ends Inconclusive at low traffic, and the detection time of the three bad cases (at --rps and at
+ * 5 req/s), each for the default policy (auto, 2 % first step) and the strict sequential mode at 10 %.
  *
  *   bench/run.sh safety [--runs 3] [--cases errors20,errors8,slowp95] [--healthy-runs 50] [--scale 10] [--rps 100] [--budget-min 45] [--no-write]
  */
 import { performance } from "node:perf_hooks";
+import { releaseSchema } from "../contract/release";
 import type { ReleaseEvent } from "../release/core/events";
-import { simulateMany, wilsonInterval, type SimulationParams } from "../release/sequential/simulate";
+import { simulateFixedRollout, simulateMany, wilsonInterval, type SimulatedRollout, type SimulationParams } from "../release/sequential/simulate";
 import { runCanary } from "../release/rollout";
 import { mulberry32 } from "../sim/rng";
 import { releaseDeps, SERVICE, shiftToRollbackMs, startReleaseEnv, type ReleaseEnv } from "../test/e2e/release/harness";
@@ -42,18 +45,21 @@ import { machineLine, markdownTable, writeSection } from "./lib/report";
 import { formatRatio, formatSummary, summarize, type Summary } from "./lib/stats";
 
 interface Policy {
-    id: "sequential" | "fixed" | "flagger";
+    id: "ours" | "old" | "flagger";
     label: string;
     steps: number[];
     /** Unscaled interval, ms. */
     intervalMs: number;
     failureLimit: number;
-    mode: "fixed" | "sequential";
+    mode: "auto" | "fixed" | "sequential";
 }
 
+/** release.steps' default (contract/release.ts). */
+const DEFAULT_STEPS: readonly number[] = releaseSchema.parse({}).steps;
+
 const POLICIES: readonly Policy[] = [
-    { id: "sequential", label: "ours, sequential (steps 10,25,50,75,100; interval 60s; alpha 0.05)", steps: [10, 25, 50, 75, 100], intervalMs: 60_000, failureLimit: 0, mode: "sequential" },
-    { id: "fixed", label: "ours, fixed window (the default of an unchanged config)", steps: [10, 25, 50, 75, 100], intervalMs: 60_000, failureLimit: 0, mode: "fixed" },
+    { id: "ours", label: "ours, the default (auto; steps 2,10,25,50,75,100; interval 60s; alpha 0.05)", steps: [...DEFAULT_STEPS], intervalMs: 60_000, failureLimit: 0, mode: "auto" },
+    { id: "old", label: "ours, the old default (fixed window; steps 10,25,50,75,100; interval 60s)", steps: [10, 25, 50, 75, 100], intervalMs: 60_000, failureLimit: 0, mode: "fixed" },
     { id: "flagger", label: "Flagger default (interval 1m, threshold 5, stepWeight 10, maxWeight 50)", steps: [10, 20, 30, 40, 50], intervalMs: 60_000, failureLimit: 4, mode: "fixed" },
 ];
 
@@ -84,11 +90,13 @@ interface Args {
     budgetMin: number;
     write: boolean;
     offline: boolean;
+    /** --offline --bad-only: print the bad-requests comparison with Flagger's default and write nothing. */
+    badOnly: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-    const args: Args = { runs: 3, cases: [...CASES], healthyRuns: 50, scale: 10, rps: 100, budgetMin: 45, write: true, offline: false };
-    const usage = "usage: bench/run.sh safety [--runs 3] [--cases errors20,errors8,slowp95] [--healthy-runs 50] [--scale 10] [--rps 100] [--budget-min 45] [--no-write]; or --offline";
+    const args: Args = { runs: 3, cases: [...CASES], healthyRuns: 50, scale: 10, rps: 100, budgetMin: 45, write: true, offline: false, badOnly: false };
+    const usage = "usage: bench/run.sh safety [--runs 3] [--cases errors20,errors8,slowp95] [--healthy-runs 50] [--scale 10] [--rps 100] [--budget-min 45] [--no-write]; or --offline [--bad-only]";
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
         const num = (): number => {
@@ -104,6 +112,7 @@ function parseArgs(argv: readonly string[]): Args {
             case "--budget-min": args.budgetMin = num(); break;
             case "--no-write": args.write = false; break;
             case "--offline": args.offline = true; break;
+            case "--bad-only": args.badOnly = true; args.write = false; break;
             case "--cases": {
                 const ids = String(argv[++i] ?? "").split(",");
                 args.cases = ids.map((id) => {
@@ -291,10 +300,10 @@ function reportRealEngine(args: Args, bad: readonly BadRun[], healthy: readonly 
             if (s === undefined) return [];
             return [[p.label, `${s.rolledBack}/${s.n}`, formatSummary(s.analyses), formatSummary(s.time, 1), formatSummary(s.served), formatSummary(s.errors), formatSummary(s.timeBack, 0), formatSummary(s.servedBack)]];
         });
-        const seq = per.get("sequential");
+        const seq = per.get("ours");
         const fl = per.get("flagger");
-        const fx = per.get("fixed");
-        const stopped = bad.filter((r) => r.policy === "sequential" && r.caseId === c.id && r.stoppedAfterMs !== undefined).map((r) => (r.stoppedAfterMs ?? 0) / 1000);
+        const fx = per.get("old");
+        const stopped = bad.filter((r) => r.policy === "ours" && r.caseId === c.id && r.stoppedAfterMs !== undefined).map((r) => (r.stoppedAfterMs ?? 0) / 1000);
         const lines = [
             `### ${c.label}`,
             "",
@@ -303,10 +312,10 @@ function reportRealEngine(args: Args, bad: readonly BadRun[], healthy: readonly 
         ];
         if (seq !== undefined && fl !== undefined) {
             lines.push(
-                `Sequential / Flagger's (medians, same run): bad requests measured ${formatRatio(seq.served, fl.served)}, scaled back ${formatRatio(seq.servedBack, fl.servedBack)}; ` +
+                `Our default / Flagger's (medians, same run): bad requests measured ${formatRatio(seq.served, fl.served)}, scaled back ${formatRatio(seq.servedBack, fl.servedBack)}; ` +
                     `time to rollback measured ${formatRatio(seq.time, fl.time)}, scaled back ${formatRatio(seq.timeBack, fl.timeBack)}` +
-                    (fx !== undefined ? `. Sequential / fixed window: bad requests measured ${formatRatio(seq.served, fx.served)}, scaled back ${formatRatio(seq.servedBack, fx.servedBack)}` : "") +
-                    (stopped.length > 0 ? `. The sequential step stopped ${formatSummary(summarize(stopped), 1)} s into its ${(60 / f).toFixed(0)} s window.` : "."),
+                    (fx !== undefined ? `. Our default / the old default: bad requests measured ${formatRatio(seq.served, fx.served)}, scaled back ${formatRatio(seq.servedBack, fx.servedBack)}` : "") +
+                    (stopped.length > 0 ? `. Our default's step stopped ${formatSummary(summarize(stopped), 1)} s into its ${(60 / f).toFixed(0)} s window.` : "."),
             );
         }
         sections.push(lines.join("\n"));
@@ -334,7 +343,7 @@ function reportRealEngine(args: Args, bad: readonly BadRun[], healthy: readonly 
             "counted by the simulator until it had seen the rollback. Each cell: median (min–max) of the runs; policies alternate within each round.",
         "",
         ...sections.flatMap((s) => [s, ""]),
-        `Healthy canaries (0 % errors, the sequential policy, same scale): ${healthy.length} of ${args.healthyRuns} requested runs ran` +
+        `Healthy canaries (0 % errors, our default policy, same scale): ${healthy.length} of ${args.healthyRuns} requested runs ran` +
             (healthy.length < args.healthyRuns ? ` (the --budget-min ${args.budgetMin} time budget ran out)` : "") +
             `; ${promoted} promoted, **${certain} false rollbacks** (certain failure), ${inconclusive} rolled back as Inconclusive${other > 0 ? `, ${other} ended otherwise` : ""}` +
             (healthy.length > 0 ? `; rollout time ${formatSummary(summarize(healthy.map((h) => h.ms / 1000)), 1)} s.` : "."),
@@ -349,62 +358,81 @@ function reportRealEngine(args: Args, bad: readonly BadRun[], healthy: readonly 
 /** The offline figures: seeded simulations of release/sequential/simulate.ts at real intervals. */
 function offline(args: Args): void {
     const t0 = performance.now();
-    const policy = { alpha: 0.05, steps: 5, successRate: 95, latencyP95Ms: 1000, minRequests: 10 };
-    const base: SimulationParams = {
-        policy,
-        weights: [10, 25, 50, 75, 100],
-        rps: 100,
-        windowMs: 60_000,
-        lookMs: REAL_SCRAPE_MS,
-        inconclusiveLimit: 2,
-        canary: { errorRate: 0.005, slowRate: 0.01 },
-        stable: { errorRate: 0.005, slowRate: 0.01 },
-    };
+    const thresholds = { alpha: 0.05, successRate: 95, latencyP95Ms: 1000, minRequests: 10 };
+    const common = { rps: 100, windowMs: 60_000, lookMs: REAL_SCRAPE_MS, inconclusiveLimit: 2, canary: { errorRate: 0.005, slowRate: 0.01 }, stable: { errorRate: 0.005, slowRate: 0.01 } };
+    // The default (auto mode, release.steps' default) and the strict sequential mode at the old steps.
+    const policies: { label: string; base: SimulationParams }[] = [
+        { label: `the default (auto; steps ${DEFAULT_STEPS.join(",")})`, base: { ...common, policy: { ...thresholds, steps: DEFAULT_STEPS.length, pointEstimateWhenStarved: true }, weights: [...DEFAULT_STEPS] } },
+        { label: "sequential (strict; steps 10,25,50,75,100)", base: { ...common, policy: { ...thresholds, steps: 5 }, weights: [10, 25, 50, 75, 100] } },
+    ];
     const runs = 10_000;
-    const healthy = simulateMany(base, runs, mulberry32(2026));
-    const ci = wilsonInterval(healthy.failed, runs);
-    const edge = simulateMany({ ...base, canary: { errorRate: 0.05, slowRate: 0.05 }, stable: { errorRate: 0.05, slowRate: 0.05 } }, runs, mulberry32(2027));
-    const edgeCi = wilsonInterval(edge.failed, runs);
-    const lowRows = [1, 2, 5, 10, 20, 50, 100].map((rps) => {
-        const cells = [0, 0.01].map((errorRate) => {
-            const v = { errorRate, slowRate: errorRate };
-            const r = simulateMany({ ...base, rps, canary: v, stable: v }, 2000, mulberry32(rps));
-            const w = wilsonInterval(r.inconclusive, 2000);
-            return `${((100 * r.inconclusive) / 2000).toFixed(1)} % (${(100 * w.low).toFixed(1)}–${(100 * w.high).toFixed(1)}); promoted ${((100 * r.promoted) / 2000).toFixed(1)} %`;
-        });
-        return [String(rps), `${(rps * 0.1 * 60).toFixed(0)}`, ...cells];
+    const pct = (x: number, n: number): string => `${((100 * x) / n).toFixed(1)} %`;
+    const healthyLines = policies.flatMap(({ label, base }) => {
+        const healthy = simulateMany(base, runs, mulberry32(2026));
+        const ci = wilsonInterval(healthy.failed, runs);
+        const edge = simulateMany({ ...base, canary: { errorRate: 0.05, slowRate: 0.05 }, stable: { errorRate: 0.05, slowRate: 0.05 } }, runs, mulberry32(2027));
+        const edgeCi = wilsonInterval(edge.failed, runs);
+        return [
+            `- ${label}, healthy (canary = stable: 0.5 % errors, 1 % slow), 100 req/s: ${runs.toLocaleString("en-US")} rollouts, **${healthy.failed} false rollbacks: ` +
+                `${(healthy.failed / runs).toFixed(4)} (95 % interval ${ci.low.toFixed(4)}–${ci.high.toFixed(4)}) against alpha 0.05**; ${healthy.promoted} promoted, ${healthy.inconclusive} Inconclusive. ` +
+                `At the null's edge (both versions exactly at the thresholds: 5 % errors, 5 % slow): ${edge.failed} false rollbacks (${(edge.failed / runs).toFixed(4)}, ` +
+                `95 % interval ${edgeCi.low.toFixed(4)}–${edgeCi.high.toFixed(4)}), ${edge.promoted} promoted.`,
+        ];
     });
-    const detRows = CASES.map((c) => {
-        const r = simulateMany({ ...base, rps: args.rps, canary: c.model, stable: { errorRate: 0, slowRate: 0.01 } }, 2000, mulberry32(31));
-        const t = summarize(r.results.map((x) => x.timeMs / 1000));
-        const sorted = r.results.map((x) => x.timeMs / 1000).sort((a, b) => a - b);
-        const q = (p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
-        const served = summarize(r.results.map((x) => x.canaryRequests));
-        return [c.label, `${r.failed}/2000`, `${r.results.filter((x) => x.stepIndex === 0).length}/2000`, `${q(0.1)} / ${t.median} / ${q(0.9)} / ${t.max}`, formatSummary(served)];
+    const lowRows = [1, 2, 3, 5, 10, 20, 50, 100].map((rps) => {
+        const cells = policies.flatMap(({ base }) =>
+            [0, 0.01].map((errorRate) => {
+                const v = { errorRate, slowRate: errorRate };
+                const r = simulateMany({ ...base, rps, canary: v, stable: v }, 2000, mulberry32(rps));
+                const w = wilsonInterval(r.inconclusive, 2000);
+                return `${pct(r.inconclusive, 2000)} (${(100 * w.low).toFixed(1)}–${(100 * w.high).toFixed(1)}); promoted ${pct(r.promoted, 2000)}`;
+            }),
+        );
+        return [String(rps), ...cells];
     });
+    const detRows = [args.rps, 5].flatMap((rps) =>
+        CASES.flatMap((c) =>
+            policies.map(({ label, base }) => {
+                const r = simulateMany({ ...base, rps, canary: c.model, stable: { errorRate: 0, slowRate: 0.01 } }, 2000, mulberry32(31));
+                const t = summarize(r.results.map((x) => x.timeMs / 1000));
+                const sorted = r.results.map((x) => x.timeMs / 1000).sort((a, b) => a - b);
+                const q = (p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
+                const served = summarize(r.results.map((x) => x.canaryRequests));
+                return [`${rps}`, c.label, label, `${r.failed}/2000`, `${r.promoted}/2000`, `${r.results.filter((x) => x.stepIndex === 0).length}/2000`, `${q(0.1)} / ${t.median} / ${q(0.9)} / ${t.max}`, formatSummary(served)];
+            }),
+        ),
+    );
     const command = "node -r ts-node/register/transpile-only bench/safety.ts --offline";
     const body = [
         "## Sequential analysis offline: false rollbacks, Inconclusive at low traffic, detection time",
         "",
         machineLine(),
         "",
-        `Command: \`${command}\` (${((performance.now() - t0) / 1000).toFixed(0)} s; no cluster). The seeded simulation of release/sequential/simulate.ts runs the same \`judgeStep\` as mesh-release: ` +
-            "steps 10,25,50,75,100, 60 s windows, a look every 15 s (a real scrape interval), alpha 0.05, success rate >= 95 %, p95 <= 1000 ms, inconclusiveLimit 2; " +
+        `Command: \`${command}\` (${((performance.now() - t0) / 1000).toFixed(0)} s; no cluster). The seeded simulation of release/sequential/simulate.ts runs the same \`judgeStep\` as mesh-release, ` +
+            "for two policies: the default (mode auto: sequential looks, and a threshold test too starved for evidence passes on its point estimate at the window's end) and the strict sequential mode at the old steps. " +
+            "60 s windows, a look every 15 s (a real scrape interval), alpha 0.05, success rate >= 95 %, p95 <= 1000 ms, minRequests 10, inconclusiveLimit 2; " +
             "each request goes to the canary with the step's weight, fails with its version's error rate and is slower than 1000 ms with its version's slow rate.",
         "",
-        `- Healthy (canary = stable: 0.5 % errors, 1 % slow), 100 req/s: ${runs.toLocaleString("en-US")} rollouts, **${healthy.failed} false rollbacks: ` +
-            `${(healthy.failed / runs).toFixed(4)} (95 % interval ${ci.low.toFixed(4)}–${ci.high.toFixed(4)}) against alpha 0.05**; ${healthy.promoted} promoted, ${healthy.inconclusive} Inconclusive.`,
-        `- At the null's edge (canary = stable, both exactly at the thresholds: 5 % errors, 5 % slow): ${edge.failed} false rollbacks in ${runs.toLocaleString("en-US")}: ` +
-            `${(edge.failed / runs).toFixed(4)} (95 % interval ${edgeCi.low.toFixed(4)}–${edgeCi.high.toFixed(4)}); ${edge.promoted} promoted (a pass needs evidence of being inside the threshold).`,
+        ...healthyLines,
         "",
         "A healthy canary at low traffic: how often the rollout ends Inconclusive (rolled back after 3 Inconclusive windows of a step), 2,000 rollouts per cell:",
         "",
-        markdownTable(["req/s (all versions)", "canary requests in the first 60 s window (10 %)", "ends Inconclusive (95 % interval): 0 % errors, nothing slow", "the same, both versions at 1 % errors and 1 % slow"], lowRows),
+        markdownTable(
+            [
+                "req/s (all versions)",
+                "default: Inconclusive (95 % interval), 0 % errors, nothing slow",
+                "default: both versions at 1 % errors and 1 % slow",
+                "strict sequential at 10 %: 0 % errors",
+                "strict sequential at 10 %: 1 % errors and 1 % slow",
+            ],
+            lowRows,
+        ),
         "",
-        `Bad canaries at ${args.rps} req/s (stable at 0 % errors, 1 % slow), 2,000 rollouts each: detection time from the first step's start, in seconds (looks every 15 s). ` +
-            "With stable at 0 % errors the comparison with stable (the canary's share of the 5xx) decides the error cases at the first look; against the threshold alone an 8 % canary needs more requests.",
+        `Bad canaries at ${args.rps} and 5 req/s (stable at 0 % errors, 1 % slow), 2,000 rollouts each: detection time from the first step's start, in seconds (looks every 15 s).`,
         "",
-        markdownTable(["case", "stopped (certain failure)", "at the first step", "detection s: p10 / median / p90 / max", "canary requests served before the stop: median (min–max)"], detRows),
+        markdownTable(["req/s", "case", "policy", "stopped (certain failure)", "promoted", "stopped at the first step", "detection s: p10 / median / p90 / max", "canary requests served before the stop: median (min–max)"], detRows),
+        "",
+        ...badVsFlagger(),
     ].join("\n");
     process.stdout.write(`${body}\n`);
     if (args.write) {
@@ -413,8 +441,96 @@ function offline(args: Args): void {
     }
 }
 
+/**
+ * Pulumi update times, s, for the bad-requests model: 1 s, a step of the default driver on a quiet 2-core VM (939 ms,
+ * issue 21 part 3's `bench/run.sh step-latency --runs 5 --variants inline`); 7.5 s, an update in the loaded real-engine
+ * safety run of 17:07 UTC (its measured time to rollback less its analysis waits, over its two updates).
+ */
+const UPDATE_S: readonly number[] = [1, 7.5];
+
+/**
+ * The bad requests a bad canary is served at real intervals, offline, for our default, the tries of issue 21 part 4 and
+ * Flagger's default: the requests the canary served while analysed (seeded simulation, looks every 15 s), plus those
+ * served while an update is applied (a shift after the first keeps the previous weight, the rollback the stopped step's
+ * weight, for `u` seconds each; the first shift serves nothing before its route exists).
+ */
+function badVsFlagger(): string[] {
+    const runs = 2000;
+    const thresholds = { alpha: 0.05, successRate: 95, latencyP95Ms: 1000, minRequests: 10 };
+    const stable = { errorRate: 0, slowRate: 0.01 };
+    type Sim = (rps: number, canary: { errorRate: number; slowRate: number }, seed: number) => { rs: SimulatedRollout[]; weights: readonly number[] };
+    const seq = (weights: readonly number[], lookMs: number): Sim => (rps, canary, seed) => ({
+        weights,
+        rs: simulateMany({ policy: { ...thresholds, steps: weights.length, pointEstimateWhenStarved: true }, weights, rps, windowMs: 60_000, lookMs, inconclusiveLimit: 2, canary, stable }, runs, mulberry32(seed)).results,
+    });
+    const fixed = (weights: readonly number[], failureLimit: number): Sim => (rps, canary, seed) => {
+        const rng = mulberry32(seed);
+        const p = { weights, rps, windowMs: 60_000, maxErrorRate: 0.05, maxSlowRate: 0.05, minRequests: 10, failureLimit, inconclusiveLimit: 2, canary };
+        return { weights, rs: Array.from({ length: runs }, () => simulateFixedRollout(p, rng)) };
+    };
+    const policies: { label: string; sim: Sim }[] = [
+        { label: `ours, the default (auto; steps ${DEFAULT_STEPS.join(",")})`, sim: seq(DEFAULT_STEPS, REAL_SCRAPE_MS) },
+        { label: "try: a 1 % first step (auto; steps 1,10,25,50,75,100)", sim: seq([1, 10, 25, 50, 75, 100], REAL_SCRAPE_MS) },
+        { label: "try: looks every 5 s (a 5 s scrape; the default's steps)", sim: seq(DEFAULT_STEPS, 5_000) },
+        { label: "ours, the old default (fixed window; steps 10,25,50,75,100)", sim: fixed([10, 25, 50, 75, 100], 0) },
+        { label: "Flagger default (steps 10,20,30,40,50; 5th failed check rolls back)", sim: fixed([10, 20, 30, 40, 50], 4) },
+    ];
+    const updateShare = (r: SimulatedRollout, weights: readonly number[]): number =>
+        (weights.slice(0, r.stepIndex).reduce((a, w) => a + w, 0) + (weights[r.stepIndex] ?? 100)) / 100;
+    const rows: string[][] = [];
+    const ratios: string[] = [];
+    for (const [rps, c] of [...CASES.map((x) => [100, x] as const), [5, CASES[0] as Case] as const]) {
+        const results = policies.map((p) => ({ p, ...p.sim(rps, c.model, 31) }));
+        const bad = (x: (typeof results)[number], u: number): number[] => x.rs.map((r) => r.canaryRequests + rps * u * updateShare(r, x.weights));
+        const flagger = results[results.length - 1];
+        for (const x of results) {
+            const stopped = x.rs.filter((r) => r.outcome === "failed").length;
+            const cells = UPDATE_S.map((u) => {
+                const s = summarize(bad(x, u));
+                const f = flagger === undefined ? undefined : summarize(bad(flagger, u));
+                return `${formatSummary(s)}${f === undefined ? "" : `; ${formatRatio(s, f)}`}`;
+            });
+            rows.push([`${rps}`, c.label, x.p.label, `${stopped}/${runs}`, `${x.rs.filter((r) => r.outcome === "promoted").length}/${runs}`, formatSummary(summarize(x.rs.map((r) => r.canaryRequests))), ...cells]);
+        }
+        if (rps === 100 && c.id === "errors20" && flagger !== undefined) {
+            const ours = results[0];
+            if (ours !== undefined) {
+                for (const u of UPDATE_S) {
+                    const a = summarize(ours.rs.map((r) => r.canaryRequests)).median;
+                    const up = summarize(ours.rs.map((r) => rps * u * updateShare(r, ours.weights))).median;
+                    ratios.push(`with ${u} s updates, the default's median ${a} bad requests while analysed and ${up.toFixed(0)} while updates were applied`);
+                }
+            }
+        }
+    }
+    // What a smaller first step costs a low-traffic service: healthy canaries (0.5 % errors, 1 % slow) at 5 req/s.
+    const lowTraffic = [DEFAULT_STEPS, [1, 10, 25, 50, 75, 100]].map((weights) => {
+        const healthy = { errorRate: 0.005, slowRate: 0.01 };
+        const r = simulateMany({ policy: { ...thresholds, steps: weights.length, pointEstimateWhenStarved: true }, weights, rps: 5, windowMs: 60_000, lookMs: REAL_SCRAPE_MS, inconclusiveLimit: 2, canary: healthy, stable: healthy }, runs, mulberry32(5));
+        return `first step ${weights[0] ?? 0} %: ${r.promoted} promoted, ${r.inconclusive} Inconclusive, ${r.failed} false rollbacks`;
+    });
+    return [
+        `### Bad requests of a bad canary at real intervals, offline, beside Flagger's default`,
+        "",
+        `Same simulation (seed 31, ${runs.toLocaleString("en-US")} rollouts a cell, 60 s windows, looks every 15 s unless said), stable at 0 % errors: the bad version's requests while analysed, ` +
+            `plus those served while an update is applied (a later shift keeps the previous weight, the rollback the stopped step's weight, for u s each); *stopped* counts certain failures, a bad canary neither stopped nor promoted ended Inconclusive (rolled back after three windows). ` +
+            `u = 1 s: a step of the default driver on a quiet 2-core VM (939 ms, issue 21 part 3); u = 7.5 s: an update in the loaded real-engine safety run of 17:07 UTC. ` +
+            `Flagger's and the old default's windows are judged once, on point estimates. At 20 % errors and 100 req/s: ${ratios.join("; ")}. ` +
+            `Healthy canaries at 5 req/s (0.5 % errors, 1 % slow; ${runs.toLocaleString("en-US")} rollouts, auto mode): ${lowTraffic.join("; ")}.`,
+        "",
+        markdownTable(
+            ["req/s", "case", "policy", "stopped", "promoted", "served while analysed: median (min–max)", ...UPDATE_S.map((u) => `bad requests, u = ${u} s: median (min–max); / Flagger's`)],
+            rows,
+        ),
+    ];
+}
+
 async function main(): Promise<void> {
     const args = parseArgs(process.argv.slice(2));
+    if (args.offline && args.badOnly) {
+        process.stdout.write(`${badVsFlagger().join("\n")}\n`);
+        return;
+    }
     if (args.offline) {
         offline(args);
         return;

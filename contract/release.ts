@@ -108,8 +108,12 @@ export const releaseSchema = z.strictObject({
     steps: z
         .array(z.number().int().min(1).max(100))
         .min(1)
-        .default([10, 25, 50, 75, 100])
-        .meta({ description: "Canary weights, in percent, one `pulumi up` each." }),
+        .default([2, 10, 25, 50, 75, 100])
+        .meta({
+            description:
+                "Canary weights, in percent, one `pulumi up` each. The 2 % first step keeps a bad canary's first shift, analysis and " +
+                "rollback small (README: Safe defaults); the default before it was [10, 25, 50, 75, 100].",
+        }),
     interval: duration.default("60s").meta({ description: "Analysis window and wait between steps, Go duration." }),
     analysis: z
         .strictObject({
@@ -163,13 +167,16 @@ export const releaseSchema = z.strictObject({
                 .optional()
                 .meta({ description: "Compare the canary's error rate with stable's over the same window; absent = off." }),
             mode: z
-                .enum(["fixed", "sequential"])
-                .default("fixed")
+                .enum(["auto", "fixed", "sequential"])
+                .default("auto")
                 .meta({
                     description:
-                        "How a step is judged. fixed: once, at the end of the window, point estimates against the thresholds. " +
+                        "How a step is judged. fixed (the default before auto): once, at the end of the window, point estimates against the thresholds. " +
                         "sequential: at every Prometheus scrape with anytime-valid tests; a canary that is certainly worse " +
                         "stops the step at once, and a pass needs the full window and confidence bounds inside the thresholds " +
+                        "auto (the default): sequential, except that at the window's end a threshold test whose requests could not " +
+                        "give evidence of a pass for a canary at a quarter of its limit passes on its point estimate, as in fixed mode; " +
+                        "a window shorter than prometheus.scrapeInterval is judged as in fixed mode " +
                         "(README: Sequential analysis).",
                 }),
             alpha: z

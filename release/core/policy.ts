@@ -41,7 +41,7 @@ export interface ReleasePolicy {
     steps: number[];
     intervalMs: number;
     /** How a step is judged (`release.analysis.mode`), with the sequential mode's settings. */
-    analysis: { mode: "fixed" | "sequential"; alpha: number; lookIntervalMs: number };
+    analysis: { mode: "auto" | "fixed" | "sequential"; alpha: number; lookIntervalMs: number };
     machine: MachinePolicy;
     thresholds: AnalysisThresholds;
     reporter: "source" | "destination";

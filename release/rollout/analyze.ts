@@ -12,7 +12,7 @@ import { checkLiveSplit } from "./liveSplit";
 import type { Run } from "./types";
 
 export async function analyzeStep(run: Run, stepIndex: number, weight: number): Promise<void> {
-    if (run.policy.analysis.mode === "sequential") {
+    if (sequentialLooks(run.policy.analysis, run.policy.intervalMs)) {
         await analyzeSequentially(run, stepIndex, weight);
         return;
     }
@@ -42,7 +42,10 @@ export async function analyzeStep(run: Run, stepIndex: number, weight: number): 
     await recordVerdict(run, stepIndex, weight, assessAnalysis(measurements, run.policy.thresholds, weight));
 }
 
-/** Sequential mode (release/metrics/sequential.ts): looks at every scrape; a crossed bound stops the step at once. */
+/**
+ * Sequential and auto modes (release/metrics/sequential.ts): looks at every scrape; a crossed bound stops the step at
+ * once. Auto also passes a starved threshold test on its point estimate (release/sequential/judge.ts).
+ */
 export async function analyzeSequentially(run: Run, stepIndex: number, weight: number): Promise<void> {
     const windowMs = run.policy.intervalMs;
     const t = run.policy.thresholds;
@@ -58,7 +61,7 @@ export async function analyzeSequentially(run: Run, stepIndex: number, weight: n
             weight,
             windowMs,
             lookIntervalMs: run.policy.analysis.lookIntervalMs,
-            policy: { alpha: run.policy.analysis.alpha, steps: stepsOf(run.requireState(), run.policy.machine).length, successRate: t.successRate, latencyP95Ms: t.latencyP95Ms, minRequests: t.minRequests },
+            policy: { alpha: run.policy.analysis.alpha, steps: stepsOf(run.requireState(), run.policy.machine).length, successRate: t.successRate, latencyP95Ms: t.latencyP95Ms, minRequests: t.minRequests, pointEstimateWhenStarved: run.policy.analysis.mode === "auto" },
             custom: run.policy.customQueries.map((q) => ({ ...q, ...t.custom.find((c) => c.name === q.name) })),
         },
         { provider: run.metrics, clock: run.clock, signal: run.deps.signal, emit: (e) => run.emit(e) },
@@ -69,6 +72,14 @@ export async function analyzeSequentially(run: Run, stepIndex: number, weight: n
         return;
     }
     await recordVerdict(run, stepIndex, weight, result);
+}
+
+/**
+ * Whether a step is judged look by look: sequential mode always (its config rule refuses a window shorter than a
+ * scrape), auto mode when the window holds at least one scrape interval (else it judges as the fixed window does).
+ */
+export function sequentialLooks(analysis: { mode: "auto" | "fixed" | "sequential"; lookIntervalMs: number }, intervalMs: number): boolean {
+    return analysis.mode === "sequential" || (analysis.mode === "auto" && intervalMs >= analysis.lookIntervalMs);
 }
 
 export async function recordVerdict(run: Run, stepIndex: number, weight: number, result: AnalysisResult): Promise<void> {

@@ -61,6 +61,9 @@ export function describeTest(t: TestEvidence, latencyP95Ms: number): string {
             if (t.crossed) {
                 return `${what}: above the ${limit} with ${conf} confidence (at least ${pct(cs.lower)}; ${ev})`;
             }
+            if (t.pointEstimate === true) {
+                return `${what}: within the ${limit} by its point estimate (too few requests for evidence: auto mode judges a starved test as the fixed window does; ${ev})`;
+            }
             const within = t.logPassEvidence !== undefined && t.logPassEvidence >= t.logPassBound;
             const passConf = formatConfidence(Math.exp(-t.logPassBound));
             const upper = confidenceSequence(t.passEvents ?? t.events, t.trials, Math.exp(-t.logPassBound)).upper;
@@ -96,7 +99,7 @@ export function describeDecision(look: Look, latencyP95Ms: number, minRequests: 
         case "continue":
             return "no test has crossed its bound yet";
         case "pass":
-            return `passed with evidence: ${by(look.tests.filter((t) => t.passEvents !== undefined).map((t) => t.name))}`;
+            return `${look.tests.some((t) => t.pointEstimate === true) ? "passed (starved tests on their point estimate)" : "passed with evidence"}: ${by(look.tests.filter((t) => t.passEvents !== undefined).map((t) => t.name))}`;
         case "inconclusive":
             return d.why === "too-few-requests"
                 ? `too few canary requests in the window: ${canaryRequests}, need ${minRequests}`

@@ -26,6 +26,13 @@
  * The pass side needs no split: a canary outside a threshold is promoted only if it passes that test at
  * every step, and each pass has probability at most alpha (the pass evidence reaches 1/alpha), so the
  * false-promotion rate of a canary outside one of its thresholds is at most alpha.
+ *
+ * Starved tests (`pointEstimateWhenStarved`, the `auto` mode, the default): at the window's end, an absolute
+ * test that lacks pass evidence and whose trials could not give it even for a canary at a quarter of its limit
+ * (`starved`) is judged by its point estimate instead (at most p0: it passes), as the fixed window judges. A small first step or a
+ * low-traffic service then still reaches a decision; the fail side is unchanged (certain failure only), so
+ * false rollbacks cannot rise. The false-promotion bound then holds only through the steps whose tests were
+ * not starved (the later, larger steps of a service with traffic).
  */
 import type { StepCounts } from "./counts";
 import { logEvidenceAbove, logEvidenceBelow } from "./mixture";
@@ -44,6 +51,11 @@ export interface SequentialPolicy {
     latencyP95Ms: number;
     /** Fewer canary requests than this at the window's end: Inconclusive. */
     minRequests: number;
+    /**
+     * `auto` mode: a starved absolute test (see {@link starved}) passes at the window's end on its point estimate.
+     * Default false (`sequential` mode: a pass needs evidence).
+     */
+    pointEstimateWhenStarved?: boolean;
 }
 
 /** One test at one look. */
@@ -67,6 +79,8 @@ export interface TestEvidence {
     logBound: number;
     /** log(1 / alpha): what `logPassEvidence` must reach. */
     logPassBound: number;
+    /** Judged by its point estimate (auto mode, a starved test at the window's end). */
+    pointEstimate?: boolean;
     alphaPerTest: number;
     crossed: boolean;
 }
@@ -160,8 +174,32 @@ export function judgeStep(counts: StepCounts, policy: SequentialPolicy, weight: 
     if (c.requests < policy.minRequests) {
         return { tests, decision: { kind: "inconclusive", why: "too-few-requests", lacking: [] } };
     }
-    const lacking = tests.filter((t) => t.passEvents !== undefined && (t.logPassEvidence ?? -Infinity) < logPassBound).map((t) => t.name);
+    if (policy.pointEstimateWhenStarved === true) {
+        for (const t of tests) {
+            if (t.passEvents !== undefined && (t.logPassEvidence ?? -Infinity) < logPassBound && starved(t.trials, t.p0, policy.alpha) && t.passEvents <= t.trials * t.p0) {
+                t.pointEstimate = true;
+            }
+        }
+    }
+    const lacking = tests.filter((t) => t.passEvents !== undefined && t.pointEstimate !== true && (t.logPassEvidence ?? -Infinity) < logPassBound).map((t) => t.name);
     return { tests, decision: lacking.length === 0 ? { kind: "pass" } : { kind: "inconclusive", why: "no-evidence", lacking } };
+}
+
+/**
+ * True when `trials` requests could not give a pass evidence of 1/alpha that the rate is within p0 even for a
+ * canary whose observed rate is a quarter of p0: the step was too small or too short for evidence.
+ */
+export function starved(trials: number, p0: number, alpha: number): boolean {
+    return logEvidenceBelow(Math.round((trials * p0) / 4), trials, p0) < Math.log(1 / alpha);
+}
+
+/** The fewest trials that are not {@link starved} (for the docs and the bench: 174 for p0 0.05, alpha 0.05). */
+export function evidenceTrials(p0: number, alpha: number): number {
+    let n = 1;
+    while (starved(n, p0, alpha) && n < 1_000_000) {
+        n++;
+    }
+    return n;
 }
 
 function clamp01(v: number): number {

@@ -131,3 +131,42 @@ export function wilsonInterval(k: number, n: number, z = 1.96): { low: number; h
     const half = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / d;
     return { low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
 }
+
+/** A fixed-window policy (`release.analysis.mode: fixed`), for the bench's comparison with Flagger's default. */
+export interface FixedWindowParams {
+    weights: readonly number[];
+    rps: number;
+    windowMs: number;
+    /** Success rate floor and share of requests allowed over the latency threshold, both as fractions (0.05). */
+    maxErrorRate: number;
+    maxSlowRate: number;
+    minRequests: number;
+    /** Failed checks tolerated (Flagger's threshold - 1); a failed check holds the weight. */
+    failureLimit: number;
+    inconclusiveLimit: number;
+    canary: VersionModel;
+}
+
+/**
+ * One rollout judged once per window on point estimates (the fixed mode, and Flagger's checks): a window fails
+ * when its error rate or slow share is above the limit, the `failureLimit + 1`-th failure rolls back.
+ */
+export function simulateFixedRollout(p: FixedWindowParams, rng: Rng): SimulatedRollout {
+    const perWindow = Math.round((p.rps * p.windowMs) / 1000);
+    const so = { timeMs: 0, canaryRequests: 0, looks: 0 };
+    const checks = { failed: 0, inconclusive: 0 };
+    for (let stepIndex = 0; stepIndex < p.weights.length; ) {
+        const w = addRequests({ requests: 0, errors: 0, timed: 0, slowCertain: 0, slowPossible: 0 }, binomial(perWindow, (p.weights[stepIndex] ?? 100) / 100, rng), p.canary, rng);
+        so.canaryRequests += w.requests;
+        so.timeMs += p.windowMs;
+        so.looks++;
+        if (w.requests < p.minRequests) {
+            if (++checks.inconclusive > p.inconclusiveLimit) return { outcome: "inconclusive", stepIndex, ...so };
+        } else if (w.errors / w.requests > p.maxErrorRate || w.slowCertain / w.requests > p.maxSlowRate) {
+            if (++checks.failed > p.failureLimit) return { outcome: "failed", stepIndex, ...so };
+        } else {
+            stepIndex++;
+        }
+    }
+    return { outcome: "promoted", stepIndex: p.weights.length - 1, ...so };
+}

@@ -18,7 +18,8 @@ export function stackConfig(release: Record<string, unknown> = {}): Record<strin
     return {
         namespace: "shop",
         services: { [SVC]: { image: "registry.local/sample-app:{version}", stable: { version: "v1" }, canary: { weight: 0, routed: true } } },
-        release: { steps: [10, 50, 100], interval: "2s", update: { retries: 2, backoff: "1s" }, ...release },
+        // The fixed window, set explicitly (the default is auto since issue 21): these fakes answer instant queries.
+        release: { steps: [10, 50, 100], interval: "2s", update: { retries: 2, backoff: "1s" }, ...release, analysis: { mode: "fixed", ...(release["analysis"] as Record<string, unknown> | undefined) } },
     };
 }
 

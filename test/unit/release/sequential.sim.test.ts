@@ -6,7 +6,7 @@
  */
 import { expect } from "chai";
 import { judgeStep, type SequentialPolicy } from "../../../release/sequential/judge";
-import { simulateMany, wilsonInterval, type SimulationParams } from "../../../release/sequential/simulate";
+import { simulateFixedRollout, simulateMany, wilsonInterval, type FixedWindowParams, type SimulationParams } from "../../../release/sequential/simulate";
 import { mulberry32 } from "../../../sim/rng";
 
 const POLICY: SequentialPolicy = { alpha: 0.05, steps: 5, successRate: 95, latencyP95Ms: 1000, minRequests: 10 };
@@ -86,5 +86,35 @@ describe("release/sequential: simulated rollouts (seeded)", function () {
         expect(look.tests.every((t) => t.logEvidence === 0)).to.equal(true);
         const r = simulateMany({ ...BASE, lookMs: 60_000 }, 2000, mulberry32(4));
         expect(r.failed / 2000).to.be.at.most(POLICY.alpha);
+    });
+
+    describe("simulateFixedRollout (the fixed window and Flagger's checks, for bench/safety.ts)", () => {
+        const FLAGGER: FixedWindowParams = {
+            weights: [10, 20, 30, 40, 50],
+            rps: 100,
+            windowMs: 60_000,
+            maxErrorRate: 0.05,
+            maxSlowRate: 0.05,
+            minRequests: 10,
+            failureLimit: 4,
+            inconclusiveLimit: 2,
+            canary: { errorRate: 1, slowRate: 0 },
+        };
+        const rng = mulberry32(7);
+
+        it("a canary failing every request: the 5th failed check rolls back, the weight held at the first step", () => {
+            const r = simulateFixedRollout(FLAGGER, rng);
+            expect(r).to.include({ outcome: "failed", stepIndex: 0, timeMs: 300_000, looks: 5 });
+            expect(r.canaryRequests).to.be.within(2700, 3300); // 5 windows of 6,000 requests at 10 %
+        });
+
+        it("failureLimit 0 rolls back at the first failed window; a healthy canary is promoted after one window a step", () => {
+            expect(simulateFixedRollout({ ...FLAGGER, failureLimit: 0 }, rng)).to.include({ outcome: "failed", stepIndex: 0, looks: 1 });
+            expect(simulateFixedRollout({ ...FLAGGER, canary: { errorRate: 0, slowRate: 0 } }, rng)).to.include({ outcome: "promoted", stepIndex: 4, looks: 5 });
+        });
+
+        it("too few canary requests: Inconclusive after inconclusiveLimit + 1 windows", () => {
+            expect(simulateFixedRollout({ ...FLAGGER, rps: 0.5, canary: { errorRate: 0, slowRate: 0 } }, rng)).to.include({ outcome: "inconclusive", stepIndex: 0, looks: 3 });
+        });
     });
 });

@@ -43,7 +43,8 @@ describe("stack config (stacks/config.ts)", () => {
         expect(cfg.services["sample-app"]?.port).to.equal(8080);
         expect(cfg.services["sample-app"]?.canary.routed).to.equal(true);
         expect(cfg.egress).to.deep.equal([{ host: "api.external-service.com", port: 443 }]);
-        expect(cfg.release.steps).to.deep.equal([10, 25, 50, 75, 100]);
+        expect(cfg.release.steps).to.deep.equal([2, 10, 25, 50, 75, 100]);
+        expect(cfg.release.analysis.mode).to.equal("auto");
     });
 
     describe("bad input: one test each, the message names path, value and rule", () => {

@@ -136,7 +136,7 @@ describe("config docs (docs/config.md, Pulumi.yaml, scripts/config-docs.ts)", ()
         expect(row("release.steps")).to.deep.equal({
             path: "release.steps",
             type: "array of integer 1..100 (at least 1 item)",
-            default: "`[10,25,50,75,100]`",
+            default: "`[2,10,25,50,75,100]`",
         });
         expect(row("egress[].host")).to.deep.equal({ path: "egress[].host", type: "string (non-empty)", default: "required" });
         // zod drops the default of a transforming schema on the input side; the generator puts it back.
