@@ -17,7 +17,11 @@
 #   scripts/toolchain.sh --print-istiod-bin  print pilot-discovery's path (builds nothing)
 #   scripts/toolchain.sh build langhost-policy   the Node language host front that runs policy packs (own cache dir)
 #   scripts/toolchain.sh --print-langhost-policy-dir  its dir: bin/pulumi (the CLI) + bin/pulumi-language-nodejs
-# Tools: pulumi langhost k8s-provider kube etcd crds prometheus istioctl pilot-discovery langhost-policy
+#   scripts/toolchain.sh build langhost-yaml     the Pulumi YAML language host (own cache dir, PULUMI_YAML_VERSION)
+#   scripts/toolchain.sh --print-langhost-yaml-dir    its dir: bin/pulumi-language-yaml
+# Tools: pulumi langhost k8s-provider kube etcd crds prometheus istioctl pilot-discovery langhost-policy langhost-yaml
+#   langhost-yaml has its own cache key (the PULUMI_YAML_VERSION pin + the LANGHOST_YAML section) and is built only
+#   when named; scripts/e2e.sh builds it in the background on a cold machine.
 #   langhost-policy has its own cache key (the toolchain hash + the LANGHOST_POLICY section of this file +
 #   scripts/langhost-policy/main.go), needs pulumi and langhost, and is built only when named.
 #   pilot-discovery has its own cache key (the istio pins + the ISTIOD section of this file, not the
@@ -349,6 +353,63 @@ langhost_policy_main() {
 }
 # ---- END LANGHOST_POLICY
 
+# ---- BEGIN LANGHOST_YAML (the Pulumi YAML language host: its own cache key = the PULUMI_YAML_VERSION pin + this section
+# + scripts/langhost-yaml/main.go)
+# pulumi-language-yaml runs Pulumi YAML programs (test/e2e/package/yaml.test.ts uses the component provider from one).
+# scripts/langhost-yaml/main.go serves pulumi-yaml's own host (its pkg/server) and adds Link, which v1.25.0 lacks and
+# `pulumi package add` calls. Its go.mod requires only pulumi-yaml, so the module graph is pulumi-yaml's, nothing of the
+# hashed toolchain. Use it with its bin dir on PATH (the CLI finds a language host there):
+#   PATH="$(bash scripts/toolchain.sh --print-langhost-yaml-dir)/bin:$PATH"
+LANGHOST_YAML_HASH=$( { grep -E '^PULUMI_YAML_VERSION=' "$PINS_FILE"
+  sed -n '/^# ---- BEGIN LANGHOST_YAML/,/^# ---- END LANGHOST_YAML/p' "$SCRIPT_FILE"; cat "$SCRIPT_DIR/langhost-yaml/main.go"; } |
+  sha256sum | cut -c1-16)
+LANGHOST_YAML_DIR="$CACHE_ROOT/langhost-yaml/$LANGHOST_YAML_HASH"
+
+build_langhost_yaml() {
+  local d="$LANGHOST_YAML_DIR/src" bin="$LANGHOST_YAML_DIR/bin"
+  mkdir -p "$d" "$bin" "$LANGHOST_YAML_DIR/logs"
+  cp "$SCRIPT_DIR/langhost-yaml/main.go" "$d/main.go"
+  printf 'module local.invalid/mesh-traffic/langhost-yaml\n\ngo 1.26\n\nrequire github.com/pulumi/pulumi-yaml %s\n' \
+    "$PULUMI_YAML_VERSION" >"$d/go.mod"
+  (cd "$d" && LOG_DIR="$LANGHOST_YAML_DIR/logs" run langhost-yaml "go mod tidy" go mod tidy)
+  (cd "$d" && LOG_DIR="$LANGHOST_YAML_DIR/logs" run langhost-yaml "go build" go build -trimpath \
+    -ldflags "-s -w -X github.com/pulumi/pulumi-yaml/pkg/version.Version=$PULUMI_YAML_VERSION" -o "$bin/pulumi-language-yaml" .)
+  # verify: the host starts and prints its port
+  local out="$LANGHOST_YAML_DIR/logs/verify.out" pid i
+  ("$bin/pulumi-language-yaml" >"$out" 2>&1) &
+  pid=$!
+  for i in $(seq 1 100); do [ -s "$out" ] && break; sleep 0.1; done
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  grep -qxE '[0-9]+' "$out" ||
+    { say "FAILED: tool=langhost-yaml step=verify: pulumi-language-yaml printed no port: $(head -c 400 "$out")"; exit 1; }
+}
+
+# langhost_yaml_main [--check]: build (or check) pulumi-language-yaml under its own lock; prints its dir.
+langhost_yaml_main() {
+  local done="$LANGHOST_YAML_DIR/.done"
+  if [ "${1:-}" = --check ]; then
+    [ -e "$done" ] || { say "not built: langhost-yaml (run scripts/toolchain.sh build langhost-yaml)"; return 1; }
+    echo "$LANGHOST_YAML_DIR"; return 0
+  fi
+  if [ -e "$done" ]; then say "langhost-yaml: up to date"; echo "$LANGHOST_YAML_DIR"; return 0; fi
+  go_env
+  mkdir -p "$LANGHOST_YAML_DIR/logs"
+  exec 5>"$LANGHOST_YAML_DIR.lock"
+  if ! flock -n 5; then say "another build holds $LANGHOST_YAML_DIR.lock; waiting"; flock 5; fi
+  if [ ! -e "$done" ]; then
+    say "langhost-yaml: building (log: $LANGHOST_YAML_DIR/logs/langhost-yaml.log)"
+    local t0 dt; t0=$(date +%s)
+    build_langhost_yaml
+    dt=$(($(date +%s) - t0))
+    echo "$dt" >"$done"
+    printf '%s\tlanghost-yaml\t%ss\n' "$(date -u +%FT%TZ)" "$dt" >>"$LANGHOST_YAML_DIR/timings.tsv"
+    say "langhost-yaml: done in ${dt}s"
+  fi
+  echo "$LANGHOST_YAML_DIR"
+}
+# ---- END LANGHOST_YAML
+
 fetch_crds() {
   if [ -s "$CRDS_FILE" ] && [ "$(sha256sum <"$CRDS_FILE" | cut -d' ' -f1)" = "$ISTIO_CRDS_SHA256" ]; then
     return 0
@@ -449,15 +510,16 @@ main() {
       --print-dir) echo "$TC_DIR"; return 0 ;;
       --print-pulumi-home) echo "$PULUMI_HOME_DIR"; return 0 ;;
       --print-hash) echo "$TC_HASH"; return 0 ;;
-      --list) printf '%s\n' "${ALL_TOOLS[@]}" pilot-discovery langhost-policy; return 0 ;;
+      --list) printf '%s\n' "${ALL_TOOLS[@]}" pilot-discovery langhost-policy langhost-yaml; return 0 ;;
       --print-istiod-bin) echo "$ISTIOD_DIR/bin/pilot-discovery"; return 0 ;;
       --print-istiod-dir) echo "$ISTIOD_DIR"; return 0 ;;
       --print-langhost-policy-dir) echo "$LANGHOST_POLICY_DIR"; return 0 ;;
+      --print-langhost-yaml-dir) echo "$LANGHOST_YAML_DIR"; return 0 ;;
       --print-crds) mode=crds ;;
       --print-gateway-api-crds) mode=gateway-api-crds ;;
       --check) mode=check ;;
       --no-istioctl) skip_istioctl=1 ;;
-      -h | --help) sed -n '2,26p' "$SCRIPT_FILE" | sed 's/^# \{0,1\}//'; return 0 ;;
+      -h | --help) sed -n '2,33p' "$SCRIPT_FILE" | sed 's/^# \{0,1\}//'; return 0 ;;
       -*) die "unknown option $1 (see --help)" ;;
       *) tools+=("$1") ;;
     esac
@@ -465,7 +527,18 @@ main() {
   done
   # pilot-discovery is not part of the hashed toolchain: it has its own dir and lock (see ISTIOD above) and is
   # built only when named.
-  local istiod="" langpol="" rest=() t
+  local istiod="" langpol="" langyaml="" rest=() t
+  # langhost-yaml (own cache dir, needs nothing else): checked here, or built after the rest
+  for t in "${tools[@]}"; do if [ "$t" = langhost-yaml ]; then langyaml=1; else rest+=("$t"); fi; done
+  if [ -n "$langyaml" ]; then
+    if [ "$mode" = check ]; then langhost_yaml_main --check >/dev/null || return 1; fi
+    if [ ${#rest[@]} = 0 ]; then
+      if [ "$mode" = check ]; then echo "$LANGHOST_YAML_DIR"; else langhost_yaml_main; fi
+      return
+    fi
+    tools=("${rest[@]}")
+  fi
+  rest=()
   # langhost-policy (own cache dir, like pilot-discovery): checked here, or built after the rest (it needs the CLI)
   for t in "${tools[@]}"; do if [ "$t" = langhost-policy ]; then langpol=1; else rest+=("$t"); fi; done
   if [ -n "$langpol" ]; then
@@ -527,6 +600,7 @@ main() {
   say "all requested tools ready in $(($(date +%s) - t0))s"
   if [ -n "$langpol" ]; then flock -u 9; langhost_policy_main >/dev/null; fi
   if [ -n "$istiod" ]; then flock -u 9; istiod_main >/dev/null; fi
+  if [ -n "$langyaml" ]; then flock -u 9; langhost_yaml_main >/dev/null; fi
   echo "$BIN_DIR"
 }
 
