@@ -2,7 +2,7 @@
  * The provider-facing args of {@link Canary} (provider/canary.ts): the shapes of components/canaryPlan.ts
  * `CanaryArgs` that Pulumi's schema inference (`@pulumi/pulumi/provider/experimental`) accepts, which refuses
  * unions, intersections and anonymous object types. Each union is flattened into one interface whose every member
- * is optional (`CanaryPinArgs` for `CanaryPin = HeaderPin | CookiePin`); the combinations the union excluded are
+ * is optional (this `CanaryPin` for the components' `CanaryPin = HeaderPin | CookiePin`); the combinations the union excluded are
  * problems of the component's own check (components/routes.ts `checkPins`), so a Python, Go, C# or YAML user gets
  * the same `MeshValidationError`, with every problem at once, as a TypeScript user.
  *
@@ -12,16 +12,16 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { CanaryArgs } from "../components/canary";
 import type { DeepInput } from "../components/inputs";
-import type { CanaryPin } from "../components/routes";
+import type { CanaryPin as MeshCanaryPin } from "../components/routes";
 
 /** The stable subset. */
-export interface CanaryStableArgs {
+export interface CanaryStable {
     /** Value of the `version` label the stable subset selects, e.g. "v1". */
     version: pulumi.Input<string>;
 }
 
 /** The canary subset and its share of the catch-all. */
-export interface CanaryVersionArgs {
+export interface CanaryVersion {
     /** Value of the `version` label of the canary subset. Absent: no canary subset, no canary routes. */
     version?: pulumi.Input<string>;
     /** Percent of the catch-all sent to the canary, integer 0..100. Default 0. */
@@ -34,9 +34,9 @@ export interface CanaryVersionArgs {
 
 /**
  * A pin to the canary: a header pin (`header` and exactly one of `exact`, `prefix`, `regex`) or a cookie pin
- * (`cookie` and `value`), never both. TypeScript's `CanaryPin` union, flattened (the schema has no unions).
+ * (`cookie` and `value`), never both. the components' `CanaryPin` union, flattened (the schema has no unions).
  */
-export interface CanaryPinArgs {
+export interface CanaryPin {
     /** Header name, lower-case. */
     header?: pulumi.Input<string>;
     /** Exact header value. */
@@ -52,7 +52,7 @@ export interface CanaryPinArgs {
 }
 
 /** A/B flag routes to the canary: a header and/or a cookie with a value. */
-export interface CanaryAbTestArgs {
+export interface CanaryAbTest {
     /** Flag header name. At least one of header, cookie. */
     header?: pulumi.Input<string>;
     /** Flag cookie name. */
@@ -62,7 +62,7 @@ export interface CanaryAbTestArgs {
 }
 
 /** Answer a URI prefix with an HTTP redirect. */
-export interface CanaryRedirectArgs {
+export interface CanaryRedirect {
     /** URI prefix, starting with "/". */
     prefix: pulumi.Input<string>;
     /** Target URI. */
@@ -72,7 +72,7 @@ export interface CanaryRedirectArgs {
 }
 
 /** Send a URI prefix to one subset, or split it by explicit weights, optionally rewriting the URI. */
-export interface CanaryUriRouteArgs {
+export interface CanaryUriRoute {
     /** URI prefix, starting with "/". */
     prefix: pulumi.Input<string>;
     /** Subset that receives the traffic. Default: the catch-all split. */
@@ -84,13 +84,13 @@ export interface CanaryUriRouteArgs {
 }
 
 /** Mirror a share of the catch-all traffic to the canary. */
-export interface CanaryMirrorArgs {
+export interface CanaryMirror {
     /** Percent of catch-all requests mirrored, 0..100. */
     percentage: pulumi.Input<number>;
 }
 
 /** Retry policy of every forwarding route. */
-export interface CanaryRetryArgs {
+export interface CanaryRetry {
     /** Attempts, integer 0..100 (0 disables retries). */
     attempts: pulumi.Input<number>;
     /** Timeout per attempt, Go duration. Default: the route timeout. */
@@ -100,7 +100,7 @@ export interface CanaryRetryArgs {
 }
 
 /** Delay a share of requests. */
-export interface CanaryFaultDelayArgs {
+export interface CanaryFaultDelay {
     /** Percent of requests delayed, 0..100. */
     percentage: pulumi.Input<number>;
     /** The delay, Go duration, at least 1ms. */
@@ -108,7 +108,7 @@ export interface CanaryFaultDelayArgs {
 }
 
 /** Abort a share of requests. */
-export interface CanaryFaultAbortArgs {
+export interface CanaryFaultAbort {
     /** Percent of requests aborted, 0..100. */
     percentage: pulumi.Input<number>;
     /** HTTP status, 200..599. */
@@ -116,7 +116,7 @@ export interface CanaryFaultAbortArgs {
 }
 
 /** The header that selects the requests a fault applies to. */
-export interface CanaryFaultHeaderArgs {
+export interface CanaryFaultHeader {
     /** Header name. */
     name: pulumi.Input<string>;
     /** Exact header value. */
@@ -124,13 +124,13 @@ export interface CanaryFaultHeaderArgs {
 }
 
 /** Fault injection: delay and/or abort, for every request or only requests with a header. */
-export interface CanaryFaultArgs {
+export interface CanaryFault {
     /** The delay. Default none. */
-    delay?: pulumi.Input<CanaryFaultDelayArgs>;
+    delay?: pulumi.Input<CanaryFaultDelay>;
     /** The abort. Default none. */
-    abort?: pulumi.Input<CanaryFaultAbortArgs>;
+    abort?: pulumi.Input<CanaryFaultAbort>;
     /** Only requests with this header. Default every request. */
-    header?: pulumi.Input<CanaryFaultHeaderArgs>;
+    header?: pulumi.Input<CanaryFaultHeader>;
 }
 
 /** Arguments of the provider's {@link Canary}: TypeScript's `CanaryArgs` without the parts no schema can say. */
@@ -144,25 +144,25 @@ export interface CanaryProviderArgs {
     /** Hosts of the mesh VirtualService. Default `[service]`. */
     hosts?: pulumi.Input<pulumi.Input<string>[]>;
     /** The stable subset. */
-    stable: pulumi.Input<CanaryStableArgs>;
+    stable: pulumi.Input<CanaryStable>;
     /** The canary subset and its weight. Default: no canary. */
-    canary?: pulumi.Input<CanaryVersionArgs>;
+    canary?: pulumi.Input<CanaryVersion>;
     /** Header/cookie pins to the canary, matched first. Default none. */
-    pins?: pulumi.Input<pulumi.Input<CanaryPinArgs>[]>;
+    pins?: pulumi.Input<pulumi.Input<CanaryPin>[]>;
     /** A/B flag routes to the canary, after the pins. Default none. */
-    abTest?: pulumi.Input<CanaryAbTestArgs>;
+    abTest?: pulumi.Input<CanaryAbTest>;
     /** Prefix redirects, before the URI routes. Default none. */
-    redirects?: pulumi.Input<pulumi.Input<CanaryRedirectArgs>[]>;
+    redirects?: pulumi.Input<pulumi.Input<CanaryRedirect>[]>;
     /** URI-prefix routes to a subset or a split. Default none. */
-    uriRoutes?: pulumi.Input<pulumi.Input<CanaryUriRouteArgs>[]>;
+    uriRoutes?: pulumi.Input<pulumi.Input<CanaryUriRoute>[]>;
     /** Mirror a share of catch-all traffic to the canary. Default: no mirror. */
-    mirror?: pulumi.Input<CanaryMirrorArgs>;
+    mirror?: pulumi.Input<CanaryMirror>;
     /** Timeout of every forwarding route, Go duration (e.g. "10s"). Default: Istio's (none). */
     timeout?: pulumi.Input<string>;
     /** Retries of every forwarding route. Default: Istio's (2 attempts). */
-    retries?: pulumi.Input<CanaryRetryArgs>;
+    retries?: pulumi.Input<CanaryRetry>;
     /** Fault injection. Default off. */
-    faults?: pulumi.Input<CanaryFaultArgs>;
+    faults?: pulumi.Input<CanaryFault>;
     /** Extra labels on every object. Default none. */
     labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
@@ -179,8 +179,8 @@ export function canaryArgs(a: CanaryProviderArgs): CanaryArgs {
         hosts: a.hosts,
         stable: a.stable,
         canary: a.canary,
-        // The one widening: CanaryPinArgs is CanaryPin's union flattened; checkPins names a pin that is neither.
-        pins: a.pins as DeepInput<CanaryPin[]> | undefined,
+        // The one widening: this CanaryPin is the components' union flattened; checkPins names a pin that is neither.
+        pins: a.pins as DeepInput<MeshCanaryPin[]> | undefined,
         abTest: a.abTest,
         redirects: a.redirects,
         uriRoutes: a.uriRoutes,

@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Workloads as MeshWorkloads, WORKLOADS_TOKEN, type WorkloadsArgs } from "../components/workloads";
 
 /** One version to run. */
-export interface WorkloadsVersionArgs {
+export interface WorkloadsVersion {
     /** The `version` label value, e.g. "v1" (DNS label). Plain: it names the version's Deployment. */
     version: string;
     /** Container image. */
@@ -22,7 +22,7 @@ export interface WorkloadsProviderArgs {
     /** App name: the Service name and the `app` label. */
     app: pulumi.Input<string>;
     /** Versions to run, one Deployment each. At least one. Plain: each names a Deployment. */
-    versions: WorkloadsVersionArgs[];
+    versions: WorkloadsVersion[];
     /** Service port, 1..65535. Default 8080. */
     port?: pulumi.Input<number>;
     /** Container port, 1..65535. Default `port`. */

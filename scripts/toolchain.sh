@@ -353,27 +353,34 @@ langhost_policy_main() {
 }
 # ---- END LANGHOST_POLICY
 
-# ---- BEGIN LANGHOST_YAML (the Pulumi YAML language host: its own cache key = the PULUMI_YAML_VERSION pin + this section
-# + scripts/langhost-yaml/main.go)
+# ---- BEGIN LANGHOST_YAML (the Pulumi YAML language host and mesh-sdkgen: its own cache key = the PULUMI_YAML_VERSION
+# pin + this section + scripts/langhost-yaml/main.go and sdkgen/main.go)
 # pulumi-language-yaml runs Pulumi YAML programs (test/e2e/package/yaml.test.ts uses the component provider from one).
 # scripts/langhost-yaml/main.go serves pulumi-yaml's own host (its pkg/server) and adds Link, which v1.25.0 lacks and
 # `pulumi package add` calls. Its go.mod requires only pulumi-yaml, so the module graph is pulumi-yaml's, nothing of the
-# hashed toolchain. Use it with its bin dir on PATH (the CLI finds a language host there):
+# hashed toolchain. bin/mesh-sdkgen (scripts/langhost-yaml/sdkgen) writes a package's Python, Go and C# SDKs from its
+# schema with pkg/v3's generators (`pulumi package gen-sdk` needs those languages' hosts, which the proxy does not serve).
+# Use the host with its bin dir on PATH (the CLI finds a language host there):
 #   PATH="$(bash scripts/toolchain.sh --print-langhost-yaml-dir)/bin:$PATH"
 LANGHOST_YAML_HASH=$( { grep -E '^PULUMI_YAML_VERSION=' "$PINS_FILE"
-  sed -n '/^# ---- BEGIN LANGHOST_YAML/,/^# ---- END LANGHOST_YAML/p' "$SCRIPT_FILE"; cat "$SCRIPT_DIR/langhost-yaml/main.go"; } |
+  sed -n '/^# ---- BEGIN LANGHOST_YAML/,/^# ---- END LANGHOST_YAML/p' "$SCRIPT_FILE"
+  cat "$SCRIPT_DIR/langhost-yaml/main.go" "$SCRIPT_DIR/langhost-yaml/sdkgen/main.go"; } |
   sha256sum | cut -c1-16)
 LANGHOST_YAML_DIR="$CACHE_ROOT/langhost-yaml/$LANGHOST_YAML_HASH"
 
 build_langhost_yaml() {
   local d="$LANGHOST_YAML_DIR/src" bin="$LANGHOST_YAML_DIR/bin"
   mkdir -p "$d" "$bin" "$LANGHOST_YAML_DIR/logs"
+  mkdir -p "$d/sdkgen"
   cp "$SCRIPT_DIR/langhost-yaml/main.go" "$d/main.go"
+  cp "$SCRIPT_DIR/langhost-yaml/sdkgen/main.go" "$d/sdkgen/main.go"
   printf 'module local.invalid/mesh-traffic/langhost-yaml\n\ngo 1.26\n\nrequire github.com/pulumi/pulumi-yaml %s\n' \
     "$PULUMI_YAML_VERSION" >"$d/go.mod"
   (cd "$d" && LOG_DIR="$LANGHOST_YAML_DIR/logs" run langhost-yaml "go mod tidy" go mod tidy)
   (cd "$d" && LOG_DIR="$LANGHOST_YAML_DIR/logs" run langhost-yaml "go build" go build -trimpath \
     -ldflags "-s -w -X github.com/pulumi/pulumi-yaml/pkg/version.Version=$PULUMI_YAML_VERSION" -o "$bin/pulumi-language-yaml" .)
+  (cd "$d" && LOG_DIR="$LANGHOST_YAML_DIR/logs" run langhost-yaml "go build sdkgen" go build -trimpath -ldflags "-s -w" \
+    -o "$bin/mesh-sdkgen" ./sdkgen)
   # verify: the host starts and prints its port
   local out="$LANGHOST_YAML_DIR/logs/verify.out" pid i
   ("$bin/pulumi-language-yaml" >"$out" 2>&1) &

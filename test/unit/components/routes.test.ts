@@ -237,7 +237,7 @@ describe("routes (pure)", () => {
                 ],
             ],
             ["pin with two matchers", { pins: [{ header: "x", exact: "a", prefix: "b" }] }, [{ propertyPath: "pins[0]", reason: "pins[0] sets 2 of exact, prefix, regex; it must set exactly one" }]],
-            // The component provider's CanaryPinArgs is CanaryPin flattened (no unions in a schema): these reach the check from Python, Go, C#, YAML.
+            // The component provider's CanaryPin is the components' CanaryPin flattened (no unions in a schema): these reach the check from Python, Go, C#, YAML.
             [
                 "pin with cookie and header fields",
                 { pins: [{ cookie: "c", value: "v", header: "x-a", exact: "1" } as unknown as CanaryPin] },
