@@ -250,6 +250,32 @@ build_istioctl() {
 
 # ---- END HASHED
 
+# own_key_main TOOL DIR FD BUILD_FN [--check]: a tool with a cache key of its own (DIR), built by BUILD_FN under
+# DIR.lock (file descriptor FD), once: DIR/.done holds its build time. Prints DIR. (istiod_main is the same recipe,
+# kept as it is: its section is its cache key.)
+own_key_main() {
+  local tool=$1 dir=$2 fd=$3 build=$4 done="$2/.done"
+  if [ "${5:-}" = --check ]; then
+    [ -e "$done" ] || { say "not built: $tool (run scripts/toolchain.sh build $tool)"; return 1; }
+    echo "$dir"; return 0
+  fi
+  if [ -e "$done" ]; then say "$tool: up to date"; echo "$dir"; return 0; fi
+  go_env
+  mkdir -p "$dir/logs"
+  eval "exec $fd>\"\$dir.lock\""
+  if ! flock -n "$fd"; then say "another build holds $dir.lock; waiting"; flock "$fd"; fi
+  if [ ! -e "$done" ]; then
+    say "$tool: building (log: $dir/logs/$tool.log)"
+    local t0 dt; t0=$(date +%s)
+    "$build"
+    dt=$(($(date +%s) - t0))
+    echo "$dt" >"$done"
+    printf '%s\t%s\t%ss\n' "$(date -u +%FT%TZ)" "$tool" "$dt" >>"$dir/timings.tsv"
+    say "$tool: done in ${dt}s"
+  fi
+  echo "$dir"
+}
+
 # ---- BEGIN ISTIOD (pilot-discovery: its own cache key = the istio pins + this section, see ISTIOD_HASH)
 # Same module version, tags and ldflags as istioctl, so most packages come from istioctl's Go build cache.
 ISTIOD_HASH=$( { grep -E '^ISTIO_(MODULE|BUILD)_VERSION=' "$PINS_FILE"
@@ -328,28 +354,11 @@ build_langhost_policy() {
 
 # langhost_policy_main [--check]: build (or check) the front under its own lock; prints its dir.
 langhost_policy_main() {
-  local done="$LANGHOST_POLICY_DIR/.done"
-  if [ "${1:-}" = --check ]; then
-    [ -e "$done" ] || { say "not built: langhost-policy (run scripts/toolchain.sh build langhost-policy)"; return 1; }
-    echo "$LANGHOST_POLICY_DIR"; return 0
+  if [ "${1:-}" != --check ] && [ ! -e "$LANGHOST_POLICY_DIR/.done" ]; then
+    { is_built pulumi && is_built langhost; } ||
+      die "langhost-policy needs the CLI and the language host first: bash scripts/toolchain.sh build pulumi langhost langhost-policy"
   fi
-  if [ -e "$done" ]; then say "langhost-policy: up to date"; echo "$LANGHOST_POLICY_DIR"; return 0; fi
-  { is_built pulumi && is_built langhost; } ||
-    die "langhost-policy needs the CLI and the language host first: bash scripts/toolchain.sh build pulumi langhost langhost-policy"
-  go_env
-  mkdir -p "$LANGHOST_POLICY_DIR/logs"
-  exec 6>"$LANGHOST_POLICY_DIR.lock"
-  if ! flock -n 6; then say "another build holds $LANGHOST_POLICY_DIR.lock; waiting"; flock 6; fi
-  if [ ! -e "$done" ]; then
-    say "langhost-policy: building (log: $LANGHOST_POLICY_DIR/logs/langhost-policy.log)"
-    local t0 dt; t0=$(date +%s)
-    build_langhost_policy
-    dt=$(($(date +%s) - t0))
-    echo "$dt" >"$done"
-    printf '%s\tlanghost-policy\t%ss\n' "$(date -u +%FT%TZ)" "$dt" >>"$LANGHOST_POLICY_DIR/timings.tsv"
-    say "langhost-policy: done in ${dt}s"
-  fi
-  echo "$LANGHOST_POLICY_DIR"
+  own_key_main langhost-policy "$LANGHOST_POLICY_DIR" 6 build_langhost_policy "$@"
 }
 # ---- END LANGHOST_POLICY
 
@@ -394,26 +403,7 @@ build_langhost_yaml() {
 
 # langhost_yaml_main [--check]: build (or check) pulumi-language-yaml under its own lock; prints its dir.
 langhost_yaml_main() {
-  local done="$LANGHOST_YAML_DIR/.done"
-  if [ "${1:-}" = --check ]; then
-    [ -e "$done" ] || { say "not built: langhost-yaml (run scripts/toolchain.sh build langhost-yaml)"; return 1; }
-    echo "$LANGHOST_YAML_DIR"; return 0
-  fi
-  if [ -e "$done" ]; then say "langhost-yaml: up to date"; echo "$LANGHOST_YAML_DIR"; return 0; fi
-  go_env
-  mkdir -p "$LANGHOST_YAML_DIR/logs"
-  exec 5>"$LANGHOST_YAML_DIR.lock"
-  if ! flock -n 5; then say "another build holds $LANGHOST_YAML_DIR.lock; waiting"; flock 5; fi
-  if [ ! -e "$done" ]; then
-    say "langhost-yaml: building (log: $LANGHOST_YAML_DIR/logs/langhost-yaml.log)"
-    local t0 dt; t0=$(date +%s)
-    build_langhost_yaml
-    dt=$(($(date +%s) - t0))
-    echo "$dt" >"$done"
-    printf '%s\tlanghost-yaml\t%ss\n' "$(date -u +%FT%TZ)" "$dt" >>"$LANGHOST_YAML_DIR/timings.tsv"
-    say "langhost-yaml: done in ${dt}s"
-  fi
-  echo "$LANGHOST_YAML_DIR"
+  own_key_main langhost-yaml "$LANGHOST_YAML_DIR" 5 build_langhost_yaml "$@"
 }
 # ---- END LANGHOST_YAML
 

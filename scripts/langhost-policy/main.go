@@ -223,6 +223,37 @@ func (f front) InstallDependencies(req *pulumirpc.InstallDependenciesRequest,
 	}
 }
 
+// pluginRun is what running a Node plugin starts from: its directory, node, the SDK module it runs through
+// (resolved from the plugin's directory as Node resolves it: the plugin's own @pulumi/pulumi), and the streams back.
+type pluginRun struct {
+	dir, node, module string
+	closer            io.Closer
+	stdout, stderr    io.Writer
+}
+
+// openPluginRun checks the request and finds node and module for a plugin (what names it in errors).
+func openPluginRun(req *pulumirpc.RunPluginRequest, server pulumirpc.LanguageRuntime_RunPluginServer, what, module string,
+) (*pluginRun, error) {
+	dir := req.GetInfo().GetProgramDirectory()
+	if dir == "" {
+		return nil, fmt.Errorf("RunPlugin: no program directory for the %s", what)
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		return nil, fmt.Errorf("node not found on PATH: %w", err)
+	}
+	resolved, err := resolveFrom(server.Context(), dir, module)
+	if err != nil {
+		return nil, fmt.Errorf("it looks like the %s's dependencies are not installed: "+
+			"%s is not found from %s (npm ci there, or in a parent folder): %w", what, module, dir, err)
+	}
+	closer, stdout, stderr, err := rpcutil.MakeRunPluginStreams(server, false)
+	if err != nil {
+		return nil, err
+	}
+	return &pluginRun{dir: dir, node: node, module: resolved, closer: closer, stdout: stdout, stderr: stderr}, nil
+}
+
 // RunPlugin runs a Node policy pack or a Node resource plugin (a component provider) as the upstream nodejs host
 // does (sdk/nodejs/cmd/pulumi-language-nodejs).
 func (f front) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.LanguageRuntime_RunPluginServer) error {
@@ -233,27 +264,13 @@ func (f front) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.Langu
 	default:
 		return fmt.Errorf("mesh-traffic langhost-policy runs policy packs and resource plugins only, not kind %q", req.GetKind())
 	}
-	dir := req.GetInfo().GetProgramDirectory()
-	if dir == "" {
-		return errors.New("RunPlugin: no program directory for the policy pack")
-	}
-	ctx := server.Context()
-	closer, stdout, stderr, err := rpcutil.MakeRunPluginStreams(server, false)
+	p, err := openPluginRun(req, server, "policy pack", "@pulumi/pulumi/cmd/run-policy-pack")
 	if err != nil {
 		return err
 	}
-	defer closer.Close()
-
-	node, err := exec.LookPath("node")
-	if err != nil {
-		return fmt.Errorf("node not found on PATH: %w", err)
-	}
-	// The policy pack's own @pulumi/pulumi, resolved from its directory as Node resolves it.
-	resolved, err := resolveFrom(ctx, dir, "@pulumi/pulumi/cmd/run-policy-pack")
-	if err != nil {
-		return fmt.Errorf("it looks like the policy pack's dependencies are not installed: "+
-			"@pulumi/pulumi/cmd/run-policy-pack is not found from %s (npm ci there, or in a parent folder): %w", dir, err)
-	}
+	defer p.closer.Close()
+	ctx, dir, node, closer, stdout, stderr := server.Context(), p.dir, p.node, p.closer, p.stdout, p.stderr
+	resolved := p.module
 	args := []string{filepath.Dir(resolved)}
 	args = append(args, req.GetArgs()...)
 	args = append(args, dir)
@@ -307,25 +324,12 @@ func (f front) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.Langu
 // <plugin dir> <args>` in the plugin's directory, with the environment the engine gives it; the plugin prints its
 // port on stdout, which goes back to the engine.
 func runResourcePlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.LanguageRuntime_RunPluginServer) error {
-	dir := req.GetInfo().GetProgramDirectory()
-	if dir == "" {
-		return errors.New("RunPlugin: no program directory for the resource plugin")
-	}
-	ctx := server.Context()
-	closer, stdout, stderr, err := rpcutil.MakeRunPluginStreams(server, false)
+	p, err := openPluginRun(req, server, "plugin", "@pulumi/pulumi/cmd/run-plugin")
 	if err != nil {
 		return err
 	}
-	defer closer.Close()
-	node, err := exec.LookPath("node")
-	if err != nil {
-		return fmt.Errorf("node not found on PATH: %w", err)
-	}
-	runPlugin, err := resolveFrom(ctx, dir, "@pulumi/pulumi/cmd/run-plugin")
-	if err != nil {
-		return fmt.Errorf("it looks like the plugin's dependencies are not installed: "+
-			"@pulumi/pulumi/cmd/run-plugin is not found from %s (npm ci there, or in a parent folder): %w", dir, err)
-	}
+	defer p.closer.Close()
+	ctx, dir, node, closer, stdout, stderr, runPlugin := server.Context(), p.dir, p.node, p.closer, p.stdout, p.stderr, p.module
 	args := append([]string{filepath.Dir(runPlugin), dir}, req.GetArgs()...)
 	cmd := exec.CommandContext(ctx, node, args...)
 	// In its own directory: run-plugin compiles TypeScript with the tsconfig.json of its working directory.
