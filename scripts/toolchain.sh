@@ -250,6 +250,18 @@ build_istioctl() {
 
 # ---- END HASHED
 
+# verify_prints_port TOOL OUT CMD...: a language host (or its front) starts and prints its port, as the CLI expects;
+# stopped right after.
+verify_prints_port() {
+  local tool=$1 out=$2 pid i; shift 2
+  (exec "$@" >"$out" 2>&1) &
+  pid=$!
+  for i in $(seq 1 100); do [ -s "$out" ] && break; sleep 0.1; done
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  grep -qxE '[0-9]+' "$out" || { say "FAILED: tool=$tool step=verify: it printed no port: $(head -c 400 "$out")"; exit 1; }
+}
+
 # own_key_main TOOL DIR FD BUILD_FN [--check]: a tool with a cache key of its own (DIR), built by BUILD_FN under
 # DIR.lock (file descriptor FD), once: DIR/.done holds its build time. Prints DIR. (istiod_main is the same recipe,
 # kept as it is: its section is its cache key.)
@@ -342,14 +354,8 @@ build_langhost_policy() {
   rm -f "$bin/pulumi"
   ln "$BIN_DIR/pulumi" "$bin/pulumi" 2>/dev/null || cp "$BIN_DIR/pulumi" "$bin/pulumi"
   # verify: the front starts the toolchain's host behind it and prints its own port
-  local out="$LANGHOST_POLICY_DIR/logs/verify.out" pid i
-  (PATH="$bin:$BIN_DIR:$PATH" exec "$bin/pulumi-language-nodejs" 127.0.0.1:1 >"$out" 2>&1) &
-  pid=$!
-  for i in $(seq 1 100); do [ -s "$out" ] && break; sleep 0.1; done
-  kill "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  grep -qxE '[0-9]+' "$out" ||
-    { say "FAILED: tool=langhost-policy step=verify: the front printed no port: $(head -c 400 "$out")"; exit 1; }
+  verify_prints_port langhost-policy "$LANGHOST_POLICY_DIR/logs/verify.out" \
+    env PATH="$bin:$BIN_DIR:$PATH" "$bin/pulumi-language-nodejs" 127.0.0.1:1
 }
 
 # langhost_policy_main [--check]: build (or check) the front under its own lock; prints its dir.
@@ -391,14 +397,7 @@ build_langhost_yaml() {
   (cd "$d" && LOG_DIR="$LANGHOST_YAML_DIR/logs" run langhost-yaml "go build sdkgen" go build -trimpath -ldflags "-s -w" \
     -o "$bin/mesh-sdkgen" ./sdkgen)
   # verify: the host starts and prints its port
-  local out="$LANGHOST_YAML_DIR/logs/verify.out" pid i
-  ("$bin/pulumi-language-yaml" >"$out" 2>&1) &
-  pid=$!
-  for i in $(seq 1 100); do [ -s "$out" ] && break; sleep 0.1; done
-  kill "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  grep -qxE '[0-9]+' "$out" ||
-    { say "FAILED: tool=langhost-yaml step=verify: pulumi-language-yaml printed no port: $(head -c 400 "$out")"; exit 1; }
+  verify_prints_port langhost-yaml "$LANGHOST_YAML_DIR/logs/verify.out" "$bin/pulumi-language-yaml"
 }
 
 # langhost_yaml_main [--check]: build (or check) pulumi-language-yaml under its own lock; prints its dir.
