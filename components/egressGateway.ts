@@ -8,12 +8,32 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { EGRESS_GATEWAY_TOKEN, hostSlug, planEgressGateway } from "./egressGatewayPlan";
-import { IstioResource } from "./istio/types";
-import { objectMeta } from "./meta";
+import { IstioResource, type SidecarSpec } from "./istio/types";
+import { objectMeta, type ObjectMeta } from "./meta";
 import { itemOf, PlannedArgs, type Plain } from "./inputs";
 import { reusePlan } from "./planOnce";
 import type { EgressGatewayArgs } from "./egressGatewayPlan";
 export type { ExternalHostArgs, EgressGatewayArgs } from "./egressGatewayPlan";
+
+/**
+ * The namespace Sidecar `default` with REGISTRY_ONLY of an egress component (Istio's or the Gateway API's; `registryOnly`
+ * is plain: it decides whether the Sidecar exists), or undefined when not asked for.
+ */
+export function registryOnlySidecar(
+    name: string,
+    registryOnly: boolean | undefined,
+    metadata: pulumi.Input<ObjectMeta>,
+    spec: pulumi.Input<SidecarSpec | undefined>,
+    parent: pulumi.Resource,
+): IstioResource<"Sidecar"> | undefined {
+    if (registryOnly !== true) return undefined;
+    const made = (s: SidecarSpec | undefined): SidecarSpec => {
+        if (s === undefined) throw new Error(`${name}: registryOnly is true but the plan made no Sidecar`);
+        return s;
+    };
+    const planned = pulumi.output(spec).apply(made);
+    return new IstioResource(`${name}-sidecar`, { kind: "Sidecar", metadata, spec: planned }, { parent });
+}
 
 export class EgressGateway extends pulumi.ComponentResource {
     /** The egress Gateway (PASSTHROUGH). */
@@ -64,14 +84,7 @@ export class EgressGateway extends pulumi.ComponentResource {
                     { parent: this, dependsOn: [this.gateway, this.destinationRule, ...this.serviceEntries] },
                 ),
         );
-        this.sidecar =
-            args.registryOnly !== true
-                ? undefined
-                : new IstioResource(
-                      `${name}-sidecar`,
-                      { kind: "Sidecar", metadata: meta("default"), spec: planned.map((_, p) => p.sidecar as NonNullable<typeof p.sidecar>) },
-                      { parent: this },
-                  );
+        this.sidecar = registryOnlySidecar(name, args.registryOnly, meta("default"), planned.map((_, p) => p.sidecar), this);
         this.registerOutputs({
             gateway: this.gateway,
             destinationRule: this.destinationRule,

@@ -7,6 +7,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { GatewayApiResource, type HTTPRouteSpec } from "./gatewayApi/types";
+import { ISTIO_SERVICE_TYPE } from "./gatewayApiEgressPlan";
 import { GATEWAY_API_INGRESS_TOKEN, planGatewayApiIngress, skipAwaitAnnotations, type GatewayApiIngressArgs } from "./gatewayApiPlan";
 import { objectMeta } from "./meta";
 import { itemOf, PlannedArgs, type Plain } from "./inputs";
@@ -40,7 +41,11 @@ export class GatewayApiIngress extends pulumi.ComponentResource {
         this.hosts = planned.output((a) => [...a.hosts]);
         const meta = (objectName: string) =>
             planned.map((a) => ({ ...objectMeta(objectName, a.namespace, a.labels), annotations: skipAwaitAnnotations(a.skipAwait) }));
-        this.gateway = new GatewayApiResource(`${name}-gateway`, { kind: "Gateway", metadata: meta(name), spec: planned.map((_, p) => p.gateway) }, { parent: this });
+        const gatewayMeta = planned.map((a) => ({
+            ...objectMeta(name, a.namespace, a.labels),
+            annotations: { ...(a.serviceType === undefined ? {} : { [ISTIO_SERVICE_TYPE]: a.serviceType }), ...skipAwaitAnnotations(a.skipAwait) },
+        }));
+        this.gateway = new GatewayApiResource(`${name}-gateway`, { kind: "Gateway", metadata: gatewayMeta, spec: planned.map((_, p) => p.gateway) }, { parent: this });
         // A plain-HTTP ingress has no redirect (`protocol` is plain: it decides whether the object exists).
         this.redirectRoute =
             (args.protocol ?? "HTTPS") === "HTTP"

@@ -600,6 +600,11 @@ export interface GatewayApiIngressArgs {
     labels?: DeepInput<Record<string, string>>;
     /** Annotate every object with `pulumi.com/skipAwait: "true"` (no controller reports its status). Default false. */
     skipAwait?: DeepInput<boolean>;
+    /**
+     * `ClusterIP`: the Service istiod makes for the Gateway is reachable in the cluster only (Istio's annotation
+     * `networking.istio.io/service-type` on the Gateway), e.g. for an internal gateway. Default: Istio's (LoadBalancer).
+     */
+    serviceType?: DeepInput<"ClusterIP">;
 }
 
 /** The label every namespace carries with its name (Kubernetes sets it), for a Gateway's namespace selector. */

@@ -24,4 +24,6 @@ export * from "./gatewayApi/types";
 export * from "./gatewayApiPlan";
 export * from "./gatewayApiCanary";
 export * from "./gatewayApiIngress";
+export * from "./gatewayApiEgressPlan";
+export * from "./gatewayApiEgress";
 export * from "./waypoint";

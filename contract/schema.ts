@@ -624,8 +624,9 @@ export const stackConfigSchema = z.strictObject({
             "Gateway API (standard channel v1.6.0): per service an HTTPRoute attached to its Service (GAMMA) and a Service " +
             "per version for the weighted split; the ingress as a Gateway of class istio with HTTPRoutes. DestinationRules " +
             "stay in both. Per-service stacks: the platform stack owns the Gateway, each service stack its HTTPRoutes (all " +
-            "stacks of an environment use one API). gateway-api refuses what its standard channel cannot say (faults, retries, " +
-            "extra mesh hosts) and, for now, the internal gateway and egress (README, Gateway API).",
+            "stacks of an environment use one API). The internal gateway is a plain-HTTP Gateway with HTTPRoutes, egress a TLS " +
+            "passthrough Gateway with TLSRoutes (standard in v1.6.0). gateway-api refuses what its standard channel cannot say " +
+            "(faults, retries, extra mesh hosts) and gateway selectors (istiod deploys the gateways) (README, Gateway API).",
     }),
     namespace: dnsLabel.default("mesh-traffic").meta({ description: "Namespace of every object." }),
     createNamespace: z

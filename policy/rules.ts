@@ -375,7 +375,8 @@ export function gatewayApiHttpsListeners(o: KubeObject, name: string): string[] 
 /**
  * A Gateway API Gateway's plain HTTP listeners only redirect to HTTPS: an HTTPRoute of the stack attached to the
  * listener (parentRefs name + sectionName) whose every rule is a RequestRedirect to scheme https, and no other route
- * attached to it.
+ * attached to it. A Gateway whose Service is ClusterIP (Istio's `networking.istio.io/service-type`, as mesh-traffic's
+ * internal gateway) is reached from the cluster only: it is no ingress, and not checked.
  */
 export function gatewayApiHttpRedirects(objects: readonly StackObject[]): string[] {
     const gateways = objects.filter((o) => gatewayApiKind(o.type) === "Gateway");
@@ -383,6 +384,9 @@ export function gatewayApiHttpRedirects(objects: readonly StackObject[]): string
     const out: string[] = [];
     for (const gw of gateways) {
         const g = gw.props as KubeObject;
+        if (field(field(g.metadata, "annotations"), "networking.istio.io/service-type") === "ClusterIP") {
+            continue;
+        }
         const gwName = typeof g.metadata?.name === "string" ? g.metadata.name : gw.name;
         list(field(g.spec, "listeners")).forEach((listener, i) => {
             if (field(listener, "protocol") !== "HTTP") {

@@ -3,14 +3,19 @@
  * the same plan the Istio mode builds (stacks/meshPlan.ts), and what this mode refuses, at config paths. Pure: loads
  * no Pulumi SDK.
  *
+ * The internal gateway is a plain-HTTP GatewayApiIngress (Gateway `internal`, listener `http` on its port, an
+ * HTTPRoute per route); egress is a GatewayApiEgress (components/gatewayApiEgressPlan.ts: TLS passthrough with
+ * TLSRoutes, standard channel in v1.6.0), with the REGISTRY_ONLY Sidecar as in the Istio mode.
+ *
  * Refused in this mode, each with the stack, path, value, rule and fix (never dropped): what the Gateway API's
  * standard channel cannot say (components/gatewayApiPlan.ts: faults, retries, extra mesh hosts, non-GEP-2257
- * durations, oversized routes), and what this slice does not emit yet: the internal gateway, egress.
+ * durations, oversized routes), routing's VirtualServices, and a gateway `selector` other than the default (istiod
+ * deploys a Gateway of class istio itself; no selector picks its pods).
  *
- * Per-service stacks: the platform stack owns the ingress Gateway (its HTTPS listener admits the namespaces of the
- * services it serves) and the HTTP listener's redirect; each service stack owns its HTTPRoutes: the mesh one
- * (parent: its Service) and `<svc>-ingress` (parent: the platform's Gateway), which carries its rules under the
- * prefixes the platform routes to it. No delegation.
+ * Per-service stacks: the platform stack owns the ingress and internal Gateways (their route listeners admit the
+ * namespaces of the services they serve), the HTTP listener's redirect and egress; each service stack owns its
+ * HTTPRoutes: the mesh one (parent: its Service) and `<svc>-ingress`, `<svc>-internal` (parent: the platform's
+ * Gateway), which carry its rules under the paths the platform routes to it. No delegation.
  */
 import {
     checkGatewayPathPrefix,
@@ -25,13 +30,15 @@ import {
     USE_WAYPOINT_LABEL,
     type WaypointArgs,
 } from "../components/gatewayApiPlan";
+import { planGatewayApiEgress, type GatewayApiEgressArgs } from "../components/gatewayApiEgressPlan";
 import { own } from "../components/ownKeys";
 import { planOnce } from "../components/planOnce";
 import { show } from "../components/validation";
 import type { Plain } from "../components/inputs";
 import { isUnder, setFix } from "../contract/paths";
-import type { ServiceConfig, StackConfig } from "../contract/schema";
-import { atConfig, gatewayProblems, INGRESS_NAME, planMeshStack, type MeshPlan } from "./meshPlan";
+import { isDeepStrictEqual } from "node:util";
+import { egressGatewaySchema, ingressSchema, internalGatewaySchema, type ServiceConfig, type StackConfig } from "../contract/schema";
+import { atConfig, EGRESS_NAME, gatewayProblems, INGRESS_NAME, INTERNAL_GATEWAY_NAME, planMeshStack, type MeshPlan } from "./meshPlan";
 import { checkServiceWaypoints, gatewayRouteName, serviceWaypointName } from "./layout";
 import type { PlatformOutputs } from "../contract/platformOutput";
 import type { RuleProblem } from "./ruleProblem";
@@ -41,6 +48,10 @@ export interface GatewayApiStackArgs {
     /** One per service: its DestinationRules, version Services and mesh HTTPRoute. */
     canaries: { service: string; args: Plain<GatewayApiCanaryArgs> }[];
     ingress: Plain<GatewayApiIngressArgs> | undefined;
+    /** The internal gateway: a plain-HTTP Gateway `internal` on `internalGateway.port`, an HTTPRoute per route. */
+    internalGateway: Plain<GatewayApiIngressArgs> | undefined;
+    /** Egress (the hosts and the REGISTRY_ONLY Sidecar): the egress Gateway, ServiceEntries and TLSRoutes. */
+    egress: Plain<GatewayApiEgressArgs> | undefined;
     /** Ambient waypoints this stack owns: the namespace's (`ambient.waypoint`) and each service's own, with the config path that asks. */
     waypoints: { name: string; owner: string; args: WaypointArgs }[];
 }
@@ -102,9 +113,29 @@ export function gatewayApiStackArgs(cfg: StackConfig, plan: MeshPlan = planMeshS
                   ...(ing.httpPort === undefined ? {} : { httpPort: ing.httpPort }),
                   ...(ing.httpsPort === undefined ? {} : { httpsPort: ing.httpsPort }),
               };
+    const internal = plan.internalGateway;
+    // The internal gateway: one plain-HTTP listener on its port (the Istio mode's one HTTP server).
+    const internalGateway =
+        internal === undefined
+            ? undefined
+            : {
+                  namespace: internal.namespace,
+                  hosts: internal.hosts,
+                  protocol: "HTTP" as const,
+                  httpPort: internal.port ?? 80,
+                  // Reached from the cluster only, as the Istio mode's internal gateway pods are (and so not ingress for the policy pack).
+                  serviceType: "ClusterIP" as const,
+                  skipAwait: cfg.skipAwait,
+              };
+    const egress: Plain<GatewayApiEgressArgs> | undefined =
+        plan.egress === undefined
+            ? undefined
+            : { namespace: plan.egress.namespace, hosts: plan.egress.hosts, registryOnly: plan.egress.registryOnly === true, skipAwait: cfg.skipAwait };
+    const waypoints = stackWaypoints(cfg, plan.namespace);
     if (cfg.layout === "platform") {
-        // The platform owns the Gateway and its redirect; the service stacks own the routes (platformGatewayRoutes).
-        return { canaries, ingress: gateway === undefined ? undefined : { ...gateway, routeNamespaces: [cfg.namespace], routes: [] }, waypoints: stackWaypoints(cfg, plan.namespace) };
+        // The platform owns the Gateways and the redirect; the service stacks own the routes (platformGatewayRoutes).
+        const admitting = <T extends object>(g: T | undefined) => (g === undefined ? undefined : { ...g, routeNamespaces: [cfg.namespace], routes: [] });
+        return { canaries, ingress: admitting(gateway), internalGateway: admitting(internalGateway), egress, waypoints };
     }
     const meshRulesOf = new Map(
         canaries.map((c) => {
@@ -112,52 +143,61 @@ export function gatewayApiStackArgs(cfg: StackConfig, plan: MeshPlan = planMeshS
             return [c.service, p.problems.length === 0 ? p.httpRoute.rules : undefined] as const;
         }),
     );
-    const ingress: Plain<GatewayApiIngressArgs> | undefined =
-        gateway === undefined
-            ? undefined
-            : {
-                  ...gateway,
-                  routes: cfg.ingress.routes.map((r) => {
-                      const svc = own(cfg.services, r.service);
-                      // The route's path as the config says it (the component checks that exactly one is set).
-                      const path = { ...(r.prefix === undefined ? {} : { prefix: r.prefix }), ...(r.exact === undefined ? {} : { exact: r.exact }) };
-                      // An unknown service is reported by rules.ts; route to its name so the plan stays total.
-                      if (svc === undefined) {
-                          return { ...path, service: r.service, backends: [{ name: r.service, port: 80 }] };
-                      }
-                      const versions = svc.canary.version === undefined ? { stable: svc.stable.version } : { stable: svc.stable.version, canary: svc.canary.version };
-                      const canary = plan.canaries.find((c) => c.service === r.service)?.args.canary;
-                      // The service's mesh rules under the prefix: gateway traffic gets its pins, A/B flag, URI routes and sessions too.
-                      const rules = meshRulesOf.get(r.service);
-                      // The route's own `path` (a route that sets both or neither is the component's to refuse).
-                      const at = r.exact !== undefined && r.prefix === undefined ? { exact: r.exact } : { prefix: r.prefix ?? "" };
-                      const { prefix: _prefix, exact: _exact, ...route } = ingressRoute(at, r.service, svc.port, versions, canary);
-                      return { ...route, ...path, ...(rules === undefined ? {} : { rules }) };
-                  }),
-              };
-    return { canaries, ingress, waypoints: stackWaypoints(cfg, plan.namespace) };
+    const routesOf = (routes: StackConfig["ingress"]["routes"]): Plain<GatewayApiIngressArgs>["routes"] =>
+        routes.map((r) => {
+            const svc = own(cfg.services, r.service);
+            // The route's path as the config says it (the component checks that exactly one is set).
+            const path = { ...(r.prefix === undefined ? {} : { prefix: r.prefix }), ...(r.exact === undefined ? {} : { exact: r.exact }) };
+            // An unknown service is reported by rules.ts; route to its name so the plan stays total.
+            if (svc === undefined) {
+                return { ...path, service: r.service, backends: [{ name: r.service, port: 80 }] };
+            }
+            const versions = svc.canary.version === undefined ? { stable: svc.stable.version } : { stable: svc.stable.version, canary: svc.canary.version };
+            const canary = plan.canaries.find((c) => c.service === r.service)?.args.canary;
+            // The service's mesh rules under the prefix: gateway traffic gets its pins, A/B flag, URI routes and sessions too.
+            const rules = meshRulesOf.get(r.service);
+            // The route's own `path` (a route that sets both or neither is the component's to refuse).
+            const at = r.exact !== undefined && r.prefix === undefined ? { exact: r.exact } : { prefix: r.prefix ?? "" };
+            const { prefix: _prefix, exact: _exact, ...route } = ingressRoute(at, r.service, svc.port, versions, canary);
+            return { ...route, ...path, ...(rules === undefined ? {} : { rules }) };
+        });
+    return {
+        canaries,
+        ingress: gateway === undefined ? undefined : { ...gateway, routes: routesOf(cfg.ingress.routes) },
+        internalGateway: internalGateway === undefined ? undefined : { ...internalGateway, routes: routesOf(cfg.internalGateway.routes) },
+        egress,
+        waypoints,
+    };
 }
 
-/** A service stack's HTTPRoutes on its platform's Gateway: one per gateway, under every prefix routed to it. */
+/**
+ * A service stack's HTTPRoutes on its platform's Gateways: one per gateway that routes to it (`<svc>-ingress` on the
+ * ingress, `<svc>-internal` on the internal gateway), under every path routed to it there.
+ */
 export function platformGatewayRoutes(service: string, platform: PlatformOutputs): GatewayRouteAttachment[] {
-    const mine = platform.routes.filter((r) => r.gateway === "ingress" && r.service === service);
-    const prefixes = mine.flatMap((r) => (r.exact === undefined ? [r.prefix] : []));
-    const exacts = mine.flatMap((r) => (r.exact === undefined ? [] : [r.exact]));
-    const hostnames = platform.gatewayHosts.ingress.filter((h) => h !== "*");
-    if (mine.length === 0 || platform.routingApi !== "gateway-api") {
+    if (platform.routingApi !== "gateway-api") {
         return [];
     }
-    // A plain-HTTP ingress has one listener, `http`, that the routes attach to.
-    const sectionName = platform.ingressProtocol === "HTTP" ? "http" : "https";
-    return [
-        {
-            name: gatewayRouteName(service, "ingress"),
-            parent: { name: INGRESS_NAME, namespace: platform.namespace, sectionName },
-            hostnames,
-            prefixes: [...new Set(prefixes)],
-            ...(exacts.length === 0 ? {} : { exacts: [...new Set(exacts)] }),
-        },
-    ];
+    const gateways = [
+        // A plain-HTTP ingress has one listener, `http`, that the routes attach to; the internal gateway is plain HTTP.
+        { key: "ingress", route: "ingress", gateway: INGRESS_NAME, sectionName: platform.ingressProtocol === "HTTP" ? "http" : "https" },
+        { key: "internalGateway", route: "internal", gateway: INTERNAL_GATEWAY_NAME, sectionName: "http" },
+    ] as const;
+    return gateways.flatMap((g) => {
+        const mine = platform.routes.filter((r) => r.gateway === g.key && r.service === service);
+        if (mine.length === 0) return [];
+        const prefixes = mine.flatMap((r) => (r.exact === undefined ? [r.prefix] : []));
+        const exacts = mine.flatMap((r) => (r.exact === undefined ? [] : [r.exact]));
+        return [
+            {
+                name: gatewayRouteName(service, g.route),
+                parent: { name: g.gateway, namespace: platform.namespace, sectionName: g.sectionName },
+                hostnames: platform.gatewayHosts[g.key].filter((h) => h !== "*"),
+                prefixes: [...new Set(prefixes)],
+                ...(exacts.length === 0 ? {} : { exacts: [...new Set(exacts)] }),
+            },
+        ];
+    });
 }
 
 const ISTIO_FIX = "pulumi config set routingApi istio";
@@ -165,8 +205,8 @@ const ISTIO_FIX = "pulumi config set routingApi istio";
 /** Keys of a service the Gateway API mode refuses outright: removing them is the fix. */
 const REMOVABLE = new Set(["faults", "retries", "hosts"]);
 
-/** What this slice does not emit with the Gateway API yet, at the key that asks for it. */
-function notYet(cfg: StackConfig): RuleProblem[] {
+/** What this mode refuses of the stack's own keys (not of a component's args), at the key that asks for it. */
+function refusedKeys(cfg: StackConfig): RuleProblem[] {
     const out: RuleProblem[] = [];
     for (const name of Object.keys(cfg.routing.virtualServices)) {
         out.push({
@@ -178,25 +218,30 @@ function notYet(cfg: StackConfig): RuleProblem[] {
             fix: `pulumi config rm --path 'routing.virtualServices.${name}'   # or: ${ISTIO_FIX}`,
         });
     }
-    if (cfg.internalGateway.enabled) {
-        out.push({
-            propertyPath: "internalGateway.enabled",
-            reason: "internalGateway.enabled is true; the internal gateway is not emitted with the Gateway API yet (routingApi gateway-api): disable it or use routingApi istio",
-            fix: `pulumi config set --path 'internalGateway.enabled' false   # or: ${ISTIO_FIX}`,
-        });
+    // istiod deploys a Gateway of class istio itself (`<name>-istio`): no selector picks existing gateway pods.
+    const selectors = [
+        ["ingress.selector", cfg.ingress.enabled, cfg.ingress.selector, ingressSchema.shape.selector],
+        ["internalGateway.selector", cfg.internalGateway.enabled, cfg.internalGateway.selector, internalGatewaySchema.shape.selector],
+        ["egressGateway.selector", cfg.egress.length > 0, cfg.egressGateway.selector, egressGatewaySchema.shape.selector],
+    ] as const;
+    for (const [path, used, value, schema] of selectors) {
+        if (used && !isDeepStrictEqual(value, schema.parse(undefined))) {
+            out.push({
+                propertyPath: path,
+                reason:
+                    `${path} is ${show(value)}; with routingApi gateway-api istiod deploys the gateway of a Gateway of class istio itself ` +
+                    "(Deployment and Service <gateway>-istio), so no selector picks existing gateway pods: remove it (its pods are then unused) or use routingApi istio",
+                fix: `pulumi config rm --path '${path}'   # or: ${ISTIO_FIX}`,
+            });
+        }
     }
-    if (cfg.egress.length > 0) {
+    if (cfg.egress.length > 0 && cfg.egressGateway.gatewayService !== egressGatewaySchema.shape.gatewayService.parse(undefined)) {
         out.push({
-            propertyPath: "egress",
-            reason: `egress is ${show(cfg.egress.map((e) => e.host))}; egress through the egress gateway is not emitted with the Gateway API yet (routingApi gateway-api): remove the egress hosts or use routingApi istio`,
-            fix: `pulumi config rm --path 'egress'   # or: ${ISTIO_FIX}`,
-        });
-    }
-    if (cfg.egressGateway.registryOnly) {
-        out.push({
-            propertyPath: "egressGateway.registryOnly",
-            reason: "egressGateway.registryOnly is true; the egress gateway and its REGISTRY_ONLY Sidecar are not emitted with the Gateway API yet (routingApi gateway-api): turn it off or use routingApi istio",
-            fix: `pulumi config set --path 'egressGateway.registryOnly' false   # or: ${ISTIO_FIX}`,
+            propertyPath: "egressGateway.gatewayService",
+            reason:
+                `egressGateway.gatewayService is ${show(cfg.egressGateway.gatewayService)}; with routingApi gateway-api the egress gateway's Service is the one istiod ` +
+                `makes for the Gateway "${EGRESS_NAME}" (${EGRESS_NAME}-istio in the stack's namespace), so another cannot be named: remove it or use routingApi istio`,
+            fix: `pulumi config rm --path 'egressGateway.gatewayService'   # or: ${ISTIO_FIX}`,
         });
     }
     return out;
@@ -211,7 +256,7 @@ export function checkGatewayApi(cfg: StackConfig, args: GatewayApiStackArgs = ga
     if (cfg.routingApi !== "gateway-api") {
         return [];
     }
-    const out = notYet(cfg);
+    const out = refusedKeys(cfg);
     for (const c of args.canaries) {
         const p = `services.${c.service}`;
         // A service stack's routes on its platform's Gateway are checkGatewayApiService's, after the platform's own rules.
@@ -228,13 +273,23 @@ export function checkGatewayApi(cfg: StackConfig, args: GatewayApiStackArgs = ga
         // (`routes[i].rules`) is reported at the service's key, by layout.ts checkExactRoutes.
         out.push(...gatewayProblems(planOnce(planGatewayApiIngress, args.ingress, INGRESS_NAME).problems, [["namespace", "namespace"], ...routes], "ingress"));
     }
-    if (cfg.layout === "platform" && cfg.ingress.enabled) {
+    if (args.internalGateway !== undefined) {
+        const routes = cfg.internalGateway.routes.flatMap((_, i) => [[`routes[${i}].backends`, `internalGateway.routes[${i}].service`] as const, [`routes[${i}]`, `internalGateway.routes[${i}]`] as const]);
+        const map = [["namespace", "namespace"], ["httpPort", "internalGateway.port"], ...routes] as const;
+        out.push(...gatewayProblems(planOnce(planGatewayApiIngress, args.internalGateway, INTERNAL_GATEWAY_NAME).problems, map, "internalGateway"));
+    }
+    if (args.egress !== undefined) {
+        // The EgressGateway's own checks are the Istio mode's (meshPlan.ts checkMeshPlan), reported once.
+        out.push(...atConfig(planOnce(planGatewayApiEgress, args.egress, EGRESS_NAME).problems, [["namespace", "namespace"], ["hosts", "egress"]], "egress"));
+    }
+    if (cfg.layout === "platform") {
         // The service stacks' HTTPRoutes match these paths: the CRD's rules for a path match, checked here.
-        cfg.ingress.routes.forEach((r, i) => {
+        const routed = [...(cfg.ingress.enabled ? [["ingress", cfg.ingress.routes] as const] : []), ...(cfg.internalGateway.enabled ? [["internalGateway", cfg.internalGateway.routes] as const] : [])];
+        for (const [key, routes] of routed) routes.forEach((r, i) => {
             for (const [field, value] of [["prefix", r.prefix], ["exact", r.exact]] as const) {
                 // (an exact path not starting with "/" is refused once, by the IngressGateway's checks)
                 if (value === undefined || (field === "exact" && !value.startsWith("/"))) continue;
-                const path = `ingress.routes[${i}].${field}`;
+                const path = `${key}.routes[${i}].${field}`;
                 out.push(...checkGatewayPathPrefix(path, value, field === "exact" ? "an exact path" : undefined).map((p) => ({ ...p, fix: setFix(path) })));
             }
         });

@@ -58,7 +58,7 @@ export const delegateName = (service: string): string => `${service}-delegate`;
 export const serviceWaypointName = (service: string): string => `${service}-waypoint`;
 
 /** The Gateway API mode's name of a service's HTTPRoute on a platform gateway: `<svc>-ingress`. */
-export const gatewayRouteName = (service: string, gateway: "ingress"): string => `${service}-${gateway}`;
+export const gatewayRouteName = (service: string, gateway: "ingress" | "internal"): string => `${service}-${gateway}`;
 
 /** Pure: the root routes of a config's enabled gateways. */
 export function rootRoutes(cfg: Pick<StackConfig, "ingress" | "internalGateway">): RootRoute[] {

@@ -12,7 +12,8 @@ import type { Plain } from "../components/inputs";
 import { canaryRoutes, planCanary } from "../components/canaryPlan";
 import { DestinationRuleClaims } from "../components/destinationRuleClaims";
 import type { EgressGatewayArgs } from "../components/egressGatewayPlan";
-import { hostSlug, planEgressGateway } from "../components/egressGatewayPlan";
+import { planEgressGateway } from "../components/egressGatewayPlan";
+import { egressObjectName } from "../components/gatewayApiEgressPlan";
 import type { IngressGatewayArgs } from "../components/ingressGatewayPlan";
 import { planIngressGateway } from "../components/ingressGatewayPlan";
 import type { InternalGatewayArgs } from "../components/internalGatewayPlan";
@@ -428,15 +429,23 @@ export function stackObjects(cfg: StackConfig, plan: MeshPlan = planMeshStack(cf
     if (plan.internalGateway !== undefined) {
         const label = "internalGateway (the internal gateway)";
         add("Gateway", INTERNAL_GATEWAY_NAME, "internalGateway", label, "disable the internal gateway");
-        if (plan.internalGateway.routes !== undefined && plan.internalGateway.routes.length > 0) {
+        const routes = plan.internalGateway.routes ?? [];
+        if (!gatewayApi && routes.length > 0) {
             add("VirtualService", INTERNAL_GATEWAY_NAME, "internalGateway", label, "disable the internal gateway");
         }
+        // Gateway API: one HTTPRoute per route (a platform stack's are its service stacks', `<svc>-internal`).
+        if (gatewayApi && cfg.layout !== "platform") routes.forEach((_, i) => add("HTTPRoute", `${INTERNAL_GATEWAY_NAME}-${i}`, "internalGateway", label, "disable the internal gateway"));
     }
     if (plan.egress !== undefined) {
         add("Gateway", EGRESS_NAME, "egressGateway", "egressGateway (the egress gateway)", "remove the egress hosts");
-        add("DestinationRule", `${EGRESS_NAME}-egressgateway`, "egressGateway", "egressGateway (the egress gateway)", "remove the egress hosts");
+        // Gateway API (components/gatewayApiEgressPlan.ts): no DestinationRule; two TLSRoutes per host instead of a VirtualService.
+        if (!gatewayApi) add("DestinationRule", `${EGRESS_NAME}-egressgateway`, "egressGateway", "egressGateway (the egress gateway)", "remove the egress hosts");
         plan.egress.hosts.forEach((h, i) => {
-            for (const kind of ["ServiceEntry", "VirtualService"]) add(kind, `${EGRESS_NAME}-${hostSlug(h.host)}`, `egress[${i}]`, `egress[${i}]`, "remove one of the egress hosts");
+            const name = egressObjectName(EGRESS_NAME, h.host);
+            const objects: [kind: string, name: string][] = gatewayApi
+                ? [["ServiceEntry", name], ["TLSRoute", `${name}-mesh`], ["TLSRoute", name]]
+                : [["ServiceEntry", name], ["VirtualService", name]];
+            for (const [kind, objectName] of objects) add(kind, objectName, `egress[${i}]`, `egress[${i}]`, "remove one of the egress hosts");
         });
         if (plan.egress.registryOnly === true) add("Sidecar", "default", "egressGateway.registryOnly", "egressGateway.registryOnly", "turn registryOnly off");
     }
@@ -459,7 +468,9 @@ export function stackObjects(cfg: StackConfig, plan: MeshPlan = planMeshStack(cf
         for (const kind of kinds) add(kind, c.service, p, p, "rename the service");
         if (cfg.layout === "service" && !gatewayApi) add("VirtualService", delegateName(c.service), p, `${p} (its delegate)`, "rename the service");
         // Gateway API: a service stack's HTTPRoute on the platform's Gateway (made when the platform routes to it).
-        if (cfg.layout === "service" && gatewayApi) add("HTTPRoute", gatewayRouteName(c.service, "ingress"), p, `${p} (its ingress HTTPRoute)`, "rename the service");
+        if (cfg.layout === "service" && gatewayApi) {
+            for (const g of ["ingress", "internal"] as const) add("HTTPRoute", gatewayRouteName(c.service, g), p, `${p} (its ${g} HTTPRoute)`, "rename the service");
+        }
         // Then its workloads (deploy true), so a clash is reported at the service that comes second.
         const w = plan.workloads.find((x) => x.service === c.service);
         w?.args.versions.forEach((v, i) => {

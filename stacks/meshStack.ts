@@ -4,7 +4,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { Canary, EgressGateway, GatewayApiCanary, GatewayApiIngress, IngressGateway, InternalGateway, IstioRouting, Waypoint, Workloads } from "../components";
+import { Canary, EgressGateway, GatewayApiCanary, GatewayApiEgress, GatewayApiIngress, IngressGateway, InternalGateway, IstioRouting, Waypoint, Workloads } from "../components";
 import { DATAPLANE_MODE_LABEL, USE_WAYPOINT_LABEL } from "../components/gatewayApiPlan";
 import { BASE_LABELS } from "../components/meta";
 import type { StackConfig } from "../contract/schema";
@@ -22,7 +22,14 @@ export interface MeshStack {
     egress: EgressGateway | undefined;
     routing: IstioRouting | undefined;
     /** `routingApi: gateway-api` only (then `canaries` is empty and `ingress` undefined): the Gateway API components. */
-    gatewayApi?: { canaries: Record<string, GatewayApiCanary>; ingress: GatewayApiIngress | undefined; waypoints: Record<string, Waypoint> };
+    gatewayApi?: {
+        canaries: Record<string, GatewayApiCanary>;
+        ingress: GatewayApiIngress | undefined;
+        /** The internal gateway: a plain-HTTP Gateway API ingress of its own. */
+        internalGateway: GatewayApiIngress | undefined;
+        egress: GatewayApiEgress | undefined;
+        waypoints: Record<string, Waypoint>;
+    };
     outputs: MeshStackOutputs;
 }
 
@@ -73,8 +80,8 @@ function buildPlan(stack: StackPlan): MeshStack {
     }
     const gw = stack.gatewayApi;
     if (gw !== undefined) {
-        // routingApi gateway-api (stacks/stackPlan.ts plans these args in that mode only). stacks/gatewayApi.ts refuses
-        // the internal gateway and egress in this mode, before anything is registered.
+        // routingApi gateway-api (stacks/stackPlan.ts plans these args in that mode only); stacks/gatewayApi.ts refuses what
+        // this mode cannot express before anything is registered.
         const gwCanaries: Record<string, GatewayApiCanary> = {};
         for (const c of gw.canaries) {
             gwCanaries[c.service] = new GatewayApiCanary(c.service, c.args, opts);
@@ -89,6 +96,8 @@ function buildPlan(stack: StackPlan): MeshStack {
             gatewayApi: {
                 canaries: gwCanaries,
                 ingress: gw.ingress === undefined ? undefined : new GatewayApiIngress(INGRESS_NAME, gw.ingress, opts),
+                internalGateway: gw.internalGateway === undefined ? undefined : new GatewayApiIngress(INTERNAL_GATEWAY_NAME, gw.internalGateway, opts),
+                egress: gw.egress === undefined ? undefined : new GatewayApiEgress(EGRESS_NAME, gw.egress, opts),
                 waypoints: Object.fromEntries(gw.waypoints.map((w) => [w.name, new Waypoint(w.name, w.args, opts)])),
             },
             // routing's DestinationRules, ServiceEntries, Gateways and Sidecars (stacks/gatewayApi.ts refuses its VirtualServices here).

@@ -9,10 +9,13 @@ import type * as pulumi from "@pulumi/pulumi";
 
 export const GATEWAY_API_VERSION = "gateway.networking.k8s.io/v1";
 
-/** A route's parent: a Gateway (north-south) or, for mesh routes (GAMMA), a Service (`group: ""`, `kind: Service`). */
+/**
+ * A route's parent: a Gateway (north-south) or, for mesh routes (GAMMA), a Service (`group: ""`, `kind: Service`), or
+ * Istio's ServiceEntry (`group: networking.istio.io`: mesh traffic to an external host, Istio's egress recipe).
+ */
 export interface ParentReference {
     group?: string;
-    kind?: "Gateway" | "Service";
+    kind?: "Gateway" | "Service" | "ServiceEntry";
     name: string;
     namespace?: string;
     /** A Gateway's listener name. */
@@ -107,15 +110,19 @@ export interface GatewayListener {
     name: string;
     hostname?: string;
     port: number;
-    /** `HBONE`: Istio's tunnel, the listener of a waypoint (class `istio-waypoint`). */
-    protocol: "HTTP" | "HTTPS" | "HBONE";
-    /** `options`: implementation-specific settings, e.g. Istio's `gateway.istio.io/tls-terminate-mode: MUTUAL`. */
-    tls?: { mode: "Terminate"; certificateRefs: { group?: string; kind?: "Secret"; name: string }[]; options?: Record<string, string> };
+    /** `HBONE`: Istio's tunnel, the listener of a waypoint (class `istio-waypoint`). `TLS`: SNI routing (TLSRoutes). */
+    protocol: "HTTP" | "HTTPS" | "HBONE" | "TLS";
+    /**
+     * `Terminate` (`options`: implementation-specific settings, e.g. Istio's `gateway.istio.io/tls-terminate-mode: MUTUAL`),
+     * or `Passthrough` (a TLS listener: the connection is routed by SNI, not decrypted).
+     */
+    tls?: { mode: "Terminate"; certificateRefs: { group?: string; kind?: "Secret"; name: string }[]; options?: Record<string, string> } | { mode: "Passthrough" };
     allowedRoutes?: AllowedRoutes;
 }
 
-/** Which namespaces' routes a listener admits: its own (`Same`), `All`, or those a label selector picks. */
+/** Which namespaces' routes a listener admits: its own (`Same`), `All`, or those a label selector picks; `kinds`: which route kinds. */
 export interface AllowedRoutes {
+    kinds?: { group?: string; kind: "HTTPRoute" | "TLSRoute" }[];
     namespaces: {
         from: "Same" | "All" | "Selector";
         selector?: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: "In" | "NotIn" | "Exists" | "DoesNotExist"; values?: string[] }[] };
@@ -127,10 +134,30 @@ export interface GatewayApiGatewaySpec {
     listeners: GatewayListener[];
 }
 
+/**
+ * A TLSRoute's backend (standard channel since v1.5): a Service, or Istio's `Hostname` backend (`group:
+ * networking.istio.io`), a host a ServiceEntry registers (the egress gateway forwards to the external host so).
+ */
+export interface TLSBackendRef {
+    group?: string;
+    kind?: "Service" | "Hostname";
+    name: string;
+    port: number;
+    weight?: number;
+}
+
+/** A TLSRoute (gateway.networking.k8s.io/v1): connections routed by SNI (`hostnames`), not decrypted. */
+export interface TLSRouteSpec {
+    parentRefs: ParentReference[];
+    hostnames: string[];
+    rules: { name?: string; backendRefs: TLSBackendRef[] }[];
+}
+
 /** The specs by kind. */
 export interface GatewayApiSpecs {
     Gateway: GatewayApiGatewaySpec;
     HTTPRoute: HTTPRouteSpec;
+    TLSRoute: TLSRouteSpec;
 }
 export type GatewayApiKind = keyof GatewayApiSpecs;
 

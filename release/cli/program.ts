@@ -12,10 +12,11 @@ import { ExitCode, type ConfigProblem } from "../core/errors";
 import { pathKindOnDisk } from "../env/target";
 import { ENV_OPS, type EnvOp } from "../env/plan";
 import { requestProblems } from "../core/policy";
-import { flagProblems } from "../core/edits";
+import { flagProblems, type FaultSpec } from "../core/edits";
 import { IMPORT_HELP, IMPORT_LAYOUTS, importOptionProblems, type ImportLayout } from "../../importer/command";
 import { commandPath, commonProblems, durationArg, headerArg, httpStatusArg, intArg, overridesOf, percentArg, withCommon, withPolicy, type RawCommon, type RawPolicy } from "./options";
 import type { CliRequest, CommonOptions, ParseEnv, ParseResult } from "./types";
+import type { DistributiveOmit } from "../orchestration/updater";
 
 /** The commander program; each action stores its request in `out` (nothing runs while parsing). */
 export function buildProgram(penv: ParseEnv, out: { request?: CliRequest }): Command {
@@ -156,25 +157,26 @@ export function buildProgram(penv: ParseEnv, out: { request?: CliRequest }): Com
         withCommon(fault.command(name).argument("<percent>", "percent of the requests, more than 0, at most 100", percentArg("<percent>", { int: false, positive: true, example: "10" })).description(description))
             .requiredOption("--service <name>", "service key under services.<name>")
             .option("--header <name=value>", "only requests with this header get the fault", headerArg);
+    // The one request both fault verbs make: the fault on the service, only for --header's requests when given.
+    type FaultOpts = { service: string; header?: { name: string; value: string } };
+    const faultRequest = (cmd: Command, o: FaultOpts, fault: DistributiveOmit<FaultSpec, "header">): void => {
+        out.request = {
+            command: "fault",
+            common: common(cmd, requestProblems({ service: o.service })),
+            fault: { service: o.service, fault: { ...fault, ...(o.header !== undefined ? { header: o.header } : {}) } },
+        };
+    };
     faultCmd("delay", "delay <percent> of the requests by --delay")
         .option("--delay <duration>", "fixed delay, Go duration", durationArg("--delay"), "5s")
         .action((percentage: number, _o: unknown, cmd: Command) => {
-            const o = cmd.opts<{ service: string; delay: string; header?: { name: string; value: string } }>();
-            out.request = {
-                command: "fault",
-                common: common(cmd, requestProblems({ service: o.service })),
-                fault: { service: o.service, fault: { kind: "delay", percentage, fixedDelay: o.delay, ...(o.header !== undefined ? { header: o.header } : {}) } },
-            };
+            const o = cmd.opts<FaultOpts & { delay: string }>();
+            faultRequest(cmd, o, { kind: "delay", percentage, fixedDelay: o.delay });
         });
     faultCmd("abort", "abort <percent> of the requests with HTTP --status")
         .option("--status <code>", "HTTP status of the aborted requests", httpStatusArg, 503)
         .action((percentage: number, _o: unknown, cmd: Command) => {
-            const o = cmd.opts<{ service: string; status: number; header?: { name: string; value: string } }>();
-            out.request = {
-                command: "fault",
-                common: common(cmd, requestProblems({ service: o.service })),
-                fault: { service: o.service, fault: { kind: "abort", percentage, httpStatus: o.status, ...(o.header !== undefined ? { header: o.header } : {}) } },
-            };
+            const o = cmd.opts<FaultOpts & { status: number }>();
+            faultRequest(cmd, o, { kind: "abort", percentage, httpStatus: o.status });
         });
     withCommon(fault.command("clear").description("remove every fault of the service"))
         .requiredOption("--service <name>", "service key under services.<name>")

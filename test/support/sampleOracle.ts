@@ -316,8 +316,8 @@ export const GATEWAY_API_CASES: readonly GatewayApiCase[] = [
 export const GATEWAY_API_NOT_COVERED: Readonly<Record<string, string>> = {
     "ambient-argo/application/details-waypoint.yaml": "a waypoint (class `istio-waypoint`, ambient mode): our stack makes no waypoint, and the oracle asks sidecar and gateway proxies",
     "ambient-argo/application/reviews-waypoint.yaml": "a waypoint (class `istio-waypoint`, ambient mode): our stack makes no waypoint, and the oracle asks sidecar and gateway proxies",
-    "tcp-echo/gateway-api/tcp-echo-20-v2.yaml": "a TCPRoute (v1alpha2, experimental channel): our gateway-api mode writes HTTPRoutes only (standard channel)",
-    "tcp-echo/gateway-api/tcp-echo-all-v1.yaml": "a TCP Gateway and TCPRoute (v1alpha2, experimental channel): our gateway-api mode writes HTTPRoutes only (standard channel)",
+    "tcp-echo/gateway-api/tcp-echo-20-v2.yaml": "a TCPRoute written at v1alpha2, which the pinned v1.6.0 CRDs no longer serve (TCPRoute is standard there, at v1), so it cannot be applied as written; and our stack config has no TCP service or gateway port to make a TCPRoute of",
+    "tcp-echo/gateway-api/tcp-echo-all-v1.yaml": "a TCP Gateway and a TCPRoute written at v1alpha2, which the pinned v1.6.0 CRDs no longer serve (TCPRoute is standard there, at v1), so it cannot be applied as written; and our stack config has no TCP service or gateway port to make a TCPRoute of",
 };
 
 /** The Gateway API objects after `kubectl apply` of the sample file (over the files applied before it: a later object of one kind and name replaces the earlier). */

@@ -15,6 +15,7 @@
  * The gateway proxies have Istio's default Services (istio-ingressgateway / istio-egressgateway: 80 -> 8080,
  * 443 -> 8443), so istiod puts a Gateway server's port on the Service's target port: listeners 8080 and 8443.
  */
+import type { Resource } from "../../../sim/xds/client";
 
 /** Config edits on top of Pulumi.dev.yaml. */
 export function ISTIOD_EDIT(c: Record<string, unknown>): void {
@@ -88,3 +89,20 @@ export const INGRESS_HOST = "sample-app.mesh-dev.local";
 export const EXTERNAL = "api.external-service.com";
 export const EGRESS_GATEWAY_CLUSTER = "outbound|443|external|istio-egressgateway.istio-system.svc.cluster.local";
 export const EXTERNAL_CLUSTER = `outbound|443||${EXTERNAL}`;
+
+/** The filter chain of a listener whose SNI match names `sni`, and its tcp_proxy cluster. */
+export function sniChain(listeners: readonly Resource[], port: number, sni: string): { listener: string; cluster: unknown } | undefined {
+    for (const l of listeners) {
+        const addr = ((l["address"] as Resource | undefined)?.["socketAddress"] ?? {}) as Resource;
+        if (Number(addr["portValue"]) !== port) continue;
+        for (const chain of (l["filterChains"] ?? []) as Resource[]) {
+            const names = (((chain["filterChainMatch"] ?? {}) as Resource)["serverNames"] ?? []) as string[];
+            if (!names.includes(sni)) continue;
+            for (const f of (chain["filters"] ?? []) as Resource[]) {
+                const tc = (f["typedConfig"] ?? {}) as Resource;
+                if (String(tc["@type"]).endsWith("tcp_proxy.v3.TcpProxy")) return { listener: String(l["name"]), cluster: tc["cluster"] };
+            }
+        }
+    }
+    return undefined;
+}

@@ -4,18 +4,21 @@
  * pinned Gateway API CRDs) and what istiod serves over xDS for them to a client proxy of the namespace (GAMMA: the
  * mesh HTTPRoute attached to the Service) and to the ingress gateway, compared with hand-written expectations.
  *
- * The stack: Pulumi.dev.yaml in gateway-api mode (its egress and retries left out: refused in this mode), canary
+ * The stack: Pulumi.dev.yaml in gateway-api mode (its retries left out: refused in this mode), canary
  * weight 25, the A/B flag `x-new-feature: enabled`, and a URI route `/api` to stable, so that the pin and the flag
  * must win on `/api` too (the Gateway API orders rules by path length before headers: each is matched on every
- * prefix, components/gatewayApiPlan.ts).
+ * prefix, components/gatewayApiPlan.ts). Its egress host is the Gateway API's egress (components/gatewayApiEgressPlan.ts:
+ * ServiceEntry, TLS passthrough Gateway `egress`, TLSRoutes), checked on the client proxy and the egress gateway node
+ * as test/e2e/istiod/istiod.test.ts checks the Istio mode's egress for the same host; and an internal gateway (plain
+ * HTTP, `/` to sample-app), checked on its gateway node.
  *
  * Then per-service stacks in this mode (a platform stack owning the Gateway, a service stack owning its HTTPRoutes, one
  * project): the service stack's HTTPRoute attached to the platform's Gateway by parentRef, and istiod serving its
  * rules and split to the ingress gateway node.
  *
  * Standing in: the proxies (our xDS client, sim/xds/client.ts), the pods (a WorkloadEntry per Deployment), the
- * gateway's Deployment (istiod's gateway deployment controller is off here): its Service `ingress-istio` (the name
- * istiod gives a managed Gateway's Service) selects the stand-in gateway proxy by its labels.
+ * gateways' Deployments (istiod's gateway deployment controller is off here): their Services `ingress-istio` and
+ * `egress-istio` (the names istiod gives a managed Gateway's Service) select the stand-in gateway proxies by their labels.
  */
 import { expect } from "chai";
 import { execFileSync } from "node:child_process";
@@ -31,19 +34,21 @@ import { createProjectDir, projectStack, type PlainConfig, type ProjectStack } f
 import { gatewayNode, sidecarNode, TYPE, XdsClient, type Resource } from "../../../sim/xds/client";
 import { findVirtualHost } from "../../../sim/xds/plan";
 import { deleteRaw, ensureCreated } from "../stack/kubeRaw";
+import { EXTERNAL, EXTERNAL_CLUSTER, GATEWAY_LISTENER_PORTS, sniChain } from "./expected";
 
 const SERVICE = "sample-app";
 const INGRESS_HOST = "sample-app.mesh-dev.local";
+const INTERNAL_HOST = "sample-app.internal.mesh-dev.local";
 
 /** Config edits on top of Pulumi.dev.yaml. */
 function GATEWAY_API_EDIT(c: Record<string, unknown>): void {
     c["routingApi"] = "gateway-api";
-    delete c["egress"];
     const svc = (c["services"] as Record<string, Record<string, unknown>>)[SERVICE] as Record<string, unknown>;
     (svc["canary"] as Record<string, unknown>)["weight"] = 25;
     delete svc["retries"];
     svc["abTest"] = { header: "x-new-feature", value: "enabled" };
     svc["uriRoutes"] = [{ prefix: "/api", subset: "stable" }];
+    c["internalGateway"] = { enabled: true, hosts: [INTERNAL_HOST], routes: [{ prefix: "/", service: SERVICE }] };
 }
 
 /** The Envoy cluster of a version Service's port 8080. */
@@ -56,6 +61,25 @@ const split = (ns: string): Record<string, unknown> => ({
         { name: versionCluster(ns, "v2"), weight: 25 },
     ],
 });
+
+/**
+ * The routes of sample-app as summarized, on every proxy that carries its rules (the sidecar, and the ingress and
+ * internal gateways under `/`): the pin and the A/B flag first on every prefix, /api to stable, the split 75/25.
+ */
+function expectedRoutes(ns: string): ReturnType<typeof summarize>[] {
+    const pin = [{ name: "canary", stringMatch: { exact: "true" } }];
+    const flag = [{ name: "x-new-feature", stringMatch: { exact: "enabled" } }];
+    const v1 = { cluster: versionCluster(ns, "v1") };
+    const v2 = { cluster: versionCluster(ns, "v2") };
+    return [
+        { prefix: "/api", headers: pin, action: v2 },
+        { prefix: "/api", headers: flag, action: v2 },
+        { prefix: "/api", headers: [], action: v1 },
+        { prefix: "/", headers: pin, action: v2 },
+        { prefix: "/", headers: flag, action: v2 },
+        { prefix: "/", headers: [], action: split(ns) },
+    ];
+}
 
 /** Route summary as compared: the path prefix, header matches, forward action (cluster or weighted clusters). */
 function summarize(route: Resource): { prefix: unknown; headers: unknown[]; action: Record<string, unknown> } {
@@ -95,25 +119,25 @@ async function createTlsSecret(kc: KubeConfig, namespace: string, name: string, 
     } as KubeObject); // a Secret's type and data are not in KubeObject, which the tests read
 }
 
-/** The labels istiod's managed Gateway `ingress` selects its proxies by. */
-const GATEWAY_LABELS = { "gateway.networking.k8s.io/gateway-name": "ingress" };
+/** The labels istiod's managed Gateway `gateway` (default `ingress`) selects its proxies by. */
+const gatewayLabels = (gateway = "ingress"): Record<string, string> => ({ "gateway.networking.k8s.io/gateway-name": gateway });
 
 /**
  * The managed Gateway's Service, as istiod's deployment controller would make it, selecting the stand-in proxy; its
  * target ports are where istiod puts the listeners (as Istio's default gateway Service: 80 -> 8080, 443 -> 8443).
  */
-async function createGatewayService(kc: KubeConfig, namespace: string): Promise<void> {
+async function createGatewayService(kc: KubeConfig, namespace: string, gateway = "ingress"): Promise<void> {
     await ensureCreated(kc, {
         apiVersion: "v1",
         kind: "Service",
-        metadata: { name: "ingress-istio", namespace },
-        spec: { selector: GATEWAY_LABELS, ports: [{ name: "http", port: 80, targetPort: 8080 }, { name: "https", port: 443, targetPort: 8443 }] },
+        metadata: { name: `${gateway}-istio`, namespace },
+        spec: { selector: gatewayLabels(gateway), ports: [{ name: "http", port: 80, targetPort: 8080 }, { name: "https", port: 443, targetPort: 8443 }] },
     });
 }
 
-/** An xDS client for the stand-in ingress gateway proxy of `namespace`. */
-const ingressClient = (istiod: IstiodHandle, namespace: string, ip: string): XdsClient =>
-    new XdsClient({ address: istiod.xdsAddress, node: gatewayNode({ namespace, podName: "ingress-istio-e2e", ip, labels: { ...GATEWAY_LABELS, app: "ingress-istio" } }) });
+/** An xDS client for the stand-in proxy of the managed Gateway `gateway` (default `ingress`) of `namespace`. */
+const ingressClient = (istiod: IstiodHandle, namespace: string, ip: string, gateway = "ingress"): XdsClient =>
+    new XdsClient({ address: istiod.xdsAddress, node: gatewayNode({ namespace, podName: `${gateway}-istio-e2e`, ip, labels: { ...gatewayLabels(gateway), app: `${gateway}-istio` } }) });
 
 /** The routes of the HTTPS virtual host of `host` on the ingress gateway, once `ready` holds for them. */
 async function httpsRoutes(ingress: XdsClient, host: string, ready: (routes: Resource[]) => boolean): Promise<Resource[]> {
@@ -137,6 +161,8 @@ describe("istiod translates the stack's Gateway API objects (routingApi gateway-
     const clients: XdsClient[] = [];
     let sidecar: XdsClient;
     let ingress: XdsClient;
+    let egress: XdsClient;
+    let internal: XdsClient;
     const secret = (namespace: string) => ({ apiVersion: "v1", kind: "Secret", metadata: { name: "sample-app-tls", namespace } });
 
     before(async function () {
@@ -152,9 +178,13 @@ describe("istiod translates the stack's Gateway API objects (routingApi gateway-
         await standIn.sync();
         await createTlsSecret(kc, ns, secret(ns).metadata.name, INGRESS_HOST);
         await createGatewayService(kc, ns);
+        await createGatewayService(kc, ns, "egress");
+        await createGatewayService(kc, ns, "internal");
         sidecar = new XdsClient({ address: istiod.xdsAddress, node: sidecarNode({ namespace: ns, podName: "client-e2e", ip: "10.254.3.1", labels: { app: "client" } }) });
         ingress = ingressClient(istiod, ns, "10.254.3.2");
-        clients.push(sidecar, ingress);
+        egress = ingressClient(istiod, ns, "10.254.3.4", "egress");
+        internal = ingressClient(istiod, ns, "10.254.3.5", "internal");
+        clients.push(sidecar, ingress, egress, internal);
     });
 
     after(async function () {
@@ -174,24 +204,9 @@ describe("istiod translates the stack's Gateway API objects (routingApi gateway-
             return routes.some((r) => (r["route"] as Resource | undefined)?.["weightedClusters"] !== undefined) ? found : undefined;
         });
         const routes = (vh["routes"] ?? []) as Resource[];
-        const pin = [{ name: "canary", stringMatch: { exact: "true" } }];
-        const flag = [{ name: "x-new-feature", stringMatch: { exact: "enabled" } }];
-        const v1 = { cluster: versionCluster(ns, "v1") };
-        const v2 = { cluster: versionCluster(ns, "v2") };
         const summary = routes.map(summarize);
         console.log(`    [issue note] sidecar routes of sample-app:8080 (gateway-api): ${routes.map((r) => String(r["name"])).join(", ")}`);
-        expect(summary, JSON.stringify(summary)).to.deep.equal([
-            { prefix: "/api", headers: pin, action: v2 },
-            { prefix: "/api", headers: flag, action: v2 },
-            { prefix: "/api", headers: [], action: v1 },
-            { prefix: "/", headers: pin, action: v2 },
-            { prefix: "/", headers: flag, action: v2 },
-            {
-                prefix: "/",
-                headers: [],
-                action: split(ns),
-            },
-        ]);
+        expect(summary, JSON.stringify(summary)).to.deep.equal(expectedRoutes(ns));
         for (const r of routes) {
             expect((r["route"] as Resource)["timeout"], `timeout of ${String(r["name"])}`).to.equal("10s");
         }
@@ -230,21 +245,28 @@ describe("istiod translates the stack's Gateway API objects (routingApi gateway-
         expect(redirect, JSON.stringify(redirect)).to.have.length(1);
         expect(redirect[0]).to.deep.include({ schemeRedirect: "https" });
         const routes = ((hosts.https["routes"] ?? []) as Resource[]).map(summarize);
-        const pin = [{ name: "canary", stringMatch: { exact: "true" } }];
-        const flag = [{ name: "x-new-feature", stringMatch: { exact: "enabled" } }];
-        const v1 = { cluster: versionCluster(ns, "v1") };
-        const v2 = { cluster: versionCluster(ns, "v2") };
         // The ingress HTTPRoute carries the service's mesh rules under its prefix "/": gateway traffic is routed as mesh traffic.
-        expect(routes, JSON.stringify(routes)).to.deep.equal([
-            { prefix: "/api", headers: pin, action: v2 },
-            { prefix: "/api", headers: flag, action: v2 },
-            { prefix: "/api", headers: [], action: v1 },
-            { prefix: "/", headers: pin, action: v2 },
-            { prefix: "/", headers: flag, action: v2 },
-            { prefix: "/", headers: [], action: split(ns) },
-        ]);
+        expect(routes, JSON.stringify(routes)).to.deep.equal(expectedRoutes(ns));
         const ports = ingress.resources(TYPE.listener).map((l) => ((l["address"] as Resource)["socketAddress"] as Resource)["portValue"]);
         expect(ports).to.include.members([8080, 8443]);
+    });
+
+    it("egress (TLSRoutes): the client proxy sends api.external-service.com (SNI) to the egress Gateway's Service, whose proxy sends it to the external host, as the Istio mode's egress does", async () => {
+        const gatewayCluster = `outbound|443||egress-istio.${ns}.svc.cluster.local`;
+        const mesh = await sidecar.waitFor("the SNI chain to the egress gateway", (c) => sniChain(c.resources(TYPE.listener), 443, EXTERNAL));
+        expect(mesh.cluster, "the Istio mode's is the subset cluster of istio-egressgateway; here the Gateway's own Service").to.equal(gatewayCluster);
+        expect(sidecar.resources(TYPE.cluster).map((c) => c["name"])).to.include(gatewayCluster);
+        const gw = await egress.waitFor("the egress gateway's SNI chain", (c) => sniChain(c.resources(TYPE.listener), GATEWAY_LISTENER_PORTS[1]!, EXTERNAL));
+        expect(gw.cluster).to.equal(EXTERNAL_CLUSTER);
+        const ext = egress.resources(TYPE.cluster).find((c) => c["name"] === EXTERNAL_CLUSTER);
+        expect(ext?.["type"], "the external host is resolved by DNS").to.be.oneOf(["STRICT_DNS", "LOGICAL_DNS"]);
+    });
+
+    it("internal gateway: its one HTTP listener (80, on the Service's 8080) routes / with the service's rules, as the ingress: pin and flag first, /api to stable, the split 75/25", async () => {
+        const routes = (await httpsRoutes(internal, INTERNAL_HOST, (rs) => rs.some((r) => (r["route"] as Resource | undefined)?.["weightedClusters"] !== undefined))).map(summarize);
+        expect(routes, JSON.stringify(routes)).to.deep.equal(expectedRoutes(ns));
+        const ports = internal.resources(TYPE.listener).map((l) => ((l["address"] as Resource)["socketAddress"] as Resource)["portValue"]);
+        expect(ports).to.deep.equal([GATEWAY_LISTENER_PORTS[0]]);
     });
 
     it("istiod reports the namespace synced and nothing rejected, ignored or conflicting in its log", async () => {

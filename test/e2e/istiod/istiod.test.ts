@@ -27,6 +27,7 @@ import {
     expectedMeshRoutes,
     EXTERNAL,
     EXTERNAL_CLUSTER,
+    sniChain,
     INGRESS_HOST,
     ISTIOD_EDIT,
     RETRY,
@@ -53,23 +54,6 @@ function summarize(route: Resource): { name: string; headers: unknown[]; action:
         out.fault = rest;
     }
     return out;
-}
-
-/** The filter chain of a listener whose SNI match names `sni`, and its tcp_proxy cluster. */
-function sniChain(listeners: readonly Resource[], port: number, sni: string): { listener: string; cluster: unknown } | undefined {
-    for (const l of listeners) {
-        const addr = ((l["address"] as Resource | undefined)?.["socketAddress"] ?? {}) as Resource;
-        if (Number(addr["portValue"]) !== port) continue;
-        for (const chain of (l["filterChains"] ?? []) as Resource[]) {
-            const names = (((chain["filterChainMatch"] ?? {}) as Resource)["serverNames"] ?? []) as string[];
-            if (!names.includes(sni)) continue;
-            for (const f of (chain["filters"] ?? []) as Resource[]) {
-                const tc = (f["typedConfig"] ?? {}) as Resource;
-                if (String(tc["@type"]).endsWith("tcp_proxy.v3.TcpProxy")) return { listener: String(l["name"]), cluster: tc["cluster"] };
-            }
-        }
-    }
-    return undefined;
 }
 
 describe("istiod translates the stack's objects (real istiod, xDS as a sidecar and the gateways see it)", function () {

@@ -198,6 +198,11 @@ describe("policy pack: ingress-tls", () => {
         expect(got).to.deep.equal([
             'Gateway shop/ingress: spec.listeners[0] ("http") is plain HTTP and HTTPRoute shop/ingress-0 serves it without redirecting to HTTPS. Fix: attach that route to the HTTPS listener (parentRefs sectionName) and redirect plain HTTP.',
         ]);
+        // A ClusterIP Gateway (mesh-traffic's internal gateway) is reached from the cluster only: no ingress.
+        const internal = obj(KGW, "internal", { gatewayClassName: "istio", listeners: [{ name: "http", port: 80, protocol: "HTTP" }] });
+        (internal.props as { metadata: Record<string, unknown> }).metadata["annotations"] = { "networking.istio.io/service-type": "ClusterIP" };
+        const internalRoute = obj(HTTPROUTE, "internal-0", { parentRefs: [{ name: "internal", sectionName: "http" }], rules: [{ backendRefs: [{ name: "a" }] }] });
+        expect(await runStack(ingressRedirectPolicy, [internal, internalRoute])).to.deep.equal([]);
     });
 });
 

@@ -15,7 +15,7 @@ const GATEWAY = "kubernetes:gateway.networking.k8s.io/v1:Gateway";
 const SERVICE = "kubernetes:core/v1:Service";
 const DR = "kubernetes:networking.istio.io/v1:DestinationRule";
 
-/** The base fixture in gateway-api mode, without the egress host (refused in this mode). */
+/** The base fixture in gateway-api mode, without the egress host (test/unit/stacks/gatewayApiGateways.test.ts covers egress). */
 function gatewayApiStack(): RawStack {
     const raw = baseStackConfig();
     raw["routingApi"] = "gateway-api";
@@ -316,18 +316,8 @@ describe("routingApi gateway-api: what it refuses (stacks/gatewayApi.ts)", () =>
         expect(got.map((p) => p.reason).join("\n")).to.include('needs rule "canary-pin-0" with 65 matches (a pin matches every prefix of the redirects and URI routes); a rule holds at most 64');
     });
 
-    it("what this slice does not emit yet: the internal gateway, egress", () => {
-        expect(refused((r) => (r.egress = [{ host: "api.external-service.com" }]))).to.deep.equal([
-            {
-                path: "egress",
-                reason: 'egress is ["api.external-service.com"]; egress through the egress gateway is not emitted with the Gateway API yet (routingApi gateway-api): remove the egress hosts or use routingApi istio',
-                fix: "pulumi config rm --path 'egress'   # or: pulumi config set routingApi istio",
-            },
-        ]);
-        // (registryOnly without egress hosts is refused in either mode, at egress.)
-        expect(refused((r) => (r["egressGateway"] = { registryOnly: true })).map((p) => p.path)).to.deep.equal(["egress", "egressGateway.registryOnly"]);
-        expect(refused((r) => (r["internalGateway"] = { enabled: true, hosts: ["*.shop.svc.cluster.local"] })).map((p) => p.reason)).to.deep.equal([
-            "internalGateway.enabled is true; the internal gateway is not emitted with the Gateway API yet (routingApi gateway-api): disable it or use routingApi istio",
-        ]);
+    it("routing's VirtualServices: Istio does not support a VirtualService and an HTTPRoute for one workload", () => {
+        const got = refused((r) => (r["routing"] = { virtualServices: { extra: { hosts: ["extra"], http: [{ route: [{ destination: { host: "extra" } }] }] } } }));
+        expect(got.map((p) => [p.path, p.fix])).to.deep.include(["routing.virtualServices.extra", "pulumi config rm --path 'routing.virtualServices.extra'   # or: pulumi config set routingApi istio"]);
     });
 });
