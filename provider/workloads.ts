@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { Workloads as MeshWorkloads, WORKLOADS_TOKEN, type WorkloadsArgs } from "../components/workloads";
+import type { WorkloadVersionArgs } from "../components/workloadsPlan";
 
 /** One version to run. */
 export interface WorkloadsVersion {
@@ -21,8 +22,13 @@ export interface WorkloadsProviderArgs {
     namespace: pulumi.Input<string>;
     /** App name: the Service name and the `app` label. */
     app: pulumi.Input<string>;
-    /** Versions to run, one Deployment each. At least one. Plain: each names a Deployment. */
-    versions: WorkloadsVersion[];
+    /**
+     * Versions to run, one Deployment each. At least one. Typed Input, not plain: Go's SDK generator (pkg/v3
+     * codegen/go) generates no `WorkloadsVersionArgs` for a plain array of objects yet references it, so the Go SDK
+     * would not compile. The list and each `version` must still be known at construction: the component refuses an
+     * Output there (its `versions[].version` structural check, one MeshValidationError naming the path).
+     */
+    versions: pulumi.Input<pulumi.Input<WorkloadsVersion>[]>;
     /** Service port, 1..65535. Default 8080. */
     port?: pulumi.Input<number>;
     /** Container port, 1..65535. Default `port`. */
@@ -35,12 +41,15 @@ export interface WorkloadsProviderArgs {
     serviceLabels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
-/** The TypeScript component's args: the same fields (the compiler checks each). */
+/**
+ * The TypeScript component's args: the same fields (the compiler checks each but `versions`: a known list arrives
+ * plain from every language, and an Output in it is refused by the component's structural check).
+ */
 export function workloadsArgs(a: WorkloadsProviderArgs): WorkloadsArgs {
     return {
         namespace: a.namespace,
         app: a.app,
-        versions: a.versions,
+        versions: a.versions as WorkloadVersionArgs[],
         port: a.port,
         targetPort: a.targetPort,
         skipAwait: a.skipAwait,
