@@ -221,7 +221,7 @@ describe("package: the component provider from a Pulumi YAML program (pulumi pac
 
         const fromYaml = objectsOf(await cluster.listOurs(yamlNamespace));
         const fromTs = objectsOf(await cluster.listOurs(tsNamespace));
-        expect(Object.keys(fromYaml).sort()).to.deep.equal(["DestinationRule", "Deployment", "Service", "VirtualService"]);
+        expect(Object.keys(fromYaml).sort()).to.deep.equal(["Deployment", "DestinationRule", "Service", "VirtualService"]);
         expect(fromYaml).to.deep.equal(fromTs);
         const vs = fromYaml["VirtualService"]?.[0] as { spec: { http: { name: string }[] } };
         expect(vs.spec.http.map((r) => r.name)).to.deep.equal(["canary-pin-0", "canary-pin-1", "catch-all"]);
