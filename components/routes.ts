@@ -354,9 +354,31 @@ function checkSubsetRef(path: string, subset: string, input: RoutingInput): Prob
     return [];
 }
 
+/** The header-pin fields a pin sets. */
+const HEADER_PIN_FIELDS = ["header", "exact", "prefix", "regex"] as const;
+
+/**
+ * A pin that is neither a header pin nor a cookie pin: the `CanaryPin` union's exclusions, which TypeScript enforces
+ * and a schema without unions (the component provider's flattened `CanaryPinArgs`) cannot.
+ */
+function checkPinKind(p: string, pin: CanaryPin): Problem[] {
+    const fields = pin as Partial<HeaderPin & CookiePin>;
+    const headerFields = HEADER_PIN_FIELDS.filter((f) => fields[f] !== undefined);
+    const shape = "a pin is a header pin { header, one of exact, prefix, regex } or a cookie pin { cookie, value }";
+    if (fields.cookie !== undefined && headerFields.length > 0) {
+        return [{ propertyPath: p, reason: `${p} sets cookie and ${headerFields.join(", ")}; ${shape}, not both` }];
+    }
+    if (fields.cookie === undefined && fields.header === undefined) {
+        return [{ propertyPath: p, reason: `${p} sets neither header nor cookie; ${shape}` }];
+    }
+    return [];
+}
+
 function checkPins(pins: readonly CanaryPin[]): Problem[] {
     return pins.flatMap((pin, i) => {
         const p = `pins[${i}]`;
+        const kind = checkPinKind(p, pin);
+        if (kind.length > 0) return kind;
         if (isCookiePin(pin)) {
             return [
                 ...checkNonEmpty(`${p}.cookie`, pin.cookie),

@@ -15,6 +15,8 @@
 # istiod (pilot-discovery, scripts/toolchain.sh build pilot-discovery, its own cache key) runs beside the control
 # plane: started here when it is built; on a cold machine it is built in the background first (then istioctl,
 # which reuses its Go build cache), and the first test that needs istiod waits for it (test/support/istiod.ts).
+# pulumi-language-yaml (scripts/toolchain.sh build langhost-yaml, its own cache key) is built in the background the
+# same way; test/e2e/package/yaml.test.ts waits for it (test/support/langhostYaml.ts).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -74,9 +76,25 @@ if [ -z "$ISTIOD_BUILT" ] || [ -n "$NEED_ISTIOCTL" ]; then
     export MESH_ISTIOCTL_BUILD_PID=$ISTIOCTL_PID MESH_ISTIOCTL_BUILD_LOG="$WORK/istioctl-build.log"
   fi
 fi
+# pulumi-language-yaml and mesh-sdkgen (tool langhost-yaml, its own cache key) likewise, beside them: only
+# test/e2e/package/yaml.test.ts needs them and waits (MESH_LANGHOST_YAML_BUILD_RC_FILE, test/support/langhostYaml.ts).
+LANGHOST_YAML_PID=""
+if ! scripts/toolchain.sh --check langhost-yaml >/dev/null 2>&1; then
+  say "building in the background at nice 19: pulumi-language-yaml (log $WORK/langhost-yaml-build.log); the YAML test waits"
+  (
+    rc=0; nice -n 19 scripts/toolchain.sh build langhost-yaml >"$WORK/langhost-yaml-build.log" 2>&1 || rc=$?
+    echo "$rc" >"$WORK/langhost-yaml.rc"
+  ) &
+  LANGHOST_YAML_PID=$!
+  export MESH_LANGHOST_YAML_BUILD_RC_FILE="$WORK/langhost-yaml.rc" MESH_LANGHOST_YAML_BUILD_LOG="$WORK/langhost-yaml-build.log"
+fi
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
+  if [ -n "$LANGHOST_YAML_PID" ] && kill -0 "$LANGHOST_YAML_PID" 2>/dev/null; then
+    say "stopping the unfinished pulumi-language-yaml build (rerun: bash scripts/toolchain.sh build langhost-yaml)"
+    kill_tree "$LANGHOST_YAML_PID"
+  fi
   if [ -n "$ISTIOCTL_PID" ] && kill -0 "$ISTIOCTL_PID" 2>/dev/null; then
     say "stopping the unfinished background build (rerun: bash scripts/toolchain.sh build pilot-discovery istioctl)"
     kill_tree "$ISTIOCTL_PID"

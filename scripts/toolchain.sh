@@ -17,7 +17,11 @@
 #   scripts/toolchain.sh --print-istiod-bin  print pilot-discovery's path (builds nothing)
 #   scripts/toolchain.sh build langhost-policy   the Node language host front that runs policy packs (own cache dir)
 #   scripts/toolchain.sh --print-langhost-policy-dir  its dir: bin/pulumi (the CLI) + bin/pulumi-language-nodejs
-# Tools: pulumi langhost k8s-provider kube etcd crds prometheus istioctl pilot-discovery langhost-policy
+#   scripts/toolchain.sh build langhost-yaml     the Pulumi YAML language host (own cache dir, PULUMI_YAML_VERSION)
+#   scripts/toolchain.sh --print-langhost-yaml-dir    its dir: bin/pulumi-language-yaml
+# Tools: pulumi langhost k8s-provider kube etcd crds prometheus istioctl pilot-discovery langhost-policy langhost-yaml
+#   langhost-yaml has its own cache key (the PULUMI_YAML_VERSION pin + the LANGHOST_YAML section) and is built only
+#   when named; scripts/e2e.sh builds it in the background on a cold machine.
 #   langhost-policy has its own cache key (the toolchain hash + the LANGHOST_POLICY section of this file +
 #   scripts/langhost-policy/main.go), needs pulumi and langhost, and is built only when named.
 #   pilot-discovery has its own cache key (the istio pins + the ISTIOD section of this file, not the
@@ -246,6 +250,44 @@ build_istioctl() {
 
 # ---- END HASHED
 
+# verify_prints_port TOOL OUT CMD...: a language host (or its front) starts and prints its port, as the CLI expects;
+# stopped right after.
+verify_prints_port() {
+  local tool=$1 out=$2 pid i; shift 2
+  (exec "$@" >"$out" 2>&1) &
+  pid=$!
+  for i in $(seq 1 100); do [ -s "$out" ] && break; sleep 0.1; done
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  grep -qxE '[0-9]+' "$out" || { say "FAILED: tool=$tool step=verify: it printed no port: $(head -c 400 "$out")"; exit 1; }
+}
+
+# own_key_main TOOL DIR FD BUILD_FN [--check]: a tool with a cache key of its own (DIR), built by BUILD_FN under
+# DIR.lock (file descriptor FD), once: DIR/.done holds its build time. Prints DIR. (istiod_main is the same recipe,
+# kept as it is: its section is its cache key.)
+own_key_main() {
+  local tool=$1 dir=$2 fd=$3 build=$4 done="$2/.done"
+  if [ "${5:-}" = --check ]; then
+    [ -e "$done" ] || { say "not built: $tool (run scripts/toolchain.sh build $tool)"; return 1; }
+    echo "$dir"; return 0
+  fi
+  if [ -e "$done" ]; then say "$tool: up to date"; echo "$dir"; return 0; fi
+  go_env
+  mkdir -p "$dir/logs"
+  eval "exec $fd>\"\$dir.lock\""
+  if ! flock -n "$fd"; then say "another build holds $dir.lock; waiting"; flock "$fd"; fi
+  if [ ! -e "$done" ]; then
+    say "$tool: building (log: $dir/logs/$tool.log)"
+    local t0 dt; t0=$(date +%s)
+    "$build"
+    dt=$(($(date +%s) - t0))
+    echo "$dt" >"$done"
+    printf '%s\t%s\t%ss\n' "$(date -u +%FT%TZ)" "$tool" "$dt" >>"$dir/timings.tsv"
+    say "$tool: done in ${dt}s"
+  fi
+  echo "$dir"
+}
+
 # ---- BEGIN ISTIOD (pilot-discovery: its own cache key = the istio pins + this section, see ISTIOD_HASH)
 # Same module version, tags and ldflags as istioctl, so most packages come from istioctl's Go build cache.
 ISTIOD_HASH=$( { grep -E '^ISTIO_(MODULE|BUILD)_VERSION=' "$PINS_FILE"
@@ -312,42 +354,57 @@ build_langhost_policy() {
   rm -f "$bin/pulumi"
   ln "$BIN_DIR/pulumi" "$bin/pulumi" 2>/dev/null || cp "$BIN_DIR/pulumi" "$bin/pulumi"
   # verify: the front starts the toolchain's host behind it and prints its own port
-  local out="$LANGHOST_POLICY_DIR/logs/verify.out" pid i
-  (PATH="$bin:$BIN_DIR:$PATH" exec "$bin/pulumi-language-nodejs" 127.0.0.1:1 >"$out" 2>&1) &
-  pid=$!
-  for i in $(seq 1 100); do [ -s "$out" ] && break; sleep 0.1; done
-  kill "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  grep -qxE '[0-9]+' "$out" ||
-    { say "FAILED: tool=langhost-policy step=verify: the front printed no port: $(head -c 400 "$out")"; exit 1; }
+  verify_prints_port langhost-policy "$LANGHOST_POLICY_DIR/logs/verify.out" \
+    env PATH="$bin:$BIN_DIR:$PATH" "$bin/pulumi-language-nodejs" 127.0.0.1:1
 }
 
 # langhost_policy_main [--check]: build (or check) the front under its own lock; prints its dir.
 langhost_policy_main() {
-  local done="$LANGHOST_POLICY_DIR/.done"
-  if [ "${1:-}" = --check ]; then
-    [ -e "$done" ] || { say "not built: langhost-policy (run scripts/toolchain.sh build langhost-policy)"; return 1; }
-    echo "$LANGHOST_POLICY_DIR"; return 0
+  if [ "${1:-}" != --check ] && [ ! -e "$LANGHOST_POLICY_DIR/.done" ]; then
+    { is_built pulumi && is_built langhost; } ||
+      die "langhost-policy needs the CLI and the language host first: bash scripts/toolchain.sh build pulumi langhost langhost-policy"
   fi
-  if [ -e "$done" ]; then say "langhost-policy: up to date"; echo "$LANGHOST_POLICY_DIR"; return 0; fi
-  { is_built pulumi && is_built langhost; } ||
-    die "langhost-policy needs the CLI and the language host first: bash scripts/toolchain.sh build pulumi langhost langhost-policy"
-  go_env
-  mkdir -p "$LANGHOST_POLICY_DIR/logs"
-  exec 6>"$LANGHOST_POLICY_DIR.lock"
-  if ! flock -n 6; then say "another build holds $LANGHOST_POLICY_DIR.lock; waiting"; flock 6; fi
-  if [ ! -e "$done" ]; then
-    say "langhost-policy: building (log: $LANGHOST_POLICY_DIR/logs/langhost-policy.log)"
-    local t0 dt; t0=$(date +%s)
-    build_langhost_policy
-    dt=$(($(date +%s) - t0))
-    echo "$dt" >"$done"
-    printf '%s\tlanghost-policy\t%ss\n' "$(date -u +%FT%TZ)" "$dt" >>"$LANGHOST_POLICY_DIR/timings.tsv"
-    say "langhost-policy: done in ${dt}s"
-  fi
-  echo "$LANGHOST_POLICY_DIR"
+  own_key_main langhost-policy "$LANGHOST_POLICY_DIR" 6 build_langhost_policy "$@"
 }
 # ---- END LANGHOST_POLICY
+
+# ---- BEGIN LANGHOST_YAML (the Pulumi YAML language host and mesh-sdkgen: its own cache key = the PULUMI_YAML_VERSION
+# pin + this section + scripts/langhost-yaml/main.go and sdkgen/main.go)
+# pulumi-language-yaml runs Pulumi YAML programs (test/e2e/package/yaml.test.ts uses the component provider from one).
+# scripts/langhost-yaml/main.go serves pulumi-yaml's own host (its pkg/server) and adds Link, which v1.25.0 lacks and
+# `pulumi package add` calls. Its go.mod requires only pulumi-yaml, so the module graph is pulumi-yaml's, nothing of the
+# hashed toolchain. bin/mesh-sdkgen (scripts/langhost-yaml/sdkgen) writes a package's Python, Go and C# SDKs from its
+# schema with pkg/v3's generators (`pulumi package gen-sdk` needs those languages' hosts, which the proxy does not serve).
+# Use the host with its bin dir on PATH (the CLI finds a language host there):
+#   PATH="$(bash scripts/toolchain.sh --print-langhost-yaml-dir)/bin:$PATH"
+LANGHOST_YAML_HASH=$( { grep -E '^PULUMI_YAML_VERSION=' "$PINS_FILE"
+  sed -n '/^# ---- BEGIN LANGHOST_YAML/,/^# ---- END LANGHOST_YAML/p' "$SCRIPT_FILE"
+  cat "$SCRIPT_DIR/langhost-yaml/main.go" "$SCRIPT_DIR/langhost-yaml/sdkgen/main.go"; } |
+  sha256sum | cut -c1-16)
+LANGHOST_YAML_DIR="$CACHE_ROOT/langhost-yaml/$LANGHOST_YAML_HASH"
+
+build_langhost_yaml() {
+  local d="$LANGHOST_YAML_DIR/src" bin="$LANGHOST_YAML_DIR/bin"
+  mkdir -p "$d" "$bin" "$LANGHOST_YAML_DIR/logs"
+  mkdir -p "$d/sdkgen"
+  cp "$SCRIPT_DIR/langhost-yaml/main.go" "$d/main.go"
+  cp "$SCRIPT_DIR/langhost-yaml/sdkgen/main.go" "$d/sdkgen/main.go"
+  printf 'module local.invalid/mesh-traffic/langhost-yaml\n\ngo 1.26\n\nrequire github.com/pulumi/pulumi-yaml %s\n' \
+    "$PULUMI_YAML_VERSION" >"$d/go.mod"
+  (cd "$d" && LOG_DIR="$LANGHOST_YAML_DIR/logs" run langhost-yaml "go mod tidy" go mod tidy)
+  (cd "$d" && LOG_DIR="$LANGHOST_YAML_DIR/logs" run langhost-yaml "go build" go build -trimpath \
+    -ldflags "-s -w -X github.com/pulumi/pulumi-yaml/pkg/version.Version=$PULUMI_YAML_VERSION" -o "$bin/pulumi-language-yaml" .)
+  (cd "$d" && LOG_DIR="$LANGHOST_YAML_DIR/logs" run langhost-yaml "go build sdkgen" go build -trimpath -ldflags "-s -w" \
+    -o "$bin/mesh-sdkgen" ./sdkgen)
+  # verify: the host starts and prints its port
+  verify_prints_port langhost-yaml "$LANGHOST_YAML_DIR/logs/verify.out" "$bin/pulumi-language-yaml"
+}
+
+# langhost_yaml_main [--check]: build (or check) pulumi-language-yaml under its own lock; prints its dir.
+langhost_yaml_main() {
+  own_key_main langhost-yaml "$LANGHOST_YAML_DIR" 5 build_langhost_yaml "$@"
+}
+# ---- END LANGHOST_YAML
 
 fetch_crds() {
   if [ -s "$CRDS_FILE" ] && [ "$(sha256sum <"$CRDS_FILE" | cut -d' ' -f1)" = "$ISTIO_CRDS_SHA256" ]; then
@@ -449,15 +506,16 @@ main() {
       --print-dir) echo "$TC_DIR"; return 0 ;;
       --print-pulumi-home) echo "$PULUMI_HOME_DIR"; return 0 ;;
       --print-hash) echo "$TC_HASH"; return 0 ;;
-      --list) printf '%s\n' "${ALL_TOOLS[@]}" pilot-discovery langhost-policy; return 0 ;;
+      --list) printf '%s\n' "${ALL_TOOLS[@]}" pilot-discovery langhost-policy langhost-yaml; return 0 ;;
       --print-istiod-bin) echo "$ISTIOD_DIR/bin/pilot-discovery"; return 0 ;;
       --print-istiod-dir) echo "$ISTIOD_DIR"; return 0 ;;
       --print-langhost-policy-dir) echo "$LANGHOST_POLICY_DIR"; return 0 ;;
+      --print-langhost-yaml-dir) echo "$LANGHOST_YAML_DIR"; return 0 ;;
       --print-crds) mode=crds ;;
       --print-gateway-api-crds) mode=gateway-api-crds ;;
       --check) mode=check ;;
       --no-istioctl) skip_istioctl=1 ;;
-      -h | --help) sed -n '2,26p' "$SCRIPT_FILE" | sed 's/^# \{0,1\}//'; return 0 ;;
+      -h | --help) sed -n '2,33p' "$SCRIPT_FILE" | sed 's/^# \{0,1\}//'; return 0 ;;
       -*) die "unknown option $1 (see --help)" ;;
       *) tools+=("$1") ;;
     esac
@@ -465,7 +523,18 @@ main() {
   done
   # pilot-discovery is not part of the hashed toolchain: it has its own dir and lock (see ISTIOD above) and is
   # built only when named.
-  local istiod="" langpol="" rest=() t
+  local istiod="" langpol="" langyaml="" rest=() t
+  # langhost-yaml (own cache dir, needs nothing else): checked here, or built after the rest
+  for t in "${tools[@]}"; do if [ "$t" = langhost-yaml ]; then langyaml=1; else rest+=("$t"); fi; done
+  if [ -n "$langyaml" ]; then
+    if [ "$mode" = check ]; then langhost_yaml_main --check >/dev/null || return 1; fi
+    if [ ${#rest[@]} = 0 ]; then
+      if [ "$mode" = check ]; then echo "$LANGHOST_YAML_DIR"; else langhost_yaml_main; fi
+      return
+    fi
+    tools=("${rest[@]}")
+  fi
+  rest=()
   # langhost-policy (own cache dir, like pilot-discovery): checked here, or built after the rest (it needs the CLI)
   for t in "${tools[@]}"; do if [ "$t" = langhost-policy ]; then langpol=1; else rest+=("$t"); fi; done
   if [ -n "$langpol" ]; then
@@ -527,6 +596,7 @@ main() {
   say "all requested tools ready in $(($(date +%s) - t0))s"
   if [ -n "$langpol" ]; then flock -u 9; langhost_policy_main >/dev/null; fi
   if [ -n "$istiod" ]; then flock -u 9; istiod_main >/dev/null; fi
+  if [ -n "$langyaml" ]; then flock -u 9; langhost_yaml_main >/dev/null; fi
   echo "$BIN_DIR"
 }
 

@@ -1,6 +1,7 @@
 // Command pulumi-language-nodejs is mesh-traffic's front for the tool chain's Node language host: it runs Node
-// policy packs (`pulumi up --policy-pack DIR`) for the pinned CLI, and hands every other call to the tool
-// chain's own host unchanged.
+// policy packs (`pulumi up --policy-pack DIR`) and Node component providers (a directory with PulumiPlugin.yaml,
+// `runtime: nodejs`: mesh-traffic's provider/, through `pulumi package add`) for the pinned CLI, and hands every
+// other call to the tool chain's own host unchanged.
 //
 // Why: the pinned CLI (v3.260.0) starts a policy pack whose PulumiPolicy.yaml says `runtime: nodejs` through the
 // nodejs language host's RunPlugin (pkg/resource/plugin/analyzer_plugin.go, NewPolicyAnalyzer: the
@@ -11,6 +12,14 @@
 // @pulumi/pulumi/cmd/run-policy-pack <engine> <pack dir>` in the pack dir, behind sdk.PolicyProxy, which passes
 // the stack's config and name to the pack as PULUMI_CONFIG, PULUMI_NODEJS_STACK, ...), and forwards every other
 // LanguageRuntime call, byte for byte, to the next pulumi-language-nodejs on PATH (the tool chain's).
+//
+// A component provider is run as the upstream host runs a Node resource plugin: `node <the plugin's
+// @pulumi/pulumi>/cmd/run-plugin <plugin dir> <args>`, in the plugin's directory (run-plugin compiles TypeScript with
+// the tsconfig.json of its working directory). Installing a plugin's
+// dependencies (`pulumi package add DIR` asks first) is nothing to do when they already resolve from its directory
+// (provider/ inside an installed checkout resolves the checkout's node_modules); otherwise the real host installs
+// them. Without that, the v3.68.0 host runs `npm install` in provider/ and fails ("node_modules directory is
+// missing": provider/package.json lists no dependencies of its own).
 //
 // Built by scripts/toolchain.sh (tool `langhost-policy`, its own cache key); docs/toolchain.md.
 package main
@@ -158,41 +167,111 @@ func forward(conn *grpc.ClientConn) grpc.StreamHandler {
 	}
 }
 
-// front serves RunPlugin only; grpc hands every other method to forward (UnknownServiceHandler).
+// front serves RunPlugin and InstallDependencies; grpc hands every other method to forward (UnknownServiceHandler).
 type front struct {
 	pulumirpc.UnimplementedLanguageRuntimeServer
+	// conn reaches the real host, for what the front does not do itself.
+	conn *grpc.ClientConn
 }
 
-// RunPlugin runs a Node policy pack as the upstream nodejs host does (sdk/nodejs/cmd/pulumi-language-nodejs).
-func (front) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.LanguageRuntime_RunPluginServer) error {
-	if req.GetKind() != string(apitype.AnalyzerPlugin) {
-		return fmt.Errorf("mesh-traffic langhost-policy runs policy packs (kind analyzer) only, not kind %q", req.GetKind())
+// resolveFrom is the file Node's require.resolve finds for module from dir, or an error.
+func resolveFrom(ctx context.Context, dir, module string) (string, error) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		return "", fmt.Errorf("node not found on PATH: %w", err)
 	}
+	resolve := exec.CommandContext(ctx, node, "-e", "process.stdout.write(require.resolve(process.argv[1]))", module)
+	resolve.Dir = dir
+	out, err := resolve.Output()
+	if err != nil {
+		return "", err
+	}
+	return string(out), nil
+}
+
+// InstallDependencies: a plugin whose SDK already resolves from its directory needs nothing installed; every other
+// request goes to the real host.
+func (f front) InstallDependencies(req *pulumirpc.InstallDependenciesRequest,
+	server pulumirpc.LanguageRuntime_InstallDependenciesServer,
+) error {
 	dir := req.GetInfo().GetProgramDirectory()
 	if dir == "" {
-		return errors.New("RunPlugin: no program directory for the policy pack")
+		dir = req.GetDirectory()
 	}
-	ctx := server.Context()
-	closer, stdout, stderr, err := rpcutil.MakeRunPluginStreams(server, false)
+	if req.GetIsPlugin() && dir != "" {
+		if sdkPath, err := resolveFrom(server.Context(), dir, "@pulumi/pulumi/provider/experimental"); err == nil {
+			msg := fmt.Sprintf("mesh-traffic langhost-policy: the plugin's dependencies resolve from %s (%s); nothing to install\n",
+				dir, sdkPath)
+			return server.Send(&pulumirpc.InstallDependenciesResponse{Stdout: []byte(msg)})
+		}
+	}
+	stream, err := pulumirpc.NewLanguageRuntimeClient(f.conn).InstallDependencies(server.Context(), req)
 	if err != nil {
 		return err
 	}
-	defer closer.Close()
+	for {
+		msg, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := server.Send(msg); err != nil {
+			return err
+		}
+	}
+}
 
+// pluginRun is what running a Node plugin starts from: its directory, node, the SDK module it runs through
+// (resolved from the plugin's directory as Node resolves it: the plugin's own @pulumi/pulumi), and the streams back.
+type pluginRun struct {
+	dir, node, module string
+	closer            io.Closer
+	stdout, stderr    io.Writer
+}
+
+// openPluginRun checks the request and finds node and module for a plugin (what names it in errors).
+func openPluginRun(req *pulumirpc.RunPluginRequest, server pulumirpc.LanguageRuntime_RunPluginServer, what, module string,
+) (*pluginRun, error) {
+	dir := req.GetInfo().GetProgramDirectory()
+	if dir == "" {
+		return nil, fmt.Errorf("RunPlugin: no program directory for the %s", what)
+	}
 	node, err := exec.LookPath("node")
 	if err != nil {
-		return fmt.Errorf("node not found on PATH: %w", err)
+		return nil, fmt.Errorf("node not found on PATH: %w", err)
 	}
-	// The policy pack's own @pulumi/pulumi, resolved from its directory as Node resolves it.
-	resolve := exec.CommandContext(ctx, node, "-e",
-		"process.stdout.write(require.resolve('@pulumi/pulumi/cmd/run-policy-pack'))")
-	resolve.Dir = dir
-	resolved, err := resolve.Output()
+	resolved, err := resolveFrom(server.Context(), dir, module)
 	if err != nil {
-		return fmt.Errorf("it looks like the policy pack's dependencies are not installed: "+
-			"@pulumi/pulumi/cmd/run-policy-pack is not found from %s (npm ci there, or in a parent folder): %w", dir, err)
+		return nil, fmt.Errorf("it looks like the %s's dependencies are not installed: "+
+			"%s is not found from %s (npm ci there, or in a parent folder): %w", what, module, dir, err)
 	}
-	args := []string{filepath.Dir(string(resolved))}
+	closer, stdout, stderr, err := rpcutil.MakeRunPluginStreams(server, false)
+	if err != nil {
+		return nil, err
+	}
+	return &pluginRun{dir: dir, node: node, module: resolved, closer: closer, stdout: stdout, stderr: stderr}, nil
+}
+
+// RunPlugin runs a Node policy pack or a Node resource plugin (a component provider) as the upstream nodejs host
+// does (sdk/nodejs/cmd/pulumi-language-nodejs).
+func (f front) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.LanguageRuntime_RunPluginServer) error {
+	switch req.GetKind() {
+	case string(apitype.AnalyzerPlugin):
+	case string(apitype.ResourcePlugin):
+		return runResourcePlugin(req, server)
+	default:
+		return fmt.Errorf("mesh-traffic langhost-policy runs policy packs and resource plugins only, not kind %q", req.GetKind())
+	}
+	p, err := openPluginRun(req, server, "policy pack", "@pulumi/pulumi/cmd/run-policy-pack")
+	if err != nil {
+		return err
+	}
+	defer p.closer.Close()
+	ctx, dir, node, closer, stdout, stderr := server.Context(), p.dir, p.node, p.closer, p.stdout, p.stderr
+	resolved := p.module
+	args := []string{filepath.Dir(resolved)}
 	args = append(args, req.GetArgs()...)
 	args = append(args, dir)
 
@@ -241,6 +320,32 @@ func (front) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.Languag
 	return closer.Close()
 }
 
+// runResourcePlugin runs a Node resource plugin (a component provider): `node <its @pulumi/pulumi>/cmd/run-plugin
+// <plugin dir> <args>` in the plugin's directory, with the environment the engine gives it; the plugin prints its
+// port on stdout, which goes back to the engine.
+func runResourcePlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.LanguageRuntime_RunPluginServer) error {
+	p, err := openPluginRun(req, server, "plugin", "@pulumi/pulumi/cmd/run-plugin")
+	if err != nil {
+		return err
+	}
+	defer p.closer.Close()
+	ctx, dir, node, closer, stdout, stderr, runPlugin := server.Context(), p.dir, p.node, p.closer, p.stdout, p.stderr, p.module
+	args := append([]string{filepath.Dir(runPlugin), dir}, req.GetArgs()...)
+	cmd := exec.CommandContext(ctx, node, args...)
+	// In its own directory: run-plugin compiles TypeScript with the tsconfig.json of its working directory.
+	cmd.Dir = dir
+	cmd.Env = req.GetEnv()
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	if err := cmd.Run(); err != nil {
+		var exitErr *exec.ExitError
+		if errors.As(err, &exitErr) {
+			return fmt.Errorf("resource plugin %s exited with code %d", dir, exitErr.ExitCode())
+		}
+		return fmt.Errorf("could not run node for the resource plugin %s: %w", dir, err)
+	}
+	return closer.Close()
+}
+
 func main() {
 	realHost, err := nextHost()
 	if err != nil {
@@ -271,19 +376,19 @@ func main() {
 		_ = child.Process.Kill()
 		fail("dial %s: %v", realHost, err)
 	}
-	runPluginOnly := grpc.ServiceDesc{
+	served := grpc.ServiceDesc{
 		ServiceName: pulumirpc.LanguageRuntime_ServiceDesc.ServiceName,
 		HandlerType: pulumirpc.LanguageRuntime_ServiceDesc.HandlerType,
 		Metadata:    pulumirpc.LanguageRuntime_ServiceDesc.Metadata,
 	}
 	for _, s := range pulumirpc.LanguageRuntime_ServiceDesc.Streams {
-		if s.StreamName == "RunPlugin" {
-			runPluginOnly.Streams = append(runPluginOnly.Streams, s)
+		if s.StreamName == "RunPlugin" || s.StreamName == "InstallDependencies" {
+			served.Streams = append(served.Streams, s)
 		}
 	}
 	srv := grpc.NewServer(grpc.ForceServerCodec(codec{}), grpc.UnknownServiceHandler(forward(conn)),
 		grpc.MaxRecvMsgSize(maxMessage), grpc.MaxSendMsgSize(maxMessage))
-	srv.RegisterService(&runPluginOnly, front{})
+	srv.RegisterService(&served, front{conn: conn})
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		_ = child.Process.Kill()

@@ -12,6 +12,7 @@
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { awaitBackgroundBuild, logTail } from "./backgroundBuild";
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
 const BUILD_PILOT = "bash scripts/toolchain.sh build pilot-discovery";
@@ -40,12 +41,6 @@ function fromEnv(env: NodeJS.ProcessEnv): IstiodHandle | undefined {
         logFile: path.join(dir, "istiod.log"),
         startupMs: fs.existsSync(startup) ? Number(fs.readFileSync(startup, "utf8").trim()) : NaN,
     };
-}
-
-function logTail(file: string | undefined, lines = 25): string {
-    if (file === undefined || file === "" || !fs.existsSync(file)) return "";
-    const all = fs.readFileSync(file, "utf8").trimEnd().split("\n");
-    return `\nLast lines of ${file}:\n${all.slice(-lines).map((l) => `    ${l}`).join("\n")}`;
 }
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -82,18 +77,8 @@ export function ensureIstiod(env: NodeJS.ProcessEnv = process.env): Promise<Isti
 async function startIstiod(env: NodeJS.ProcessEnv): Promise<IstiodHandle> {
     const dir = env["MESH_CLUSTER_DIR"];
     if (!dir) throw new Error("MESH_CLUSTER_DIR is not set: run the e2e tests with `npm run test:e2e` (scripts/e2e.sh starts the control plane)");
-    const rcFile = env["MESH_ISTIOD_BUILD_RC_FILE"];
     const buildLog = env["MESH_ISTIOD_BUILD_LOG"];
-    if (rcFile) {
-        const deadline = Date.now() + istiodWaitMs(env);
-        while (!fs.existsSync(rcFile) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2000));
-        if (!fs.existsSync(rcFile)) {
-            throw new Error(`pilot-discovery is still building in the background after ${Math.round(istiodWaitMs(env) / 1000)} s (MESH_ISTIOD_WAIT_S). ` +
-                `Build it first with \`${BUILD_PILOT}\`, then rerun the e2e tests.${logTail(buildLog)}`);
-        }
-        const rc = fs.readFileSync(rcFile, "utf8").trim();
-        if (rc !== "0") throw new Error(`the background pilot-discovery build failed (exit ${rc}); rerun it with \`${BUILD_PILOT}\`.${logTail(buildLog)}`);
-    }
+    await awaitBackgroundBuild({ tool: "pilot-discovery", rcFile: env["MESH_ISTIOD_BUILD_RC_FILE"], log: buildLog, waitMs: istiodWaitMs(env), buildCommand: BUILD_PILOT });
     const script = path.join(REPO_ROOT, "scripts", "local-cluster.sh");
     const res = await run("bash", [script, "start-istiod", "--dir", dir], env, 180_000);
     if (res.code !== 0) {

@@ -144,6 +144,17 @@ describe("component args as Inputs (Pulumi mocks)", () => {
         expect(e.errors.map((x) => x.propertyPath)).to.deep.equal(["hosts"]);
     });
 
+    it("the provider's Workloads (versions an Input list for Go's SDK): a known list works, an Output list or item is refused by path", async () => {
+        const p = await import("../../../provider/workloads");
+        new p.Workloads("prov", { namespace: "shop", app: "prov", versions: [{ version: "v1", image: "img:v1" }] });
+        await rec.settled();
+        expect((rec.one("prov-v1", DEPLOYMENT).inputs as { metadata: { name: string } }).metadata.name).to.equal("prov-v1");
+        const whole = thrown(() => new p.Workloads("w1", { namespace: "shop", app: "w1", versions: pulumi.output([{ version: "v1", image: "img:v1" }]) }));
+        const item = thrown(() => new p.Workloads("w2", { namespace: "shop", app: "w2", versions: [pulumi.output({ version: "v1", image: "img:v1" })] }));
+        expect([whole.errors.map((x) => x.propertyPath), item.errors.map((x) => x.propertyPath)]).to.deep.equal([["versions"], ["versions[0]"]]);
+        expect(item.message).to.include("mesh-traffic:index:Workloads");
+    });
+
     it("Workloads: image and replicas from Outputs, one Deployment per plain version", async () => {
         const w = new c.Workloads("app", { namespace: pulumi.output("shop"), app: "app", versions: [{ version: "v1", image: pulumi.output("img:v1"), replicas: pulumi.output(2) }] });
         await rec.settled();

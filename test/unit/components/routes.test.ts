@@ -2,6 +2,7 @@ import { expect } from "chai";
 import fc from "fast-check";
 import type { HTTPRoute } from "../../../components/istio/types";
 import {
+    type CanaryPin,
     canaryHttpRoutes,
     checkGatewayRoutes,
     checkRouting,
@@ -236,6 +237,17 @@ describe("routes (pure)", () => {
                 ],
             ],
             ["pin with two matchers", { pins: [{ header: "x", exact: "a", prefix: "b" }] }, [{ propertyPath: "pins[0]", reason: "pins[0] sets 2 of exact, prefix, regex; it must set exactly one" }]],
+            // The component provider's CanaryPin is the components' CanaryPin flattened (no unions in a schema): these reach the check from Python, Go, C#, YAML.
+            [
+                "pin with cookie and header fields",
+                { pins: [{ cookie: "c", value: "v", header: "x-a", exact: "1" } as unknown as CanaryPin] },
+                [{ propertyPath: "pins[0]", reason: "pins[0] sets cookie and header, exact; a pin is a header pin { header, one of exact, prefix, regex } or a cookie pin { cookie, value }, not both" }],
+            ],
+            [
+                "pin with neither header nor cookie",
+                { pins: [{ exact: "1" } as unknown as CanaryPin] },
+                [{ propertyPath: "pins[0]", reason: "pins[0] sets neither header nor cookie; a pin is a header pin { header, one of exact, prefix, regex } or a cookie pin { cookie, value }" }],
+            ],
             ["timeout 5x", { timeout: "5x" }, [{ propertyPath: "timeout", reason: 'timeout is "5x"; it must be a Go-style duration such as "500ms", "30s" or "1m30s" (units h, m, s, ms, us, ns)' }]],
             ["perTryTimeout 0s", { retries: { attempts: 3, perTryTimeout: "0s" } }, [{ propertyPath: "retries.perTryTimeout", reason: 'retries.perTryTimeout is "0s"; it must be a duration of at least 1ms, such as "1ms" or "5s"' }]],
             [
