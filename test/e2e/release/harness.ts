@@ -22,7 +22,7 @@ import { stackValidator } from "../../../release/env/check";
 import { collectReport } from "../../../release/report/collect";
 import { writeReportFiles } from "../../../release/report/file";
 import { runRollout, type ReleaseDeps, type RolloutResult, type RoutingStep } from "../../../release/rollout";
-import { kubeHttpRouteLister, kubeLiveReader } from "../../../release/driver/kubeLive";
+import { kubeGatewayRouteLister, kubeLiveReader } from "../../../release/driver/kubeLive";
 import { startSimulator, type Simulator } from "../../../sim/simulator";
 import { connectCluster, type Cluster } from "../../support/cluster";
 import { ensureIstiod, IstiodDebug, startEndpointStandIn, type EndpointStandIn } from "../../support/istiod";
@@ -108,12 +108,12 @@ export function gatewayApiEdit(c: Record<string, unknown>): void {
 }
 
 /** The kind and resourceVersion of the live object that carries a service's split: its VirtualService, or in Gateway API mode its mesh HTTPRoute. */
-let httpRoutes: ReturnType<typeof kubeHttpRouteLister> | undefined;
+let httpRoutes: ReturnType<typeof kubeGatewayRouteLister> | undefined;
 async function splitObject(routingApi: RoutingApi, cluster: Cluster, namespace: string, service: string): Promise<{ kind: string; name: string; resourceVersion: string }> {
     if (routingApi === "gateway-api") {
         // $KUBECONFIG, as the cluster's
-        httpRoutes ??= kubeHttpRouteLister();
-        const hr = (await (await httpRoutes)(namespace)).find((r) => r.metadata?.name === service) as { metadata?: { resourceVersion?: string } } | undefined;
+        httpRoutes ??= kubeGatewayRouteLister();
+        const hr = (await (await httpRoutes)(namespace)).find((r) => r.kind === "HTTPRoute" && r.metadata?.name === service) as { metadata?: { resourceVersion?: string } } | undefined;
         return { kind: "HTTPRoute", name: service, resourceVersion: hr?.metadata?.resourceVersion ?? "0" };
     }
     const vs = await cluster.getIstio("VirtualService", namespace, service);

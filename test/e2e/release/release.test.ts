@@ -20,8 +20,8 @@ import { PulumiStackDriver } from "../../../release/driver/pulumiStack";
 import { isOwnProgram } from "../../../release/driver/program";
 import type { MetricResult, ReleaseEvent } from "../../../release/core/events";
 import type { RolloutResult } from "../../../release/rollout";
-import { liveSplitOf, type LiveHTTPRoute, type LiveSplit } from "../../../release/core/live";
-import { kubeHttpRouteLister, kubeLiveReader } from "../../../release/driver/kubeLive";
+import { liveSplitOf, type LiveGatewayRoute, type LiveSplit } from "../../../release/core/live";
+import { kubeGatewayRouteLister, kubeLiveReader } from "../../../release/driver/kubeLive";
 import { runAbTest, runFault, type OneShotDeps } from "../../../release/orchestration/oneShot";
 import { sidecarNode, TYPE, XdsClient } from "../../../sim/xds/client";
 import { planFromXds } from "../../../sim/xds/plan";
@@ -277,7 +277,7 @@ describe("release end to end (real engine, local control plane, simulator, real 
 });
 
 /** The JSON patch a person would write on the mesh HTTPRoute: the catch-all rule's backendRefs weights, `canary`% to the canary's version Service. */
-function catchAllWeights(hr: LiveHTTPRoute, canaryService: string, canary: number): JsonPatchOp[] {
+function catchAllWeights(hr: LiveGatewayRoute, canaryService: string, canary: number): JsonPatchOp[] {
     const rules = hr.spec?.rules ?? [];
     const i = rules.findIndex((r) => r.name === "catch-all");
     expect(i, `no catch-all rule in ${JSON.stringify(hr.spec)}`).to.be.greaterThan(-1);
@@ -318,7 +318,7 @@ describe("release end to end in Gateway API mode (HTTPRoute backendRefs weights;
         console.log(`    release e2e (gateway-api): ${Math.round((Date.now() - started) / 1000)} s in all`);
     });
 
-    const httpRoute = async (): Promise<LiveHTTPRoute | undefined> => (await (await kubeHttpRouteLister())(env.namespace)).find((r) => r.metadata?.name === SERVICE);
+    const httpRoute = async (): Promise<LiveGatewayRoute | undefined> => (await (await kubeGatewayRouteLister())(env.namespace)).find((r) => r.kind === "HTTPRoute" && r.metadata?.name === SERVICE);
     const live = async (canary: string): Promise<LiveSplit | undefined> => liveSplitOf(await kubeLiveReader()(env.namespace), env.namespace, SERVICE, { canary });
     /** The catch-all rule's backendRefs, names and weights. */
     const catchAllRefs = async (): Promise<{ name?: string; weight?: number }[] | undefined> =>
