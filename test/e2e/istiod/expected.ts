@@ -10,7 +10,8 @@
  * api.external-service.com:443) plus, in {@link ISTIOD_EDIT}: canary weight 25, an A/B flag
  * `x-new-feature: enabled`, faults for requests with `x-fault: on` (delay 2s for 50 %, abort 503 for 10 %), and
  * consistent-hash load balancing on the `x-user` header (ring hash: proxyless gRPC supports it; LEAST_REQUEST,
- * which istiod passes to gRPC clients as it is, makes @grpc/grpc-js-xds 1.14.1 reject the clusters).
+ * which istiod passes to gRPC clients as it is, makes @grpc/grpc-js-xds 1.14.1 reject the clusters); and a tcp
+ * service `ledger` on port 9000 (stable v1, canary v2 at 20 %), whose split is a tcp_proxy's weighted clusters.
  *
  * The gateway proxies have Istio's default Services (istio-ingressgateway / istio-egressgateway: 80 -> 8080,
  * 443 -> 8443), so istiod puts a Gateway server's port on the Service's target port: listeners 8080 and 8443.
@@ -24,6 +25,16 @@ export function ISTIOD_EDIT(c: Record<string, unknown>): void {
     svc["abTest"] = { header: "x-new-feature", value: "enabled" };
     svc["faults"] = { delay: { percentage: 50, fixedDelay: "2s" }, abort: { percentage: 10, httpStatus: 503 }, header: { name: "x-fault", value: "on" } };
     (svc["trafficPolicy"] as Record<string, unknown>)["loadBalancer"] = { consistentHash: { httpHeaderName: "x-user" } };
+    (c["services"] as Record<string, unknown>)[TCP_SERVICE] = protocolService("tcp", TCP_PORT);
+}
+
+/** The tcp service of {@link ISTIOD_EDIT}: VirtualService tcp routes, its canary at 20 %. */
+export const TCP_SERVICE = "ledger";
+export const TCP_PORT = 9000;
+
+/** A service of `protocol` on `port` beside sample-app: stable v1, canary v2 at 20 %, one replica each. */
+export function protocolService(protocol: "tcp" | "grpc", port: number): Record<string, unknown> {
+    return { protocol, port, image: "ghcr.io/hashfoundry/sample-app:{version}", replicas: 1, stable: { version: "v1" }, canary: { version: "v2", weight: 20 } };
 }
 
 export const fqdn = (ns: string): string => `sample-app.${ns}.svc.cluster.local`;
@@ -105,4 +116,32 @@ export function sniChain(listeners: readonly Resource[], port: number, sni: stri
         }
     }
     return undefined;
+}
+
+/** A tcp_proxy as compared: its one cluster, or its weighted clusters (name and weight). */
+export interface TcpProxySummary {
+    cluster?: unknown;
+    weightedClusters?: { name: unknown; weight: unknown }[];
+}
+
+/** Every tcp_proxy of the listeners bound to `port` (any address), in listener and filter chain order. */
+export function tcpProxiesOn(listeners: readonly Resource[], port: number): TcpProxySummary[] {
+    const out: TcpProxySummary[] = [];
+    for (const l of listeners) {
+        const addr = ((l["address"] as Resource | undefined)?.["socketAddress"] ?? {}) as Resource;
+        if (Number(addr["portValue"]) !== port) continue;
+        for (const chain of (l["filterChains"] ?? []) as Resource[]) {
+            for (const f of (chain["filters"] ?? []) as Resource[]) {
+                const tc = (f["typedConfig"] ?? {}) as Resource;
+                if (!String(tc["@type"]).endsWith("tcp_proxy.v3.TcpProxy")) continue;
+                const wc = tc["weightedClusters"] as Resource | undefined;
+                out.push(
+                    wc === undefined
+                        ? { cluster: tc["cluster"] }
+                        : { weightedClusters: ((wc["clusters"] ?? []) as Resource[]).map((c) => ({ name: c["name"], weight: c["weight"] })) },
+                );
+            }
+        }
+    }
+    return out;
 }

@@ -34,11 +34,15 @@ import { createProjectDir, projectStack, type PlainConfig, type ProjectStack } f
 import { gatewayNode, sidecarNode, TYPE, XdsClient, type Resource } from "../../../sim/xds/client";
 import { findVirtualHost } from "../../../sim/xds/plan";
 import { deleteRaw, ensureCreated } from "../stack/kubeRaw";
-import { EXTERNAL, EXTERNAL_CLUSTER, GATEWAY_LISTENER_PORTS, sniChain } from "./expected";
+import { EXTERNAL, EXTERNAL_CLUSTER, GATEWAY_LISTENER_PORTS, protocolService, sniChain, TCP_PORT, TCP_SERVICE, tcpProxiesOn } from "./expected";
 
 const SERVICE = "sample-app";
 const INGRESS_HOST = "sample-app.mesh-dev.local";
 const INTERNAL_HOST = "sample-app.internal.mesh-dev.local";
+
+/** Beside sample-app, a grpc service (GRPCRoute) and the tcp service of ./expected.ts (TCPRoute), each canary at 20 %. */
+const GRPC_SERVICE = "greeter";
+const GRPC_PORT = 9090;
 
 /** Config edits on top of Pulumi.dev.yaml. */
 function GATEWAY_API_EDIT(c: Record<string, unknown>): void {
@@ -49,6 +53,9 @@ function GATEWAY_API_EDIT(c: Record<string, unknown>): void {
     svc["abTest"] = { header: "x-new-feature", value: "enabled" };
     svc["uriRoutes"] = [{ prefix: "/api", subset: "stable" }];
     c["internalGateway"] = { enabled: true, hosts: [INTERNAL_HOST], routes: [{ prefix: "/", service: SERVICE }] };
+    const services = c["services"] as Record<string, unknown>;
+    services[TCP_SERVICE] = protocolService("tcp", TCP_PORT);
+    services[GRPC_SERVICE] = { ...protocolService("grpc", GRPC_PORT), pins: [{ header: "x-canary", exact: "always" }] };
 }
 
 /** The Envoy cluster of a version Service's port 8080. */
@@ -267,6 +274,34 @@ describe("istiod translates the stack's Gateway API objects (routingApi gateway-
         expect(routes, JSON.stringify(routes)).to.deep.equal(expectedRoutes(ns));
         const ports = internal.resources(TYPE.listener).map((l) => ((l["address"] as Resource)["socketAddress"] as Resource)["portValue"]);
         expect(ports).to.deep.equal([GATEWAY_LISTENER_PORTS[0]]);
+    });
+
+    it(`tcp service (TCPRoute on the Service, GAMMA): the client proxy's listener on port ${TCP_PORT} holds one tcp_proxy, weighted 80/20 to the version Services' clusters`, async () => {
+        const cluster = (v: string): string => `outbound|${TCP_PORT}||${TCP_SERVICE}-${v}.${ns}.svc.cluster.local`;
+        const proxies = await sidecar.waitFor(`a weighted tcp_proxy on port ${TCP_PORT}`, (c) => {
+            const got = tcpProxiesOn(c.resources(TYPE.listener), TCP_PORT);
+            return got.some((p) => p.weightedClusters !== undefined) ? got : undefined;
+        });
+        console.log(`    [issue note] sidecar tcp_proxy of ${TCP_SERVICE}:${TCP_PORT} (gateway-api): ${JSON.stringify(proxies)}`);
+        // Without the TCPRoute istiod sends one tcp_proxy to the Service's own cluster (outbound|9000||ledger...).
+        expect(proxies, JSON.stringify(proxies)).to.deep.equal([
+            { weightedClusters: [{ name: cluster("v1"), weight: 80 }, { name: cluster("v2"), weight: 20 }] },
+        ]);
+    });
+
+    it(`grpc service (GRPCRoute on the Service, GAMMA): the client proxy's routes of ${GRPC_SERVICE}:${GRPC_PORT}, the pin to v2 first, then the split 80/20 by version Service`, async () => {
+        const cluster = (v: string): string => `outbound|${GRPC_PORT}||${GRPC_SERVICE}-${v}.${ns}.svc.cluster.local`;
+        const vh = await sidecar.waitFor(`the ${GRPC_SERVICE} virtual host with the GRPCRoute's routes`, (c) => {
+            const found = findVirtualHost(c.resources(TYPE.route), { name: GRPC_SERVICE, namespace: ns }, GRPC_PORT);
+            const routes = (found?.["routes"] ?? []) as Resource[];
+            return routes.some((r) => (r["route"] as Resource | undefined)?.["weightedClusters"] !== undefined) ? found : undefined;
+        });
+        const routes = ((vh["routes"] ?? []) as Resource[]).map(summarize);
+        console.log(`    [issue note] sidecar routes of ${GRPC_SERVICE}:${GRPC_PORT} (gateway-api GRPCRoute): ${JSON.stringify(routes)}`);
+        expect(routes.map(({ headers, action }) => ({ headers, action })), JSON.stringify(routes)).to.deep.equal([
+            { headers: [{ name: "x-canary", stringMatch: { exact: "always" } }], action: { cluster: cluster("v2") } },
+            { headers: [], action: { weightedClusters: [{ name: cluster("v1"), weight: 80 }, { name: cluster("v2"), weight: 20 }] } },
+        ]);
     });
 
     it("istiod reports the namespace synced and nothing rejected, ignored or conflicting in its log", async () => {

@@ -31,6 +31,9 @@ import {
     INGRESS_HOST,
     ISTIOD_EDIT,
     RETRY,
+    TCP_PORT,
+    TCP_SERVICE,
+    tcpProxiesOn,
     TIMEOUT,
 } from "./expected";
 
@@ -153,6 +156,19 @@ describe("istiod translates the stack's objects (real istiod, xDS as a sidecar a
             expect(((c["circuitBreakers"] as Resource)["thresholds"] as Resource[])[0]).to.deep.include(EXPECTED_CLUSTER_POLICY.circuitBreakers.thresholds[0]!);
             expect(c["outlierDetection"], String(c["name"])).to.deep.include(EXPECTED_CLUSTER_POLICY.outlierDetection);
         }
+    });
+
+    it(`tcp service (VirtualService tcp route): the client proxy's listener on port ${TCP_PORT} holds one tcp_proxy, weighted 80/20 to the stable and canary subset clusters`, async () => {
+        const subset = (s: string): string => `outbound|${TCP_PORT}|${s}|${TCP_SERVICE}.${ns}.svc.cluster.local`;
+        const proxies = await sidecar.waitFor(`a weighted tcp_proxy on port ${TCP_PORT}`, (c) => {
+            const got = tcpProxiesOn(c.resources(TYPE.listener), TCP_PORT);
+            return got.some((p) => p.weightedClusters !== undefined) ? got : undefined;
+        });
+        console.log(`    [issue note] sidecar tcp_proxy of ${TCP_SERVICE}:${TCP_PORT} (istio): ${JSON.stringify(proxies)}`);
+        // Without the VirtualService istiod sends one tcp_proxy to the Service's own cluster (outbound|9000||ledger...).
+        expect(proxies, JSON.stringify(proxies)).to.deep.equal([{ weightedClusters: [{ name: subset("stable"), weight: 80 }, { name: subset("canary"), weight: 20 }] }]);
+        const names = sidecar.resources(TYPE.cluster).map((c) => c["name"]);
+        expect(names, "the subset clusters from the DestinationRule").to.include.members([subset("stable"), subset("canary")]);
     });
 
     it("egress: the client proxy sends api.external-service.com (SNI) to the egress gateway, which sends it to the external host", async () => {
