@@ -16,7 +16,9 @@
  * The gateway proxies have Istio's default Services (istio-ingressgateway / istio-egressgateway: 80 -> 8080,
  * 443 -> 8443), so istiod puts a Gateway server's port on the Service's target port: listeners 8080 and 8443.
  */
+import type { KubeConfig } from "@kubernetes/client-node";
 import type { Resource } from "../../../sim/xds/client";
+import { getRaw } from "../stack/kubeRaw";
 
 /** Config edits on top of Pulumi.dev.yaml. */
 export function ISTIOD_EDIT(c: Record<string, unknown>): void {
@@ -124,12 +126,15 @@ export interface TcpProxySummary {
     weightedClusters?: { name: unknown; weight: unknown }[];
 }
 
-/** Every tcp_proxy of the listeners bound to `port` (any address), in listener and filter chain order. */
-export function tcpProxiesOn(listeners: readonly Resource[], port: number): TcpProxySummary[] {
+/**
+ * Every tcp_proxy of the outbound listener of `address:port` (a Service's cluster IP: istiod gives each TCP Service
+ * port its own listener, so the version Services' listeners on the same port are not this one's), in filter chain order.
+ */
+export function tcpProxiesOn(listeners: readonly Resource[], address: string, port: number): TcpProxySummary[] {
     const out: TcpProxySummary[] = [];
     for (const l of listeners) {
         const addr = ((l["address"] as Resource | undefined)?.["socketAddress"] ?? {}) as Resource;
-        if (Number(addr["portValue"]) !== port) continue;
+        if (Number(addr["portValue"]) !== port || addr["address"] !== address) continue;
         for (const chain of (l["filterChains"] ?? []) as Resource[]) {
             for (const f of (chain["filters"] ?? []) as Resource[]) {
                 const tc = (f["typedConfig"] ?? {}) as Resource;
@@ -144,4 +149,12 @@ export function tcpProxiesOn(listeners: readonly Resource[], port: number): TcpP
         }
     }
     return out;
+}
+
+/** The cluster IP the API server gave the Service `name` of `namespace`. */
+export async function serviceClusterIp(kc: KubeConfig, namespace: string, name: string): Promise<string> {
+    const svc = (await getRaw(kc, { apiVersion: "v1", kind: "Service", metadata: { name, namespace } })) as { spec?: { clusterIP?: string } } | undefined;
+    const ip = svc?.spec?.clusterIP;
+    if (ip === undefined || ip === "" || ip === "None") throw new Error(`Service ${namespace}/${name} has no cluster IP (${JSON.stringify(svc?.spec ?? null)})`);
+    return ip;
 }

@@ -34,7 +34,7 @@ import { createProjectDir, projectStack, type PlainConfig, type ProjectStack } f
 import { gatewayNode, sidecarNode, TYPE, XdsClient, type Resource } from "../../../sim/xds/client";
 import { findVirtualHost } from "../../../sim/xds/plan";
 import { deleteRaw, ensureCreated } from "../stack/kubeRaw";
-import { EXTERNAL, EXTERNAL_CLUSTER, GATEWAY_LISTENER_PORTS, protocolService, sniChain, TCP_PORT, TCP_SERVICE, tcpProxiesOn } from "./expected";
+import { EXTERNAL, EXTERNAL_CLUSTER, GATEWAY_LISTENER_PORTS, protocolService, serviceClusterIp, sniChain, TCP_PORT, TCP_SERVICE, tcpProxiesOn } from "./expected";
 
 const SERVICE = "sample-app";
 const INGRESS_HOST = "sample-app.mesh-dev.local";
@@ -276,13 +276,14 @@ describe("istiod translates the stack's Gateway API objects (routingApi gateway-
         expect(ports).to.deep.equal([GATEWAY_LISTENER_PORTS[0]]);
     });
 
-    it(`tcp service (TCPRoute on the Service, GAMMA): the client proxy's listener on port ${TCP_PORT} holds one tcp_proxy, weighted 80/20 to the version Services' clusters`, async () => {
+    it(`tcp service (TCPRoute on the Service, GAMMA): the client proxy's listener of its cluster IP and port ${TCP_PORT} holds one tcp_proxy, weighted 80/20 to the version Services' clusters`, async () => {
         const cluster = (v: string): string => `outbound|${TCP_PORT}||${TCP_SERVICE}-${v}.${ns}.svc.cluster.local`;
-        const proxies = await sidecar.waitFor(`a weighted tcp_proxy on port ${TCP_PORT}`, (c) => {
-            const got = tcpProxiesOn(c.resources(TYPE.listener), TCP_PORT);
+        const ip = await serviceClusterIp(connectCluster().kubeConfig, ns, TCP_SERVICE);
+        const proxies = await sidecar.waitFor(`a weighted tcp_proxy on ${TCP_SERVICE}'s listener ${ip}:${TCP_PORT}`, (c) => {
+            const got = tcpProxiesOn(c.resources(TYPE.listener), ip, TCP_PORT);
             return got.some((p) => p.weightedClusters !== undefined) ? got : undefined;
         });
-        console.log(`    [issue note] sidecar tcp_proxy of ${TCP_SERVICE}:${TCP_PORT} (gateway-api): ${JSON.stringify(proxies)}`);
+        console.log(`    [issue note] sidecar tcp_proxy of ${TCP_SERVICE} (${ip}:${TCP_PORT}; gateway-api): ${JSON.stringify(proxies)}`);
         // Without the TCPRoute istiod sends one tcp_proxy to the Service's own cluster (outbound|9000||ledger...).
         expect(proxies, JSON.stringify(proxies)).to.deep.equal([
             { weightedClusters: [{ name: cluster("v1"), weight: 80 }, { name: cluster("v2"), weight: 20 }] },

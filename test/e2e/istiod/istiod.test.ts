@@ -31,6 +31,7 @@ import {
     INGRESS_HOST,
     ISTIOD_EDIT,
     RETRY,
+    serviceClusterIp,
     TCP_PORT,
     TCP_SERVICE,
     tcpProxiesOn,
@@ -158,13 +159,14 @@ describe("istiod translates the stack's objects (real istiod, xDS as a sidecar a
         }
     });
 
-    it(`tcp service (VirtualService tcp route): the client proxy's listener on port ${TCP_PORT} holds one tcp_proxy, weighted 80/20 to the stable and canary subset clusters`, async () => {
+    it(`tcp service (VirtualService tcp route): the client proxy's listener of its cluster IP and port ${TCP_PORT} holds one tcp_proxy, weighted 80/20 to the stable and canary subset clusters`, async () => {
         const subset = (s: string): string => `outbound|${TCP_PORT}|${s}|${TCP_SERVICE}.${ns}.svc.cluster.local`;
-        const proxies = await sidecar.waitFor(`a weighted tcp_proxy on port ${TCP_PORT}`, (c) => {
-            const got = tcpProxiesOn(c.resources(TYPE.listener), TCP_PORT);
+        const ip = await serviceClusterIp(connectCluster().kubeConfig, ns, TCP_SERVICE);
+        const proxies = await sidecar.waitFor(`a weighted tcp_proxy on ${TCP_SERVICE}'s listener ${ip}:${TCP_PORT}`, (c) => {
+            const got = tcpProxiesOn(c.resources(TYPE.listener), ip, TCP_PORT);
             return got.some((p) => p.weightedClusters !== undefined) ? got : undefined;
         });
-        console.log(`    [issue note] sidecar tcp_proxy of ${TCP_SERVICE}:${TCP_PORT} (istio): ${JSON.stringify(proxies)}`);
+        console.log(`    [issue note] sidecar tcp_proxy of ${TCP_SERVICE} (${ip}:${TCP_PORT}; istio): ${JSON.stringify(proxies)}`);
         // Without the VirtualService istiod sends one tcp_proxy to the Service's own cluster (outbound|9000||ledger...).
         expect(proxies, JSON.stringify(proxies)).to.deep.equal([{ weightedClusters: [{ name: subset("stable"), weight: 80 }, { name: subset("canary"), weight: 20 }] }]);
         const names = sidecar.resources(TYPE.cluster).map((c) => c["name"]);
