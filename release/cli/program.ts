@@ -206,7 +206,7 @@ export function buildProgram(penv: ParseEnv, out: { request?: CliRequest }): Com
             out.request = { command: "env", common: common(cmd), env: { op: op as EnvOp, env: o.env ?? "", concurrency: o.concurrency } };
         });
 
-    withPolicy(withCommon(program.command("status").description("the configured weights and the live VirtualService's split, the rollout's phase and step, and the current metrics against their thresholds")), false)
+    withPolicy(withCommon(program.command("status").description("the configured weights and the live split (of the VirtualService, or the Gateway API route), the rollout's phase and step, and the current metrics against their thresholds")), false)
         .requiredOption("--service <name>", "service key under services.<name>")
         .option("--no-metrics", "do not query Prometheus")
         .action((_o: unknown, cmd: Command) => {

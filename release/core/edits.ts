@@ -8,7 +8,7 @@
  */
 import { valueAt } from "../../contract/paths";
 import type { RolloutState } from "../../contract/release";
-import { SERVICE_PROTOCOLS, type ServiceProtocol } from "../../contract/schema";
+import { MESH_ROUTE_KINDS, SERVICE_PROTOCOLS, type MeshRouteKind, type ServiceProtocol } from "../../contract/schema";
 import type { ConfigEdit, ConfigPath } from "../driver/driver";
 import type { ConfigProblem } from "./errors";
 
@@ -84,6 +84,15 @@ export function versionsOf(config: unknown, svc: string): { stable?: string; can
 export function protocolOf(config: unknown, svc: string): ServiceProtocol {
     const protocol = valueAt(config, service(svc, "protocol"));
     return SERVICE_PROTOCOLS.find((p) => p === protocol) ?? "http";
+}
+
+/**
+ * The kind of the live object that holds a service's split in `config`: its mesh route of the Gateway API (HTTPRoute,
+ * GRPCRoute or TCPRoute, by its protocol) with `routingApi: gateway-api`, else its VirtualService. For messages
+ * written when the object itself could not be read.
+ */
+export function liveRouteKindOf(config: unknown, svc: string): "VirtualService" | MeshRouteKind {
+    return valueAt(config, ["routingApi"]) === "gateway-api" ? MESH_ROUTE_KINDS[protocolOf(config, svc)] : "VirtualService";
 }
 
 /**

@@ -8,7 +8,7 @@
 import { assessAnalysis } from "../core/analysis";
 import { systemClock, type Clock } from "../core/clock";
 import type { ConfigEdit } from "../driver/driver";
-import { abTestEdits, applyEdits, clearFaultEdits, faultEdits, flagProblems, protocolOf, tcpRefusal, type AbFlag, type FaultSpec } from "../core/edits";
+import { abTestEdits, applyEdits, clearFaultEdits, faultEdits, flagProblems, liveRouteKindOf, protocolOf, tcpRefusal, type AbFlag, type FaultSpec } from "../core/edits";
 import { valueAt } from "../../contract/paths";
 import { Redactor } from "../../contract/redact";
 import { ExitCode, ReleaseError, configError, errorMessage, type ConfigProblem } from "../core/errors";
@@ -248,7 +248,7 @@ export function runStatus(req: StatusRequest, deps: OneShotDeps): Promise<OneSho
         if (read !== undefined) {
             try {
                 const split = liveSplitOf(await read(c.ctx.namespace), c.ctx.namespace, svc, { canary: c.ctx.canaryVersion, protocol: protocolOf(c.config, svc) });
-                status.live = split ?? { error: `no VirtualService for ${svc} in namespace ${c.ctx.namespace}` };
+                status.live = split ?? { error: `no ${liveRouteKindOf(c.config, svc)} for ${svc} in namespace ${c.ctx.namespace}` };
             } catch (err) {
                 status.live = { error: errorMessage(err) };
             }

@@ -31,7 +31,7 @@ export interface ServiceStatus {
      */
     analysis: { windowMs: number; verdict: Verdict; reason: string; metrics: MetricResult[] } | null;
     /**
-     * The live VirtualService's catch-all split (what the API server holds, hand edits included); absent when
+     * The live VirtualService's (or Gateway API route's) catch-all split (what the API server holds, hand edits included); absent when
      * it was not read, `error` when it could not be.
      */
     live?: { object: string; canary: number } | { error: string };

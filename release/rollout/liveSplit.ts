@@ -5,14 +5,14 @@
  */
 import { valueAt } from "../../contract/paths";
 import type { AnalysisResult } from "../core/analysis";
-import { protocolOf, stableToRestore, versionsOf } from "../core/edits";
+import { liveRouteKindOf, protocolOf, stableToRestore, versionsOf } from "../core/edits";
 import { ExitCode, ReleaseError, errorMessage } from "../core/errors";
 import { appliedShares, handEditOf, handEditText, liveSplitOf, liveSplitProblems, observedShare, type LiveSplit } from "../core/live";
 import { stepsOf, type MachineEvent } from "../core/machine";
 import type { Run } from "./types";
 
 /**
- * When the live split is not the step's (a hand edit of the VirtualService, which would otherwise be judged as the
+ * When the live split is not the step's (a hand edit of the VirtualService or Gateway API route, which would otherwise be judged as the
  * step and overwritten by the next update): if the window measured the canary failing, that is evidence of harm to
  * the users the edit sent to it, so the rollout rolls back at once (returns the `harm` event; the rollback names the
  * edit it overwrites). Otherwise the edit is respected: the rollout stops, nothing judged or written, and the error
@@ -29,7 +29,7 @@ export async function checkLiveSplit(run: Run, stepIndex: number, weight: number
         try {
             split = liveSplitOf(await live.read(run.ctx.namespace), run.ctx.namespace, service, { ...versionsOf(run.config, service), protocol: protocolOf(run.config, service) });
         } catch (err) {
-            run.emit({ type: "warning", message: `cannot read the live VirtualService of ${service} (${errorMessage(err)}); only the canary's observed share is checked` });
+            run.emit({ type: "warning", message: `cannot read the live ${liveRouteKindOf(run.config, service)} of ${service} (${errorMessage(err)}); only the canary's observed share is checked` });
         }
     }
     const pins = valueAt(run.config, ["services", service, "pins"]);
@@ -70,7 +70,7 @@ export async function checkLiveSplit(run: Run, stepIndex: number, weight: number
 }
 
 /**
- * Before a rollback or promotion update: when the live VirtualService holds a split no update of this rollout
+ * Before a rollback or promotion update: when the live VirtualService (or Gateway API route) holds a split no update of this rollout
  * applied (a hand edit; the live-split check stopped the rollout on it), say so, naming the object, the live
  * share and the one the update writes. Never refuses: a rollback is the safe action, and a promotion was
  * asked for. `writes`: the share of the version under release after the update.
@@ -88,7 +88,7 @@ export async function noteHandEdit(run: Run, action: "rollback" | "promotion", w
     try {
         split = liveSplitOf(await read(run.ctx.namespace), run.ctx.namespace, service, { ...versions, protocol: protocolOf(run.config, service) });
     } catch (err) {
-        run.emit({ type: "warning", message: `cannot read the live VirtualService of ${service} (${errorMessage(err)}); a hand edit, if any, is overwritten without being named` });
+        run.emit({ type: "warning", message: `cannot read the live ${liveRouteKindOf(run.config, service)} of ${service} (${errorMessage(err)}); a hand edit, if any, is overwritten without being named` });
         return;
     }
     const routed = valueAt(run.config, ["services", service, "canary", "routed"]);

@@ -11,6 +11,7 @@ import { planCanary } from "../../../components/canaryPlan";
 import { planGatewayApiCanary, type GatewayApiCanaryArgs } from "../../../components/gatewayApiPlan";
 import type { Plain } from "../../../components/inputs";
 import { valueAt } from "../../../contract/paths";
+import { liveRouteKindOf } from "../../../release/core/edits";
 import { liveSplitOf, liveSplitProblems, shareTolerance, type LiveGatewayRoute, type LiveVirtualService } from "../../../release/core/live";
 import { runCanary, runRollout } from "../../../release/rollout";
 import { collectReport } from "../../../release/report/collect";
@@ -350,6 +351,51 @@ describe("a hand-edited live split stops the rollout (release/rollout/liveSplit.
     });
 });
 
+/** The harness's config in `routingApi: gateway-api` with sample-app speaking `protocol`. */
+function gatewayApiConfig(protocol: "http" | "grpc" | "tcp"): Record<string, unknown> {
+    const cfg = harness().store.config;
+    const svc = valueAt(cfg, ["services", SVC]) as Record<string, unknown>;
+    svc["protocol"] = protocol;
+    svc["port"] = 9000;
+    cfg["routingApi"] = "gateway-api";
+    return cfg;
+}
+
+describe("the live object's kind in the release's messages (release/core/edits.ts liveRouteKindOf)", () => {
+    it("VirtualService in Istio's API whatever the protocol; in gateway-api the mesh route of the protocol", () => {
+        const table: [routingApi: string | undefined, protocol: string | undefined, kind: string][] = [
+            [undefined, undefined, "VirtualService"],
+            ["istio", "tcp", "VirtualService"],
+            ["istio", "grpc", "VirtualService"],
+            ["gateway-api", undefined, "HTTPRoute"],
+            ["gateway-api", "http", "HTTPRoute"],
+            ["gateway-api", "grpc", "GRPCRoute"],
+            ["gateway-api", "tcp", "TCPRoute"],
+        ];
+        for (const [routingApi, protocol, kind] of table) {
+            const cfg = { ...(routingApi === undefined ? {} : { routingApi }), services: { [SVC]: protocol === undefined ? {} : { protocol } } };
+            expect(liveRouteKindOf(cfg, SVC), `${routingApi ?? "(unset)"} / ${protocol ?? "(unset)"}`).to.equal(kind);
+        }
+    });
+
+    it("routingApi gateway-api, protocol tcp: the live TCPRoute cannot be read during a step; the warning names the TCPRoute, and the observed share is checked", async () => {
+        const h = harness({ config: gatewayApiConfig("tcp") });
+        h.metrics.instant = ((orig) => (q: string) => {
+            const w = valueAt(h.store.applied, ["services", SVC, "canary", "weight"]);
+            const weight = typeof w === "number" ? w : 0;
+            h.metrics.versions["v2"] = { ...HEALTHY, requests: 10 * weight };
+            h.metrics.versions["v1"] = { ...HEALTHY, requests: 10 * (100 - weight) };
+            return orig(q);
+        })(h.metrics.instant.bind(h.metrics));
+        h.deps.live = { read: () => Promise.reject(new Error("connect ECONNREFUSED 127.0.0.1:6443")) };
+        const r = await runCanary({ service: SVC, version: "v2" }, h.deps);
+        expect(r.outcome, r.message).to.equal("promoted");
+        const warnings = ofType(h.events, "warning").map((w) => w.message);
+        expect(warnings[0]).to.equal("cannot read the live TCPRoute of sample-app (connect ECONNREFUSED 127.0.0.1:6443); only the canary's observed share is checked");
+        expect(warnings.filter((w) => w.includes("VirtualService")), "no message names a VirtualService the stack does not have").to.deep.equal([]);
+    });
+});
+
 describe("status shows the configured weights and, apart, the live split (release/orchestration/oneShot.ts)", () => {
     it("a hand edit to 100 % shows in the live line, the configured weight stays as configured", async () => {
         const { runStatus } = await import("../../../release/orchestration/oneShot");
@@ -366,6 +412,20 @@ describe("status shows the configured weights and, apart, the live split (releas
         expect(r.exitCode).to.equal(0);
         expect(out).to.include("sample-app on stack dev (namespace shop); weights as configured:\n  stable:  v1 75%\n  canary:  v2 25%\n");
         expect(out).to.include("  live:    VirtualService shop/sample-app sends 100% to the canary\n");
+    });
+
+    it("routingApi gateway-api, protocol grpc, no GRPCRoute attached to the Service: the live line names the GRPCRoute it looked for", async () => {
+        const { runStatus } = await import("../../../release/orchestration/oneShot");
+        const { TerminalReporter } = await import("../../../release/reporters/terminal");
+        const h = harness({ config: gatewayApiConfig("grpc") });
+        let out = "";
+        const reporter = new TerminalReporter({ write: (t) => (out += t), tty: false, color: false, now: () => h.clock.now(), tickMs: 0 });
+        const http: LiveGatewayRoute = { kind: "HTTPRoute", metadata: { name: "other", namespace: "shop" }, spec: { parentRefs: [{ group: "", kind: "Service", name: "other" }], rules: [] } };
+        const r = await runStatus({ service: SVC, metrics: false }, { ...h.deps, emit: (e) => reporter.handle(e), live: { read: () => Promise.resolve([http]) } });
+        reporter.close();
+        expect(r.exitCode).to.equal(0);
+        expect(out).to.include("  live:    not read (no GRPCRoute for sample-app in namespace shop)\n");
+        expect(out).to.not.include("VirtualService");
     });
 });
 
@@ -474,6 +534,21 @@ describe("a rollback after a hand edit names what it overwrites, and never refus
         expect(r.exitCode, r.message).to.equal(0);
         expect(ofType(h.events, "warning").map((w) => w.message)).to.include(
             "cannot read the live VirtualService of sample-app (connect ECONNREFUSED 127.0.0.1:6443); a hand edit, if any, is overwritten without being named",
+        );
+    });
+
+    it("routingApi gateway-api: the same warning names the HTTPRoute", async () => {
+        const h = harness({ config: gatewayApiConfig("http") });
+        h.metrics.versions["v2"] = { ...HEALTHY, requests: 1000 };
+        h.metrics.versions["v1"] = { ...HEALTHY, requests: 0 };
+        h.deps.live = { read: () => Promise.reject(new Error("connect ECONNREFUSED 127.0.0.1:6443")) };
+        const stopped = await runCanary({ service: SVC, version: "v2" }, h.deps);
+        expect(stopped.exitCode, stopped.message).to.equal(3);
+        h.events.length = 0;
+        const r = await runRollout({ action: "rollback", service: SVC }, h.deps);
+        expect(r.exitCode, r.message).to.equal(0);
+        expect(ofType(h.events, "warning").map((w) => w.message)).to.include(
+            "cannot read the live HTTPRoute of sample-app (connect ECONNREFUSED 127.0.0.1:6443); a hand edit, if any, is overwritten without being named",
         );
     });
 });
