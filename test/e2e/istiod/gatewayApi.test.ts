@@ -10,7 +10,9 @@
  * prefix, components/gatewayApiPlan.ts). Its egress host is the Gateway API's egress (components/gatewayApiEgressPlan.ts:
  * ServiceEntry, TLS passthrough Gateway `egress`, TLSRoutes), checked on the client proxy and the egress gateway node
  * as test/e2e/istiod/istiod.test.ts checks the Istio mode's egress for the same host; and an internal gateway (plain
- * HTTP, `/` to sample-app), checked on its gateway node.
+ * HTTP, `/` to sample-app), checked on its gateway node. Beside sample-app, a tcp service `ledger` (a TCPRoute: the
+ * sidecar's listener of its cluster IP gets one tcp_proxy weighted 80/20 to the version Services' clusters) and a grpc
+ * service `greeter` (a GRPCRoute: its pin, then the 80/20 split, on the sidecar's route config).
  *
  * Then per-service stacks in this mode (a platform stack owning the Gateway, a service stack owning its HTTPRoutes, one
  * project): the service stack's HTTPRoute attached to the platform's Gateway by parentRef, and istiod serving its

@@ -2,7 +2,8 @@
  * What istiod makes of our objects: the stack's objects (our program, real engine) read by a real istiod (pilot-
  * discovery built from the pinned istio.io/istio module, running outside the cluster against the local kube-
  * apiserver), and the Envoy configuration it serves over xDS to a client proxy of the namespace and to the ingress
- * and egress gateway proxies, compared with hand-written expectations (./expected.ts).
+ * and egress gateway proxies, compared with hand-written expectations (./expected.ts); for the tcp service `ledger`,
+ * the tcp_proxy of its listener, weighted 80/20 to the subset clusters.
  *
  * Real: our objects, the API server, istiod's translation and its xDS server. Standing in: the proxies (our xDS
  * client, test/support/../sim/xds/client.ts, speaks for a sidecar and two gateways; no Envoy runs) and the pods
