@@ -45,6 +45,9 @@ fi
 say "toolchain ready after $(($(date +%s) - T0))s"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mesh-e2e.XXXXXX")
+# A shard (MESH_E2E_SHARD set by the sharded run below): the parent builds and its background builds are shared
+# through the environment (MESH_ISTIOD_BUILD_RC_FILE, ...); the shard only starts its own control plane and mocha.
+SHARD=${MESH_E2E_SHARD:-}
 # pilot-discovery and istioctl (the slowest builds) build in the background at the lowest CPU priority while the
 # suites run: most of their time is spent waiting for analysis windows. test/support/istiod.ts waits for
 # pilot-discovery (MESH_ISTIOD_BUILD_RC_FILE) and test/e2e/stack/istioctl.ts for istioctl (MESH_ISTIOCTL_BUILD_PID);
@@ -54,7 +57,7 @@ ISTIOD_BUILT=""
 if scripts/toolchain.sh --check pilot-discovery >/dev/null 2>&1; then ISTIOD_BUILT=1; fi
 NEED_ISTIOCTL=""
 if [ -z "${MESH_TOOLCHAIN_SKIP_ISTIOCTL:-}" ] && ! scripts/toolchain.sh --check "${OPTIONAL[@]}" >/dev/null 2>&1; then NEED_ISTIOCTL=1; fi
-if [ -z "$ISTIOD_BUILT" ] || [ -n "$NEED_ISTIOCTL" ]; then
+if [ -z "$SHARD" ] && { [ -z "$ISTIOD_BUILT" ] || [ -n "$NEED_ISTIOCTL" ]; }; then
   # pilot-discovery first (the istiod and release tests need it), then istioctl with the Go build cache warm.
   # $WORK/pilot-discovery.rc appears when pilot-discovery's build ends (its exit code); tests wait for it.
   what=""
@@ -79,7 +82,7 @@ fi
 # pulumi-language-yaml and mesh-sdkgen (tool langhost-yaml, its own cache key) likewise, beside them: only
 # test/e2e/package/yaml.test.ts needs them and waits (MESH_LANGHOST_YAML_BUILD_RC_FILE, test/support/langhostYaml.ts).
 LANGHOST_YAML_PID=""
-if ! scripts/toolchain.sh --check langhost-yaml >/dev/null 2>&1; then
+if [ -z "$SHARD" ] && ! scripts/toolchain.sh --check langhost-yaml >/dev/null 2>&1; then
   say "building in the background at nice 19: pulumi-language-yaml (log $WORK/langhost-yaml-build.log); the YAML test waits"
   (
     rc=0; nice -n 19 scripts/toolchain.sh build langhost-yaml >"$WORK/langhost-yaml-build.log" 2>&1 || rc=$?
@@ -88,9 +91,12 @@ if ! scripts/toolchain.sh --check langhost-yaml >/dev/null 2>&1; then
   LANGHOST_YAML_PID=$!
   export MESH_LANGHOST_YAML_BUILD_RC_FILE="$WORK/langhost-yaml.rc" MESH_LANGHOST_YAML_BUILD_LOG="$WORK/langhost-yaml-build.log"
 fi
+SHARD_PIDS=()
 cleanup() {
-  local rc=$?
+  local rc=$? p
   trap - EXIT INT TERM
+  for p in "${SHARD_PIDS[@]}"; do kill -0 "$p" 2>/dev/null && kill_tree "$p"; done
+  for p in "${SHARD_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
   if [ -n "$LANGHOST_YAML_PID" ] && kill -0 "$LANGHOST_YAML_PID" 2>/dev/null; then
     say "stopping the unfinished pulumi-language-yaml build (rerun: bash scripts/toolchain.sh build langhost-yaml)"
     kill_tree "$LANGHOST_YAML_PID"
@@ -107,6 +113,40 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# Files given on the command line replace the default spec (every test/e2e/**/*.test.ts); other arguments
+# (--grep ...) are passed to mocha as they are.
+SPEC=("test/e2e/**/*.test.ts")
+for a in "$@"; do case $a in *.ts | test/*) SPEC=() ;; esac; done
+
+# The whole suite runs as MESH_E2E_SHARDS (default 2) shards side by side, each a child e2e.sh with its own control
+# plane, istiod, Azurite and mocha over its files (e2e_shard_files in scripts/e2e-tools.sh): most of a test's time is
+# spent waiting for analysis windows and istiod's pushes, so two share the CPUs well. Each line of a shard's output
+# starts with its name; the exit code is the first failing shard's.
+SHARDS=${MESH_E2E_SHARDS:-2}
+case $SHARDS in '' | *[!0-9]* | 0) die "MESH_E2E_SHARDS is '$SHARDS'; it must be a whole number >= 1 (1 runs one mocha over every file)" ;; esac
+if [ -z "$SHARD" ] && [ "${#SPEC[@]}" -gt 0 ] && [ "$SHARDS" -gt 1 ]; then
+  mapfile -t ALL_FILES < <(find test/e2e -name '*.test.ts' | LC_ALL=C sort)
+  say "2/4 the suite in $SHARDS shards side by side, each with its own control plane (MESH_E2E_SHARDS=1: one mocha)"
+  for ((i = 1; i <= SHARDS; i++)); do
+    mapfile -t FILES < <(e2e_shard_files "$i" "$SHARDS" "${ALL_FILES[@]}")
+    [ "${#FILES[@]}" -gt 0 ] || continue
+    say "shard $i/$SHARDS: ${FILES[*]}"
+    (
+      set -o pipefail
+      MESH_E2E_SHARD="$i/$SHARDS" bash scripts/e2e.sh "${FILES[@]}" "$@" 2>&1 | sed -u "s/^/[e2e $i\/$SHARDS] /"
+    ) &
+    SHARD_PIDS+=($!)
+  done
+  RC=0
+  for ((i = 0; i < ${#SHARD_PIDS[@]}; i++)); do
+    src=0; wait "${SHARD_PIDS[$i]}" || src=$?
+    say "shard $((i + 1))/$SHARDS: exit $src"
+    [ "$RC" != 0 ] || RC=$src
+  done
+  SHARD_PIDS=()
+  exit "$RC"
+fi
+
 say "2/4 control plane: starting etcd + kube-apiserver + Istio CRDs (scripts/local-cluster.sh)"
 # Unless MESH_E2E_KEEP is set, a watchdog also stops it if this shell is killed with SIGKILL.
 throwaway_start_cluster "$WORK/cluster" "${MESH_E2E_KEEP:-}"
@@ -120,10 +160,6 @@ say "3/4 pulumi: ${MESH_PULUMI_BACKEND:-azblob} state backend (azblob: Azurite, 
 throwaway_pulumi_env "$WORK/state"
 export MESH_E2E_WORK="$WORK"
 
-# Files given on the command line replace the default spec (every test/e2e/**/*.test.ts); other arguments
-# (--grep ...) are passed to mocha as they are.
-SPEC=("test/e2e/**/*.test.ts")
-for a in "$@"; do case $a in *.ts | test/*) SPEC=() ;; esac; done
 say "4/4 mocha --config .mocharc.e2e.json ${SPEC[*]} $*"
 set +e
 npx --no-install mocha --config .mocharc.e2e.json "${SPEC[@]}" "$@"
