@@ -25,6 +25,7 @@ import { connectCluster, type KubeObject } from "../../support/cluster";
 import { startAmbientIstiod, type AmbientIstiod } from "../../support/istiod";
 import { projectStack, type PlainConfig, type ProjectStack } from "../../support/pulumiProject";
 import { collectionPath, ensureCreated, rawRequest, statusMessage } from "../stack/kubeRaw";
+import { summarize } from "./expected";
 
 const SERVICE = "sample-app";
 /** The namespace's waypoint (`ambient.waypoint`). */
@@ -58,20 +59,6 @@ function AMBIENT_EDIT(c: PlainConfig): void {
 /** A waypoint's cluster of a version Service (the waypoint owns it: `inbound-vip`, protocol http). */
 const vip = (ns: string, service: string, version?: string): string => `inbound-vip|8080|http|${service}${version === undefined ? "" : `-${version}`}.${ns}.svc.cluster.local`;
 
-/** Route summary as compared: the path prefix, header matches, forward action (cluster or weighted clusters). */
-function summarize(route: Resource): { prefix: unknown; headers: unknown[]; action: Record<string, unknown> } {
-    const action = (route["route"] ?? {}) as Resource;
-    const match = (route["match"] ?? {}) as Resource;
-    const headers = ((match["headers"] ?? []) as Resource[]).map((h) => ({ name: h["name"], stringMatch: h["stringMatch"] }));
-    const fwd: Record<string, unknown> = {};
-    if (action["cluster"] !== undefined) fwd["cluster"] = action["cluster"];
-    if (action["weightedClusters"] !== undefined) {
-        const wc = action["weightedClusters"] as Resource;
-        fwd["weightedClusters"] = ((wc["clusters"] ?? []) as Resource[]).map((c) => ({ name: c["name"], weight: c["weight"] }));
-    }
-    return { prefix: match["prefix"] ?? match["pathSeparatedPrefix"], headers, action: fwd };
-}
-
 /** The filter chains of the waypoint's `main_internal` listener (one per Service port it owns, plus direct-tcp/http). */
 function internalChains(c: XdsClient): Resource[] {
     const l = c.resources(TYPE.listener).find((x) => x["name"] === "main_internal");
@@ -84,6 +71,14 @@ function chainRoutes(chain: Resource | undefined): Resource[] {
     const hcm = filters.find((f) => f["name"] === "envoy.filters.network.http_connection_manager");
     const rc = ((hcm?.["typedConfig"] as Resource | undefined)?.["routeConfig"] ?? {}) as Resource;
     return ((rc["virtualHosts"] ?? []) as Resource[]).flatMap((vh) => (vh["routes"] ?? []) as Resource[]);
+}
+
+/** The routes of the waypoint's chain `chain` once its catch-all is weighted (the HTTPRoute in effect). */
+function weightedRoutes(client: XdsClient, chain: string): Promise<Resource[]> {
+    return client.waitFor(`the routes of ${chain} with the weighted catch-all`, (c) => {
+        const rs = chainRoutes(internalChains(c).find((f) => f["name"] === chain));
+        return rs.some((r) => (r["route"] as Resource | undefined)?.["weightedClusters"] !== undefined) ? rs : undefined;
+    }, 60_000);
 }
 
 /** The chain names of `ns`'s Services on a waypoint, sorted. */
@@ -161,10 +156,7 @@ describe("istiod serves the stack's ambient objects to its waypoints (routingApi
     });
 
     it("the namespace's waypoint routes sample-app by the HTTPRoute: the pin and the A/B flag first on every prefix, /api to stable, the catch-all split 75/25 to the version Services' clusters", async () => {
-        const routes = await waypoint.waitFor("sample-app's routes with the weighted catch-all", (c) => {
-            const rs = chainRoutes(internalChains(c).find((f) => f["name"] === vip(ns, SERVICE)));
-            return rs.some((r) => (r["route"] as Resource | undefined)?.["weightedClusters"] !== undefined) ? rs : undefined;
-        }, 60_000);
+        const routes = await weightedRoutes(waypoint, vip(ns, SERVICE));
         const summary = routes.map(summarize);
         console.log(`    [issue note] waypoint routes of sample-app:8080 (gateway-api, ambient): ${routes.map((r) => String(r["name"])).join(", ")}`);
         const pin = [{ name: "canary", stringMatch: { exact: "true" } }];
@@ -186,11 +178,7 @@ describe("istiod serves the stack's ambient objects to its waypoints (routingApi
     });
 
     it("payments' own waypoint routes payments: its pin to v2 first, then the split 70/30 to its version Services' clusters", async () => {
-        const routes = await own.waitFor("payments' routes with the weighted catch-all", (c) => {
-            const rs = chainRoutes(internalChains(c).find((f) => f["name"] === vip(ns, OWN)));
-            return rs.some((r) => (r["route"] as Resource | undefined)?.["weightedClusters"] !== undefined) ? rs : undefined;
-        }, 60_000);
-        const summary = routes.map(summarize);
+        const summary = (await weightedRoutes(own, vip(ns, OWN))).map(summarize);
         expect(summary, JSON.stringify(summary)).to.deep.equal([
             { prefix: "/", headers: [{ name: "x-canary", stringMatch: { exact: "always" } }], action: { cluster: vip(ns, OWN, "v2") } },
             { prefix: "/", headers: [], action: { weightedClusters: [{ name: vip(ns, OWN, "v1"), weight: 70 }, { name: vip(ns, OWN, "v2"), weight: 30 }] } },
