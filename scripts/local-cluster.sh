@@ -28,7 +28,7 @@
 #       (azblob://NAME?localemu=true&domain=127.0.0.1:PORT&protocol=http: gocloud's azureblob URL options)
 #       MESH_AZURITE_URL MESH_AZURITE_DIR. `stop DIR` stops it too.
 #   scripts/local-cluster.sh stop-azurite [DIR]
-#   scripts/local-cluster.sh start-istiod [--dir DIR] [--owner-pid PID]
+#   scripts/local-cluster.sh start-istiod [--dir DIR] [--owner-pid PID] [--ambient]
 #       Starts istiod (pilot-discovery, built by `scripts/toolchain.sh build pilot-discovery`) outside the
 #       cluster against the cluster's API server (DIR/kubeconfig): plaintext xDS, debug (/debug/*, /ready)
 #       and monitoring (/metrics) on free loopback ports; its own CA, the secure xDS port and webhooks off; Gateway
@@ -36,7 +36,10 @@
 #       export lines MESH_ISTIOD_XDS_ADDRESS (host:port) MESH_ISTIOD_DEBUG_URL MESH_ISTIOD_MONITORING_URL
 #       (also saved as DIR/istiod/env.sh). `stop DIR` stops it too. Log: DIR/istiod.log.
 #       MESH_PILOT_DISCOVERY=PATH uses another pilot-discovery binary.
-#   scripts/local-cluster.sh stop-istiod [DIR]
+#       --ambient: a second istiod beside the first (process istiod-ambient, DIR/istiod-ambient/, log
+#       DIR/istiod-ambient.log) with ambient mode on (PILOT_ENABLE_AMBIENT: its ambient index, which keys a
+#       waypoint's config), ambient status writing off; same export lines, for the caller to read.
+#   scripts/local-cluster.sh stop-istiod [DIR] [--ambient]
 # DIR defaults to $MESH_CLUSTER_DIR for env/status/stop/stop-prometheus/start-istiod/stop-istiod.
 set -euo pipefail
 
@@ -298,6 +301,7 @@ cmd_stop() {
   [ -n "$from_watchdog" ] || stop_proc "$dir" watchdog
   stop_proc "$dir" prometheus
   stop_proc "$dir" azurite 20
+  stop_proc "$dir" istiod-ambient
   stop_proc "$dir" istiod
   stop_proc "$dir" apiserver
   stop_proc "$dir" etcd
@@ -417,24 +421,25 @@ cmd_stop_azurite() {
 }
 
 cmd_start_istiod() {
-  local dir="" owner=""
+  local dir="" owner="" name=istiod ambient=false
   while [ $# -gt 0 ]; do
     case $1 in
       --dir) dir=$2; shift ;;
       --owner-pid) owner=$2; shift ;;
+      --ambient) name=istiod-ambient; ambient=true ;;
       *) die "start-istiod: unknown argument $1" ;;
     esac
     shift
   done
   dir=$(resolve_dir "$dir")
   [ -s "$dir/kubeconfig" ] || die "start-istiod: $dir is not a started cluster (no kubeconfig); run '$SELF start' first"
-  if pid_alive "$dir" istiod; then die "istiod already runs in $dir"; fi
+  if pid_alive "$dir" "$name"; then die "$name already runs in $dir"; fi
   local bin kubectl
   bin=${MESH_PILOT_DISCOVERY:-$("$SCRIPT_DIR/toolchain.sh" --check pilot-discovery)} ||
     die "pilot-discovery not built: run scripts/toolchain.sh build pilot-discovery"
   [ -x "$bin" ] || die "pilot-discovery not found at $bin: run scripts/toolchain.sh build pilot-discovery"
   kubectl="$(toolchain_bin kube)/kubectl"
-  local d="$dir/istiod"
+  local d="$dir/$name"
   mkdir -p "$d"
   # istiod's root namespace must exist; outside a cluster its mesh config comes from a file.
   "$kubectl" --kubeconfig "$dir/kubeconfig" create namespace istio-system --dry-run=client -o yaml |
@@ -454,12 +459,14 @@ cmd_start_istiod() {
     # builtin class `istio` (no GatewayClass object needed) are translated; its controllers that need what is not
     # here are off: the gateway deployment controller (no kubelet runs the Deployments it would make), the
     # GatewayClass controller and status writing (leader election; nothing reads the status here).
+    # --ambient adds ambient mode (its index keys waypoints' config), without its status writing.
     (cd "$d" && export POD_NAMESPACE=istio-system POD_NAME=istiod-local CLUSTER_ID=Kubernetes \
       ENABLE_CA_SERVER=false PILOT_CERT_PROVIDER=none \
       INJECTION_WEBHOOK_CONFIG_NAME="" VALIDATION_WEBHOOK_CONFIG_NAME="" \
       PILOT_ENABLE_GATEWAY_API=true PILOT_ENABLE_GATEWAY_API_STATUS=false \
       PILOT_ENABLE_GATEWAY_API_DEPLOYMENT_CONTROLLER=false PILOT_ENABLE_GATEWAY_API_GATEWAYCLASS_CONTROLLER=false &&
-      launch "$dir" istiod "$bin" discovery --kubeconfig "$dir/kubeconfig" \
+      { [ "$ambient" = false ] || export PILOT_ENABLE_AMBIENT=true AMBIENT_ENABLE_STATUS=false; } &&
+      launch "$dir" "$name" "$bin" discovery --kubeconfig "$dir/kubeconfig" \
         --meshConfig "$d/mesh.yaml" --networksConfig "$d/meshNetworks.yaml" \
         --grpcAddr "127.0.0.1:$xp" --secureGRPCAddr "" --httpsAddr "" \
         --httpAddr "127.0.0.1:$hp" --monitoringAddr "127.0.0.1:$mp" \
@@ -467,14 +474,14 @@ cmd_start_istiod() {
     ready=""
     for i in $(seq 1 300); do
       if [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$hp/ready" 2>/dev/null)" = 200 ]; then ready=1; break; fi
-      pid_alive "$dir" istiod || break
+      pid_alive "$dir" "$name" || break
       sleep 0.2
     done
     if [ -n "$ready" ]; then rc=0; break; fi
-    say "istiod attempt $attempt failed; last log lines:"; tail -n 15 "$dir/istiod.log" >&2
-    stop_proc "$dir" istiod
+    say "$name attempt $attempt failed; last log lines:"; tail -n 15 "$dir/$name.log" >&2
+    stop_proc "$dir" "$name"
   done
-  [ $rc = 0 ] || die "could not start istiod (log $dir/istiod.log)"
+  [ $rc = 0 ] || die "could not start $name (log $dir/$name.log)"
   local ms=$((($(date +%s%N) - t0) / 1000000))
   echo "$ms" >"$d/startup-ms"
   echo "127.0.0.1:$xp" >"$d/xds.address"
@@ -482,13 +489,21 @@ cmd_start_istiod() {
   printf "export MESH_ISTIOD_XDS_ADDRESS='%s'\nexport MESH_ISTIOD_DEBUG_URL='%s'\nexport MESH_ISTIOD_MONITORING_URL='%s'\n" \
     "127.0.0.1:$xp" "http://127.0.0.1:$hp" "http://127.0.0.1:$mp" >"$d/env.sh"
   if [ -n "$owner" ] && [ ! -s "$dir/watchdog.pid" ]; then start_watchdog "$dir" "$owner"; fi
-  say "istiod ready in ${ms} ms: xDS 127.0.0.1:$xp, debug http://127.0.0.1:$hp (log $dir/istiod.log)"
+  say "$name ready in ${ms} ms: xDS 127.0.0.1:$xp, debug http://127.0.0.1:$hp (log $dir/$name.log)"
   cat "$d/env.sh"
 }
 
 cmd_stop_istiod() {
-  local dir; dir=$(resolve_dir "${1:-}")
-  stop_proc "$dir" istiod
+  local dir="" name=istiod
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --ambient) name=istiod-ambient ;;
+      *) dir=$1 ;;
+    esac
+    shift
+  done
+  dir=$(resolve_dir "$dir")
+  stop_proc "$dir" "$name"
 }
 
 case ${1:-} in

@@ -1,6 +1,6 @@
 /**
  * A small xDS client of istiod's Aggregated Discovery Service (state of the world, ADS over plaintext gRPC),
- * speaking for one proxy: a sidecar of a namespace or a gateway. It subscribes to clusters and listeners,
+ * speaking for one proxy: a sidecar of a namespace, a gateway or an ambient waypoint. It subscribes to clusters and listeners,
  * then to the routes the listeners name and the endpoints of the EDS clusters, ACKs every response (it never
  * NACKs: it records what istiod sent, it does not judge it) and keeps the newest resources of each type.
  *
@@ -157,7 +157,27 @@ export function gatewayNode(o: SidecarNodeOptions): XdsNode {
     return proxyNode("router", o);
 }
 
-function proxyNode(kind: "sidecar" | "router", o: SidecarNodeOptions): XdsNode {
+export interface WaypointNodeOptions {
+    namespace: string;
+    /** The waypoint's name: its Gateway's (class istio-waypoint), the value of `istio.io/use-waypoint`. */
+    gateway: string;
+    /** Pod name of the proxy (it need not exist). */
+    podName: string;
+    /** Pod IP; any address, unique among the connected proxies. */
+    ip: string;
+}
+
+/**
+ * The node of an ambient waypoint proxy (`waypoint~...`, istiod's node type Waypoint) with the labels istiod's
+ * deployment controller gives a waypoint's pods: the Gateway's name (the waypoint's Service selects its pods by it)
+ * and the mesh controller's `gateway.istio.io/managed`.
+ */
+export function waypointNode(o: WaypointNodeOptions): XdsNode {
+    const labels = { "gateway.networking.k8s.io/gateway-name": o.gateway, "gateway.istio.io/managed": "istio.io-mesh-controller" };
+    return proxyNode("waypoint", { namespace: o.namespace, podName: o.podName, ip: o.ip, labels });
+}
+
+function proxyNode(kind: "sidecar" | "router" | "waypoint", o: SidecarNodeOptions): XdsNode {
     const app = o.labels["app"] ?? o.podName;
     return {
         id: `${kind}~${o.ip}~${o.podName}.${o.namespace}~${o.namespace}.svc.cluster.local`,

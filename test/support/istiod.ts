@@ -6,6 +6,8 @@
  *   built; on a cold machine it builds pilot-discovery in the background (MESH_ISTIOD_BUILD_RC_FILE appears when
  *   that build ends) and the first test that needs istiod waits for the build, then starts it. A failed build
  *   fails the test with the end of the build log.
+ * - {@link startAmbientIstiod}: a second istiod of this run with ambient mode on (`start-istiod --ambient`), for the
+ *   waypoint checks only; the run's istiod stays as it is.
  * - startEndpointStandIn (sim/standIn.ts, re-exported): a WorkloadEntry per Deployment stands in for its pods.
  * - {@link IstiodDebug}: the debug endpoints (syncz, configz, push_status, config_dump) and the log.
  */
@@ -28,17 +30,18 @@ export interface IstiodHandle {
     startupMs: number;
 }
 
-function fromEnv(env: NodeJS.ProcessEnv): IstiodHandle | undefined {
+/** The handle from MESH_ISTIOD_* in `env`, of the istiod named `name` (its log DIR/NAME.log, its files DIR/NAME/). */
+function fromEnv(env: NodeJS.ProcessEnv, name = "istiod"): IstiodHandle | undefined {
     const xds = env["MESH_ISTIOD_XDS_ADDRESS"];
     const debug = env["MESH_ISTIOD_DEBUG_URL"];
     const dir = env["MESH_CLUSTER_DIR"];
     if (!xds || !debug || !dir) return undefined;
-    const startup = path.join(dir, "istiod", "startup-ms");
+    const startup = path.join(dir, name, "startup-ms");
     return {
         xdsAddress: xds,
         debugUrl: debug,
         monitoringUrl: env["MESH_ISTIOD_MONITORING_URL"] ?? "",
-        logFile: path.join(dir, "istiod.log"),
+        logFile: path.join(dir, `${name}.log`),
         startupMs: fs.existsSync(startup) ? Number(fs.readFileSync(startup, "utf8").trim()) : NaN,
     };
 }
@@ -74,22 +77,61 @@ export function ensureIstiod(env: NodeJS.ProcessEnv = process.env): Promise<Isti
     return starting;
 }
 
-async function startIstiod(env: NodeJS.ProcessEnv): Promise<IstiodHandle> {
+const SCRIPT = path.join(REPO_ROOT, "scripts", "local-cluster.sh");
+
+/** The cluster dir of this e2e run, or a message saying how to get one. */
+function clusterDir(env: NodeJS.ProcessEnv): string {
     const dir = env["MESH_CLUSTER_DIR"];
     if (!dir) throw new Error("MESH_CLUSTER_DIR is not set: run the e2e tests with `npm run test:e2e` (scripts/e2e.sh starts the control plane)");
-    const buildLog = env["MESH_ISTIOD_BUILD_LOG"];
-    await awaitBackgroundBuild({ tool: "pilot-discovery", rcFile: env["MESH_ISTIOD_BUILD_RC_FILE"], log: buildLog, waitMs: istiodWaitMs(env), buildCommand: BUILD_PILOT });
-    const script = path.join(REPO_ROOT, "scripts", "local-cluster.sh");
-    const res = await run("bash", [script, "start-istiod", "--dir", dir], env, 180_000);
+    return dir;
+}
+
+/** `local-cluster.sh start-istiod --dir DIR ...extra`; the export lines it printed, into `into`. */
+async function runStartIstiod(env: NodeJS.ProcessEnv, extra: string[], into: NodeJS.ProcessEnv): Promise<void> {
+    const res = await run("bash", [SCRIPT, "start-istiod", "--dir", clusterDir(env), ...extra], env, 180_000);
     if (res.code !== 0) {
-        throw new Error(`scripts/local-cluster.sh start-istiod failed (exit ${res.code}); build pilot-discovery with \`${BUILD_PILOT}\` if it is missing:\n${res.stderr}${logTail(buildLog)}`);
+        throw new Error(`scripts/local-cluster.sh start-istiod ${extra.join(" ")} failed (exit ${res.code}); build pilot-discovery with \`${BUILD_PILOT}\` if it is missing:\n${res.stderr}${logTail(env["MESH_ISTIOD_BUILD_LOG"])}`);
     }
     for (const m of res.stdout.matchAll(/^export (\w+)='([^']*)'$/gm)) {
-        env[m[1] ?? ""] = m[2] ?? "";
+        into[m[1] ?? ""] = m[2] ?? "";
     }
+}
+
+async function startIstiod(env: NodeJS.ProcessEnv): Promise<IstiodHandle> {
+    clusterDir(env);
+    const buildLog = env["MESH_ISTIOD_BUILD_LOG"];
+    await awaitBackgroundBuild({ tool: "pilot-discovery", rcFile: env["MESH_ISTIOD_BUILD_RC_FILE"], log: buildLog, waitMs: istiodWaitMs(env), buildCommand: BUILD_PILOT });
+    await runStartIstiod(env, [], env);
     const h = fromEnv(env);
-    if (h === undefined) throw new Error(`start-istiod printed no MESH_ISTIOD_* lines:\n${res.stdout}\n${res.stderr}`);
+    if (h === undefined) throw new Error("start-istiod printed no MESH_ISTIOD_* lines");
     return h;
+}
+
+/** A second istiod with ambient mode on; `stop` ends it. */
+export interface AmbientIstiod extends IstiodHandle {
+    stop(): Promise<void>;
+}
+
+/**
+ * A second istiod beside the run's (`start-istiod --ambient`: PILOT_ENABLE_AMBIENT, its ambient index on, which
+ * keys what a waypoint gets), against the same API server, for the waypoint checks; the run's istiod is left as
+ * it is. Waits for pilot-discovery as {@link ensureIstiod} does. Call `stop` when done (`local-cluster.sh stop`
+ * stops it too).
+ */
+export async function startAmbientIstiod(env: NodeJS.ProcessEnv = process.env): Promise<AmbientIstiod> {
+    await ensureIstiod(env);
+    const dir = clusterDir(env);
+    const own: NodeJS.ProcessEnv = { MESH_CLUSTER_DIR: dir };
+    await runStartIstiod(env, ["--ambient"], own);
+    const h = fromEnv(own, "istiod-ambient");
+    if (h === undefined) throw new Error("start-istiod --ambient printed no MESH_ISTIOD_* lines");
+    return {
+        ...h,
+        stop: async () => {
+            const res = await run("bash", [SCRIPT, "stop-istiod", dir, "--ambient"], env, 60_000);
+            if (res.code !== 0) throw new Error(`scripts/local-cluster.sh stop-istiod --ambient failed (exit ${res.code}):\n${res.stderr}`);
+        },
+    };
 }
 
 /** One proxy in istiod's /debug/syncz. */

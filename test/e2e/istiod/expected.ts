@@ -158,3 +158,34 @@ export async function serviceClusterIp(kc: KubeConfig, namespace: string, name: 
     if (ip === undefined || ip === "" || ip === "None") throw new Error(`Service ${namespace}/${name} has no cluster IP (${JSON.stringify(svc?.spec ?? null)})`);
     return ip;
 }
+
+/** A route as the Gateway API tests compare it: the path prefix, header matches, forward action (cluster, weighted clusters or redirect). */
+export interface RouteSummary {
+    prefix: unknown;
+    headers: unknown[];
+    action: Record<string, unknown>;
+}
+
+/** The parts of an Envoy route the istiod tests compare: its match, header matches, cluster and weighted clusters. */
+export function routeParts(route: Resource): { match: Resource; headers: { name: unknown; stringMatch: unknown }[]; cluster?: unknown; weighted?: { name: unknown; weight: unknown }[] } {
+    const action = (route["route"] ?? {}) as Resource;
+    const match = (route["match"] ?? {}) as Resource;
+    const headers = ((match["headers"] ?? []) as Resource[]).map((h) => ({ name: h["name"], stringMatch: h["stringMatch"] }));
+    const wc = action["weightedClusters"] as Resource | undefined;
+    return {
+        match,
+        headers,
+        ...(action["cluster"] === undefined ? {} : { cluster: action["cluster"] }),
+        ...(wc === undefined ? {} : { weighted: ((wc["clusters"] ?? []) as Resource[]).map((c) => ({ name: c["name"], weight: c["weight"] })) }),
+    };
+}
+
+/** {@link RouteSummary} of an Envoy route (gatewayApi.test.ts, waypoint.test.ts). */
+export function summarize(route: Resource): RouteSummary {
+    const { match, headers, cluster, weighted } = routeParts(route);
+    const fwd: Record<string, unknown> = {};
+    if (cluster !== undefined) fwd["cluster"] = cluster;
+    if (weighted !== undefined) fwd["weightedClusters"] = weighted;
+    if (route["redirect"] !== undefined) fwd["redirect"] = route["redirect"];
+    return { prefix: match["prefix"] ?? match["pathSeparatedPrefix"], headers, action: fwd };
+}

@@ -36,7 +36,7 @@ import { createProjectDir, projectStack, type PlainConfig, type ProjectStack } f
 import { gatewayNode, sidecarNode, TYPE, XdsClient, type Resource } from "../../../sim/xds/client";
 import { findVirtualHost } from "../../../sim/xds/plan";
 import { deleteRaw, ensureCreated } from "../stack/kubeRaw";
-import { EXTERNAL, EXTERNAL_CLUSTER, GATEWAY_LISTENER_PORTS, protocolService, serviceClusterIp, sniChain, TCP_PORT, TCP_SERVICE, tcpProxiesOn } from "./expected";
+import { EXTERNAL, EXTERNAL_CLUSTER, GATEWAY_LISTENER_PORTS, protocolService, serviceClusterIp, sniChain, summarize, TCP_PORT, TCP_SERVICE, tcpProxiesOn, type RouteSummary } from "./expected";
 
 const SERVICE = "sample-app";
 const INGRESS_HOST = "sample-app.mesh-dev.local";
@@ -75,7 +75,7 @@ const split = (ns: string): Record<string, unknown> => ({
  * The routes of sample-app as summarized, on every proxy that carries its rules (the sidecar, and the ingress and
  * internal gateways under `/`): the pin and the A/B flag first on every prefix, /api to stable, the split 75/25.
  */
-function expectedRoutes(ns: string): ReturnType<typeof summarize>[] {
+function expectedRoutes(ns: string): RouteSummary[] {
     const pin = [{ name: "canary", stringMatch: { exact: "true" } }];
     const flag = [{ name: "x-new-feature", stringMatch: { exact: "enabled" } }];
     const v1 = { cluster: versionCluster(ns, "v1") };
@@ -88,21 +88,6 @@ function expectedRoutes(ns: string): ReturnType<typeof summarize>[] {
         { prefix: "/", headers: flag, action: v2 },
         { prefix: "/", headers: [], action: split(ns) },
     ];
-}
-
-/** Route summary as compared: the path prefix, header matches, forward action (cluster or weighted clusters). */
-function summarize(route: Resource): { prefix: unknown; headers: unknown[]; action: Record<string, unknown> } {
-    const action = (route["route"] ?? {}) as Resource;
-    const match = (route["match"] ?? {}) as Resource;
-    const headers = ((match["headers"] ?? []) as Resource[]).map((h) => ({ name: h["name"], stringMatch: h["stringMatch"] }));
-    const fwd: Record<string, unknown> = {};
-    if (action["cluster"] !== undefined) fwd["cluster"] = action["cluster"];
-    if (action["weightedClusters"] !== undefined) {
-        const wc = action["weightedClusters"] as Resource;
-        fwd["weightedClusters"] = ((wc["clusters"] ?? []) as Resource[]).map((c) => ({ name: c["name"], weight: c["weight"] }));
-    }
-    if (route["redirect"] !== undefined) fwd["redirect"] = route["redirect"];
-    return { prefix: match["prefix"] ?? match["pathSeparatedPrefix"], headers, action: fwd };
 }
 
 /** A self-signed certificate and key for the HTTPS listener's Secret (istiod checks the key pair before it serves the listener). */

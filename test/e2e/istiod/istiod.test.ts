@@ -32,6 +32,7 @@ import {
     INGRESS_HOST,
     ISTIOD_EDIT,
     RETRY,
+    routeParts,
     serviceClusterIp,
     TCP_PORT,
     TCP_SERVICE,
@@ -43,15 +44,10 @@ const SERVICE = "sample-app";
 
 /** Route summary as compared: name, header matches, forward action (cluster or weighted clusters), fault. */
 function summarize(route: Resource): { name: string; headers: unknown[]; action: Record<string, unknown>; fault?: unknown } {
-    const action = (route["route"] ?? {}) as Resource;
-    const match = (route["match"] ?? {}) as Resource;
-    const headers = ((match["headers"] ?? []) as Resource[]).map((h) => ({ name: h["name"], stringMatch: h["stringMatch"] }));
+    const { headers, cluster: to, weighted } = routeParts(route);
     const fwd: Record<string, unknown> = {};
-    if (action["cluster"] !== undefined) fwd["cluster"] = action["cluster"];
-    if (action["weightedClusters"] !== undefined) {
-        const wc = action["weightedClusters"] as Resource;
-        fwd["weightedClusters"] = { clusters: ((wc["clusters"] ?? []) as Resource[]).map((c) => ({ name: c["name"], weight: c["weight"] })) };
-    }
+    if (to !== undefined) fwd["cluster"] = to;
+    if (weighted !== undefined) fwd["weightedClusters"] = { clusters: weighted };
     const fault = ((route["typedPerFilterConfig"] ?? {}) as Record<string, Resource>)["envoy.filters.http.fault"];
     const out: { name: string; headers: unknown[]; action: Record<string, unknown>; fault?: unknown } = { name: String(route["name"]), headers, action: fwd };
     if (fault !== undefined) {

@@ -5,9 +5,9 @@
  * label on a service's Services, every object valid against the pinned Gateway API CRDs; the routes attach to the
  * Service (GAMMA) as in sidecar mode. Then every refusal, in one stack and across per-service stacks.
  *
- * Not proven here nor in the e2e suite: what istiod sends a waypoint. Its config is keyed by the ambient index
- * (PILOT_ENABLE_AMBIENT, which the local istiod runs without) through the Gateway's status addresses, which only
- * istiod's deployment controller writes (off here), and no ztunnel can be built here to carry traffic to it.
+ * What istiod sends the waypoints for these objects is checked in test/e2e/istiod/waypoint.test.ts (a second istiod
+ * with ambient mode; the Gateway's status address and the waypoint's Service stood in); no ztunnel can be built here
+ * to carry traffic to them.
  */
 import { expect } from "chai";
 import * as fs from "node:fs";
