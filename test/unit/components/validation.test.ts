@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
+import { inspect } from "node:util";
 import {
     checkDuration,
     checkHosts,
@@ -162,6 +163,23 @@ describe("validation (pure)", () => {
         });
         it("does not throw without problems", () => {
             expect(() => throwIfProblems("t", "n", [])).not.to.throw();
+        });
+        it("inspects (as the Node SDK's language host prints an error) as name, message and hint: no stack, no fields, no SDK promise", () => {
+            const err = new MeshValidationError("mesh-traffic:index:Canary", "svc", [{ propertyPath: "canary.weight", reason: "canary.weight is 120; it must be an integer from 0 to 100" }]);
+            // What the SDK does to an error that rejects an input: a `promise` property pointing back at it (debuggable.js),
+            // and frames its source maps name `node_modules/@pulumi/<file>` (no package folder). On Node 20.20 a coloured
+            // inspect of such a stack loops until the string overflows (nodejs/node#64011): this case would time out.
+            const rejected = Promise.reject(err);
+            rejected.catch(() => undefined);
+            Object.assign(err, { promise: rejected });
+            err.stack = `${err.stack ?? ""}\n    at applyHelperAsync (/work/project/node_modules/@pulumi/output.ts:516:31)`;
+            const expected =
+                'MeshValidationError: mesh-traffic:index:Canary "svc" has 1 invalid argument:\n  - canary.weight is 120; it must be an integer from 0 to 100\n' +
+                "Fix the values named above (stack config or component args); nothing was registered.";
+            const t0 = Date.now();
+            expect(inspect(err, { colors: true })).to.equal(expected);
+            expect(inspect(err)).to.equal(expected);
+            expect(Date.now() - t0).to.be.below(1000);
         });
     });
 });
