@@ -203,7 +203,7 @@ export class PlannedArgs<A, P extends { problems: Problem[]; warnings?: string[]
             const resolved = mask(args, [], []) as A;
             leaves.forEach((l, i) => setAt(resolved, l.at, values[i]));
             const plan = options.plan(resolved);
-            if (plan.problems.length > 0) throw keepMessage(new MeshValidationError(options.token, options.name, plan.problems));
+            if (plan.problems.length > 0) throw keepMessage(new MeshValidationError(options.token, options.name, plan.problems, true));
             holder.planned?.warn(plan.warnings ?? []);
             return { args: resolved, plan };
         });

@@ -23,7 +23,11 @@ export class MeshValidationError extends pulumi.InputPropertiesError {
     /** The component's logical name. */
     public readonly resourceName: string;
 
-    constructor(component: string, resourceName: string, errors: Problem[]) {
+    /**
+     * `resolved`: the problems were found when the component's Output args resolved, after the component itself was
+     * registered (not its children): the hint says so.
+     */
+    constructor(component: string, resourceName: string, errors: Problem[], resolved = false) {
         const lines = errors.map((e) => `  - ${e.reason}`).join("\n");
         super({
             message: `${component} "${resourceName}" has ${errors.length} invalid argument${errors.length === 1 ? "" : "s"}:\n${lines}`,
@@ -32,7 +36,7 @@ export class MeshValidationError extends pulumi.InputPropertiesError {
         this.name = "MeshValidationError";
         this.component = component;
         this.resourceName = resourceName;
-        this.hint = "Fix the values named above (stack config or component args); nothing was registered.";
+        this.hint = `Fix the values named above (stack config or component args); ${resolved ? "none of the component's children was registered" : "nothing was registered"}.`;
     }
 
     /** How `util.inspect` (and so the language host's error report) shows it: name, message and hint. */

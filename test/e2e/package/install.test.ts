@@ -228,7 +228,7 @@ describe("package: npm pack, installed into a fresh project on another @pulumi/p
                     String.raw`error: Running program '[^'\n]+' failed with an unhandled exception:`,
                     String.raw` *MeshValidationError: mesh-traffic:index:Canary "checkout" has 1 invalid argument:`,
                     String.raw` *  - canary\.weight is 120; it must be an integer from 0 to 100`,
-                    String.raw` *Fix the values named above \(stack config or component args\); nothing was registered\.`,
+                    String.raw` *Fix the values named above \(stack config or component args\); none of the component's children was registered\.`,
                 ].join("\n"),
             ),
         );

@@ -83,12 +83,11 @@ describe("component args as Inputs (Pulumi mocks)", () => {
         expect((err as Error & { errors: unknown[] }).errors).to.deep.equal([{ propertyPath: "canary.weight", reason: "canary.weight is 120; it must be an integer from 0 to 100" }]);
         expect(rec.byType(DR).concat(rec.byType(VS)).map((r) => r.name)).to.deep.equal([]);
         // The language host prints an error that is not a RunError with `util.inspect(err, { colors: true })`: the same
-        // text for both, with no stack and none of what the SDK attached on the way (the `promise`).
-        expect(inspect(err, { colors: true })).to.equal(inspect(plainError, { colors: true }));
-        expect(inspect(err, { colors: true })).to.equal(
-            'MeshValidationError: mesh-traffic:index:Canary "sample-app" has 1 invalid argument:\n  - canary.weight is 120; it must be an integer from 0 to 100\n' +
-                "Fix the values named above (stack config or component args); nothing was registered.",
-        );
+        // text for both, with no stack and none of what the SDK attached on the way (the `promise`); the hint says what
+        // was registered by then (the component, not its children).
+        const shown = 'MeshValidationError: mesh-traffic:index:Canary "sample-app" has 1 invalid argument:\n  - canary.weight is 120; it must be an integer from 0 to 100\n';
+        expect(inspect(plainError, { colors: true })).to.equal(`${shown}Fix the values named above (stack config or component args); nothing was registered.`);
+        expect(inspect(err, { colors: true })).to.equal(`${shown}Fix the values named above (stack config or component args); none of the component's children was registered.`);
     });
 
     it("a known bad value fails at construction, before anything is registered, while another arg is still an Output; problems that wait for it are not guessed", async () => {
