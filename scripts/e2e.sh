@@ -118,11 +118,11 @@ trap 'exit 143' TERM
 SPEC=("test/e2e/**/*.test.ts")
 for a in "$@"; do case $a in *.ts | test/*) SPEC=() ;; esac; done
 
-# The whole suite runs as MESH_E2E_SHARDS (default 2) shards side by side, each a child e2e.sh with its own control
-# plane, istiod, Azurite and mocha over its files (e2e_shard_files in scripts/e2e-tools.sh): most of a test's time is
-# spent waiting for analysis windows and istiod's pushes, so two share the CPUs well. Each line of a shard's output
-# starts with its name; the exit code is the first failing shard's.
-SHARDS=${MESH_E2E_SHARDS:-2}
+# MESH_E2E_SHARDS=N (default 1) runs the whole suite as N shards side by side, each a child e2e.sh with its own control
+# plane, istiod, Azurite and mocha over its files (e2e_shard_files in scripts/e2e-tools.sh). Each line of a shard's
+# output starts with its name; the exit code is the first failing shard's. Not the default: on the 2-core VM two
+# shards took longer than one mocha and slowed each mesh-release command 4-10x (docs/toolchain.md, "e2e shards").
+SHARDS=${MESH_E2E_SHARDS:-1}
 case $SHARDS in '' | *[!0-9]* | 0) die "MESH_E2E_SHARDS is '$SHARDS'; it must be a whole number >= 1 (1 runs one mocha over every file)" ;; esac
 if [ -z "$SHARD" ] && [ "${#SPEC[@]}" -gt 0 ] && [ "$SHARDS" -gt 1 ]; then
   mapfile -t ALL_FILES < <(find test/e2e -name '*.test.ts' | LC_ALL=C sort)
