@@ -49,6 +49,8 @@ export const claimSchema = z.object({
     ttlMs: z.number().int().positive(),
     /** This update ends the owner's run: the lease is written released. */
     release: z.boolean(),
+    /** The owners of the runner process's release runs that run now (release/driver/lease.ts `LeaseClaim.running`). */
+    running: z.array(z.string().min(1)).optional(),
 });
 
 /** The lease's contract: key, schema, version and fixes (contract/stackOutput.ts `parseStackOutput`). */

@@ -63,6 +63,13 @@ export interface LeaseClaim {
     ttlMs: number;
     /** This update ends the owner's run: the lease is written released. */
     release: boolean;
+    /**
+     * The owners of the release runs of this process (host and pid) that run now ({@link runningOwners}). A lease of
+     * this host and pid whose owner is not among them is stale: its run ended without releasing it (a run that fails
+     * mid-step keeps its lease until it expires), and a release tool that runs its releases in one process would
+     * otherwise be refused by its own finished run until then. Absent: not judged this way.
+     */
+    running?: readonly string[];
 }
 
 export interface LeaseContext {
@@ -76,6 +83,23 @@ export interface LeaseContext {
 export type LeaseDecision =
     | { kind: "take" | "renew" | "takeover"; lease: Lease; note?: string }
     | { kind: "refuse"; reason: string };
+
+/** The owner ids of this process's release runs that hold the release lock now (lock to unlock). */
+const running = new Set<string>();
+
+/** Marks a run of this process as holding the release lock (`true`) or as ended (`false`). */
+export function setOwnerRunning(owner: string, on: boolean): void {
+    if (on) {
+        running.add(owner);
+    } else {
+        running.delete(owner);
+    }
+}
+
+/** The owner ids of this process's release runs that run now ({@link LeaseClaim.running}). */
+export function runningOwners(): string[] {
+    return [...running];
+}
 
 /** A new owner id for one release run. */
 export function newOwnerId(): string {
@@ -146,7 +170,10 @@ export function decideLease(prev: Lease | undefined, claim: LeaseClaim, now: Dat
         }
         return { kind: "renew", lease: next(prev.started) };
     }
-    const state = leaseIsLive(prev, now, ctx);
+    // Written by this very process (same host and pid: a live process is the only one with its pid), for a run of it
+    // that has ended: stale, whatever its expiry.
+    const ended = claim.running !== undefined && prev.released === undefined && prev.host === claim.host && prev.pid === claim.pid && !claim.running.includes(prev.owner);
+    const state = ended ? { live: false, why: `its run in this process (pid ${prev.pid} on ${prev.host}) has ended` } : leaseIsLive(prev, now, ctx);
     if (!state.live) {
         return prev.released !== undefined
             ? { kind: "take", lease: next(at) }

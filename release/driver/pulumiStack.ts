@@ -38,7 +38,7 @@ import { linkedSignal } from "../core/clock";
 import { clearLockCommand, isStale, lockOwner, parseStackLocks, thisHost, type StackLock } from "./stackLock";
 import { processToken, takeLock } from "./lock";
 import { openStackFile, stackFileSecretsProvider, writeStackFile } from "./stackFile";
-import { decideLease, LEASE_ENV, LEASE_HELD, LEASE_OUTPUT, leasedProgram, leaseTtl, localLeaseContext, newOwnerId, parseLease, type LeaseClaim } from "./lease";
+import { decideLease, LEASE_ENV, LEASE_HELD, LEASE_OUTPUT, leasedProgram, leaseTtl, localLeaseContext, newOwnerId, parseLease, runningOwners, setOwnerRunning, type LeaseClaim } from "./lease";
 import { ConfigPath, DriverError, type ConfigEdit, type GateBackend, type PlannedChange, type StackSnapshot, type TrafficDriver, type UpdateOptions, type UpdateResult } from "./driver";
 import { gateTag } from "../core/gate";
 import { programDigest } from "./fingerprint";
@@ -314,7 +314,7 @@ export class PulumiStackDriver implements TrafficDriver {
 
     /** This run's lease claim for the next operation (lease.ts), also in the environment of a project's own program. */
     private setClaim(stack: Stack, holdMs: number | undefined, release: boolean): void {
-        this.claim = this.leaseHolder !== undefined ? { ...this.leaseHolder, ttlMs: leaseTtl(holdMs, this.opts.leaseTtlMs), release } : undefined;
+        this.claim = this.leaseHolder !== undefined ? { ...this.leaseHolder, ttlMs: leaseTtl(holdMs, this.opts.leaseTtlMs), release, running: runningOwners() } : undefined;
         // A project's own program (--program local) gets the claim in its environment (lease.ts claimFromEnv).
         if (this.claim !== undefined) {
             stack.workspace.envVars[LEASE_ENV] = JSON.stringify(this.claim);
@@ -464,7 +464,7 @@ export class PulumiStackDriver implements TrafficDriver {
             if (read !== undefined && !read.ok) {
                 throw new DriverError("failed", `${read.reason}. fix: ${read.fix}`);
             }
-            const decision = decideLease(read?.value, { ...me, ttlMs: 0, release: false }, new Date(), localLeaseContext());
+            const decision = decideLease(read?.value, { ...me, ttlMs: 0, release: false, running: [...runningOwners(), me.owner] }, new Date(), localLeaseContext());
             if (decision.kind === "refuse") {
                 throw new DriverError("concurrent", `stack ${this.stackName}: ${decision.reason.slice(LEASE_HELD.length + 2)}`);
             }
@@ -473,7 +473,9 @@ export class PulumiStackDriver implements TrafficDriver {
             throw err;
         }
         this.leaseHolder = me;
+        setOwnerRunning(me.owner, true);
         return async () => {
+            setOwnerRunning(me.owner, false);
             this.leaseHolder = undefined;
             this.claim = undefined;
             await unlockFile();

@@ -1,8 +1,8 @@
 /**
  * The sequential analysis of one step: the thin I/O loop around the pure tests of release/sequential/.
  *
- * At the step's start it reads every raw counter series of the canary and of stable (requests and latency
- * buckets) as the baseline; then once per Prometheus scrape interval it reads them again, adds what each
+ * At the step's start, once the counters Prometheus holds were scraped after it began ({@link baselineDelayMs}),
+ * it reads every raw counter series of the canary and of stable (requests and latency buckets) as the baseline; then once per Prometheus scrape interval it reads them again, adds what each
  * series grew (counts.ts: counter resets and new series handled, a failed scrape skipped and carried by
  * the next), judges the counts (judge.ts) and emits an `analysis-look` event. A test that crosses its
  * bound ends the step at once with Failed; at the end of the window the step is Successful only with
@@ -53,6 +53,18 @@ export interface SequentialDeps {
     clock: Clock;
     signal?: AbortSignal;
     emit: (e: LookEvent) => void;
+}
+
+/**
+ * How long a new step waits before it reads its baseline, ms. The counters Prometheus holds when the step begins
+ * were scraped up to one scrape interval earlier: the requests served in between, at the previous weight, would be
+ * counted as this step's (at 200 req/s and a 1 s scrape, up to 180 stable requests in the window of a 100 % step, a
+ * canary share of 94 % where 100 % applies, and the live-split check stops the rollout). A read one scrape interval
+ * later, plus a quarter of it (at least 250 ms) for the scrape's own duration and ingestion, finds a scrape taken
+ * after the step began.
+ */
+export function baselineDelayMs(lookIntervalMs: number): number {
+    return lookIntervalMs + Math.max(250, Math.round(lookIntervalMs / 4));
 }
 
 type Snapshot = [CounterSeries, CounterSeries, CounterSeries, CounterSeries];
@@ -127,12 +139,18 @@ export async function analyzeStepSequentially(
     const stable: WorkloadSelector = { reporter: spec.reporter, service: spec.service, namespace: spec.namespace, version: spec.stableVersion };
     const now = (): number => deps.clock.now().getTime();
     let tracker = previous !== undefined && previous.stepIndex === spec.stepIndex ? { ...previous, windowEndMs: now() + spec.windowMs } : undefined;
-    const deadline = now() + spec.windowMs;
     let lastError = "";
     const emitLook = (elapsedMs: number, canaryRequests: number, tests: SequentialTestView[], decision: LookDecision, reason: string): void =>
         deps.emit({ type: "analysis-look", stepIndex: spec.stepIndex, weight: spec.weight, elapsedMs, windowMs: spec.windowMs, canaryRequests, tests, decision, reason });
 
-    // The baseline: the first successful scrape of the step.
+    // The baseline: the first successful scrape of the step, taken after the step began.
+    if (tracker === undefined) {
+        await deps.clock.sleep(baselineDelayMs(spec.lookIntervalMs), deps.signal);
+        if (isAborted(deps.signal)) {
+            return { result: { verdict: "Error", reason: "cancelled", metrics: [] }, tracker: undefined, aborted: true };
+        }
+    }
+    const deadline = now() + spec.windowMs;
     while (tracker === undefined) {
         try {
             const [cr, cb, sr, sb] = await scrape(deps.provider, canary, stable, deps.signal);

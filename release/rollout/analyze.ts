@@ -7,7 +7,7 @@ import { assessAnalysis, type AnalysisResult } from "../core/analysis";
 import { isAborted } from "../core/clock";
 import { stepsOf } from "../core/machine";
 import { measure } from "../metrics/istio";
-import { analyzeStepSequentially } from "../metrics/sequential";
+import { analyzeStepSequentially, baselineDelayMs } from "../metrics/sequential";
 import { checkLiveSplit } from "./liveSplit";
 import type { Run } from "./types";
 
@@ -49,7 +49,9 @@ export async function analyzeStep(run: Run, stepIndex: number, weight: number): 
 export async function analyzeSequentially(run: Run, stepIndex: number, weight: number): Promise<void> {
     const windowMs = run.policy.intervalMs;
     const t = run.policy.thresholds;
-    run.emit({ type: "analysis-waiting", stepIndex, weight, until: new Date(run.clock.now().getTime() + windowMs).toISOString(), windowMs });
+    // A new step first waits for a scrape taken after it began (its baseline); a step analysed again goes on from its baseline.
+    const delay = run.tracker?.stepIndex === stepIndex ? 0 : baselineDelayMs(run.policy.analysis.lookIntervalMs);
+    run.emit({ type: "analysis-waiting", stepIndex, weight, until: new Date(run.clock.now().getTime() + delay + windowMs).toISOString(), windowMs });
     const { result, tracker, aborted } = await analyzeStepSequentially(
         {
             reporter: run.policy.reporter,

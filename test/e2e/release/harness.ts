@@ -298,6 +298,43 @@ export interface CliRun {
     stderr: string;
 }
 
+/** Process groups of the mesh-release runs started by {@link meshRelease} that have not exited. */
+const running = new Set<number>();
+
+/**
+ * Ends the mesh-release runs a test left running (it timed out or failed while one ran): SIGTERM to each process
+ * group (mesh-release cancels its update and releases its locks), SIGKILL after `graceMs`. A run left behind would
+ * hold its stack, and the next test on that stack would find it locked. Returns how many groups it signalled.
+ */
+export async function endMeshReleaseRuns(graceMs = 20_000): Promise<number> {
+    const groups = [...running];
+    const signal = (pid: number, sig: NodeJS.Signals): void => {
+        try {
+            process.kill(-pid, sig);
+        } catch {
+            running.delete(pid); // the group is gone
+        }
+    };
+    groups.forEach((pid) => signal(pid, "SIGTERM"));
+    const until = Date.now() + graceMs;
+    while (running.size > 0 && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 200));
+    }
+    [...running].forEach((pid) => signal(pid, "SIGKILL"));
+    return groups.length;
+}
+
+// A root hook (harness.ts is loaded by every release e2e file that runs the CLI): after each test, no run is left.
+if (typeof afterEach === "function") {
+    afterEach(async function () {
+        if (running.size > 0) {
+            this.timeout(60_000);
+            const n = await endMeshReleaseRuns();
+            console.log(`      [e2e] ended ${n} mesh-release run(s) left running by "${this.currentTest?.title ?? "?"}" (${this.currentTest?.state ?? "?"})`);
+        }
+    });
+}
+
 /**
  * `npx mesh-release <args>` in the project dir `cwd`, as a user types it there (the project's node_modules link
  * the package's bin), with this process's environment (scripts/e2e.sh's: MESH_TOOLCHAIN_DIR, PULUMI_BACKEND_URL,
@@ -307,7 +344,13 @@ export interface CliRun {
  */
 export function meshRelease(cwd: string, args: readonly string[], onLine?: (line: string) => void): Promise<CliRun> {
     return new Promise((resolve, reject) => {
-        const child = spawn("npx", ["--no-install", "mesh-release", ...args], { cwd, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+        // Its own process group, so that a test that times out can end it with its children (npx, node, pulumi).
+        const child = spawn("npx", ["--no-install", "mesh-release", ...args], { cwd, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+        if (child.pid !== undefined) {
+            const pid = child.pid;
+            running.add(pid);
+            child.once("exit", () => running.delete(pid));
+        }
         let stdout = "";
         let stderr = "";
         let pending = "";

@@ -57,6 +57,34 @@ describe("release lease rules (backend lease of a rollout)", () => {
             { ...ctx(), ownerAlive: (o) => o.pid === 222 && o.token === "boot-1/777" },
             "refuse",
         ],
+        [
+            "a live lease of this very process (host and pid) whose run has ended (a failed run keeps its lease): take over",
+            lease({ host: HOST, pid: 111, owner: "finished-run" }),
+            claim({ running: ["me"] }),
+            { ...ctx(), ownerAlive: (o) => o.pid === 111 },
+            "takeover",
+        ],
+        [
+            "a live lease of this very process whose run still runs (two runs in one process): refuse",
+            lease({ host: HOST, pid: 111, owner: "other-run" }),
+            claim({ running: ["me", "other-run"] }),
+            { ...ctx(), ownerAlive: (o) => o.pid === 111 },
+            "refuse",
+        ],
+        [
+            "a claim that does not say which runs of its process run: this process's live lease is refused as before",
+            lease({ host: HOST, pid: 111, owner: "finished-run" }),
+            claim(),
+            { ...ctx(), ownerAlive: (o) => o.pid === 111 },
+            "refuse",
+        ],
+        [
+            "the same pid on another host is another process: refuse",
+            lease({ host: "runner-b", pid: 111, owner: "finished-run" }),
+            claim({ running: ["me"] }),
+            ctx(),
+            "refuse",
+        ],
     ];
     for (const [name, prev, c, context, want] of table) {
         it(name, () => {

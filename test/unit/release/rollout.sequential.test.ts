@@ -4,6 +4,7 @@
  * traffic, a failed scrape mid-step. What these do not prove: a real Prometheus (the e2e suite does).
  */
 import { expect } from "chai";
+import { baselineDelayMs } from "../../../release/metrics/sequential";
 import { runCanary } from "../../../release/rollout";
 import { collectReport } from "../../../release/report/collect";
 import { renderReportHtml } from "../../../release/report/render";
@@ -36,8 +37,11 @@ describe("release/rollout: sequential analysis", () => {
         expect(analysis?.metrics.find((m) => m.name === "errors-vs-threshold")).to.deep.include({ verdict: "Failed", value: 20, max: 5 });
         expect(analysis?.metrics.find((m) => m.name === "errors-vs-stable")).to.deep.include({ verdict: "Successful", target: "comparison" });
         expect(ofType(h.events, "rollback-started")[0]?.reason).to.contain("certain failure");
-        // The looks slept one scrape interval each; no full window was waited.
-        expect(h.clock.sleeps.every((ms) => ms <= 5000)).to.equal(true);
+        // The step waited one scrape interval and a quarter for a scrape taken after it began (its baseline), then the
+        // looks slept one scrape interval each; no full window was waited.
+        expect(h.clock.sleeps[0]).to.equal(baselineDelayMs(5000));
+        expect(baselineDelayMs(5000)).to.equal(6250);
+        expect(h.clock.sleeps.slice(1).every((ms) => ms <= 5000), String(h.clock.sleeps)).to.equal(true);
     });
 
     it("a healthy canary with traffic passes each step only after the full window, with evidence, and is promoted", async () => {
