@@ -7,7 +7,7 @@
  *
  * Each step is what mesh-release does: PulumiStackDriver with the inline program (its default), a config write of
  * `services.sample-app.canary.weight` (10 <-> 20) and `pulumi up`; then the live split is read back as the release
- * reads it (release/core/live.ts `liveSplitOf`: the VirtualService, or the HTTPRoute's backendRefs) and must show
+ * reads it (release/core/live.ts `liveSplitOf` of the mode's kind: the VirtualService, or the HTTPRoute's backendRefs) and must show
  * the new weight on the mode's object. Rounds alternate the order of the modes; in each round a mode is switched
  * to (one `up`, not counted), stepped once unmeasured (the first update after a switch), then stepped once measured.
  *
@@ -17,7 +17,7 @@ import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { PulumiStackDriver } from "../release/driver/pulumiStack";
 import { kubeLiveReader } from "../release/driver/kubeLive";
-import { liveSplitOf } from "../release/core/live";
+import { liveSplitOf, type LiveRouteKind } from "../release/core/live";
 import { gatewayApiEdit } from "../test/e2e/release/harness";
 import { cpuMeter } from "./lib/cpu";
 import { benchProject, inlineProgram } from "./lib/project";
@@ -28,7 +28,7 @@ const SERVICE = "sample-app";
 const CANARY = "v2";
 type Mode = "istio" | "gateway-api";
 const MODES: readonly Mode[] = ["istio", "gateway-api"];
-const SPLIT_KIND: Record<Mode, string> = { istio: "VirtualService", "gateway-api": "HTTPRoute" };
+const SPLIT_KIND: Record<Mode, LiveRouteKind> = { istio: "VirtualService", "gateway-api": "HTTPRoute" };
 
 interface Args {
     runs: number;
@@ -103,7 +103,7 @@ async function main(): Promise<void> {
             await driver.update({ message: `bench routing-api: ${mode} step ${weight}` });
             const s2 = performance.now();
             const cpuS = cpu.stop();
-            const live = liveSplitOf(await read(namespace), namespace, SERVICE, { canary: CANARY });
+            const live = liveSplitOf(await read(namespace), namespace, SERVICE, { canary: CANARY, kind: SPLIT_KIND[mode] });
             if (live === undefined || live.canary !== weight || !live.object.startsWith(`${SPLIT_KIND[mode]} `)) {
                 throw new Error(`after a ${mode} step to ${weight} the live split is ${JSON.stringify(live)}; expected ${weight} on a ${SPLIT_KIND[mode]}`);
             }

@@ -88,8 +88,8 @@ export function protocolOf(config: unknown, svc: string): ServiceProtocol {
 
 /**
  * The kind of the live object that holds a service's split in `config`: its mesh route of the Gateway API (HTTPRoute,
- * GRPCRoute or TCPRoute, by its protocol) with `routingApi: gateway-api`, else its VirtualService. For messages
- * written when the object itself could not be read.
+ * GRPCRoute or TCPRoute, by its protocol) with `routingApi: gateway-api`, else its VirtualService. The only kind the
+ * live-split read takes (release/core/live.ts `liveSplitOf`), and the one its messages name.
  */
 export function liveRouteKindOf(config: unknown, svc: string): "VirtualService" | MeshRouteKind {
     return valueAt(config, ["routingApi"]) === "gateway-api" ? MESH_ROUTE_KINDS[protocolOf(config, svc)] : "VirtualService";

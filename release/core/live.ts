@@ -71,32 +71,70 @@ const isGatewayRoute = (o: LiveObject): o is LiveGatewayRoute => o.kind === "HTT
 /** Whether a VirtualService routes sidecar (mesh) traffic: no gateways, or `mesh` among them. */
 const routesMesh = (o: LiveVirtualService): boolean => (o.spec?.gateways ?? []).length === 0 || (o.spec?.gateways ?? []).includes("mesh");
 
+/** The kind of the object that holds a service's live split: its VirtualService (Istio's API) or its Gateway API mesh route. */
+export type LiveRouteKind = "VirtualService" | MeshRouteKind;
+
 /**
- * The service's mesh VirtualService (named like the service, or the one whose hosts hold it) and its canary
- * share. When that object is a root whose route delegates (the per-service layout), the weights live in the
+ * The service's mesh VirtualService: named like the service, or the one whose hosts hold it. A gateway-bound
+ * VirtualService is never the one (the single layout's ingress carries the service's routes too, and its host
+ * `sample-app.example.com` would otherwise pass for the service's).
+ */
+function meshVirtualServiceOf(all: readonly LiveObject[], service: string): LiveVirtualService | undefined {
+    const mesh = all.filter((o): o is LiveVirtualService => !isGatewayRoute(o)).filter(routesMesh);
+    return (
+        mesh.find((o) => o.metadata?.name === service && (o.spec?.hosts ?? []).length > 0) ??
+        mesh.find((o) => (o.spec?.hosts ?? []).some((h) => h === service || h.startsWith(`${service}.`)))
+    );
+}
+
+/**
+ * The service's mesh route of the Gateway API: attached to its Service (GAMMA); of `kind` first (while a protocol
+ * change replaces one kind by another, both are attached, and the configured protocol's kind is the live one), then
+ * the one named like the service.
+ */
+function meshGatewayRouteOf(all: readonly LiveObject[], service: string, kind: MeshRouteKind | undefined): LiveGatewayRoute | undefined {
+    const attached = all.filter(isGatewayRoute).filter((r) => (r.spec?.parentRefs ?? []).some((p) => p.kind === "Service" && (p.group ?? "") === "" && p.name === service));
+    const ofKind = attached.filter((r) => kind === undefined || r.kind === kind);
+    return ofKind.find((r) => r.metadata?.name === service) ?? ofKind[0] ?? attached.find((r) => r.metadata?.name === service) ?? attached[0];
+}
+
+/**
+ * The canary share of a service's live split, with the object it was read on, or undefined when there is none.
+ *
+ * `versions.kind`: the kind the stack's config says holds the split (release/core/edits.ts `liveRouteKindOf`). Only
+ * that API is read: a VirtualService for `VirtualService`; for a Gateway API kind the mesh route (HTTPRoute, GRPCRoute
+ * or TCPRoute attached to the Service), of that kind first. An object of the other API left with the service's name
+ * (the switch between the APIs half done, or a leftover) is never read in its place: {@link otherKindNote} names it.
+ * Without `kind` (callers with no stack config: the e2e tests, the bench) the VirtualService is read first, then the
+ * mesh route (of `versions.protocol`'s kind first), as before the kind was passed.
+ *
+ * The VirtualService: when it is a root whose route delegates (the per-service layout), the weights live in the
  * delegate VirtualService, so that is the object read and named (one level: Istio does not nest delegation).
- * A gateway-bound VirtualService is never read, though it carries the service's routes too (the single layout's
- * ingress, whose host `sample-app.example.com` would otherwise pass for the service's).
  */
 export function liveSplitOf(
     all: readonly LiveObject[],
     namespace: string,
     service: string,
-    versions: { canary?: string | undefined; protocol?: ServiceProtocol | undefined } = {},
+    versions: { canary?: string | undefined; protocol?: ServiceProtocol | undefined; kind?: LiveRouteKind | undefined } = {},
 ): LiveSplit | undefined {
-    const objects = all.filter((o): o is LiveVirtualService => !isGatewayRoute(o));
-    const mesh = objects.filter(routesMesh);
-    const root =
-        mesh.find((o) => o.metadata?.name === service && (o.spec?.hosts ?? []).length > 0) ??
-        mesh.find((o) => (o.spec?.hosts ?? []).some((h) => h === service || h.startsWith(`${service}.`)));
+    const routeKind = versions.kind === undefined || versions.kind === "VirtualService" ? undefined : versions.kind;
+    const gatewaySplit = (): LiveSplit | undefined =>
+        gatewayRouteSplitOf(meshGatewayRouteOf(all, service, routeKind ?? (versions.protocol === undefined ? undefined : MESH_ROUTE_KINDS[versions.protocol])), namespace, service, versions.canary);
+    if (routeKind !== undefined) {
+        return gatewaySplit();
+    }
+    const root = meshVirtualServiceOf(all, service);
     const delegate = root?.spec?.http?.find((r) => r.delegate !== undefined)?.delegate;
     const vs =
         delegate === undefined
             ? root
-            : objects.find((o) => o.metadata?.name === delegate.name && (o.metadata?.namespace ?? namespace) === (delegate.namespace ?? namespace));
-    const route = catchAll(vs ?? {});
-    if (vs === undefined || route === undefined) {
-        return vs === undefined ? gatewayRouteSplitOf(all, namespace, service, versions) : undefined;
+            : all.find((o): o is LiveVirtualService => !isGatewayRoute(o) && o.metadata?.name === delegate.name && (o.metadata?.namespace ?? namespace) === (delegate.namespace ?? namespace));
+    if (vs === undefined) {
+        return versions.kind === undefined ? gatewaySplit() : undefined;
+    }
+    const route = catchAll(vs);
+    if (route === undefined) {
+        return undefined;
     }
     const dests = route.route ?? [];
     const weightOf = (d: (typeof dests)[number]): number => d.weight ?? (dests.length === 1 ? 100 : 0);
@@ -106,23 +144,11 @@ export function liveSplitOf(
 }
 
 /**
- * The split of a service's mesh route (the HTTPRoute, GRPCRoute or TCPRoute attached to its Service; of the kind of its
- * `protocol` first, then the one named like it): the canary's share of the `catch-all` rule's (else the last rule's)
+ * The split of a service's mesh route: the canary's share of the `catch-all` rule's (else the last rule's)
  * backendRefs, by the canary's version Service `<service>-<canary>`. A backendRef's weight defaults to 1 (Gateway API).
  * Without a canary version the canary's share is 0.
  */
-function gatewayRouteSplitOf(
-    all: readonly LiveObject[],
-    namespace: string,
-    service: string,
-    versions: { canary?: string | undefined; protocol?: ServiceProtocol | undefined },
-): LiveSplit | undefined {
-    const canary = versions.canary;
-    const attached = all.filter(isGatewayRoute).filter((r) => (r.spec?.parentRefs ?? []).some((p) => p.kind === "Service" && (p.group ?? "") === "" && p.name === service));
-    // While a protocol change replaces one kind by another, both are attached: the protocol's kind is the live one.
-    const kind = versions.protocol === undefined ? undefined : MESH_ROUTE_KINDS[versions.protocol];
-    const ofKind = attached.filter((r) => kind === undefined || r.kind === kind);
-    const hr = ofKind.find((r) => r.metadata?.name === service) ?? ofKind[0] ?? attached.find((r) => r.metadata?.name === service) ?? attached[0];
+function gatewayRouteSplitOf(hr: LiveGatewayRoute | undefined, namespace: string, service: string, canary: string | undefined): LiveSplit | undefined {
     const rules = hr?.spec?.rules ?? [];
     const rule = rules.find((r) => r.name === "catch-all") ?? rules[rules.length - 1];
     if (hr === undefined || rule === undefined) {
@@ -133,6 +159,28 @@ function gatewayRouteSplitOf(
     const total = refs.reduce((sum, b) => sum + weightOf(b), 0);
     const share = refs.filter((b) => canary !== undefined && b.name === `${service}-${canary}`).reduce((sum, b) => sum + weightOf(b), 0);
     return { object: `${hr.kind} ${hr.metadata?.namespace ?? namespace}/${hr.metadata?.name ?? service}`, canary: total > 0 ? Math.round((share / total) * 100) : 0 };
+}
+
+/**
+ * When the service has no live split of `kind` (the kind its stack's config says) but an object of the other routing
+ * API routes it (a VirtualService in `routingApi: gateway-api`, a mesh route attached to its Service in Istio's API):
+ * that object, both kinds and why it is there (the switch between the APIs is not finished, or it is a leftover). It is
+ * not read in place of the configured kind: its split is not the one the stack's updates write. Undefined otherwise.
+ */
+export function otherKindNote(all: readonly LiveObject[], namespace: string, service: string, kind: LiveRouteKind): string | undefined {
+    const name = (o: LiveObject, k: string): string => `${k} ${o.metadata?.namespace ?? namespace}/${o.metadata?.name ?? service}`;
+    if (kind === "VirtualService") {
+        const route = meshGatewayRouteOf(all, service, undefined);
+        return route === undefined
+            ? undefined
+            : `the stack routes ${service} with Istio's API (routingApi istio: a VirtualService), but ${name(route, route.kind)} is attached to its Service; ` +
+                  `the switch from the Gateway API back to Istio's API is not finished, or that ${route.kind} is a leftover (it is not read)`;
+    }
+    const vs = meshVirtualServiceOf(all, service);
+    return vs === undefined
+        ? undefined
+        : `the stack routes ${service} with the Gateway API (routingApi gateway-api: a ${kind}), but ${name(vs, "VirtualService")} routes it; ` +
+              `the switch from Istio's API to the Gateway API is not finished, or that VirtualService is a leftover (it is not read)`;
 }
 
 /**

@@ -60,8 +60,8 @@ export async function kubeGatewayRouteLister(kubeconfigPath?: string, context?: 
 
 /**
  * The live-split read of mesh-release: the VirtualServices and Gateway API routes of a namespace, from the current
- * kubeconfig's API server (release/core/live.ts reads the service's VirtualService, else its mesh HTTPRoute,
- * GRPCRoute or TCPRoute).
+ * kubeconfig's API server (release/core/live.ts reads the kind the stack's `routingApi` names: the service's
+ * VirtualService, or its mesh HTTPRoute, GRPCRoute or TCPRoute).
  */
 export function kubeLiveReader(kubeconfigPath?: string, context?: string): LiveReader {
     let lister: Promise<IstioLister> | undefined;

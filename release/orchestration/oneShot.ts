@@ -12,7 +12,7 @@ import { abTestEdits, applyEdits, clearFaultEdits, faultEdits, flagProblems, liv
 import { valueAt } from "../../contract/paths";
 import { Redactor } from "../../contract/redact";
 import { ExitCode, ReleaseError, configError, errorMessage, type ConfigProblem } from "../core/errors";
-import { liveSplitOf } from "../core/live";
+import { liveSplitOf, otherKindNote } from "../core/live";
 import { stateInconsistency } from "../core/machine";
 import type { ReleaseEvent } from "../core/events";
 import { measure } from "../metrics/istio";
@@ -247,8 +247,11 @@ export function runStatus(req: StatusRequest, deps: OneShotDeps): Promise<OneSho
         const read = deps.live?.read;
         if (read !== undefined) {
             try {
-                const split = liveSplitOf(await read(c.ctx.namespace), c.ctx.namespace, svc, { canary: c.ctx.canaryVersion, protocol: protocolOf(c.config, svc) });
-                status.live = split ?? { error: `no ${liveRouteKindOf(c.config, svc)} for ${svc} in namespace ${c.ctx.namespace}` };
+                const objects = await read(c.ctx.namespace);
+                const kind = liveRouteKindOf(c.config, svc);
+                const split = liveSplitOf(objects, c.ctx.namespace, svc, { canary: c.ctx.canaryVersion, protocol: protocolOf(c.config, svc), kind });
+                const other = split === undefined ? otherKindNote(objects, c.ctx.namespace, svc, kind) : undefined;
+                status.live = split ?? { error: `no ${kind} for ${svc} in namespace ${c.ctx.namespace}${other === undefined ? "" : `: ${other}`}` };
             } catch (err) {
                 status.live = { error: errorMessage(err) };
             }

@@ -7,9 +7,33 @@ import { valueAt } from "../../contract/paths";
 import type { AnalysisResult } from "../core/analysis";
 import { liveRouteKindOf, protocolOf, stableToRestore, versionsOf } from "../core/edits";
 import { ExitCode, ReleaseError, errorMessage } from "../core/errors";
-import { appliedShares, handEditOf, handEditText, liveSplitOf, liveSplitProblems, observedShare, type LiveSplit } from "../core/live";
+import { appliedShares, handEditOf, handEditText, liveSplitOf, liveSplitProblems, observedShare, otherKindNote, type LiveObject, type LiveReader, type LiveSplit } from "../core/live";
 import { stepsOf, type MachineEvent } from "../core/machine";
 import type { Run } from "./types";
+
+/**
+ * The service's live split, of the kind the stack's config says (`liveRouteKindOf`). Warns, saying `consequence`,
+ * when the API server cannot be read, or when the service has none of that kind but an object of the other routing API
+ * (a VirtualService left in a gateway-api stack, an HTTPRoute in an Istio one): that one is not read in its place.
+ */
+async function readLiveSplit(run: Run, read: LiveReader, versions: { canary?: string }, consequence: string): Promise<LiveSplit | undefined> {
+    const { service } = run.req;
+    const { namespace } = run.ctx;
+    const kind = liveRouteKindOf(run.config, service);
+    let objects: LiveObject[];
+    try {
+        objects = await read(namespace);
+    } catch (err) {
+        run.emit({ type: "warning", message: `cannot read the live ${kind} of ${service} (${errorMessage(err)}); ${consequence}` });
+        return undefined;
+    }
+    const split = liveSplitOf(objects, namespace, service, { ...versions, protocol: protocolOf(run.config, service), kind });
+    const other = split === undefined ? otherKindNote(objects, namespace, service, kind) : undefined;
+    if (other !== undefined) {
+        run.emit({ type: "warning", message: `no live ${kind} of ${service} in namespace ${namespace}: ${other}; ${consequence}` });
+    }
+    return split;
+}
 
 /**
  * When the live split is not the step's (a hand edit of the VirtualService or Gateway API route, which would otherwise be judged as the
@@ -24,14 +48,7 @@ export async function checkLiveSplit(run: Run, stepIndex: number, weight: number
         return undefined;
     }
     const { service } = run.req;
-    let split: LiveSplit | undefined;
-    if (live.read !== undefined) {
-        try {
-            split = liveSplitOf(await live.read(run.ctx.namespace), run.ctx.namespace, service, { ...versionsOf(run.config, service), protocol: protocolOf(run.config, service) });
-        } catch (err) {
-            run.emit({ type: "warning", message: `cannot read the live ${liveRouteKindOf(run.config, service)} of ${service} (${errorMessage(err)}); only the canary's observed share is checked` });
-        }
-    }
+    const split = live.read === undefined ? undefined : await readLiveSplit(run, live.read, versionsOf(run.config, service), "only the canary's observed share is checked");
     const pins = valueAt(run.config, ["services", service, "pins"]);
     const extraCanaryRoutes = (Array.isArray(pins) && pins.length > 0) || valueAt(run.config, ["services", service, "abTest"]) !== undefined;
     // Sticky sessions keep the version of the step they began in: the floor is the rollout's first weight.
@@ -84,11 +101,8 @@ export async function noteHandEdit(run: Run, action: "rollback" | "promotion", w
     if (read === undefined || versions.canary !== state.version || versions.stable === state.version) {
         return;
     }
-    let split: LiveSplit | undefined;
-    try {
-        split = liveSplitOf(await read(run.ctx.namespace), run.ctx.namespace, service, { ...versions, protocol: protocolOf(run.config, service) });
-    } catch (err) {
-        run.emit({ type: "warning", message: `cannot read the live ${liveRouteKindOf(run.config, service)} of ${service} (${errorMessage(err)}); a hand edit, if any, is overwritten without being named` });
+    const split = await readLiveSplit(run, read, versions, "a hand edit, if any, is overwritten without being named");
+    if (split === undefined) {
         return;
     }
     const routed = valueAt(run.config, ["services", service, "canary", "routed"]);

@@ -12,7 +12,7 @@ import { planGatewayApiCanary, type GatewayApiCanaryArgs } from "../../../compon
 import type { Plain } from "../../../components/inputs";
 import { valueAt } from "../../../contract/paths";
 import { liveRouteKindOf } from "../../../release/core/edits";
-import { liveSplitOf, liveSplitProblems, shareTolerance, type LiveGatewayRoute, type LiveVirtualService } from "../../../release/core/live";
+import { liveSplitOf, liveSplitProblems, otherKindNote, shareTolerance, type LiveGatewayRoute, type LiveVirtualService } from "../../../release/core/live";
 import { runCanary, runRollout } from "../../../release/rollout";
 import { collectReport } from "../../../release/report/collect";
 import { jsonLine } from "../../../release/reporters/json";
@@ -244,7 +244,7 @@ describe("a hand-edited live split stops the rollout (release/rollout/liveSplit.
     });
 
     it("routingApi gateway-api: a hand edit of the HTTPRoute to 100 % at a 10 % step stops the rollout naming the HTTPRoute", async () => {
-        const h = harness();
+        const h = harness({ config: gatewayApiConfig("http") });
         const edited: LiveGatewayRoute = {
             kind: "HTTPRoute",
             metadata: { name: SVC, namespace: "shop" },
@@ -393,6 +393,99 @@ describe("the live object's kind in the release's messages (release/core/edits.t
         const warnings = ofType(h.events, "warning").map((w) => w.message);
         expect(warnings[0]).to.equal("cannot read the live TCPRoute of sample-app (connect ECONNREFUSED 127.0.0.1:6443); only the canary's observed share is checked");
         expect(warnings.filter((w) => w.includes("VirtualService")), "no message names a VirtualService the stack does not have").to.deep.equal([]);
+    });
+});
+
+/** The mesh HTTPRoute as components/gatewayApiPlan.ts emits it for an http service, `canary` % to v2. */
+function httpRoute(canary: number): LiveGatewayRoute {
+    const plan = planGatewayApiCanary(SVC, { namespace: "shop", service: SVC, port: 8080, stable: { version: "v1" }, canary: { version: "v2", weight: canary }, claims: new DestinationRuleClaims() });
+    expect(plan.problems).to.deep.equal([]);
+    return { kind: "HTTPRoute", metadata: { name: SVC, namespace: "shop" }, spec: plan.httpRoute };
+}
+
+describe("the live split is read on the kind the stack's routingApi says, never on the other API's object (release/core/live.ts)", () => {
+    const GATEWAY_NOTE =
+        "the stack routes sample-app with the Gateway API (routingApi gateway-api: a HTTPRoute), but VirtualService shop/sample-app routes it; " +
+        "the switch from Istio's API to the Gateway API is not finished, or that VirtualService is a leftover (it is not read)";
+    const ISTIO_NOTE =
+        "the stack routes sample-app with Istio's API (routingApi istio: a VirtualService), but HTTPRoute shop/sample-app is attached to its Service; " +
+        "the switch from the Gateway API back to Istio's API is not finished, or that HTTPRoute is a leftover (it is not read)";
+
+    it("both kinds live (mid-way through the switch): each mode reads its own kind, whichever is listed first", () => {
+        for (const objects of [[vs(70), httpRoute(20)], [httpRoute(20), vs(70)]]) {
+            expect(liveSplitOf(objects, "shop", SVC, { canary: "v2", kind: "HTTPRoute" })).to.deep.equal({ object: "HTTPRoute shop/sample-app", canary: 20 });
+            expect(liveSplitOf(objects, "shop", SVC, { canary: "v2", kind: "VirtualService" })).to.deep.equal({ object: "VirtualService shop/sample-app", canary: 70 });
+            expect(otherKindNote(objects, "shop", SVC, "HTTPRoute"), "otherKindNote looks at the other API only (its callers ask it when the configured kind gave no split)").to.equal(GATEWAY_NOTE);
+        }
+        // Without a kind (callers with no stack config): the VirtualService first, as before.
+        expect(liveSplitOf([httpRoute(20), vs(70)], "shop", SVC, { canary: "v2" })?.object).to.equal("VirtualService shop/sample-app");
+        // A TCPRoute stack during a protocol change keeps preferring its own mesh route kind, never the VirtualService.
+        expect(liveSplitOf([vs(70), gatewayRoute("tcp", 30)], "shop", SVC, { canary: "v2", kind: "TCPRoute", protocol: "tcp" })).to.deep.equal({ object: "TCPRoute shop/sample-app", canary: 30 });
+    });
+
+    it("only the other kind live: nothing is read, and the note names both kinds, the object and the unfinished switch or leftover", () => {
+        expect(liveSplitOf([vs(70)], "shop", SVC, { canary: "v2", kind: "HTTPRoute" })).to.equal(undefined);
+        expect(otherKindNote([vs(70)], "shop", SVC, "HTTPRoute")).to.equal(GATEWAY_NOTE);
+        expect(liveSplitOf([httpRoute(20)], "shop", SVC, { canary: "v2", kind: "VirtualService" })).to.equal(undefined);
+        expect(otherKindNote([httpRoute(20)], "shop", SVC, "VirtualService")).to.equal(ISTIO_NOTE);
+        // Not the service's: a gateway-bound VirtualService, a route attached to another Service. No note.
+        const ingress = { ...vs(70), spec: { ...vs(70).spec, gateways: ["shop/ingress"] } };
+        const other = { ...httpRoute(20), spec: { ...httpRoute(20).spec, parentRefs: [{ group: "", kind: "Service", name: "other" }] } };
+        expect(otherKindNote([ingress], "shop", SVC, "HTTPRoute")).to.equal(undefined);
+        expect(otherKindNote([other], "shop", SVC, "VirtualService")).to.equal(undefined);
+        expect(otherKindNote([], "shop", SVC, "GRPCRoute")).to.equal(undefined);
+    });
+
+    /** The canary's and stable's request counts follow the weight the last update applied; returns that weight. */
+    function followApplied(h: Harness): () => number {
+        const weight = (): number => {
+            const w = valueAt(h.store.applied, ["services", SVC, "canary", "weight"]);
+            return typeof w === "number" ? w : 0;
+        };
+        h.metrics.instant = ((orig) => (q: string) => {
+            h.metrics.versions["v2"] = { ...HEALTHY, requests: 10 * weight() };
+            h.metrics.versions["v1"] = { ...HEALTHY, requests: 10 * (100 - weight()) };
+            return orig(q);
+        })(h.metrics.instant.bind(h.metrics));
+        return weight;
+    }
+
+    const modes: [mode: string, config: () => Record<string, unknown>, live: (step: number) => (LiveVirtualService | LiveGatewayRoute)[]][] = [
+        ["gateway-api, a leftover VirtualService at 100 %: the HTTPRoute", () => gatewayApiConfig("http"), (step) => [vs(100), httpRoute(step)]],
+        ["Istio's API, a leftover HTTPRoute at 100 %: the VirtualService", () => harness().store.config, (step) => [httpRoute(100), vs(step)]],
+    ];
+    for (const [mode, config, live] of modes) {
+        it(`a rollout step (${mode}) at the step's weight is read; the rollout is promoted without a warning`, async () => {
+            const h = harness({ config: config() });
+            const weight = followApplied(h);
+            h.deps.live = { read: () => Promise.resolve(live(weight())) };
+            const r = await runCanary({ service: SVC, version: "v2" }, h.deps);
+            expect(r.outcome, r.message).to.equal("promoted");
+            expect(ofType(h.events, "warning").map((w) => w.message)).to.deep.equal([]);
+        });
+    }
+
+    it("a rollout step (gateway-api) with only a VirtualService live: a warning names both kinds, and the observed share alone is checked", async () => {
+        const h = harness({ config: gatewayApiConfig("http") });
+        followApplied(h);
+        h.deps.live = { read: () => Promise.resolve([vs(100)]) };
+        const r = await runCanary({ service: SVC, version: "v2" }, h.deps);
+        expect(r.outcome, "the VirtualService's 100 % is not taken for the HTTPRoute's split: no false hand edit").to.equal("promoted");
+        const warnings = ofType(h.events, "warning").map((w) => w.message);
+        expect(warnings[0]).to.equal(`no live HTTPRoute of sample-app in namespace shop: ${GATEWAY_NOTE}; only the canary's observed share is checked`);
+    });
+
+    it("status (gateway-api) with only a VirtualService live: the live line says so instead of showing the VirtualService's split", async () => {
+        const { runStatus } = await import("../../../release/orchestration/oneShot");
+        const { TerminalReporter } = await import("../../../release/reporters/terminal");
+        const h = harness({ config: gatewayApiConfig("http") });
+        let out = "";
+        const reporter = new TerminalReporter({ write: (t) => (out += t), tty: false, color: false, now: () => h.clock.now(), tickMs: 0 });
+        const r = await runStatus({ service: SVC, metrics: false }, { ...h.deps, emit: (e) => reporter.handle(e), live: { read: () => Promise.resolve([vs(100)]) } });
+        reporter.close();
+        expect(r.exitCode).to.equal(0);
+        expect(out).to.include(`  live:    not read (no HTTPRoute for sample-app in namespace shop: ${GATEWAY_NOTE})\n`);
+        expect(out).to.not.include("sends 100% to the canary");
     });
 });
 
